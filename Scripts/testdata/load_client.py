@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""Traffic client for meshd's end-to-end tests (standard library only).
+
+Runs inside a client pod's network namespace, sends at most --count requests to --url within at most
+--max-seconds, and prints one JSON summary on stdout:
+
+    {"sent": n, "ok": n, "services": {"reviews": n}, "pods": {"reviews-v1": n},
+     "statuses": {"200": n}, "errors": {"ConnectionRefusedError: ...": n}, "elapsed": s,
+     "samples": [<first response bodies>]}
+
+A response counts towards "services" and "pods" only when it is a 200 whose body is the echo
+server's JSON. Connections are kept alive and reopened after an error.
+"""
+
+import argparse
+import http.client
+import json
+import time
+import urllib.parse
+from collections import Counter
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--host", help="Host header (default: the URL's host)")
+    parser.add_argument("--header", action="append", default=[], help="extra header, 'name: value'")
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--max-seconds", type=float, default=20.0)
+    parser.add_argument("--timeout", type=float, default=3.0, help="per request")
+    parser.add_argument("--samples", type=int, default=1, help="response bodies to include")
+    args = parser.parse_args()
+
+    url = urllib.parse.urlsplit(args.url)
+    path = url.path or "/"
+    if url.query:
+        path += "?" + url.query
+    headers = {"Host": args.host or url.netloc}
+    for header in args.header:
+        name, _, value = header.partition(":")
+        headers[name.strip()] = value.strip()
+
+    services, pods, statuses, errors = Counter(), Counter(), Counter(), Counter()
+    samples = []
+    sent = ok = 0
+    connection = None
+    start = time.monotonic()
+    while sent < args.count and time.monotonic() - start < args.max_seconds:
+        sent += 1
+        try:
+            if connection is None:
+                connection = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=args.timeout)
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            body = response.read()
+            statuses[str(response.status)] += 1
+            if response.getheader("connection", "").lower() == "close":
+                connection.close()
+                connection = None
+            if response.status != 200:
+                continue
+            try:
+                echo = json.loads(body)
+            except ValueError:
+                errors["200 without echo JSON"] += 1
+                continue
+            ok += 1
+            services[str(echo.get("service"))] += 1
+            pods[str(echo.get("pod"))] += 1
+            if len(samples) < args.samples:
+                samples.append(echo)
+        except Exception as error:  # noqa: BLE001 - every failure is reported, none is fatal
+            errors["%s: %s" % (type(error).__name__, error)] += 1
+            if connection is not None:
+                connection.close()
+            connection = None
+            time.sleep(0.01)
+
+    print(
+        json.dumps(
+            {
+                "sent": sent,
+                "ok": ok,
+                "services": services,
+                "pods": pods,
+                "statuses": statuses,
+                "errors": errors,
+                "elapsed": round(time.monotonic() - start, 3),
+                "samples": samples,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

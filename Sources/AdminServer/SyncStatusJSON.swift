@@ -1,0 +1,65 @@
+import Foundation
+import XDSServer
+
+/// `/debug/syncz` rows: per proxy and per type, what was sent, what was ACKed, and the last NACK.
+struct ProxySyncJSON: Encodable {
+    var proxy: String
+    var connectionID: UInt64
+    var connectedSeconds: Double
+    var types: [String: TypeSyncJSON]
+}
+
+/// One type's sync state. `status` is SYNCED, STALE (sent, not yet ACKed), NACKED or NOT_SENT.
+struct TypeSyncJSON: Encodable {
+    var typeUrl: String
+    var status: String
+    var sentVersion: String?
+    var sentNonce: String?
+    var ackedVersion: String?
+    var resourceNames: [String]
+    var lastNack: NackJSON?
+}
+
+struct NackJSON: Encodable {
+    var version: String
+    var nonce: String
+    var resourceNames: [String]
+    var error: String
+    var at: String
+}
+
+extension ProxySyncJSON {
+    init(_ status: ProxySyncStatus, now: ContinuousClock.Instant = .now, wallNow: Date = Date()) {
+        proxy = status.proxy
+        connectionID = status.connectionID
+        connectedSeconds = Self.seconds(now - status.connectedAt)
+        types = [:]
+        for (type, state) in status.types {
+            let nack = state.lastNack.map { nack in
+                NackJSON(
+                    version: nack.version, nonce: nack.nonce, resourceNames: nack.resourceNames, error: nack.message,
+                    at: Self.iso8601(wallNow.addingTimeInterval(-Self.seconds(now - nack.at))))
+            }
+            types[type.shortName] = TypeSyncJSON(
+                typeUrl: type.rawValue, status: Self.status(of: state), sentVersion: state.lastSent?.version,
+                sentNonce: state.lastSent?.nonce, ackedVersion: state.ackedVersion,
+                resourceNames: state.lastSent?.resourceNames ?? [], lastNack: nack)
+        }
+    }
+
+    static func status(of state: SotWTypeState) -> String {
+        guard let sent = state.lastSent else { return "NOT_SENT" }
+        if state.rejectedVersion == sent.version { return "NACKED" }
+        return state.ackedVersion == sent.version ? "SYNCED" : "STALE"
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func iso8601(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}

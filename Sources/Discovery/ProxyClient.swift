@@ -1,0 +1,6 @@
+public import MeshModel
+
+/// An admitted proxy: its parsed identity.
+public struct ProxyClient: Sendable, Hashable {
+    public let proxy: Proxy
+}

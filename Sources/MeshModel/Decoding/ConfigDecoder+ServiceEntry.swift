@@ -1,0 +1,42 @@
+extension ConfigDecoder {
+    static func decodeServiceEntry(meta: ObjectMeta, spec: YAMLMapping?) -> ServiceEntry {
+        guard let spec else { return ServiceEntry(meta: meta, hosts: [], ports: []) }
+        spec.warnUnsupported(handled: [
+            "hosts", "addresses", "ports", "location", "resolution", "endpoints", "workloadSelector", "exportTo",
+        ])
+        let ports = spec.sequence("ports").compactMap { item -> ServiceEntryPort? in
+            guard let port = item.mapping() else { return nil }
+            port.warnUnsupported(handled: ["number", "protocol", "name", "targetPort"])
+            return ServiceEntryPort(
+                number: port.int("number") ?? 0, protocol: port.string("protocol") ?? "TCP", name: port.string("name") ?? "",
+                targetPort: port.int("targetPort"))
+        }
+        var location = ServiceEntry.Location.meshExternal
+        if let field = spec["location"], let text = field.string() {
+            if let value = ServiceEntry.Location(rawValue: text) {
+                location = value
+            } else {
+                field.context.error(field.path, "unknown location \"\(text)\"; expected MESH_EXTERNAL or MESH_INTERNAL")
+            }
+        }
+        var resolution = ServiceEntry.Resolution.none
+        if let field = spec["resolution"], let text = field.string() {
+            if let value = ServiceEntry.Resolution(rawValue: text) {
+                resolution = value
+            } else {
+                field.context.error(
+                    field.path, "unknown resolution \"\(text)\"; expected NONE, STATIC, DNS or DNS_ROUND_ROBIN")
+            }
+        }
+        let endpoints = spec.sequence("endpoints").compactMap { $0.mapping().map(decodeWorkloadEntrySpec) }
+        var selector: [String: String]?
+        if let workloadSelector = spec.mapping("workloadSelector") {
+            workloadSelector.warnUnsupported(handled: ["labels"])
+            selector = workloadSelector.stringMap("labels")
+        }
+        return ServiceEntry(
+            meta: meta, hosts: spec.stringList("hosts"), addresses: spec.stringList("addresses"), ports: ports,
+            location: location, resolution: resolution, endpoints: endpoints, workloadSelector: selector,
+            exportTo: spec.stringList("exportTo"))
+    }
+}

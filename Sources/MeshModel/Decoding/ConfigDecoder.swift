@@ -1,0 +1,151 @@
+import Yams
+
+/// Reads Istio and Kubernetes YAML into typed, validated objects, with a precise diagnostic for every problem.
+///
+/// Pure and thread-safe: no I/O and no shared state. A document with an error yields no object; the other
+/// documents of the file still decode.
+public enum ConfigDecoder {
+    /// Decodes every document of a (multi-document) YAML text. `file` is only used to name locations.
+    public static func decode(yaml: String, file: String) -> DecodeResult {
+        var result = DecodeResult()
+        var seen: [ResourceKey: SourceLocation] = [:]
+        for document in YAMLDocumentSplitter.split(yaml) {
+            for outcome in decodeDocument(document, file: file) {
+                var outcome = outcome
+                if let object = outcome.object {
+                    if let first = seen[object.key] {
+                        outcome.context.error(
+                            "", "duplicate \(object.key): already declared at \(first.description)")
+                        outcome.object = nil
+                    } else {
+                        seen[object.key] = object.source
+                    }
+                }
+                if let object = outcome.object { result.objects.append(object) }
+                result.errors += byLine(outcome.context.errors)
+                result.warnings += byLine(outcome.context.warnings)
+            }
+        }
+        return result
+    }
+
+    /// Diagnostics of one object in file order (unknown lines last), keeping the order found for equal lines.
+    static func byLine(_ diagnostics: [ConfigDiagnostic]) -> [ConfigDiagnostic] {
+        diagnostics.enumerated()
+            .sorted { ($0.element.line ?? Int.max, $0.offset) < ($1.element.line ?? Int.max, $1.offset) }
+            .map(\.element)
+    }
+
+    /// The object (nil if refused or skipped) and the diagnostics of one document or `List` item.
+    struct Outcome {
+        var object: ConfigObject?
+        var context: DecodeContext
+    }
+
+    static func decodeDocument(_ document: YAMLDocumentText, file: String) -> [Outcome] {
+        let context = DecodeContext(file: file, document: document.index, lineOffset: document.lineOffset)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: document.text)
+        } catch {
+            let (message, line) = describe(error, lineOffset: document.lineOffset)
+            context.error("", "YAML does not parse: \(message)", line: line)
+            return [Outcome(object: nil, context: context)]
+        }
+        guard let root else { return [] }
+        let field = YAMLField(node: root, path: "", context: context)
+        if field.isNull { return [] }
+        guard let mapping = field.mapping() else { return [Outcome(object: nil, context: context)] }
+        if mapping.string("kind") == "List", mapping.contains("items") {
+            return decodeList(mapping, document: document, file: file)
+        }
+        let object = decodeObject(mapping, document: document.index)
+        return [Outcome(object: object, context: context)]
+    }
+
+    /// A `kind: List` document: every item is decoded (and refused) on its own.
+    static func decodeList(_ list: YAMLMapping, document: YAMLDocumentText, file: String) -> [Outcome] {
+        guard case .sequence(let items) = list["items"]?.node else {
+            _ = list["items"]?.sequence()
+            return list.context.errors.isEmpty ? [] : [Outcome(object: nil, context: list.context)]
+        }
+        return items.enumerated().map { index, node in
+            let context = DecodeContext(
+                file: file, document: document.index, lineOffset: document.lineOffset, pathPrefix: "items[\(index)]")
+            let field = YAMLField(node: node, path: "", context: context)
+            guard let mapping = field.mapping() else { return Outcome(object: nil, context: context) }
+            return Outcome(object: decodeObject(mapping, document: document.index), context: context)
+        }
+    }
+
+    /// Decodes and validates one object mapping; nil when the kind is skipped or any error was found.
+    static func decodeObject(_ root: YAMLMapping, document: Int) -> ConfigObject? {
+        let context = root.context
+        guard let kindName = root.string("kind"), !kindName.isEmpty else {
+            context.error("kind", "required")
+            return nil
+        }
+        guard let kind = ResourceKind(rawValue: kindName) else {
+            let name = root.mapping("metadata")?.string("name").map { " \"\($0)\"" } ?? ""
+            context.warning("kind", "unknown kind \"\(kindName)\"\(name); document skipped")
+            return nil
+        }
+        let meta = decodeMetadata(root.mapping("metadata"), root: root)
+        if !meta.name.isEmpty { context.object = ResourceKey(kind: kind, namespace: meta.namespace, name: meta.name) }
+        checkAPIVersion(root, kind: kind)
+        root.warnUnsupported(handled: ["apiVersion", "kind", "metadata", "spec"], ignored: ["status"])
+
+        let spec = root.mapping("spec")
+        let resource: MeshResource?
+        switch kind {
+        case .service: resource = .service(decodeService(meta: meta, spec: spec))
+        case .pod: resource = .pod(decodePod(meta: meta, spec: spec, status: root.mapping("status")))
+        case .workloadEntry: resource = .workloadEntry(decodeWorkloadEntry(meta: meta, spec: spec))
+        case .serviceEntry: resource = .serviceEntry(decodeServiceEntry(meta: meta, spec: spec))
+        case .virtualService: resource = .virtualService(decodeVirtualService(meta: meta, spec: spec))
+        case .destinationRule: resource = .destinationRule(decodeDestinationRule(meta: meta, spec: spec))
+        }
+        guard let resource else { return nil }
+        for issue in ResourceValidator.validate(resource) {
+            context.error(issue.fieldPath, issue.reason)
+        }
+        guard context.errors.isEmpty else { return nil }
+        let location = SourceLocation(file: context.file, document: document, line: context.line(forPath: ""))
+        return ConfigObject(resource: resource, source: location)
+    }
+
+    /// The apiVersions accepted for each kind.
+    static func supportedAPIVersions(_ kind: ResourceKind) -> [String] {
+        switch kind {
+        case .service, .pod: ["v1"]
+        case .workloadEntry, .serviceEntry, .virtualService, .destinationRule:
+            ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
+        }
+    }
+
+    static func checkAPIVersion(_ root: YAMLMapping, kind: ResourceKind) {
+        let supported = supportedAPIVersions(kind)
+        guard let apiVersion = root.string("apiVersion") else {
+            root.context.error("apiVersion", "required; expected one of \(supported.joined(separator: ", "))")
+            return
+        }
+        if !supported.contains(apiVersion) {
+            root.context.error(
+                "apiVersion",
+                "\(kind.rawValue) \"\(apiVersion)\" is not supported; expected one of \(supported.joined(separator: ", "))")
+        }
+    }
+
+    /// A parse error's message with the line made file-relative.
+    static func describe(_ error: any Error, lineOffset: Int) -> (message: String, line: Int?) {
+        guard let yamlError = error as? YamlError else { return ("\(error)", nil) }
+        switch yamlError {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let prefix = context.map { "\($0.text) " } ?? ""
+            return ("\(prefix)\(problem) at column \(mark.column)", mark.line + lineOffset)
+        default:
+            return ("\(yamlError)", nil)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// A connected Envoy as the mesh model sees it, parsed from its Istio-style node id and metadata.
+///
+/// Node id: `sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local` (`router~` for gateways).
+public struct Proxy: Sendable, Hashable {
+    public enum Kind: String, Sendable, Hashable { case sidecar, router }
+
+    public var id: String
+    public var kind: Kind
+    public var ipAddresses: [String]
+    public var podName: String
+    public var namespace: String
+    public var dnsDomain: String
+    public var labels: [String: String]
+    public var serviceAccount: String?
+    public var interceptionMode: String
+    public var clusterID: String?
+    public var meshID: String?
+
+    public init(id: String, kind: Kind, ipAddresses: [String], podName: String, namespace: String, dnsDomain: String,
+                labels: [String: String] = [:], serviceAccount: String? = nil, interceptionMode: String = "REDIRECT",
+                clusterID: String? = nil, meshID: String? = nil) {
+        self.id = id
+        self.kind = kind
+        self.ipAddresses = ipAddresses
+        self.podName = podName
+        self.namespace = namespace
+        self.dnsDomain = dnsDomain
+        self.labels = labels
+        self.serviceAccount = serviceAccount
+        self.interceptionMode = interceptionMode
+        self.clusterID = clusterID
+        self.meshID = meshID
+    }
+}
+
+/// Why a node id could not be understood.
+public struct ProxyIdentityError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var nodeID: String
+    public var reason: String
+
+    public var description: String { "node id \"\(nodeID)\": \(reason)" }
+}
+
+extension Proxy {
+    /// Parses an Istio node id and the node metadata (already flattened to strings; `LABELS` as a map).
+    ///
+    /// Metadata keys: `NAMESPACE`, `LABELS`, `SERVICE_ACCOUNT`, `INSTANCE_IPS` (comma-separated),
+    /// `INTERCEPTION_MODE`, `CLUSTER_ID`, `MESH_ID`. Metadata wins over the id where both say something.
+    public init(nodeID: String, metadata: [String: String], labels: [String: String]) throws(ProxyIdentityError) {
+        let parts = nodeID.split(separator: "~", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 4 else {
+            throw ProxyIdentityError(nodeID: nodeID, reason: "expected 4 parts separated by '~' (type~ip~pod.namespace~domain), found \(parts.count)")
+        }
+        guard let kind = Kind(rawValue: parts[0]) else {
+            throw ProxyIdentityError(nodeID: nodeID, reason: "unknown proxy type \"\(parts[0])\"; expected \"sidecar\" or \"router\"")
+        }
+        guard !parts[1].isEmpty else { throw ProxyIdentityError(nodeID: nodeID, reason: "empty IP address") }
+        let podAndNamespace = parts[2]
+        var podName = podAndNamespace
+        var namespace = metadata["NAMESPACE"] ?? ""
+        if let dot = podAndNamespace.lastIndex(of: ".") {
+            podName = String(podAndNamespace[..<dot])
+            if namespace.isEmpty { namespace = String(podAndNamespace[podAndNamespace.index(after: dot)...]) }
+        }
+        if namespace.isEmpty {
+            throw ProxyIdentityError(nodeID: nodeID, reason: "no namespace in the id (pod.namespace) or in NAMESPACE metadata")
+        }
+        var ips = (metadata["INSTANCE_IPS"] ?? "").split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+        if !ips.contains(parts[1]) { ips.insert(parts[1], at: 0) }
+        self.init(
+            id: nodeID, kind: kind, ipAddresses: ips, podName: podName, namespace: namespace, dnsDomain: parts[3],
+            labels: labels, serviceAccount: metadata["SERVICE_ACCOUNT"],
+            interceptionMode: metadata["INTERCEPTION_MODE"] ?? "REDIRECT",
+            clusterID: metadata["CLUSTER_ID"], meshID: metadata["MESH_ID"])
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first?.isWhitespace == true { s.removeFirst() }
+        while s.last?.isWhitespace == true { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,46 @@
+/// One decoded, validated configuration object of any supported kind.
+public enum MeshResource: Sendable, Hashable {
+    case service(KubernetesService)
+    case pod(Pod)
+    case workloadEntry(WorkloadEntry)
+    case serviceEntry(ServiceEntry)
+    case virtualService(VirtualService)
+    case destinationRule(DestinationRule)
+
+    public var meta: ObjectMeta {
+        switch self {
+        case .service(let r): r.meta
+        case .pod(let r): r.meta
+        case .workloadEntry(let r): r.meta
+        case .serviceEntry(let r): r.meta
+        case .virtualService(let r): r.meta
+        case .destinationRule(let r): r.meta
+        }
+    }
+
+    public var kind: ResourceKind {
+        switch self {
+        case .service: .service
+        case .pod: .pod
+        case .workloadEntry: .workloadEntry
+        case .serviceEntry: .serviceEntry
+        case .virtualService: .virtualService
+        case .destinationRule: .destinationRule
+        }
+    }
+
+    public var key: ResourceKey { ResourceKey(kind: kind, namespace: meta.namespace, name: meta.name) }
+}
+
+/// A resource together with the place it was read from.
+public struct ConfigObject: Sendable, Hashable {
+    public var resource: MeshResource
+    public var source: SourceLocation
+
+    public init(resource: MeshResource, source: SourceLocation) {
+        self.resource = resource
+        self.source = source
+    }
+
+    public var key: ResourceKey { resource.key }
+}

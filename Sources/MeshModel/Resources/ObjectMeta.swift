@@ -1,0 +1,63 @@
+/// Kubernetes-style object metadata shared by every resource kind.
+public struct ObjectMeta: Sendable, Hashable {
+    public var name: String
+    public var namespace: String
+    public var labels: [String: String]
+    public var annotations: [String: String]
+
+    public init(name: String, namespace: String = "default", labels: [String: String] = [:], annotations: [String: String] = [:]) {
+        self.name = name
+        self.namespace = namespace
+        self.labels = labels
+        self.annotations = annotations
+    }
+}
+
+/// The kinds of resource meshd understands in this release.
+public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Comparable {
+    case service = "Service"
+    case pod = "Pod"
+    case workloadEntry = "WorkloadEntry"
+    case serviceEntry = "ServiceEntry"
+    case virtualService = "VirtualService"
+    case destinationRule = "DestinationRule"
+
+    public static func < (lhs: ResourceKind, rhs: ResourceKind) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Identifies one object: `Kind/namespace/name`. Two documents with the same key are the same object.
+public struct ResourceKey: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var kind: ResourceKind
+    public var namespace: String
+    public var name: String
+
+    public init(kind: ResourceKind, namespace: String, name: String) {
+        self.kind = kind
+        self.namespace = namespace
+        self.name = name
+    }
+
+    public var description: String { "\(kind.rawValue)/\(namespace)/\(name)" }
+
+    public static func < (lhs: ResourceKey, rhs: ResourceKey) -> Bool {
+        (lhs.kind.rawValue, lhs.namespace, lhs.name) < (rhs.kind.rawValue, rhs.namespace, rhs.name)
+    }
+}
+
+/// Where a resource came from: a file, the 1-based document index inside it, and the line where known.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var document: Int
+    public var line: Int?
+
+    public init(file: String, document: Int, line: Int? = nil) {
+        self.file = file
+        self.document = document
+        self.line = line
+    }
+
+    public var description: String {
+        if let line { return "\(file):\(line) (document \(document))" }
+        return "\(file) (document \(document))"
+    }
+}

@@ -1,0 +1,113 @@
+extension MeshSnapshot {
+    /// Builds the indexed snapshot of a set of objects. Pure and deterministic: the same objects, in any order, give
+    /// an equal snapshot with the same version.
+    ///
+    /// When two objects share a key, the one from the earliest source (file, document) is used. When a Kubernetes
+    /// Service and a ServiceEntry declare the same hostname, the Kubernetes Service wins; between ServiceEntries,
+    /// the first by namespace and name.
+    public static func build(from objects: [ConfigObject]) -> MeshSnapshot {
+        let byKey = uniqueObjects(objects)
+        let resources = byKey.keys.sorted().compactMap { byKey[$0]?.resource }
+        var inputs = SnapshotInputs()
+        for resource in resources {
+            switch resource {
+            case .service(let service): inputs.services.append(service)
+            case .pod(let pod): inputs.pods.append(pod)
+            case .workloadEntry(let entry): inputs.workloadEntries.append(entry)
+            case .serviceEntry(let entry): inputs.serviceEntries.append(entry)
+            case .virtualService(let service): inputs.virtualServices.append(service)
+            case .destinationRule(let rule): inputs.destinationRules.append(rule)
+            }
+        }
+
+        var services: [MeshService] = []
+        var endpoints: [String: [Int: [MeshEndpoint]]] = [:]
+        var taken: Set<String> = []
+        for service in inputs.services {
+            let meshService = meshService(for: service)
+            guard taken.insert(meshService.hostname).inserted else { continue }
+            services.append(meshService)
+            endpoints[meshService.hostname] = inputs.endpoints(for: service)
+        }
+        for entry in inputs.serviceEntries {
+            let entryEndpoints = inputs.endpoints(for: entry)
+            for host in entry.hosts {
+                let meshService = meshService(for: entry, host: host)
+                guard taken.insert(host).inserted else { continue }
+                services.append(meshService)
+                endpoints[host] = entryEndpoints[host] ?? [:]
+            }
+        }
+
+        return MeshSnapshot(
+            version: contentVersion(of: resources), services: services, endpoints: endpoints,
+            workloads: inputs.workloads(), virtualServicesByHost: index(inputs.virtualServices),
+            destinationRulesByHost: index(inputs.destinationRules), objects: byKey)
+    }
+
+    /// One object per key, preferring the earliest source so the choice does not depend on input order.
+    static func uniqueObjects(_ objects: [ConfigObject]) -> [ResourceKey: ConfigObject] {
+        var byKey: [ResourceKey: ConfigObject] = [:]
+        for object in objects {
+            if let existing = byKey[object.key], !isEarlier(object.source, than: existing.source) { continue }
+            byKey[object.key] = object
+        }
+        return byKey
+    }
+
+    static func isEarlier(_ lhs: SourceLocation, than rhs: SourceLocation) -> Bool {
+        (lhs.file, lhs.document, lhs.line ?? 0) < (rhs.file, rhs.document, rhs.line ?? 0)
+    }
+
+    static func meshService(for service: KubernetesService) -> MeshService {
+        let ports = service.ports.map { port in
+            MeshServicePort(
+                name: port.name ?? "", port: port.port,
+                protocol: ServiceProtocol.kubernetes(name: port.name, appProtocol: port.appProtocol))
+        }
+        let addresses = service.clusterIP.flatMap { $0.isEmpty || $0 == "None" ? nil : [$0] } ?? []
+        return MeshService(
+            hostname: Hostname.kubernetes(name: service.meta.name, namespace: service.meta.namespace),
+            namespace: service.meta.namespace, shortName: service.meta.name, addresses: addresses, ports: ports,
+            resolution: .endpoints, meshExternal: false,
+            origin: ResourceKey(kind: .service, namespace: service.meta.namespace, name: service.meta.name))
+    }
+
+    static func meshService(for entry: ServiceEntry, host: String) -> MeshService {
+        let ports = entry.ports.map { port in
+            MeshServicePort(name: port.name, port: port.number, protocol: ServiceProtocol.serviceEntry(port.protocol))
+        }
+        let resolution: MeshResolution =
+            switch entry.resolution {
+            case .staticAddresses: .endpoints
+            case .dns: .dns
+            case .dnsRoundRobin: .dnsRoundRobin
+            case .none: .passthrough
+            }
+        return MeshService(
+            hostname: host, namespace: entry.meta.namespace, shortName: nil, addresses: entry.addresses, ports: ports,
+            resolution: resolution, meshExternal: entry.location == .meshExternal,
+            origin: ResourceKey(kind: .serviceEntry, namespace: entry.meta.namespace, name: entry.meta.name))
+    }
+
+    /// VirtualServices or DestinationRules by the FQDN of each host, each list ordered by namespace then name.
+    static func index(_ services: [VirtualService]) -> [String: [VirtualService]] {
+        var result: [String: [VirtualService]] = [:]
+        for service in services.sorted(by: { ($0.meta.namespace, $0.meta.name) < ($1.meta.namespace, $1.meta.name) }) {
+            var seen: Set<String> = []
+            for host in service.hosts {
+                let fqdn = Hostname.resolve(host, namespace: service.meta.namespace)
+                if seen.insert(fqdn).inserted { result[fqdn, default: []].append(service) }
+            }
+        }
+        return result
+    }
+
+    static func index(_ rules: [DestinationRule]) -> [String: [DestinationRule]] {
+        var result: [String: [DestinationRule]] = [:]
+        for rule in rules.sorted(by: { ($0.meta.namespace, $0.meta.name) < ($1.meta.namespace, $1.meta.name) }) {
+            result[Hostname.resolve(rule.host, namespace: rule.meta.namespace), default: []].append(rule)
+        }
+        return result
+    }
+}

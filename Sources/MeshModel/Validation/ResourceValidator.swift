@@ -1,0 +1,63 @@
+/// The checks istiod's admission webhook makes, on typed resources, so every source (files, Kubernetes, etcd)
+/// refuses the same things. Pure and thread-safe.
+public enum ResourceValidator {
+    /// Every issue found in `resource`; empty when it is valid.
+    public static func validate(_ resource: MeshResource) -> [ValidationIssue] {
+        var issues = IssueList()
+        if resource.meta.name.isEmpty { issues.add("metadata.name", "required") }
+        switch resource {
+        case .service(let service): validateService(service, into: &issues)
+        case .pod: break
+        case .workloadEntry(let entry): validateWorkloadEntrySpec(entry.spec, at: "spec", into: &issues)
+        case .serviceEntry(let entry): validateServiceEntry(entry, into: &issues)
+        case .virtualService(let service): validateVirtualService(service, into: &issues)
+        case .destinationRule(let rule): validateDestinationRule(rule, into: &issues)
+        }
+        return issues.issues
+    }
+
+    static func validateService(_ service: KubernetesService, into issues: inout IssueList) {
+        for (index, port) in service.ports.enumerated() {
+            let path = "spec.ports[\(index)]"
+            issues.checkPort(port.port, at: "\(path).port")
+            if case .number(let target) = port.targetPort { issues.checkPort(target, at: "\(path).targetPort") }
+            if service.ports.count > 1 && (port.name ?? "").isEmpty {
+                issues.add("\(path).name", "required when a Service has more than one port")
+            }
+        }
+    }
+
+    static func validateWorkloadEntrySpec(_ spec: WorkloadEntrySpec, at path: String, into issues: inout IssueList) {
+        if spec.address.isEmpty { issues.add("\(path).address", "required") }
+        for (name, number) in spec.ports.sorted(by: { $0.key < $1.key }) {
+            issues.checkPort(number, at: "\(path).ports.\(name)")
+        }
+        if let weight = spec.weight, weight < 0 { issues.add("\(path).weight", "must not be negative, found \(weight)") }
+    }
+
+    static func validateDestinationRule(_ rule: DestinationRule, into issues: inout IssueList) {
+        if rule.host.isEmpty { issues.add("spec.host", "required") }
+        var seen: Set<String> = []
+        for (index, subset) in rule.subsets.enumerated() {
+            if subset.name.isEmpty {
+                issues.add("spec.subsets[\(index)].name", "required")
+            } else if !seen.insert(subset.name).inserted {
+                issues.add("spec.subsets[\(index)].name", "duplicate subset name \"\(subset.name)\"")
+            }
+        }
+    }
+}
+
+/// Accumulates issues; checks shared by several kinds live here.
+struct IssueList {
+    private(set) var issues: [ValidationIssue] = []
+
+    mutating func add(_ path: String, _ reason: String) {
+        issues.append(ValidationIssue(fieldPath: path, reason: reason))
+    }
+
+    /// Ports are 1-65535.
+    mutating func checkPort(_ port: Int, at path: String) {
+        if !(1...65535).contains(port) { add(path, "port \(port) is out of range 1-65535") }
+    }
+}

@@ -1,0 +1,74 @@
+public import Logging
+public import MeshModel
+import Synchronization
+
+/// Holds the last good configuration of every source file and publishes a new `MeshSnapshot` when it changes.
+///
+/// Thread-safe: all state sits behind one `Mutex`; snapshots are immutable values and can be shared freely.
+/// A refused object never replaces its last good version, and an object declared in two files is kept from the
+/// file that declared it first.
+public final class ConfigStore: Sendable {
+    let state: Mutex<StoreState>
+    let logger: Logger
+
+    public init(logger: Logger = Logger(label: "meshd.registry")) {
+        self.logger = logger
+        self.state = Mutex(StoreState())
+    }
+
+    /// Applies the decode result of one file. Clean objects replace or join; refused objects keep their previous
+    /// good version; objects gone from a file that decoded without unattributable errors are removed.
+    public func apply(file: String, result: DecodeResult) {
+        update { state in state.apply(file: file, result: result) }
+    }
+
+    /// Forgets a file (it was deleted): its objects leave the snapshot, and objects it was shadowing in other files
+    /// take effect.
+    public func remove(file: String) {
+        update { state in state.remove(file: file) }
+    }
+
+    /// The current snapshot.
+    public func snapshot() -> MeshSnapshot {
+        state.withLock { $0.snapshot }
+    }
+
+    /// Current errors and warnings across all files (decoding, validation and cross-file duplicates).
+    public func diagnostics() -> [ConfigDiagnostic] {
+        state.withLock { $0.diagnostics }
+    }
+
+    /// The objects in force, sorted by key.
+    public func objects() -> [ConfigObject] {
+        state.withLock { state in state.snapshot.objects.values.sorted { $0.key < $1.key } }
+    }
+
+    /// A stream that yields the current snapshot at once, then every snapshot with a different version. Each call
+    /// gets its own stream; a slow reader only ever sees the newest pending snapshot.
+    public func snapshots() -> AsyncStream<MeshSnapshot> {
+        let (stream, continuation) = AsyncStream.makeStream(of: MeshSnapshot.self, bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLock { state in
+            let id = state.addSubscriber(continuation)
+            continuation.yield(state.snapshot)
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { state in state.removeSubscriber(id) }
+        }
+        return stream
+    }
+
+    /// Runs a change, rebuilds the snapshot, publishes it if its version moved, and logs new diagnostics once.
+    private func update(_ change: (inout StoreState) -> Void) {
+        let appeared = state.withLock { state -> [ConfigDiagnostic] in
+            change(&state)
+            return state.refresh()
+        }
+        for diagnostic in appeared {
+            switch diagnostic.severity {
+            case .error: logger.error("\(diagnostic.description)")
+            case .warning: logger.warning("\(diagnostic.description)")
+            }
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import MeshModel
+
+/// The mutable state of a `ConfigStore`, only ever touched under its lock.
+struct StoreState: ~Copyable {
+    /// What one file contributes.
+    struct FileState {
+        /// When the file was first loaded; the earlier file wins a duplicate key.
+        var loadOrder: Int
+        /// The objects this file declares now, including last good versions of refused ones.
+        var objects: [ResourceKey: ConfigObject]
+        /// Decoding and validation diagnostics of the file's latest content.
+        var diagnostics: [ConfigDiagnostic]
+    }
+
+    private(set) var files: [String: FileState] = [:]
+    private var nextLoadOrder = 0
+    private(set) var snapshot = MeshSnapshot.build(from: [])
+    private(set) var diagnostics: [ConfigDiagnostic] = []
+    private var subscribers: [Int: AsyncStream<MeshSnapshot>.Continuation] = [:]
+    private var nextSubscriber = 0
+
+    mutating func apply(file: String, result: DecodeResult) {
+        let previous = files[file]
+        var objects: [ResourceKey: ConfigObject] = [:]
+        for object in result.objects { objects[object.key] = object }
+        if let previous {
+            for (key, old) in previous.objects where objects[key] == nil {
+                // A refused document keeps its last good object. When the file has an error that names no object,
+                // we cannot tell what it meant to declare, so nothing is removed.
+                if result.hasUnattributedErrors || result.refusedKeys.contains(key) { objects[key] = old }
+            }
+        }
+        let order = previous?.loadOrder ?? nextLoadOrder
+        if previous == nil { nextLoadOrder += 1 }
+        files[file] = FileState(loadOrder: order, objects: objects, diagnostics: result.errors + result.warnings)
+    }
+
+    mutating func remove(file: String) {
+        files[file] = nil
+    }
+
+    mutating func addSubscriber(_ continuation: AsyncStream<MeshSnapshot>.Continuation) -> Int {
+        nextSubscriber += 1
+        subscribers[nextSubscriber] = continuation
+        return nextSubscriber
+    }
+
+    mutating func removeSubscriber(_ id: Int) {
+        subscribers[id] = nil
+    }
+
+    /// Resolves duplicates across files, rebuilds the snapshot, publishes it when its version changed, and returns
+    /// the diagnostics that were not there before.
+    mutating func refresh() -> [ConfigDiagnostic] {
+        let ordered = files.sorted { ($0.value.loadOrder, $0.key) < ($1.value.loadOrder, $1.key) }
+        var owner: [ResourceKey: String] = [:]
+        var inForce: [ConfigObject] = []
+        var duplicates: [ConfigDiagnostic] = []
+        for (file, state) in ordered {
+            for (key, object) in state.objects.sorted(by: { $0.key < $1.key }) {
+                if let first = owner[key] {
+                    duplicates.append(
+                        ConfigDiagnostic(
+                            file: file, document: object.source.document, line: object.source.line, object: key,
+                            fieldPath: "",
+                            reason: "\(key) is also declared in \(first), which was loaded first and stays in force; "
+                                + "this declaration in \(file) is ignored",
+                            severity: .error))
+                } else {
+                    owner[key] = file
+                    inForce.append(object)
+                }
+            }
+        }
+        let before = Set(diagnostics)
+        diagnostics = ordered.flatMap(\.value.diagnostics) + duplicates
+        let next = MeshSnapshot.build(from: inForce)
+        if next.version != snapshot.version {
+            snapshot = next
+            for continuation in subscribers.values { continuation.yield(next) }
+        } else {
+            snapshot = next
+        }
+        return diagnostics.filter { !before.contains($0) }
+    }
+}

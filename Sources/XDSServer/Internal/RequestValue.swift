@@ -1,0 +1,3 @@
+import EnvoyAPI
+
+typealias RequestValue = Envoy_Service_Discovery_V3_DiscoveryRequest

@@ -1,0 +1,81 @@
+public import EnvoyAPI
+
+/// The State-of-the-World protocol for one ADS stream, as a state machine with no I/O.
+///
+/// Feed it every request with `received(_:)` and follow the returned action; before sending a push, ask
+/// `shouldPush(_:version:)`; after sending any response, report it with `sent(_:version:nonce:names:)`.
+/// Not thread-safe: one stream task owns it.
+public struct SotWStream: Sendable {
+    /// What the caller must do after a request.
+    public enum RequestAction: Sendable, Equatable {
+        /// Generate the resources of this type for the current subscription and send them.
+        case respond(XDSType)
+        /// The proxy accepted the last response; nothing to send.
+        case acknowledged(XDSType, version: String)
+        /// The proxy rejected the last response; nothing to send. The record says what and why.
+        case rejected(XDSType, NackRecord)
+        /// A request for a response that has since been superseded; nothing to do.
+        case ignoredStaleNonce(XDSType)
+        /// A type URL this server does not serve, or a request without one.
+        case unsupported(String)
+    }
+
+    public private(set) var types: [XDSType: SotWTypeState] = [:]
+
+    public init() {}
+
+    /// Applies one request from the proxy.
+    public mutating func received(_ request: Envoy_Service_Discovery_V3_DiscoveryRequest, at now: ContinuousClock.Instant = .now) -> RequestAction {
+        guard let type = XDSType(rawValue: request.typeURL) else { return .unsupported(request.typeURL) }
+        var state = types[type] ?? SotWTypeState(wildcard: type.isWildcard)
+        defer { types[type] = state }
+        let requested = Set(request.resourceNames)
+
+        // A first request for this type on this stream (or after a reconnect): subscribe and answer.
+        guard !request.responseNonce.isEmpty else {
+            state.names = requested
+            state.wildcard = (type.isWildcard && requested.isEmpty) || requested.contains("*")
+            return .respond(type)
+        }
+        guard let sent = state.lastSent, sent.nonce == request.responseNonce else {
+            return .ignoredStaleNonce(type)
+        }
+        if request.hasErrorDetail {
+            let nack = NackRecord(
+                version: sent.version, nonce: sent.nonce, resourceNames: sent.resourceNames,
+                message: request.errorDetail.message, code: request.errorDetail.code, at: now)
+            state.rejectedVersion = sent.version
+            state.lastNack = nack
+            return .rejected(type, nack)
+        }
+        state.ackedVersion = request.versionInfo
+        if !type.isWildcard, requested != state.names {
+            state.names = requested
+            state.wildcard = requested.contains("*")
+            return .respond(type)
+        }
+        return .acknowledged(type, version: request.versionInfo)
+    }
+
+    /// The resources of a type the proxy subscribes to, filtered to what it asked for.
+    public func filter(_ resources: [XDSResource], for type: XDSType) -> [XDSResource] {
+        guard let state = types[type] else { return [] }
+        return resources.filter { state.wants($0.name) }
+    }
+
+    /// Whether a push of content `version` is due: the proxy asked for the type, hasn't got this content,
+    /// and hasn't rejected it before.
+    public func shouldPush(_ type: XDSType, version: String) -> Bool {
+        guard let state = types[type] else { return false }
+        return state.lastSent?.version != version && state.rejectedVersion != version
+    }
+
+    /// Records a response that was written to the stream.
+    public mutating func sent(_ type: XDSType, version: String, nonce: String, names: [String]) {
+        types[type, default: SotWTypeState(wildcard: type.isWildcard)].lastSent =
+            SentResponse(version: version, nonce: nonce, resourceNames: names)
+    }
+
+    /// The types the proxy has asked for, in push order.
+    public var subscribedTypes: [XDSType] { XDSType.pushOrder.filter { types[$0] != nil } }
+}

@@ -1,0 +1,36 @@
+/// A response the server sent on a stream and has not yet seen superseded.
+public struct SentResponse: Sendable, Hashable {
+    public var version: String
+    public var nonce: String
+    public var resourceNames: [String]
+}
+
+/// A rejection by the proxy: which response, which resources, and what Envoy said.
+public struct NackRecord: Sendable, Hashable {
+    public var version: String
+    public var nonce: String
+    public var resourceNames: [String]
+    public var message: String
+    public var code: Int32
+    public var at: ContinuousClock.Instant
+}
+
+/// The protocol state of one type URL on one SotW stream.
+public struct SotWTypeState: Sendable, Hashable {
+    /// Names subscribed to (RDS, EDS, SDS). Ignored when `wildcard`.
+    public var names: Set<String> = []
+    public var wildcard: Bool
+    public var lastSent: SentResponse?
+    /// The version the proxy last accepted.
+    public var ackedVersion: String?
+    /// Content the proxy rejected: never sent again on this stream.
+    public var rejectedVersion: String?
+    public var lastNack: NackRecord?
+
+    init(wildcard: Bool) {
+        self.wildcard = wildcard
+    }
+
+    /// True when `name` is part of what the proxy asked for.
+    func wants(_ name: String) -> Bool { wildcard || names.contains(name) }
+}

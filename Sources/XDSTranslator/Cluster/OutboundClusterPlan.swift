@@ -1,0 +1,73 @@
+import MeshModel
+
+/// One outbound cluster the proxy gets: a service port, optionally narrowed to a DestinationRule subset.
+///
+/// Both CDS (the cluster) and EDS (its load assignment) are derived from the same plan, so the two never
+/// disagree about which clusters exist.
+struct OutboundClusterPlan: Sendable {
+    /// How Envoy finds the hosts of the cluster.
+    enum Discovery: Sendable, Hashable {
+        /// Endpoints come over EDS under the cluster's name.
+        case eds
+        /// STRICT_DNS over an inline load assignment.
+        case strictDNS
+        /// LOGICAL_DNS over an inline load assignment with one host.
+        case logicalDNS
+        /// ORIGINAL_DST: forward to where the connection was going.
+        case originalDestination
+    }
+
+    let name: String
+    let service: MeshService
+    let port: MeshServicePort
+    let subset: Subset?
+    let discovery: Discovery
+    /// The DestinationRule's load balancer for this cluster (the subset's overrides the top-level one).
+    let loadBalancer: SimpleLoadBalancer?
+
+    /// Every outbound cluster for the proxy: each service port, then each subset of the DestinationRule that
+    /// applies in the proxy's namespace. Sorted by service hostname and port.
+    static func all(in context: GenerationContext) -> [OutboundClusterPlan] {
+        var plans: [OutboundClusterPlan] = []
+        for service in context.snapshot.services {
+            let rule = context.destinationRule(for: service.hostname)
+            let defaultBalancer = rule?.trafficPolicy?.loadBalancer
+            for port in service.ports.sorted(by: { $0.port < $1.port }) {
+                plans.append(plan(service, port, subset: nil, loadBalancer: defaultBalancer))
+                for subset in rule?.subsets ?? [] {
+                    let balancer = subset.trafficPolicy?.loadBalancer ?? defaultBalancer
+                    plans.append(plan(service, port, subset: subset, loadBalancer: balancer))
+                }
+            }
+        }
+        return plans
+    }
+
+    private static func plan(
+        _ service: MeshService, _ port: MeshServicePort, subset: Subset?, loadBalancer: SimpleLoadBalancer?
+    ) -> OutboundClusterPlan {
+        OutboundClusterPlan(
+            name: ClusterName.outbound(port: port.port, subset: subset?.name, hostname: service.hostname),
+            service: service, port: port, subset: subset,
+            discovery: discovery(service, loadBalancer: loadBalancer), loadBalancer: loadBalancer)
+    }
+
+    /// A PASSTHROUGH load balancer forces ORIGINAL_DST whatever the resolution. A wildcard host cannot be
+    /// resolved by DNS, so without endpoints it falls back to ORIGINAL_DST too.
+    private static func discovery(_ service: MeshService, loadBalancer: SimpleLoadBalancer?) -> Discovery {
+        if loadBalancer == .passthrough { return .originalDestination }
+        switch service.resolution {
+        case .endpoints: return .eds
+        case .dns: return service.hostname.hasPrefix("*") ? .originalDestination : .strictDNS
+        case .dnsRoundRobin: return service.hostname.hasPrefix("*") ? .originalDestination : .logicalDNS
+        case .passthrough: return .originalDestination
+        }
+    }
+
+    /// The service port's endpoints that belong to this cluster (all, or the subset's).
+    func endpoints(in snapshot: MeshSnapshot) -> [MeshEndpoint] {
+        let all = snapshot.endpoints(hostname: service.hostname, port: port.port)
+        guard let subset else { return all }
+        return all.filter { $0.matches(subset.labels) }
+    }
+}

@@ -1,0 +1,16 @@
+import EnvoyAPI
+
+/// EDS: one `ClusterLoadAssignment` per EDS cluster that CDS gives the proxy, holding the service port's
+/// endpoints (narrowed to the subset's labels). A subset without matching endpoints still gets an empty
+/// assignment, so Envoy does not wait for it.
+struct EndpointGenerator: ResourceGenerator {
+    func resources(for context: GenerationContext) -> [TranslatedMessage] {
+        OutboundClusterPlan.all(in: context)
+            .filter { $0.discovery == .eds }
+            .map { plan in
+                let hosts = plan.endpoints(in: context.snapshot).map(LocalityEndpoints.Host.init)
+                let assignment = LocalityEndpoints.loadAssignment(clusterName: plan.name, hosts: hosts)
+                return TranslatedMessage(name: plan.name, message: assignment)
+            }
+    }
+}

@@ -1,0 +1,71 @@
+import EnvoyAPI
+import MeshModel
+
+/// Builds `ClusterLoadAssignment`s: hosts grouped by locality, in a stable order.
+enum LocalityEndpoints {
+    /// One upstream host as Envoy will see it.
+    struct Host: Sendable, Hashable {
+        var address: String
+        var port: Int
+        /// Istio's `region/zone/subzone`; nil or empty means no locality.
+        var locality: String? = nil
+        var weight: Int? = nil
+
+        init(address: String, port: Int, locality: String? = nil, weight: Int? = nil) {
+            self.address = address
+            self.port = port
+            self.locality = locality
+            self.weight = weight
+        }
+
+        init(_ endpoint: MeshEndpoint) {
+            self.init(address: endpoint.address, port: endpoint.port, locality: endpoint.locality, weight: endpoint.weight)
+        }
+    }
+
+    /// Hosts by address then port, without duplicates of one address and port (two workloads cannot share one).
+    static func sorted(_ hosts: [Host]) -> [Host] {
+        var seen = Set<String>()
+        return hosts
+            .sorted { ($0.address, $0.port, $0.locality ?? "") < ($1.address, $1.port, $1.locality ?? "") }
+            .filter { seen.insert("\($0.address):\($0.port)").inserted }
+    }
+
+    /// A load assignment for `clusterName`, one `LocalityLbEndpoints` per locality (sorted; no locality first).
+    /// Every host is HEALTHY: the registry only lists ready workloads.
+    static func loadAssignment(clusterName: String, hosts: [Host]) -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment {
+        var assignment = Envoy_Config_Endpoint_V3_ClusterLoadAssignment()
+        assignment.clusterName = clusterName
+        let groups = Dictionary(grouping: sorted(hosts), by: { $0.locality ?? "" })
+        assignment.endpoints = groups.keys.sorted().map { key in
+            var group = Envoy_Config_Endpoint_V3_LocalityLbEndpoints()
+            if let locality = locality(key) { group.locality = locality }
+            group.lbEndpoints = (groups[key] ?? []).map(lbEndpoint)
+            return group
+        }
+        return assignment
+    }
+
+    private static func lbEndpoint(_ host: Host) -> Envoy_Config_Endpoint_V3_LbEndpoint {
+        var endpoint = Envoy_Config_Endpoint_V3_Endpoint()
+        endpoint.address = ProtoValues.socketAddress(host.address, port: host.port)
+        var lbEndpoint = Envoy_Config_Endpoint_V3_LbEndpoint()
+        lbEndpoint.endpoint = endpoint
+        lbEndpoint.healthStatus = .healthy
+        if let weight = host.weight, weight > 0 {
+            lbEndpoint.loadBalancingWeight = ProtoValues.uint32(weight)
+        }
+        return lbEndpoint
+    }
+
+    /// Parses `region/zone/subzone` (any suffix may be missing). Empty means no locality at all.
+    static func locality(_ text: String) -> Envoy_Config_Core_V3_Locality? {
+        guard !text.isEmpty else { return nil }
+        let parts = text.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+        var locality = Envoy_Config_Core_V3_Locality()
+        locality.region = parts.count > 0 ? parts[0] : ""
+        locality.zone = parts.count > 1 ? parts[1] : ""
+        locality.subZone = parts.count > 2 ? parts[2] : ""
+        return locality
+    }
+}

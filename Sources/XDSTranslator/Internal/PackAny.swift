@@ -1,0 +1,38 @@
+import EnvoyAPI
+import Foundation
+import SwiftProtobuf
+
+/// Packs a message into an `Any` holding its serialised bytes, encoded with deterministic map order so equal
+/// content gives equal bytes in every process (versions are content hashes).
+func packAny(_ message: any SwiftProtobuf.Message) -> Google_Protobuf_Any {
+    var options = BinaryEncodingOptions()
+    options.useDeterministicOrdering = true
+    var any = Google_Protobuf_Any()
+    any.typeURL = "type.googleapis.com/\(type(of: message).protoMessageName)"
+    do {
+        any.value = try message.serializedBytes(partial: true, options: options)
+    } catch {
+        // Proto3 messages have no required fields; partial encoding only fails past 2 GiB.
+        assertionFailure("cannot encode \(any.typeURL): \(error)")
+    }
+    return any
+}
+
+/// Registers every message type the translator packs into an `Any`, so JSON encoding (golden files, config
+/// dumps) can expand them. Runs once per process; the registry is thread-safe.
+enum AnyTypeRegistry {
+    static let registered: Bool = {
+        let types: [any SwiftProtobuf.Message.Type] = [
+            Envoy_Config_Cluster_V3_Cluster.self,
+            Envoy_Config_Listener_V3_Listener.self,
+            Envoy_Config_Route_V3_RouteConfiguration.self,
+            Envoy_Config_Endpoint_V3_ClusterLoadAssignment.self,
+            Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.self,
+            Envoy_Extensions_Filters_Network_TcpProxy_V3_TcpProxy.self,
+            Envoy_Extensions_Filters_Listener_OriginalDst_V3_OriginalDst.self,
+            Envoy_Extensions_Filters_Http_Router_V3_Router.self,
+            Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.self,
+        ]
+        return types.map { Google_Protobuf_Any.register(messageType: $0) }.allSatisfy { $0 }
+    }()
+}

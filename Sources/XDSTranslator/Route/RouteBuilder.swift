@@ -1,0 +1,24 @@
+import EnvoyAPI
+
+/// Building blocks shared by the outbound and inbound routes.
+enum RouteBuilder {
+    /// A route matching every path (prefix "/") to one cluster, with the route timeout disabled.
+    static func prefixRoute(name: String, toCluster cluster: String) -> Envoy_Config_Route_V3_Route {
+        var match = Envoy_Config_Route_V3_RouteMatch()
+        match.prefix = "/"
+        var route = Envoy_Config_Route_V3_Route()
+        route.name = name
+        route.match = match
+        route.route = action(.cluster(cluster))
+        return route
+    }
+
+    /// A route action with `timeout: 0s`: Istio turns off Envoy's default 15 s timeout unless a VirtualService
+    /// sets one.
+    static func action(_ target: Envoy_Config_Route_V3_RouteAction.OneOf_ClusterSpecifier) -> Envoy_Config_Route_V3_RouteAction {
+        var action = Envoy_Config_Route_V3_RouteAction()
+        action.clusterSpecifier = target
+        action.timeout = ProtoValues.noTimeout
+        return action
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Discovery
+import Foundation
+
+/// `meshd bootstrap`: print an Envoy bootstrap for a sidecar (or gateway) that gets everything else from meshd.
+struct Bootstrap: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print an Envoy bootstrap (JSON) that points a proxy at meshd over ADS.")
+
+    @Option(name: .long, help: "The pod's IP address.")
+    var nodeIP: String
+
+    @Option(name: .long, help: "The pod name.")
+    var pod: String
+
+    @Option(name: .long, help: "The pod's namespace.")
+    var namespace: String = "default"
+
+    @Option(name: .long, help: "The pod's service account.")
+    var serviceAccount: String = "default"
+
+    @Option(name: .long, help: "A pod label as key=value; repeat for more.")
+    var label: [String] = []
+
+    @Option(name: .long, help: "sidecar or router (a gateway).")
+    var type: String = "sidecar"
+
+    @Option(name: .long, help: "meshd's xDS address: HOST:PORT or unix:PATH.")
+    var xdsAddress: String = "127.0.0.1:15010"
+
+    @Option(name: .long, help: "Envoy's admin port, on 127.0.0.1.")
+    var adminPort: Int = 15000
+
+    func run() throws {
+        guard type == "sidecar" || type == "router" else {
+            throw ValidationError("--type: expected sidecar or router, got \"\(type)\"")
+        }
+        guard let xds = ListenAddress(xdsAddress) else {
+            throw ValidationError("--xds-address: expected HOST:PORT or unix:PATH, got \"\(xdsAddress)\"")
+        }
+        var labels: [String: String] = [:]
+        for pair in label {
+            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
+                throw ValidationError("--label: expected key=value, got \"\(pair)\"")
+            }
+            labels[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+        }
+        let document = EnvoyBootstrap(
+            kind: type, ip: nodeIP, pod: pod, namespace: namespace, serviceAccount: serviceAccount, labels: labels,
+            xds: xds, adminPort: adminPort
+        ).document
+        let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}

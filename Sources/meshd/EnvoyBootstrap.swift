@@ -1,0 +1,72 @@
+import Discovery
+
+/// The bootstrap a proxy starts with: Istio's node identity and metadata, an admin port, and ADS over
+/// HTTP/2 gRPC to meshd. Everything else (listeners, clusters, routes, endpoints) comes over ADS.
+struct EnvoyBootstrap {
+    var kind: String
+    var ip: String
+    var pod: String
+    var namespace: String
+    var serviceAccount: String
+    var labels: [String: String]
+    var xds: ListenAddress
+    var adminPort: Int
+
+    /// `sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local`
+    var nodeID: String { "\(kind)~\(ip)~\(pod).\(namespace)~\(namespace).svc.cluster.local" }
+
+    var document: [String: Any] {
+        let app = labels["app"] ?? labels["app.kubernetes.io/name"] ?? pod
+        let xdsEndpointAddress: [String: Any] = switch xds {
+        case .tcp(let host, let port): ["socket_address": ["address": host, "port_value": port]]
+        case .unix(let path): ["pipe": ["path": path]]
+        }
+        let adsSource: [String: Any] = ["ads": [String: Any](), "resource_api_version": "V3"]
+        return [
+            "node": [
+                "id": nodeID,
+                "cluster": "\(app).\(namespace)",
+                "metadata": [
+                    "NAMESPACE": namespace,
+                    "LABELS": labels,
+                    "SERVICE_ACCOUNT": serviceAccount,
+                    "INSTANCE_IPS": ip,
+                    "INTERCEPTION_MODE": "REDIRECT",
+                    "CLUSTER_ID": "Kubernetes",
+                    "MESH_ID": "cluster.local",
+                    "NAME": pod,
+                ] as [String: Any],
+            ] as [String: Any],
+            "admin": ["address": ["socket_address": ["address": "127.0.0.1", "port_value": adminPort]]],
+            "dynamic_resources": [
+                "ads_config": [
+                    "api_type": "GRPC",
+                    "transport_api_version": "V3",
+                    "set_node_on_first_message_only": true,
+                    "grpc_services": [["envoy_grpc": ["cluster_name": "xds-grpc"]]],
+                ] as [String: Any],
+                "cds_config": adsSource,
+                "lds_config": adsSource,
+            ],
+            "static_resources": [
+                "clusters": [
+                    [
+                        "name": "xds-grpc",
+                        "type": "STATIC",
+                        "connect_timeout": "1s",
+                        "load_assignment": [
+                            "cluster_name": "xds-grpc",
+                            "endpoints": [["lb_endpoints": [["endpoint": ["address": xdsEndpointAddress]]]]],
+                        ] as [String: Any],
+                        "typed_extension_protocol_options": [
+                            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": [
+                                "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                                "explicit_http_config": ["http2_protocol_options": [String: Any]()],
+                            ] as [String: Any]
+                        ],
+                    ] as [String: Any]
+                ]
+            ],
+        ]
+    }
+}

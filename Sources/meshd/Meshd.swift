@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The meshd command line.
+@main
+struct Meshd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "meshd",
+        abstract: "A service-mesh control plane: Istio configuration in, Envoy xDS out.",
+        subcommands: [Serve.self, Bootstrap.self, Validate.self],
+        defaultSubcommand: Serve.self)
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Logging
+import MeshModel
+import Registry
+
+/// `meshd validate`: check configuration without running anything.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Validate a YAML file or a directory of them; exit non-zero on errors.")
+
+    @Argument(help: "A YAML file, or a directory read recursively.")
+    var path: String
+
+    func run() throws {
+        let quiet = Logger(label: "meshd-validate", factory: { _ in SwiftLogNoOpLogHandler() })
+        let store = ConfigStore(logger: quiet)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ValidationError("\(path): no such file or directory")
+        }
+        if isDirectory.boolValue {
+            try FileSource(directory: path, store: store, logger: quiet).loadOnce()
+        } else {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ValidationError("\(path): cannot read: \(error)")
+            }
+            store.apply(file: path, result: ConfigDecoder.decode(yaml: text, file: path))
+        }
+        let diagnostics = store.diagnostics()
+        let errors = diagnostics.filter(\.isError)
+        for diagnostic in diagnostics {
+            print("\(diagnostic.isError ? "error" : "warning"): \(diagnostic)")
+        }
+        print("\(store.objects().count) objects valid, \(errors.count) errors, \(diagnostics.count - errors.count) warnings")
+        if !errors.isEmpty { throw ExitCode(1) }
+    }
+}

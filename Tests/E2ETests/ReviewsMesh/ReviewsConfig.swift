@@ -1,0 +1,153 @@
+import MeshTestSupport
+
+/// The Istio configuration of the reviews mesh, as a user would keep it in files: the `reviews` Service, its
+/// subsets, a WorkloadEntry per pod, and the VirtualService variants the tests switch between.
+enum ReviewsConfig {
+    static let clusterIP = "10.96.0.20"
+    static let port = 9080
+    static let serviceAccount = "bookinfo-reviews"
+    static let virtualServiceFile = "reviews-virtualservice.yaml"
+
+    /// The Service and the DestinationRule that names its subsets by the `version` label.
+    static let serviceAndSubsets = """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: reviews
+          namespace: default
+          labels:
+            app: reviews
+        spec:
+          clusterIP: \(clusterIP)
+          selector:
+            app: reviews
+          ports:
+          - name: http
+            port: \(port)
+            targetPort: \(port)
+            protocol: TCP
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata:
+          name: reviews
+          namespace: default
+        spec:
+          host: reviews
+          subsets:
+          - name: v1
+            labels:
+              version: v1
+          - name: v2
+            labels:
+              version: v2
+          - name: v3
+            labels:
+              version: v3
+        """
+
+    /// One WorkloadEntry per pod, with the pod's address, labels and service account.
+    static func workloadEntries(_ pods: [Pod]) -> String {
+        pods.map { pod in
+            """
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata:
+              name: \(pod.name)
+              namespace: \(pod.namespace)
+            spec:
+              address: \(pod.ip)
+              serviceAccount: \(pod.serviceAccount)
+              labels:
+            \(pod.labels.sorted { $0.key < $1.key }.map { "    \($0.key): \($0.value)" }.joined(separator: "\n"))
+            """
+        }.joined(separator: "\n---\n")
+    }
+
+    /// Users called jason see v3, paths under /v2/ go to v2, everyone else is split 80/20 between v1 and v2.
+    static let baseVirtualService = virtualService(
+        """
+          - name: jason
+            match:
+            - headers:
+                end-user:
+                  exact: jason
+            route:
+            - destination:
+                host: reviews
+                subset: v3
+          - name: v2-preview
+            match:
+            - uri:
+                prefix: /v2/
+            route:
+            - destination:
+                host: reviews
+                subset: v2
+          - name: split
+            route:
+            - destination:
+                host: reviews
+                subset: v1
+              weight: 80
+            - destination:
+                host: reviews
+                subset: v2
+              weight: 20
+        """)
+
+    /// Everything to one subset.
+    static func allTo(_ subset: String) -> String {
+        virtualService(
+            """
+              - name: all-\(subset)
+                route:
+                - destination:
+                    host: reviews
+                    subset: \(subset)
+            """)
+    }
+
+    /// Invalid: the weights add up to 90, not 100.
+    static let weightsSummingTo90 = virtualService(
+        """
+          - name: bad-split
+            route:
+            - destination:
+                host: reviews
+                subset: v1
+              weight: 50
+            - destination:
+                host: reviews
+                subset: v3
+              weight: 40
+        """)
+
+    /// Invalid: not YAML at all (a flow mapping that is never closed).
+    static let malformedYAML = """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: reviews
+          namespace: default
+        spec:
+          hosts: [reviews
+          http:
+          - route: {destination: {host: reviews, subset: v1
+        """
+
+    private static func virtualService(_ httpRoutes: String) -> String {
+        """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: reviews
+          namespace: default
+        spec:
+          hosts:
+          - reviews
+          http:
+        \(httpRoutes)
+        """
+    }
+}

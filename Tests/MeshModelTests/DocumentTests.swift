@@ -1,0 +1,153 @@
+import MeshModel
+import Testing
+
+/// Multi-document files, unknown kinds, unsupported fields and broken YAML.
+@Suite("Documents and warnings")
+struct DocumentTests {
+    @Test func unknownKindIsSkippedWithAWarning() throws {
+        let result = decode(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: {name: gw}
+            spec: {}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web}
+            spec: {ports: [{port: 80}]}
+            """)
+        #expect(result.errors.isEmpty)
+        #expect(result.objects.map(\.key.description) == ["Service/default/web"])
+        #expect(result.objects.first?.source.document == 2)
+        #expect(result.objects.first?.source.line == 6)
+        let warning = try #require(result.warnings.first)
+        #expect(result.warnings.count == 1)
+        #expect(warning.fieldPath == "kind")
+        #expect(warning.line == 2)
+        #expect(warning.reason.contains("Gateway"))
+        #expect(warning.reason.contains("skipped"))
+    }
+
+    @Test func unsupportedFieldsWarnWithTheirPath() {
+        let result = decode(
+            virtualService(
+                http: """
+                  - timeout: 5s
+                    retries:
+                      attempts: 3
+                    route:
+                    - destination: {host: reviews}
+                  tcp:
+                  - route: []
+                """))
+        #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
+        #expect(result.objects.count == 1)
+        let warned = result.warnings.map { "\($0.line ?? 0) \($0.fieldPath)" }
+        #expect(warned == ["10 spec.http[0].timeout", "11 spec.http[0].retries", "15 spec.tcp"])
+        #expect(result.warnings.allSatisfy { $0.reason.contains("not supported") && $0.severity == .warning })
+    }
+
+    @Test func unsupportedTrafficPolicyWarns() {
+        let result = decode(
+            """
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: r, generation: 3, creationTimestamp: "2024-01-01T00:00:00Z"}
+            spec:
+              host: reviews
+              trafficPolicy:
+                connectionPool:
+                  tcp: {maxConnections: 100}
+                loadBalancer: {simple: ROUND_ROBIN}
+            status: {observedGeneration: 3}
+            """)
+        #expect(result.objects.count == 1)
+        #expect(result.warnings.map(\.fieldPath) == ["spec.trafficPolicy.connectionPool"])
+        #expect(result.warnings.first?.line == 7)
+    }
+
+    @Test func redirectOnlyRouteIsSkippedNotRefused() {
+        let result = decode(
+            virtualService(
+                http: """
+                  - redirect: {uri: /v2}
+                  - route:
+                    - destination: {host: reviews}
+                """))
+        guard case .virtualService(let vs) = onlyResource(result) else { Issue.record("no VS"); return }
+        #expect(vs.http.count == 1)
+        #expect(result.warnings.map(\.fieldPath) == ["spec.http[0].redirect", "spec.http[0]"])
+    }
+
+    @Test func emptyDocumentsAndCommentsAreIgnored() {
+        let result = decode(
+            """
+            # leading comment
+            ---
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: a}
+            spec: {ports: [{port: 80}]}
+            ---
+            # only a comment
+            ...
+            """)
+        #expect(result.errors.isEmpty)
+        #expect(result.warnings.isEmpty)
+        #expect(result.objects.map(\.key.name) == ["a"])
+        #expect(result.objects.first?.source.document == 2)
+    }
+
+    @Test func listKindDecodesItems() {
+        let result = decode(
+            """
+            apiVersion: v1
+            kind: List
+            items:
+            - apiVersion: v1
+              kind: Service
+              metadata: {name: a}
+              spec: {ports: [{port: 80}]}
+            - apiVersion: v1
+              kind: Service
+              metadata: {name: b}
+              spec: {ports: [{port: 0}]}
+            """)
+        #expect(result.objects.map(\.key.name) == ["a"])
+        #expect(result.errors.map(\.fieldPath) == ["items[1].spec.ports[0].port"])
+        #expect(result.errors.first?.line == 11)
+    }
+
+    @Test func brokenYAMLIsAnErrorForThatDocumentOnly() throws {
+        let result = decode(
+            """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: a
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: b}
+            spec: {ports: [{port: 80}]}
+            """)
+        #expect(result.objects.map(\.key.name) == ["b"])
+        let error = try #require(onlyError(result))
+        #expect(error.document == 1)
+        #expect(error.object == nil)
+        #expect(error.line != nil)
+        #expect(error.reason.contains("YAML"))
+        #expect(result.hasUnattributedErrors)
+    }
+
+    @Test func documentThatIsNotAMappingIsAnError() throws {
+        let result = decode("- just\n- a list\n")
+        #expect(try #require(onlyError(result)).reason.contains("mapping"))
+    }
+
+    @Test func missingKindIsAnError() throws {
+        let result = decode("apiVersion: v1\nmetadata: {name: x}\n")
+        #expect(try #require(onlyError(result)).fieldPath == "kind")
+    }
+}

@@ -1,0 +1,81 @@
+public import Foundation
+
+/// A real Envoy running as a pod's sidecar: uid 1337 in the pod's namespace, admin on the pod's 127.0.0.1:15000.
+public final class Sidecar: Sendable {
+    public static let adminPort = 15000
+
+    public let pod: Pod
+    public let process: ManagedProcess
+    public let bootstrapFile: URL
+
+    init(pod: Pod, process: ManagedProcess, bootstrapFile: URL) {
+        self.pod = pod
+        self.process = process
+        self.bootstrapFile = bootstrapFile
+    }
+
+    /// Envoy's pid; it stays the same for as long as Envoy is not restarted.
+    public var pid: Int32 { process.pid }
+
+    /// GETs an admin path such as `/ready`, `/clusters` or `/config_dump?include_eds`.
+    public func admin(_ path: String) throws -> HTTPResponse {
+        try pod.localGet(port: Self.adminPort, path: path)
+    }
+
+    /// Waits until `/ready` answers 200, which Envoy does once its initial xDS fetches are done.
+    public func waitUntilReady(timeout: Duration = .seconds(20)) async throws {
+        _ = try await Poll.until("Envoy in pod \(pod.name) to be ready", timeout: timeout) { () -> Bool? in
+            try process.checkRunning()
+            let ready = try admin("/ready")
+            return ready.status == 200 ? true : nil
+        }
+    }
+
+    /// Envoy's `/config_dump` (with EDS), parsed.
+    public func configDump() throws -> EnvoyConfigDump {
+        let response = try admin("/config_dump?include_eds")
+        guard response.status == 200 else {
+            throw HarnessError("config_dump of \(pod.name) answered \(response.status): \(response.body.prefix(300))")
+        }
+        return try EnvoyConfigDump(json: response.json())
+    }
+
+    /// The value of each counter and gauge whose name matches `regex` (Envoy's `/stats?filter=`).
+    public func stats(matching regex: String) throws -> [String: Int] {
+        let query = regex.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? regex
+        let response = try admin("/stats?filter=\(query)")
+        guard response.status == 200 else { throw HarnessError("stats of \(pod.name) answered \(response.status)") }
+        var values: [String: Int] = [:]
+        for line in response.body.split(whereSeparator: \.isNewline) {
+            guard let colon = line.lastIndex(of: ":"), let value = Int(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+            else { continue }
+            values[String(line[..<colon])] = value
+        }
+        return values
+    }
+
+    /// One counter by exact name, 0 when Envoy has not created it yet.
+    public func counter(_ name: String) throws -> Int {
+        let escaped = NSRegularExpression.escapedPattern(for: name)
+        return try stats(matching: "^\(escaped)$")[name] ?? 0
+    }
+}
+
+extension Pod {
+    /// Starts Envoy as this pod's sidecar, as Istio does: in the pod's namespace, as uid/gid 1337 with no
+    /// capabilities, one worker thread, hot restart off. The bootstrap is saved as `<directory>/bootstrap.json`
+    /// and Envoy's log goes to `<directory>/envoy.log`.
+    public func startSidecar(bootstrapJSON: String) throws -> Sidecar {
+        let envoy = try EnvoyBinary.path()
+        let bootstrap = directory.appendingPathComponent("bootstrap.json")
+        try bootstrapJSON.write(to: bootstrap, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: bootstrap.path)
+        let uid = EnvoyBinary.proxyUID
+        let process = try start(
+            [
+                "setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--inh-caps=-all",
+                envoy, "-c", bootstrap.path, "--disable-hot-restart", "--log-level", "info", "--concurrency", "1",
+            ], logName: "envoy")
+        return Sidecar(pod: self, process: process, bootstrapFile: bootstrap)
+    }
+}

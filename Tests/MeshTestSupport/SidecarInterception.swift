@@ -1,0 +1,42 @@
+/// The iptables rules that Istio's init container (`istio-iptables`) installs in a pod, reduced to what a
+/// sidecar in REDIRECT mode needs.
+///
+/// - Inbound: every TCP connection arriving at the pod goes to Envoy's `virtualInbound` listener (15006),
+///   except the ports listed in `inboundExcludedPorts`.
+/// - Outbound: every TCP connection the pod opens goes to Envoy's `virtualOutbound` listener (15001), except
+///   Envoy's own (uid 1337), connections to 127.0.0.1, and an application's connections over `lo` (to itself).
+public enum SidecarInterception {
+    public static let outboundPort = 15001
+    public static let inboundPort = 15006
+    /// Envoy admin (15000), Istio's health and telemetry ports (15020, 15021, 15090) and HBONE (15008).
+    public static let inboundExcludedPorts = [15000, 15008, 15020, 15021, 15090]
+
+    /// The nat table in `iptables-restore` format.
+    public static func rules(proxyUID: Int = EnvoyBinary.proxyUID) -> String {
+        var lines = [
+            "*nat",
+            ":ISTIO_INBOUND - [0:0]",
+            ":ISTIO_IN_REDIRECT - [0:0]",
+            ":ISTIO_OUTPUT - [0:0]",
+            ":ISTIO_REDIRECT - [0:0]",
+            "-A PREROUTING -p tcp -j ISTIO_INBOUND",
+        ]
+        lines += inboundExcludedPorts.map { "-A ISTIO_INBOUND -p tcp --dport \($0) -j RETURN" }
+        lines += [
+            "-A ISTIO_INBOUND -p tcp -j ISTIO_IN_REDIRECT",
+            "-A ISTIO_IN_REDIRECT -p tcp -j REDIRECT --to-ports \(inboundPort)",
+            "-A OUTPUT -p tcp -j ISTIO_OUTPUT",
+            // Envoy's inbound connections to the app, when bound to 127.0.0.6 as Istio's are.
+            "-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN",
+            // An application talking to itself over lo is not mesh traffic.
+            "-A ISTIO_OUTPUT -o lo -m owner ! --uid-owner \(proxyUID) -j RETURN",
+            // Envoy's own upstream connections must not loop back into Envoy.
+            "-A ISTIO_OUTPUT -m owner --uid-owner \(proxyUID) -j RETURN",
+            "-A ISTIO_OUTPUT -d 127.0.0.1/32 -j RETURN",
+            "-A ISTIO_OUTPUT -j ISTIO_REDIRECT",
+            "-A ISTIO_REDIRECT -p tcp -j REDIRECT --to-ports \(outboundPort)",
+            "COMMIT",
+        ]
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

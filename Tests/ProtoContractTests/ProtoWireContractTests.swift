@@ -1,0 +1,63 @@
+import Foundation
+import MeshTestSupport
+import Testing
+
+/// The wire contract of `Protos/`: every message, field and enum value must match the public Envoy xDS API.
+///
+/// The comparison itself lives in `Scripts/check-proto-wire.py`, which compiles our files with protoc and
+/// compares them with the descriptors in the `xds-protos` package installed in `.venv` by `Scripts/test`.
+@Suite("Proto wire contract")
+struct ProtoWireContractTests {
+    private static let script = RepositoryPaths.root.appendingPathComponent("Scripts/check-proto-wire.py").path
+    private static let protosDirectory = RepositoryPaths.root.appendingPathComponent("Protos")
+
+    @Test("Protos/ matches the upstream xDS descriptors")
+    func protosMatchUpstream() throws {
+        let python = try Self.requireVenvPython()
+        let result = try Subprocess.run([python, Self.script, "--protos-dir", Self.protosDirectory.path])
+        #expect(result.succeeded, "check-proto-wire.py found differences:\n\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("no differences"), "unexpected output:\n\(result.stdout)")
+    }
+
+    @Test("a changed field number is reported by name")
+    func changedFieldNumberIsReported() throws {
+        let python = try Self.requireVenvPython()
+        let copy = try Self.copyOfProtos()
+        defer { try? FileManager.default.removeItem(at: copy.deletingLastPathComponent()) }
+
+        let listener = copy.appendingPathComponent("envoy/config/listener/v3/listener.proto")
+        let original = try String(contentsOf: listener, encoding: .utf8)
+        let broken = original.replacingOccurrences(of: "string name = 1;", with: "string name = 99;")
+        try #require(broken != original, "listener.proto no longer declares `string name = 1;`; update this test")
+        try broken.write(to: listener, atomically: true, encoding: .utf8)
+
+        let result = try Subprocess.run([python, Self.script, "--protos-dir", copy.path])
+        #expect(result.status == 1, "expected exit 1, got \(result.status):\n\(result.stdout)\(result.stderr)")
+        #expect(
+            result.stdout.contains("envoy.config.listener.v3.Listener.name: number 99 here, 1 upstream"),
+            "the difference is not named in the output:\n\(result.stdout)\(result.stderr)"
+        )
+    }
+
+    /// The venv's python, or a failure telling the reader how to create it. Never a skip: a contract
+    /// test that silently does not run protects nothing.
+    private static func requireVenvPython() throws -> String {
+        let python = RepositoryPaths.venvPython
+        try #require(
+            FileManager.default.isExecutableFile(atPath: python),
+            "\(python) is missing: run Scripts/test to create .venv with xds-protos"
+        )
+        return python
+    }
+
+    /// Copies Protos/ into a fresh temporary folder; the caller deletes the copy's parent folder.
+    private static func copyOfProtos() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("meshd-protos-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let copy = directory.appendingPathComponent("Protos")
+        // Resolve first: copying a symlinked Protos/ would copy the link, and the edit would hit the original.
+        try FileManager.default.copyItem(at: protosDirectory.resolvingSymlinksInPath(), to: copy)
+        return copy
+    }
+}

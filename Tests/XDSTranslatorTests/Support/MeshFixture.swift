@@ -1,0 +1,42 @@
+import Foundation
+import MeshModel
+import Testing
+import XDSTranslator
+
+/// A snapshot and a proxy built from YAML, as a user would write them, plus the translator's output for them.
+struct MeshFixture {
+    let snapshot: MeshSnapshot
+    let proxy: Proxy
+    let translator = XDSTranslator()
+
+    /// Decodes `yaml` (failing the test on any decode error) and parses the proxy's Istio node id.
+    init(yaml: String, file: String = "input.yaml", nodeID: String, metadata: [String: String] = [:],
+         labels: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let decoded = ConfigDecoder.decode(yaml: yaml, file: file)
+        #expect(decoded.errors.isEmpty, "decode errors: \(decoded.errors)", sourceLocation: sourceLocation)
+        snapshot = MeshSnapshot.build(from: decoded.objects)
+        proxy = try Proxy(nodeID: nodeID, metadata: metadata, labels: labels)
+    }
+
+    func messages(_ typeURL: String) -> [TranslatedMessage] {
+        translator.generateMessages(typeURL: typeURL, snapshot: snapshot, proxy: proxy)
+    }
+
+    /// The typed resources of one type, keyed by name. Fails the test when a resource has another type.
+    func resources<M>(_ typeURL: String, as type: M.Type) -> [String: M] {
+        var result: [String: M] = [:]
+        for item in messages(typeURL) {
+            guard let message = item.message as? M else {
+                Issue.record("\(item.name) is \(Swift.type(of: item.message)), not \(M.self)")
+                continue
+            }
+            result[item.name] = message
+        }
+        return result
+    }
+}
+
+/// A sidecar node id in Istio's format.
+func sidecarID(ip: String, pod: String, namespace: String = "default") -> String {
+    "sidecar~\(ip)~\(pod).\(namespace)~\(namespace).svc.cluster.local"
+}
