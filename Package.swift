@@ -62,6 +62,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "XDSClient",
+            dependencies: [
+                "EnvoyAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Discovery",
             dependencies: [
                 "MeshModel", "Registry", "XDSTranslator", "XDSServer", "EnvoyAPI",
@@ -117,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "XDSServerTests",
             dependencies: [
-                "XDSServer", "EnvoyAPI", "Discovery", "MeshTestSupport",
+                "XDSServer", "XDSClient", "EnvoyAPI", "Discovery", "MeshModel", "Registry", "MeshTestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -1,4 +1,4 @@
-import Discovery
+public import Discovery
 import Foundation
 import Hummingbird
 public import Logging

@@ -1,7 +1,7 @@
-import EnvoyAPI
+public import EnvoyAPI
 public import MeshModel
 import Synchronization
-import XDSServer
+public import XDSServer
 import XDSTranslator
 
 /// Supplies each proxy with the resources the translator generates from the current snapshot.

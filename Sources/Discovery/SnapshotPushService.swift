@@ -2,7 +2,7 @@ public import Logging
 public import Registry
 public import ServiceLifecycle
 import MeshModel
-import XDSServer
+public import XDSServer
 
 /// Follows the config store's snapshots: each new snapshot becomes current in the provider and every
 /// connected proxy is asked to push what changed. Bursts coalesce, since the store keeps only the newest

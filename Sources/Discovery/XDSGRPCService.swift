@@ -3,7 +3,7 @@ import GRPCCore
 import GRPCNIOTransportHTTP2
 public import Logging
 public import ServiceLifecycle
-import XDSServer
+public import XDSServer
 
 /// Runs the ADS gRPC server on one address until graceful shutdown. Plaintext (Istio's port 15010).
 ///
@@ -43,7 +43,7 @@ public struct XDSGRPCService: Service {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
             group.addTask {
-                guard let bound = try await transport.listeningAddress else { return }
+                let bound = try await transport.listeningAddress
                 if case .unix(let path) = address {
                     chmod(path, 0o666)
                 }

@@ -73,7 +73,10 @@ struct ClusterTests {
         let grpc = try #require(clusters["outbound|50051||greeter.default.svc.cluster.local"])
         let options = try #require(grpc.typedExtensionProtocolOptions[key])
         let decoded = try Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions(unpackingAny: options)
-        #expect(decoded.explicitHttpConfig.hasHttp2ProtocolOptions)
+        guard case .http2ProtocolOptions = decoded.explicitHTTPConfig.protocolConfig else {
+            Issue.record("expected explicit HTTP/2, got \(decoded)")
+            return
+        }
         #expect(clusters["outbound|8080||greeter.default.svc.cluster.local"]?.typedExtensionProtocolOptions.isEmpty == true)
     }
 

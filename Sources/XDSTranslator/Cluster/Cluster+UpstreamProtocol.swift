@@ -10,7 +10,7 @@ extension Envoy_Config_Cluster_V3_Cluster {
         var explicit = Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.ExplicitHttpConfig()
         explicit.http2ProtocolOptions = Envoy_Config_Core_V3_Http2ProtocolOptions()
         var options = Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions()
-        options.explicitHttpConfig = explicit
+        options.explicitHTTPConfig = explicit
         typedExtensionProtocolOptions[Self.httpProtocolOptionsKey] = packAny(options)
     }
 }

@@ -11,9 +11,9 @@ struct MeshFixture {
 
     /// Decodes `yaml` (failing the test on any decode error) and parses the proxy's Istio node id.
     init(yaml: String, file: String = "input.yaml", nodeID: String, metadata: [String: String] = [:],
-         labels: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation) throws {
+         labels: [String: String] = [:]) throws {
         let decoded = ConfigDecoder.decode(yaml: yaml, file: file)
-        #expect(decoded.errors.isEmpty, "decode errors: \(decoded.errors)", sourceLocation: sourceLocation)
+        #expect(decoded.errors.isEmpty, "decode errors in \(file): \(decoded.errors)")
         snapshot = MeshSnapshot.build(from: decoded.objects)
         proxy = try Proxy(nodeID: nodeID, metadata: metadata, labels: labels)
     }
