@@ -105,6 +105,7 @@ struct StreamEnded: Error {}
 
                 // Envoy rejects it.
                 stream.send(.make(type: cds, version: first.versionInfo, nonce: second.nonce, error: "bad cluster a"))
+                try await waitUntil { ads.status.all().first?.types[.cluster]?.lastNack != nil }
                 // Pushing the same rejected content again must send nothing; the next thing the proxy sees is
                 // the next new content.
                 ads.pushAll()

@@ -64,6 +64,18 @@ import XDSServer
         #expect(stream.shouldPush(.listener, version: "good") == true)
     }
 
+    @Test func rejectedContentStaysRefusedEvenAfterNewerContentWasAccepted() {
+        var stream = SotWStream()
+        _ = stream.received(request(.cluster))
+        stream.sent(.cluster, version: "v1", nonce: "n1", names: [])
+        _ = stream.received(request(.cluster, version: "", nonce: "n1", error: "bad"))
+        stream.sent(.cluster, version: "v2", nonce: "n2", names: [])
+        #expect(stream.received(request(.cluster, version: "v2", nonce: "n2")) == .acknowledged(.cluster, version: "v2"))
+        // The mesh flips back to the content the proxy rejected: it is not sent again.
+        #expect(stream.shouldPush(.cluster, version: "v1") == false)
+        #expect(stream.types[.cluster]?.lastNack?.version == "v1")
+    }
+
     @Test func staleNonceIsIgnored() {
         var stream = SotWStream()
         _ = stream.received(request(.cluster))
