@@ -19,6 +19,8 @@ def make_handler(service: str, pod: str):
     class EchoHandler(BaseHTTPRequestHandler):
         # HTTP/1.1 so that Envoy can keep its upstream connections alive.
         protocol_version = "HTTP/1.1"
+        # Headers and body are separate writes; without TCP_NODELAY the second waits for a delayed ACK (40 ms).
+        disable_nagle_algorithm = True
         server_version = "meshd-echo/1"
 
         def _answer(self) -> None:

@@ -5,7 +5,7 @@ extension ReviewsMeshTests {
     @Test(
         "an invalid VirtualService edit is refused with its file and field, and traffic keeps the last good routes",
         arguments: [
-            InvalidEdit(name: "weights summing to 90", yaml: ReviewsConfig.weightsSummingTo90, fieldPath: ["http", "route"]),
+            InvalidEdit(name: "weights summing to 90", yaml: ReviewsConfig.weightsSummingTo90, fieldPath: ["http[0]", "route"]),
             InvalidEdit(name: "malformed YAML", yaml: ReviewsConfig.malformedYAML, fieldPath: []),
         ])
     func invalidEdit(_ edit: InvalidEdit) async throws {
@@ -21,7 +21,9 @@ extension ReviewsMeshTests {
             return errors.isEmpty ? nil : errors
         }
         let error = try #require(errors.first)
+        #expect(error.file == mesh.meshd.configPath(file), "\(error)")
         #expect(error.message.contains(file), "the message must name the file: \(error)")
+        #expect(error.line != nil, "the error must give the line: \(error)")
         if !edit.fieldPath.isEmpty {
             let field = error.field ?? ""
             #expect(edit.fieldPath.allSatisfy { field.contains($0) }, "field path \(field.debugDescription): \(error)")

@@ -7,6 +7,7 @@ extension ReviewsMeshTests {
         let mesh = try ReviewsMesh.require()
         try await mesh.applyVirtualService(ReviewsConfig.baseVirtualService)
         let pids = mesh.sidecars.map(\.pid)
+        let routesBefore = try mesh.clientRouteVersion()
 
         let edited = ContinuousClock.now
         try mesh.writeVirtualServiceFile(ReviewsConfig.allTo("v3"))
@@ -28,6 +29,8 @@ extension ReviewsMeshTests {
 
         let settled = try await mesh.send(count: 50)
         #expect(settled.pods == ["reviews-v3": 50], "after the edit everything must go to v3: \(settled)")
+        // The same Envoys took the change over xDS: new route version, same processes.
+        #expect(try mesh.clientRouteVersion() != routesBefore, "the client's route configuration 9080 did not change")
         #expect(mesh.sidecars.map(\.pid) == pids)
         for sidecar in mesh.sidecars {
             #expect(sidecar.process.isRunning, "Envoy in \(sidecar.pod.name) (pid \(sidecar.pid)) is gone")

@@ -1,6 +1,10 @@
 import Foundation
 
-/// The parts of Envoy's `/config_dump?include_eds` that tell which xDS versions Envoy has accepted.
+/// The parts of Envoy's `/config_dump?include_eds` that tell what Envoy runs and which xDS versions it accepted.
+///
+/// Envoy fills `version_info` for CDS, LDS and each RDS route configuration, but not for the dynamic endpoint
+/// configurations it dumps (it rebuilds those from its cluster manager); the EDS version of a cluster is in its
+/// `cluster.<name>.version_text` stat instead (see `Sidecar.edsVersions`).
 public struct EnvoyConfigDump: Sendable {
     /// `ClustersConfigDump.version_info`: the last CDS version Envoy accepted.
     public var clustersVersion: String?
@@ -8,13 +12,13 @@ public struct EnvoyConfigDump: Sendable {
     public var listenersVersion: String?
     /// `version_info` of each dynamic route configuration, by route configuration name.
     public var routeVersions: [String: String] = [:]
-    /// `version_info` of each dynamic endpoint configuration (ClusterLoadAssignment), by cluster name.
-    public var endpointVersions: [String: String] = [:]
     /// Names of the dynamic clusters and listeners Envoy runs.
     public var dynamicClusters: [String] = []
     public var dynamicListeners: [String] = []
-    /// Each dynamic route configuration as JSON text, by name, for assertions on routes.
-    public var routeConfigs: [String: String] = [:]
+    /// The dynamic clusters whose endpoints come from EDS.
+    public var edsClusters: [String] = []
+    /// Endpoint addresses (`ip:port`) of each dynamic endpoint configuration, by cluster name.
+    public var endpoints: [String: [String]] = [:]
 
     /// Reads a parsed `/config_dump` document. Unknown sections are ignored.
     public init(json: Any) throws {
@@ -25,9 +29,9 @@ public struct EnvoyConfigDump: Sendable {
             let type = (config["@type"] as? String) ?? ""
             if type.hasSuffix(".ClustersConfigDump") {
                 clustersVersion = config["version_info"] as? String
-                dynamicClusters = Self.array(config["dynamic_active_clusters"]).compactMap {
-                    ($0["cluster"] as? [String: Any])?["name"] as? String
-                }
+                let clusters = Self.array(config["dynamic_active_clusters"]).compactMap { $0["cluster"] as? [String: Any] }
+                dynamicClusters = clusters.compactMap { $0["name"] as? String }
+                edsClusters = clusters.filter { $0["type"] as? String == "EDS" }.compactMap { $0["name"] as? String }
             } else if type.hasSuffix(".ListenersConfigDump") {
                 listenersVersion = config["version_info"] as? String
                 dynamicListeners = Self.array(config["dynamic_listeners"]).compactMap { $0["name"] as? String }
@@ -37,23 +41,26 @@ public struct EnvoyConfigDump: Sendable {
                         let name = routeConfig["name"] as? String
                     else { continue }
                     routeVersions[name] = route["version_info"] as? String ?? ""
-                    routeConfigs[name] = Self.text(routeConfig)
                 }
             } else if type.hasSuffix(".EndpointsConfigDump") {
                 for endpoint in Self.array(config["dynamic_endpoint_configs"]) {
                     guard let assignment = endpoint["endpoint_config"] as? [String: Any],
                         let cluster = assignment["cluster_name"] as? String
                     else { continue }
-                    endpointVersions[cluster] = endpoint["version_info"] as? String ?? ""
+                    endpoints[cluster] = Self.addresses(assignment)
                 }
             }
         }
     }
 
-    private static func array(_ value: Any?) -> [[String: Any]] { value as? [[String: Any]] ?? [] }
-
-    private static func text(_ value: Any) -> String {
-        guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]) else { return "" }
-        return String(decoding: data, as: UTF8.self)
+    private static func addresses(_ assignment: [String: Any]) -> [String] {
+        array(assignment["endpoints"]).flatMap { array($0["lb_endpoints"]) }.compactMap { lbEndpoint in
+            let endpoint = lbEndpoint["endpoint"] as? [String: Any]
+            let address = (endpoint?["address"] as? [String: Any])?["socket_address"] as? [String: Any]
+            guard let ip = address?["address"] as? String else { return nil }
+            return "\(ip):\(address?["port_value"] as? Int ?? 0)"
+        }.sorted()
     }
+
+    private static func array(_ value: Any?) -> [[String: Any]] { value as? [[String: Any]] ?? [] }
 }

@@ -16,6 +16,8 @@ public final class Pod: @unchecked Sendable {
     public let netns: String
     /// Where this pod's logs, bootstrap and rules are written; mode 0777 so Envoy (uid 1337) can write too.
     public let directory: URL
+    /// The network's scratch directory (`/tmp/<prefix>`), which uid 1337 can always reach.
+    let scratchDirectory: URL
     private weak var network: MeshNetwork?
 
     init(
@@ -29,6 +31,7 @@ public final class Pod: @unchecked Sendable {
         self.serviceAccount = serviceAccount
         self.netns = netns
         self.directory = directory
+        self.scratchDirectory = network.scratchDirectory
         self.network = network
     }
 

@@ -40,16 +40,17 @@ public final class Sidecar: Sendable {
         return try EnvoyConfigDump(json: response.json())
     }
 
-    /// The value of each counter and gauge whose name matches `regex` (Envoy's `/stats?filter=`).
-    public func stats(matching regex: String) throws -> [String: Int] {
+    /// The raw value of each stat whose name matches `regex` (Envoy's `/stats?filter=`): a number for counters
+    /// and gauges, a quoted string for text readouts.
+    public func stats(matching regex: String) throws -> [String: String] {
         let query = regex.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? regex
         let response = try admin("/stats?filter=\(query)")
         guard response.status == 200 else { throw HarnessError("stats of \(pod.name) answered \(response.status)") }
-        var values: [String: Int] = [:]
+        var values: [String: String] = [:]
         for line in response.body.split(whereSeparator: \.isNewline) {
-            guard let colon = line.lastIndex(of: ":"), let value = Int(line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
-            else { continue }
-            values[String(line[..<colon])] = value
+            // `<name>: <value>`; stat names contain no ": ".
+            guard let separator = line.range(of: ": ", options: .backwards) else { continue }
+            values[String(line[..<separator.lowerBound])] = String(line[separator.upperBound...])
         }
         return values
     }
@@ -57,17 +58,31 @@ public final class Sidecar: Sendable {
     /// One counter by exact name, 0 when Envoy has not created it yet.
     public func counter(_ name: String) throws -> Int {
         let escaped = NSRegularExpression.escapedPattern(for: name)
-        return try stats(matching: "^\(escaped)$")[name] ?? 0
+        return try stats(matching: "^\(escaped)$")[name].flatMap { Int($0) } ?? 0
+    }
+
+    /// The EDS version Envoy last accepted for each of `clusters`: its `cluster.<name>.version_text` text readout
+    /// (`/config_dump?include_eds` leaves `version_info` of endpoint configs empty).
+    public func edsVersions(of clusters: [String]) throws -> [String: String] {
+        let readouts = try stats(matching: "^cluster\\..*\\.version_text$")
+        var versions: [String: String] = [:]
+        for cluster in clusters {
+            guard let quoted = readouts["cluster.\(cluster).version_text"] else { continue }
+            versions[cluster] = quoted.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
+        return versions
     }
 }
 
 extension Pod {
     /// Starts Envoy as this pod's sidecar, as Istio does: in the pod's namespace, as uid/gid 1337 with no
-    /// capabilities, one worker thread, hot restart off. The bootstrap is saved as `<directory>/bootstrap.json`
-    /// and Envoy's log goes to `<directory>/envoy.log`.
+    /// capabilities, one worker thread, hot restart off. Envoy's log goes to `<directory>/envoy.log`, and a copy
+    /// of the bootstrap to `<directory>/bootstrap.json`; Envoy reads its own copy from the network's scratch
+    /// directory, which uid 1337 can reach wherever the checkout is.
     public func startSidecar(bootstrapJSON: String) throws -> Sidecar {
         let envoy = try EnvoyBinary.path()
-        let bootstrap = directory.appendingPathComponent("bootstrap.json")
+        try bootstrapJSON.write(to: directory.appendingPathComponent("bootstrap.json"), atomically: true, encoding: .utf8)
+        let bootstrap = scratchDirectory.appendingPathComponent("\(name)-bootstrap.json")
         try bootstrapJSON.write(to: bootstrap, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: bootstrap.path)
         let uid = EnvoyBinary.proxyUID

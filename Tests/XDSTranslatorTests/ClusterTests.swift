@@ -77,7 +77,8 @@ struct ClusterTests {
             Issue.record("expected explicit HTTP/2, got \(decoded)")
             return
         }
-        #expect(clusters["outbound|8080||greeter.default.svc.cluster.local"]?.typedExtensionProtocolOptions.isEmpty == true)
+        #expect(
+            clusters["outbound|8080||greeter.default.svc.cluster.local"]?.typedExtensionProtocolOptions.isEmpty == true)
     }
 
     @Test("a DNS ServiceEntry without endpoints resolves its own host on the port")
@@ -147,7 +148,8 @@ struct ClusterTests {
                   simple: PASSTHROUGH
             """)
         let fixture = try MeshFixture(yaml: yaml, nodeID: sidecarID(ip: "10.1.5.9", pod: "client"))
-        let cluster = try #require(fixture.resources(TypeURL.cluster, as: Cluster.self)["outbound|5000||legacy.default.svc.cluster.local"])
+        let cluster = try #require(
+            fixture.resources(TypeURL.cluster, as: Cluster.self)["outbound|5000||legacy.default.svc.cluster.local"])
         #expect(cluster.type == .originalDst)
         #expect(cluster.lbPolicy == .clusterProvided)
         #expect(!cluster.hasEdsClusterConfig)
@@ -157,7 +159,8 @@ struct ClusterTests {
     @Test("packed resources carry the cluster type URL and unpack to the same message")
     func packing() throws {
         let fixture = try Bookinfo.fixture()
-        let packed = fixture.translator.generate(typeURL: TypeURL.cluster, snapshot: fixture.snapshot, proxy: fixture.proxy)
+        let packed = fixture.translator.generate(
+            typeURL: TypeURL.cluster, snapshot: fixture.snapshot, proxy: fixture.proxy)
         let typed = fixture.resources(TypeURL.cluster, as: Cluster.self)
         #expect(packed.count == typed.count)
         for resource in packed {
@@ -170,6 +173,9 @@ struct ClusterTests {
     @Test("an unknown type URL yields nothing")
     func unknownTypeURL() throws {
         let fixture = try Bookinfo.fixture()
-        #expect(fixture.translator.generate(typeURL: "type.googleapis.com/nope.Nope", snapshot: fixture.snapshot, proxy: fixture.proxy).isEmpty)
+        #expect(
+            fixture.translator.generate(
+                typeURL: "type.googleapis.com/nope.Nope", snapshot: fixture.snapshot, proxy: fixture.proxy
+            ).isEmpty)
     }
 }

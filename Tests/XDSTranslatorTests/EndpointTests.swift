@@ -13,7 +13,8 @@ struct EndpointTests {
     @Test("the whole-service assignment holds every endpoint; a subset's only those with its labels")
     func subsetEndpoints() throws {
         let assignments = try Bookinfo.fixture().resources(TypeURL.endpoint, as: Assignment.self)
-        #expect(addresses(assignments["outbound|9080||\(Bookinfo.reviews)"]) == ["10.1.0.21", "10.1.0.22", "10.1.0.23"])
+        #expect(
+            addresses(assignments["outbound|9080||\(Bookinfo.reviews)"]) == ["10.1.0.21", "10.1.0.22", "10.1.0.23"])
         #expect(addresses(assignments["outbound|9080|v2|\(Bookinfo.reviews)"]) == ["10.1.0.22"])
         #expect(addresses(assignments["outbound|9080|v3|\(Bookinfo.reviews)"]) == ["10.1.0.23"])
     }
@@ -61,7 +62,8 @@ struct EndpointTests {
         #expect(assignment.endpoints.first?.locality.subZone == "rack-1")
         let first = try #require(assignment.endpoints.first)
         #expect(first.lbEndpoints.map(\.endpoint.address.socketAddress.address) == ["192.168.10.1", "192.168.10.3"])
-        #expect(first.lbEndpoints.map { $0.hasLoadBalancingWeight ? Int($0.loadBalancingWeight.value) : nil } == [3, nil])
+        #expect(
+            first.lbEndpoints.map { $0.hasLoadBalancingWeight ? Int($0.loadBalancingWeight.value) : nil } == [3, nil])
         let all = assignment.endpoints.flatMap(\.lbEndpoints)
         #expect(all.allSatisfy { $0.healthStatus == .healthy })
         #expect(all.allSatisfy { $0.endpoint.address.socketAddress.portValue == 15432 })

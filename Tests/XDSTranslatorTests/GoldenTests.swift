@@ -50,7 +50,8 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
         let proxyData = try Data(contentsOf: folder.appendingPathComponent("proxy.json"))
         let proxy = try JSONDecoder().decode(ProxyFile.self, from: proxyData)
         return try MeshFixture(
-            yaml: yaml, file: "\(name)/input.yaml", nodeID: proxy.id, metadata: proxy.metadata ?? [:], labels: proxy.labels ?? [:])
+            yaml: yaml, file: "\(name)/input.yaml", nodeID: proxy.id, metadata: proxy.metadata ?? [:],
+            labels: proxy.labels ?? [:])
     }
 }
 
@@ -75,7 +76,9 @@ struct GoldenTests {
                 Issue.record("\(golden.name)/\(file) is missing; run with MESHD_UPDATE_GOLDEN=1 to create it")
                 continue
             }
-            #expect(actual == expected, "\(golden.name)/\(file) differs; if intended, regenerate with MESHD_UPDATE_GOLDEN=1")
+            #expect(
+                actual == expected, "\(golden.name)/\(file) differs; if intended, regenerate with MESHD_UPDATE_GOLDEN=1"
+            )
         }
     }
 

@@ -84,4 +84,16 @@ struct ListenerTests {
         #expect(listener.filterChains.isEmpty)
         #expect(listener.hasDefaultFilterChain)
     }
+
+    @Test("a service on the proxy's capture ports gets no 0.0.0.0 listener, which Envoy would reject as a duplicate")
+    func reservedPorts() throws {
+        let yaml = MeshYAML.join(
+            MeshYAML.service(
+                "odd", clusterIP: "10.96.6.5",
+                ports: [("http", 15001, nil), ("http-in", 15006, nil), ("http-ok", 80, nil)]))
+        let fixture = try MeshFixture(yaml: yaml, nodeID: sidecarID(ip: "10.1.6.9", pod: "client"))
+        let names = Set(fixture.resources(TypeURL.listener, as: Listener.self).keys)
+        #expect(names == ["virtualOutbound", "virtualInbound", "0.0.0.0_80"])
+        #expect(fixture.messages(TypeURL.route).map(\.name) == ["80"])
+    }
 }

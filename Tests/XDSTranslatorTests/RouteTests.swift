@@ -16,7 +16,8 @@ struct RouteTests {
         let host = try reviewsHost(Bookinfo.fixture())
         let split = try #require(host.routes.first { $0.name == "split" })
         let clusters = split.route.weightedClusters.clusters
-        #expect(clusters.map(\.name) == ["outbound|9080|v1|\(Bookinfo.reviews)", "outbound|9080|v3|\(Bookinfo.reviews)"])
+        #expect(
+            clusters.map(\.name) == ["outbound|9080|v1|\(Bookinfo.reviews)", "outbound|9080|v3|\(Bookinfo.reviews)"])
         #expect(clusters.map(\.weight.value) == [80, 20])
         #expect(split.match.prefix == "/")
     }
@@ -45,8 +46,10 @@ struct RouteTests {
 
     @Test("a service without a VirtualService gets one default route to its cluster")
     func defaultRoute() throws {
-        let configuration = try #require(try Bookinfo.fixture().resources(TypeURL.route, as: RouteConfiguration.self)["9080"])
-        let host = try #require(configuration.virtualHosts.first { $0.name == "productpage.default.svc.cluster.local:9080" })
+        let configuration = try #require(
+            try Bookinfo.fixture().resources(TypeURL.route, as: RouteConfiguration.self)["9080"])
+        let host = try #require(
+            configuration.virtualHosts.first { $0.name == "productpage.default.svc.cluster.local:9080" })
         #expect(host.routes.count == 1)
         #expect(host.routes[0].name == "default")
         #expect(host.routes[0].route.cluster == "outbound|9080||productpage.default.svc.cluster.local")
@@ -54,15 +57,19 @@ struct RouteTests {
 
     @Test("domains: short names only in the proxy's namespace, VIPs, and never one domain twice")
     func domains() throws {
-        let configuration = try #require(try Bookinfo.fixture().resources(TypeURL.route, as: RouteConfiguration.self)["9080"])
+        let configuration = try #require(
+            try Bookinfo.fixture().resources(TypeURL.route, as: RouteConfiguration.self)["9080"])
         let all = configuration.virtualHosts.flatMap(\.domains)
         #expect(all.count == Set(all).count, "duplicate domains: \(all)")
         let reviews = try #require(configuration.virtualHosts.first { $0.name == "\(Bookinfo.reviews):9080" })
-        #expect(reviews.domains == [
-            Bookinfo.reviews, "\(Bookinfo.reviews):9080", "reviews", "reviews:9080", "reviews.default", "reviews.default:9080",
-            "reviews.default.svc", "reviews.default.svc:9080", "10.96.0.11", "10.96.0.11:9080",
-        ])
-        let details = try #require(configuration.virtualHosts.first { $0.name == "details.other.svc.cluster.local:9080" })
+        #expect(
+            reviews.domains == [
+                Bookinfo.reviews, "\(Bookinfo.reviews):9080", "reviews", "reviews:9080", "reviews.default",
+                "reviews.default:9080",
+                "reviews.default.svc", "reviews.default.svc:9080", "10.96.0.11", "10.96.0.11:9080",
+            ])
+        let details = try #require(
+            configuration.virtualHosts.first { $0.name == "details.other.svc.cluster.local:9080" })
         #expect(!details.domains.contains("details"))
         #expect(details.domains.contains("details.other"))
         #expect(configuration.virtualHosts.last?.name == "allow_any")
@@ -87,8 +94,9 @@ struct RouteTests {
               ports:
               - {number: 80, name: http, protocol: HTTP}
             """)
-        let configuration = try #require(try MeshFixture(yaml: yaml, nodeID: sidecarID(ip: "10.1.7.9", pod: "client"))
-            .resources(TypeURL.route, as: RouteConfiguration.self)["80"])
+        let configuration = try #require(
+            try MeshFixture(yaml: yaml, nodeID: sidecarID(ip: "10.1.7.9", pod: "client"))
+                .resources(TypeURL.route, as: RouteConfiguration.self)["80"])
         let all = configuration.virtualHosts.flatMap(\.domains)
         #expect(all.count == Set(all).count, "duplicate domains: \(all)")
         #expect(all.filter { $0 == "10.96.7.1" }.count == 1)
@@ -111,8 +119,9 @@ struct RouteTests {
               - route:
                 - destination: {host: shop, subset: canary}
             """)
-        let configuration = try #require(try MeshFixture(yaml: yaml, nodeID: sidecarID(ip: "10.1.8.9", pod: "client"))
-            .resources(TypeURL.route, as: RouteConfiguration.self)["80"])
+        let configuration = try #require(
+            try MeshFixture(yaml: yaml, nodeID: sidecarID(ip: "10.1.8.9", pod: "client"))
+                .resources(TypeURL.route, as: RouteConfiguration.self)["80"])
         let host = try #require(configuration.virtualHosts.first { $0.name == "shop.default.svc.cluster.local:80" })
         #expect(host.routes.map(\.route.cluster) == ["outbound|80||shop.default.svc.cluster.local"])
     }
@@ -136,10 +145,43 @@ struct RouteTests {
                 route:
                 - destination: {host: back}
             """)
-        let configuration = try #require(try MeshFixture(yaml: yaml, nodeID: sidecarID(ip: "10.1.9.9", pod: "client"))
-            .resources(TypeURL.route, as: RouteConfiguration.self)["80"])
+        let configuration = try #require(
+            try MeshFixture(yaml: yaml, nodeID: sidecarID(ip: "10.1.9.9", pod: "client"))
+                .resources(TypeURL.route, as: RouteConfiguration.self)["80"])
         let host = try #require(configuration.virtualHosts.first { $0.name == "front.default.svc.cluster.local:80" })
         #expect(host.routes.first?.route.cluster == "outbound|8080||back.default.svc.cluster.local")
         #expect(host.routes.first?.match.safeRegex.regex == "/v[0-9]+/.*")
+    }
+
+    @Test(
+        "an empty header prefix matches any value (present_match), which Envoy accepts where an empty prefix is refused"
+    )
+    func emptyHeaderPrefix() throws {
+        let yaml = MeshYAML.join(
+            MeshYAML.service("shop", clusterIP: "10.96.8.1", ports: [("http", 80, nil)]),
+            """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata:
+              name: shop
+              namespace: default
+            spec:
+              hosts: [shop]
+              http:
+              - match:
+                - headers:
+                    x-debug: {prefix: ""}
+                    x-user: {regex: "admin-.*"}
+                route:
+                - destination: {host: shop}
+            """)
+        let configuration = try #require(
+            try MeshFixture(yaml: yaml, nodeID: sidecarID(ip: "10.1.8.9", pod: "client"))
+                .resources(TypeURL.route, as: RouteConfiguration.self)["80"])
+        let host = try #require(configuration.virtualHosts.first { $0.name == "shop.default.svc.cluster.local:80" })
+        let headers = try #require(host.routes.first?.match.headers)
+        #expect(headers.map(\.name) == ["x-debug", "x-user"])
+        #expect(headers[0].presentMatch)
+        #expect(headers[1].stringMatch.safeRegex.regex == "admin-.*")
     }
 }

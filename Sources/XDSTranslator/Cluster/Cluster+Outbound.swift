@@ -28,7 +28,9 @@ extension Envoy_Config_Cluster_V3_Cluster {
 
     /// DNS clusters carry their hosts inline: the endpoints' addresses, or the service host itself on the
     /// service port when the service lists no endpoints. LOGICAL_DNS takes exactly one host (Envoy rejects more).
-    private static func dnsLoadAssignment(_ plan: OutboundClusterPlan, _ snapshot: MeshSnapshot) -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment {
+    private static func dnsLoadAssignment(_ plan: OutboundClusterPlan, _ snapshot: MeshSnapshot)
+        -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment
+    {
         let serviceHasEndpoints = !snapshot.endpoints(hostname: plan.service.hostname, port: plan.port.port).isEmpty
         var hosts: [LocalityEndpoints.Host]
         if serviceHasEndpoints {

@@ -4,9 +4,14 @@ import EnvoyAPI
 /// workload, and Istio's fixed clusters (BlackHole, Passthrough, InboundPassthrough).
 struct ClusterGenerator: ResourceGenerator {
     func resources(for context: GenerationContext) -> [TranslatedMessage] {
-        var clusters = OutboundClusterPlan.all(in: context).map { Envoy_Config_Cluster_V3_Cluster.outbound($0, context.snapshot) }
+        var clusters = OutboundClusterPlan.all(in: context).map {
+            Envoy_Config_Cluster_V3_Cluster.outbound($0, context.snapshot)
+        }
         clusters += InboundPort.all(in: context).map(Envoy_Config_Cluster_V3_Cluster.inbound)
-        clusters += [.blackHole, .passthrough(named: ClusterName.passthrough), .passthrough(named: ClusterName.inboundPassthrough)]
+        clusters += [
+            .blackHole, .passthrough(named: ClusterName.passthrough),
+            .passthrough(named: ClusterName.inboundPassthrough),
+        ]
         return clusters.map { TranslatedMessage(name: $0.name, message: $0) }
     }
 }

@@ -19,14 +19,16 @@ enum LocalityEndpoints {
         }
 
         init(_ endpoint: MeshEndpoint) {
-            self.init(address: endpoint.address, port: endpoint.port, locality: endpoint.locality, weight: endpoint.weight)
+            self.init(
+                address: endpoint.address, port: endpoint.port, locality: endpoint.locality, weight: endpoint.weight)
         }
     }
 
     /// Hosts by address then port, without duplicates of one address and port (two workloads cannot share one).
     static func sorted(_ hosts: [Host]) -> [Host] {
         var seen = Set<String>()
-        return hosts
+        return
+            hosts
             .sorted { ($0.address, $0.port, $0.locality ?? "") < ($1.address, $1.port, $1.locality ?? "") }
             .filter { seen.insert("\($0.address):\($0.port)").inserted }
     }

@@ -28,8 +28,10 @@ extension Envoy_Config_Listener_V3_Listener {
     private static func inboundChain(_ port: InboundPort) -> Envoy_Config_Listener_V3_FilterChain {
         let cluster = ClusterName.inbound(port: port.port)
         let name = "inbound_0.0.0.0_\(port.port)"
-        let filter = port.protocol.isHTTP
-            ? NetworkFilters.httpConnectionManager(statPrefix: name, routes: .routeConfig(InboundRoutes.configuration(port.port)))
+        let filter =
+            port.protocol.isHTTP
+            ? NetworkFilters.httpConnectionManager(
+                statPrefix: name, routes: .routeConfig(InboundRoutes.configuration(port.port)))
             : NetworkFilters.tcpProxy(to: cluster)
         var chain = NetworkFilters.filterChain(name: name, filters: [filter])
         var match = Envoy_Config_Listener_V3_FilterChainMatch()

@@ -22,7 +22,8 @@ extension Envoy_Config_Listener_V3_Listener {
     }
 
     /// An outbound listener that only receives connections handed over by virtualOutbound.
-    static func outbound(name: String, address: String, port: Int, chain: Envoy_Config_Listener_V3_FilterChain) -> Self {
+    static func outbound(name: String, address: String, port: Int, chain: Envoy_Config_Listener_V3_FilterChain) -> Self
+    {
         var listener = Self()
         listener.name = name
         listener.address = ProtoValues.socketAddress(address, port: port)

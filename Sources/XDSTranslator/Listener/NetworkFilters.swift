@@ -20,7 +20,8 @@ enum NetworkFilters {
 
     /// An HttpConnectionManager with codec AUTO and the router as its only HTTP filter.
     static func httpConnectionManager(
-        statPrefix: String, routes: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_RouteSpecifier
+        statPrefix: String,
+        routes: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_RouteSpecifier
     ) -> Envoy_Config_Listener_V3_Filter {
         var manager = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager()
         manager.codecType = .auto
@@ -37,14 +38,18 @@ enum NetworkFilters {
     }
 
     /// Routes fetched over RDS (ADS, v3) under `name`.
-    static func rds(_ name: String) -> Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_RouteSpecifier {
+    static func rds(_ name: String)
+        -> Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_RouteSpecifier
+    {
         var rds = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_Rds()
         rds.configSource = ProtoValues.ads
         rds.routeConfigName = name
         return .rds(rds)
     }
 
-    static func filterChain(name: String, filters: [Envoy_Config_Listener_V3_Filter]) -> Envoy_Config_Listener_V3_FilterChain {
+    static func filterChain(name: String, filters: [Envoy_Config_Listener_V3_Filter])
+        -> Envoy_Config_Listener_V3_FilterChain
+    {
         var chain = Envoy_Config_Listener_V3_FilterChain()
         chain.name = name
         chain.filters = filters

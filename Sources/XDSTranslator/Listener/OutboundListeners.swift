@@ -10,8 +10,9 @@ enum OutboundListeners {
             let name = "0.0.0.0_\(port)"
             let manager = NetworkFilters.httpConnectionManager(
                 statPrefix: "outbound_\(name)", routes: NetworkFilters.rds(String(port)))
-            return .outbound(name: name, address: "0.0.0.0", port: port,
-                             chain: NetworkFilters.filterChain(name: name, filters: [manager]))
+            return .outbound(
+                name: name, address: "0.0.0.0", port: port,
+                chain: NetworkFilters.filterChain(name: name, filters: [manager]))
         }
     }
 
@@ -25,9 +26,11 @@ enum OutboundListeners {
                 let cluster = ClusterName.outbound(port: port.port, hostname: service.hostname)
                 for vip in service.addresses.sorted() {
                     let name = "\(vip)_\(port.port)"
-                    listeners.append(.outbound(
-                        name: name, address: vip, port: port.port,
-                        chain: NetworkFilters.filterChain(name: name, filters: [NetworkFilters.tcpProxy(to: cluster)])))
+                    listeners.append(
+                        .outbound(
+                            name: name, address: vip, port: port.port,
+                            chain: NetworkFilters.filterChain(
+                                name: name, filters: [NetworkFilters.tcpProxy(to: cluster)])))
                 }
             }
         }
@@ -38,7 +41,15 @@ enum OutboundListeners {
 /// The port numbers on which at least one service speaks an HTTP-family protocol: one outbound HTTP listener
 /// and one route configuration each.
 enum HTTPPorts {
+    /// The proxy's own capture ports. Envoy rejects the whole LDS update if `0.0.0.0_15001` sits next to
+    /// virtualOutbound (duplicate address), so, as Istio does, such service ports get no HTTP listener.
+    static let reserved: Set<Int> = [
+        Envoy_Config_Listener_V3_Listener.virtualOutboundPort, Envoy_Config_Listener_V3_Listener.virtualInboundPort,
+    ]
+
     static func all(in snapshot: MeshSnapshot) -> [Int] {
-        Set(snapshot.services.flatMap { $0.ports.filter(\.protocol.isHTTP).map(\.port) }).sorted()
+        Set(snapshot.services.flatMap { $0.ports.filter(\.protocol.isHTTP).map(\.port) })
+            .subtracting(reserved)
+            .sorted()
     }
 }

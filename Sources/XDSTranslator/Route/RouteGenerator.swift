@@ -20,7 +20,8 @@ struct RouteGenerator: ResourceGenerator {
         var hosts: [Envoy_Config_Route_V3_VirtualHost] = []
         for service in context.snapshot.services {
             guard let servicePort = service.port(port), servicePort.protocol.isHTTP else { continue }
-            let hostDomains = domains.claim(VirtualHostDomains.domains(for: service, port: port, proxyNamespace: context.proxy.namespace))
+            let hostDomains = domains.claim(
+                VirtualHostDomains.domains(for: service, port: port, proxyNamespace: context.proxy.namespace))
             guard !hostDomains.isEmpty else { continue }
             var host = Envoy_Config_Route_V3_VirtualHost()
             host.name = "\(service.hostname):\(port)"
@@ -47,11 +48,15 @@ struct RouteGenerator: ResourceGenerator {
         for service: MeshService, port: Int, context: GenerationContext, virtualServices: VirtualServiceIndex
     ) -> [Envoy_Config_Route_V3_Route] {
         if let virtualService = virtualServices.first(for: service.hostname) {
-            let translator = VirtualServiceRoutes(snapshot: context.snapshot, virtualService: virtualService, port: port)
+            let translator = VirtualServiceRoutes(
+                snapshot: context.snapshot, virtualService: virtualService, port: port)
             let routes = translator.routes()
             if !routes.isEmpty { return routes }
         }
-        return [RouteBuilder.prefixRoute(name: "default", toCluster: ClusterName.outbound(port: port, hostname: service.hostname))]
+        return [
+            RouteBuilder.prefixRoute(
+                name: "default", toCluster: ClusterName.outbound(port: port, hostname: service.hostname))
+        ]
     }
 
     /// `allow_any`: any other Host goes to where the client was connecting (Istio's ALLOW_ANY outbound policy).

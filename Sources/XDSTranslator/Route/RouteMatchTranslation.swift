@@ -4,7 +4,8 @@ import MeshModel
 /// Istio `HTTPMatchRequest` -> Envoy `RouteMatch`.
 enum RouteMatchTranslation {
     /// uri exact -> `path`, prefix -> `prefix`, regex -> `safe_regex`; no uri (or no block) -> prefix "/".
-    /// Headers become `HeaderMatcher`s, sorted by name so the output is stable.
+    /// Headers become `HeaderMatcher`s, sorted by name so the output is stable. An empty header prefix
+    /// means "present" (Envoy refuses an empty prefix), as Istio translates it.
     static func match(_ block: HTTPMatchRequest?) -> Envoy_Config_Route_V3_RouteMatch {
         var match = Envoy_Config_Route_V3_RouteMatch()
         switch block?.uri {
@@ -16,7 +17,11 @@ enum RouteMatchTranslation {
         match.headers = (block?.headers ?? [:]).sorted { $0.key < $1.key }.map { name, value in
             var header = Envoy_Config_Route_V3_HeaderMatcher()
             header.name = name
-            header.stringMatch = stringMatcher(value)
+            if case .prefix("") = value {
+                header.presentMatch = true
+            } else {
+                header.stringMatch = stringMatcher(value)
+            }
             return header
         }
         return match

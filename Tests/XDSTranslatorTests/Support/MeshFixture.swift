@@ -10,8 +10,10 @@ struct MeshFixture {
     let translator = XDSTranslator()
 
     /// Decodes `yaml` (failing the test on any decode error) and parses the proxy's Istio node id.
-    init(yaml: String, file: String = "input.yaml", nodeID: String, metadata: [String: String] = [:],
-         labels: [String: String] = [:]) throws {
+    init(
+        yaml: String, file: String = "input.yaml", nodeID: String, metadata: [String: String] = [:],
+        labels: [String: String] = [:]
+    ) throws {
         let decoded = ConfigDecoder.decode(yaml: yaml, file: file)
         #expect(decoded.errors.isEmpty, "decode errors in \(file): \(decoded.errors)")
         snapshot = MeshSnapshot.build(from: decoded.objects)

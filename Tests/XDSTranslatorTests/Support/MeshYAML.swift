@@ -2,8 +2,10 @@
 /// what it is about.
 enum MeshYAML {
     /// A Service selecting `app: <name>`. Ports are `(name, port, targetPort)`; the name carries the protocol.
-    static func service(_ name: String, namespace: String = "default", clusterIP: String? = nil,
-                        ports: [(name: String, port: Int, target: Int?)]) -> String {
+    static func service(
+        _ name: String, namespace: String = "default", clusterIP: String? = nil,
+        ports: [(name: String, port: Int, target: Int?)]
+    ) -> String {
         var text = """
             apiVersion: v1
             kind: Service
