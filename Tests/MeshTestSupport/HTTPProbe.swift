@@ -30,7 +30,7 @@ public enum HTTPProbe {
     /// GETs `url`; inside the network namespace `netns` when given. Each call is bounded by `timeout`.
     public static func get(_ url: String, inNetns netns: String? = nil, timeout: Int = 5) throws -> HTTPResponse {
         let marker = "\n--meshd-http-status:"
-        let curl = ["curl", "-sS", "--max-time", "\(timeout)", "-w", "\(marker)%{http_code}", url]
+        let curl = ["curl", "-sS", "--noproxy", "*", "--max-time", "\(timeout)", "-w", "\(marker)%{http_code}", url]
         let argv = (netns.map { ["ip", "netns", "exec", $0] } ?? []) + curl
         let result = try Subprocess.run(argv, timeout: .seconds(timeout + 5))
         guard let range = result.stdout.range(of: marker, options: .backwards) else {

@@ -52,6 +52,19 @@ public final class ManagedProcess: @unchecked Sendable {
 
     public var isRunning: Bool { process.isRunning }
 
+    /// How a process ended.
+    public enum Termination: Equatable, Sendable {
+        case exited(Int32)
+        case signaled(Int32)
+    }
+
+    /// How the process ended, or nil while it runs.
+    public var termination: Termination? {
+        guard !process.isRunning else { return nil }
+        let status = process.terminationStatus
+        return process.terminationReason == .exit ? .exited(status) : .signaled(status)
+    }
+
     /// Throws with the end of the log if the process has already exited: a child that dies during start-up
     /// should fail the test with its own words, not with a timeout further down.
     public func checkRunning() throws {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A real Envoy running as a pod's sidecar: uid 1337 in the pod's namespace, admin on the pod's 127.0.0.1:15000.
 public final class Sidecar: Sendable {
@@ -6,12 +6,10 @@ public final class Sidecar: Sendable {
 
     public let pod: Pod
     public let process: ManagedProcess
-    public let bootstrapFile: URL
 
-    init(pod: Pod, process: ManagedProcess, bootstrapFile: URL) {
+    init(pod: Pod, process: ManagedProcess) {
         self.pod = pod
         self.process = process
-        self.bootstrapFile = bootstrapFile
     }
 
     /// Envoy's pid; it stays the same for as long as Envoy is not restarted.
@@ -91,6 +89,6 @@ extension Pod {
                 "setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--inh-caps=-all",
                 envoy, "-c", bootstrap.path, "--disable-hot-restart", "--log-level", "info", "--concurrency", "1",
             ], logName: "envoy")
-        return Sidecar(pod: self, process: process, bootstrapFile: bootstrap)
+        return Sidecar(pod: self, process: process)
     }
 }

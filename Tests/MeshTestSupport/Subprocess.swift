@@ -28,8 +28,8 @@ public enum Subprocess {
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-sp-\(UUID().uuidString).out")
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-sp-\(UUID().uuidString).err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
@@ -43,7 +43,8 @@ public enum Subprocess {
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             if ContinuousClock.now > deadline {
-                process.terminate()
+                // SIGKILL, not SIGTERM: children of the test runner inherit its blocked SIGTERM.
+                kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
                 throw SubprocessError(description: "timed out after \(timeout): \(argv.joined(separator: " "))")
             }

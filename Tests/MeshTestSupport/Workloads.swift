@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The JSON the echo backend (`Scripts/testdata/echo_server.py`) answers with.
 public struct EchoReply: Decodable, Sendable {
