@@ -24,9 +24,11 @@ public struct SnapshotPushService: Service {
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            var generation: UInt64 = 0
             for await snapshot in store.snapshots() {
                 let previous = provider.snapshot.version
-                provider.update(snapshot)
+                generation += 1
+                provider.update(snapshot, generation: generation)
                 readiness.markConfigLoaded()
                 guard snapshot.version != previous else { continue }
                 logger.info(

@@ -23,67 +23,100 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 }
 
 /// Turns a byte stream into HTTP requests, runs the HTTP filters and routes with a route table.
-public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager: Sendable {
+public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var codecType: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.CodecType = .auto
+  public var codecType: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.CodecType {
+    get {_storage._codecType}
+    set {_uniqueStorage()._codecType = newValue}
+  }
 
-  public var statPrefix: String = String()
+  public var statPrefix: String {
+    get {_storage._statPrefix}
+    set {_uniqueStorage()._statPrefix = newValue}
+  }
 
-  public var routeSpecifier: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_RouteSpecifier? = nil
+  public var routeSpecifier: OneOf_RouteSpecifier? {
+    get {return _storage._routeSpecifier}
+    set {_uniqueStorage()._routeSpecifier = newValue}
+  }
 
   public var rds: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_Rds {
     get {
-      if case .rds(let v)? = routeSpecifier {return v}
+      if case .rds(let v)? = _storage._routeSpecifier {return v}
       return Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_Rds()
     }
-    set {routeSpecifier = .rds(newValue)}
+    set {_uniqueStorage()._routeSpecifier = .rds(newValue)}
   }
 
   public var routeConfig: Envoy_Config_Route_V3_RouteConfiguration {
     get {
-      if case .routeConfig(let v)? = routeSpecifier {return v}
+      if case .routeConfig(let v)? = _storage._routeSpecifier {return v}
       return Envoy_Config_Route_V3_RouteConfiguration()
     }
-    set {routeSpecifier = .routeConfig(newValue)}
+    set {_uniqueStorage()._routeSpecifier = .routeConfig(newValue)}
   }
 
   /// Run in order; the router filter must be last.
-  public var httpFilters: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] = []
+  public var httpFilters: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] {
+    get {_storage._httpFilters}
+    set {_uniqueStorage()._httpFilters = newValue}
+  }
 
   /// Trust the downstream address for x-forwarded-for (true on gateways).
   public var useRemoteAddress: SwiftProtobuf.Google_Protobuf_BoolValue {
-    get {_useRemoteAddress ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
-    set {_useRemoteAddress = newValue}
+    get {_storage._useRemoteAddress ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._useRemoteAddress = newValue}
   }
   /// Returns true if `useRemoteAddress` has been explicitly set.
-  public var hasUseRemoteAddress: Bool {self._useRemoteAddress != nil}
+  public var hasUseRemoteAddress: Bool {_storage._useRemoteAddress != nil}
   /// Clears the value of `useRemoteAddress`. Subsequent reads from it will return its default value.
-  public mutating func clearUseRemoteAddress() {self._useRemoteAddress = nil}
+  public mutating func clearUseRemoteAddress() {_uniqueStorage()._useRemoteAddress = nil}
 
-  public var upgradeConfigs: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.UpgradeConfig] = []
+  /// How the peer identity of a mutual TLS connection is passed to the backend.
+  public var forwardClientCertDetails: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ForwardClientCertDetails {
+    get {_storage._forwardClientCertDetails}
+    set {_uniqueStorage()._forwardClientCertDetails = newValue}
+  }
+
+  public var setCurrentClientCertDetails: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.SetCurrentClientCertDetails {
+    get {_storage._setCurrentClientCertDetails ?? Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.SetCurrentClientCertDetails()}
+    set {_uniqueStorage()._setCurrentClientCertDetails = newValue}
+  }
+  /// Returns true if `setCurrentClientCertDetails` has been explicitly set.
+  public var hasSetCurrentClientCertDetails: Bool {_storage._setCurrentClientCertDetails != nil}
+  /// Clears the value of `setCurrentClientCertDetails`. Subsequent reads from it will return its default value.
+  public mutating func clearSetCurrentClientCertDetails() {_uniqueStorage()._setCurrentClientCertDetails = nil}
+
+  public var upgradeConfigs: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.UpgradeConfig] {
+    get {_storage._upgradeConfigs}
+    set {_uniqueStorage()._upgradeConfigs = newValue}
+  }
 
   public var streamIdleTimeout: SwiftProtobuf.Google_Protobuf_Duration {
-    get {_streamIdleTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
-    set {_streamIdleTimeout = newValue}
+    get {_storage._streamIdleTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._streamIdleTimeout = newValue}
   }
   /// Returns true if `streamIdleTimeout` has been explicitly set.
-  public var hasStreamIdleTimeout: Bool {self._streamIdleTimeout != nil}
+  public var hasStreamIdleTimeout: Bool {_storage._streamIdleTimeout != nil}
   /// Clears the value of `streamIdleTimeout`. Subsequent reads from it will return its default value.
-  public mutating func clearStreamIdleTimeout() {self._streamIdleTimeout = nil}
+  public mutating func clearStreamIdleTimeout() {_uniqueStorage()._streamIdleTimeout = nil}
 
   public var normalizePath: SwiftProtobuf.Google_Protobuf_BoolValue {
-    get {_normalizePath ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
-    set {_normalizePath = newValue}
+    get {_storage._normalizePath ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._normalizePath = newValue}
   }
   /// Returns true if `normalizePath` has been explicitly set.
-  public var hasNormalizePath: Bool {self._normalizePath != nil}
+  public var hasNormalizePath: Bool {_storage._normalizePath != nil}
   /// Clears the value of `normalizePath`. Subsequent reads from it will return its default value.
-  public mutating func clearNormalizePath() {self._normalizePath = nil}
+  public mutating func clearNormalizePath() {_uniqueStorage()._normalizePath = nil}
 
-  public var mergeSlashes: Bool = false
+  public var mergeSlashes: Bool {
+    get {_storage._mergeSlashes}
+    set {_uniqueStorage()._mergeSlashes = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -135,6 +168,83 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
 
   }
 
+  /// What to do with the x-forwarded-client-cert header on requests that arrive over mutual TLS.
+  public nonisolated enum ForwardClientCertDetails: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case sanitize // = 0
+    case forwardOnly // = 1
+    case appendForward // = 2
+    case sanitizeSet // = 3
+    case alwaysForwardOnly // = 4
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .sanitize
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .sanitize
+      case 1: self = .forwardOnly
+      case 2: self = .appendForward
+      case 3: self = .sanitizeSet
+      case 4: self = .alwaysForwardOnly
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .sanitize: return 0
+      case .forwardOnly: return 1
+      case .appendForward: return 2
+      case .sanitizeSet: return 3
+      case .alwaysForwardOnly: return 4
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ForwardClientCertDetails] = [
+      .sanitize,
+      .forwardOnly,
+      .appendForward,
+      .sanitizeSet,
+      .alwaysForwardOnly,
+    ]
+
+  }
+
+  /// Which parts of the peer's certificate go into x-forwarded-client-cert.
+  public nonisolated struct SetCurrentClientCertDetails: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var subject: SwiftProtobuf.Google_Protobuf_BoolValue {
+      get {_subject ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+      set {_subject = newValue}
+    }
+    /// Returns true if `subject` has been explicitly set.
+    public var hasSubject: Bool {self._subject != nil}
+    /// Clears the value of `subject`. Subsequent reads from it will return its default value.
+    public mutating func clearSubject() {self._subject = nil}
+
+    public var cert: Bool = false
+
+    public var chain: Bool = false
+
+    public var dns: Bool = false
+
+    public var uri: Bool = false
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _subject: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+  }
+
   /// A protocol upgrade (such as "websocket") the manager allows.
   public nonisolated struct UpgradeConfig: Sendable {
     // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -161,9 +271,7 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
 
   public init() {}
 
-  fileprivate var _useRemoteAddress: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
-  fileprivate var _streamIdleTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
-  fileprivate var _normalizePath: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Fetch the route table by name over RDS.
@@ -229,7 +337,188 @@ fileprivate nonisolated let _protobuf_package = "envoy.extensions.filters.networ
 
 nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpConnectionManager"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}codec_type\0\u{3}stat_prefix\0\u{1}rds\0\u{3}route_config\0\u{3}http_filters\0\u{4}\u{9}use_remote_address\0\u{4}\u{9}upgrade_configs\0\u{3}stream_idle_timeout\0\u{4}\u{6}normalize_path\0\u{4}\u{3}merge_slashes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}codec_type\0\u{3}stat_prefix\0\u{1}rds\0\u{3}route_config\0\u{3}http_filters\0\u{4}\u{9}use_remote_address\0\u{4}\u{2}forward_client_cert_details\0\u{3}set_current_client_cert_details\0\u{4}\u{6}upgrade_configs\0\u{3}stream_idle_timeout\0\u{4}\u{6}normalize_path\0\u{4}\u{3}merge_slashes\0")
+
+  fileprivate class _StorageClass {
+    var _codecType: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.CodecType = .auto
+    var _statPrefix: String = String()
+    var _routeSpecifier: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_RouteSpecifier?
+    var _httpFilters: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] = []
+    var _useRemoteAddress: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _forwardClientCertDetails: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ForwardClientCertDetails = .sanitize
+    var _setCurrentClientCertDetails: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.SetCurrentClientCertDetails? = nil
+    var _upgradeConfigs: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.UpgradeConfig] = []
+    var _streamIdleTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _normalizePath: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _mergeSlashes: Bool = false
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _codecType = source._codecType
+      _statPrefix = source._statPrefix
+      _routeSpecifier = source._routeSpecifier
+      _httpFilters = source._httpFilters
+      _useRemoteAddress = source._useRemoteAddress
+      _forwardClientCertDetails = source._forwardClientCertDetails
+      _setCurrentClientCertDetails = source._setCurrentClientCertDetails
+      _upgradeConfigs = source._upgradeConfigs
+      _streamIdleTimeout = source._streamIdleTimeout
+      _normalizePath = source._normalizePath
+      _mergeSlashes = source._mergeSlashes
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularEnumField(value: &_storage._codecType) }()
+        case 2: try { try decoder.decodeSingularStringField(value: &_storage._statPrefix) }()
+        case 3: try {
+          var v: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_Rds?
+          var hadOneofValue = false
+          if let current = _storage._routeSpecifier {
+            hadOneofValue = true
+            if case .rds(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._routeSpecifier = .rds(v)
+          }
+        }()
+        case 4: try {
+          var v: Envoy_Config_Route_V3_RouteConfiguration?
+          var hadOneofValue = false
+          if let current = _storage._routeSpecifier {
+            hadOneofValue = true
+            if case .routeConfig(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._routeSpecifier = .routeConfig(v)
+          }
+        }()
+        case 5: try { try decoder.decodeRepeatedMessageField(value: &_storage._httpFilters) }()
+        case 14: try { try decoder.decodeSingularMessageField(value: &_storage._useRemoteAddress) }()
+        case 16: try { try decoder.decodeSingularEnumField(value: &_storage._forwardClientCertDetails) }()
+        case 17: try { try decoder.decodeSingularMessageField(value: &_storage._setCurrentClientCertDetails) }()
+        case 23: try { try decoder.decodeRepeatedMessageField(value: &_storage._upgradeConfigs) }()
+        case 24: try { try decoder.decodeSingularMessageField(value: &_storage._streamIdleTimeout) }()
+        case 30: try { try decoder.decodeSingularMessageField(value: &_storage._normalizePath) }()
+        case 33: try { try decoder.decodeSingularBoolField(value: &_storage._mergeSlashes) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._codecType != .auto {
+        try visitor.visitSingularEnumField(value: _storage._codecType, fieldNumber: 1)
+      }
+      if !_storage._statPrefix.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._statPrefix, fieldNumber: 2)
+      }
+      switch _storage._routeSpecifier {
+      case .rds?: try {
+        guard case .rds(let v)? = _storage._routeSpecifier else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      }()
+      case .routeConfig?: try {
+        guard case .routeConfig(let v)? = _storage._routeSpecifier else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      }()
+      case nil: break
+      }
+      if !_storage._httpFilters.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._httpFilters, fieldNumber: 5)
+      }
+      try { if let v = _storage._useRemoteAddress {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      } }()
+      if _storage._forwardClientCertDetails != .sanitize {
+        try visitor.visitSingularEnumField(value: _storage._forwardClientCertDetails, fieldNumber: 16)
+      }
+      try { if let v = _storage._setCurrentClientCertDetails {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      } }()
+      if !_storage._upgradeConfigs.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._upgradeConfigs, fieldNumber: 23)
+      }
+      try { if let v = _storage._streamIdleTimeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+      } }()
+      try { if let v = _storage._normalizePath {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
+      } }()
+      if _storage._mergeSlashes != false {
+        try visitor.visitSingularBoolField(value: _storage._mergeSlashes, fieldNumber: 33)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager, rhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._codecType != rhs_storage._codecType {return false}
+        if _storage._statPrefix != rhs_storage._statPrefix {return false}
+        if _storage._routeSpecifier != rhs_storage._routeSpecifier {return false}
+        if _storage._httpFilters != rhs_storage._httpFilters {return false}
+        if _storage._useRemoteAddress != rhs_storage._useRemoteAddress {return false}
+        if _storage._forwardClientCertDetails != rhs_storage._forwardClientCertDetails {return false}
+        if _storage._setCurrentClientCertDetails != rhs_storage._setCurrentClientCertDetails {return false}
+        if _storage._upgradeConfigs != rhs_storage._upgradeConfigs {return false}
+        if _storage._streamIdleTimeout != rhs_storage._streamIdleTimeout {return false}
+        if _storage._normalizePath != rhs_storage._normalizePath {return false}
+        if _storage._mergeSlashes != rhs_storage._mergeSlashes {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.CodecType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0AUTO\0\u{1}HTTP1\0\u{1}HTTP2\0\u{1}HTTP3\0")
+}
+
+nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ForwardClientCertDetails: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SANITIZE\0\u{1}FORWARD_ONLY\0\u{1}APPEND_FORWARD\0\u{1}SANITIZE_SET\0\u{1}ALWAYS_FORWARD_ONLY\0")
+}
+
+nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.SetCurrentClientCertDetails: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.protoMessageName + ".SetCurrentClientCertDetails"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}subject\0\u{2}\u{2}cert\0\u{1}dns\0\u{1}uri\0\u{1}chain\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -237,40 +526,11 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try { try decoder.decodeSingularEnumField(value: &self.codecType) }()
-      case 2: try { try decoder.decodeSingularStringField(value: &self.statPrefix) }()
-      case 3: try {
-        var v: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_Rds?
-        var hadOneofValue = false
-        if let current = self.routeSpecifier {
-          hadOneofValue = true
-          if case .rds(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.routeSpecifier = .rds(v)
-        }
-      }()
-      case 4: try {
-        var v: Envoy_Config_Route_V3_RouteConfiguration?
-        var hadOneofValue = false
-        if let current = self.routeSpecifier {
-          hadOneofValue = true
-          if case .routeConfig(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.routeSpecifier = .routeConfig(v)
-        }
-      }()
-      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.httpFilters) }()
-      case 14: try { try decoder.decodeSingularMessageField(value: &self._useRemoteAddress) }()
-      case 23: try { try decoder.decodeRepeatedMessageField(value: &self.upgradeConfigs) }()
-      case 24: try { try decoder.decodeSingularMessageField(value: &self._streamIdleTimeout) }()
-      case 30: try { try decoder.decodeSingularMessageField(value: &self._normalizePath) }()
-      case 33: try { try decoder.decodeSingularBoolField(value: &self.mergeSlashes) }()
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._subject) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.cert) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.dns) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.uri) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.chain) }()
       default: break
       }
     }
@@ -281,61 +541,33 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    if self.codecType != .auto {
-      try visitor.visitSingularEnumField(value: self.codecType, fieldNumber: 1)
-    }
-    if !self.statPrefix.isEmpty {
-      try visitor.visitSingularStringField(value: self.statPrefix, fieldNumber: 2)
-    }
-    switch self.routeSpecifier {
-    case .rds?: try {
-      guard case .rds(let v)? = self.routeSpecifier else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    }()
-    case .routeConfig?: try {
-      guard case .routeConfig(let v)? = self.routeSpecifier else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    }()
-    case nil: break
-    }
-    if !self.httpFilters.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.httpFilters, fieldNumber: 5)
-    }
-    try { if let v = self._useRemoteAddress {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+    try { if let v = self._subject {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
     } }()
-    if !self.upgradeConfigs.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.upgradeConfigs, fieldNumber: 23)
+    if self.cert != false {
+      try visitor.visitSingularBoolField(value: self.cert, fieldNumber: 3)
     }
-    try { if let v = self._streamIdleTimeout {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
-    } }()
-    try { if let v = self._normalizePath {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
-    } }()
-    if self.mergeSlashes != false {
-      try visitor.visitSingularBoolField(value: self.mergeSlashes, fieldNumber: 33)
+    if self.dns != false {
+      try visitor.visitSingularBoolField(value: self.dns, fieldNumber: 4)
+    }
+    if self.uri != false {
+      try visitor.visitSingularBoolField(value: self.uri, fieldNumber: 5)
+    }
+    if self.chain != false {
+      try visitor.visitSingularBoolField(value: self.chain, fieldNumber: 6)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager, rhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager) -> Bool {
-    if lhs.codecType != rhs.codecType {return false}
-    if lhs.statPrefix != rhs.statPrefix {return false}
-    if lhs.routeSpecifier != rhs.routeSpecifier {return false}
-    if lhs.httpFilters != rhs.httpFilters {return false}
-    if lhs._useRemoteAddress != rhs._useRemoteAddress {return false}
-    if lhs.upgradeConfigs != rhs.upgradeConfigs {return false}
-    if lhs._streamIdleTimeout != rhs._streamIdleTimeout {return false}
-    if lhs._normalizePath != rhs._normalizePath {return false}
-    if lhs.mergeSlashes != rhs.mergeSlashes {return false}
+  public static func ==(lhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.SetCurrentClientCertDetails, rhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.SetCurrentClientCertDetails) -> Bool {
+    if lhs._subject != rhs._subject {return false}
+    if lhs.cert != rhs.cert {return false}
+    if lhs.chain != rhs.chain {return false}
+    if lhs.dns != rhs.dns {return false}
+    if lhs.uri != rhs.uri {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
-}
-
-nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.CodecType: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0AUTO\0\u{1}HTTP1\0\u{1}HTTP2\0\u{1}HTTP3\0")
 }
 
 nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.UpgradeConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

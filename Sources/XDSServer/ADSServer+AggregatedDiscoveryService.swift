@@ -10,24 +10,36 @@ public struct AggregatedDiscoveryService<Provider: ResourceProvider>: Sendable {
     }
 }
 
-extension AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscoveryService.SimpleServiceProtocol {
+extension AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscoveryService.ServiceProtocol {
     public func streamAggregatedResources(
-        request: RPCAsyncSequence<Envoy_Service_Discovery_V3_DiscoveryRequest, any Error>,
-        response: RPCWriter<Envoy_Service_Discovery_V3_DiscoveryResponse>,
+        request: StreamingServerRequest<Envoy_Service_Discovery_V3_DiscoveryRequest>,
         context: ServerContext
-    ) async throws {
-        do {
-            try await server.serveSotW(requests: request) { try await response.write($0) }
-        } catch let error as XDSStreamError {
-            throw RPCError(code: .invalidArgument, message: error.description)
+    ) async throws -> StreamingServerResponse<Envoy_Service_Discovery_V3_DiscoveryResponse> {
+        let peer = PeerInfo(remotePeer: context.remotePeer, metadata: request.metadata, transportSpecific: context.transportSpecific)
+        let server = server
+        return StreamingServerResponse { writer in
+            do {
+                try await server.serveSotW(requests: request.messages, peer: peer) { try await writer.write($0) }
+            } catch let error as XDSStreamError {
+                throw RPCError(code: error.code, message: error.description)
+            }
+            return [:]
         }
     }
 
     public func deltaAggregatedResources(
-        request: RPCAsyncSequence<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest, any Error>,
-        response: RPCWriter<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse>,
+        request: StreamingServerRequest<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest>,
         context: ServerContext
-    ) async throws {
+    ) async throws -> StreamingServerResponse<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse> {
         throw RPCError(code: .unimplemented, message: "meshd serves State-of-the-World ADS; Delta ADS is not implemented yet")
+    }
+}
+
+extension XDSStreamError {
+    var code: RPCError.Code {
+        switch self {
+        case .missingNode: .invalidArgument
+        case .refused: .permissionDenied
+        }
     }
 }

@@ -13,14 +13,16 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
 
     let provider: Provider
     let registry = ConnectionRegistry()
+    let observer: any XDSEventObserver
     let logger: Logger
     /// Per-proxy sync state, for `/debug/syncz` and friends.
     public let status = SyncStatusStore()
     /// Identifies this control plane in every response.
     let controlPlaneID: String
 
-    public init(provider: Provider, controlPlaneID: String = "meshd", logger: Logger) {
+    public init(provider: Provider, observer: any XDSEventObserver = NoXDSEventObserver(), controlPlaneID: String = "meshd", logger: Logger) {
         self.provider = provider
+        self.observer = observer
         self.controlPlaneID = controlPlaneID
         self.logger = logger
     }
@@ -33,7 +35,7 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
 
     /// Serves one SotW ADS stream until the proxy goes away. `write` sends one response on the stream.
     public func serveSotW<Requests: AsyncSequence & Sendable>(
-        requests: Requests, write: @escaping @Sendable (Response) async throws -> Void
+        requests: Requests, peer: PeerInfo, write: @escaping @Sendable (Response) async throws -> Void
     ) async throws where Requests.Element == Request {
         let id = registry.makeID()
         let (events, continuation) = AsyncStream.makeStream(of: StreamEvent.self)
@@ -47,7 +49,7 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
                 defer { continuation.finish() }
                 for try await request in requests { continuation.yield(.request(RequestBox(request))) }
             }
-            var session = SotWSession<Provider>(id: id)
+            var session = SotWSession<Provider>(id: id, peer: peer)
             for await event in events {
                 switch event {
                 case .request(let box):
@@ -56,8 +58,9 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
                     try await push(session: &session, write: write)
                 }
             }
-            if let client = session.client {
-                logger.info("proxy disconnected", metadata: ["proxy": "\(provider.describe(client))", "connection": "\(id)"])
+            if session.client != nil {
+                logger.info("proxy disconnected", metadata: ["proxy": "\(session.proxyName)", "connection": "\(id)"])
+                observer.observe(.disconnected(proxy: session.proxyName, connection: id))
             }
         }
     }
@@ -72,7 +75,7 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
             }
             let client: Provider.Client
             do {
-                client = try provider.admit(node: request.node)
+                client = try provider.admit(node: request.node, peer: session.peer)
             } catch {
                 logger.warning("refused proxy", metadata: ["node": "\(request.node.id)", "reason": "\(error)"])
                 throw XDSStreamError.refused("\(error)")
@@ -81,20 +84,31 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
             session.proxyName = provider.describe(client)
             registry.register(session.id, continuation)
             logger.info("proxy connected", metadata: ["proxy": "\(session.proxyName)", "connection": "\(session.id)"])
+            observer.observe(.connected(proxy: session.proxyName, connection: session.id))
         }
         guard let client = session.client else { return }
         switch session.stream.received(request) {
         case .respond(let type):
-            let resources = session.stream.filter(await provider.resources(type, for: client), for: type)
-            try await send(type, resources, session: &session, write: write)
+            let started = ContinuousClock.now
+            let set = await provider.resources(type, for: client)
+            let resources = session.stream.filter(set.resources, for: type)
+            try await send(type, resources, generation: set.generation, trigger: .request, started: started, session: &session, write: write)
+        case .acknowledged(let type, _):
+            if let response = session.stream.types[type]?.lastSent {
+                observer.observe(.acknowledged(proxy: session.proxyName, connection: session.id, type: type, response: response))
+            }
         case .rejected(let type, let nack):
+            observer.observe(
+                .rejected(
+                    proxy: session.proxyName, connection: session.id, type: type, nack: nack,
+                    generation: session.stream.types[type]?.lastSent?.generation ?? 0))
             logger.warning(
                 "proxy rejected config",
                 metadata: [
                     "proxy": "\(session.proxyName)", "type": "\(type.shortName)", "version": "\(nack.version)",
                     "resources": "\(nack.resourceNames.joined(separator: ","))", "error": "\(nack.message)",
                 ])
-        case .acknowledged, .ignoredStaleNonce:
+        case .ignoredStaleNonce:
             break
         case .unsupported(let typeURL):
             logger.debug("ignoring request for unsupported type", metadata: ["type": "\(typeURL)"])
@@ -104,18 +118,25 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
 
     private func push(session: inout SotWSession<Provider>, write: @Sendable (Response) async throws -> Void) async throws {
         guard let client = session.client else { return }
+        var sentTypes: [XDSType] = []
+        var generation: UInt64 = 0
         for type in session.stream.subscribedTypes {
-            let resources = session.stream.filter(await provider.resources(type, for: client), for: type)
+            let started = ContinuousClock.now
+            let set = await provider.resources(type, for: client)
+            generation = max(generation, set.generation)
+            let resources = session.stream.filter(set.resources, for: type)
             let version = XDSResource.setVersion(of: resources)
             guard session.stream.shouldPush(type, version: version) else { continue }
-            try await send(type, resources, session: &session, write: write)
+            try await send(type, resources, generation: set.generation, trigger: .push, started: started, session: &session, write: write)
+            sentTypes.append(type)
         }
+        observer.observe(.pushEvaluated(proxy: session.proxyName, connection: session.id, generation: generation, sent: sentTypes))
         publishStatus(session)
     }
 
     private func send(
-        _ type: XDSType, _ resources: [XDSResource], session: inout SotWSession<Provider>,
-        write: @Sendable (Response) async throws -> Void
+        _ type: XDSType, _ resources: [XDSResource], generation: UInt64, trigger: XDSEvent.Trigger, started: ContinuousClock.Instant,
+        session: inout SotWSession<Provider>, write: @Sendable (Response) async throws -> Void
     ) async throws {
         let version = XDSResource.setVersion(of: resources)
         let nonce = session.nextNonce()
@@ -126,7 +147,14 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
         response.resources = resources.map(\.resource)
         response.controlPlane.identifier = controlPlaneID
         try await write(response)
-        session.stream.sent(type, version: version, nonce: nonce, names: resources.map(\.name))
+        session.stream.sent(type, version: version, nonce: nonce, names: resources.map(\.name), generation: generation)
+        if let sent = session.stream.types[type]?.lastSent {
+            let bytes = resources.reduce(0) { $0 + $1.resource.value.count }
+            observer.observe(
+                .sent(
+                    proxy: session.proxyName, connection: session.id, type: type, response: sent, trigger: trigger, bytes: bytes,
+                    duration: ContinuousClock.now - started))
+        }
         logger.debug(
             "pushed", metadata: ["proxy": "\(session.proxyName)", "type": "\(type.shortName)", "version": "\(version)", "resources": "\(resources.count)"])
     }
@@ -153,13 +181,17 @@ public enum XDSStreamError: Error, CustomStringConvertible {
 /// Everything one SotW stream remembers.
 struct SotWSession<Provider: ResourceProvider> {
     let id: UInt64
+    let peer: PeerInfo
     let connectedAt = ContinuousClock.now
     var client: Provider.Client?
     var proxyName = ""
     var stream = SotWStream()
     private var nonceCounter: UInt64 = 0
 
-    init(id: UInt64) { self.id = id }
+    init(id: UInt64, peer: PeerInfo) {
+        self.id = id
+        self.peer = peer
+    }
 
     /// A nonce unique on this stream and across streams of this process.
     mutating func nextNonce() -> String {

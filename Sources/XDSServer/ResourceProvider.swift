@@ -7,14 +7,28 @@ public protocol ResourceProvider: Sendable {
     /// What the provider needs to remember about one admitted proxy.
     associatedtype Client: Sendable
 
-    /// Admits a proxy from the `Node` of its first request. Throw to refuse the stream; the error's text
-    /// is sent to the proxy.
-    func admit(node: Envoy_Config_Core_V3_Node) throws -> Client
+    /// Admits a proxy from the `Node` of its first request and what the transport knows of the peer.
+    /// Throw to refuse the stream; the error's text is sent to the proxy.
+    func admit(node: Envoy_Config_Core_V3_Node, peer: PeerInfo) throws -> Client
 
-    /// Every resource of `type` that `client` should see now. The server filters by subscription for
-    /// non-wildcard types. Must return the same resources for the same mesh state.
-    func resources(_ type: XDSType, for client: Client) async -> [XDSResource]
+    /// Every resource of `type` that `client` should see now, with the generation of the mesh state it
+    /// was made from. The server filters by subscription for non-wildcard types. Must return the same
+    /// resources for the same mesh state.
+    func resources(_ type: XDSType, for client: Client) async -> ResourceSet
 
     /// A short label for logs and status pages (usually the node id).
     func describe(_ client: Client) -> String
+}
+
+/// Resources and the generation of the state they were made from.
+public struct ResourceSet: Sendable {
+    /// Increases with every change of the provider's state; lets observers tie a response to the change
+    /// that produced it.
+    public var generation: UInt64
+    public var resources: [XDSResource]
+
+    public init(generation: UInt64, resources: [XDSResource]) {
+        self.generation = generation
+        self.resources = resources
+    }
 }

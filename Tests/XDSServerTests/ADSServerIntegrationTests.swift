@@ -15,7 +15,7 @@ final class SettableProvider: ResourceProvider, Sendable {
 
     func set(_ type: XDSType, _ values: [String: String]) { content.withLock { $0[type] = values } }
 
-    func admit(node: Envoy_Config_Core_V3_Node) throws -> String {
+    func admit(node: Envoy_Config_Core_V3_Node, peer: PeerInfo) throws -> String {
         guard !node.id.isEmpty else { throw RefusedNode() }
         admitted.withLock { $0.append(node.id) }
         return node.id
@@ -23,13 +23,14 @@ final class SettableProvider: ResourceProvider, Sendable {
 
     func describe(_ client: String) -> String { client }
 
-    func resources(_ type: XDSType, for client: String) async -> [XDSResource] {
+    func resources(_ type: XDSType, for client: String) async -> ResourceSet {
         let values = content.withLock { $0[type] ?? [:] }
-        return values.keys.sorted().compactMap { name in
+        let resources = values.keys.sorted().compactMap { name in
             var value = Google_Protobuf_StringValue()
             value.value = values[name] ?? ""
             return try? XDSResource(name: name, resource: Google_Protobuf_Any(message: value))
         }
+        return ResourceSet(generation: 0, resources: resources)
     }
 
     struct RefusedNode: Error, CustomStringConvertible { var description: String { "empty node id" } }

@@ -14,9 +14,16 @@ extension ConfigDecoder {
             subsets: subsets, exportTo: spec.stringList("exportTo"))
     }
 
-    /// `trafficPolicy`: only `loadBalancer.simple` is translated so far; every other policy is reported.
+    /// `trafficPolicy`: `loadBalancer.simple` and `tls` are translated so far; every other policy is reported.
     static func decodeTrafficPolicy(_ policy: YAMLMapping) -> TrafficPolicy {
-        policy.warnUnsupported(handled: ["loadBalancer"])
+        policy.warnUnsupported(handled: ["loadBalancer", "tls"])
+        let tls = policy.mapping("tls").flatMap(decodeClientTLS)
+        var result = decodeLoadBalancer(policy)
+        result.tls = tls
+        return result
+    }
+
+    static func decodeLoadBalancer(_ policy: YAMLMapping) -> TrafficPolicy {
         guard let loadBalancer = policy.mapping("loadBalancer") else { return TrafficPolicy() }
         loadBalancer.warnUnsupported(handled: ["simple"])
         guard let field = loadBalancer["simple"], let text = field.string() else { return TrafficPolicy() }

@@ -104,6 +104,7 @@ public enum ConfigDecoder {
         case .serviceEntry: resource = .serviceEntry(decodeServiceEntry(meta: meta, spec: spec))
         case .virtualService: resource = .virtualService(decodeVirtualService(meta: meta, spec: spec))
         case .destinationRule: resource = .destinationRule(decodeDestinationRule(meta: meta, spec: spec))
+        case .peerAuthentication: resource = .peerAuthentication(decodePeerAuthentication(meta: meta, spec: spec))
         }
         guard let resource else { return nil }
         for issue in ResourceValidator.validate(resource) {
@@ -120,6 +121,7 @@ public enum ConfigDecoder {
         case .service, .pod: ["v1"]
         case .workloadEntry, .serviceEntry, .virtualService, .destinationRule:
             ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
+        case .peerAuthentication: ["security.istio.io/v1", "security.istio.io/v1beta1"]
         }
     }
 

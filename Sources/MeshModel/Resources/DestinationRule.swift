@@ -31,9 +31,12 @@ public struct Subset: Sendable, Hashable {
 /// The traffic policy fields supported so far.
 public struct TrafficPolicy: Sendable, Hashable {
     public var loadBalancer: SimpleLoadBalancer?
+    /// `tls`: how the client sidecar secures connections to the destination; nil leaves it to auto-mTLS.
+    public var tls: ClientTLSSettings?
 
-    public init(loadBalancer: SimpleLoadBalancer? = nil) {
+    public init(loadBalancer: SimpleLoadBalancer? = nil, tls: ClientTLSSettings? = nil) {
         self.loadBalancer = loadBalancer
+        self.tls = tls
     }
 }
 

@@ -6,6 +6,7 @@ public enum MeshResource: Sendable, Hashable {
     case serviceEntry(ServiceEntry)
     case virtualService(VirtualService)
     case destinationRule(DestinationRule)
+    case peerAuthentication(PeerAuthentication)
 
     public var meta: ObjectMeta {
         switch self {
@@ -15,6 +16,7 @@ public enum MeshResource: Sendable, Hashable {
         case .serviceEntry(let r): r.meta
         case .virtualService(let r): r.meta
         case .destinationRule(let r): r.meta
+        case .peerAuthentication(let r): r.meta
         }
     }
 
@@ -26,6 +28,7 @@ public enum MeshResource: Sendable, Hashable {
         case .serviceEntry: .serviceEntry
         case .virtualService: .virtualService
         case .destinationRule: .destinationRule
+        case .peerAuthentication: .peerAuthentication
         }
     }
 

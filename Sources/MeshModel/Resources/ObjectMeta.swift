@@ -21,6 +21,7 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case serviceEntry = "ServiceEntry"
     case virtualService = "VirtualService"
     case destinationRule = "DestinationRule"
+    case peerAuthentication = "PeerAuthentication"
 
     public static func < (lhs: ResourceKind, rhs: ResourceKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }

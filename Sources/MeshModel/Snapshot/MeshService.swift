@@ -82,9 +82,12 @@ public struct MeshEndpoint: Sendable, Hashable {
     public var weight: Int?
     /// The workload this came from (`Pod/ns/name`, `WorkloadEntry/ns/name`, or the ServiceEntry).
     public var origin: ResourceKey
+    /// Whether the workload runs a sidecar that terminates mutual TLS: true for Pods and WorkloadEntries unless
+    /// they opt out with `sidecar.istio.io/inject: "false"`; false for ServiceEntry addresses.
+    public var hasSidecar: Bool
 
     public init(address: String, port: Int, labels: [String: String], serviceAccount: String?, namespace: String,
-                locality: String? = nil, weight: Int? = nil, origin: ResourceKey) {
+                locality: String? = nil, weight: Int? = nil, origin: ResourceKey, hasSidecar: Bool = false) {
         self.address = address
         self.port = port
         self.labels = labels
@@ -93,6 +96,7 @@ public struct MeshEndpoint: Sendable, Hashable {
         self.locality = locality
         self.weight = weight
         self.origin = origin
+        self.hasSidecar = hasSidecar
     }
 
     /// True when every label of `selector` is present with the same value.

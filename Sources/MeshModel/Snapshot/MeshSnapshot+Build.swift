@@ -17,6 +17,7 @@ extension MeshSnapshot {
             case .serviceEntry(let entry): inputs.serviceEntries.append(entry)
             case .virtualService(let service): inputs.virtualServices.append(service)
             case .destinationRule(let rule): inputs.destinationRules.append(rule)
+            case .peerAuthentication(let policy): inputs.peerAuthentications.append(policy)
             }
         }
 
@@ -42,7 +43,8 @@ extension MeshSnapshot {
         return MeshSnapshot(
             version: contentVersion(of: resources), services: services, endpoints: endpoints,
             workloads: inputs.workloads(), virtualServicesByHost: index(inputs.virtualServices),
-            destinationRulesByHost: index(inputs.destinationRules), objects: byKey)
+            destinationRulesByHost: index(inputs.destinationRules),
+            peerAuthentications: index(inputs.peerAuthentications), objects: byKey)
     }
 
     /// One object per key, preferring the earliest source so the choice does not depend on input order.

@@ -16,12 +16,14 @@ public struct MeshSnapshot: Sendable {
     public let virtualServicesByHost: [String: [VirtualService]]
     /// DestinationRules by the FQDN of their host.
     public let destinationRulesByHost: [String: [DestinationRule]]
+    /// PeerAuthentications by namespace, each list ordered by name.
+    public let peerAuthentications: [String: [PeerAuthentication]]
     /// The objects it was built from, by key.
     public let objects: [ResourceKey: ConfigObject]
 
     public init(version: String, services: [MeshService], endpoints: [String: [Int: [MeshEndpoint]]], workloads: [MeshWorkload],
                 virtualServicesByHost: [String: [VirtualService]], destinationRulesByHost: [String: [DestinationRule]],
-                objects: [ResourceKey: ConfigObject]) {
+                peerAuthentications: [String: [PeerAuthentication]] = [:], objects: [ResourceKey: ConfigObject]) {
         self.version = version
         self.services = services.sorted { $0.hostname < $1.hostname }
         self.servicesByHostname = Dictionary(services.map { ($0.hostname, $0) }, uniquingKeysWith: { first, _ in first })
@@ -29,6 +31,7 @@ public struct MeshSnapshot: Sendable {
         self.workloads = workloads
         self.virtualServicesByHost = virtualServicesByHost
         self.destinationRulesByHost = destinationRulesByHost
+        self.peerAuthentications = peerAuthentications
         self.objects = objects
     }
 

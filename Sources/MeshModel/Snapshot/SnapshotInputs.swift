@@ -6,6 +6,7 @@ struct SnapshotInputs {
     var serviceEntries: [ServiceEntry] = []
     var virtualServices: [VirtualService] = []
     var destinationRules: [DestinationRule] = []
+    var peerAuthentications: [PeerAuthentication] = []
 
     /// Every Pod with an IP and every WorkloadEntry, sorted by address then origin.
     func workloads() -> [MeshWorkload] {
@@ -129,12 +130,13 @@ struct SnapshotInputs {
     private func endpoint(_ pod: Pod, port: Int) -> MeshEndpoint {
         MeshEndpoint(
             address: pod.podIP ?? "", port: port, labels: pod.meta.labels, serviceAccount: pod.serviceAccountName,
-            namespace: pod.meta.namespace, origin: key(pod))
+            namespace: pod.meta.namespace, origin: key(pod), hasSidecar: !SidecarInjection.optedOut(pod.meta))
     }
 
     private func endpoint(_ entry: WorkloadEntry, port: Int) -> MeshEndpoint {
         var result = endpoint(entry.spec, namespace: entry.meta.namespace, port: port, origin: key(entry))
         result.labels = labels(of: entry)
+        result.hasSidecar = !SidecarInjection.optedOut(entry.meta, extraLabels: entry.spec.labels)
         return result
     }
 

@@ -12,6 +12,7 @@ public enum ResourceValidator {
         case .serviceEntry(let entry): validateServiceEntry(entry, into: &issues)
         case .virtualService(let service): validateVirtualService(service, into: &issues)
         case .destinationRule(let rule): validateDestinationRule(rule, into: &issues)
+        case .peerAuthentication(let policy): validatePeerAuthentication(policy, into: &issues)
         }
         return issues.issues
     }
@@ -37,6 +38,7 @@ public enum ResourceValidator {
 
     static func validateDestinationRule(_ rule: DestinationRule, into issues: inout IssueList) {
         if rule.host.isEmpty { issues.add("spec.host", "required") }
+        if let tls = rule.trafficPolicy?.tls { validateClientTLS(tls, at: "spec.trafficPolicy.tls", into: &issues) }
         var seen: Set<String> = []
         for (index, subset) in rule.subsets.enumerated() {
             if subset.name.isEmpty {

@@ -71,9 +71,9 @@ public struct SotWStream: Sendable {
     }
 
     /// Records a response that was written to the stream.
-    public mutating func sent(_ type: XDSType, version: String, nonce: String, names: [String]) {
+    public mutating func sent(_ type: XDSType, version: String, nonce: String, names: [String], generation: UInt64 = 0) {
         types[type, default: SotWTypeState(wildcard: type.isWildcard)].lastSent =
-            SentResponse(version: version, nonce: nonce, resourceNames: names)
+            SentResponse(version: version, nonce: nonce, resourceNames: names, generation: generation)
     }
 
     /// The types the proxy has asked for, in push order.

@@ -3,6 +3,17 @@ public struct SentResponse: Sendable, Hashable {
     public var version: String
     public var nonce: String
     public var resourceNames: [String]
+    /// The provider generation the content was made from.
+    public var generation: UInt64 = 0
+    public var at: ContinuousClock.Instant = .now
+
+    public init(version: String, nonce: String, resourceNames: [String], generation: UInt64 = 0, at: ContinuousClock.Instant = .now) {
+        self.version = version
+        self.nonce = nonce
+        self.resourceNames = resourceNames
+        self.generation = generation
+        self.at = at
+    }
 }
 
 /// A rejection by the proxy: which response, which resources, and what Envoy said.

@@ -1,0 +1,117 @@
+public import Foundation
+import Crypto
+import Logging
+import Synchronization
+public import X509
+
+/// Meshd's certificate authority: it signs workload and serving certificates, verifies client chains, mints
+/// and verifies bootstrap tokens, and rotates its root.
+///
+/// Thread-safe: every method may be called concurrently. Signing happens outside the lock on a snapshot of
+/// the signing authority, so a rotation never leaves a signature half-made with the old key and the new chain.
+/// Private keys never leave this type except in `IssuedCertificate` for the caller that asked for one.
+public final class CertificateAuthority: Sendable {
+    let options: CAOptions
+    let stateDirectory: StateDirectory
+    let tokens: BootstrapToken
+    let state: Mutex<State>
+    let logger = Logger(label: "meshd.ca")
+
+    struct State {
+        var authority: SigningAuthority
+        var csrCount = 0
+        var issuedCount = 0
+    }
+
+    init(options: CAOptions, stateDirectory: StateDirectory, tokens: BootstrapToken, authority: SigningAuthority) {
+        self.options = options
+        self.stateDirectory = stateDirectory
+        self.tokens = tokens
+        self.state = Mutex(State(authority: authority))
+    }
+
+    /// Loads the CA. With `pluginDirectory`, signs with the plug-in intermediate found there (Istio's
+    /// `ca-cert.pem`, `ca-key.pem`, `root-cert.pem`, `cert-chain.pem`); otherwise uses the self-signed root in
+    /// `stateDirectory`, generating and persisting it on first start (key mode 0600, atomic writes) and reusing
+    /// it on every later start. The token key always lives in `stateDirectory`.
+    ///
+    /// Throws a `CAError` naming the file when a file is unreadable, malformed, expired, or when a key does
+    /// not match its certificate.
+    public static func load(stateDirectory: String, pluginDirectory: String?, options: CAOptions) throws -> CertificateAuthority {
+        try SPIFFEIdentity(trustDomain: options.trustDomain, namespace: "x", serviceAccount: "x").validate()
+        guard options.workloadCertTTL > .zero, options.maxWorkloadCertTTL > .zero, options.rootValidity > .zero else {
+            throw CAError(field: "options", reason: "certificate lifetimes must be positive")
+        }
+        let now = Date()
+        let directory = StateDirectory(path: stateDirectory)
+        let authority: SigningAuthority
+        if let pluginDirectory {
+            authority = try PluginCALoader.load(directory: pluginDirectory, trustDomain: options.trustDomain, now: now)
+        } else {
+            authority = try directory.loadOrCreateRoot(options: options, now: now)
+        }
+        let tokens = BootstrapToken(key: try directory.loadOrCreateTokenKey())
+        let ca = CertificateAuthority(options: options, stateDirectory: directory, tokens: tokens, authority: authority)
+        ca.logger.info(
+            "certificate authority loaded",
+            metadata: [
+                "mode": "\(authority.isPlugin ? "plug-in" : "self-signed")",
+                "signingCertNotAfter": "\(authority.certificate.notValidAfter)",
+                "trustedRoots": "\(authority.trustedRoots.count)",
+            ])
+        return ca
+    }
+
+    /// Every trusted root as concatenated PEM: the SDS `ROOTCA` secret. Holds two roots during a rotation.
+    public var trustBundlePEM: String {
+        let roots = state.withLock { $0.authority.trustedRoots }
+        return (try? PEM.encode(roots)) ?? ""
+    }
+
+    /// The trusted roots, for callers that build TLS configurations from `Certificate` values.
+    public var trustedRoots: [Certificate] {
+        state.withLock { $0.authority.trustedRoots }
+    }
+
+    /// Counters and expiry dates for metrics and admin; never key material.
+    public var status: CAStatus {
+        state.withLock { state in
+            let authority = state.authority
+            return CAStatus(
+                rootNotAfter: authority.anchoringRoot?.notValidAfter ?? authority.certificate.notValidAfter,
+                signingCertNotAfter: authority.certificate.notValidAfter,
+                csrCount: state.csrCount, issuedCount: state.issuedCount,
+                trustedRootCount: authority.trustedRoots.count, isPluginCA: authority.isPlugin)
+        }
+    }
+
+    /// Replaces the self-signed root. The new root enters the trust bundle in the same step that makes it the
+    /// signer, so no leaf signed by it exists before the bundle holds it; the old root stays in the bundle for
+    /// the overlap (the maximum workload TTL), so leaves it signed keep verifying until they expire.
+    ///
+    /// The caller must push the new trust bundle (`ROOTCA`) to every proxy. A plug-in CA is rotated by
+    /// replacing its files and restarting, so this throws for one.
+    public func rotateRoot() throws {
+        let current = state.withLock { $0.authority }
+        guard !current.isPlugin else {
+            throw CAError(field: "rotateRoot", reason: "a plug-in CA is rotated by replacing its files, not by meshd")
+        }
+        let next = try stateDirectory.generateRoot(options: options, now: Date(), previous: current.certificate)
+        try stateDirectory.persist(next)
+        state.withLock { $0.authority = next }
+        logger.notice(
+            "root rotated; the previous root stays trusted for the overlap",
+            metadata: ["newRootNotAfter": "\(next.certificate.notValidAfter)"])
+    }
+
+    /// The signing authority at this instant, for one signature.
+    var currentAuthority: SigningAuthority {
+        state.withLock { $0.authority }
+    }
+
+    /// The TTL to use: the default when none is asked, never more than the maximum, never zero or negative.
+    func effectiveTTL(_ requested: Duration?) -> Duration {
+        guard let requested, requested > .zero else { return min(options.workloadCertTTL, options.maxWorkloadCertTTL) }
+        return min(requested, options.maxWorkloadCertTTL)
+    }
+}

@@ -1,0 +1,58 @@
+extension ConfigDecoder {
+    /// `spec` of a PeerAuthentication: `selector.matchLabels`, `mtls.mode` and `portLevelMtls`.
+    static func decodePeerAuthentication(meta: ObjectMeta, spec: YAMLMapping?) -> PeerAuthentication {
+        guard let spec else { return PeerAuthentication(meta: meta) }
+        spec.warnUnsupported(handled: ["selector", "mtls", "portLevelMtls"])
+        var selector: [String: String]?
+        if let mapping = spec.mapping("selector") {
+            mapping.warnUnsupported(handled: ["matchLabels"])
+            selector = mapping.stringMap("matchLabels")
+        }
+        let mode = spec.mapping("mtls").flatMap { mutualTLSMode($0) }
+        var ports: [Int: MutualTLSMode] = [:]
+        if let portLevel = spec.mapping("portLevelMtls") {
+            for key in portLevel.keys {
+                guard let settings = portLevel.mapping(key) else { continue }
+                guard let port = Int(key) else {
+                    portLevel.context.error(
+                        portLevel.path.appendingField(key), "port \"\(key)\" is not a number")
+                    continue
+                }
+                ports[port] = mutualTLSMode(settings) ?? .unset
+            }
+        }
+        return PeerAuthentication(meta: meta, selector: selector, mode: mode, portLevelModes: ports)
+    }
+
+    /// `mode` of an `mtls` block; an unknown mode is an error naming the modes Istio accepts.
+    static func mutualTLSMode(_ mtls: YAMLMapping) -> MutualTLSMode? {
+        mtls.warnUnsupported(handled: ["mode"])
+        guard let field = mtls["mode"], let text = field.string() else { return nil }
+        guard let mode = MutualTLSMode(rawValue: text) else {
+            field.context.error(
+                field.path, "unknown mTLS mode \"\(text)\"; expected UNSET, DISABLE, PERMISSIVE or STRICT")
+            return nil
+        }
+        return mode
+    }
+
+    /// `trafficPolicy.tls` of a DestinationRule.
+    static func decodeClientTLS(_ tls: YAMLMapping) -> ClientTLSSettings? {
+        tls.warnUnsupported(
+            handled: ["mode", "clientCertificate", "privateKey", "caCertificates", "sni", "subjectAltNames"],
+            ignored: ["credentialName", "insecureSkipVerify"])
+        guard let field = tls["mode"], let text = field.string() else {
+            tls.context.error(tls.path.appendingField("mode"), "required")
+            return nil
+        }
+        guard let mode = ClientTLSSettings.Mode(rawValue: text) else {
+            field.context.error(
+                field.path, "unknown TLS mode \"\(text)\"; expected DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL")
+            return nil
+        }
+        return ClientTLSSettings(
+            mode: mode, clientCertificate: tls.string("clientCertificate"), privateKey: tls.string("privateKey"),
+            caCertificates: tls.string("caCertificates"), sni: tls.string("sni"),
+            subjectAltNames: tls.stringList("subjectAltNames"))
+    }
+}
