@@ -69,6 +69,9 @@ let package = Package(
         .target(
             name: "CertificateAuthority",
             dependencies: [
+                "EnvoyAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -117,6 +120,7 @@ let package = Package(
                 "MeshModel", "Registry", "XDSTranslator", "XDSServer", "Discovery", "AdminServer", "EnvoyAPI",
                 "CertificateAuthority",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -158,9 +162,13 @@ let package = Package(
         .testTarget(
             name: "CertificateAuthorityTests",
             dependencies: [
-                "CertificateAuthority", "MeshTestSupport",
+                "CertificateAuthority", "MeshTestSupport", "EnvoyAPI",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -170,6 +178,11 @@ let package = Package(
                 "AdminServer", "Discovery", "XDSServer", "XDSClient", "MeshModel", "Registry", "EnvoyAPI", "MeshTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DiscoveryTests",
+            dependencies: ["Discovery", "XDSServer", "MeshModel", "Registry", "MeshTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,27 +1,28 @@
-public import Discovery
 import Foundation
-import Hummingbird
+public import Hummingbird
 public import Logging
-public import Registry
 public import ServiceLifecycle
-public import XDSServer
 
-/// The admin HTTP server (Istio's port 15014): readiness and what every proxy was sent, accepted and
-/// rejected. Bound to loopback by default.
+/// The admin HTTP server (Istio's port 15014): readiness, metrics, and what every proxy was sent,
+/// accepted and rejected. Bound to loopback by default; bound anywhere else, `/debug/*` requires a bearer
+/// token.
 public struct AdminServer: Service {
     let host: String
     let port: Int
-    let store: ConfigStore
-    let ads: ADSServer<MeshResourceProvider>
-    let readiness: Readiness
+    let context: AdminContext
+    let token: String?
     let logger: Logger
 
-    public init(host: String, port: Int, store: ConfigStore, ads: ADSServer<MeshResourceProvider>, readiness: Readiness, logger: Logger) {
+    /// Fails when bound beyond loopback without a token: debug output must not be open to the network.
+    public init(host: String, port: Int, context: AdminContext, token: String?, logger: Logger) throws(AdminConfigurationError) {
+        if !Self.isLoopback(host), (token ?? "").isEmpty {
+            throw AdminConfigurationError(
+                reason: "admin address \(host) is not loopback: set --admin-token or MESHD_ADMIN_TOKEN so /debug/* requires it")
+        }
         self.host = host
         self.port = port
-        self.store = store
-        self.ads = ads
-        self.readiness = readiness
+        self.context = context
+        self.token = token.flatMap { $0.isEmpty ? nil : $0 }
         self.logger = logger
     }
 
@@ -33,36 +34,27 @@ public struct AdminServer: Service {
         try await app.run()
     }
 
-    func makeRouter() -> Router<BasicRequestContext> {
+    /// The routes, exposed for in-process tests.
+    public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        let readiness = readiness
-        let store = store
-        let ads = ads
-        router.get("/ready") { _, _ -> Response in
-            let pending = readiness.pending
-            if pending.isEmpty { return Self.text("ready\n", status: .ok) }
-            return Self.text("not ready: \(pending.joined(separator: "; "))\n", status: .serviceUnavailable)
-        }
-        router.get("/healthz") { _, _ in Self.text("ok\n", status: .ok) }
-        router.get("/debug/syncz") { _, _ in
-            Self.json(ads.status.all().map { ProxySyncJSON($0) })
-        }
-        router.get("/debug/configz") { _, _ in
-            Self.json(ConfigStatusJSON(store: store))
-        }
+        if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
+        HealthRoutes(context: context).register(on: router)
+        SyncRoutes(context: context).register(on: router)
+        ConfigRoutes(context: context).register(on: router)
+        ProxyRoutes(context: context).register(on: router)
+        ChangeRoutes(context: context).register(on: router)
+        StatusPageRoutes(context: context).register(on: router)
+        DiffRoutes(context: context).register(on: router)
         return router
     }
 
-    static func text(_ body: String, status: HTTPResponse.Status) -> Response {
-        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
+}
 
-    static func json(_ value: some Encodable) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        guard let data = try? encoder.encode(value) else {
-            return text("could not encode response\n", status: .internalServerError)
-        }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
+/// Why the admin server refused its configuration.
+public struct AdminConfigurationError: Error, CustomStringConvertible {
+    public var reason: String
+    public var description: String { reason }
 }

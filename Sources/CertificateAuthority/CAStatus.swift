@@ -16,7 +16,10 @@ public struct CAStatus: Sendable, Hashable {
     /// True when the CA signs with a plug-in intermediate rather than its own self-signed root.
     public var isPluginCA: Bool
 
-    public init(rootNotAfter: Date, signingCertNotAfter: Date, csrCount: Int, issuedCount: Int, trustedRootCount: Int, isPluginCA: Bool) {
+    public init(
+        rootNotAfter: Date, signingCertNotAfter: Date, csrCount: Int, issuedCount: Int, trustedRootCount: Int,
+        isPluginCA: Bool
+    ) {
         self.rootNotAfter = rootNotAfter
         self.signingCertNotAfter = signingCertNotAfter
         self.csrCount = csrCount

@@ -1,11 +1,12 @@
-public import Foundation
+import Foundation
 import SwiftASN1
 public import X509
 
 extension CertificateAuthority {
     /// Generates a key (of `options.keyAlgorithm`) and a workload certificate for `identity`, valid for `ttl`
     /// (default `workloadCertTTL`, capped at `maxWorkloadCertTTL`). For SDS `default` secrets.
-    public func issueWorkloadCertificate(for identity: SPIFFEIdentity, ttl: Duration? = nil) throws -> IssuedCertificate {
+    public func issueWorkloadCertificate(for identity: SPIFFEIdentity, ttl: Duration? = nil) throws -> IssuedCertificate
+    {
         try checkTrustDomain(identity)
         let key = try GeneratedKey(options.keyAlgorithm)
         let authority = currentAuthority
@@ -56,7 +57,7 @@ extension CertificateAuthority {
         let authority = currentAuthority
         _ = try ChainBuilder.verify(
             leaf: leaf, intermediates: Array(chain.dropFirst()) + authority.chainAfterLeaf,
-            roots: authority.trustedRoots, now: Date())
+            roots: liveRoots(of: authority, now: Date()), now: Date())
         if case .isCertificateAuthority = try? leaf.extensions.basicConstraints {
             throw CAError(field: "certificate chain", reason: "the leaf is a CA certificate")
         }
@@ -72,11 +73,14 @@ extension CertificateAuthority {
     func checkTrustDomain(_ identity: SPIFFEIdentity) throws {
         try identity.validate()
         guard identity.trustDomain == options.trustDomain else {
-            throw CAError(field: "identity", reason: "\(identity.uri) is not in the trust domain '\(options.trustDomain)'")
+            throw CAError(
+                field: "identity", reason: "\(identity.uri) is not in the trust domain '\(options.trustDomain)'",
+                isPermissionDenied: true)
         }
     }
 
-    private func finish(_ leaf: Certificate, key: GeneratedKey, authority: SigningAuthority) throws -> IssuedCertificate {
+    private func finish(_ leaf: Certificate, key: GeneratedKey, authority: SigningAuthority) throws -> IssuedCertificate
+    {
         state.withLock { $0.issuedCount += 1 }
         return IssuedCertificate(
             privateKeyPEM: key.pkcs8PEM,

@@ -8,7 +8,8 @@ extension CertificateAuthority {
         guard ttl > .zero else {
             throw CAError(field: "ttl", reason: "must be positive")
         }
-        let identity = SPIFFEIdentity(trustDomain: options.trustDomain, namespace: namespace, serviceAccount: serviceAccount)
+        let identity = SPIFFEIdentity(
+            trustDomain: options.trustDomain, namespace: namespace, serviceAccount: serviceAccount)
         try identity.validate()
         return try tokens.mint(identity: identity, now: Date(), ttl: ttl)
     }
@@ -17,5 +18,23 @@ extension CertificateAuthority {
     /// token key, for another audience, or expired.
     public func verifyToken(_ token: String) throws -> SPIFFEIdentity {
         try tokens.verify(token, trustDomain: options.trustDomain, now: Date())
+    }
+}
+
+extension CertificateAuthority {
+    /// Mints a bootstrap token with the token key in `stateDirectory` (created there, mode 0600, if missing)
+    /// without loading or generating a root: what `meshd token` does, so that it works the same for a
+    /// self-signed and a plug-in CA.
+    public static func mintToken(
+        stateDirectory: String, trustDomain: String = "cluster.local", namespace: String, serviceAccount: String,
+        ttl: Duration
+    ) throws -> String {
+        guard ttl > .zero else {
+            throw CAError(field: "ttl", reason: "must be positive")
+        }
+        let identity = SPIFFEIdentity(trustDomain: trustDomain, namespace: namespace, serviceAccount: serviceAccount)
+        try identity.validate()
+        let tokens = BootstrapToken(key: try StateDirectory(path: stateDirectory).loadOrCreateTokenKey())
+        return try tokens.mint(identity: identity, now: Date(), ttl: ttl)
     }
 }

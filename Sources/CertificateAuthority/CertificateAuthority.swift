@@ -1,5 +1,5 @@
-public import Foundation
 import Crypto
+import Foundation
 import Logging
 import Synchronization
 public import X509
@@ -15,6 +15,8 @@ public final class CertificateAuthority: Sendable {
     let stateDirectory: StateDirectory
     let tokens: BootstrapToken
     let state: Mutex<State>
+    /// Serialises rotations, which write files; signers never wait on it.
+    let rotation = Mutex(())
     let logger = Logger(label: "meshd.ca")
 
     struct State {
@@ -37,7 +39,9 @@ public final class CertificateAuthority: Sendable {
     ///
     /// Throws a `CAError` naming the file when a file is unreadable, malformed, expired, or when a key does
     /// not match its certificate.
-    public static func load(stateDirectory: String, pluginDirectory: String?, options: CAOptions) throws -> CertificateAuthority {
+    public static func load(stateDirectory: String, pluginDirectory: String?, options: CAOptions) throws
+        -> CertificateAuthority
+    {
         try SPIFFEIdentity(trustDomain: options.trustDomain, namespace: "x", serviceAccount: "x").validate()
         guard options.workloadCertTTL > .zero, options.maxWorkloadCertTTL > .zero, options.rootValidity > .zero else {
             throw CAError(field: "options", reason: "certificate lifetimes must be positive")
@@ -64,13 +68,13 @@ public final class CertificateAuthority: Sendable {
 
     /// Every trusted root as concatenated PEM: the SDS `ROOTCA` secret. Holds two roots during a rotation.
     public var trustBundlePEM: String {
-        let roots = state.withLock { $0.authority.trustedRoots }
-        return (try? PEM.encode(roots)) ?? ""
+        (try? PEM.encode(trustedRoots)) ?? ""
     }
 
-    /// The trusted roots, for callers that build TLS configurations from `Certificate` values.
+    /// The trusted roots, for callers that build TLS configurations from `Certificate` values. A root replaced
+    /// by a rotation drops out once its overlap has ended.
     public var trustedRoots: [Certificate] {
-        state.withLock { $0.authority.trustedRoots }
+        liveRoots(of: currentAuthority, now: Date())
     }
 
     /// Counters and expiry dates for metrics and admin; never key material.
@@ -81,7 +85,7 @@ public final class CertificateAuthority: Sendable {
                 rootNotAfter: authority.anchoringRoot?.notValidAfter ?? authority.certificate.notValidAfter,
                 signingCertNotAfter: authority.certificate.notValidAfter,
                 csrCount: state.csrCount, issuedCount: state.issuedCount,
-                trustedRootCount: authority.trustedRoots.count, isPluginCA: authority.isPlugin)
+                trustedRootCount: liveRoots(of: authority, now: Date()).count, isPluginCA: authority.isPlugin)
         }
     }
 
@@ -92,16 +96,31 @@ public final class CertificateAuthority: Sendable {
     /// The caller must push the new trust bundle (`ROOTCA`) to every proxy. A plug-in CA is rotated by
     /// replacing its files and restarting, so this throws for one.
     public func rotateRoot() throws {
-        let current = state.withLock { $0.authority }
-        guard !current.isPlugin else {
-            throw CAError(field: "rotateRoot", reason: "a plug-in CA is rotated by replacing its files, not by meshd")
+        let next = try rotation.withLock { _ in
+            let current = currentAuthority
+            guard !current.isPlugin else {
+                throw CAError(
+                    field: "rotateRoot", reason: "a plug-in CA is rotated by replacing its files, not by meshd")
+            }
+            let next = try stateDirectory.generateRoot(options: options, now: Date(), previous: current.certificate)
+            try stateDirectory.persist(next)
+            state.withLock { $0.authority = next }
+            return next
         }
-        let next = try stateDirectory.generateRoot(options: options, now: Date(), previous: current.certificate)
-        try stateDirectory.persist(next)
-        state.withLock { $0.authority = next }
         logger.notice(
             "root rotated; the previous root stays trusted for the overlap",
             metadata: ["newRootNotAfter": "\(next.certificate.notValidAfter)"])
+    }
+
+    /// The roots of `authority` that peers should trust at `now`: for a self-signed CA, the current root and the
+    /// previous one while its overlap lasts; for a plug-in CA, everything in `root-cert.pem`.
+    func liveRoots(of authority: SigningAuthority, now: Date) -> [Certificate] {
+        guard !authority.isPlugin else { return authority.trustedRoots }
+        return authority.trustedRoots.filter { root in
+            root == authority.certificate
+                || StateDirectory.isInOverlap(
+                    previous: root, current: authority.certificate, options: options, now: now)
+        }
     }
 
     /// The signing authority at this instant, for one signature.

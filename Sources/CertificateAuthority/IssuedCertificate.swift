@@ -13,7 +13,9 @@ public struct IssuedCertificate: Sendable {
     /// The leaf's serial number in lowercase hex.
     public var serialNumber: String
 
-    public init(privateKeyPEM: String, certificateChainPEM: String, notBefore: Date, notAfter: Date, serialNumber: String) {
+    public init(
+        privateKeyPEM: String, certificateChainPEM: String, notBefore: Date, notAfter: Date, serialNumber: String
+    ) {
         self.privateKeyPEM = privateKeyPEM
         self.certificateChainPEM = certificateChainPEM
         self.notBefore = notBefore

@@ -20,7 +20,9 @@ public struct SPIFFEIdentity: Sendable, Hashable, CustomStringConvertible {
         }
         let parts = uri.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[1] == "ns", parts[3] == "sa" else {
-            throw CAError(field: "uri", reason: "'\(uri)' is not of the form spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>")
+            throw CAError(
+                field: "uri",
+                reason: "'\(uri)' is not of the form spiffe://<trust-domain>/ns/<namespace>/sa/<service-account>")
         }
         let identity = SPIFFEIdentity(
             trustDomain: String(parts[0]), namespace: String(parts[2]), serviceAccount: String(parts[4]))
@@ -36,7 +38,9 @@ public struct SPIFFEIdentity: Sendable, Hashable, CustomStringConvertible {
     /// Checks that every segment is non-empty and uses only characters that are safe in a URI path and in a
     /// Kubernetes name (letters, digits, `-`, `.`, `_`).
     func validate() throws {
-        for (field, value) in [("trustDomain", trustDomain), ("namespace", namespace), ("serviceAccount", serviceAccount)] {
+        for (field, value) in [
+            ("trustDomain", trustDomain), ("namespace", namespace), ("serviceAccount", serviceAccount),
+        ] {
             guard !value.isEmpty else {
                 throw CAError(field: field, reason: "is empty")
             }

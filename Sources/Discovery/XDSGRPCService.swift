@@ -1,11 +1,12 @@
 import Foundation
-import GRPCCore
-import GRPCNIOTransportHTTP2
+public import GRPCCore
+public import GRPCNIOTransportHTTP2
 public import Logging
 public import ServiceLifecycle
 public import XDSServer
 
-/// Runs the ADS gRPC server on one address until graceful shutdown. Plaintext (Istio's port 15010).
+/// Runs the ADS gRPC server on one address until graceful shutdown: plaintext (Istio's port 15010), or TLS with
+/// a serving certificate from the CA (15012). `extraServices` (the CSR service) are served next to ADS.
 ///
 /// For a UNIX socket, a stale socket file is removed before binding and the socket is made connectable
 /// by any local user, since sidecars run as uid 1337.
@@ -15,8 +16,16 @@ public struct XDSGRPCService: Service {
     let ads: ADSServer<MeshResourceProvider>
     let readiness: Readiness
     let logger: Logger
+    let transportSecurity: HTTP2ServerTransport.Posix.TransportSecurity
+    let extraServices: [any RegistrableRPCService]
 
-    public init(address: ListenAddress, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>, readiness: Readiness, logger: Logger) {
+    public init(
+        address: ListenAddress, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>, readiness: Readiness,
+        transportSecurity: HTTP2ServerTransport.Posix.TransportSecurity = .plaintext,
+        extraServices: [any RegistrableRPCService] = [], logger: Logger
+    ) {
+        self.transportSecurity = transportSecurity
+        self.extraServices = extraServices
         self.address = address
         self.provider = provider
         self.ads = ads
@@ -38,8 +47,8 @@ public struct XDSGRPCService: Service {
         config.connection.maxIdleTime = nil
         config.connection.maxAge = nil
         config.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
-        let transport = HTTP2ServerTransport.Posix(address: socketAddress, transportSecurity: .plaintext, config: config)
-        let server = GRPCServer(transport: transport, services: [AggregatedDiscoveryService(server: ads)])
+        let transport = HTTP2ServerTransport.Posix(address: socketAddress, transportSecurity: transportSecurity, config: config)
+        let server = GRPCServer(transport: transport, services: [AggregatedDiscoveryService(server: ads)] + extraServices)
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
             group.addTask {

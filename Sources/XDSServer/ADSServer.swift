@@ -98,14 +98,12 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
                 observer.observe(.acknowledged(proxy: session.proxyName, connection: session.id, type: type, response: response))
             }
         case .rejected(let type, let nack):
-            observer.observe(
-                .rejected(
-                    proxy: session.proxyName, connection: session.id, type: type, nack: nack,
-                    generation: session.stream.types[type]?.lastSent?.generation ?? 0))
+            let generation = session.stream.types[type]?.lastSent?.generation ?? 0
+            observer.observe(.rejected(proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation))
             logger.warning(
                 "proxy rejected config",
                 metadata: [
-                    "proxy": "\(session.proxyName)", "type": "\(type.shortName)", "version": "\(nack.version)",
+                    "proxy": "\(session.proxyName)", "type": "\(type.shortName)", "version": "\(nack.version)", "change": "\(generation)",
                     "resources": "\(nack.resourceNames.joined(separator: ","))", "error": "\(nack.message)",
                 ])
         case .ignoredStaleNonce:
@@ -156,7 +154,11 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
                     duration: ContinuousClock.now - started))
         }
         logger.debug(
-            "pushed", metadata: ["proxy": "\(session.proxyName)", "type": "\(type.shortName)", "version": "\(version)", "resources": "\(resources.count)"])
+            "pushed",
+            metadata: [
+                "proxy": "\(session.proxyName)", "type": "\(type.shortName)", "version": "\(version)", "resources": "\(resources.count)",
+                "change": "\(generation)", "trigger": "\(trigger.rawValue)",
+            ])
     }
 
     private func publishStatus(_ session: SotWSession<Provider>) {

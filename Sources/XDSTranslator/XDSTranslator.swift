@@ -16,20 +16,26 @@ public struct XDSTranslator: Sendable {
             TypeURL.endpoint: EndpointGenerator(),
             TypeURL.listener: ListenerGenerator(),
             TypeURL.route: RouteGenerator(),
+            TypeURL.secret: SecretGenerator(),
         ]
     }
 
-    /// All resources of `typeURL` for this proxy, sorted by name. Unknown type URL -> [].
-    public func generate(typeURL: String, snapshot: MeshSnapshot, proxy: Proxy) -> [TranslatedResource] {
-        generateMessages(typeURL: typeURL, snapshot: snapshot, proxy: proxy).map {
+    /// All resources of `typeURL` for this proxy, sorted by name. Unknown type URL -> []. `secrets` is the proxy's
+    /// own key material, served over SDS; the caller must only pass the secrets of the proxy's own identity.
+    public func generate(typeURL: String, snapshot: MeshSnapshot, proxy: Proxy, secrets: ProxySecrets? = nil)
+        -> [TranslatedResource]
+    {
+        generateMessages(typeURL: typeURL, snapshot: snapshot, proxy: proxy, secrets: secrets).map {
             TranslatedResource(name: $0.name, resource: packAny($0.message))
         }
     }
 
     /// The same resources as `generate`, as typed messages (sorted by name): for golden files and config dumps.
-    public func generateMessages(typeURL: String, snapshot: MeshSnapshot, proxy: Proxy) -> [TranslatedMessage] {
+    public func generateMessages(typeURL: String, snapshot: MeshSnapshot, proxy: Proxy, secrets: ProxySecrets? = nil)
+        -> [TranslatedMessage]
+    {
         guard let generator = generators[typeURL] else { return [] }
-        let context = GenerationContext(snapshot: snapshot, proxy: proxy)
+        let context = GenerationContext(snapshot: snapshot, proxy: proxy, secrets: secrets)
         var seen = Set<String>()
         return generator.resources(for: context)
             .filter { seen.insert($0.name).inserted }

@@ -11,6 +11,12 @@ struct EnvoyBootstrap {
     var labels: [String: String]
     var xds: ListenAddress
     var adminPort: Int
+    /// A bootstrap token, sent as `authorization: Bearer <token>` on the ADS stream (Envoy's `initial_metadata`).
+    var token: String? = nil
+    /// The root certificate file (PEM) to verify meshd's serving certificate; set to talk to the TLS port.
+    var xdsRootCertFile: String? = nil
+    /// The name meshd's serving certificate is checked against (SNI and SAN).
+    var xdsServerName = "istiod.istio-system.svc"
 
     /// `sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local`
     var nodeID: String { "\(kind)~\(ip)~\(pod).\(namespace)~\(namespace).svc.cluster.local" }
@@ -43,7 +49,7 @@ struct EnvoyBootstrap {
                     "api_type": "GRPC",
                     "transport_api_version": "V3",
                     "set_node_on_first_message_only": true,
-                    "grpc_services": [["envoy_grpc": ["cluster_name": "xds-grpc"]]],
+                    "grpc_services": [grpcService],
                 ] as [String: Any],
                 "cds_config": adsSource,
                 "lds_config": adsSource,
@@ -58,6 +64,7 @@ struct EnvoyBootstrap {
                             "cluster_name": "xds-grpc",
                             "endpoints": [["lb_endpoints": [["endpoint": ["address": xdsEndpointAddress]]]]],
                         ] as [String: Any],
+                        "transport_socket": xdsTransportSocket,
                         "typed_extension_protocol_options": [
                             "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": [
                                 "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
@@ -67,6 +74,40 @@ struct EnvoyBootstrap {
                     ] as [String: Any]
                 ]
             ],
+        ]
+    }
+
+    /// The ADS gRPC service, carrying the token when there is one.
+    private var grpcService: [String: Any] {
+        var service: [String: Any] = ["envoy_grpc": ["cluster_name": "xds-grpc"]]
+        if let token {
+            service["initial_metadata"] = [["key": "authorization", "value": "Bearer \(token)"]]
+        }
+        return service
+    }
+
+    /// TLS towards meshd's secure port, verifying its serving certificate against the root; plaintext otherwise
+    /// (an empty raw_buffer socket, which is Envoy's default).
+    private var xdsTransportSocket: [String: Any] {
+        guard let xdsRootCertFile else {
+            return [
+                "name": "envoy.transport_sockets.raw_buffer",
+                "typed_config": ["@type": "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"],
+            ]
+        }
+        return [
+            "name": "envoy.transport_sockets.tls",
+            "typed_config": [
+                "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+                "sni": xdsServerName,
+                "common_tls_context": [
+                    "alpn_protocols": ["h2"],
+                    "validation_context": [
+                        "trusted_ca": ["filename": xdsRootCertFile],
+                        "match_typed_subject_alt_names": [["san_type": "DNS", "matcher": ["exact": xdsServerName]]],
+                    ] as [String: Any],
+                ] as [String: Any],
+            ] as [String: Any],
         ]
     }
 }

@@ -1,7 +1,10 @@
 import AdminServer
 import ArgumentParser
+import CertificateAuthority
 import Discovery
+import Foundation
 import Logging
+import Prometheus
 import Registry
 import ServiceLifecycle
 import XDSServer
@@ -19,8 +22,20 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Where the admin HTTP server listens: HOST:PORT.")
     var adminAddress: String = "127.0.0.1:15014"
 
+    @Option(name: .long, help: "Bearer token that /debug/* requires (also MESHD_ADMIN_TOKEN). Mandatory when admin is not on loopback.")
+    var adminToken: String?
+
+    @Option(name: .long, help: "How many recent changes /debug/changes keeps.")
+    var changeHistory: Int = 100
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
+
+    @Option(name: .long, help: "Log format: text or json.")
+    var logFormat: String = "text"
+
+    @OptionGroup(title: "Security")
+    var securityOptions: ServeSecurityOptions
 
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
@@ -32,12 +47,14 @@ struct Serve: AsyncParsableCommand {
         guard case .tcp(let adminHost, let adminPort)? = ListenAddress(adminAddress) else {
             throw ValidationError("--admin-address: expected HOST:PORT, got \"\(adminAddress)\"")
         }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+        guard let format = LogFormat(rawValue: logFormat) else {
+            throw ValidationError("--log-format: expected text or json, got \"\(logFormat)\"")
         }
+        try securityOptions.validate(xds: xds)
+        LogFormat.bootstrap(format, level: level)
         let logger = Logger(label: "meshd")
+        let (security, ca, _) = try securityOptions.makeSecurity(logger: logger)
+        let csr = CertificateService(ca: ca, authenticate: security.authenticator.csrAuthenticator)
 
         let store = ConfigStore(logger: logger)
         let source = FileSource(directory: configDir, store: store, logger: logger)
@@ -47,13 +64,28 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--config-dir: \(error)")
         }
         let readiness = Readiness()
-        let provider = MeshResourceProvider(snapshot: store.snapshot())
-        let ads = ADSServer(provider: provider, logger: logger)
-        let services: [any Service] = [
+        let provider = MeshResourceProvider(snapshot: store.snapshot(), security: security)
+        let registry = PrometheusCollectorRegistry()
+        let metrics = XDSMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        let tracker = ChangeTracker(capacity: changeHistory) { metrics.recordConvergence($0) }
+        let ads = ADSServer(provider: provider, observer: XDSEventFanOut([provider.connected, tracker, metrics]), logger: logger)
+        let adminContext = AdminContext(store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: registry)
+        let admin: AdminServer
+        do {
+            admin = try AdminServer(
+                host: adminHost, port: adminPort, context: adminContext,
+                token: adminToken ?? ProcessInfo.processInfo.environment["MESHD_ADMIN_TOKEN"], logger: logger)
+        } catch {
+            throw ValidationError("--admin-address: \(error)")
+        }
+        let securityServices = try securityOptions.services(
+            security: security, ca: ca, provider: provider, ads: ads, readiness: readiness, csr: csr, logger: logger)
+        let services: [any Service] = securityServices + [
             source,
-            SnapshotPushService(store: store, provider: provider, ads: ads, readiness: readiness, logger: logger),
-            XDSGRPCService(address: xds, provider: provider, ads: ads, readiness: readiness, logger: logger),
-            AdminServer(host: adminHost, port: adminPort, store: store, ads: ads, readiness: readiness, logger: logger),
+            SnapshotPushService(store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: metrics, logger: logger),
+            XDSGRPCService(
+                address: xds, provider: provider, ads: ads, readiness: readiness, extraServices: [csr], logger: logger),
+            admin,
         ]
         logger.info("meshd starting", metadata: ["config-dir": "\(configDir)", "xds": "\(xds)", "admin": "\(adminAddress)"])
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

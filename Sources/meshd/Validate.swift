@@ -31,9 +31,10 @@ struct Validate: ParsableCommand {
         }
         let diagnostics = store.diagnostics()
         let errors = diagnostics.filter(\.isError)
-        for diagnostic in diagnostics {
-            print("\(diagnostic.isError ? "error" : "warning"): \(diagnostic)")
-        }
+        // Errors as `file:line: Kind/ns/name: field.path: reason` (what editors and CI annotate), then warnings
+        // with a `warning: ` prefix.
+        for diagnostic in errors { print(diagnostic) }
+        for diagnostic in diagnostics where !diagnostic.isError { print("warning: \(diagnostic)") }
         print("\(store.objects().count) objects valid, \(errors.count) errors, \(diagnostics.count - errors.count) warnings")
         if !errors.isEmpty { throw ExitCode(1) }
     }

@@ -321,3 +321,31 @@ struct ValidationTests {
         #expect(result.errors.first?.document == 2)
     }
 }
+
+/// RE2 rejects ICU's possessive quantifiers and atomic groups; meshd refuses them before Envoy would.
+@Suite struct RegexParityTests {
+    func regexRoute(_ pattern: String) -> DecodeResult {
+        decode(
+            virtualService(
+                http: """
+                  - match:
+                    - uri:
+                        regex: '\(pattern)'
+                    route:
+                    - destination: {host: reviews}
+                """))
+    }
+
+    @Test(arguments: ["/v2/a++", "/x*+", "/y?+", "/z{2}+", "(?>abc)"])
+    func possessiveAndAtomicAreRefused(_ pattern: String) throws {
+        let error = try #require(onlyError(regexRoute(pattern)))
+        #expect(error.fieldPath == "spec.http[0].match[0].uri.regex")
+        #expect(error.reason.contains("not supported by RE2"), "\(error.reason)")
+    }
+
+    @Test(arguments: ["/v2/a+", "a\\++", "[+]+", "a*?", "/z{2,3}", "^/v2/[a-z]+$"])
+    func ordinaryPatternsPass(_ pattern: String) {
+        let result = regexRoute(pattern)
+        #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
+    }
+}

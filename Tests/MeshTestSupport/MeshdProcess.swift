@@ -38,7 +38,14 @@ public final class MeshdProcess: Sendable {
 
     /// Writes `configFiles` (file name → YAML) into a fresh config directory, starts `meshd serve` on it, and waits
     /// (bounded) until `GET /ready` answers 200. The process belongs to `network` and stops at its teardown.
-    public static func start(in network: MeshNetwork, configFiles: [String: String]) async throws -> MeshdProcess {
+    ///
+    /// The CA keeps its state in the scratch directory. Sidecars send no credentials, so meshd runs with
+    /// `--insecure-trust-node-metadata`, which it only honours on its UNIX socket; the TLS xDS port is a second
+    /// UNIX socket, so parallel tests never compete for 15012. `extraArguments` go last (e.g. a short
+    /// `--workload-cert-ttl`).
+    public static func start(
+        in network: MeshNetwork, configFiles: [String: String], extraArguments: [String] = []
+    ) async throws -> MeshdProcess {
         let executable = try executable()
         let configDirectory = network.scratchDirectory.appendingPathComponent("config")
         try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true)
@@ -52,7 +59,10 @@ public final class MeshdProcess: Sendable {
             argv: [
                 executable, "serve", "--config-dir", configDirectory.path, "--xds-address", "unix:\(xdsSocket)",
                 "--admin-address", adminAddress,
-            ],
+                "--state-dir", network.scratchDirectory.appendingPathComponent("ca-state").path,
+                "--secure-xds-address", "unix:\(network.scratchDirectory.appendingPathComponent("xds-tls.sock").path)",
+                "--insecure-trust-node-metadata",
+            ] + extraArguments,
             logFile: network.outputDirectory.appendingPathComponent("meshd.log"))
         network.track(process)
         NamespaceJanitor.recordProcess(process.pid, executable: executable, for: network.prefix)

@@ -1,6 +1,7 @@
 // Golden files for the translator: each folder under Golden/ holds `input.yaml` (the mesh, as kubectl YAML)
 // and `proxy.json` (the proxy's node id, metadata and labels) next to the expected Envoy resources as proto3
-// JSON: `clusters.json`, `listeners.json`, `routes.json` and `endpoints.json`.
+// JSON: `clusters.json`, `listeners.json`, `routes.json` and `endpoints.json`. A proxy with an `identity` in
+// `proxy.json` has authenticated (mutual TLS is on for it); with `secrets` it also gets `secrets.json` (SDS).
 //
 // To regenerate the expected files after an intended change, run
 //     MESHD_UPDATE_GOLDEN=1 swift test --filter XDSTranslatorTests
@@ -43,6 +44,27 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
         var id: String
         var metadata: [String: String]?
         var labels: [String: String]?
+        /// `{"namespace": ..., "serviceAccount": ...}`: the identity the proxy authenticated as.
+        var identity: IdentityFile?
+        var secrets: SecretsFile?
+    }
+
+    struct IdentityFile: Decodable {
+        var namespace: String
+        var serviceAccount: String
+    }
+
+    struct SecretsFile: Decodable {
+        var certificateChainPEM: String?
+        var privateKeyPEM: String?
+        var trustBundlePEM: String?
+    }
+
+    /// The expected files of this case: the four xDS types, plus SDS when the proxy has secrets.
+    func outputs() throws -> [(file: String, typeURL: String)] {
+        let proxyData = try Data(contentsOf: folder.appendingPathComponent("proxy.json"))
+        let proxy = try JSONDecoder().decode(ProxyFile.self, from: proxyData)
+        return Self.outputs + (proxy.secrets == nil ? [] : [("secrets.json", TypeURL.secret)])
     }
 
     func fixture() throws -> MeshFixture {
@@ -51,7 +73,13 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
         let proxy = try JSONDecoder().decode(ProxyFile.self, from: proxyData)
         return try MeshFixture(
             yaml: yaml, file: "\(name)/input.yaml", nodeID: proxy.id, metadata: proxy.metadata ?? [:],
-            labels: proxy.labels ?? [:])
+            labels: proxy.labels ?? [:],
+            identity: proxy.identity.map { WorkloadIdentity(namespace: $0.namespace, serviceAccount: $0.serviceAccount) },
+            secrets: proxy.secrets.map {
+                ProxySecrets(
+                    certificateChainPEM: $0.certificateChainPEM, privateKeyPEM: $0.privateKeyPEM,
+                    trustBundlePEM: $0.trustBundlePEM)
+            })
     }
 }
 
@@ -65,7 +93,7 @@ struct GoldenTests {
     @Test("translator output matches the golden files", arguments: GoldenCase.all)
     func matchesGolden(_ golden: GoldenCase) throws {
         let fixture = try golden.fixture()
-        for (file, typeURL) in GoldenCase.outputs {
+        for (file, typeURL) in try golden.outputs() {
             let actual = try ProtoJSON.render(fixture.messages(typeURL))
             let url = golden.folder.appendingPathComponent(file)
             if GoldenCase.updating {
@@ -85,9 +113,11 @@ struct GoldenTests {
     @Test("output is identical on every run", arguments: GoldenCase.all)
     func deterministic(_ golden: GoldenCase) throws {
         let fixture = try golden.fixture()
-        for (_, typeURL) in GoldenCase.outputs {
-            let first = fixture.translator.generate(typeURL: typeURL, snapshot: fixture.snapshot, proxy: fixture.proxy)
-            let second = fixture.translator.generate(typeURL: typeURL, snapshot: fixture.snapshot, proxy: fixture.proxy)
+        for (_, typeURL) in try golden.outputs() {
+            let first = fixture.translator.generate(
+                typeURL: typeURL, snapshot: fixture.snapshot, proxy: fixture.proxy, secrets: fixture.secrets)
+            let second = fixture.translator.generate(
+                typeURL: typeURL, snapshot: fixture.snapshot, proxy: fixture.proxy, secrets: fixture.secrets)
             #expect(first == second)
             #expect(first.map(\.name) == first.map(\.name).sorted())
             #expect(first.allSatisfy { $0.resource.typeURL == typeURL })

@@ -41,7 +41,7 @@ struct BootstrapToken: Sendable {
             iss: Self.issuer, aud: Self.audience, sub: identity.uri, ns: identity.namespace,
             sa: identity.serviceAccount, iat: issuedAt, exp: issuedAt + max(1, Int64(ttl.timeInterval.rounded(.up))))
         let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let header = try encoder.encode(Header(alg: "ES256", typ: "JWT", kid: keyID))
         let signingInput = Base64URL.encode(header) + "." + Base64URL.encode(try encoder.encode(claims))
         let signature = try key.signature(for: Data(signingInput.utf8))
@@ -53,18 +53,26 @@ struct BootstrapToken: Sendable {
     func verify(_ token: String, trustDomain: String, now: Date) throws -> SPIFFEIdentity {
         func refuse(_ reason: String) -> CAError { CAError(field: "token", reason: reason) }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, token.utf8.count <= 8192 else { throw refuse("is not a compact JWS (three dot-separated parts)") }
+        guard parts.count == 3, token.utf8.count <= 8192 else {
+            throw refuse("is not a compact JWS (three dot-separated parts)")
+        }
         guard let headerBytes = Base64URL.decode(parts[0]), let claimBytes = Base64URL.decode(parts[1]),
             let signatureBytes = Base64URL.decode(parts[2])
         else { throw refuse("is not base64url encoded") }
-        guard let header = try? JSONDecoder().decode(Header.self, from: headerBytes) else { throw refuse("has a malformed header") }
+        guard let header = try? JSONDecoder().decode(Header.self, from: headerBytes) else {
+            throw refuse("has a malformed header")
+        }
         guard header.alg == "ES256" else { throw refuse("uses algorithm '\(header.alg)'; only ES256 is accepted") }
         if let kid = header.kid, kid != keyID { throw refuse("was signed by another CA (key id \(kid))") }
         guard let signature = try? P256.Signing.ECDSASignature(rawRepresentation: signatureBytes),
             key.publicKey.isValidSignature(signature, for: Data("\(parts[0]).\(parts[1])".utf8))
         else { throw refuse("has an invalid signature (tampered, or signed by another CA)") }
-        guard let claims = try? JSONDecoder().decode(Claims.self, from: claimBytes) else { throw refuse("has malformed claims") }
-        guard claims.aud == Self.audience else { throw refuse("is for audience '\(claims.aud)', not '\(Self.audience)'") }
+        guard let claims = try? JSONDecoder().decode(Claims.self, from: claimBytes) else {
+            throw refuse("has malformed claims")
+        }
+        guard claims.aud == Self.audience else {
+            throw refuse("is for audience '\(claims.aud)', not '\(Self.audience)'")
+        }
         guard claims.iss == Self.issuer else { throw refuse("was issued by '\(claims.iss)', not '\(Self.issuer)'") }
         guard Int64(now.timeIntervalSince1970) < claims.exp else {
             throw refuse("expired at \(Date(timeIntervalSince1970: TimeInterval(claims.exp)))")

@@ -22,7 +22,9 @@ enum CertificateTemplates {
 
     /// A self-signed root for `trustDomain`. The common name carries the creation time, so that two roots
     /// of one trust domain (during a rotation) have different subjects and chain building cannot confuse them.
-    static func selfSignedRoot(key: Certificate.PrivateKey, trustDomain: String, validity: Duration, now: Date) throws -> Certificate {
+    static func selfSignedRoot(key: Certificate.PrivateKey, trustDomain: String, validity: Duration, now: Date) throws
+        -> Certificate
+    {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime]
         let subject = try DistinguishedName {
@@ -42,7 +44,10 @@ enum CertificateTemplates {
     }
 
     /// A workload leaf: empty subject, one critical SPIFFE URI SAN, client and server auth, not a CA.
-    static func workloadLeaf(publicKey: Certificate.PublicKey, identity: SPIFFEIdentity, validity: ClosedRange<Date>, issuer: SigningAuthority) throws -> Certificate {
+    static func workloadLeaf(
+        publicKey: Certificate.PublicKey, identity: SPIFFEIdentity, validity: ClosedRange<Date>,
+        issuer: SigningAuthority
+    ) throws -> Certificate {
         let extensions = try Certificate.Extensions {
             Critical(BasicConstraints.notCertificateAuthority)
             Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
@@ -54,11 +59,14 @@ enum CertificateTemplates {
             version: .v3, serialNumber: randomSerial(), publicKey: publicKey,
             notValidBefore: validity.lowerBound, notValidAfter: validity.upperBound,
             issuer: issuer.certificate.subject, subject: DistinguishedName(),
-            signatureAlgorithm: signatureAlgorithm(for: issuer.key), extensions: extensions, issuerPrivateKey: issuer.key)
+            signatureAlgorithm: signatureAlgorithm(for: issuer.key), extensions: extensions,
+            issuerPrivateKey: issuer.key)
     }
 
     /// A TLS server leaf for the xDS port: DNS SANs, server auth only.
-    static func servingLeaf(publicKey: Certificate.PublicKey, dnsNames: [String], validity: ClosedRange<Date>, issuer: SigningAuthority) throws -> Certificate {
+    static func servingLeaf(
+        publicKey: Certificate.PublicKey, dnsNames: [String], validity: ClosedRange<Date>, issuer: SigningAuthority
+    ) throws -> Certificate {
         let subject = try DistinguishedName {
             OrganizationName(issuer.trustDomain)
             CommonName(dnsNames.first ?? "meshd")
@@ -74,7 +82,8 @@ enum CertificateTemplates {
             version: .v3, serialNumber: randomSerial(), publicKey: publicKey,
             notValidBefore: validity.lowerBound, notValidAfter: validity.upperBound,
             issuer: issuer.certificate.subject, subject: subject,
-            signatureAlgorithm: signatureAlgorithm(for: issuer.key), extensions: extensions, issuerPrivateKey: issuer.key)
+            signatureAlgorithm: signatureAlgorithm(for: issuer.key), extensions: extensions,
+            issuerPrivateKey: issuer.key)
     }
 
     /// SHA-256 signatures for every key type (swift-certificates would pick SHA-512 for RSA; SHA-256 is what

@@ -24,7 +24,9 @@ enum ChainBuilder {
 
     /// Builds the path from `leaf` to one of `roots` through `intermediates`, checking every link at `now`.
     /// Returns the path, leaf first and root last; throws a `CAError` saying which link failed.
-    static func verify(leaf: Certificate, intermediates: [Certificate], roots: [Certificate], now: Date) throws -> [Certificate] {
+    static func verify(leaf: Certificate, intermediates: [Certificate], roots: [Certificate], now: Date) throws
+        -> [Certificate]
+    {
         try checkValidity(leaf, role: "the leaf", now: now)
         var path = [leaf]
         var current = leaf
@@ -37,7 +39,9 @@ enum ChainBuilder {
                 return path + [root]
             }
             guard let parent = intermediates.first(where: { isIssued(current, by: $0) && !path.contains($0) }) else {
-                throw CAError(field: "certificate chain", reason: "does not lead to a trusted root (no issuer for '\(current.issuer)')")
+                throw CAError(
+                    field: "certificate chain",
+                    reason: "does not lead to a trusted root (no issuer for '\(current.issuer)')")
             }
             try checkValidity(parent, role: "an intermediate", now: now)
             path.append(parent)
@@ -56,7 +60,8 @@ enum ChainBuilder {
 
     private static func checkValidity(_ certificate: Certificate, role: String, now: Date) throws {
         guard certificate.notValidBefore <= now else {
-            throw CAError(field: "certificate chain", reason: "\(role) is not valid before \(certificate.notValidBefore)")
+            throw CAError(
+                field: "certificate chain", reason: "\(role) is not valid before \(certificate.notValidBefore)")
         }
         guard certificate.notValidAfter > now else {
             throw CAError(field: "certificate chain", reason: "\(role) expired on \(certificate.notValidAfter)")

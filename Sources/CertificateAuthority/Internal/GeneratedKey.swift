@@ -1,6 +1,6 @@
 import Crypto
-import _CryptoExtras
 import X509
+import _CryptoExtras
 
 /// A private key the CA generated, kept with its concrete type so it can be written as PKCS#8 PEM.
 struct GeneratedKey {

@@ -29,7 +29,8 @@ enum PEM {
         }
         return try documents.enumerated().map { index, document in
             guard document.discriminator == "CERTIFICATE" else {
-                throw CAError(file: source, reason: "block \(index + 1) is a '\(document.discriminator)', not a CERTIFICATE")
+                throw CAError(
+                    file: source, reason: "block \(index + 1) is a '\(document.discriminator)', not a CERTIFICATE")
             }
             do {
                 return try Certificate(pemDocument: document)

@@ -35,7 +35,8 @@ enum PluginCALoader {
 
         // Served after a leaf: ca-cert, then the intermediates of cert-chain.pem above it, without roots.
         var served = [caCert]
-        for certificate in chain where certificate != caCert && !roots.contains(certificate) && !isSelfSigned(certificate) {
+        for certificate in chain
+        where certificate != caCert && !roots.contains(certificate) && !isSelfSigned(certificate) {
             served.append(certificate)
         }
         guard let anchor = try ChainBuilder.anchor(of: served, in: roots) else {

@@ -20,7 +20,8 @@ struct SigningAuthority: Sendable {
 
     /// Links a leaf to `certificate`'s key, so TLS stacks pick the right issuer when two roots share a name.
     var authorityKeyIdentifier: AuthorityKeyIdentifier {
-        let identifier = certificate.extensions.subjectKeyIdentifier?.keyIdentifier
+        let identifier =
+            ((try? certificate.extensions.subjectKeyIdentifier) ?? nil)?.keyIdentifier
             ?? SubjectKeyIdentifier(hash: certificate.publicKey).keyIdentifier
         return AuthorityKeyIdentifier(keyIdentifier: identifier)
     }

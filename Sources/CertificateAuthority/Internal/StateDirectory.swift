@@ -18,6 +18,7 @@ struct StateDirectory: Sendable {
     /// The self-signed root authority: loaded when `root-cert.pem` exists, generated and persisted otherwise.
     func loadOrCreateRoot(options: CAOptions, now: Date) throws -> SigningAuthority {
         try SecureFile.makeDirectory(path)
+        recoverInterruptedRotation()
         let fileManager = FileManager.default
         guard fileManager.fileExists(atPath: rootCertPath) || fileManager.fileExists(atPath: rootKeyPath) else {
             let authority = try generateRoot(options: options, now: now, previous: nil)
@@ -30,7 +31,9 @@ struct StateDirectory: Sendable {
             throw CAError(file: rootKeyPath, reason: "does not match the certificate in \(rootCertPath)")
         }
         guard root.notValidAfter > now else {
-            throw CAError(file: rootCertPath, reason: "the root expired on \(root.notValidAfter); rotate it or remove both root files")
+            throw CAError(
+                file: rootCertPath,
+                reason: "the root expired on \(root.notValidAfter); rotate it or remove both root files")
         }
         var trusted = [root]
         if fileManager.fileExists(atPath: previousRootCertPath) {
@@ -55,17 +58,34 @@ struct StateDirectory: Sendable {
             trustedRoots: [root] + (previous.map { [$0] } ?? []), trustDomain: options.trustDomain, isPlugin: false)
     }
 
-    /// Writes the authority's root files. The key went to `root-key.pem.next` when it was generated; it is
-    /// renamed into place only after the previous root is saved, so a crash mid-way never loses a root that
-    /// live leaves still chain to.
+    /// Writes the authority's root files. The key went to `root-key.pem.next` when it was generated and the
+    /// certificate goes to `root-cert.pem.next`; both are renamed into place only after the previous root is
+    /// saved. A crash between the two renames is completed on the next load (see `recoverInterruptedRotation`).
     func persist(_ authority: SigningAuthority) throws {
         if authority.trustedRoots.count > 1 {
             try SecureFile.write(PEM.encode(authority.trustedRoots[1]), to: previousRootCertPath, mode: 0o644)
         }
-        guard rename(rootKeyPath + ".next", rootKeyPath) == 0 else {
-            throw CAError(file: rootKeyPath, reason: "cannot move the new key into place: \(String(cString: strerror(errno)))")
+        try SecureFile.write(PEM.encode(authority.certificate), to: rootCertPath + ".next", mode: 0o644)
+        for path in [rootKeyPath, rootCertPath] {
+            guard rename(path + ".next", path) == 0 else {
+                throw CAError(
+                    file: path, reason: "cannot move the new file into place: \(String(cString: strerror(errno)))")
+            }
         }
-        try SecureFile.write(PEM.encode(authority.certificate), to: rootCertPath, mode: 0o644)
+    }
+
+    /// Finishes a rotation or first start that stopped between renaming the new key and the new certificate.
+    private func recoverInterruptedRotation() {
+        let nextCert = rootCertPath + ".next"
+        guard FileManager.default.fileExists(atPath: nextCert),
+            !FileManager.default.fileExists(atPath: rootKeyPath + ".next"),
+            let text = try? PEM.readFile(nextCert),
+            let certificate = try? PEM.certificates(in: text, source: nextCert).first,
+            let keyText = try? PEM.readFile(rootKeyPath),
+            let key = try? PEM.privateKey(in: keyText, source: rootKeyPath),
+            key.publicKey == certificate.publicKey
+        else { return }
+        _ = rename(nextCert, rootCertPath)
     }
 
     /// The P-256 key that signs bootstrap tokens: loaded, or generated and persisted with mode 0600.
@@ -88,7 +108,8 @@ struct StateDirectory: Sendable {
     /// has expired (the maximum workload TTL after the new root took over), and never past its own expiry.
     static func isInOverlap(previous: Certificate, current: Certificate, options: CAOptions, now: Date) -> Bool {
         let rotatedAt = current.notValidBefore.addingTimeInterval(3600)  // roots start an hour in the past
-        let overlapEnd = rotatedAt.addingTimeInterval(options.maxWorkloadCertTTL.timeInterval + options.clockSkewAllowance.timeInterval)
+        let overlapEnd = rotatedAt.addingTimeInterval(
+            options.maxWorkloadCertTTL.timeInterval + options.clockSkewAllowance.timeInterval)
         return now < overlapEnd && now < previous.notValidAfter
     }
 }

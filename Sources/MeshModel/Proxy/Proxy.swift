@@ -15,6 +15,9 @@ public struct Proxy: Sendable, Hashable {
     public var interceptionMode: String
     public var clusterID: String?
     public var meshID: String?
+    /// The identity the proxy authenticated as; nil when it has none (no CA, or an unauthenticated test proxy).
+    /// Only a proxy with an identity gets certificates, and with them mutual TLS in and out.
+    public var workloadIdentity: WorkloadIdentity?
 
     public init(id: String, kind: Kind, ipAddresses: [String], podName: String, namespace: String, dnsDomain: String,
                 labels: [String: String] = [:], serviceAccount: String? = nil, interceptionMode: String = "REDIRECT",

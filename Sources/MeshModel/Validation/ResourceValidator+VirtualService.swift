@@ -54,6 +54,12 @@ enum RegexCheck {
         for construct in ["(?=", "(?!", "(?<=", "(?<!"] where pattern.contains(construct) {
             return "invalid regex \"\(pattern)\": lookaround \(construct) is not supported by RE2"
         }
+        if pattern.contains("(?>") {
+            return "invalid regex \"\(pattern)\": atomic group (?> is not supported by RE2"
+        }
+        if let quantifier = firstPossessiveQuantifier(in: pattern) {
+            return "invalid regex \"\(pattern)\": possessive quantifier \(quantifier) is not supported by RE2"
+        }
         if let backreference = firstBackreference(in: pattern) {
             return "invalid regex \"\(pattern)\": backreference \(backreference) is not supported by RE2"
         }
@@ -61,6 +67,46 @@ enum RegexCheck {
             _ = try NSRegularExpression(pattern: pattern)
         } catch {
             return "invalid regex \"\(pattern)\": does not compile"
+        }
+        return nil
+    }
+
+    /// The first unescaped `*+`, `++`, `?+` or `}+` outside a character class (ICU's possessive
+    /// quantifiers, which RE2 rejects as a bad repetition).
+    static func firstPossessiveQuantifier(in pattern: String) -> String? {
+        var escaped = false
+        var inClass = false
+        var inBraces = false
+        var lastQuantifier: Character?
+        for character in pattern {
+            if escaped {
+                escaped = false
+                lastQuantifier = nil
+                continue
+            }
+            if inClass {
+                if character == "]" { inClass = false }
+                continue
+            }
+            switch character {
+            case "\\":
+                escaped = true
+            case "[":
+                inClass = true
+                lastQuantifier = nil
+            case "{":
+                inBraces = true
+                lastQuantifier = nil
+            case "}" where inBraces:
+                inBraces = false
+                lastQuantifier = "}"
+            case "+" where lastQuantifier != nil:
+                return "\(lastQuantifier.map(String.init) ?? "")+"
+            case "*", "+", "?":
+                lastQuantifier = character
+            default:
+                if !inBraces { lastQuantifier = nil }
+            }
         }
         return nil
     }

@@ -24,6 +24,15 @@ public struct NackRecord: Sendable, Hashable {
     public var message: String
     public var code: Int32
     public var at: ContinuousClock.Instant
+
+    public init(version: String, nonce: String, resourceNames: [String], message: String, code: Int32, at: ContinuousClock.Instant) {
+        self.version = version
+        self.nonce = nonce
+        self.resourceNames = resourceNames
+        self.message = message
+        self.code = code
+        self.at = at
+    }
 }
 
 /// The protocol state of one type URL on one SotW stream.

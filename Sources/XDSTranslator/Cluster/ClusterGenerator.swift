@@ -4,8 +4,10 @@ import EnvoyAPI
 /// workload, and Istio's fixed clusters (BlackHole, Passthrough, InboundPassthrough).
 struct ClusterGenerator: ResourceGenerator {
     func resources(for context: GenerationContext) -> [TranslatedMessage] {
-        var clusters = OutboundClusterPlan.all(in: context).map {
-            Envoy_Config_Cluster_V3_Cluster.outbound($0, context.snapshot)
+        var clusters = OutboundClusterPlan.all(in: context).map { plan in
+            var cluster = Envoy_Config_Cluster_V3_Cluster.outbound(plan, context.snapshot)
+            if let socket = UpstreamTLS.transportSocket(for: plan, in: context) { cluster.transportSocket = socket }
+            return cluster
         }
         clusters += InboundPort.all(in: context).map(Envoy_Config_Cluster_V3_Cluster.inbound)
         clusters += [

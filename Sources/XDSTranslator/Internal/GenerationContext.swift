@@ -1,9 +1,11 @@
 import MeshModel
 
-/// The inputs of one generation: the snapshot and the proxy it is for. A value; generators share nothing else.
+/// The inputs of one generation: the snapshot, the proxy it is for, and the proxy's own key material (for SDS).
+/// A value; generators share nothing else.
 struct GenerationContext: Sendable {
     let snapshot: MeshSnapshot
     let proxy: Proxy
+    var secrets: ProxySecrets? = nil
 
     /// The DestinationRule that applies to `hostname` for this proxy's namespace.
     func destinationRule(for hostname: String) -> DestinationRule? {

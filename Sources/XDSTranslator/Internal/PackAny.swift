@@ -32,6 +32,10 @@ enum AnyTypeRegistry {
             Envoy_Extensions_Filters_Listener_OriginalDst_V3_OriginalDst.self,
             Envoy_Extensions_Filters_Http_Router_V3_Router.self,
             Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.self,
+            Envoy_Extensions_Filters_Listener_TlsInspector_V3_TlsInspector.self,
+            Envoy_Extensions_TransportSockets_Tls_V3_Secret.self,
+            Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext.self,
+            Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsContext.self,
         ]
         return types.map { Google_Protobuf_Any.register(messageType: $0) }.allSatisfy { $0 }
     }()

@@ -8,7 +8,12 @@ extension Envoy_Config_Listener_V3_Listener {
     /// `virtualInbound` on 0.0.0.0:15006: iptables redirects inbound connections here; the original_dst
     /// listener filter restores the port the client dialled, which selects a filter chain per workload port.
     /// Other ports fall through to `InboundPassthroughCluster`.
-    static func virtualInbound(_ ports: [InboundPort]) -> Self {
+    ///
+    /// With `security` (the proxy has an identity), each port gets chains by its PeerAuthentication mode: a
+    /// mutual TLS chain (STRICT, PERMISSIVE), a plaintext chain (PERMISSIVE, DISABLE), and the TLS inspector tells
+    /// them apart. STRICT has no plaintext chain: its one chain matches any transport, so a plaintext client fails
+    /// the TLS handshake instead of slipping through to another chain.
+    static func virtualInbound(_ ports: [InboundPort], security: InboundSecurity? = nil) -> Self {
         var listener = Self()
         listener.name = virtualInboundName
         listener.address = ProtoValues.socketAddress("0.0.0.0", port: virtualInboundPort)
@@ -17,25 +22,58 @@ extension Envoy_Config_Listener_V3_Listener {
         originalDst.name = NetworkFilters.originalDstName
         originalDst.typedConfig = packAny(Envoy_Extensions_Filters_Listener_OriginalDst_V3_OriginalDst())
         listener.listenerFilters = [originalDst]
-        listener.filterChains = ports.map(inboundChain)
-        listener.defaultFilterChain = NetworkFilters.filterChain(
+        var catchAll = NetworkFilters.filterChain(
             name: "virtualInbound-catchall", filters: [NetworkFilters.tcpProxy(to: ClusterName.inboundPassthrough)])
+        guard let security else {
+            listener.filterChains = ports.map { inboundChain($0, mutualTLS: nil) }
+            listener.defaultFilterChain = catchAll
+            return listener
+        }
+        var inspector = Envoy_Config_Listener_V3_ListenerFilter()
+        inspector.name = NetworkFilters.tlsInspectorName
+        inspector.typedConfig = packAny(Envoy_Extensions_Filters_Listener_TlsInspector_V3_TlsInspector())
+        listener.listenerFilters.append(inspector)
+        let tls = TLSContexts.meshDownstream(trustDomain: security.trustDomain)
+        listener.filterChains = ports.flatMap { port -> [Envoy_Config_Listener_V3_FilterChain] in
+            let accepts = security.accepts(port: port.port)
+            var chains: [Envoy_Config_Listener_V3_FilterChain] = []
+            if accepts.mutualTLS {
+                chains.append(inboundChain(port, mutualTLS: (tls, onlyMeshALPN: accepts.plaintext)))
+            }
+            if accepts.plaintext { chains.append(inboundChain(port, mutualTLS: nil)) }
+            return chains
+        }
+        // Ports no service names follow the workload-wide mode too: under STRICT they need mutual TLS as well.
+        if security.modes.mode == .strict { catchAll.transportSocket = tls }
+        listener.defaultFilterChain = catchAll
         return listener
     }
 
-    /// One chain per workload port: HTTP ports get an HttpConnectionManager with an inline route to the
-    /// inbound cluster, the rest tcp_proxy.
-    private static func inboundChain(_ port: InboundPort) -> Envoy_Config_Listener_V3_FilterChain {
+    /// One chain of a workload port: HTTP ports get an HttpConnectionManager with an inline route to the inbound
+    /// cluster, the rest tcp_proxy. A mutual TLS chain terminates TLS; when plaintext is also accepted it only
+    /// matches TLS with the mesh's ALPN, so other traffic reaches the plaintext chain.
+    private static func inboundChain(
+        _ port: InboundPort,
+        mutualTLS: (socket: Envoy_Config_Core_V3_TransportSocket, onlyMeshALPN: Bool)?
+    ) -> Envoy_Config_Listener_V3_FilterChain {
         let cluster = ClusterName.inbound(port: port.port)
         let name = "inbound_0.0.0.0_\(port.port)"
         let filter =
             port.protocol.isHTTP
             ? NetworkFilters.httpConnectionManager(
-                statPrefix: name, routes: .routeConfig(InboundRoutes.configuration(port.port)))
+                statPrefix: name, routes: .routeConfig(InboundRoutes.configuration(port.port)),
+                setClientCert: mutualTLS != nil)
             : NetworkFilters.tcpProxy(to: cluster)
-        var chain = NetworkFilters.filterChain(name: name, filters: [filter])
+        var chain = NetworkFilters.filterChain(name: mutualTLS == nil ? name : "\(name)_mtls", filters: [filter])
         var match = Envoy_Config_Listener_V3_FilterChainMatch()
         match.destinationPort = ProtoValues.uint32(port.port)
+        if let mutualTLS {
+            chain.transportSocket = mutualTLS.socket
+            if mutualTLS.onlyMeshALPN {
+                match.transportProtocol = "tls"
+                match.applicationProtocols = TLSContexts.meshServerALPNMatch
+            }
+        }
         chain.filterChainMatch = match
         return chain
     }

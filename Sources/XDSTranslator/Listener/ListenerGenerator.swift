@@ -5,7 +5,7 @@ import EnvoyAPI
 struct ListenerGenerator: ResourceGenerator {
     func resources(for context: GenerationContext) -> [TranslatedMessage] {
         var listeners: [Envoy_Config_Listener_V3_Listener] = [
-            .virtualOutbound, .virtualInbound(InboundPort.all(in: context)),
+            .virtualOutbound, .virtualInbound(InboundPort.all(in: context), security: InboundSecurity.of(context)),
         ]
         listeners += OutboundListeners.http(context)
         listeners += OutboundListeners.tcp(context)

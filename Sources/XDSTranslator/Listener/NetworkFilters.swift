@@ -1,4 +1,5 @@
 import EnvoyAPI
+import SwiftProtobuf
 
 /// The network filters the listeners use, with Envoy's well-known filter names.
 enum NetworkFilters {
@@ -6,6 +7,7 @@ enum NetworkFilters {
     static let httpConnectionManagerName = "envoy.filters.network.http_connection_manager"
     static let routerName = "envoy.filters.http.router"
     static let originalDstName = "envoy.filters.listener.original_dst"
+    static let tlsInspectorName = "envoy.filters.listener.tls_inspector"
 
     /// tcp_proxy to one cluster; the stat prefix is the cluster name, as Istio does.
     static func tcpProxy(to cluster: String) -> Envoy_Config_Listener_V3_Filter {
@@ -18,15 +20,27 @@ enum NetworkFilters {
         return filter
     }
 
-    /// An HttpConnectionManager with codec AUTO and the router as its only HTTP filter.
+    /// An HttpConnectionManager with codec AUTO and the router as its only HTTP filter. With `setClientCert`
+    /// (inbound mutual TLS), any x-forwarded-client-cert from the client is replaced by the verified peer's
+    /// identity, so the backend can trust it; otherwise Envoy's default strips the header.
     static func httpConnectionManager(
         statPrefix: String,
-        routes: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_RouteSpecifier
+        routes: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_RouteSpecifier,
+        setClientCert: Bool = false
     ) -> Envoy_Config_Listener_V3_Filter {
         var manager = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager()
         manager.codecType = .auto
         manager.statPrefix = statPrefix
         manager.routeSpecifier = routes
+        if setClientCert {
+            manager.forwardClientCertDetails = .sanitizeSet
+            var details = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager
+                .SetCurrentClientCertDetails()
+            details.subject = Google_Protobuf_BoolValue(true)
+            details.dns = true
+            details.uri = true
+            manager.setCurrentClientCertDetails = details
+        }
         var router = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter()
         router.name = routerName
         router.typedConfig = packAny(Envoy_Extensions_Filters_Http_Router_V3_Router())

@@ -7,21 +7,26 @@ import XDSTranslator
 struct MeshFixture {
     let snapshot: MeshSnapshot
     let proxy: Proxy
+    /// The proxy's own key material, as the provider would pass it; nil for proxies without an identity.
+    let secrets: ProxySecrets?
     let translator = XDSTranslator()
 
     /// Decodes `yaml` (failing the test on any decode error) and parses the proxy's Istio node id.
     init(
         yaml: String, file: String = "input.yaml", nodeID: String, metadata: [String: String] = [:],
-        labels: [String: String] = [:]
+        labels: [String: String] = [:], identity: WorkloadIdentity? = nil, secrets: ProxySecrets? = nil
     ) throws {
         let decoded = ConfigDecoder.decode(yaml: yaml, file: file)
         #expect(decoded.errors.isEmpty, "decode errors in \(file): \(decoded.errors)")
         snapshot = MeshSnapshot.build(from: decoded.objects)
-        proxy = try Proxy(nodeID: nodeID, metadata: metadata, labels: labels)
+        var proxy = try Proxy(nodeID: nodeID, metadata: metadata, labels: labels)
+        proxy.workloadIdentity = identity
+        self.proxy = proxy
+        self.secrets = secrets
     }
 
     func messages(_ typeURL: String) -> [TranslatedMessage] {
-        translator.generateMessages(typeURL: typeURL, snapshot: snapshot, proxy: proxy)
+        translator.generateMessages(typeURL: typeURL, snapshot: snapshot, proxy: proxy, secrets: secrets)
     }
 
     /// The typed resources of one type, keyed by name. Fails the test when a resource has another type.

@@ -15,6 +15,8 @@ struct TypeSyncJSON: Encodable {
     var status: String
     var sentVersion: String?
     var sentNonce: String?
+    /// Seconds since the last response of this type was sent (how long a STALE type has waited for its ACK).
+    var sentAgeSeconds: Double?
     var ackedVersion: String?
     var resourceNames: [String]
     var lastNack: NackJSON?
@@ -42,7 +44,8 @@ extension ProxySyncJSON {
             }
             types[type.shortName] = TypeSyncJSON(
                 typeUrl: type.rawValue, status: Self.status(of: state), sentVersion: state.lastSent?.version,
-                sentNonce: state.lastSent?.nonce, ackedVersion: state.ackedVersion,
+                sentNonce: state.lastSent?.nonce, sentAgeSeconds: state.lastSent.map { Self.seconds(now - $0.at) },
+                ackedVersion: state.ackedVersion,
                 resourceNames: state.lastSent?.resourceNames ?? [], lastNack: nack)
         }
     }
@@ -53,9 +56,7 @@ extension ProxySyncJSON {
         return state.ackedVersion == sent.version ? "SYNCED" : "STALE"
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { Durations.seconds(duration) }
 
     static func iso8601(_ date: Date) -> String {
         let formatter = ISO8601DateFormatter()

@@ -1,0 +1,26 @@
+public import Discovery
+public import Prometheus
+public import Registry
+public import XDSServer
+
+/// Everything the admin endpoints read. All members are thread-safe.
+public struct AdminContext: Sendable {
+    public var store: ConfigStore
+    public var provider: MeshResourceProvider
+    public var ads: ADSServer<MeshResourceProvider>
+    public var readiness: Readiness
+    public var tracker: ChangeTracker
+    public var metrics: PrometheusCollectorRegistry
+
+    public init(
+        store: ConfigStore, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>, readiness: Readiness,
+        tracker: ChangeTracker, metrics: PrometheusCollectorRegistry
+    ) {
+        self.store = store
+        self.provider = provider
+        self.ads = ads
+        self.readiness = readiness
+        self.tracker = tracker
+        self.metrics = metrics
+    }
+}

@@ -1,0 +1,17 @@
+import Hummingbird
+
+/// Requires `Authorization: Bearer <token>` on `/debug/*`; other paths (readiness, health, metrics, the
+/// status page) stay open so probes and scrapers work.
+struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    let token: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/debug") else { return try await next(request, context) }
+        guard request.headers[.authorization] == "Bearer \(token)" else {
+            return Response(
+                status: .unauthorized, headers: [.wwwAuthenticate: "Bearer", .contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "401 Unauthorized: /debug requires a bearer token\n")))
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,28 @@
+import Discovery
+import Hummingbird
+
+/// `/ready`, `/healthz`, `/version` and `/metrics`.
+struct HealthRoutes {
+    let context: AdminContext
+
+    struct VersionJSON: Encodable {
+        var name = "meshd"
+        var version = MeshdVersion.version
+        var xdsAPI = "v3"
+        var testedEnvoy = MeshdVersion.testedEnvoy
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        let context = context
+        router.get("/ready") { _, _ -> Response in
+            let pending = context.readiness.pending
+            if pending.isEmpty { return Responses.text("ready\n") }
+            return Responses.text("not ready: \(pending.joined(separator: "; "))\n", status: .serviceUnavailable)
+        }
+        router.get("/healthz") { _, _ in Responses.text("ok\n") }
+        router.get("/version") { _, _ in Responses.json(VersionJSON()) }
+        router.get("/metrics") { _, _ in
+            Responses.text(context.metrics.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        }
+    }
+}

@@ -1,0 +1,17 @@
+import Hummingbird
+
+/// `GET /`: the status page, rendered on every request from the live admin context.
+struct StatusPageRoutes {
+    let context: AdminContext
+
+    func register(on router: Router<BasicRequestContext>) {
+        let context = context
+        router.get("/") { _, _ -> Response in
+            let html = StatusPage.render(StatusPageModel(context: context))
+            return Response(
+                status: .ok,
+                headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: ByteBuffer(string: html)))
+        }
+    }
+}

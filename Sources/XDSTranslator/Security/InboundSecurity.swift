@@ -1,0 +1,27 @@
+import EnvoyAPI
+import MeshModel
+
+/// What the inbound listener needs to know to terminate mutual TLS for the proxy's own workload: the modes
+/// PeerAuthentication resolves to, and the trust domain peers must belong to.
+struct InboundSecurity: Sendable {
+    let modes: EffectiveMutualTLS
+    let trustDomain: String
+
+    /// Nil for a proxy without an identity: it has no certificate, so its inbound stays plaintext.
+    static func of(_ context: GenerationContext) -> InboundSecurity? {
+        guard let identity = context.proxy.workloadIdentity else { return nil }
+        let workload = context.snapshot.workloads.first { context.proxy.ipAddresses.contains($0.address) }
+        let labels = workload?.labels ?? context.proxy.labels
+        let modes = context.snapshot.effectiveMutualTLS(namespace: context.proxy.namespace, labels: labels)
+        return InboundSecurity(modes: modes, trustDomain: identity.trustDomain)
+    }
+
+    /// Whether port `port` accepts mutual TLS and whether it accepts plaintext.
+    func accepts(port: Int) -> (mutualTLS: Bool, plaintext: Bool) {
+        switch modes.mode(forPort: port) {
+        case .strict: (true, false)
+        case .disable: (false, true)
+        case .permissive, .unset: (true, true)
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import EnvoyAPI
+
+/// SDS: `default` (the proxy's own chain and key) and `ROOTCA` (the trust bundle), from the secrets the caller
+/// passed in. Nothing else: the server answers other names with nothing.
+struct SecretGenerator: ResourceGenerator {
+    func resources(for context: GenerationContext) -> [TranslatedMessage] {
+        guard let secrets = context.secrets else { return [] }
+        var result: [Envoy_Extensions_TransportSockets_Tls_V3_Secret] = []
+        if let chain = secrets.certificateChainPEM, let key = secrets.privateKeyPEM {
+            var certificate = Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate()
+            certificate.certificateChain = Self.inline(chain)
+            certificate.privateKey = Self.inline(key)
+            var secret = Envoy_Extensions_TransportSockets_Tls_V3_Secret()
+            secret.name = SecretName.workloadCertificate
+            secret.tlsCertificate = certificate
+            result.append(secret)
+        }
+        if let bundle = secrets.trustBundlePEM {
+            var validation = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
+            validation.trustedCa = Self.inline(bundle)
+            var secret = Envoy_Extensions_TransportSockets_Tls_V3_Secret()
+            secret.name = SecretName.rootCA
+            secret.validationContext = validation
+            result.append(secret)
+        }
+        return result.map { TranslatedMessage(name: $0.name, message: $0) }
+    }
+
+    static func inline(_ text: String) -> Envoy_Config_Core_V3_DataSource {
+        var source = Envoy_Config_Core_V3_DataSource()
+        source.inlineString = text
+        return source
+    }
+}

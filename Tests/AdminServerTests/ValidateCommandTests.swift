@@ -1,0 +1,56 @@
+import Foundation
+import MeshTestSupport
+import Testing
+
+/// `meshd validate` run as a user runs it: the built binary on files in a temporary directory.
+@Suite("meshd validate")
+struct ValidateCommandTests {
+    /// A fresh directory holding `files`, removed after `body`.
+    static func withDirectory(_ files: [String: String], _ body: (URL) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-validate-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("nested"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (name, yaml) in files { try yaml.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        try await body(directory)
+    }
+
+    @Test("valid input exits 0 and counts the objects of every file, nested directories included")
+    func validInput() async throws {
+        try await Self.withDirectory(["reviews.yaml": OpsConfig.service, "nested/vs.yaml": OpsConfig.virtualService(to: "v1")]) { directory in
+            let result = try await InProcessMeshd.cli(["validate", directory.path])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout == "5 objects valid, 0 errors, 0 warnings\n")
+        }
+    }
+
+    @Test("invalid input exits 1 and prints each error as file:line: Kind/ns/name: field.path: reason")
+    func invalidInput() async throws {
+        let malformed = "apiVersion: v1\nkind: Service\nmetadata:\n  name: broken\n  namespace: default\nspec:\n  ports: [\n"
+        try await Self.withDirectory(["reviews.yaml": OpsConfig.service, "bad-vs.yaml": OpsConfig.weightsSummingTo90, "broken.yaml": malformed]) {
+            directory in
+            let result = try await InProcessMeshd.cli(["validate", directory.path])
+            #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+            let lines = result.stdout.split(separator: "\n").map(String.init)
+            let vsFile = directory.appendingPathComponent("bad-vs.yaml").path
+            #expect(
+                lines.contains("\(vsFile):10: VirtualService/default/reviews: spec.http[0].route: weights must add up to 100, found 90"),
+                "\(lines)")
+            let brokenFile = directory.appendingPathComponent("broken.yaml").path
+            #expect(lines.contains { $0.hasPrefix("\(brokenFile):") && $0.contains("YAML does not parse") }, "\(lines)")
+            #expect(lines.last == "4 objects valid, 2 errors, 0 warnings", "\(lines)")
+        }
+    }
+
+    @Test("a single file is validated on its own; a missing path is an error")
+    func singleFileAndMissingPath() async throws {
+        try await Self.withDirectory(["vs.yaml": OpsConfig.weightsSummingTo90]) { directory in
+            let file = directory.appendingPathComponent("vs.yaml").path
+            let result = try await InProcessMeshd.cli(["validate", file])
+            #expect(result.status == 1)
+            #expect(result.stdout.hasPrefix("\(file):10: VirtualService/default/reviews: spec.http[0].route: "), "\(result.stdout)")
+            let missing = try await InProcessMeshd.cli(["validate", directory.appendingPathComponent("nope").path])
+            #expect(missing.status != 0)
+            #expect(missing.stderr.contains("no such file or directory"), "\(missing.stderr)")
+        }
+    }
+}
