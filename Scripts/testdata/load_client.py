@@ -10,6 +10,10 @@ Runs inside a client pod's network namespace, sends at most --count requests to 
 
 A response counts towards "services" and "pods" only when it is a 200 whose body is the echo
 server's JSON. Connections are kept alive and reopened after an error.
+
+--interval paces the requests (seconds between the starts of two requests). --track-header NAME adds
+"header_changes": [[request index, seconds, value], ...], one entry each time the value of the request
+header NAME that the echo server received differs from the previous answer's (the first answer included).
 """
 
 import argparse
@@ -29,6 +33,8 @@ def main() -> None:
     parser.add_argument("--max-seconds", type=float, default=20.0)
     parser.add_argument("--timeout", type=float, default=3.0, help="per request")
     parser.add_argument("--samples", type=int, default=1, help="response bodies to include")
+    parser.add_argument("--interval", type=float, default=0.0, help="seconds between request starts")
+    parser.add_argument("--track-header", help="report each change of this echoed request header")
     args = parser.parse_args()
 
     url = urllib.parse.urlsplit(args.url)
@@ -42,10 +48,14 @@ def main() -> None:
 
     services, pods, statuses, errors = Counter(), Counter(), Counter(), Counter()
     samples = []
+    header_changes = []
+    tracked = args.track_header.lower() if args.track_header else None
     sent = ok = 0
     connection = None
     start = time.monotonic()
     while sent < args.count and time.monotonic() - start < args.max_seconds:
+        if args.interval > 0 and sent > 0:
+            time.sleep(max(0.0, start + sent * args.interval - time.monotonic()))
         sent += 1
         try:
             if connection is None:
@@ -69,6 +79,10 @@ def main() -> None:
             pods[str(echo.get("pod"))] += 1
             if len(samples) < args.samples:
                 samples.append(echo)
+            if tracked is not None:
+                value = (echo.get("headers") or {}).get(tracked)
+                if not header_changes or header_changes[-1][2] != value:
+                    header_changes.append([sent - 1, round(time.monotonic() - start, 3), value])
         except Exception as error:  # noqa: BLE001 - every failure is reported, none is fatal
             errors["%s: %s" % (type(error).__name__, error)] += 1
             if connection is not None:
@@ -87,6 +101,7 @@ def main() -> None:
                 "errors": errors,
                 "elapsed": round(time.monotonic() - start, 3),
                 "samples": samples,
+                **({"header_changes": header_changes} if tracked is not None else {}),
             }
         )
     )

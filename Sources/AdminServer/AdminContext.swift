@@ -11,10 +11,12 @@ public struct AdminContext: Sendable {
     public var readiness: Readiness
     public var tracker: ChangeTracker
     public var metrics: PrometheusCollectorRegistry
+    /// The CA's figures, when meshd runs its CA; refreshed before every scrape.
+    public var caMetrics: CAMetrics?
 
     public init(
         store: ConfigStore, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>, readiness: Readiness,
-        tracker: ChangeTracker, metrics: PrometheusCollectorRegistry
+        tracker: ChangeTracker, metrics: PrometheusCollectorRegistry, caMetrics: CAMetrics? = nil
     ) {
         self.store = store
         self.provider = provider
@@ -22,5 +24,6 @@ public struct AdminContext: Sendable {
         self.readiness = readiness
         self.tracker = tracker
         self.metrics = metrics
+        self.caMetrics = caMetrics
     }
 }

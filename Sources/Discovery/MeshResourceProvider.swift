@@ -6,22 +6,31 @@ import XDSTranslator
 
 /// Supplies each proxy with the resources the translator generates from the current snapshot.
 ///
-/// Generated resources are cached per snapshot version, proxy and type, so repeated requests on one
-/// snapshot (a push followed by the proxy's follow-up requests) generate once. Thread-safe.
+/// Generated resources are cached per type and per distinct proxy view (`ProxyView`), keyed by content:
+/// proxies that read the same inputs share one generation and the same serialised bytes. Each type has an
+/// epoch, the generation at which its inputs last changed; an endpoint-only update (`.endpointsOnly`) moves
+/// only the EDS epoch, so CDS, LDS and RDS are neither regenerated nor re-sent. Thread-safe.
 public final class MeshResourceProvider: ResourceProvider, Sendable {
-    private struct CacheKey: Hashable {
-        var proxyID: String
-        var type: XDSType
+    /// Which types an update can have changed.
+    public enum UpdateScope: Sendable {
+        /// Anything may have changed.
+        case full
+        /// Only endpoints changed, and `EndpointFastPath` proved CDS cannot differ for an unchanged view.
+        case endpointsOnly
     }
 
     private struct State {
         var snapshot: MeshSnapshot
         /// Counts the snapshots made current; tags generated content for change tracking.
         var generation: UInt64
-        var cache: [CacheKey: [XDSResource]] = [:]
+        var views: ProxyViewIndex
+        /// The view index before the last endpoint-only update, to find proxies whose own workload changed.
+        var previousViews: ProxyViewIndex?
+        var epochs: [XDSType: UInt64]
     }
 
     private let state: Mutex<State>
+    private let cache: ResourceCache
     private let translator = XDSTranslator()
     /// The proxies admitted and connected, for admin endpoints.
     public let connected = ConnectedProxies()
@@ -30,20 +39,34 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
     /// identity, no secrets and no mutual TLS.
     let security: ProxySecurity?
 
-    public init(snapshot: MeshSnapshot, security: ProxySecurity? = nil) {
-        state = Mutex(State(snapshot: snapshot, generation: 0))
+    public init(snapshot: MeshSnapshot, security: ProxySecurity? = nil, metrics: PushMetrics? = nil) {
+        let epochs = Dictionary(uniqueKeysWithValues: XDSType.allCases.map { ($0, UInt64(0)) })
+        state = Mutex(State(snapshot: snapshot, generation: 0, views: ProxyViewIndex(snapshot), epochs: epochs))
+        cache = ResourceCache(metrics: metrics)
         self.security = security
     }
 
     /// The generation of the current snapshot.
     public var generation: UInt64 { state.withLock { $0.generation } }
 
-    /// Makes `snapshot` current as `generation`. Cached generations of older snapshots are dropped.
-    public func update(_ snapshot: MeshSnapshot, generation: UInt64) {
-        state.withLock { $0 = State(snapshot: snapshot, generation: generation) }
+    /// Makes `snapshot` current as `generation`. Cached sets of types whose inputs changed are dropped.
+    public func update(_ snapshot: MeshSnapshot, generation: UInt64, scope: UpdateScope = .full) {
+        let views = ProxyViewIndex(snapshot)
+        let epochs = state.withLock { state -> [XDSType: UInt64] in
+            state.previousViews = scope == .endpointsOnly ? state.views : nil
+            for type in XDSType.allCases where scope == .full || type == .endpoint { state.epochs[type] = generation }
+            state.snapshot = snapshot
+            state.generation = generation
+            state.views = views
+            return state.epochs
+        }
+        cache.retain { epochs[$0.type] == $0.epoch }
     }
 
     public var snapshot: MeshSnapshot { state.withLock { $0.snapshot } }
+
+    /// The number of generated sets cached (per type and distinct view).
+    public var cachedSets: Int { cache.count }
 
     public func admit(node: Envoy_Config_Core_V3_Node, peer: PeerInfo) throws -> ProxyClient {
         var proxy = try Proxy(node: node)
@@ -54,17 +77,33 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
 
     public func describe(_ client: ProxyClient) -> String { client.proxy.id }
 
+    /// An EDS-only push becomes a full one for a proxy whose own view changed with the update (its workload
+    /// appeared, left, or changed ports or labels): its CDS and LDS differ too.
+    public func pushScope(_ request: PushRequest, for client: ProxyClient) -> PushRequest {
+        guard !request.isFull else { return request }
+        let changed = state.withLock { state -> Bool in
+            guard let previous = state.previousViews else { return false }
+            return [XDSType.cluster, .listener].contains {
+                ProxyView.of(client.proxy, for: $0, in: previous) != ProxyView.of(client.proxy, for: $0, in: state.views)
+            }
+        }
+        return changed ? PushRequest(generation: request.generation) : request
+    }
+
     public func resources(_ type: XDSType, for client: ProxyClient) async -> ResourceSet {
         if type == .secret { return secrets(for: client) }
-        let key = CacheKey(proxyID: client.proxy.id, type: type)
-        let (snapshot, generation, cached) = state.withLock { ($0.snapshot, $0.generation, $0.cache[key]) }
-        if let cached { return ResourceSet(generation: generation, resources: cached) }
-        let generated = translator.generate(typeURL: type.rawValue, snapshot: snapshot, proxy: client.proxy)
-            .compactMap { try? XDSResource(name: $0.name, resource: $0.resource) }
-        state.withLock { current in
-            if current.generation == generation { current.cache[key] = generated }
+        let (snapshot, generation, key) = state.withLock { state in
+            (
+                state.snapshot, state.generation,
+                ResourceCache.Key(type: type, epoch: state.epochs[type] ?? 0, view: ProxyView.of(client.proxy, for: type, in: state.views))
+            )
         }
-        return ResourceSet(generation: generation, resources: generated)
+        let translator = translator
+        let entry = await cache.entry(for: key) {
+            translator.generate(typeURL: type.rawValue, snapshot: snapshot, proxy: client.proxy)
+                .compactMap { try? XDSResource(name: $0.name, resource: $0.resource) }
+        }
+        return ResourceSet(generation: generation, resources: entry.resources, version: entry.version)
     }
 
     /// SDS is never cached with the config: certificates rotate on their own clock. Only the secrets of the

@@ -18,12 +18,20 @@ public struct XDSGRPCService: Service {
     let logger: Logger
     let transportSecurity: HTTP2ServerTransport.Posix.TransportSecurity
     let extraServices: [any RegistrableRPCService]
+    /// Run before every call; `ProxyAuthenticator.interceptors` (the TokenReview pre-check) goes here.
+    let interceptors: [any ServerInterceptor]
+    /// On TCP, TLS that also authenticates client certificates (replaces `transportSecurity`); see
+    /// `ClientCertificateTLS`. UNIX sockets keep `transportSecurity`.
+    let clientCertificates: ClientCertificateTLS?
 
     public init(
         address: ListenAddress, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>, readiness: Readiness,
         transportSecurity: HTTP2ServerTransport.Posix.TransportSecurity = .plaintext,
-        extraServices: [any RegistrableRPCService] = [], logger: Logger
+        extraServices: [any RegistrableRPCService] = [], interceptors: [any ServerInterceptor] = [],
+        clientCertificates: ClientCertificateTLS? = nil, logger: Logger
     ) {
+        self.clientCertificates = clientCertificates
+        self.interceptors = interceptors
         self.transportSecurity = transportSecurity
         self.extraServices = extraServices
         self.address = address
@@ -47,12 +55,21 @@ public struct XDSGRPCService: Service {
         config.connection.maxIdleTime = nil
         config.connection.maxAge = nil
         config.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
+        if let clientCertificates, case .tcp(let host, let port) = address {
+            try await serveWithClientCertificates(clientCertificates, host: host, port: port, config: config)
+            return
+        }
         let transport = HTTP2ServerTransport.Posix(address: socketAddress, transportSecurity: transportSecurity, config: config)
-        let server = GRPCServer(transport: transport, services: [AggregatedDiscoveryService(server: ads)] + extraServices)
+        let server = GRPCServer(transport: transport, services: [AggregatedDiscoveryService(server: ads)] + extraServices, interceptors: interceptors)
+        try await serve(server) { "\(try await transport.listeningAddress)" }
+    }
+
+    /// Serves until graceful shutdown; `bound` waits for the listening address.
+    func serve<Transport>(_ server: GRPCServer<Transport>, bound: @escaping @Sendable () async throws -> String) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
             group.addTask {
-                let bound = try await transport.listeningAddress
+                let bound = try await bound()
                 if case .unix(let path) = address {
                     chmod(path, 0o666)
                 }

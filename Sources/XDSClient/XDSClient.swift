@@ -1,5 +1,5 @@
 public import EnvoyAPI
-import GRPCCore
+public import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
 
@@ -12,14 +12,20 @@ public enum XDSServerAddress: Sendable {
 /// An ADS client for tests and the load generator: it speaks to meshd as Envoy does, over HTTP/2 gRPC.
 public enum XDSClient {
     /// Opens one SotW ADS stream to `address`, runs `body` with it, then closes the stream and the connection.
+    ///
+    /// `metadata` is sent when the stream opens, as Envoy's `initial_metadata` is (e.g. `authorization: Bearer
+    /// <token>`). With `tls`, the connection is TLS: the server is verified against `tls.trustRootsPEM` (its
+    /// host name is not checked) and the client certificate, if any, is presented.
     public static func withADSStream<Result: Sendable>(
-        to address: XDSServerAddress, _ body: @Sendable (ADSStream) async throws -> Result
+        to address: XDSServerAddress, metadata: Metadata = [:], tls: XDSClientTLS? = nil,
+        _ body: @Sendable (ADSStream) async throws -> Result
     ) async throws -> Result {
+        let security = transportSecurity(tls)
         let transport = switch address {
         case .tcp(let host, let port):
-            try HTTP2ClientTransport.Posix(target: .ipv4(address: host, port: port), transportSecurity: .plaintext)
+            try HTTP2ClientTransport.Posix(target: .ipv4(address: host, port: port), transportSecurity: security)
         case .unix(let path):
-            try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: .plaintext)
+            try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: security)
         }
         return try await withGRPCClient(transport: transport) { client in
             let ads = Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Client(wrapping: client)
@@ -30,6 +36,7 @@ public enum XDSClient {
                 group.addTask {
                     do {
                         try await ads.streamAggregatedResources(
+                            metadata: metadata,
                             requestProducer: { writer in
                                 for await request in requests { try await writer.write(request) }
                             },
@@ -47,6 +54,27 @@ public enum XDSClient {
                 try await group.waitForAll()
                 return result
             }
+        }
+    }
+
+    static func transportSecurity(_ tls: XDSClientTLS?) -> HTTP2ClientTransport.Posix.TransportSecurity {
+        guard let tls else { return .plaintext }
+        var config = HTTP2ClientTransport.Posix.TransportSecurity.TLS.defaults
+        config.serverCertificateVerification = .noHostnameVerification
+        config.trustRoots = .certificates([.bytes(Array(tls.trustRootsPEM.utf8), format: .pem)])
+        if let chain = tls.certificateChainPEM, let key = tls.privateKeyPEM {
+            config.certificateChain = pemCertificates(chain).map { .bytes(Array($0.utf8), format: .pem) }
+            config.privateKey = .bytes(Array(key.utf8), format: .pem)
+        }
+        return .tls(config)
+    }
+
+    /// Splits a PEM bundle into its certificates.
+    static func pemCertificates(_ pem: String) -> [String] {
+        let end = "-----END CERTIFICATE-----"
+        return pem.components(separatedBy: end).compactMap { part in
+            guard let start = part.range(of: "-----BEGIN CERTIFICATE-----") else { return nil }
+            return String(part[start.lowerBound...]) + end + "\n"
         }
     }
 }

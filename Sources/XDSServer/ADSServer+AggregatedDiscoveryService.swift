@@ -31,7 +31,16 @@ extension AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDisco
         request: StreamingServerRequest<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest>,
         context: ServerContext
     ) async throws -> StreamingServerResponse<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse> {
-        throw RPCError(code: .unimplemented, message: "meshd serves State-of-the-World ADS; Delta ADS is not implemented yet")
+        let peer = PeerInfo(remotePeer: context.remotePeer, metadata: request.metadata, transportSpecific: context.transportSpecific)
+        let server = server
+        return StreamingServerResponse { writer in
+            do {
+                try await server.serveDelta(requests: request.messages, peer: peer) { try await writer.write($0) }
+            } catch let error as XDSStreamError {
+                throw RPCError(code: error.code, message: error.description)
+            }
+            return [:]
+        }
     }
 }
 
@@ -40,6 +49,7 @@ extension XDSStreamError {
         switch self {
         case .missingNode: .invalidArgument
         case .refused: .permissionDenied
+        case .sendTimeout: .deadlineExceeded
         }
     }
 }

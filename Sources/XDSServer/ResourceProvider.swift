@@ -18,6 +18,16 @@ public protocol ResourceProvider: Sendable {
 
     /// A short label for logs and status pages (usually the node id).
     func describe(_ client: Client) -> String
+
+    /// The push this client's stream should run for `request`, decided when the push is offered (so every
+    /// change is judged against the state it made current). A provider widens a narrow push (e.g. an
+    /// EDS-only fast path) for a client whose other types may have changed too. Must be quick and must not
+    /// block. The default runs `request` as it is.
+    func pushScope(_ request: PushRequest, for client: Client) -> PushRequest
+}
+
+extension ResourceProvider {
+    public func pushScope(_ request: PushRequest, for client: Client) -> PushRequest { request }
 }
 
 /// Resources and the generation of the state they were made from.
@@ -26,9 +36,13 @@ public struct ResourceSet: Sendable {
     /// that produced it.
     public var generation: UInt64
     public var resources: [XDSResource]
+    /// `XDSResource.setVersion(of: resources)` when the provider already knows it (e.g. from its cache);
+    /// saves re-hashing a shared set on every connection. Nil to let the server compute it.
+    public var version: String?
 
-    public init(generation: UInt64, resources: [XDSResource]) {
+    public init(generation: UInt64, resources: [XDSResource], version: String? = nil) {
         self.generation = generation
         self.resources = resources
+        self.version = version
     }
 }

@@ -36,6 +36,9 @@ struct Bootstrap: ParsableCommand {
     @Option(name: .long, help: "File holding the bootstrap token (instead of --token; keeps it out of the process list).")
     var tokenFile: String?
 
+    @Flag(name: .long, help: "Use Delta (incremental) ADS: ads_config api_type DELTA_GRPC.")
+    var delta = false
+
     @Flag(name: .long, help: "Talk to meshd's TLS xDS port (15012), verifying it with --root-cert.")
     var xdsTls = false
 
@@ -60,6 +63,7 @@ struct Bootstrap: ParsableCommand {
             kind: type, ip: nodeIP, pod: pod, namespace: namespace, serviceAccount: serviceAccount, labels: labels,
             xds: xds, adminPort: adminPort)
         bootstrap.token = try resolvedToken()
+        bootstrap.delta = delta
         if xdsTls {
             guard let rootCert else { throw ValidationError("--xds-tls needs --root-cert (the mesh's root certificate)") }
             bootstrap.xdsRootCertFile = rootCert

@@ -15,6 +15,8 @@ struct EnvoyBootstrap {
     var token: String? = nil
     /// The root certificate file (PEM) to verify meshd's serving certificate; set to talk to the TLS port.
     var xdsRootCertFile: String? = nil
+    /// Delta (incremental) ADS instead of State of the World.
+    var delta = false
     /// The name meshd's serving certificate is checked against (SNI and SAN).
     var xdsServerName = "istiod.istio-system.svc"
 
@@ -46,7 +48,7 @@ struct EnvoyBootstrap {
             "admin": ["address": ["socket_address": ["address": "127.0.0.1", "port_value": adminPort]]],
             "dynamic_resources": [
                 "ads_config": [
-                    "api_type": "GRPC",
+                    "api_type": delta ? "DELTA_GRPC" : "GRPC",
                     "transport_api_version": "V3",
                     "set_node_on_first_message_only": true,
                     "grpc_services": [grpcService],

@@ -13,8 +13,17 @@ import XDSServer
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the control plane on a directory of Istio and Kubernetes YAML.")
 
-    @Option(name: .long, help: "Directory of multi-document YAML, read recursively and watched for changes.")
-    var configDir: String
+    @Option(name: .long, help: "Directory of multi-document YAML, read recursively and watched for changes. Optional with a Kubernetes source.")
+    var configDir: String?
+
+    @Option(name: .long, help: "Watch the Kubernetes API server of this kubeconfig file (its current context, or --context).")
+    var kubeconfig: String?
+
+    @Option(name: .long, help: "The kubeconfig context to use (default: current-context).")
+    var context: String?
+
+    @Flag(name: .long, help: "Watch the Kubernetes API server of the pod meshd runs in (service-account token and CA).")
+    var inCluster = false
 
     @Option(name: .long, help: "Where xDS (ADS over gRPC, plaintext) listens: HOST:PORT or unix:PATH.")
     var xdsAddress: String = "127.0.0.1:15010"
@@ -34,6 +43,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Log format: text or json.")
     var logFormat: String = "text"
 
+    @OptionGroup(title: "Push engine")
+    var pushOptions: ServePushOptions
+
     @OptionGroup(title: "Security")
     var securityOptions: ServeSecurityOptions
 
@@ -51,25 +63,37 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--log-format: expected text or json, got \"\(logFormat)\"")
         }
         try securityOptions.validate(xds: xds)
+        let pushSettings = try pushOptions.pushSettings()
+        let serverOptions = try pushOptions.serverOptions()
         LogFormat.bootstrap(format, level: level)
         let logger = Logger(label: "meshd")
-        let (security, ca, _) = try securityOptions.makeSecurity(logger: logger)
+        let (security, ca, _) = try securityOptions.makeSecurity(logger: logger, kubeconfig: kubeconfig, context: context)
         let csr = CertificateService(ca: ca, authenticate: security.authenticator.csrAuthenticator)
 
         let store = ConfigStore(logger: logger)
-        let source = FileSource(directory: configDir, store: store, logger: logger)
-        do {
-            try source.loadOnce()
-        } catch {
-            throw ValidationError("--config-dir: \(error)")
-        }
         let readiness = Readiness()
-        let provider = MeshResourceProvider(snapshot: store.snapshot(), security: security)
+        var sources: [any Service] = []
+        if let configDir {
+            let source = FileSource(directory: configDir, store: store, logger: logger)
+            do {
+                try source.loadOnce()
+            } catch {
+                throw ValidationError("--config-dir: \(error)")
+            }
+            sources.append(source)
+        }
+        if let kubernetes = try kubernetesSource(store: store, readiness: readiness, logger: logger) {
+            sources.append(kubernetes)
+        }
         let registry = PrometheusCollectorRegistry()
+        let pushMetrics = PushMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        let provider = MeshResourceProvider(snapshot: store.snapshot(), security: security, metrics: pushMetrics)
         let metrics = XDSMetrics(factory: PrometheusMetricsFactory(registry: registry))
         let tracker = ChangeTracker(capacity: changeHistory) { metrics.recordConvergence($0) }
-        let ads = ADSServer(provider: provider, observer: XDSEventFanOut([provider.connected, tracker, metrics]), logger: logger)
-        let adminContext = AdminContext(store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: registry)
+        let ads = ADSServer(provider: provider, observer: XDSEventFanOut([provider.connected, tracker, metrics]), options: serverOptions, logger: logger)
+        let caMetrics = CAMetrics(ca: ca, factory: PrometheusMetricsFactory(registry: registry))
+        let adminContext = AdminContext(
+            store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: registry, caMetrics: caMetrics)
         let admin: AdminServer
         do {
             admin = try AdminServer(
@@ -80,14 +104,16 @@ struct Serve: AsyncParsableCommand {
         }
         let securityServices = try securityOptions.services(
             security: security, ca: ca, provider: provider, ads: ads, readiness: readiness, csr: csr, logger: logger)
-        let services: [any Service] = securityServices + [
-            source,
-            SnapshotPushService(store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: metrics, logger: logger),
+        let services: [any Service] = securityServices + sources + [
+            SnapshotPushService(
+                store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: metrics, settings: pushSettings,
+                pushMetrics: pushMetrics, logger: logger),
             XDSGRPCService(
-                address: xds, provider: provider, ads: ads, readiness: readiness, extraServices: [csr], logger: logger),
+                address: xds, provider: provider, ads: ads, readiness: readiness, extraServices: [csr],
+                interceptors: security.authenticator.interceptors, logger: logger),
             admin,
         ]
-        logger.info("meshd starting", metadata: ["config-dir": "\(configDir)", "xds": "\(xds)", "admin": "\(adminAddress)"])
+        logger.info("meshd starting", metadata: ["config-dir": "\(configDir ?? "-")", "xds": "\(xds)", "admin": "\(adminAddress)"])
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         logger.info("meshd stopped")

@@ -3,6 +3,7 @@ import CertificateAuthority
 import Discovery
 import GRPCCore
 import Logging
+import Registry
 import ServiceLifecycle
 import XDSServer
 
@@ -26,6 +27,11 @@ struct ServeSecurityOptions: ParsableArguments {
         help: "INSECURE, development only: trust NAMESPACE/SERVICE_ACCOUNT of proxies that send no credentials. Only for callers on a UNIX socket or 127.0.0.1.")
     var insecureTrustNodeMetadata = false
 
+    @Flag(
+        name: .long,
+        help: "Kubernetes mode: accept proxies' service-account tokens (audience istio-ca) checked with the API server's TokenReview.")
+    var kubernetesTokenReview = false
+
     /// Refuses the development flag unless the plaintext xDS server is only reachable locally.
     func validate(xds: ListenAddress) throws {
         guard insecureTrustNodeMetadata else { return }
@@ -37,7 +43,10 @@ struct ServeSecurityOptions: ParsableArguments {
     }
 
     /// Loads (or creates) the CA and builds what the provider and the gRPC servers need.
-    func makeSecurity(logger: Logger) throws -> (security: ProxySecurity, ca: CertificateAuthority, ttl: Duration) {
+    /// TokenReview asks the API server of `kubeconfig` (and `context`) when given, else the one meshd runs in.
+    func makeSecurity(
+        logger: Logger, kubeconfig: String? = nil, context: String? = nil
+    ) throws -> (security: ProxySecurity, ca: CertificateAuthority, ttl: Duration) {
         guard let ttl = Token.parseDuration(workloadCertTtl), ttl > .zero else {
             throw ValidationError("--workload-cert-ttl: expected a duration such as 24h or 60s, got \"\(workloadCertTtl)\"")
         }
@@ -53,8 +62,12 @@ struct ServeSecurityOptions: ParsableArguments {
             logger.critical(
                 "INSECURE DEVELOPMENT MODE: --insecure-trust-node-metadata lets local proxies without credentials claim any identity")
         }
-        let authenticator = ProxyAuthenticator(
+        var authenticator = ProxyAuthenticator(
             ca: ca, trustDomain: options.trustDomain, trustNodeMetadata: insecureTrustNodeMetadata, logger: logger)
+        if kubernetesTokenReview {
+            authenticator.tokenReview = try makeTokenReviewer(
+                kubeconfig: kubeconfig, context: context, trustDomain: options.trustDomain)
+        }
         let security = ProxySecurity(authenticator: authenticator, certificates: WorkloadCertificates(ca: ca, ttl: ttl))
         return (security, ca, ttl)
     }
@@ -67,6 +80,7 @@ struct ServeSecurityOptions: ParsableArguments {
         var services: [any Service] = [
             CertificateRotationService(certificates: security.certificates, ads: ads, logger: logger)
         ]
+        if let reviewer = security.authenticator.tokenReview { services.append(reviewer) }
         if !secureXdsAddress.isEmpty {
             guard let address = ListenAddress(secureXdsAddress) else {
                 throw ValidationError("--secure-xds-address: expected HOST:PORT or unix:PATH, got \"\(secureXdsAddress)\"")
@@ -75,8 +89,22 @@ struct ServeSecurityOptions: ParsableArguments {
             services.append(
                 XDSGRPCService(
                     address: address, provider: provider, ads: ads, readiness: readiness, transportSecurity: tls,
-                    extraServices: [csr], logger: logger))
+                    extraServices: [csr], interceptors: security.authenticator.interceptors,
+                    clientCertificates: try ServingTLS.clientCertificates(ca: ca), logger: logger))
         }
         return services
+    }
+
+    /// The TokenReview client, talking to the API server of `kubeconfig` or, by default, of the pod meshd runs in.
+    func makeTokenReviewer(kubeconfig: String?, context: String?, trustDomain: String) throws -> TokenReviewer {
+        do {
+            let connection =
+                if let kubeconfig { try Kubeconfig.load(path: kubeconfig, context: context) } else {
+                    try KubernetesConnection.inCluster()
+                }
+            return TokenReviewer(transport: try HTTPTokenReviewTransport(connection: connection), trustDomain: trustDomain)
+        } catch {
+            throw ValidationError("--kubernetes-token-review: \(error)")
+        }
     }
 }

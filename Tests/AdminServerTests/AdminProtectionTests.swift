@@ -22,7 +22,7 @@ struct AdminProtectionTests {
     @Test("with a token, /debug/* answers 401 without the bearer or with a wrong one, and 200 with it")
     func debugNeedsBearer() async throws {
         try await Self.withAdmin(token: Self.token) { port in
-            for path in ["/debug/syncz", "/debug/configz", "/debug/changes", "/debug/nacks"] {
+            for path in ["/debug/syncz", "/debug/configz", "/debug/changes", "/debug/nacks", "/"] {
                 let anonymous = try await Self.get(port: port, path)
                 #expect(anonymous.status == 401, "\(path) without Authorization: \(anonymous)")
                 #expect(anonymous.body.contains("bearer token"), "\(path): \(anonymous.body)")

@@ -17,10 +17,19 @@ public final class MeshdProcess: Sendable {
     public let xdsSocket: String
     /// `127.0.0.1:<port>` of the admin server.
     public let adminAddress: String
+    /// The CA's state directory (`root-cert.pem`, `root-key.pem`, `token-key.pem`).
+    public let stateDirectory: String
+    /// The TLS xDS socket (meshd's 15012 role).
+    public let secureXDSSocket: String
 
     public var xdsAddress: String { "unix:\(xdsSocket)" }
 
-    private init(process: ManagedProcess, configDirectory: URL, xdsSocket: String, adminAddress: String) {
+    private init(
+        process: ManagedProcess, configDirectory: URL, xdsSocket: String, adminAddress: String, stateDirectory: String,
+        secureXDSSocket: String
+    ) {
+        self.stateDirectory = stateDirectory
+        self.secureXDSSocket = secureXDSSocket
         self.process = process
         self.configDirectory = configDirectory
         self.xdsSocket = xdsSocket
@@ -39,18 +48,21 @@ public final class MeshdProcess: Sendable {
     /// Writes `configFiles` (file name → YAML) into a fresh config directory, starts `meshd serve` on it, and waits
     /// (bounded) until `GET /ready` answers 200. The process belongs to `network` and stops at its teardown.
     ///
-    /// The CA keeps its state in the scratch directory. Sidecars send no credentials, so meshd runs with
-    /// `--insecure-trust-node-metadata`, which it only honours on its UNIX socket; the TLS xDS port is a second
-    /// UNIX socket, so parallel tests never compete for 15012. `extraArguments` go last (e.g. a short
-    /// `--workload-cert-ttl`).
+    /// The CA keeps its state in the scratch directory. Sidecars authenticate for real: `bootstrap(for:)` mints a
+    /// bootstrap token per pod with `meshd token`. `trustNodeMetadata` adds `--insecure-trust-node-metadata` for
+    /// tests that want proxies without credentials. The TLS xDS port is a second UNIX socket, so parallel tests
+    /// never compete for 15012. `extraArguments` go last (e.g. a short `--workload-cert-ttl`).
     public static func start(
-        in network: MeshNetwork, configFiles: [String: String], extraArguments: [String] = []
+        in network: MeshNetwork, configFiles: [String: String], extraArguments: [String] = [],
+        trustNodeMetadata: Bool = false
     ) async throws -> MeshdProcess {
         let executable = try executable()
         let configDirectory = network.scratchDirectory.appendingPathComponent("config")
         try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true)
         let xdsSocket = network.scratchDirectory.appendingPathComponent("xds.sock").path
         let adminAddress = "127.0.0.1:\(try freeLocalPort())"
+        let stateDirectory = network.scratchDirectory.appendingPathComponent("ca-state").path
+        let secureXDSSocket = network.scratchDirectory.appendingPathComponent("xds-tls.sock").path
         for (name, yaml) in configFiles {
             try yaml.write(to: configDirectory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
@@ -59,15 +71,14 @@ public final class MeshdProcess: Sendable {
             argv: [
                 executable, "serve", "--config-dir", configDirectory.path, "--xds-address", "unix:\(xdsSocket)",
                 "--admin-address", adminAddress,
-                "--state-dir", network.scratchDirectory.appendingPathComponent("ca-state").path,
-                "--secure-xds-address", "unix:\(network.scratchDirectory.appendingPathComponent("xds-tls.sock").path)",
-                "--insecure-trust-node-metadata",
-            ] + extraArguments,
+                "--state-dir", stateDirectory, "--secure-xds-address", "unix:\(secureXDSSocket)",
+            ] + (trustNodeMetadata ? ["--insecure-trust-node-metadata"] : []) + extraArguments,
             logFile: network.outputDirectory.appendingPathComponent("meshd.log"))
         network.track(process)
         NamespaceJanitor.recordProcess(process.pid, executable: executable, for: network.prefix)
         let meshd = MeshdProcess(
-            process: process, configDirectory: configDirectory, xdsSocket: xdsSocket, adminAddress: adminAddress)
+            process: process, configDirectory: configDirectory, xdsSocket: xdsSocket, adminAddress: adminAddress,
+            stateDirectory: stateDirectory, secureXDSSocket: secureXDSSocket)
         _ = try await Poll.until("meshd /ready to answer 200", timeout: .seconds(20)) { () -> Bool? in
             try process.checkRunning()
             return try meshd.admin("/ready").status == 200 ? true : nil
@@ -103,14 +114,32 @@ public final class MeshdProcess: Sendable {
         return try response.decode(ConfigStatus.self)
     }
 
-    /// `meshd bootstrap` for `pod`: the Envoy bootstrap JSON that points its sidecar at this meshd.
-    public func bootstrap(for pod: Pod) throws -> String {
+    /// `meshd token` for `namespace`/`serviceAccount`, signed with this meshd's token key.
+    public func token(namespace: String, serviceAccount: String, ttl: String = "1h") throws -> String {
+        let result = try Subprocess.run(
+            [
+                try Self.executable(), "token", "--state-dir", stateDirectory, "--namespace", namespace,
+                "--service-account", serviceAccount, "--ttl", ttl,
+            ], timeout: .seconds(30))
+        let token = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard result.succeeded, !token.isEmpty else {
+            throw HarnessError("`meshd token` for \(namespace)/\(serviceAccount) exited with \(result.status): \(result.stderr)")
+        }
+        return token
+    }
+
+    /// `meshd bootstrap` for `pod`: the Envoy bootstrap JSON that points its sidecar at this meshd, carrying a
+    /// bootstrap token for the pod's identity (minted with `meshd token`) unless `withToken` is false.
+    /// `extraArguments` are passed on (e.g. `--delta`).
+    public func bootstrap(for pod: Pod, withToken: Bool = true, extraArguments: [String] = []) throws -> String {
         var argv = [
             try Self.executable(), "bootstrap", "--node-ip", pod.ip, "--pod", pod.name, "--namespace", pod.namespace,
             "--service-account", pod.serviceAccount, "--xds-address", xdsAddress,
             "--admin-port", "\(Sidecar.adminPort)",
         ]
+        if withToken { argv += ["--token", try token(namespace: pod.namespace, serviceAccount: pod.serviceAccount)] }
         for (key, value) in pod.labels.sorted(by: { $0.key < $1.key }) { argv += ["--label", "\(key)=\(value)"] }
+        argv += extraArguments
         let result = try Subprocess.run(argv, timeout: .seconds(30))
         guard result.succeeded else {
             throw HarnessError("`meshd bootstrap` for \(pod.name) exited with \(result.status): \(result.stderr)")
@@ -125,7 +154,7 @@ public final class MeshdProcess: Sendable {
     public func stop() { process.stop() }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago.
-    private static func freeLocalPort() throws -> Int {
+    public static func freeLocalPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
         defer { close(fd) }

@@ -25,6 +25,13 @@ public struct TrafficSummary: Decodable, Sendable, CustomStringConvertible {
     public var elapsed: Double
     /// The first few echo answers, complete.
     public var samples: [EchoReply]
+    /// With `trackHeader`: each change of that echoed request header, in order (the first answer included).
+    public var headerChanges: [HeaderChange]?
+
+    enum CodingKeys: String, CodingKey {
+        case sent, ok, services, pods, statuses, errors, elapsed, samples
+        case headerChanges = "header_changes"
+    }
 
     /// The share of echo answers that `pod` served (0 when there were none).
     public func share(of pod: String) -> Double {
@@ -35,6 +42,24 @@ public struct TrafficSummary: Decodable, Sendable, CustomStringConvertible {
         "sent \(sent), ok \(ok), pods \(pods.sorted { $0.key < $1.key }), statuses \(statuses), "
             + "errors \(errors), \(elapsed)s"
     }
+}
+
+/// The value of a tracked request header from one answer on, until the next change.
+public struct HeaderChange: Decodable, Sendable, CustomStringConvertible {
+    /// The index of the first request that saw `value`, and when it was sent (seconds into the burst).
+    public var request: Int
+    public var seconds: Double
+    /// Nil when the echo server did not receive the header.
+    public var value: String?
+
+    public init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        request = try container.decode(Int.self)
+        seconds = try container.decode(Double.self)
+        value = try container.decodeNil() ? nil : try container.decode(String.self)
+    }
+
+    public var description: String { "#\(request) at \(seconds)s: \(value ?? "(none)")" }
 }
 
 /// Where the Python workloads live and which interpreter runs them (the project's venv, else python3).
@@ -65,9 +90,12 @@ extension Pod {
 
     /// Sends at most `count` GET requests to `url` from inside this pod, within at most `maxSeconds`, and
     /// summarises where they landed. Every request is subject to the pod's interception, as an app's would be.
+    ///
+    /// `interval` paces the requests (seconds between starts); `trackHeader` reports each change of that request
+    /// header as the echo backend received it (`TrafficSummary.headerChanges`).
     public func sendRequests(
         to url: String, host: String, headers: [String: String] = [:], count: Int, maxSeconds: Double = 20,
-        perRequestTimeout: Double = 3
+        perRequestTimeout: Double = 3, interval: Double = 0, trackHeader: String? = nil
     ) async throws -> TrafficSummary {
         var argv = [
             Workloads.python, Workloads.directory.appendingPathComponent("load_client.py").path,
@@ -75,6 +103,8 @@ extension Pod {
             "--timeout", "\(perRequestTimeout)",
         ]
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { argv += ["--header", "\(name): \(value)"] }
+        if interval > 0 { argv += ["--interval", "\(interval)"] }
+        if let trackHeader { argv += ["--track-header", trackHeader] }
         let result = try await execInBackground(
             argv, timeout: .seconds(Int(maxSeconds + perRequestTimeout) + 10))
         guard result.succeeded else {

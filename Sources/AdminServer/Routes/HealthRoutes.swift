@@ -22,7 +22,8 @@ struct HealthRoutes {
         router.get("/healthz") { _, _ in Responses.text("ok\n") }
         router.get("/version") { _, _ in Responses.json(VersionJSON()) }
         router.get("/metrics") { _, _ in
-            Responses.text(context.metrics.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            context.caMetrics?.refresh()
+            return Responses.text(context.metrics.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }
 }

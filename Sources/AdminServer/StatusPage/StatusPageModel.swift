@@ -66,6 +66,11 @@ extension StatusPageModel {
         proxies = context.ads.status.all().map { ProxySyncRow($0, now: now) }
         changes = context.tracker.changes().prefix(Self.changeLimit).map { ChangeJSON($0, snapshot: snapshot) }
         nacks = SyncRoutes.nacks(context)
-        certificates = nil
+        certificates = context.caMetrics.map { metrics in
+            let status = metrics.status
+            return CertificateSummary(
+                rootNotAfter: status.rootNotAfter, signingCertNotAfter: status.signingCertNotAfter, isPluginCA: status.isPluginCA,
+                issuedCount: status.issuedCount)
+        }
     }
 }

@@ -17,6 +17,9 @@ public struct ProxyAuthenticator: Sendable {
     /// The CA's trust domain (`CAOptions.trustDomain`).
     public let trustDomain: String
     let logger: Logger
+    /// Kubernetes mode: service-account tokens (audience `istio-ca`) proven through the API server's TokenReview,
+    /// next to meshd-signed tokens and client certificates. Nil outside Kubernetes.
+    public var tokenReview: TokenReviewer? = nil
 
     public init(ca: CertificateAuthority, trustDomain: String = "cluster.local", trustNodeMetadata: Bool = false, logger: Logger) {
         self.ca = ca
@@ -26,7 +29,9 @@ public struct ProxyAuthenticator: Sendable {
     }
 
     /// The verified client certificate chain a TLS transport saw, leaf first; nil on plaintext.
+    /// On the secure port's own listener (`ClientCertificateListenerFactory`) it arrives as `PeerCertificates.current`.
     static func clientChain(_ transportSpecific: (any ServerContext.TransportSpecific)?) -> [Certificate]? {
+        if let verified = PeerCertificates.current { return verified }
         guard let context = transportSpecific as? HTTP2ServerTransport.Posix.Context else { return nil }
         if let chain = context.peerCertificateChain { return Array(chain) }
         return context.peerCertificate.map { [$0] }
@@ -34,7 +39,9 @@ public struct ProxyAuthenticator: Sendable {
 
     /// The authenticator for the CSR service: certificate or token, never metadata.
     public var csrAuthenticator: CertificateService.Authenticator {
-        CertificateService.standardAuthenticator(ca: ca) { Self.clientChain($0.transportSpecific) }
+        let standard = CertificateService.standardAuthenticator(ca: ca) { Self.clientChain($0.transportSpecific) }
+        guard let tokenReview else { return standard }
+        return Self.chaining(standard, tokenReview: tokenReview)
     }
 
     /// The identity of an xDS caller whose node claims `claimed`. Throws when the caller presents bad

@@ -1,10 +1,17 @@
 public import CertificateAuthority
 public import GRPCNIOTransportHTTP2
 
-/// The TLS settings of the secure xDS port (15012): a serving certificate from the CA. Client certificates are
-/// not requested by the transport (grpc-swift-nio-transport offers no "verify if given" mode), so callers
-/// authenticate with a bootstrap token; a peer certificate the transport does report is verified by the CA.
+/// The TLS settings of the secure xDS port (15012): a serving certificate from the CA. On TCP the port also
+/// authenticates client certificates (`clientCertificates`); grpc-swift-nio-transport's own TLS server (used on a
+/// UNIX socket) cannot ask for one without requiring it, so there callers authenticate with a bootstrap token.
 public enum ServingTLS {
+    /// TLS with a serving certificate from the CA that also verifies a client certificate when one is presented.
+    public static func clientCertificates(ca: CertificateAuthority, dnsNames: [String]? = nil) throws
+        -> ClientCertificateTLS
+    {
+        ClientCertificateTLS(serving: try ca.issueServingCertificate(dnsNames: dnsNames), ca: ca)
+    }
+
     public static func transportSecurity(ca: CertificateAuthority, dnsNames: [String]? = nil) throws
         -> HTTP2ServerTransport.Posix.TransportSecurity
     {
@@ -26,4 +33,13 @@ public enum ServingTLS {
         }
         return blocks
     }
+}
+
+/// The secure port's TLS when it authenticates client certificates: the serving certificate, the CA that verifies
+/// client chains, and the verified chains of the open connections. Holds a private key: never log it.
+public struct ClientCertificateTLS: Sendable {
+    let serving: IssuedCertificate
+    let ca: CertificateAuthority
+    /// The verified client chains of this port's open connections.
+    public let peers = PeerCertificates()
 }

@@ -39,8 +39,9 @@ final class ReviewsMesh: @unchecked Sendable {
         return current
     }
 
-    /// Builds the mesh in `network` and waits until the client's requests reach a reviews backend.
-    static func start(in network: MeshNetwork) async throws -> ReviewsMesh {
+    /// Builds the mesh in `network` and waits until the client's requests reach a reviews backend. With `delta`,
+    /// every sidecar is bootstrapped with `meshd bootstrap --delta` (Delta ADS).
+    static func start(in network: MeshNetwork, delta: Bool = false) async throws -> ReviewsMesh {
         let clientPod = try network.addPod(name: "client", labels: ["app": "client"], serviceAccount: "client")
         var reviewsPods: [String: Pod] = [:]
         for version in versions {
@@ -58,7 +59,7 @@ final class ReviewsMesh: @unchecked Sendable {
             ])
         for pod in reviewsPods.values { try await pod.startEchoServer(service: "reviews", port: ReviewsConfig.port) }
         var sidecars: [String: Sidecar] = [:]
-        for pod in pods { sidecars[pod.name] = try pod.startSidecar(bootstrapJSON: meshd.bootstrap(for: pod)) }
+        for pod in pods { sidecars[pod.name] = try pod.startSidecar(bootstrapJSON: meshd.bootstrap(for: pod, extraArguments: delta ? ["--delta"] : [])) }
         for sidecar in sidecars.values { try await sidecar.waitUntilReady() }
 
         guard let client = sidecars[clientPod.name] else { throw HarnessError("client sidecar missing") }

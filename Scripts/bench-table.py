@@ -1,0 +1,73 @@
+#!/usr/bin/env python3
+"""Prints Scripts/bench's table: target vs measured, PASS/MISS per row, from the JSON reports in a directory."""
+import json
+import os
+import sys
+
+out, scale = sys.argv[1], int(sys.argv[2])
+
+
+def load(name):
+    try:
+        with open(os.path.join(out, name + ".json")) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return {}
+
+
+def fmt(value, unit):
+    return "n/a" if value is None else f"{value:.2f} {unit}" if isinstance(value, float) else f"{value} {unit}"
+
+
+rows = []
+
+
+def row(scenario, target, measured, ok):
+    rows.append((scenario, target, measured, "PASS" if ok else "MISS"))
+
+
+s1, s3, s4, s5, s5d, s6, floor = (load(n) for n in ("s1s2", "s3", "s4", "s5", "s5d", "s6", "floor"))
+n = s1.get("proxies", 0)
+sync = s1.get("syncSeconds")
+row("S1 sync", "all synced <= 10 s", f"{s1.get('synced', 0)}/{n} in {fmt(sync, 's')}", sync is not None and sync <= 10)
+rss = s1.get("serverRSSAfterSyncMB")
+row("S1 memory", "RSS <= 300 MB", fmt(rss, "MB"), rss is not None and rss <= 300)
+change = s1.get("change") or {}
+p99 = (change.get("latency") or {}).get("p99Ms")
+row("S2 endpoint", "p99 <= 250 ms", f"p99 {fmt(p99, 'ms')} ({change.get('converged', 0)}/{change.get('affected', 0)})",
+    p99 is not None and change.get("converged") == change.get("affected") and p99 <= 250)
+pushes = change.get("pushesByType") or {}
+others = sum(v for k, v in pushes.items() if k != "eds")
+row("S2 only EDS", "only eds pushes", " ".join(f"{k}={v}" for k, v in sorted(pushes.items())) or "n/a",
+    bool(pushes) and others == 0 and pushes.get("eds", 0) > 0)
+c3 = s3.get("change") or {}
+p99_3 = (c3.get("latency") or {}).get("p99Ms")
+row("S3 VirtualService", "p99 <= 1000 ms", f"p99 {fmt(p99_3, 'ms')} ({c3.get('converged', 0)}/{c3.get('affected', 0)})",
+    p99_3 is not None and c3.get("converged") == c3.get("affected") and p99_3 <= 1000)
+s4sync = s4.get("syncSeconds")
+row("S4 sync", "all synced", f"{s4.get('synced', 0)}/{s4.get('proxies', 0)} in {fmt(s4sync, 's')}", s4sync is not None)
+rss4 = s4.get("serverRSSAfterSyncMB")
+row("S4 memory", "RSS <= 1024 MB", fmt(rss4, "MB"), rss4 is not None and rss4 <= 1024)
+rc = s5.get("reconnect") or {}
+row("S5 resync", "all resynced <= 10 s", f"{rc.get('resynced', 0)}/{s5.get('proxies', 0)} in {fmt(rc.get('seconds'), 's')}",
+    rc.get("seconds") is not None and rc["seconds"] <= 10)
+rd = s5d.get("reconnect") or {}
+row("S5 Delta resync", "all resynced <= 10 s", f"{rd.get('resynced', 0)}/{s5d.get('proxies', 0)} in {fmt(rd.get('seconds'), 's')}",
+    rd.get("seconds") is not None and rd["seconds"] <= 10)
+unchanged = rd.get("unchangedResent")
+row("S5 Delta re-sent", "0 unchanged resources re-sent",
+    f"{unchanged} unchanged, {rd.get('resourcesResent', 'n/a')} in all (SotW: {rc.get('resourcesResent', 'n/a')})",
+    unchanged == 0 and rd.get("seconds") is not None)
+c6 = s6.get("change") or {}
+p99_6 = (c6.get("latency") or {}).get("p99Ms")
+ok6 = p99 is not None and p99_6 is not None and p99_6 <= p99 * 1.10
+row("S6 stalled proxy", "p99 within 10% of S2", f"p99 {fmt(p99_6, 'ms')} vs {fmt(p99, 'ms')}", ok6)
+fs = floor.get("syncSeconds")
+ratio = sync / fs if sync and fs else None
+row("Floor", "meshd / replay <= 2x", f"{fmt(sync, 's')} / {fmt(fs, 's')} = {fmt(ratio, 'x')}", ratio is not None and ratio <= 2)
+
+title = "Scripts/bench" + (" --quick (scaled down 10x: targets only indicative)" if scale != 1 else "")
+print(title)
+widths = [max(len(r[i]) for r in rows + [("scenario", "target", "measured", "result")]) for i in range(4)]
+for r in [("scenario", "target", "measured", "result")] + rows:
+    print("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)))

@@ -1,0 +1,101 @@
+import Synchronization
+import XDSServer
+
+/// Generated resources per type and proxy view, keyed by content: (type, the generation its inputs last
+/// changed at, view). Proxies with one view share one generation and the same `XDSResource` values, whose
+/// serialised bytes are therefore encoded once. Thread-safe.
+///
+/// Concurrent misses on one key generate once: the first caller generates, the others wait for it.
+final class ResourceCache: Sendable {
+    struct Key: Hashable, Sendable {
+        var type: XDSType
+        /// The generation at which this type's inputs last changed (see `MeshResourceProvider.update`).
+        var epoch: UInt64
+        var view: ProxyView
+    }
+
+    /// One generated set and its SotW version.
+    struct Entry: Sendable {
+        var resources: [XDSResource]
+        var version: String
+    }
+
+    private enum Slot {
+        case ready(Entry)
+        case generating([CheckedContinuation<Entry, Never>])
+    }
+
+    private let slots = Mutex<[Key: Slot]>([:])
+    private let metrics: PushMetrics?
+
+    init(metrics: PushMetrics?) {
+        self.metrics = metrics
+    }
+
+    /// The entry for `key`, generating it with `generate` on a miss.
+    func entry(for key: Key, generate: () -> [XDSResource]) async -> Entry {
+        enum Lookup {
+            case hit(Entry)
+            case wait
+            case generate
+        }
+        let lookup = slots.withLock { slots -> Lookup in
+            switch slots[key] {
+            case .ready(let entry)?: return .hit(entry)
+            case .generating?: return .wait
+            case nil:
+                slots[key] = .generating([])
+                return .generate
+            }
+        }
+        switch lookup {
+        case .hit(let entry):
+            metrics?.cacheHit()
+            return entry
+        case .wait:
+            metrics?.cacheHit()
+            return await withCheckedContinuation { continuation in
+                let ready = slots.withLock { slots -> Entry?? in
+                    switch slots[key] {
+                    case .ready(let entry)?: return .some(entry)
+                    case .generating(let waiters)?:
+                        slots[key] = .generating(waiters + [continuation])
+                        return .some(nil)
+                    case nil: return nil
+                    }
+                }
+                switch ready {
+                case .some(.some(let entry)): continuation.resume(returning: entry)
+                case .some(.none): break
+                case .none: continuation.resume(returning: Entry(resources: [], version: XDSResource.setVersion(of: [])))
+                }
+            }
+        case .generate:
+            metrics?.cacheMiss()
+            let resources = generate()
+            let entry = Entry(resources: resources, version: XDSResource.setVersion(of: resources))
+            let waiters = slots.withLock { slots -> [CheckedContinuation<Entry, Never>] in
+                guard case .generating(let waiters)? = slots[key] else { return [] }
+                slots[key] = .ready(entry)
+                return waiters
+            }
+            for waiter in waiters { waiter.resume(returning: entry) }
+            metrics?.cacheEntries(count)
+            return entry
+        }
+    }
+
+    /// Drops ready entries that `keep` rejects (older epochs). Entries being generated stay until done.
+    func retain(where keep: (Key) -> Bool) {
+        let remaining = slots.withLock { slots -> Int in
+            slots = slots.filter { key, slot in
+                if case .generating = slot { return true }
+                return keep(key)
+            }
+            return slots.count
+        }
+        metrics?.cacheEntries(remaining)
+    }
+
+    var count: Int { slots.withLock { $0.count } }
+}

@@ -1,0 +1,97 @@
+import Logging
+
+/// Keeps one kind in sync: LIST (in pages), then WATCH from the list's resourceVersion, forever.
+///
+/// - A watch that ends or drops resumes from the last resourceVersion seen (an event or a BOOKMARK), without
+///   listing again.
+/// - `410 Gone` (an HTTP status or an `ERROR` event) means the resourceVersion expired: the informer lists again and
+///   replaces its state, so deletions in the gap are noticed and nothing is applied twice.
+/// - Connection errors retry with `Backoff`.
+/// - A 404 on the LIST of a custom resource means its CRD is not installed: one warning, the kind counts as synced
+///   (empty), and the LIST is retried every `missingKindRetry`.
+///
+/// Runs in the task that calls `run()`; its state is local to that task.
+struct Informer: Sendable {
+    let kind: KubernetesKind
+    let client: KubernetesClient
+    let options: KubernetesSource.Options
+    let logger: Logger
+    /// Receives every change, in order, from this informer's task.
+    let apply: @Sendable (KubernetesKind, InformerState.Change) -> Void
+    /// Called once, after the first complete LIST (or the first 404 of a missing CRD).
+    let synced: @Sendable (KubernetesKind) -> Void
+
+    /// Lists and watches until the task is cancelled.
+    func run() async {
+        var state = InformerState()
+        var backoff = Backoff(initial: options.initialBackoff, maximum: options.maximumBackoff)
+        var needsList = true
+        var hasSynced = false
+        var reportedMissing = false
+        while !Task.isCancelled {
+            do {
+                if needsList {
+                    let (items, version) = try await listAll()
+                    apply(kind, state.replace(with: items, resourceVersion: version))
+                    needsList = false
+                    reportedMissing = false
+                    logger.debug("listed \(kind)", metadata: ["objects": "\(items.count)", "resourceVersion": "\(version)"])
+                    if !hasSynced {
+                        hasSynced = true
+                        synced(kind)
+                    }
+                }
+                var events = 0
+                try await client.watch(kind, from: state.resourceVersion) { event in
+                    events += 1
+                    let change = try state.apply(event)
+                    if !change.isEmpty { apply(kind, change) }
+                }
+                // The server ended the watch (its timeout, or a dropped connection): resume where we were.
+                if events > 0 { backoff.reset() } else { try await Task.sleep(for: backoff.next()) }
+            } catch KubernetesError.gone(let message) {
+                logger.info("\(kind): \(message); listing again")
+                needsList = true
+            } catch KubernetesError.notFound(let message) where kind.isCustomResource {
+                if !reportedMissing {
+                    logger.warning(
+                        "\(kind) is not served (\(message)); is its CRD installed? Retrying every \(options.missingKindRetry)")
+                    reportedMissing = true
+                }
+                apply(kind, state.replace(with: [], resourceVersion: ""))
+                needsList = true
+                if !hasSynced {
+                    hasSynced = true
+                    synced(kind)
+                }
+                try? await Task.sleep(for: options.missingKindRetry)
+            } catch {
+                if Task.isCancelled { return }
+                let wait = backoff.next()
+                logger.warning("\(kind): \(error); retrying in \(wait)")
+                try? await Task.sleep(for: wait)
+            }
+        }
+    }
+
+    /// LIST in pages of `options.pageSize`, following `continue` tokens. An expired token (410) restarts the list.
+    func listAll() async throws -> ([KubernetesObject], String) {
+        var items: [KubernetesObject] = []
+        var token: String?
+        var attempts = 0
+        while true {
+            let page: ListPage
+            do {
+                page = try await client.list(kind, limit: options.pageSize, continueToken: token)
+            } catch KubernetesError.gone where token != nil && attempts < 3 {
+                attempts += 1
+                items = []
+                token = nil
+                continue
+            }
+            items += page.items
+            guard let next = page.continueToken else { return (items, page.resourceVersion) }
+            token = next
+        }
+    }
+}

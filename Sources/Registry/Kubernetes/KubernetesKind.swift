@@ -1,0 +1,76 @@
+/// One kind of object that `KubernetesSource` lists and watches: where it lives in the API and whether meshd models it.
+///
+/// A value type with no behaviour beyond building paths; the table of kinds is `KubernetesKind.watched`.
+public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
+    /// API group; empty for the core group.
+    public var group: String
+    public var version: String
+    /// The `kind` field of objects, such as `VirtualService`.
+    public var kind: String
+    /// The lower-case plural resource name in URLs, such as `virtualservices`.
+    public var resource: String
+    /// True when a missing resource (404 on the list) is expected to be a CRD that is not installed yet.
+    public var isCustomResource: Bool
+    /// True when `ConfigDecoder` understands the kind; other kinds are watched (for readiness and a single warning)
+    /// but kept out of the snapshot.
+    public var isModelled: Bool
+    /// A `fieldSelector` sent on list and watch, such as `type=kubernetes.io/tls` for Secrets.
+    public var fieldSelector: String?
+
+    public init(
+        group: String, version: String, kind: String, resource: String, isCustomResource: Bool, isModelled: Bool,
+        fieldSelector: String? = nil
+    ) {
+        self.group = group
+        self.version = version
+        self.kind = kind
+        self.resource = resource
+        self.isCustomResource = isCustomResource
+        self.isModelled = isModelled
+        self.fieldSelector = fieldSelector
+    }
+
+    /// `v1` or `networking.istio.io/v1`, as in an object's `apiVersion`.
+    public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
+
+    /// The cluster-wide collection path: `/api/v1/services` or `/apis/<group>/<version>/<resource>`.
+    public var collectionPath: String {
+        group.isEmpty ? "/api/\(version)/\(resource)" : "/apis/\(group)/\(version)/\(resource)"
+    }
+
+    public var description: String { group.isEmpty ? resource : "\(resource).\(group)" }
+
+    static func core(_ kind: String, _ resource: String, modelled: Bool, fieldSelector: String? = nil) -> Self {
+        Self(
+            group: "", version: "v1", kind: kind, resource: resource, isCustomResource: false, isModelled: modelled,
+            fieldSelector: fieldSelector)
+    }
+
+    static func istio(_ group: String, _ kind: String, modelled: Bool) -> Self {
+        Self(
+            group: group, version: "v1", kind: kind, resource: kind.lowercased() + "s", isCustomResource: true,
+            isModelled: modelled)
+    }
+
+    /// Every kind meshd watches. Namespaces, TLS Secrets, EndpointSlices, Gateways, Sidecars, AuthorizationPolicies
+    /// and RequestAuthentications are watched but not modelled yet: they count towards readiness and are reported
+    /// once, and they do not reach the snapshot.
+    public static let watched: [KubernetesKind] = [
+        .core("Namespace", "namespaces", modelled: false),
+        .core("Service", "services", modelled: true),
+        .core("Pod", "pods", modelled: true),
+        .core("Secret", "secrets", modelled: false, fieldSelector: "type=kubernetes.io/tls"),
+        Self(
+            group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", resource: "endpointslices",
+            isCustomResource: false, isModelled: false),
+        .istio("networking.istio.io", "VirtualService", modelled: true),
+        .istio("networking.istio.io", "DestinationRule", modelled: true),
+        .istio("networking.istio.io", "Gateway", modelled: false),
+        .istio("networking.istio.io", "ServiceEntry", modelled: true),
+        .istio("networking.istio.io", "WorkloadEntry", modelled: true),
+        .istio("networking.istio.io", "Sidecar", modelled: false),
+        .istio("security.istio.io", "PeerAuthentication", modelled: true),
+        .istio("security.istio.io", "AuthorizationPolicy", modelled: false),
+        .istio("security.istio.io", "RequestAuthentication", modelled: false),
+    ]
+}

@@ -1,0 +1,98 @@
+import AsyncHTTPClient
+public import Logging
+import MeshModel
+public import ServiceLifecycle
+import Synchronization
+
+/// Feeds the objects of a Kubernetes API server into a `ConfigStore`, through the same decoding and validation as
+/// files: one informer (LIST then WATCH) per watched kind.
+///
+/// Each object is stored under a synthetic file name, `k8s://<Kind>/<namespace>/<name>`, so ConfigStore's rules
+/// apply unchanged: an invalid update keeps the last good version, and the error names `Kind/namespace/name`.
+/// Kinds meshd does not model yet are watched (they count towards readiness) and reported once each.
+public struct KubernetesSource: Service {
+    /// Tuning; the defaults suit a real cluster, tests shorten the waits.
+    public struct Options: Sendable {
+        /// `limit` of each LIST page.
+        public var pageSize = 500
+        public var initialBackoff: Duration = .milliseconds(250)
+        public var maximumBackoff: Duration = .seconds(30)
+        /// How often the LIST of a kind whose CRD is missing is retried.
+        public var missingKindRetry: Duration = .seconds(30)
+        /// How long one watch request lasts before it is re-opened (`timeoutSeconds`).
+        public var watchTimeout: Duration = .seconds(300)
+        public var kinds: [KubernetesKind] = KubernetesKind.watched
+
+        public init() {}
+    }
+
+    public let connection: KubernetesConnection
+    public let store: ConfigStore
+    public let options: Options
+    let logger: Logger
+    let onSynced: @Sendable (KubernetesKind) -> Void
+    let reported = ReportedKinds()
+
+    /// - Parameter onSynced: called once per kind after its first complete LIST; readiness waits for all of them.
+    public init(
+        connection: KubernetesConnection, store: ConfigStore, options: Options = Options(), logger: Logger,
+        onSynced: @escaping @Sendable (KubernetesKind) -> Void = { _ in }
+    ) {
+        self.connection = connection
+        self.store = store
+        self.options = options
+        self.logger = logger
+        self.onSynced = onSynced
+    }
+
+    /// The synthetic file name an object is stored under.
+    public static func fileName(kind: String, namespace: String, name: String) -> String {
+        "k8s://\(kind)/\(namespace)/\(name)"
+    }
+
+    /// Runs every informer until cancelled or until graceful shutdown. Throws only when the connection's TLS
+    /// material cannot be loaded; an unreachable API server is retried, never fatal.
+    public func run() async throws {
+        let configuration = try KubernetesClient.configuration(for: connection)
+        try await HTTPClient.withHTTPClient(configuration: configuration) { http in
+            let client = KubernetesClient(http: http, connection: connection, watchTimeout: options.watchTimeout)
+            logger.info("watching the Kubernetes API server", metadata: ["server": "\(connection.server)"])
+            await cancelWhenGracefulShutdown {
+                await withDiscardingTaskGroup { group in
+                    for kind in options.kinds {
+                        let informer = Informer(
+                            kind: kind, client: client, options: options, logger: logger,
+                            apply: { kind, change in self.apply(kind, change) }, synced: onSynced)
+                        group.addTask { await informer.run() }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Decodes upserted objects and removes deleted ones, in one store update.
+    func apply(_ kind: KubernetesKind, _ change: InformerState.Change) {
+        guard kind.isModelled else {
+            if !change.upserted.isEmpty, reported.insert(kind.kind) {
+                logger.warning("\(kind.kind) objects are watched but not used by meshd yet; they are skipped")
+            }
+            return
+        }
+        let batch = change.upserted.map { object in
+            let file = Self.fileName(kind: kind.kind, namespace: object.namespace, name: object.name)
+            return (file: file, result: ConfigDecoder.decode(yaml: object.json, file: file))
+        }
+        let removing = change.deleted.map { Self.fileName(kind: kind.kind, namespace: $0.namespace, name: $0.name) }
+        store.apply(batch: batch, removing: removing)
+    }
+}
+
+/// The kinds already reported as unmodelled, so each is reported once, not per event. Thread-safe.
+final class ReportedKinds: Sendable {
+    private let kinds = Mutex<Set<String>>([])
+
+    /// True the first time a kind is inserted.
+    func insert(_ kind: String) -> Bool {
+        kinds.withLock { $0.insert(kind).inserted }
+    }
+}

@@ -1,0 +1,168 @@
+public import EnvoyAPI
+import Logging
+
+extension ADSServer {
+    public typealias DeltaRequest = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest
+    public typealias DeltaResponse = Envoy_Service_Discovery_V3_DeltaDiscoveryResponse
+
+    /// Serves one Delta ADS stream until the proxy goes away. `write` sends one response on the stream.
+    ///
+    /// Emits the same `XDSEvent`s as SotW (one `sent` per response, `acknowledged`, `rejected`,
+    /// `pushEvaluated`), so metrics, change tracking and sync status work the same for both.
+    public func serveDelta<Requests: AsyncSequence & Sendable>(
+        requests: Requests, peer: PeerInfo, write: @escaping @Sendable (DeltaResponse) async throws -> Void
+    ) async throws where Requests.Element == DeltaRequest {
+        var session = DeltaSession<Provider>(id: registry.makeID(), peer: peer)
+        defer {
+            registry.unregister(session.id)
+            status.remove(session.id)
+        }
+        try await withStreamEvents(requests) { (events: AsyncStream<StreamEvent<DeltaRequest>>, continuation) in
+            for await event in events {
+                switch event {
+                case .request(let box):
+                    try await handle(box.value, session: &session, wake: { continuation.yield(.push) }, write: write)
+                case .push:
+                    guard let request = session.slot?.take() else { continue }
+                    try await push(request, session: &session, write: write)
+                }
+            }
+        }
+        if session.client != nil {
+            logger.info("proxy disconnected", metadata: ["proxy": "\(session.proxyName)", "connection": "\(session.id)"])
+            observer.observe(.disconnected(proxy: session.proxyName, connection: session.id))
+        }
+    }
+
+    private func handle(
+        _ request: DeltaRequest, session: inout DeltaSession<Provider>, wake: @escaping @Sendable () -> Void,
+        write: @escaping @Sendable (DeltaResponse) async throws -> Void
+    ) async throws {
+        if session.client == nil {
+            let client = try admit(request.hasNode ? request.node : nil, peer: session.peer)
+            session.client = client
+            session.proxyName = provider.describe(client)
+            session.slot = register(session.id, client: client, wake: wake)
+            logger.info("proxy connected", metadata: ["proxy": "\(session.proxyName)", "connection": "\(session.id)", "protocol": "delta"])
+            observer.observe(.connected(proxy: session.proxyName, connection: session.id))
+        }
+        guard let client = session.client else { return }
+        switch session.stream.received(request) {
+        case .handled(let type, let reply, let respond):
+            switch reply {
+            case .none, .staleNonce:
+                break
+            case .acknowledged(let response):
+                observer.observe(.acknowledged(proxy: session.proxyName, connection: session.id, type: type, response: response))
+            case .rejected(let nack, let generation):
+                observer.observe(.rejected(proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation))
+                logRejection(proxy: session.proxyName, type: type, nack: nack, generation: generation)
+            }
+            if respond {
+                let started = ContinuousClock.now
+                let set = await resources(type, for: client)
+                let diff = session.stream.diff(type, set.resources)
+                let first = session.stream.types[type]?.responded == false
+                if !diff.isEmpty || first {
+                    try await send(type, diff, generation: set.generation, trigger: .request, started: started, session: &session, write: write)
+                }
+            }
+        case .unsupported(let typeURL):
+            logger.debug("ignoring request for unsupported type", metadata: ["type": "\(typeURL)"])
+        }
+        publishStatus(session)
+    }
+
+    /// Sends what changed: updates in push order (CDS, EDS, LDS, RDS), then removals in reverse order, so a
+    /// proxy never holds a reference to something it lacks.
+    private func push(
+        _ request: PushRequest, session: inout DeltaSession<Provider>, write: @escaping @Sendable (DeltaResponse) async throws -> Void
+    ) async throws {
+        guard let client = session.client else { return }
+        var sentTypes: [XDSType] = []
+        var generation = request.generation
+        var removals: [(XDSType, DeltaDiff, UInt64)] = []
+        var types = session.stream.subscribedTypes.filter { request.types.contains($0) }
+        for index in types.indices {
+            let type = types[index]
+            let started = ContinuousClock.now
+            let set = await resources(type, for: client)
+            generation = max(generation, set.generation)
+            var diff = session.stream.diff(type, set.resources)
+            guard !diff.isEmpty else { continue }
+            let removed = diff.removed
+            diff.removed = []
+            if !diff.updated.isEmpty {
+                try await send(type, diff, generation: set.generation, trigger: .push, started: started, session: &session, write: write)
+                if type == .cluster {
+                    // Envoy re-warms an updated cluster and waits for its endpoints: send them again.
+                    session.stream.resend(.endpoint, names: diff.updated.map(\.name))
+                    if !types.contains(.endpoint), session.stream.types[.endpoint] != nil { types.append(.endpoint) }
+                }
+            }
+            if !removed.isEmpty { removals.append((type, DeltaDiff(updated: [], removed: removed, version: diff.version), set.generation)) }
+            sentTypes.append(type)
+        }
+        for (type, diff, setGeneration) in removals.reversed() {
+            try await send(type, diff, generation: setGeneration, trigger: .push, started: .now, session: &session, write: write)
+        }
+        observer.observe(.pushEvaluated(proxy: session.proxyName, connection: session.id, generation: generation, sent: sentTypes))
+        publishStatus(session)
+    }
+
+    private func send(
+        _ type: XDSType, _ diff: DeltaDiff, generation: UInt64, trigger: XDSEvent.Trigger, started: ContinuousClock.Instant,
+        session: inout DeltaSession<Provider>, write: @escaping @Sendable (DeltaResponse) async throws -> Void
+    ) async throws {
+        let nonce = session.nonces.next()
+        var response = DeltaResponse()
+        response.typeURL = type.rawValue
+        response.systemVersionInfo = diff.version
+        response.nonce = nonce
+        response.resources = diff.updated.map { resource in
+            var wrapped = Envoy_Service_Discovery_V3_Resource()
+            wrapped.name = resource.name
+            wrapped.version = resource.version
+            wrapped.resource = resource.resource
+            return wrapped
+        }
+        response.removedResources = diff.removed
+        try await self.write(response, proxy: session.proxyName, connection: session.id, with: write)
+        let sent = session.stream.sent(type, diff, nonce: nonce, generation: generation)
+        let bytes = diff.updated.reduce(0) { $0 + $1.resource.value.count }
+        observer.observe(
+            .sent(
+                proxy: session.proxyName, connection: session.id, type: type, response: sent, trigger: trigger, bytes: bytes,
+                duration: ContinuousClock.now - started))
+        logger.debug(
+            "pushed",
+            metadata: [
+                "proxy": "\(session.proxyName)", "type": "\(type.shortName)", "version": "\(diff.version)",
+                "resources": "\(diff.updated.count)", "removed": "\(diff.removed.count)", "change": "\(generation)",
+                "trigger": "\(trigger.rawValue)", "protocol": "delta",
+            ])
+    }
+
+    private func publishStatus(_ session: DeltaSession<Provider>) {
+        guard session.client != nil else { return }
+        status.update(ProxySyncStatus(connectionID: session.id, proxy: session.proxyName, connectedAt: session.connectedAt, types: session.stream.status))
+    }
+}
+
+/// Everything one Delta stream remembers.
+struct DeltaSession<Provider: ResourceProvider> {
+    let id: UInt64
+    let peer: PeerInfo
+    let connectedAt = ContinuousClock.now
+    var client: Provider.Client?
+    var proxyName = ""
+    var stream = DeltaStream()
+    var slot: PushSlot?
+    var nonces: NonceSource
+
+    init(id: UInt64, peer: PeerInfo) {
+        self.id = id
+        self.peer = peer
+        self.nonces = NonceSource(connection: id)
+    }
+}

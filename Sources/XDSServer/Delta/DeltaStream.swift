@@ -1,0 +1,163 @@
+public import EnvoyAPI
+
+/// The Delta (incremental) xDS protocol for one ADS stream, as a state machine with no I/O.
+///
+/// Feed it every request with `received(_:)`; to answer or push, ask `diff(_:_:)` for what the proxy lacks and,
+/// after writing the response, report it with `sent(_:_:nonce:generation:)`. Each resource has its own
+/// version (its content hash); the proxy's `initial_resource_versions` seed what it holds, so a reconnecting
+/// proxy is sent only what changed. A NACK restores what the proxy held before the rejected response, and
+/// the rejected content is never sent again. Not thread-safe: one stream task owns it.
+public struct DeltaStream: Sendable {
+    public typealias Request = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest
+
+    /// What the request's nonce answered.
+    public enum Reply: Sendable, Equatable {
+        /// The request carried no nonce (a first request, or a subscription change only).
+        case none
+        case acknowledged(SentResponse)
+        case rejected(NackRecord, generation: UInt64)
+        /// A nonce this stream does not have outstanding; its ACK or NACK is ignored.
+        case staleNonce
+    }
+
+    /// What the caller must do after a request.
+    public enum RequestAction: Sendable, Equatable {
+        /// `reply` says what the nonce answered; with `respond`, the subscription changed (or this is the
+        /// first request for the type): send `diff` for the type.
+        case handled(XDSType, reply: Reply, respond: Bool)
+        /// A type URL this server does not serve.
+        case unsupported(String)
+    }
+
+    public private(set) var types: [XDSType: DeltaTypeState] = [:]
+
+    public init() {}
+
+    /// Applies one request from the proxy.
+    public mutating func received(_ request: Request, at now: ContinuousClock.Instant = .now) -> RequestAction {
+        guard let type = XDSType(rawValue: request.typeURL) else { return .unsupported(request.typeURL) }
+        guard var state = types[type] else {
+            types[type] = Self.firstSubscription(type, request)
+            return .handled(type, reply: .none, respond: true)
+        }
+        defer { types[type] = state }
+        let changed = Self.applySubscription(&state, subscribe: request.resourceNamesSubscribe, unsubscribe: request.resourceNamesUnsubscribe)
+        guard !request.responseNonce.isEmpty else { return .handled(type, reply: .none, respond: changed) }
+        guard let sent = state.outstanding.removeValue(forKey: request.responseNonce) else {
+            return .handled(type, reply: .staleNonce, respond: changed)
+        }
+        if request.hasErrorDetail {
+            let nack = NackRecord(
+                version: sent.response.version, nonce: sent.response.nonce, resourceNames: sent.response.resourceNames,
+                message: request.errorDetail.message, code: request.errorDetail.code, at: now)
+            for (name, version) in sent.previous {
+                if let version, state.wants(name) { state.known[name] = version } else { state.known[name] = nil }
+            }
+            for (name, version) in sent.updated { state.rejected[name] = version }
+            state.status.rejectedVersion = sent.response.version
+            state.status.lastNack = nack
+            return .handled(type, reply: .rejected(nack, generation: sent.response.generation), respond: changed)
+        }
+        state.status.ackedVersion = sent.response.version
+        for name in sent.updated.keys { state.rejected[name] = nil }
+        return .handled(type, reply: .acknowledged(sent.response), respond: changed)
+    }
+
+    /// What a response for `type` must carry so the proxy holds exactly `resources` (the provider's full
+    /// set; narrowed here to the subscription). Rejected content is left out; a subscribed name that does
+    /// not exist is reported removed once, so the proxy stops waiting for it.
+    public func diff(_ type: XDSType, _ resources: [XDSResource]) -> DeltaDiff {
+        guard let state = types[type] else { return DeltaDiff(updated: [], removed: [], version: XDSResource.setVersion(of: [])) }
+        let desired = resources.filter { state.wants($0.name) }
+        let desiredNames = Set(desired.map(\.name))
+        let updated = desired.filter { state.known[$0.name] != $0.version && state.rejected[$0.name] != $0.version }
+        var removed = state.known.compactMap { name, version in
+            !desiredNames.contains(name) && version != DeltaTypeState.absent ? name : nil
+        }
+        if !state.wildcard {
+            removed += state.names.filter { !desiredNames.contains($0) && state.known[$0] == nil }
+        }
+        return DeltaDiff(updated: updated, removed: removed.sorted(), version: XDSResource.setVersion(of: desired))
+    }
+
+    /// Records a response written to the stream. Returns what it sent, as a status record.
+    @discardableResult
+    public mutating func sent(_ type: XDSType, _ diff: DeltaDiff, nonce: String, generation: UInt64 = 0, at now: ContinuousClock.Instant = .now)
+        -> SentResponse
+    {
+        var state = types[type] ?? DeltaTypeState(wildcard: type.isWildcard)
+        defer { types[type] = state }
+        let names = diff.updated.map(\.name) + diff.removed
+        var previous: [String: String?] = [:]
+        for name in names { previous[name] = .some(state.known[name]) }
+        for resource in diff.updated { state.known[resource.name] = resource.version }
+        for name in diff.removed {
+            state.known[name] = !state.wildcard && state.names.contains(name) ? DeltaTypeState.absent : nil
+        }
+        let response = SentResponse(version: diff.version, nonce: nonce, resourceNames: names, generation: generation, at: now)
+        state.outstanding[nonce] = DeltaSent(
+            response: response, updated: Dictionary(diff.updated.map { ($0.name, $0.version) }, uniquingKeysWith: { $1 }),
+            removed: diff.removed, previous: previous)
+        if state.outstanding.count > DeltaTypeState.outstandingLimit,
+            let oldest = state.outstanding.min(by: { $0.value.response.at < $1.value.response.at })?.key
+        {
+            state.outstanding[oldest] = nil
+        }
+        state.status.lastSent = response
+        state.responded = true
+        return response
+    }
+
+    /// Forgets what the proxy holds of `names`, so the next diff sends them again. Used for EDS after CDS
+    /// updates a cluster: Envoy re-warms the cluster and waits for its endpoints.
+    public mutating func resend(_ type: XDSType, names: some Sequence<String>) {
+        guard var state = types[type] else { return }
+        for name in names where state.known[name] != nil { state.known[name] = nil }
+        types[type] = state
+    }
+
+    /// The types the proxy has asked for, in push order.
+    public var subscribedTypes: [XDSType] { XDSType.pushOrder.filter { types[$0] != nil } }
+
+    /// Per-type status in the SotW shape, for `SyncStatusStore`.
+    public var status: [XDSType: SotWTypeState] {
+        types.mapValues { state in
+            var status = state.status
+            status.wildcard = state.wildcard
+            status.names = state.names
+            return status
+        }
+    }
+
+    private static func firstSubscription(_ type: XDSType, _ request: Request) -> DeltaTypeState {
+        let subscribe = Set(request.resourceNamesSubscribe)
+        var state = DeltaTypeState(wildcard: (type.isWildcard && subscribe.isEmpty) || subscribe.contains("*"))
+        state.names = subscribe.subtracting(["*"])
+        for (name, version) in request.initialResourceVersions where state.wants(name) { state.known[name] = version }
+        return state
+    }
+
+    /// Applies subscribe and unsubscribe lists; true when the subscription grew (something new to send).
+    private static func applySubscription(_ state: inout DeltaTypeState, subscribe: [String], unsubscribe: [String]) -> Bool {
+        var grew = false
+        for name in unsubscribe {
+            if name == "*" {
+                state.wildcard = false
+            } else {
+                state.names.remove(name)
+            }
+        }
+        for name in subscribe {
+            if name == "*" {
+                if !state.wildcard { grew = true }
+                state.wildcard = true
+            } else if state.names.insert(name).inserted {
+                grew = true
+                if state.known[name] == DeltaTypeState.absent { state.known[name] = nil }
+            }
+        }
+        // Drop what the proxy no longer wants: it forgets unsubscribed resources itself.
+        for name in state.known.keys where !state.wants(name) { state.known[name] = nil }
+        return grew
+    }
+}

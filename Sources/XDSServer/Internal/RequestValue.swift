@@ -1,3 +1,0 @@
-import EnvoyAPI
-
-typealias RequestValue = Envoy_Service_Discovery_V3_DiscoveryRequest

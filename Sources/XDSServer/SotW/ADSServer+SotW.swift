@@ -1,0 +1,151 @@
+public import EnvoyAPI
+import Logging
+
+extension ADSServer {
+    /// Serves one SotW ADS stream until the proxy goes away. `write` sends one response on the stream.
+    public func serveSotW<Requests: AsyncSequence & Sendable>(
+        requests: Requests, peer: PeerInfo, write: @escaping @Sendable (Response) async throws -> Void
+    ) async throws where Requests.Element == Request {
+        var session = SotWSession<Provider>(id: registry.makeID(), peer: peer)
+        defer {
+            registry.unregister(session.id)
+            status.remove(session.id)
+        }
+        try await withStreamEvents(requests) { (events: AsyncStream<StreamEvent<Request>>, continuation) in
+            for await event in events {
+                switch event {
+                case .request(let box):
+                    try await handle(box.value, session: &session, wake: { continuation.yield(.push) }, write: write)
+                case .push:
+                    guard let request = session.slot?.take() else { continue }
+                    try await push(request, session: &session, write: write)
+                }
+            }
+        }
+        if session.client != nil {
+            logger.info("proxy disconnected", metadata: ["proxy": "\(session.proxyName)", "connection": "\(session.id)"])
+            observer.observe(.disconnected(proxy: session.proxyName, connection: session.id))
+        }
+    }
+
+    private func handle(
+        _ request: Request, session: inout SotWSession<Provider>, wake: @escaping @Sendable () -> Void,
+        write: @escaping @Sendable (Response) async throws -> Void
+    ) async throws {
+        if session.client == nil {
+            let client = try admit(request.hasNode ? request.node : nil, peer: session.peer)
+            session.client = client
+            session.proxyName = provider.describe(client)
+            session.slot = register(session.id, client: client, wake: wake)
+            logger.info("proxy connected", metadata: ["proxy": "\(session.proxyName)", "connection": "\(session.id)"])
+            observer.observe(.connected(proxy: session.proxyName, connection: session.id))
+        }
+        guard let client = session.client else { return }
+        switch session.stream.received(request) {
+        case .respond(let type):
+            let started = ContinuousClock.now
+            let set = await resources(type, for: client)
+            let resources = session.stream.filter(set.resources, for: type)
+            try await send(
+                type, resources, version: XDSResource.setVersion(of: resources), generation: set.generation, trigger: .request,
+                started: started, session: &session, write: write)
+        case .acknowledged(let type, _):
+            if let response = session.stream.types[type]?.lastSent {
+                observer.observe(.acknowledged(proxy: session.proxyName, connection: session.id, type: type, response: response))
+            }
+        case .rejected(let type, let nack):
+            let generation = session.stream.types[type]?.lastSent?.generation ?? 0
+            observer.observe(.rejected(proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation))
+            logRejection(proxy: session.proxyName, type: type, nack: nack, generation: generation)
+        case .ignoredStaleNonce:
+            break
+        case .unsupported(let typeURL):
+            logger.debug("ignoring request for unsupported type", metadata: ["type": "\(typeURL)"])
+        }
+        publishStatus(session)
+    }
+
+    private func push(_ request: PushRequest, session: inout SotWSession<Provider>, write: @escaping @Sendable (Response) async throws -> Void)
+        async throws
+    {
+        guard let client = session.client else { return }
+        var sentTypes: [XDSType] = []
+        var generation = request.generation
+        for type in session.stream.subscribedTypes where request.types.contains(type) {
+            let started = ContinuousClock.now
+            let set = await resources(type, for: client)
+            generation = max(generation, set.generation)
+            let wildcard = session.stream.types[type]?.wildcard == true
+            let resources = wildcard ? set.resources : session.stream.filter(set.resources, for: type)
+            let version = (wildcard ? set.version : nil) ?? XDSResource.setVersion(of: resources)
+            guard session.stream.shouldPush(type, version: version) else { continue }
+            try await send(
+                type, resources, version: version, generation: set.generation, trigger: .push, started: started, session: &session,
+                write: write)
+            sentTypes.append(type)
+        }
+        observer.observe(.pushEvaluated(proxy: session.proxyName, connection: session.id, generation: generation, sent: sentTypes))
+        publishStatus(session)
+    }
+
+    private func send(
+        _ type: XDSType, _ resources: [XDSResource], version: String, generation: UInt64, trigger: XDSEvent.Trigger,
+        started: ContinuousClock.Instant, session: inout SotWSession<Provider>, write: @escaping @Sendable (Response) async throws -> Void
+    ) async throws {
+        let nonce = session.nonces.next()
+        var response = Response()
+        response.typeURL = type.rawValue
+        response.versionInfo = version
+        response.nonce = nonce
+        response.resources = resources.map(\.resource)
+        response.controlPlane.identifier = controlPlaneID
+        try await self.write(response, proxy: session.proxyName, connection: session.id, with: write)
+        session.stream.sent(type, version: version, nonce: nonce, names: resources.map(\.name), generation: generation)
+        if let sent = session.stream.types[type]?.lastSent {
+            let bytes = resources.reduce(0) { $0 + $1.resource.value.count }
+            observer.observe(
+                .sent(
+                    proxy: session.proxyName, connection: session.id, type: type, response: sent, trigger: trigger, bytes: bytes,
+                    duration: ContinuousClock.now - started))
+        }
+        logger.debug(
+            "pushed",
+            metadata: [
+                "proxy": "\(session.proxyName)", "type": "\(type.shortName)", "version": "\(version)", "resources": "\(resources.count)",
+                "change": "\(generation)", "trigger": "\(trigger.rawValue)",
+            ])
+    }
+
+    private func publishStatus(_ session: SotWSession<Provider>) {
+        guard session.client != nil else { return }
+        status.update(ProxySyncStatus(connectionID: session.id, proxy: session.proxyName, connectedAt: session.connectedAt, types: session.stream.types))
+    }
+
+    /// One warning per NACK, naming the proxy, the type, the resources and Envoy's reason.
+    func logRejection(proxy: String, type: XDSType, nack: NackRecord, generation: UInt64) {
+        logger.warning(
+            "proxy rejected config",
+            metadata: [
+                "proxy": "\(proxy)", "type": "\(type.shortName)", "version": "\(nack.version)", "change": "\(generation)",
+                "resources": "\(nack.resourceNames.joined(separator: ","))", "error": "\(nack.message)",
+            ])
+    }
+}
+
+/// Everything one SotW stream remembers.
+struct SotWSession<Provider: ResourceProvider> {
+    let id: UInt64
+    let peer: PeerInfo
+    let connectedAt = ContinuousClock.now
+    var client: Provider.Client?
+    var proxyName = ""
+    var stream = SotWStream()
+    var slot: PushSlot?
+    var nonces: NonceSource
+
+    init(id: UInt64, peer: PeerInfo) {
+        self.id = id
+        self.peer = peer
+        self.nonces = NonceSource(connection: id)
+    }
+}

@@ -1,0 +1,78 @@
+import Discovery
+import Foundation
+
+/// The sidecar's Envoy bootstrap as a template, and the entrypoint that renders it.
+///
+/// The pod's IP, name, namespace and service account are only known when the pod runs, and Envoy does not
+/// substitute environment variables in its bootstrap. So the bootstrap (made by `EnvoyBootstrap`, as
+/// `meshd bootstrap` makes it) carries `__PLACEHOLDER__`s, travels in an environment variable, and a tiny shell
+/// entrypoint replaces them from the downward API and the projected token, then starts Envoy with
+/// `--config-yaml` (JSON is YAML). No ConfigMap per workload is needed.
+enum InjectBootstrap {
+    /// Placeholder -> the environment variable the entrypoint takes its value from.
+    static let placeholders: [(placeholder: String, variable: String)] = [
+        ("__INSTANCE_IP__", "INSTANCE_IP"),
+        ("__POD_NAME__", "POD_NAME"),
+        ("__POD_NAMESPACE__", "POD_NAMESPACE"),
+        ("__SERVICE_ACCOUNT__", "SERVICE_ACCOUNT"),
+        ("__ISTIO_TOKEN__", "ISTIO_TOKEN"),
+    ]
+    /// The environment variable holding the template.
+    static let templateVariable = "MESHD_BOOTSTRAP_TEMPLATE"
+
+    /// The bootstrap JSON with placeholders, for a pod whose template has `labels`.
+    static func template(labels: [String: String], settings: InjectSettings) throws -> String {
+        var bootstrap = EnvoyBootstrap(
+            kind: "sidecar", ip: "__INSTANCE_IP__", pod: "__POD_NAME__", namespace: "__POD_NAMESPACE__",
+            serviceAccount: "__SERVICE_ACCOUNT__", labels: labels, xds: settings.meshdAddress,
+            adminPort: InjectSettings.proxyAdminPort)
+        bootstrap.token = "__ISTIO_TOKEN__"
+        if !settings.plaintext { bootstrap.xdsRootCertFile = InjectSettings.rootCertPath }
+        if case .tcp(let host, _) = settings.meshdAddress { bootstrap.xdsServerName = serverName(for: host) }
+        var document = bootstrap.document
+        if case .tcp(let host, _) = settings.meshdAddress, !isIPAddress(host) {
+            document = resolvingXDSClusterByDNS(document)
+        }
+        let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// The entrypoint: reads the token, renders the template with `sed` (every value is a DNS label, an IP or a
+    /// base64url JWT, none of which contains `|`), and execs Envoy so that it receives the kubelet's signals.
+    static var entrypoint: String {
+        let substitutions = placeholders.map { "-e \"s|\($0.placeholder)|${\($0.variable)}|g\"" }
+        return """
+            set -eu
+            ISTIO_TOKEN=$(cat \(InjectSettings.tokenPath))
+            config=$(printf '%s' "$\(templateVariable)" | sed \(substitutions.joined(separator: " ")))
+            exec envoy --disable-hot-restart --log-level warning --config-yaml "$config"
+
+            """
+    }
+
+    /// The certificate meshd serves on 15012 names `istiod.istio-system.svc`; a short name such as
+    /// `istiod.istio-system.svc.cluster.local` or an IP is checked against that name too.
+    static func serverName(for host: String) -> String {
+        if isIPAddress(host) || host.hasPrefix("istiod.istio-system.") { return "istiod.istio-system.svc" }
+        return host
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        host.contains(":") || host.split(separator: ".").count == 4 && host.allSatisfy { $0.isNumber || $0 == "." }
+    }
+
+    /// `meshd bootstrap` writes a STATIC cluster for meshd, which needs an IP; a Service name needs DNS.
+    static func resolvingXDSClusterByDNS(_ document: [String: Any]) -> [String: Any] {
+        var document = document
+        guard var resources = document["static_resources"] as? [String: Any],
+            var clusters = resources["clusters"] as? [[String: Any]]
+        else { return document }
+        for index in clusters.indices where clusters[index]["name"] as? String == "xds-grpc" {
+            clusters[index]["type"] = "STRICT_DNS"
+            clusters[index]["dns_lookup_family"] = "V4_PREFERRED"
+        }
+        resources["clusters"] = clusters
+        document["static_resources"] = resources
+        return document
+    }
+}

@@ -1,0 +1,35 @@
+import Discovery
+
+/// What `meshd inject` puts into a pod: which images, where meshd is, and how the proxy proves its identity.
+struct InjectSettings {
+    /// The Envoy sidecar image.
+    var proxyImage = "envoyproxy/envoy:v1.40.0"
+    /// The image of the init container that installs the iptables redirect; it needs `sh` and `iptables-restore`.
+    var initImage = "meshd:latest"
+    /// meshd's xDS address as proxies in the pod dial it.
+    var meshdAddress = ListenAddress.tcp(host: "istiod.istio-system.svc", port: 15012)
+    /// Talk to meshd in plaintext (port 15010) instead of TLS verified against the mesh root.
+    var plaintext = false
+    /// Put the sidecar into `initContainers` with `restartPolicy: Always` (Kubernetes 1.29 and later), so it starts
+    /// before the application and does not keep a Job's pod alive. Otherwise it is an ordinary container.
+    var nativeSidecar = true
+    /// Lifetime of the projected token; the kubelet refreshes it at 80 %, but Envoy reads it once, at start-up.
+    var tokenExpirationSeconds = 43_200
+
+    /// Envoy runs as this uid; the redirect exempts its traffic. Istio's value.
+    static let proxyUID = 1337
+    /// The projected token's audience, which meshd's TokenReview requires.
+    static let tokenAudience = "istio-ca"
+    static let tokenDirectory = "/var/run/secrets/tokens"
+    static let tokenPath = "/var/run/secrets/tokens/istio-token"
+    static let rootCertDirectory = "/var/run/secrets/istio"
+    static let rootCertPath = "/var/run/secrets/istio/root-cert.pem"
+    /// The per-namespace ConfigMap holding the mesh root (`root-cert.pem`), Istio's name.
+    static let rootCertConfigMap = "istio-ca-root-cert"
+    static let proxyContainerName = "istio-proxy"
+    static let initContainerName = "istio-init"
+    static let tokenVolumeName = "istio-token"
+    static let rootCertVolumeName = "istiod-ca-cert"
+    /// Envoy's admin port, on 127.0.0.1 inside the pod.
+    static let proxyAdminPort = 15000
+}

@@ -1,0 +1,119 @@
+/// Seed objects in the JSON a real API server returns for them (written from the public API reference), minus
+/// the fields the server fills in itself (`uid`, `resourceVersion`, `creationTimestamp`), which `FakeKubernetes`
+/// adds when the object is applied.
+public enum FakeObjects {
+    /// A `v1` Namespace, as the server defaults it (the `kubernetes.io/metadata.name` label, finalizers, phase).
+    public static func namespace(_ name: String) -> String {
+        """
+        {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\(name)","labels":{"kubernetes.io/metadata.name":"\(name)"}},\
+        "spec":{"finalizers":["kubernetes"]},"status":{"phase":"Active"}}
+        """
+    }
+
+    /// A ClusterIP `v1` Service with one named TCP port, with the fields the server defaults.
+    public static func service(
+        _ name: String, namespace: String = "default", port: Int = 9080, portName: String = "http",
+        targetPort: Int? = nil, selector: [String: String]? = nil, clusterIP: String = "10.96.0.10"
+    ) -> String {
+        let selector = selector ?? ["app": name]
+        return """
+            {"apiVersion":"v1","kind":"Service","metadata":{"name":"\(name)","namespace":"\(namespace)",\
+            "labels":{"app":"\(name)"},"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}"}},\
+            "spec":{"clusterIP":"\(clusterIP)","clusterIPs":["\(clusterIP)"],"internalTrafficPolicy":"Cluster",\
+            "ipFamilies":["IPv4"],"ipFamilyPolicy":"SingleStack","ports":[{"name":"\(portName)","port":\(port),\
+            "protocol":"TCP","targetPort":\(targetPort ?? port)}],"selector":\(json(selector)),\
+            "sessionAffinity":"None","type":"ClusterIP"},"status":{"loadBalancer":{}}}
+            """
+    }
+
+    /// A running `v1` Pod with one container port, as a Deployment's ReplicaSet would create it.
+    public static func pod(
+        _ name: String, namespace: String = "default", labels: [String: String], ip: String, port: Int = 9080,
+        serviceAccount: String = "default"
+    ) -> String {
+        """
+        {"apiVersion":"v1","kind":"Pod","metadata":{"name":"\(name)","generateName":"\(name.split(separator: "-").first ?? "")-",\
+        "namespace":"\(namespace)","labels":\(json(labels)),\
+        "ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"rs","uid":"6f1f8a8e-0000-4000-8000-000000000001",\
+        "controller":true,"blockOwnerDeletion":true}]},\
+        "spec":{"containers":[{"name":"app","image":"registry.example/app:1.0","imagePullPolicy":"IfNotPresent",\
+        "ports":[{"name":"http","containerPort":\(port),"protocol":"TCP"}],"resources":{},\
+        "terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File"}],\
+        "dnsPolicy":"ClusterFirst","enableServiceLinks":true,"nodeName":"node-1","preemptionPolicy":"PreemptLowerPriority",\
+        "priority":0,"restartPolicy":"Always","schedulerName":"default-scheduler","securityContext":{},\
+        "serviceAccount":"\(serviceAccount)","serviceAccountName":"\(serviceAccount)","terminationGracePeriodSeconds":30},\
+        "status":{"phase":"Running","hostIP":"192.168.49.2","podIP":"\(ip)","podIPs":[{"ip":"\(ip)"}],\
+        "qosClass":"BestEffort","startTime":"2026-11-21T10:00:00Z",\
+        "conditions":[{"type":"Ready","status":"True","lastProbeTime":null,"lastTransitionTime":"2026-11-21T10:00:05Z"}]}}
+        """
+    }
+
+    /// A `kubernetes.io/tls` Secret (data is base64, as the API returns it).
+    public static func tlsSecret(_ name: String, namespace: String = "istio-system") -> String {
+        """
+        {"apiVersion":"v1","kind":"Secret","metadata":{"name":"\(name)","namespace":"\(namespace)"},\
+        "type":"kubernetes.io/tls","data":{"tls.crt":"LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCg==",\
+        "tls.key":"LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCg=="}}
+        """
+    }
+
+    /// A `networking.istio.io/v1` VirtualService routing every request for `host` to `destination` (with an
+    /// optional subset).
+    public static func virtualService(
+        _ name: String, namespace: String = "default", host: String, destination: String, subset: String? = nil,
+        prefix: String = "/"
+    ) -> String {
+        let subsetField = subset.map { ",\"subset\":\"\($0)\"" } ?? ""
+        return """
+            {"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"\(name)",\
+            "namespace":"\(namespace)","generation":1},"spec":{"hosts":["\(host)"],\
+            "http":[{"match":[{"uri":{"prefix":"\(prefix)"}}],"route":[{"destination":{"host":"\(destination)"\(subsetField)}}]}]}}
+            """
+    }
+
+    /// A `networking.istio.io/v1` DestinationRule with one subset per label value of `version`.
+    public static func destinationRule(_ name: String, namespace: String = "default", host: String, subsets: [String]) -> String {
+        let items = subsets.map { "{\"name\":\"\($0)\",\"labels\":{\"version\":\"\($0)\"}}" }.joined(separator: ",")
+        return """
+            {"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"\(name)",\
+            "namespace":"\(namespace)"},"spec":{"host":"\(host)","subsets":[\(items)]}}
+            """
+    }
+
+    /// A `networking.istio.io/v1` ServiceEntry with static endpoints.
+    public static func serviceEntry(_ name: String, namespace: String = "default", host: String, address: String) -> String {
+        """
+        {"apiVersion":"networking.istio.io/v1","kind":"ServiceEntry","metadata":{"name":"\(name)","namespace":"\(namespace)"},\
+        "spec":{"hosts":["\(host)"],"location":"MESH_EXTERNAL","resolution":"STATIC",\
+        "ports":[{"number":80,"name":"http","protocol":"HTTP"}],"endpoints":[{"address":"\(address)"}]}}
+        """
+    }
+
+    /// A `networking.istio.io/v1` WorkloadEntry.
+    public static func workloadEntry(_ name: String, namespace: String = "default", address: String, labels: [String: String]) -> String {
+        """
+        {"apiVersion":"networking.istio.io/v1","kind":"WorkloadEntry","metadata":{"name":"\(name)","namespace":"\(namespace)"},\
+        "spec":{"address":"\(address)","labels":\(json(labels)),"serviceAccount":"default"}}
+        """
+    }
+
+    /// A `security.istio.io/v1` PeerAuthentication for a whole namespace.
+    public static func peerAuthentication(_ name: String, namespace: String = "default", mode: String) -> String {
+        """
+        {"apiVersion":"security.istio.io/v1","kind":"PeerAuthentication","metadata":{"name":"\(name)",\
+        "namespace":"\(namespace)"},"spec":{"mtls":{"mode":"\(mode)"}}}
+        """
+    }
+
+    /// A `networking.istio.io/v1` Sidecar (watched, not modelled by meshd yet).
+    public static func sidecar(_ name: String, namespace: String = "default") -> String {
+        """
+        {"apiVersion":"networking.istio.io/v1","kind":"Sidecar","metadata":{"name":"\(name)","namespace":"\(namespace)"},\
+        "spec":{"egress":[{"hosts":["./*"]}]}}
+        """
+    }
+
+    static func json(_ map: [String: String]) -> String {
+        "{" + map.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\"\($0.value)\"" }.joined(separator: ",") + "}"
+    }
+}
