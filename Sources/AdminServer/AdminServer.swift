@@ -43,6 +43,7 @@ public struct AdminServer: Service {
         ConfigRoutes(context: context).register(on: router)
         ProxyRoutes(context: context).register(on: router)
         ChangeRoutes(context: context).register(on: router)
+        CARoutes(context: context).register(on: router)
         StatusPageRoutes(context: context).register(on: router)
         DiffRoutes(context: context).register(on: router)
         return router

@@ -32,9 +32,9 @@ public struct ConfigChange: Sendable {
         self.objects = objects
     }
 
-    /// "endpoint" when only workloads changed, else "config" — Istio's push trigger types.
+    /// "endpoint" when only workloads or EndpointSlices changed, else "config" — Istio's push trigger types.
     public var trigger: String {
-        let workloadKinds: Set<ResourceKind> = [.pod, .workloadEntry]
+        let workloadKinds: Set<ResourceKind> = [.pod, .workloadEntry, .endpointSlice]
         return objects.allSatisfy { workloadKinds.contains($0.key.kind) } && !objects.isEmpty ? "endpoint" : "config"
     }
 }

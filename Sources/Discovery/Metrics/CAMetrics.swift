@@ -39,4 +39,7 @@ public final class CAMetrics: Sendable {
 
     /// Expiry dates for status pages.
     public var status: CAStatus { ca.status }
+
+    /// The CA these figures describe, for operator actions such as a root rotation.
+    public var authority: CertificateAuthority { ca }
 }

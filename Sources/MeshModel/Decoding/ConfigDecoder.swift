@@ -93,7 +93,8 @@ public enum ConfigDecoder {
         let meta = decodeMetadata(root.mapping("metadata"), root: root)
         if !meta.name.isEmpty { context.object = ResourceKey(kind: kind, namespace: meta.namespace, name: meta.name) }
         checkAPIVersion(root, kind: kind)
-        root.warnUnsupported(handled: ["apiVersion", "kind", "metadata", "spec"], ignored: ["status"])
+        let topLevel: Set<String> = kind == .endpointSlice ? endpointSliceFields : ["spec"]
+        root.warnUnsupported(handled: topLevel.union(["apiVersion", "kind", "metadata"]), ignored: ["status"])
 
         let spec = root.mapping("spec")
         let resource: MeshResource?
@@ -105,6 +106,7 @@ public enum ConfigDecoder {
         case .virtualService: resource = .virtualService(decodeVirtualService(meta: meta, spec: spec))
         case .destinationRule: resource = .destinationRule(decodeDestinationRule(meta: meta, spec: spec))
         case .peerAuthentication: resource = .peerAuthentication(decodePeerAuthentication(meta: meta, spec: spec))
+        case .endpointSlice: resource = .endpointSlice(decodeEndpointSlice(meta: meta, root: root))
         }
         guard let resource else { return nil }
         for issue in ResourceValidator.validate(resource) {
@@ -122,6 +124,7 @@ public enum ConfigDecoder {
         case .workloadEntry, .serviceEntry, .virtualService, .destinationRule:
             ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
         case .peerAuthentication: ["security.istio.io/v1", "security.istio.io/v1beta1"]
+        case .endpointSlice: ["discovery.k8s.io/v1"]
         }
     }
 

@@ -7,6 +7,7 @@ public enum MeshResource: Sendable, Hashable {
     case virtualService(VirtualService)
     case destinationRule(DestinationRule)
     case peerAuthentication(PeerAuthentication)
+    case endpointSlice(EndpointSlice)
 
     public var meta: ObjectMeta {
         switch self {
@@ -17,6 +18,7 @@ public enum MeshResource: Sendable, Hashable {
         case .virtualService(let r): r.meta
         case .destinationRule(let r): r.meta
         case .peerAuthentication(let r): r.meta
+        case .endpointSlice(let r): r.meta
         }
     }
 
@@ -29,6 +31,7 @@ public enum MeshResource: Sendable, Hashable {
         case .virtualService: .virtualService
         case .destinationRule: .destinationRule
         case .peerAuthentication: .peerAuthentication
+        case .endpointSlice: .endpointSlice
         }
     }
 

@@ -22,6 +22,7 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case virtualService = "VirtualService"
     case destinationRule = "DestinationRule"
     case peerAuthentication = "PeerAuthentication"
+    case endpointSlice = "EndpointSlice"
 
     public static func < (lhs: ResourceKind, rhs: ResourceKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }

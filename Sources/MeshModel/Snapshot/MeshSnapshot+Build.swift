@@ -4,7 +4,8 @@ extension MeshSnapshot {
     ///
     /// When two objects share a key, the one from the earliest source (file, document) is used. When a Kubernetes
     /// Service and a ServiceEntry declare the same hostname, the Kubernetes Service wins; between ServiceEntries,
-    /// the first by namespace and name.
+    /// the first by namespace and name. A Kubernetes Service with EndpointSlices takes its endpoints from them
+    /// (ready endpoints only); one without takes them from its selector over Pods and WorkloadEntries.
     public static func build(from objects: [ConfigObject]) -> MeshSnapshot {
         let byKey = uniqueObjects(objects)
         let resources = byKey.keys.sorted().compactMap { byKey[$0]?.resource }
@@ -18,17 +19,25 @@ extension MeshSnapshot {
             case .virtualService(let service): inputs.virtualServices.append(service)
             case .destinationRule(let rule): inputs.destinationRules.append(rule)
             case .peerAuthentication(let policy): inputs.peerAuthentications.append(policy)
+            case .endpointSlice(let slice): inputs.endpointSlices.append(slice)
             }
         }
 
         var services: [MeshService] = []
         var endpoints: [String: [Int: [MeshEndpoint]]] = [:]
         var taken: Set<String> = []
+        let slicesByService = inputs.endpointSlicesByService()
+        let podsByKey = slicesByService.isEmpty ? [:] : inputs.podsByKey()
         for service in inputs.services {
             let meshService = meshService(for: service)
             guard taken.insert(meshService.hostname).inserted else { continue }
             services.append(meshService)
-            endpoints[meshService.hostname] = inputs.endpoints(for: service)
+            // A Service with EndpointSlices takes its endpoints from them, as kube-proxy does; else from its selector.
+            if let slices = slicesByService["\(service.meta.namespace)/\(service.meta.name)"] {
+                endpoints[meshService.hostname] = inputs.endpoints(for: service, slices: slices, pods: podsByKey)
+            } else {
+                endpoints[meshService.hostname] = inputs.endpoints(for: service)
+            }
         }
         for entry in inputs.serviceEntries {
             let entryEndpoints = inputs.endpoints(for: entry)

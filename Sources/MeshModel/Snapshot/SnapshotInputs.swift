@@ -7,6 +7,7 @@ struct SnapshotInputs {
     var virtualServices: [VirtualService] = []
     var destinationRules: [DestinationRule] = []
     var peerAuthentications: [PeerAuthentication] = []
+    var endpointSlices: [EndpointSlice] = []
 
     /// Every Pod with an IP and every WorkloadEntry, sorted by address then origin.
     func workloads() -> [MeshWorkload] {

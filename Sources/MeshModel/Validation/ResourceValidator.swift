@@ -13,6 +13,7 @@ public enum ResourceValidator {
         case .virtualService(let service): validateVirtualService(service, into: &issues)
         case .destinationRule(let rule): validateDestinationRule(rule, into: &issues)
         case .peerAuthentication(let policy): validatePeerAuthentication(policy, into: &issues)
+        case .endpointSlice(let slice): validateEndpointSlice(slice, into: &issues)
         }
         return issues.issues
     }

@@ -48,11 +48,11 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
 
     static func istio(_ group: String, _ kind: String, modelled: Bool) -> Self {
         Self(
-            group: group, version: "v1", kind: kind, resource: kind.lowercased() + "s", isCustomResource: true,
+            group: group, version: "v1", kind: kind, resource: plural(of: kind), isCustomResource: true,
             isModelled: modelled)
     }
 
-    /// Every kind meshd watches. Namespaces, TLS Secrets, EndpointSlices, Gateways, Sidecars, AuthorizationPolicies
+    /// Every kind meshd watches. Namespaces, TLS Secrets, Gateways, Sidecars, AuthorizationPolicies
     /// and RequestAuthentications are watched but not modelled yet: they count towards readiness and are reported
     /// once, and they do not reach the snapshot.
     public static let watched: [KubernetesKind] = [
@@ -62,7 +62,7 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
         .core("Secret", "secrets", modelled: false, fieldSelector: "type=kubernetes.io/tls"),
         Self(
             group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", resource: "endpointslices",
-            isCustomResource: false, isModelled: false),
+            isCustomResource: false, isModelled: true),
         .istio("networking.istio.io", "VirtualService", modelled: true),
         .istio("networking.istio.io", "DestinationRule", modelled: true),
         .istio("networking.istio.io", "Gateway", modelled: false),
@@ -73,4 +73,13 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
         .istio("security.istio.io", "AuthorizationPolicy", modelled: false),
         .istio("security.istio.io", "RequestAuthentication", modelled: false),
     ]
+
+    /// The lower-case plural the API uses for a kind: `ServiceEntry` → `serviceentries`, `Gateway` → `gateways`.
+    static func plural(of kind: String) -> String {
+        let lower = kind.lowercased()
+        if lower.hasSuffix("y"), let last = lower.dropLast().last, !"aeiou".contains(last) {
+            return lower.dropLast() + "ies"
+        }
+        return lower + "s"
+    }
 }

@@ -19,7 +19,7 @@ public struct FakeResource: Sendable, Hashable {
     }
 
     static func istio(_ group: String, _ kind: String) -> Self {
-        Self(group: group, version: "v1", kind: kind, plural: kind.lowercased() + "s", namespaced: true, isCustom: true)
+        Self(group: group, version: "v1", kind: kind, plural: plural(of: kind), namespaced: true, isCustom: true)
     }
 
     /// Everything the fake knows how to serve.
@@ -48,5 +48,14 @@ public struct FakeResource: Sendable, Hashable {
         }
         let collection = "/" + parts.joined(separator: "/")
         return all.first { $0.collectionPath == collection }.map { ($0, namespace) }
+    }
+
+    /// The lower-case plural the API uses for a kind: `ServiceEntry` → `serviceentries`, `Gateway` → `gateways`.
+    static func plural(of kind: String) -> String {
+        let lower = kind.lowercased()
+        if lower.hasSuffix("y"), let last = lower.dropLast().last, !"aeiou".contains(last) {
+            return lower.dropLast() + "ies"
+        }
+        return lower + "s"
     }
 }
