@@ -175,6 +175,7 @@ let package = Package(
                 "MeshModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/MeshTestSupport",
             swiftSettings: swiftSettings

@@ -9,7 +9,7 @@ public enum ServingTLS {
     public static func clientCertificates(ca: CertificateAuthority, dnsNames: [String]? = nil) throws
         -> ClientCertificateTLS
     {
-        ClientCertificateTLS(serving: try ca.issueServingCertificate(dnsNames: dnsNames), ca: ca)
+        ClientCertificateTLS(serving: try RenewingServingContext(ca: ca, dnsNames: dnsNames), ca: ca)
     }
 
     public static func transportSecurity(ca: CertificateAuthority, dnsNames: [String]? = nil) throws
@@ -38,7 +38,8 @@ public enum ServingTLS {
 /// The secure port's TLS when it authenticates client certificates: the serving certificate, the CA that verifies
 /// client chains, and the verified chains of the open connections. Holds a private key: never log it.
 public struct ClientCertificateTLS: Sendable {
-    let serving: IssuedCertificate
+    /// The serving certificate, re-issued at half of its lifetime.
+    let serving: RenewingServingContext
     let ca: CertificateAuthority
     /// The verified client chains of this port's open connections.
     public let peers = PeerCertificates()

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HTTPTypes
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 extension FakeKubernetes {
     /// Serves the API on `127.0.0.1:port` (0 picks a free port) while `body` runs, and stops when it returns.
@@ -17,17 +18,35 @@ extension FakeKubernetes {
             configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "fake-kube-apiserver"),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
+        // Stopped gracefully: open watch bodies are ended first and the server drains, since cancelling
+        // Hummingbird while a streaming body is being written traps in NIO ("Deinited NIOAsyncWriter").
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
-                try await app.runService(gracefulShutdownSignals: [])
+                try await services.run()
                 return nil
             }
+            let outcome: Result<T, any Error>
             var ports = portStream.makeAsyncIterator()
-            guard let bound = await ports.next() else { throw SeedError(description: "the fake API server did not start") }
-            let result = try await body(bound)
+            if let bound = await ports.next() {
+                do {
+                    outcome = .success(try await body(bound))
+                } catch {
+                    outcome = .failure(error)
+                }
+            } else {
+                outcome = .failure(SeedError(description: "the fake API server did not start"))
+            }
             dropWatches()
+            await services.triggerGracefulShutdown()
+            // A bounded drain; past it, fall back to cancellation.
+            group.addTask {
+                try? await Task.sleep(for: .seconds(10))
+                return nil
+            }
+            _ = try? await group.next()
             group.cancelAll()
-            return result
+            return try outcome.get()
         }
     }
 
