@@ -88,9 +88,47 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
   /// Clears the value of `circuitBreakers`. Subsequent reads from it will return its default value.
   public mutating func clearCircuitBreakers() {_uniqueStorage()._circuitBreakers = nil}
 
+  public var outlierDetection: Envoy_Config_Cluster_V3_OutlierDetection {
+    get {_storage._outlierDetection ?? Envoy_Config_Cluster_V3_OutlierDetection()}
+    set {_uniqueStorage()._outlierDetection = newValue}
+  }
+  /// Returns true if `outlierDetection` has been explicitly set.
+  public var hasOutlierDetection: Bool {_storage._outlierDetection != nil}
+  /// Clears the value of `outlierDetection`. Subsequent reads from it will return its default value.
+  public mutating func clearOutlierDetection() {_uniqueStorage()._outlierDetection = nil}
+
   public var dnsLookupFamily: Envoy_Config_Cluster_V3_Cluster.DnsLookupFamily {
     get {_storage._dnsLookupFamily}
     set {_uniqueStorage()._dnsLookupFamily = newValue}
+  }
+
+  public var lbConfig: OneOf_LbConfig? {
+    get {return _storage._lbConfig}
+    set {_uniqueStorage()._lbConfig = newValue}
+  }
+
+  public var ringHashLbConfig: Envoy_Config_Cluster_V3_Cluster.RingHashLbConfig {
+    get {
+      if case .ringHashLbConfig(let v)? = _storage._lbConfig {return v}
+      return Envoy_Config_Cluster_V3_Cluster.RingHashLbConfig()
+    }
+    set {_uniqueStorage()._lbConfig = .ringHashLbConfig(newValue)}
+  }
+
+  public var leastRequestLbConfig: Envoy_Config_Cluster_V3_Cluster.LeastRequestLbConfig {
+    get {
+      if case .leastRequestLbConfig(let v)? = _storage._lbConfig {return v}
+      return Envoy_Config_Cluster_V3_Cluster.LeastRequestLbConfig()
+    }
+    set {_uniqueStorage()._lbConfig = .leastRequestLbConfig(newValue)}
+  }
+
+  public var maglevLbConfig: Envoy_Config_Cluster_V3_Cluster.MaglevLbConfig {
+    get {
+      if case .maglevLbConfig(let v)? = _storage._lbConfig {return v}
+      return Envoy_Config_Cluster_V3_Cluster.MaglevLbConfig()
+    }
+    set {_uniqueStorage()._lbConfig = .maglevLbConfig(newValue)}
   }
 
   public var transportSocket: Envoy_Config_Core_V3_TransportSocket {
@@ -120,6 +158,15 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
   /// Clears the value of `commonLbConfig`. Subsequent reads from it will return its default value.
   public mutating func clearCommonLbConfig() {_uniqueStorage()._commonLbConfig = nil}
 
+  public var upstreamConnectionOptions: Envoy_Config_Cluster_V3_UpstreamConnectionOptions {
+    get {_storage._upstreamConnectionOptions ?? Envoy_Config_Cluster_V3_UpstreamConnectionOptions()}
+    set {_uniqueStorage()._upstreamConnectionOptions = newValue}
+  }
+  /// Returns true if `upstreamConnectionOptions` has been explicitly set.
+  public var hasUpstreamConnectionOptions: Bool {_storage._upstreamConnectionOptions != nil}
+  /// Clears the value of `upstreamConnectionOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearUpstreamConnectionOptions() {_uniqueStorage()._upstreamConnectionOptions = nil}
+
   /// Inline endpoints for STATIC and DNS clusters.
   public var loadAssignment: Envoy_Config_Endpoint_V3_ClusterLoadAssignment {
     get {_storage._loadAssignment ?? Envoy_Config_Endpoint_V3_ClusterLoadAssignment()}
@@ -141,6 +188,13 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
 
   public nonisolated enum OneOf_ClusterDiscoveryType: Equatable, Sendable {
     case type(Envoy_Config_Cluster_V3_Cluster.DiscoveryType)
+
+  }
+
+  public nonisolated enum OneOf_LbConfig: Equatable, Sendable {
+    case ringHashLbConfig(Envoy_Config_Cluster_V3_Cluster.RingHashLbConfig)
+    case leastRequestLbConfig(Envoy_Config_Cluster_V3_Cluster.LeastRequestLbConfig)
+    case maglevLbConfig(Envoy_Config_Cluster_V3_Cluster.MaglevLbConfig)
 
   }
 
@@ -316,11 +370,142 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     fileprivate var _edsConfig: Envoy_Config_Core_V3_ConfigSource? = nil
   }
 
+  /// Consistent hashing on a ring; Istio's consistentHash.ringHash.
+  public nonisolated struct RingHashLbConfig: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var minimumRingSize: SwiftProtobuf.Google_Protobuf_UInt64Value {
+      get {_minimumRingSize ?? SwiftProtobuf.Google_Protobuf_UInt64Value()}
+      set {_minimumRingSize = newValue}
+    }
+    /// Returns true if `minimumRingSize` has been explicitly set.
+    public var hasMinimumRingSize: Bool {self._minimumRingSize != nil}
+    /// Clears the value of `minimumRingSize`. Subsequent reads from it will return its default value.
+    public mutating func clearMinimumRingSize() {self._minimumRingSize = nil}
+
+    public var hashFunction: Envoy_Config_Cluster_V3_Cluster.RingHashLbConfig.HashFunction = .xxHash
+
+    public var maximumRingSize: SwiftProtobuf.Google_Protobuf_UInt64Value {
+      get {_maximumRingSize ?? SwiftProtobuf.Google_Protobuf_UInt64Value()}
+      set {_maximumRingSize = newValue}
+    }
+    /// Returns true if `maximumRingSize` has been explicitly set.
+    public var hasMaximumRingSize: Bool {self._maximumRingSize != nil}
+    /// Clears the value of `maximumRingSize`. Subsequent reads from it will return its default value.
+    public mutating func clearMaximumRingSize() {self._maximumRingSize = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public nonisolated enum HashFunction: SwiftProtobuf.Enum, Swift.CaseIterable {
+      public typealias RawValue = Int
+      case xxHash // = 0
+      case murmurHash2 // = 1
+      case UNRECOGNIZED(Int)
+
+      public init() {
+        self = .xxHash
+      }
+
+      public init?(rawValue: Int) {
+        switch rawValue {
+        case 0: self = .xxHash
+        case 1: self = .murmurHash2
+        default: self = .UNRECOGNIZED(rawValue)
+        }
+      }
+
+      public var rawValue: Int {
+        switch self {
+        case .xxHash: return 0
+        case .murmurHash2: return 1
+        case .UNRECOGNIZED(let i): return i
+        }
+      }
+
+      // The compiler won't synthesize support with the UNRECOGNIZED case.
+      public static let allCases: [Envoy_Config_Cluster_V3_Cluster.RingHashLbConfig.HashFunction] = [
+        .xxHash,
+        .murmurHash2,
+      ]
+
+    }
+
+    public init() {}
+
+    fileprivate var _minimumRingSize: SwiftProtobuf.Google_Protobuf_UInt64Value? = nil
+    fileprivate var _maximumRingSize: SwiftProtobuf.Google_Protobuf_UInt64Value? = nil
+  }
+
+  /// Consistent hashing with a Maglev table; Istio's consistentHash.maglev.
+  public nonisolated struct MaglevLbConfig: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var tableSize: SwiftProtobuf.Google_Protobuf_UInt64Value {
+      get {_tableSize ?? SwiftProtobuf.Google_Protobuf_UInt64Value()}
+      set {_tableSize = newValue}
+    }
+    /// Returns true if `tableSize` has been explicitly set.
+    public var hasTableSize: Bool {self._tableSize != nil}
+    /// Clears the value of `tableSize`. Subsequent reads from it will return its default value.
+    public mutating func clearTableSize() {self._tableSize = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _tableSize: SwiftProtobuf.Google_Protobuf_UInt64Value? = nil
+  }
+
+  public nonisolated struct LeastRequestLbConfig: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var choiceCount: SwiftProtobuf.Google_Protobuf_UInt32Value {
+      get {_choiceCount ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+      set {_choiceCount = newValue}
+    }
+    /// Returns true if `choiceCount` has been explicitly set.
+    public var hasChoiceCount: Bool {self._choiceCount != nil}
+    /// Clears the value of `choiceCount`. Subsequent reads from it will return its default value.
+    public mutating func clearChoiceCount() {self._choiceCount = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _choiceCount: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  }
+
   /// Settings shared by all load balancing policies.
   public nonisolated struct CommonLbConfig: Sendable {
     // SwiftProtobuf.Message conformance is added in an extension below. See the
     // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
     // methods supported on all messages.
+
+    /// Below this share of healthy hosts, balance across all hosts.
+    public var healthyPanicThreshold: Envoy_Type_V3_Percent {
+      get {_healthyPanicThreshold ?? Envoy_Type_V3_Percent()}
+      set {_healthyPanicThreshold = newValue}
+    }
+    /// Returns true if `healthyPanicThreshold` has been explicitly set.
+    public var hasHealthyPanicThreshold: Bool {self._healthyPanicThreshold != nil}
+    /// Clears the value of `healthyPanicThreshold`. Subsequent reads from it will return its default value.
+    public mutating func clearHealthyPanicThreshold() {self._healthyPanicThreshold = nil}
+
+    public var localityConfigSpecifier: Envoy_Config_Cluster_V3_Cluster.CommonLbConfig.OneOf_LocalityConfigSpecifier? = nil
+
+    public var localityWeightedLbConfig: Envoy_Config_Cluster_V3_Cluster.CommonLbConfig.LocalityWeightedLbConfig {
+      get {
+        if case .localityWeightedLbConfig(let v)? = localityConfigSpecifier {return v}
+        return Envoy_Config_Cluster_V3_Cluster.CommonLbConfig.LocalityWeightedLbConfig()
+      }
+      set {localityConfigSpecifier = .localityWeightedLbConfig(newValue)}
+    }
 
     /// How long to batch host set changes before rebuilding the load balancer.
     public var updateMergeWindow: SwiftProtobuf.Google_Protobuf_Duration {
@@ -336,8 +521,25 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
 
     public var unknownFields = SwiftProtobuf.UnknownStorage()
 
+    public nonisolated enum OneOf_LocalityConfigSpecifier: Equatable, Sendable {
+      case localityWeightedLbConfig(Envoy_Config_Cluster_V3_Cluster.CommonLbConfig.LocalityWeightedLbConfig)
+
+    }
+
+    /// Weight traffic by the locality weights of the ClusterLoadAssignment.
+    public nonisolated struct LocalityWeightedLbConfig: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
     public init() {}
 
+    fileprivate var _healthyPanicThreshold: Envoy_Type_V3_Percent? = nil
     fileprivate var _updateMergeWindow: SwiftProtobuf.Google_Protobuf_Duration? = nil
   }
 
@@ -346,13 +548,35 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+/// Socket options for connections to the cluster's hosts.
+public nonisolated struct Envoy_Config_Cluster_V3_UpstreamConnectionOptions: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var tcpKeepalive: Envoy_Config_Core_V3_TcpKeepalive {
+    get {_tcpKeepalive ?? Envoy_Config_Core_V3_TcpKeepalive()}
+    set {_tcpKeepalive = newValue}
+  }
+  /// Returns true if `tcpKeepalive` has been explicitly set.
+  public var hasTcpKeepalive: Bool {self._tcpKeepalive != nil}
+  /// Clears the value of `tcpKeepalive`. Subsequent reads from it will return its default value.
+  public mutating func clearTcpKeepalive() {self._tcpKeepalive = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _tcpKeepalive: Envoy_Config_Core_V3_TcpKeepalive? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.cluster.v3"
 
 nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Cluster"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}eds_cluster_config\0\u{3}connect_timeout\0\u{3}per_connection_buffer_limit_bytes\0\u{3}lb_policy\0\u{4}\u{4}circuit_breakers\0\u{4}\u{7}dns_lookup_family\0\u{4}\u{7}transport_socket\0\u{1}metadata\0\u{4}\u{2}common_lb_config\0\u{4}\u{6}load_assignment\0\u{4}\u{3}typed_extension_protocol_options\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}eds_cluster_config\0\u{3}connect_timeout\0\u{3}per_connection_buffer_limit_bytes\0\u{3}lb_policy\0\u{4}\u{4}circuit_breakers\0\u{4}\u{7}dns_lookup_family\0\u{4}\u{2}outlier_detection\0\u{4}\u{4}ring_hash_lb_config\0\u{3}transport_socket\0\u{1}metadata\0\u{4}\u{2}common_lb_config\0\u{4}\u{3}upstream_connection_options\0\u{4}\u{3}load_assignment\0\u{4}\u{3}typed_extension_protocol_options\0\u{3}least_request_lb_config\0\u{4}\u{f}maglev_lb_config\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -362,10 +586,13 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
     var _perConnectionBufferLimitBytes: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
     var _lbPolicy: Envoy_Config_Cluster_V3_Cluster.LbPolicy = .roundRobin
     var _circuitBreakers: Envoy_Config_Cluster_V3_CircuitBreakers? = nil
+    var _outlierDetection: Envoy_Config_Cluster_V3_OutlierDetection? = nil
     var _dnsLookupFamily: Envoy_Config_Cluster_V3_Cluster.DnsLookupFamily = .auto
+    var _lbConfig: Envoy_Config_Cluster_V3_Cluster.OneOf_LbConfig?
     var _transportSocket: Envoy_Config_Core_V3_TransportSocket? = nil
     var _metadata: Envoy_Config_Core_V3_Metadata? = nil
     var _commonLbConfig: Envoy_Config_Cluster_V3_Cluster.CommonLbConfig? = nil
+    var _upstreamConnectionOptions: Envoy_Config_Cluster_V3_UpstreamConnectionOptions? = nil
     var _loadAssignment: Envoy_Config_Endpoint_V3_ClusterLoadAssignment? = nil
     var _typedExtensionProtocolOptions: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> = [:]
 
@@ -385,10 +612,13 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       _perConnectionBufferLimitBytes = source._perConnectionBufferLimitBytes
       _lbPolicy = source._lbPolicy
       _circuitBreakers = source._circuitBreakers
+      _outlierDetection = source._outlierDetection
       _dnsLookupFamily = source._dnsLookupFamily
+      _lbConfig = source._lbConfig
       _transportSocket = source._transportSocket
       _metadata = source._metadata
       _commonLbConfig = source._commonLbConfig
+      _upstreamConnectionOptions = source._upstreamConnectionOptions
       _loadAssignment = source._loadAssignment
       _typedExtensionProtocolOptions = source._typedExtensionProtocolOptions
     }
@@ -424,11 +654,52 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
         case 6: try { try decoder.decodeSingularEnumField(value: &_storage._lbPolicy) }()
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._circuitBreakers) }()
         case 17: try { try decoder.decodeSingularEnumField(value: &_storage._dnsLookupFamily) }()
+        case 19: try { try decoder.decodeSingularMessageField(value: &_storage._outlierDetection) }()
+        case 23: try {
+          var v: Envoy_Config_Cluster_V3_Cluster.RingHashLbConfig?
+          var hadOneofValue = false
+          if let current = _storage._lbConfig {
+            hadOneofValue = true
+            if case .ringHashLbConfig(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._lbConfig = .ringHashLbConfig(v)
+          }
+        }()
         case 24: try { try decoder.decodeSingularMessageField(value: &_storage._transportSocket) }()
         case 25: try { try decoder.decodeSingularMessageField(value: &_storage._metadata) }()
         case 27: try { try decoder.decodeSingularMessageField(value: &_storage._commonLbConfig) }()
+        case 30: try { try decoder.decodeSingularMessageField(value: &_storage._upstreamConnectionOptions) }()
         case 33: try { try decoder.decodeSingularMessageField(value: &_storage._loadAssignment) }()
         case 36: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: &_storage._typedExtensionProtocolOptions) }()
+        case 37: try {
+          var v: Envoy_Config_Cluster_V3_Cluster.LeastRequestLbConfig?
+          var hadOneofValue = false
+          if let current = _storage._lbConfig {
+            hadOneofValue = true
+            if case .leastRequestLbConfig(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._lbConfig = .leastRequestLbConfig(v)
+          }
+        }()
+        case 52: try {
+          var v: Envoy_Config_Cluster_V3_Cluster.MaglevLbConfig?
+          var hadOneofValue = false
+          if let current = _storage._lbConfig {
+            hadOneofValue = true
+            if case .maglevLbConfig(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._lbConfig = .maglevLbConfig(v)
+          }
+        }()
         default: break
         }
       }
@@ -465,6 +736,12 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       if _storage._dnsLookupFamily != .auto {
         try visitor.visitSingularEnumField(value: _storage._dnsLookupFamily, fieldNumber: 17)
       }
+      try { if let v = _storage._outlierDetection {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+      } }()
+      try { if case .ringHashLbConfig(let v)? = _storage._lbConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+      } }()
       try { if let v = _storage._transportSocket {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
       } }()
@@ -474,11 +751,25 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       try { if let v = _storage._commonLbConfig {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 27)
       } }()
+      try { if let v = _storage._upstreamConnectionOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
+      } }()
       try { if let v = _storage._loadAssignment {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
       } }()
       if !_storage._typedExtensionProtocolOptions.isEmpty {
         try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: _storage._typedExtensionProtocolOptions, fieldNumber: 36)
+      }
+      switch _storage._lbConfig {
+      case .leastRequestLbConfig?: try {
+        guard case .leastRequestLbConfig(let v)? = _storage._lbConfig else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 37)
+      }()
+      case .maglevLbConfig?: try {
+        guard case .maglevLbConfig(let v)? = _storage._lbConfig else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 52)
+      }()
+      default: break
       }
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -496,10 +787,13 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
         if _storage._perConnectionBufferLimitBytes != rhs_storage._perConnectionBufferLimitBytes {return false}
         if _storage._lbPolicy != rhs_storage._lbPolicy {return false}
         if _storage._circuitBreakers != rhs_storage._circuitBreakers {return false}
+        if _storage._outlierDetection != rhs_storage._outlierDetection {return false}
         if _storage._dnsLookupFamily != rhs_storage._dnsLookupFamily {return false}
+        if _storage._lbConfig != rhs_storage._lbConfig {return false}
         if _storage._transportSocket != rhs_storage._transportSocket {return false}
         if _storage._metadata != rhs_storage._metadata {return false}
         if _storage._commonLbConfig != rhs_storage._commonLbConfig {return false}
+        if _storage._upstreamConnectionOptions != rhs_storage._upstreamConnectionOptions {return false}
         if _storage._loadAssignment != rhs_storage._loadAssignment {return false}
         if _storage._typedExtensionProtocolOptions != rhs_storage._typedExtensionProtocolOptions {return false}
         return true
@@ -562,9 +856,9 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster.EdsClusterConfig: SwiftPro
   }
 }
 
-nonisolated extension Envoy_Config_Cluster_V3_Cluster.CommonLbConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".CommonLbConfig"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{4}update_merge_window\0\u{4}\u{2}close_connections_on_host_set_change\0")
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.RingHashLbConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".RingHashLbConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}minimum_ring_size\0\u{4}\u{2}hash_function\0\u{3}maximum_ring_size\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -572,6 +866,136 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster.CommonLbConfig: SwiftProto
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._minimumRingSize) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.hashFunction) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._maximumRingSize) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._minimumRingSize {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.hashFunction != .xxHash {
+      try visitor.visitSingularEnumField(value: self.hashFunction, fieldNumber: 3)
+    }
+    try { if let v = self._maximumRingSize {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_Cluster.RingHashLbConfig, rhs: Envoy_Config_Cluster_V3_Cluster.RingHashLbConfig) -> Bool {
+    if lhs._minimumRingSize != rhs._minimumRingSize {return false}
+    if lhs.hashFunction != rhs.hashFunction {return false}
+    if lhs._maximumRingSize != rhs._maximumRingSize {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.RingHashLbConfig.HashFunction: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0XX_HASH\0\u{1}MURMUR_HASH_2\0")
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.MaglevLbConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".MaglevLbConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}table_size\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._tableSize) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._tableSize {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_Cluster.MaglevLbConfig, rhs: Envoy_Config_Cluster_V3_Cluster.MaglevLbConfig) -> Bool {
+    if lhs._tableSize != rhs._tableSize {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.LeastRequestLbConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".LeastRequestLbConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}choice_count\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._choiceCount) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._choiceCount {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_Cluster.LeastRequestLbConfig, rhs: Envoy_Config_Cluster_V3_Cluster.LeastRequestLbConfig) -> Bool {
+    if lhs._choiceCount != rhs._choiceCount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.CommonLbConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".CommonLbConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}healthy_panic_threshold\0\u{4}\u{2}locality_weighted_lb_config\0\u{3}update_merge_window\0\u{4}\u{2}close_connections_on_host_set_change\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._healthyPanicThreshold) }()
+      case 3: try {
+        var v: Envoy_Config_Cluster_V3_Cluster.CommonLbConfig.LocalityWeightedLbConfig?
+        var hadOneofValue = false
+        if let current = self.localityConfigSpecifier {
+          hadOneofValue = true
+          if case .localityWeightedLbConfig(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.localityConfigSpecifier = .localityWeightedLbConfig(v)
+        }
+      }()
       case 4: try { try decoder.decodeSingularMessageField(value: &self._updateMergeWindow) }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.closeConnectionsOnHostSetChange) }()
       default: break
@@ -584,6 +1008,12 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster.CommonLbConfig: SwiftProto
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._healthyPanicThreshold {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if case .localityWeightedLbConfig(let v)? = self.localityConfigSpecifier {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
     try { if let v = self._updateMergeWindow {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
@@ -594,8 +1024,63 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster.CommonLbConfig: SwiftProto
   }
 
   public static func ==(lhs: Envoy_Config_Cluster_V3_Cluster.CommonLbConfig, rhs: Envoy_Config_Cluster_V3_Cluster.CommonLbConfig) -> Bool {
+    if lhs._healthyPanicThreshold != rhs._healthyPanicThreshold {return false}
+    if lhs.localityConfigSpecifier != rhs.localityConfigSpecifier {return false}
     if lhs._updateMergeWindow != rhs._updateMergeWindow {return false}
     if lhs.closeConnectionsOnHostSetChange != rhs.closeConnectionsOnHostSetChange {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.CommonLbConfig.LocalityWeightedLbConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.CommonLbConfig.protoMessageName + ".LocalityWeightedLbConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_Cluster.CommonLbConfig.LocalityWeightedLbConfig, rhs: Envoy_Config_Cluster_V3_Cluster.CommonLbConfig.LocalityWeightedLbConfig) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_UpstreamConnectionOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UpstreamConnectionOptions"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tcp_keepalive\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._tcpKeepalive) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._tcpKeepalive {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_UpstreamConnectionOptions, rhs: Envoy_Config_Cluster_V3_UpstreamConnectionOptions) -> Bool {
+    if lhs._tcpKeepalive != rhs._tcpKeepalive {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -273,6 +273,126 @@ public nonisolated struct Envoy_Config_Core_V3_ControlPlane: Sendable {
   public init() {}
 }
 
+/// One header: name and value.
+public nonisolated struct Envoy_Config_Core_V3_HeaderValue: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var key: String = String()
+
+  public var value: String = String()
+
+  public var rawValue: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A header to add, and whether it replaces or joins an existing value.
+public nonisolated struct Envoy_Config_Core_V3_HeaderValueOption: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var header: Envoy_Config_Core_V3_HeaderValue {
+    get {_header ?? Envoy_Config_Core_V3_HeaderValue()}
+    set {_header = newValue}
+  }
+  /// Returns true if `header` has been explicitly set.
+  public var hasHeader: Bool {self._header != nil}
+  /// Clears the value of `header`. Subsequent reads from it will return its default value.
+  public mutating func clearHeader() {self._header = nil}
+
+  /// Superseded by append_action.
+  public var append: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_append ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_append = newValue}
+  }
+  /// Returns true if `append` has been explicitly set.
+  public var hasAppend: Bool {self._append != nil}
+  /// Clears the value of `append`. Subsequent reads from it will return its default value.
+  public mutating func clearAppend() {self._append = nil}
+
+  public var appendAction: Envoy_Config_Core_V3_HeaderValueOption.HeaderAppendAction = .appendIfExistsOrAdd
+
+  public var keepEmptyValue: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum HeaderAppendAction: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case appendIfExistsOrAdd // = 0
+    case addIfAbsent // = 1
+    case overwriteIfExistsOrAdd // = 2
+    case overwriteIfExists // = 3
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .appendIfExistsOrAdd
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .appendIfExistsOrAdd
+      case 1: self = .addIfAbsent
+      case 2: self = .overwriteIfExistsOrAdd
+      case 3: self = .overwriteIfExists
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .appendIfExistsOrAdd: return 0
+      case .addIfAbsent: return 1
+      case .overwriteIfExistsOrAdd: return 2
+      case .overwriteIfExists: return 3
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Envoy_Config_Core_V3_HeaderValueOption.HeaderAppendAction] = [
+      .appendIfExistsOrAdd,
+      .addIfAbsent,
+      .overwriteIfExistsOrAdd,
+      .overwriteIfExists,
+    ]
+
+  }
+
+  public init() {}
+
+  fileprivate var _header: Envoy_Config_Core_V3_HeaderValue? = nil
+  fileprivate var _append: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+}
+
+/// A fraction that a runtime key may override.
+public nonisolated struct Envoy_Config_Core_V3_RuntimeFractionalPercent: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var defaultValue: Envoy_Type_V3_FractionalPercent {
+    get {_defaultValue ?? Envoy_Type_V3_FractionalPercent()}
+    set {_defaultValue = newValue}
+  }
+  /// Returns true if `defaultValue` has been explicitly set.
+  public var hasDefaultValue: Bool {self._defaultValue != nil}
+  /// Clears the value of `defaultValue`. Subsequent reads from it will return its default value.
+  public mutating func clearDefaultValue() {self._defaultValue = nil}
+
+  public var runtimeKey: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _defaultValue: Envoy_Type_V3_FractionalPercent? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.core.v3"
@@ -566,6 +686,138 @@ nonisolated extension Envoy_Config_Core_V3_ControlPlane: SwiftProtobuf.Message, 
 
   public static func ==(lhs: Envoy_Config_Core_V3_ControlPlane, rhs: Envoy_Config_Core_V3_ControlPlane) -> Bool {
     if lhs.identifier != rhs.identifier {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_HeaderValue: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HeaderValue"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}key\0\u{1}value\0\u{3}raw_value\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.key) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.value) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.rawValue) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.key.isEmpty {
+      try visitor.visitSingularStringField(value: self.key, fieldNumber: 1)
+    }
+    if !self.value.isEmpty {
+      try visitor.visitSingularStringField(value: self.value, fieldNumber: 2)
+    }
+    if !self.rawValue.isEmpty {
+      try visitor.visitSingularBytesField(value: self.rawValue, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_HeaderValue, rhs: Envoy_Config_Core_V3_HeaderValue) -> Bool {
+    if lhs.key != rhs.key {return false}
+    if lhs.value != rhs.value {return false}
+    if lhs.rawValue != rhs.rawValue {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_HeaderValueOption: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HeaderValueOption"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}append\0\u{3}append_action\0\u{3}keep_empty_value\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._append) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.appendAction) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.keepEmptyValue) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._append {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.appendAction != .appendIfExistsOrAdd {
+      try visitor.visitSingularEnumField(value: self.appendAction, fieldNumber: 3)
+    }
+    if self.keepEmptyValue != false {
+      try visitor.visitSingularBoolField(value: self.keepEmptyValue, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_HeaderValueOption, rhs: Envoy_Config_Core_V3_HeaderValueOption) -> Bool {
+    if lhs._header != rhs._header {return false}
+    if lhs._append != rhs._append {return false}
+    if lhs.appendAction != rhs.appendAction {return false}
+    if lhs.keepEmptyValue != rhs.keepEmptyValue {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_HeaderValueOption.HeaderAppendAction: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0APPEND_IF_EXISTS_OR_ADD\0\u{1}ADD_IF_ABSENT\0\u{1}OVERWRITE_IF_EXISTS_OR_ADD\0\u{1}OVERWRITE_IF_EXISTS\0")
+}
+
+nonisolated extension Envoy_Config_Core_V3_RuntimeFractionalPercent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RuntimeFractionalPercent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}default_value\0\u{3}runtime_key\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._defaultValue) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.runtimeKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._defaultValue {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.runtimeKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.runtimeKey, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_RuntimeFractionalPercent, rhs: Envoy_Config_Core_V3_RuntimeFractionalPercent) -> Bool {
+    if lhs._defaultValue != rhs._defaultValue {return false}
+    if lhs.runtimeKey != rhs.runtimeKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -78,6 +78,108 @@ public nonisolated struct Envoy_Config_Core_V3_Http2ProtocolOptions: Sendable {
   fileprivate var _initialConnectionWindowSize: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
 }
 
+/// Options for any HTTP version, e.g. connection idle timeout and requests per connection.
+public nonisolated struct Envoy_Config_Core_V3_HttpProtocolOptions: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var idleTimeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_idleTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_idleTimeout = newValue}
+  }
+  /// Returns true if `idleTimeout` has been explicitly set.
+  public var hasIdleTimeout: Bool {self._idleTimeout != nil}
+  /// Clears the value of `idleTimeout`. Subsequent reads from it will return its default value.
+  public mutating func clearIdleTimeout() {self._idleTimeout = nil}
+
+  public var maxHeadersCount: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_maxHeadersCount ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_maxHeadersCount = newValue}
+  }
+  /// Returns true if `maxHeadersCount` has been explicitly set.
+  public var hasMaxHeadersCount: Bool {self._maxHeadersCount != nil}
+  /// Clears the value of `maxHeadersCount`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxHeadersCount() {self._maxHeadersCount = nil}
+
+  public var maxConnectionDuration: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_maxConnectionDuration ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_maxConnectionDuration = newValue}
+  }
+  /// Returns true if `maxConnectionDuration` has been explicitly set.
+  public var hasMaxConnectionDuration: Bool {self._maxConnectionDuration != nil}
+  /// Clears the value of `maxConnectionDuration`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxConnectionDuration() {self._maxConnectionDuration = nil}
+
+  public var maxStreamDuration: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_maxStreamDuration ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_maxStreamDuration = newValue}
+  }
+  /// Returns true if `maxStreamDuration` has been explicitly set.
+  public var hasMaxStreamDuration: Bool {self._maxStreamDuration != nil}
+  /// Clears the value of `maxStreamDuration`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxStreamDuration() {self._maxStreamDuration = nil}
+
+  public var headersWithUnderscoresAction: Envoy_Config_Core_V3_HttpProtocolOptions.HeadersWithUnderscoresAction = .allow
+
+  public var maxRequestsPerConnection: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_maxRequestsPerConnection ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_maxRequestsPerConnection = newValue}
+  }
+  /// Returns true if `maxRequestsPerConnection` has been explicitly set.
+  public var hasMaxRequestsPerConnection: Bool {self._maxRequestsPerConnection != nil}
+  /// Clears the value of `maxRequestsPerConnection`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxRequestsPerConnection() {self._maxRequestsPerConnection = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum HeadersWithUnderscoresAction: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case allow // = 0
+    case rejectRequest // = 1
+    case dropHeader // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .allow
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .allow
+      case 1: self = .rejectRequest
+      case 2: self = .dropHeader
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .allow: return 0
+      case .rejectRequest: return 1
+      case .dropHeader: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Envoy_Config_Core_V3_HttpProtocolOptions.HeadersWithUnderscoresAction] = [
+      .allow,
+      .rejectRequest,
+      .dropHeader,
+    ]
+
+  }
+
+  public init() {}
+
+  fileprivate var _idleTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+  fileprivate var _maxHeadersCount: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _maxConnectionDuration: SwiftProtobuf.Google_Protobuf_Duration? = nil
+  fileprivate var _maxStreamDuration: SwiftProtobuf.Google_Protobuf_Duration? = nil
+  fileprivate var _maxRequestsPerConnection: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.core.v3"
@@ -154,4 +256,67 @@ nonisolated extension Envoy_Config_Core_V3_Http2ProtocolOptions: SwiftProtobuf.M
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
+}
+
+nonisolated extension Envoy_Config_Core_V3_HttpProtocolOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HttpProtocolOptions"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}idle_timeout\0\u{3}max_headers_count\0\u{3}max_connection_duration\0\u{3}max_stream_duration\0\u{3}headers_with_underscores_action\0\u{3}max_requests_per_connection\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._idleTimeout) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._maxHeadersCount) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._maxConnectionDuration) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._maxStreamDuration) }()
+      case 5: try { try decoder.decodeSingularEnumField(value: &self.headersWithUnderscoresAction) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._maxRequestsPerConnection) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._idleTimeout {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._maxHeadersCount {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._maxConnectionDuration {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._maxStreamDuration {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if self.headersWithUnderscoresAction != .allow {
+      try visitor.visitSingularEnumField(value: self.headersWithUnderscoresAction, fieldNumber: 5)
+    }
+    try { if let v = self._maxRequestsPerConnection {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_HttpProtocolOptions, rhs: Envoy_Config_Core_V3_HttpProtocolOptions) -> Bool {
+    if lhs._idleTimeout != rhs._idleTimeout {return false}
+    if lhs._maxHeadersCount != rhs._maxHeadersCount {return false}
+    if lhs._maxConnectionDuration != rhs._maxConnectionDuration {return false}
+    if lhs._maxStreamDuration != rhs._maxStreamDuration {return false}
+    if lhs.headersWithUnderscoresAction != rhs.headersWithUnderscoresAction {return false}
+    if lhs._maxRequestsPerConnection != rhs._maxRequestsPerConnection {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_HttpProtocolOptions.HeadersWithUnderscoresAction: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ALLOW\0\u{1}REJECT_REQUEST\0\u{1}DROP_HEADER\0")
 }

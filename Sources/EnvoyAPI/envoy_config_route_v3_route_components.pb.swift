@@ -23,21 +23,71 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 }
 
 /// A set of domains and the ordered routes that serve them. The first matching route wins.
-public nonisolated struct Envoy_Config_Route_V3_VirtualHost: Sendable {
+public nonisolated struct Envoy_Config_Route_V3_VirtualHost: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var name: String = String()
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
   /// Host header values, with optional leading or trailing "*" wildcards.
-  public var domains: [String] = []
+  public var domains: [String] {
+    get {_storage._domains}
+    set {_uniqueStorage()._domains = newValue}
+  }
 
-  public var routes: [Envoy_Config_Route_V3_Route] = []
+  public var routes: [Envoy_Config_Route_V3_Route] {
+    get {_storage._routes}
+    set {_uniqueStorage()._routes = newValue}
+  }
 
-  public var requireTls: Envoy_Config_Route_V3_VirtualHost.TlsRequirementType = .none
+  public var requireTls: Envoy_Config_Route_V3_VirtualHost.TlsRequirementType {
+    get {_storage._requireTls}
+    set {_uniqueStorage()._requireTls = newValue}
+  }
 
-  public var includeRequestAttemptCount: Bool = false
+  public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] {
+    get {_storage._requestHeadersToAdd}
+    set {_uniqueStorage()._requestHeadersToAdd = newValue}
+  }
+
+  public var responseHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] {
+    get {_storage._responseHeadersToAdd}
+    set {_uniqueStorage()._responseHeadersToAdd = newValue}
+  }
+
+  public var responseHeadersToRemove: [String] {
+    get {_storage._responseHeadersToRemove}
+    set {_uniqueStorage()._responseHeadersToRemove = newValue}
+  }
+
+  public var requestHeadersToRemove: [String] {
+    get {_storage._requestHeadersToRemove}
+    set {_uniqueStorage()._requestHeadersToRemove = newValue}
+  }
+
+  public var includeRequestAttemptCount: Bool {
+    get {_storage._includeRequestAttemptCount}
+    set {_uniqueStorage()._includeRequestAttemptCount = newValue}
+  }
+
+  /// Per-filter overrides keyed by HTTP filter name, e.g. "envoy.filters.http.cors".
+  public var typedPerFilterConfig: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> {
+    get {_storage._typedPerFilterConfig}
+    set {_uniqueStorage()._typedPerFilterConfig = newValue}
+  }
+
+  public var retryPolicy: Envoy_Config_Route_V3_RetryPolicy {
+    get {_storage._retryPolicy ?? Envoy_Config_Route_V3_RetryPolicy()}
+    set {_uniqueStorage()._retryPolicy = newValue}
+  }
+  /// Returns true if `retryPolicy` has been explicitly set.
+  public var hasRetryPolicy: Bool {_storage._retryPolicy != nil}
+  /// Clears the value of `retryPolicy`. Subsequent reads from it will return its default value.
+  public mutating func clearRetryPolicy() {_uniqueStorage()._retryPolicy = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -80,59 +130,93 @@ public nonisolated struct Envoy_Config_Route_V3_VirtualHost: Sendable {
   }
 
   public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// One match and what to do with requests that satisfy it.
-public nonisolated struct Envoy_Config_Route_V3_Route: Sendable {
+public nonisolated struct Envoy_Config_Route_V3_Route: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var match: Envoy_Config_Route_V3_RouteMatch {
-    get {_match ?? Envoy_Config_Route_V3_RouteMatch()}
-    set {_match = newValue}
+    get {_storage._match ?? Envoy_Config_Route_V3_RouteMatch()}
+    set {_uniqueStorage()._match = newValue}
   }
   /// Returns true if `match` has been explicitly set.
-  public var hasMatch: Bool {self._match != nil}
+  public var hasMatch: Bool {_storage._match != nil}
   /// Clears the value of `match`. Subsequent reads from it will return its default value.
-  public mutating func clearMatch() {self._match = nil}
+  public mutating func clearMatch() {_uniqueStorage()._match = nil}
 
-  public var action: Envoy_Config_Route_V3_Route.OneOf_Action? = nil
+  public var action: OneOf_Action? {
+    get {return _storage._action}
+    set {_uniqueStorage()._action = newValue}
+  }
 
   public var route: Envoy_Config_Route_V3_RouteAction {
     get {
-      if case .route(let v)? = action {return v}
+      if case .route(let v)? = _storage._action {return v}
       return Envoy_Config_Route_V3_RouteAction()
     }
-    set {action = .route(newValue)}
+    set {_uniqueStorage()._action = .route(newValue)}
   }
 
   public var redirect: Envoy_Config_Route_V3_RedirectAction {
     get {
-      if case .redirect(let v)? = action {return v}
+      if case .redirect(let v)? = _storage._action {return v}
       return Envoy_Config_Route_V3_RedirectAction()
     }
-    set {action = .redirect(newValue)}
+    set {_uniqueStorage()._action = .redirect(newValue)}
   }
 
   public var directResponse: Envoy_Config_Route_V3_DirectResponseAction {
     get {
-      if case .directResponse(let v)? = action {return v}
+      if case .directResponse(let v)? = _storage._action {return v}
       return Envoy_Config_Route_V3_DirectResponseAction()
     }
-    set {action = .directResponse(newValue)}
+    set {_uniqueStorage()._action = .directResponse(newValue)}
   }
 
   public var metadata: Envoy_Config_Core_V3_Metadata {
-    get {_metadata ?? Envoy_Config_Core_V3_Metadata()}
-    set {_metadata = newValue}
+    get {_storage._metadata ?? Envoy_Config_Core_V3_Metadata()}
+    set {_uniqueStorage()._metadata = newValue}
   }
   /// Returns true if `metadata` has been explicitly set.
-  public var hasMetadata: Bool {self._metadata != nil}
+  public var hasMetadata: Bool {_storage._metadata != nil}
   /// Clears the value of `metadata`. Subsequent reads from it will return its default value.
-  public mutating func clearMetadata() {self._metadata = nil}
+  public mutating func clearMetadata() {_uniqueStorage()._metadata = nil}
 
-  public var name: String = String()
+  public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] {
+    get {_storage._requestHeadersToAdd}
+    set {_uniqueStorage()._requestHeadersToAdd = newValue}
+  }
+
+  public var responseHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] {
+    get {_storage._responseHeadersToAdd}
+    set {_uniqueStorage()._responseHeadersToAdd = newValue}
+  }
+
+  public var responseHeadersToRemove: [String] {
+    get {_storage._responseHeadersToRemove}
+    set {_uniqueStorage()._responseHeadersToRemove = newValue}
+  }
+
+  public var requestHeadersToRemove: [String] {
+    get {_storage._requestHeadersToRemove}
+    set {_uniqueStorage()._requestHeadersToRemove = newValue}
+  }
+
+  /// Per-filter overrides keyed by HTTP filter name, e.g. "envoy.filters.http.fault".
+  public var typedPerFilterConfig: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> {
+    get {_storage._typedPerFilterConfig}
+    set {_uniqueStorage()._typedPerFilterConfig = newValue}
+  }
+
+  public var name: String {
+    get {_storage._name}
+    set {_uniqueStorage()._name = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -145,8 +229,7 @@ public nonisolated struct Envoy_Config_Route_V3_Route: Sendable {
 
   public init() {}
 
-  fileprivate var _match: Envoy_Config_Route_V3_RouteMatch? = nil
-  fileprivate var _metadata: Envoy_Config_Core_V3_Metadata? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// The conditions a request must meet: exactly one path rule plus optional header and query rules.
@@ -299,59 +382,123 @@ public nonisolated struct Envoy_Config_Route_V3_QueryParameterMatcher: Sendable 
 }
 
 /// Forward the request upstream.
-public nonisolated struct Envoy_Config_Route_V3_RouteAction: Sendable {
+public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  public var clusterSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_ClusterSpecifier? = nil
+  public var clusterSpecifier: OneOf_ClusterSpecifier? {
+    get {return _storage._clusterSpecifier}
+    set {_uniqueStorage()._clusterSpecifier = newValue}
+  }
 
   public var cluster: String {
     get {
-      if case .cluster(let v)? = clusterSpecifier {return v}
+      if case .cluster(let v)? = _storage._clusterSpecifier {return v}
       return String()
     }
-    set {clusterSpecifier = .cluster(newValue)}
+    set {_uniqueStorage()._clusterSpecifier = .cluster(newValue)}
   }
 
   public var weightedClusters: Envoy_Config_Route_V3_WeightedCluster {
     get {
-      if case .weightedClusters(let v)? = clusterSpecifier {return v}
+      if case .weightedClusters(let v)? = _storage._clusterSpecifier {return v}
       return Envoy_Config_Route_V3_WeightedCluster()
     }
-    set {clusterSpecifier = .weightedClusters(newValue)}
+    set {_uniqueStorage()._clusterSpecifier = .weightedClusters(newValue)}
   }
 
-  public var prefixRewrite: String = String()
+  public var prefixRewrite: String {
+    get {_storage._prefixRewrite}
+    set {_uniqueStorage()._prefixRewrite = newValue}
+  }
 
-  public var hostRewriteSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_HostRewriteSpecifier? = nil
+  public var hostRewriteSpecifier: OneOf_HostRewriteSpecifier? {
+    get {return _storage._hostRewriteSpecifier}
+    set {_uniqueStorage()._hostRewriteSpecifier = newValue}
+  }
 
   public var hostRewriteLiteral: String {
     get {
-      if case .hostRewriteLiteral(let v)? = hostRewriteSpecifier {return v}
+      if case .hostRewriteLiteral(let v)? = _storage._hostRewriteSpecifier {return v}
       return String()
     }
-    set {hostRewriteSpecifier = .hostRewriteLiteral(newValue)}
+    set {_uniqueStorage()._hostRewriteSpecifier = .hostRewriteLiteral(newValue)}
+  }
+
+  public var autoHostRewrite: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {
+      if case .autoHostRewrite(let v)? = _storage._hostRewriteSpecifier {return v}
+      return SwiftProtobuf.Google_Protobuf_BoolValue()
+    }
+    set {_uniqueStorage()._hostRewriteSpecifier = .autoHostRewrite(newValue)}
   }
 
   /// Whole-request timeout; zero disables it.
   public var timeout: SwiftProtobuf.Google_Protobuf_Duration {
-    get {_timeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
-    set {_timeout = newValue}
+    get {_storage._timeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._timeout = newValue}
   }
   /// Returns true if `timeout` has been explicitly set.
-  public var hasTimeout: Bool {self._timeout != nil}
+  public var hasTimeout: Bool {_storage._timeout != nil}
   /// Clears the value of `timeout`. Subsequent reads from it will return its default value.
-  public mutating func clearTimeout() {self._timeout = nil}
+  public mutating func clearTimeout() {_uniqueStorage()._timeout = nil}
 
   public var retryPolicy: Envoy_Config_Route_V3_RetryPolicy {
-    get {_retryPolicy ?? Envoy_Config_Route_V3_RetryPolicy()}
-    set {_retryPolicy = newValue}
+    get {_storage._retryPolicy ?? Envoy_Config_Route_V3_RetryPolicy()}
+    set {_uniqueStorage()._retryPolicy = newValue}
   }
   /// Returns true if `retryPolicy` has been explicitly set.
-  public var hasRetryPolicy: Bool {self._retryPolicy != nil}
+  public var hasRetryPolicy: Bool {_storage._retryPolicy != nil}
   /// Clears the value of `retryPolicy`. Subsequent reads from it will return its default value.
-  public mutating func clearRetryPolicy() {self._retryPolicy = nil}
+  public mutating func clearRetryPolicy() {_uniqueStorage()._retryPolicy = nil}
+
+  public var hashPolicy: [Envoy_Config_Route_V3_RouteAction.HashPolicy] {
+    get {_storage._hashPolicy}
+    set {_uniqueStorage()._hashPolicy = newValue}
+  }
+
+  public var clusterNotFoundResponseCode: Envoy_Config_Route_V3_RouteAction.ClusterNotFoundResponseCode {
+    get {_storage._clusterNotFoundResponseCode}
+    set {_uniqueStorage()._clusterNotFoundResponseCode = newValue}
+  }
+
+  public var idleTimeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._idleTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._idleTimeout = newValue}
+  }
+  /// Returns true if `idleTimeout` has been explicitly set.
+  public var hasIdleTimeout: Bool {_storage._idleTimeout != nil}
+  /// Clears the value of `idleTimeout`. Subsequent reads from it will return its default value.
+  public mutating func clearIdleTimeout() {_uniqueStorage()._idleTimeout = nil}
+
+  public var upgradeConfigs: [Envoy_Config_Route_V3_RouteAction.UpgradeConfig] {
+    get {_storage._upgradeConfigs}
+    set {_uniqueStorage()._upgradeConfigs = newValue}
+  }
+
+  public var requestMirrorPolicies: [Envoy_Config_Route_V3_RouteAction.RequestMirrorPolicy] {
+    get {_storage._requestMirrorPolicies}
+    set {_uniqueStorage()._requestMirrorPolicies = newValue}
+  }
+
+  public var regexRewrite: Envoy_Type_Matcher_V3_RegexMatchAndSubstitute {
+    get {_storage._regexRewrite ?? Envoy_Type_Matcher_V3_RegexMatchAndSubstitute()}
+    set {_uniqueStorage()._regexRewrite = newValue}
+  }
+  /// Returns true if `regexRewrite` has been explicitly set.
+  public var hasRegexRewrite: Bool {_storage._regexRewrite != nil}
+  /// Clears the value of `regexRewrite`. Subsequent reads from it will return its default value.
+  public mutating func clearRegexRewrite() {_uniqueStorage()._regexRewrite = nil}
+
+  public var maxStreamDuration: Envoy_Config_Route_V3_RouteAction.MaxStreamDuration {
+    get {_storage._maxStreamDuration ?? Envoy_Config_Route_V3_RouteAction.MaxStreamDuration()}
+    set {_uniqueStorage()._maxStreamDuration = newValue}
+  }
+  /// Returns true if `maxStreamDuration` has been explicitly set.
+  public var hasMaxStreamDuration: Bool {_storage._maxStreamDuration != nil}
+  /// Clears the value of `maxStreamDuration`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxStreamDuration() {_uniqueStorage()._maxStreamDuration = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -363,13 +510,258 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: Sendable {
 
   public nonisolated enum OneOf_HostRewriteSpecifier: Equatable, Sendable {
     case hostRewriteLiteral(String)
+    case autoHostRewrite(SwiftProtobuf.Google_Protobuf_BoolValue)
 
+  }
+
+  public nonisolated enum ClusterNotFoundResponseCode: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case serviceUnavailable // = 0
+    case notFound // = 1
+    case internalServerError // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .serviceUnavailable
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .serviceUnavailable
+      case 1: self = .notFound
+      case 2: self = .internalServerError
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .serviceUnavailable: return 0
+      case .notFound: return 1
+      case .internalServerError: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Envoy_Config_Route_V3_RouteAction.ClusterNotFoundResponseCode] = [
+      .serviceUnavailable,
+      .notFound,
+      .internalServerError,
+    ]
+
+  }
+
+  /// Copy requests to another cluster, fire and forget.
+  public nonisolated struct RequestMirrorPolicy: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var cluster: String = String()
+
+    /// The share of requests mirrored; all of them when unset.
+    public var runtimeFraction: Envoy_Config_Core_V3_RuntimeFractionalPercent {
+      get {_runtimeFraction ?? Envoy_Config_Core_V3_RuntimeFractionalPercent()}
+      set {_runtimeFraction = newValue}
+    }
+    /// Returns true if `runtimeFraction` has been explicitly set.
+    public var hasRuntimeFraction: Bool {self._runtimeFraction != nil}
+    /// Clears the value of `runtimeFraction`. Subsequent reads from it will return its default value.
+    public mutating func clearRuntimeFraction() {self._runtimeFraction = nil}
+
+    public var traceSampled: SwiftProtobuf.Google_Protobuf_BoolValue {
+      get {_traceSampled ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+      set {_traceSampled = newValue}
+    }
+    /// Returns true if `traceSampled` has been explicitly set.
+    public var hasTraceSampled: Bool {self._traceSampled != nil}
+    /// Clears the value of `traceSampled`. Subsequent reads from it will return its default value.
+    public mutating func clearTraceSampled() {self._traceSampled = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _runtimeFraction: Envoy_Config_Core_V3_RuntimeFractionalPercent? = nil
+    fileprivate var _traceSampled: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+  }
+
+  /// How to compute the hash for consistent-hash load balancing (RING_HASH or MAGLEV clusters).
+  public nonisolated struct HashPolicy: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var policySpecifier: Envoy_Config_Route_V3_RouteAction.HashPolicy.OneOf_PolicySpecifier? = nil
+
+    public var header: Envoy_Config_Route_V3_RouteAction.HashPolicy.Header {
+      get {
+        if case .header(let v)? = policySpecifier {return v}
+        return Envoy_Config_Route_V3_RouteAction.HashPolicy.Header()
+      }
+      set {policySpecifier = .header(newValue)}
+    }
+
+    public var cookie: Envoy_Config_Route_V3_RouteAction.HashPolicy.Cookie {
+      get {
+        if case .cookie(let v)? = policySpecifier {return v}
+        return Envoy_Config_Route_V3_RouteAction.HashPolicy.Cookie()
+      }
+      set {policySpecifier = .cookie(newValue)}
+    }
+
+    public var connectionProperties: Envoy_Config_Route_V3_RouteAction.HashPolicy.ConnectionProperties {
+      get {
+        if case .connectionProperties(let v)? = policySpecifier {return v}
+        return Envoy_Config_Route_V3_RouteAction.HashPolicy.ConnectionProperties()
+      }
+      set {policySpecifier = .connectionProperties(newValue)}
+    }
+
+    public var queryParameter: Envoy_Config_Route_V3_RouteAction.HashPolicy.QueryParameter {
+      get {
+        if case .queryParameter(let v)? = policySpecifier {return v}
+        return Envoy_Config_Route_V3_RouteAction.HashPolicy.QueryParameter()
+      }
+      set {policySpecifier = .queryParameter(newValue)}
+    }
+
+    public var terminal: Bool = false
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public nonisolated enum OneOf_PolicySpecifier: Equatable, Sendable {
+      case header(Envoy_Config_Route_V3_RouteAction.HashPolicy.Header)
+      case cookie(Envoy_Config_Route_V3_RouteAction.HashPolicy.Cookie)
+      case connectionProperties(Envoy_Config_Route_V3_RouteAction.HashPolicy.ConnectionProperties)
+      case queryParameter(Envoy_Config_Route_V3_RouteAction.HashPolicy.QueryParameter)
+
+    }
+
+    public nonisolated struct Header: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var headerName: String = String()
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
+    public nonisolated struct Cookie: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var name: String = String()
+
+      /// When set, Envoy generates the cookie if the request lacks it.
+      public var ttl: SwiftProtobuf.Google_Protobuf_Duration {
+        get {_ttl ?? SwiftProtobuf.Google_Protobuf_Duration()}
+        set {_ttl = newValue}
+      }
+      /// Returns true if `ttl` has been explicitly set.
+      public var hasTtl: Bool {self._ttl != nil}
+      /// Clears the value of `ttl`. Subsequent reads from it will return its default value.
+      public mutating func clearTtl() {self._ttl = nil}
+
+      public var path: String = String()
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+
+      fileprivate var _ttl: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    }
+
+    public nonisolated struct ConnectionProperties: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var sourceIp: Bool = false
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
+    public nonisolated struct QueryParameter: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var name: String = String()
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
+    public init() {}
+  }
+
+  /// Allow an upgrade (websocket, CONNECT) on this route.
+  public nonisolated struct UpgradeConfig: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var upgradeType: String = String()
+
+    public var enabled: SwiftProtobuf.Google_Protobuf_BoolValue {
+      get {_enabled ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+      set {_enabled = newValue}
+    }
+    /// Returns true if `enabled` has been explicitly set.
+    public var hasEnabled: Bool {self._enabled != nil}
+    /// Clears the value of `enabled`. Subsequent reads from it will return its default value.
+    public mutating func clearEnabled() {self._enabled = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _enabled: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+  }
+
+  public nonisolated struct MaxStreamDuration: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var maxStreamDuration: SwiftProtobuf.Google_Protobuf_Duration {
+      get {_maxStreamDuration ?? SwiftProtobuf.Google_Protobuf_Duration()}
+      set {_maxStreamDuration = newValue}
+    }
+    /// Returns true if `maxStreamDuration` has been explicitly set.
+    public var hasMaxStreamDuration: Bool {self._maxStreamDuration != nil}
+    /// Clears the value of `maxStreamDuration`. Subsequent reads from it will return its default value.
+    public mutating func clearMaxStreamDuration() {self._maxStreamDuration = nil}
+
+    public var grpcTimeoutHeaderMax: SwiftProtobuf.Google_Protobuf_Duration {
+      get {_grpcTimeoutHeaderMax ?? SwiftProtobuf.Google_Protobuf_Duration()}
+      set {_grpcTimeoutHeaderMax = newValue}
+    }
+    /// Returns true if `grpcTimeoutHeaderMax` has been explicitly set.
+    public var hasGrpcTimeoutHeaderMax: Bool {self._grpcTimeoutHeaderMax != nil}
+    /// Clears the value of `grpcTimeoutHeaderMax`. Subsequent reads from it will return its default value.
+    public mutating func clearGrpcTimeoutHeaderMax() {self._grpcTimeoutHeaderMax = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _maxStreamDuration: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    fileprivate var _grpcTimeoutHeaderMax: SwiftProtobuf.Google_Protobuf_Duration? = nil
   }
 
   public init() {}
 
-  fileprivate var _timeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
-  fileprivate var _retryPolicy: Envoy_Config_Route_V3_RetryPolicy? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Split traffic across clusters by weight.
@@ -398,6 +790,14 @@ public nonisolated struct Envoy_Config_Route_V3_WeightedCluster: Sendable {
     /// Clears the value of `weight`. Subsequent reads from it will return its default value.
     public mutating func clearWeight() {self._weight = nil}
 
+    public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+
+    public var responseHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+
+    public var responseHeadersToRemove: [String] = []
+
+    public var requestHeadersToRemove: [String] = []
+
     public var unknownFields = SwiftProtobuf.UnknownStorage()
 
     public init() {}
@@ -414,7 +814,6 @@ public nonisolated struct Envoy_Config_Route_V3_RetryPolicy: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Comma-separated conditions, e.g. "connect-failure,refused-stream,unavailable".
   public var retryOn: String = String()
 
   public var numRetries: SwiftProtobuf.Google_Protobuf_UInt32Value {
@@ -435,12 +834,89 @@ public nonisolated struct Envoy_Config_Route_V3_RetryPolicy: Sendable {
   /// Clears the value of `perTryTimeout`. Subsequent reads from it will return its default value.
   public mutating func clearPerTryTimeout() {self._perTryTimeout = nil}
 
+  /// E.g. envoy.retry_host_predicates.previous_hosts: do not retry on a host already tried.
+  public var retryHostPredicate: [Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate] = []
+
+  public var hostSelectionRetryMaxAttempts: Int64 = 0
+
+  /// Statuses retried when retry_on includes "retriable-status-codes".
+  public var retriableStatusCodes: [UInt32] = []
+
+  public var retryBackOff: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff {
+    get {_retryBackOff ?? Envoy_Config_Route_V3_RetryPolicy.RetryBackOff()}
+    set {_retryBackOff = newValue}
+  }
+  /// Returns true if `retryBackOff` has been explicitly set.
+  public var hasRetryBackOff: Bool {self._retryBackOff != nil}
+  /// Clears the value of `retryBackOff`. Subsequent reads from it will return its default value.
+  public mutating func clearRetryBackOff() {self._retryBackOff = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// Comma-separated conditions, e.g. "connect-failure,refused-stream,unavailable".
+  public nonisolated struct RetryHostPredicate: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var name: String = String()
+
+    public var configType: Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate.OneOf_ConfigType? = nil
+
+    public var typedConfig: SwiftProtobuf.Google_Protobuf_Any {
+      get {
+        if case .typedConfig(let v)? = configType {return v}
+        return SwiftProtobuf.Google_Protobuf_Any()
+      }
+      set {configType = .typedConfig(newValue)}
+    }
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public nonisolated enum OneOf_ConfigType: Equatable, Sendable {
+      case typedConfig(SwiftProtobuf.Google_Protobuf_Any)
+
+    }
+
+    public init() {}
+  }
+
+  public nonisolated struct RetryBackOff: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var baseInterval: SwiftProtobuf.Google_Protobuf_Duration {
+      get {_baseInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+      set {_baseInterval = newValue}
+    }
+    /// Returns true if `baseInterval` has been explicitly set.
+    public var hasBaseInterval: Bool {self._baseInterval != nil}
+    /// Clears the value of `baseInterval`. Subsequent reads from it will return its default value.
+    public mutating func clearBaseInterval() {self._baseInterval = nil}
+
+    public var maxInterval: SwiftProtobuf.Google_Protobuf_Duration {
+      get {_maxInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+      set {_maxInterval = newValue}
+    }
+    /// Returns true if `maxInterval` has been explicitly set.
+    public var hasMaxInterval: Bool {self._maxInterval != nil}
+    /// Clears the value of `maxInterval`. Subsequent reads from it will return its default value.
+    public mutating func clearMaxInterval() {self._maxInterval = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _baseInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    fileprivate var _maxInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+  }
 
   public init() {}
 
   fileprivate var _numRetries: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
   fileprivate var _perTryTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+  fileprivate var _retryBackOff: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff? = nil
 }
 
 /// Answer with an HTTP redirect.
@@ -449,7 +925,27 @@ public nonisolated struct Envoy_Config_Route_V3_RedirectAction: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  public var schemeRewriteSpecifier: Envoy_Config_Route_V3_RedirectAction.OneOf_SchemeRewriteSpecifier? = nil
+
+  public var httpsRedirect: Bool {
+    get {
+      if case .httpsRedirect(let v)? = schemeRewriteSpecifier {return v}
+      return false
+    }
+    set {schemeRewriteSpecifier = .httpsRedirect(newValue)}
+  }
+
+  public var schemeRedirect: String {
+    get {
+      if case .schemeRedirect(let v)? = schemeRewriteSpecifier {return v}
+      return String()
+    }
+    set {schemeRewriteSpecifier = .schemeRedirect(newValue)}
+  }
+
   public var hostRedirect: String = String()
+
+  public var portRedirect: UInt32 = 0
 
   public var pathRewriteSpecifier: Envoy_Config_Route_V3_RedirectAction.OneOf_PathRewriteSpecifier? = nil
 
@@ -461,12 +957,38 @@ public nonisolated struct Envoy_Config_Route_V3_RedirectAction: Sendable {
     set {pathRewriteSpecifier = .pathRedirect(newValue)}
   }
 
+  public var prefixRewrite: String {
+    get {
+      if case .prefixRewrite(let v)? = pathRewriteSpecifier {return v}
+      return String()
+    }
+    set {pathRewriteSpecifier = .prefixRewrite(newValue)}
+  }
+
+  public var regexRewrite: Envoy_Type_Matcher_V3_RegexMatchAndSubstitute {
+    get {
+      if case .regexRewrite(let v)? = pathRewriteSpecifier {return v}
+      return Envoy_Type_Matcher_V3_RegexMatchAndSubstitute()
+    }
+    set {pathRewriteSpecifier = .regexRewrite(newValue)}
+  }
+
   public var responseCode: Envoy_Config_Route_V3_RedirectAction.RedirectResponseCode = .movedPermanently
+
+  public var stripQuery: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
+  public nonisolated enum OneOf_SchemeRewriteSpecifier: Equatable, Sendable {
+    case httpsRedirect(Bool)
+    case schemeRedirect(String)
+
+  }
+
   public nonisolated enum OneOf_PathRewriteSpecifier: Equatable, Sendable {
     case pathRedirect(String)
+    case prefixRewrite(String)
+    case regexRewrite(Envoy_Type_Matcher_V3_RegexMatchAndSubstitute)
 
   }
 
@@ -549,49 +1071,139 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.route.v3"
 
 nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VirtualHost"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}domains\0\u{1}routes\0\u{3}require_tls\0\u{4}\u{a}include_request_attempt_count\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}domains\0\u{1}routes\0\u{3}require_tls\0\u{4}\u{3}request_headers_to_add\0\u{4}\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{4}\u{2}request_headers_to_remove\0\u{3}include_request_attempt_count\0\u{3}typed_per_filter_config\0\u{3}retry_policy\0")
+
+  fileprivate class _StorageClass {
+    var _name: String = String()
+    var _domains: [String] = []
+    var _routes: [Envoy_Config_Route_V3_Route] = []
+    var _requireTls: Envoy_Config_Route_V3_VirtualHost.TlsRequirementType = .none
+    var _requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+    var _responseHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+    var _responseHeadersToRemove: [String] = []
+    var _requestHeadersToRemove: [String] = []
+    var _includeRequestAttemptCount: Bool = false
+    var _typedPerFilterConfig: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> = [:]
+    var _retryPolicy: Envoy_Config_Route_V3_RetryPolicy? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _name = source._name
+      _domains = source._domains
+      _routes = source._routes
+      _requireTls = source._requireTls
+      _requestHeadersToAdd = source._requestHeadersToAdd
+      _responseHeadersToAdd = source._responseHeadersToAdd
+      _responseHeadersToRemove = source._responseHeadersToRemove
+      _requestHeadersToRemove = source._requestHeadersToRemove
+      _includeRequestAttemptCount = source._includeRequestAttemptCount
+      _typedPerFilterConfig = source._typedPerFilterConfig
+      _retryPolicy = source._retryPolicy
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      case 2: try { try decoder.decodeRepeatedStringField(value: &self.domains) }()
-      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.routes) }()
-      case 4: try { try decoder.decodeSingularEnumField(value: &self.requireTls) }()
-      case 14: try { try decoder.decodeSingularBoolField(value: &self.includeRequestAttemptCount) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 2: try { try decoder.decodeRepeatedStringField(value: &_storage._domains) }()
+        case 3: try { try decoder.decodeRepeatedMessageField(value: &_storage._routes) }()
+        case 4: try { try decoder.decodeSingularEnumField(value: &_storage._requireTls) }()
+        case 7: try { try decoder.decodeRepeatedMessageField(value: &_storage._requestHeadersToAdd) }()
+        case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._responseHeadersToAdd) }()
+        case 11: try { try decoder.decodeRepeatedStringField(value: &_storage._responseHeadersToRemove) }()
+        case 13: try { try decoder.decodeRepeatedStringField(value: &_storage._requestHeadersToRemove) }()
+        case 14: try { try decoder.decodeSingularBoolField(value: &_storage._includeRequestAttemptCount) }()
+        case 15: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: &_storage._typedPerFilterConfig) }()
+        case 16: try { try decoder.decodeSingularMessageField(value: &_storage._retryPolicy) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
-    }
-    if !self.domains.isEmpty {
-      try visitor.visitRepeatedStringField(value: self.domains, fieldNumber: 2)
-    }
-    if !self.routes.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.routes, fieldNumber: 3)
-    }
-    if self.requireTls != .none {
-      try visitor.visitSingularEnumField(value: self.requireTls, fieldNumber: 4)
-    }
-    if self.includeRequestAttemptCount != false {
-      try visitor.visitSingularBoolField(value: self.includeRequestAttemptCount, fieldNumber: 14)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 1)
+      }
+      if !_storage._domains.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._domains, fieldNumber: 2)
+      }
+      if !_storage._routes.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._routes, fieldNumber: 3)
+      }
+      if _storage._requireTls != .none {
+        try visitor.visitSingularEnumField(value: _storage._requireTls, fieldNumber: 4)
+      }
+      if !_storage._requestHeadersToAdd.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._requestHeadersToAdd, fieldNumber: 7)
+      }
+      if !_storage._responseHeadersToAdd.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._responseHeadersToAdd, fieldNumber: 10)
+      }
+      if !_storage._responseHeadersToRemove.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._responseHeadersToRemove, fieldNumber: 11)
+      }
+      if !_storage._requestHeadersToRemove.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._requestHeadersToRemove, fieldNumber: 13)
+      }
+      if _storage._includeRequestAttemptCount != false {
+        try visitor.visitSingularBoolField(value: _storage._includeRequestAttemptCount, fieldNumber: 14)
+      }
+      if !_storage._typedPerFilterConfig.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: _storage._typedPerFilterConfig, fieldNumber: 15)
+      }
+      try { if let v = _storage._retryPolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Config_Route_V3_VirtualHost, rhs: Envoy_Config_Route_V3_VirtualHost) -> Bool {
-    if lhs.name != rhs.name {return false}
-    if lhs.domains != rhs.domains {return false}
-    if lhs.routes != rhs.routes {return false}
-    if lhs.requireTls != rhs.requireTls {return false}
-    if lhs.includeRequestAttemptCount != rhs.includeRequestAttemptCount {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._name != rhs_storage._name {return false}
+        if _storage._domains != rhs_storage._domains {return false}
+        if _storage._routes != rhs_storage._routes {return false}
+        if _storage._requireTls != rhs_storage._requireTls {return false}
+        if _storage._requestHeadersToAdd != rhs_storage._requestHeadersToAdd {return false}
+        if _storage._responseHeadersToAdd != rhs_storage._responseHeadersToAdd {return false}
+        if _storage._responseHeadersToRemove != rhs_storage._responseHeadersToRemove {return false}
+        if _storage._requestHeadersToRemove != rhs_storage._requestHeadersToRemove {return false}
+        if _storage._includeRequestAttemptCount != rhs_storage._includeRequestAttemptCount {return false}
+        if _storage._typedPerFilterConfig != rhs_storage._typedPerFilterConfig {return false}
+        if _storage._retryPolicy != rhs_storage._retryPolicy {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -603,97 +1215,174 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost.TlsRequirementType: Swif
 
 nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Route"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{1}redirect\0\u{1}metadata\0\u{4}\u{3}direct_response\0\u{2}\u{7}name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{1}redirect\0\u{1}metadata\0\u{4}\u{3}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{3}request_headers_to_remove\0\u{3}typed_per_filter_config\0\u{1}name\0")
+
+  fileprivate class _StorageClass {
+    var _match: Envoy_Config_Route_V3_RouteMatch? = nil
+    var _action: Envoy_Config_Route_V3_Route.OneOf_Action?
+    var _metadata: Envoy_Config_Core_V3_Metadata? = nil
+    var _requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+    var _responseHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+    var _responseHeadersToRemove: [String] = []
+    var _requestHeadersToRemove: [String] = []
+    var _typedPerFilterConfig: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> = [:]
+    var _name: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _match = source._match
+      _action = source._action
+      _metadata = source._metadata
+      _requestHeadersToAdd = source._requestHeadersToAdd
+      _responseHeadersToAdd = source._responseHeadersToAdd
+      _responseHeadersToRemove = source._responseHeadersToRemove
+      _requestHeadersToRemove = source._requestHeadersToRemove
+      _typedPerFilterConfig = source._typedPerFilterConfig
+      _name = source._name
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._match) }()
-      case 2: try {
-        var v: Envoy_Config_Route_V3_RouteAction?
-        var hadOneofValue = false
-        if let current = self.action {
-          hadOneofValue = true
-          if case .route(let m) = current {v = m}
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._match) }()
+        case 2: try {
+          var v: Envoy_Config_Route_V3_RouteAction?
+          var hadOneofValue = false
+          if let current = _storage._action {
+            hadOneofValue = true
+            if case .route(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._action = .route(v)
+          }
+        }()
+        case 3: try {
+          var v: Envoy_Config_Route_V3_RedirectAction?
+          var hadOneofValue = false
+          if let current = _storage._action {
+            hadOneofValue = true
+            if case .redirect(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._action = .redirect(v)
+          }
+        }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._metadata) }()
+        case 7: try {
+          var v: Envoy_Config_Route_V3_DirectResponseAction?
+          var hadOneofValue = false
+          if let current = _storage._action {
+            hadOneofValue = true
+            if case .directResponse(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._action = .directResponse(v)
+          }
+        }()
+        case 9: try { try decoder.decodeRepeatedMessageField(value: &_storage._requestHeadersToAdd) }()
+        case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._responseHeadersToAdd) }()
+        case 11: try { try decoder.decodeRepeatedStringField(value: &_storage._responseHeadersToRemove) }()
+        case 12: try { try decoder.decodeRepeatedStringField(value: &_storage._requestHeadersToRemove) }()
+        case 13: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: &_storage._typedPerFilterConfig) }()
+        case 14: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        default: break
         }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.action = .route(v)
-        }
-      }()
-      case 3: try {
-        var v: Envoy_Config_Route_V3_RedirectAction?
-        var hadOneofValue = false
-        if let current = self.action {
-          hadOneofValue = true
-          if case .redirect(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.action = .redirect(v)
-        }
-      }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._metadata) }()
-      case 7: try {
-        var v: Envoy_Config_Route_V3_DirectResponseAction?
-        var hadOneofValue = false
-        if let current = self.action {
-          hadOneofValue = true
-          if case .directResponse(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.action = .directResponse(v)
-        }
-      }()
-      case 14: try { try decoder.decodeSingularStringField(value: &self.name) }()
-      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._match {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    switch self.action {
-    case .route?: try {
-      guard case .route(let v)? = self.action else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    }()
-    case .redirect?: try {
-      guard case .redirect(let v)? = self.action else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    }()
-    default: break
-    }
-    try { if let v = self._metadata {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
-    try { if case .directResponse(let v)? = self.action {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
-    } }()
-    if !self.name.isEmpty {
-      try visitor.visitSingularStringField(value: self.name, fieldNumber: 14)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._match {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      switch _storage._action {
+      case .route?: try {
+        guard case .route(let v)? = _storage._action else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      }()
+      case .redirect?: try {
+        guard case .redirect(let v)? = _storage._action else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      }()
+      default: break
+      }
+      try { if let v = _storage._metadata {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      try { if case .directResponse(let v)? = _storage._action {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      if !_storage._requestHeadersToAdd.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._requestHeadersToAdd, fieldNumber: 9)
+      }
+      if !_storage._responseHeadersToAdd.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._responseHeadersToAdd, fieldNumber: 10)
+      }
+      if !_storage._responseHeadersToRemove.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._responseHeadersToRemove, fieldNumber: 11)
+      }
+      if !_storage._requestHeadersToRemove.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._requestHeadersToRemove, fieldNumber: 12)
+      }
+      if !_storage._typedPerFilterConfig.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: _storage._typedPerFilterConfig, fieldNumber: 13)
+      }
+      if !_storage._name.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 14)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Config_Route_V3_Route, rhs: Envoy_Config_Route_V3_Route) -> Bool {
-    if lhs._match != rhs._match {return false}
-    if lhs.action != rhs.action {return false}
-    if lhs._metadata != rhs._metadata {return false}
-    if lhs.name != rhs.name {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._match != rhs_storage._match {return false}
+        if _storage._action != rhs_storage._action {return false}
+        if _storage._metadata != rhs_storage._metadata {return false}
+        if _storage._requestHeadersToAdd != rhs_storage._requestHeadersToAdd {return false}
+        if _storage._responseHeadersToAdd != rhs_storage._responseHeadersToAdd {return false}
+        if _storage._responseHeadersToRemove != rhs_storage._responseHeadersToRemove {return false}
+        if _storage._requestHeadersToRemove != rhs_storage._requestHeadersToRemove {return false}
+        if _storage._typedPerFilterConfig != rhs_storage._typedPerFilterConfig {return false}
+        if _storage._name != rhs_storage._name {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -944,7 +1633,214 @@ nonisolated extension Envoy_Config_Route_V3_QueryParameterMatcher: SwiftProtobuf
 
 nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RouteAction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{4}\u{2}weighted_clusters\0\u{4}\u{2}prefix_rewrite\0\u{3}host_rewrite_literal\0\u{2}\u{2}timeout\0\u{3}retry_policy\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{4}\u{2}weighted_clusters\0\u{4}\u{2}prefix_rewrite\0\u{3}host_rewrite_literal\0\u{3}auto_host_rewrite\0\u{1}timeout\0\u{3}retry_policy\0\u{4}\u{6}hash_policy\0\u{4}\u{5}cluster_not_found_response_code\0\u{4}\u{4}idle_timeout\0\u{3}upgrade_configs\0\u{4}\u{5}request_mirror_policies\0\u{4}\u{2}regex_rewrite\0\u{4}\u{4}max_stream_duration\0")
+
+  fileprivate class _StorageClass {
+    var _clusterSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_ClusterSpecifier?
+    var _prefixRewrite: String = String()
+    var _hostRewriteSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_HostRewriteSpecifier?
+    var _timeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _retryPolicy: Envoy_Config_Route_V3_RetryPolicy? = nil
+    var _hashPolicy: [Envoy_Config_Route_V3_RouteAction.HashPolicy] = []
+    var _clusterNotFoundResponseCode: Envoy_Config_Route_V3_RouteAction.ClusterNotFoundResponseCode = .serviceUnavailable
+    var _idleTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _upgradeConfigs: [Envoy_Config_Route_V3_RouteAction.UpgradeConfig] = []
+    var _requestMirrorPolicies: [Envoy_Config_Route_V3_RouteAction.RequestMirrorPolicy] = []
+    var _regexRewrite: Envoy_Type_Matcher_V3_RegexMatchAndSubstitute? = nil
+    var _maxStreamDuration: Envoy_Config_Route_V3_RouteAction.MaxStreamDuration? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _clusterSpecifier = source._clusterSpecifier
+      _prefixRewrite = source._prefixRewrite
+      _hostRewriteSpecifier = source._hostRewriteSpecifier
+      _timeout = source._timeout
+      _retryPolicy = source._retryPolicy
+      _hashPolicy = source._hashPolicy
+      _clusterNotFoundResponseCode = source._clusterNotFoundResponseCode
+      _idleTimeout = source._idleTimeout
+      _upgradeConfigs = source._upgradeConfigs
+      _requestMirrorPolicies = source._requestMirrorPolicies
+      _regexRewrite = source._regexRewrite
+      _maxStreamDuration = source._maxStreamDuration
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try {
+          var v: String?
+          try decoder.decodeSingularStringField(value: &v)
+          if let v = v {
+            if _storage._clusterSpecifier != nil {try decoder.handleConflictingOneOf()}
+            _storage._clusterSpecifier = .cluster(v)
+          }
+        }()
+        case 3: try {
+          var v: Envoy_Config_Route_V3_WeightedCluster?
+          var hadOneofValue = false
+          if let current = _storage._clusterSpecifier {
+            hadOneofValue = true
+            if case .weightedClusters(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._clusterSpecifier = .weightedClusters(v)
+          }
+        }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._prefixRewrite) }()
+        case 6: try {
+          var v: String?
+          try decoder.decodeSingularStringField(value: &v)
+          if let v = v {
+            if _storage._hostRewriteSpecifier != nil {try decoder.handleConflictingOneOf()}
+            _storage._hostRewriteSpecifier = .hostRewriteLiteral(v)
+          }
+        }()
+        case 7: try {
+          var v: SwiftProtobuf.Google_Protobuf_BoolValue?
+          var hadOneofValue = false
+          if let current = _storage._hostRewriteSpecifier {
+            hadOneofValue = true
+            if case .autoHostRewrite(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._hostRewriteSpecifier = .autoHostRewrite(v)
+          }
+        }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._timeout) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._retryPolicy) }()
+        case 15: try { try decoder.decodeRepeatedMessageField(value: &_storage._hashPolicy) }()
+        case 20: try { try decoder.decodeSingularEnumField(value: &_storage._clusterNotFoundResponseCode) }()
+        case 24: try { try decoder.decodeSingularMessageField(value: &_storage._idleTimeout) }()
+        case 25: try { try decoder.decodeRepeatedMessageField(value: &_storage._upgradeConfigs) }()
+        case 30: try { try decoder.decodeRepeatedMessageField(value: &_storage._requestMirrorPolicies) }()
+        case 32: try { try decoder.decodeSingularMessageField(value: &_storage._regexRewrite) }()
+        case 36: try { try decoder.decodeSingularMessageField(value: &_storage._maxStreamDuration) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      switch _storage._clusterSpecifier {
+      case .cluster?: try {
+        guard case .cluster(let v)? = _storage._clusterSpecifier else { preconditionFailure() }
+        try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+      }()
+      case .weightedClusters?: try {
+        guard case .weightedClusters(let v)? = _storage._clusterSpecifier else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      }()
+      case nil: break
+      }
+      if !_storage._prefixRewrite.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._prefixRewrite, fieldNumber: 5)
+      }
+      switch _storage._hostRewriteSpecifier {
+      case .hostRewriteLiteral?: try {
+        guard case .hostRewriteLiteral(let v)? = _storage._hostRewriteSpecifier else { preconditionFailure() }
+        try visitor.visitSingularStringField(value: v, fieldNumber: 6)
+      }()
+      case .autoHostRewrite?: try {
+        guard case .autoHostRewrite(let v)? = _storage._hostRewriteSpecifier else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      }()
+      case nil: break
+      }
+      try { if let v = _storage._timeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._retryPolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if !_storage._hashPolicy.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._hashPolicy, fieldNumber: 15)
+      }
+      if _storage._clusterNotFoundResponseCode != .serviceUnavailable {
+        try visitor.visitSingularEnumField(value: _storage._clusterNotFoundResponseCode, fieldNumber: 20)
+      }
+      try { if let v = _storage._idleTimeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+      } }()
+      if !_storage._upgradeConfigs.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._upgradeConfigs, fieldNumber: 25)
+      }
+      if !_storage._requestMirrorPolicies.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._requestMirrorPolicies, fieldNumber: 30)
+      }
+      try { if let v = _storage._regexRewrite {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 32)
+      } }()
+      try { if let v = _storage._maxStreamDuration {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 36)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RouteAction, rhs: Envoy_Config_Route_V3_RouteAction) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._clusterSpecifier != rhs_storage._clusterSpecifier {return false}
+        if _storage._prefixRewrite != rhs_storage._prefixRewrite {return false}
+        if _storage._hostRewriteSpecifier != rhs_storage._hostRewriteSpecifier {return false}
+        if _storage._timeout != rhs_storage._timeout {return false}
+        if _storage._retryPolicy != rhs_storage._retryPolicy {return false}
+        if _storage._hashPolicy != rhs_storage._hashPolicy {return false}
+        if _storage._clusterNotFoundResponseCode != rhs_storage._clusterNotFoundResponseCode {return false}
+        if _storage._idleTimeout != rhs_storage._idleTimeout {return false}
+        if _storage._upgradeConfigs != rhs_storage._upgradeConfigs {return false}
+        if _storage._requestMirrorPolicies != rhs_storage._requestMirrorPolicies {return false}
+        if _storage._regexRewrite != rhs_storage._regexRewrite {return false}
+        if _storage._maxStreamDuration != rhs_storage._maxStreamDuration {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RouteAction.ClusterNotFoundResponseCode: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SERVICE_UNAVAILABLE\0\u{1}NOT_FOUND\0\u{1}INTERNAL_SERVER_ERROR\0")
+}
+
+nonisolated extension Envoy_Config_Route_V3_RouteAction.RequestMirrorPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RouteAction.protoMessageName + ".RequestMirrorPolicy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{4}\u{2}runtime_fraction\0\u{3}trace_sampled\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -952,38 +1848,9 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 1: try {
-        var v: String?
-        try decoder.decodeSingularStringField(value: &v)
-        if let v = v {
-          if self.clusterSpecifier != nil {try decoder.handleConflictingOneOf()}
-          self.clusterSpecifier = .cluster(v)
-        }
-      }()
-      case 3: try {
-        var v: Envoy_Config_Route_V3_WeightedCluster?
-        var hadOneofValue = false
-        if let current = self.clusterSpecifier {
-          hadOneofValue = true
-          if case .weightedClusters(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.clusterSpecifier = .weightedClusters(v)
-        }
-      }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.prefixRewrite) }()
-      case 6: try {
-        var v: String?
-        try decoder.decodeSingularStringField(value: &v)
-        if let v = v {
-          if self.hostRewriteSpecifier != nil {try decoder.handleConflictingOneOf()}
-          self.hostRewriteSpecifier = .hostRewriteLiteral(v)
-        }
-      }()
-      case 8: try { try decoder.decodeSingularMessageField(value: &self._timeout) }()
-      case 9: try { try decoder.decodeSingularMessageField(value: &self._retryPolicy) }()
+      case 1: try { try decoder.decodeSingularStringField(value: &self.cluster) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._runtimeFraction) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._traceSampled) }()
       default: break
       }
     }
@@ -994,38 +1861,339 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    switch self.clusterSpecifier {
-    case .cluster?: try {
-      guard case .cluster(let v)? = self.clusterSpecifier else { preconditionFailure() }
-      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
-    }()
-    case .weightedClusters?: try {
-      guard case .weightedClusters(let v)? = self.clusterSpecifier else { preconditionFailure() }
+    if !self.cluster.isEmpty {
+      try visitor.visitSingularStringField(value: self.cluster, fieldNumber: 1)
+    }
+    try { if let v = self._runtimeFraction {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    }()
-    case nil: break
-    }
-    if !self.prefixRewrite.isEmpty {
-      try visitor.visitSingularStringField(value: self.prefixRewrite, fieldNumber: 5)
-    }
-    try { if case .hostRewriteLiteral(let v)? = self.hostRewriteSpecifier {
-      try visitor.visitSingularStringField(value: v, fieldNumber: 6)
     } }()
-    try { if let v = self._timeout {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
-    } }()
-    try { if let v = self._retryPolicy {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    try { if let v = self._traceSampled {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
-  public static func ==(lhs: Envoy_Config_Route_V3_RouteAction, rhs: Envoy_Config_Route_V3_RouteAction) -> Bool {
-    if lhs.clusterSpecifier != rhs.clusterSpecifier {return false}
-    if lhs.prefixRewrite != rhs.prefixRewrite {return false}
-    if lhs.hostRewriteSpecifier != rhs.hostRewriteSpecifier {return false}
-    if lhs._timeout != rhs._timeout {return false}
-    if lhs._retryPolicy != rhs._retryPolicy {return false}
+  public static func ==(lhs: Envoy_Config_Route_V3_RouteAction.RequestMirrorPolicy, rhs: Envoy_Config_Route_V3_RouteAction.RequestMirrorPolicy) -> Bool {
+    if lhs.cluster != rhs.cluster {return false}
+    if lhs._runtimeFraction != rhs._runtimeFraction {return false}
+    if lhs._traceSampled != rhs._traceSampled {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RouteAction.HashPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RouteAction.protoMessageName + ".HashPolicy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}cookie\0\u{3}connection_properties\0\u{1}terminal\0\u{3}query_parameter\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Envoy_Config_Route_V3_RouteAction.HashPolicy.Header?
+        var hadOneofValue = false
+        if let current = self.policySpecifier {
+          hadOneofValue = true
+          if case .header(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.policySpecifier = .header(v)
+        }
+      }()
+      case 2: try {
+        var v: Envoy_Config_Route_V3_RouteAction.HashPolicy.Cookie?
+        var hadOneofValue = false
+        if let current = self.policySpecifier {
+          hadOneofValue = true
+          if case .cookie(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.policySpecifier = .cookie(v)
+        }
+      }()
+      case 3: try {
+        var v: Envoy_Config_Route_V3_RouteAction.HashPolicy.ConnectionProperties?
+        var hadOneofValue = false
+        if let current = self.policySpecifier {
+          hadOneofValue = true
+          if case .connectionProperties(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.policySpecifier = .connectionProperties(v)
+        }
+      }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.terminal) }()
+      case 5: try {
+        var v: Envoy_Config_Route_V3_RouteAction.HashPolicy.QueryParameter?
+        var hadOneofValue = false
+        if let current = self.policySpecifier {
+          hadOneofValue = true
+          if case .queryParameter(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.policySpecifier = .queryParameter(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.policySpecifier {
+    case .header?: try {
+      guard case .header(let v)? = self.policySpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .cookie?: try {
+      guard case .cookie(let v)? = self.policySpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .connectionProperties?: try {
+      guard case .connectionProperties(let v)? = self.policySpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    default: break
+    }
+    if self.terminal != false {
+      try visitor.visitSingularBoolField(value: self.terminal, fieldNumber: 4)
+    }
+    try { if case .queryParameter(let v)? = self.policySpecifier {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RouteAction.HashPolicy, rhs: Envoy_Config_Route_V3_RouteAction.HashPolicy) -> Bool {
+    if lhs.policySpecifier != rhs.policySpecifier {return false}
+    if lhs.terminal != rhs.terminal {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RouteAction.HashPolicy.Header: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RouteAction.HashPolicy.protoMessageName + ".Header"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}header_name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.headerName) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.headerName.isEmpty {
+      try visitor.visitSingularStringField(value: self.headerName, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RouteAction.HashPolicy.Header, rhs: Envoy_Config_Route_V3_RouteAction.HashPolicy.Header) -> Bool {
+    if lhs.headerName != rhs.headerName {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RouteAction.HashPolicy.Cookie: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RouteAction.HashPolicy.protoMessageName + ".Cookie"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}ttl\0\u{1}path\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._ttl) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try { if let v = self._ttl {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RouteAction.HashPolicy.Cookie, rhs: Envoy_Config_Route_V3_RouteAction.HashPolicy.Cookie) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs._ttl != rhs._ttl {return false}
+    if lhs.path != rhs.path {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RouteAction.HashPolicy.ConnectionProperties: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RouteAction.HashPolicy.protoMessageName + ".ConnectionProperties"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}source_ip\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.sourceIp) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.sourceIp != false {
+      try visitor.visitSingularBoolField(value: self.sourceIp, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RouteAction.HashPolicy.ConnectionProperties, rhs: Envoy_Config_Route_V3_RouteAction.HashPolicy.ConnectionProperties) -> Bool {
+    if lhs.sourceIp != rhs.sourceIp {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RouteAction.HashPolicy.QueryParameter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RouteAction.HashPolicy.protoMessageName + ".QueryParameter"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RouteAction.HashPolicy.QueryParameter, rhs: Envoy_Config_Route_V3_RouteAction.HashPolicy.QueryParameter) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RouteAction.UpgradeConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RouteAction.protoMessageName + ".UpgradeConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}upgrade_type\0\u{1}enabled\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.upgradeType) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._enabled) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.upgradeType.isEmpty {
+      try visitor.visitSingularStringField(value: self.upgradeType, fieldNumber: 1)
+    }
+    try { if let v = self._enabled {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RouteAction.UpgradeConfig, rhs: Envoy_Config_Route_V3_RouteAction.UpgradeConfig) -> Bool {
+    if lhs.upgradeType != rhs.upgradeType {return false}
+    if lhs._enabled != rhs._enabled {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RouteAction.MaxStreamDuration: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RouteAction.protoMessageName + ".MaxStreamDuration"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_stream_duration\0\u{3}grpc_timeout_header_max\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._maxStreamDuration) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._grpcTimeoutHeaderMax) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._maxStreamDuration {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._grpcTimeoutHeaderMax {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RouteAction.MaxStreamDuration, rhs: Envoy_Config_Route_V3_RouteAction.MaxStreamDuration) -> Bool {
+    if lhs._maxStreamDuration != rhs._maxStreamDuration {return false}
+    if lhs._grpcTimeoutHeaderMax != rhs._grpcTimeoutHeaderMax {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1063,7 +2231,7 @@ nonisolated extension Envoy_Config_Route_V3_WeightedCluster: SwiftProtobuf.Messa
 
 nonisolated extension Envoy_Config_Route_V3_WeightedCluster.ClusterWeight: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = Envoy_Config_Route_V3_WeightedCluster.protoMessageName + ".ClusterWeight"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}weight\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}weight\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{4}\u{3}request_headers_to_remove\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1073,6 +2241,10 @@ nonisolated extension Envoy_Config_Route_V3_WeightedCluster.ClusterWeight: Swift
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._weight) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.requestHeadersToAdd) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.responseHeadersToAdd) }()
+      case 6: try { try decoder.decodeRepeatedStringField(value: &self.responseHeadersToRemove) }()
+      case 9: try { try decoder.decodeRepeatedStringField(value: &self.requestHeadersToRemove) }()
       default: break
       }
     }
@@ -1089,12 +2261,28 @@ nonisolated extension Envoy_Config_Route_V3_WeightedCluster.ClusterWeight: Swift
     try { if let v = self._weight {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
+    if !self.requestHeadersToAdd.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.requestHeadersToAdd, fieldNumber: 4)
+    }
+    if !self.responseHeadersToAdd.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.responseHeadersToAdd, fieldNumber: 5)
+    }
+    if !self.responseHeadersToRemove.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.responseHeadersToRemove, fieldNumber: 6)
+    }
+    if !self.requestHeadersToRemove.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.requestHeadersToRemove, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Config_Route_V3_WeightedCluster.ClusterWeight, rhs: Envoy_Config_Route_V3_WeightedCluster.ClusterWeight) -> Bool {
     if lhs.name != rhs.name {return false}
     if lhs._weight != rhs._weight {return false}
+    if lhs.requestHeadersToAdd != rhs.requestHeadersToAdd {return false}
+    if lhs.responseHeadersToAdd != rhs.responseHeadersToAdd {return false}
+    if lhs.responseHeadersToRemove != rhs.responseHeadersToRemove {return false}
+    if lhs.requestHeadersToRemove != rhs.requestHeadersToRemove {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1102,7 +2290,7 @@ nonisolated extension Envoy_Config_Route_V3_WeightedCluster.ClusterWeight: Swift
 
 nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RetryPolicy"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}retry_on\0\u{3}num_retries\0\u{3}per_try_timeout\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}retry_on\0\u{3}num_retries\0\u{3}per_try_timeout\0\u{4}\u{2}retry_host_predicate\0\u{3}host_selection_retry_max_attempts\0\u{3}retriable_status_codes\0\u{3}retry_back_off\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1113,6 +2301,10 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
       case 1: try { try decoder.decodeSingularStringField(value: &self.retryOn) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._numRetries) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._perTryTimeout) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.retryHostPredicate) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.hostSelectionRetryMaxAttempts) }()
+      case 7: try { try decoder.decodeRepeatedUInt32Field(value: &self.retriableStatusCodes) }()
+      case 8: try { try decoder.decodeSingularMessageField(value: &self._retryBackOff) }()
       default: break
       }
     }
@@ -1132,6 +2324,18 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
     try { if let v = self._perTryTimeout {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
+    if !self.retryHostPredicate.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.retryHostPredicate, fieldNumber: 5)
+    }
+    if self.hostSelectionRetryMaxAttempts != 0 {
+      try visitor.visitSingularInt64Field(value: self.hostSelectionRetryMaxAttempts, fieldNumber: 6)
+    }
+    if !self.retriableStatusCodes.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.retriableStatusCodes, fieldNumber: 7)
+    }
+    try { if let v = self._retryBackOff {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1139,6 +2343,100 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
     if lhs.retryOn != rhs.retryOn {return false}
     if lhs._numRetries != rhs._numRetries {return false}
     if lhs._perTryTimeout != rhs._perTryTimeout {return false}
+    if lhs.retryHostPredicate != rhs.retryHostPredicate {return false}
+    if lhs.hostSelectionRetryMaxAttempts != rhs.hostSelectionRetryMaxAttempts {return false}
+    if lhs.retriableStatusCodes != rhs.retriableStatusCodes {return false}
+    if lhs._retryBackOff != rhs._retryBackOff {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RetryPolicy.protoMessageName + ".RetryHostPredicate"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{4}\u{2}typed_config\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try {
+        var v: SwiftProtobuf.Google_Protobuf_Any?
+        var hadOneofValue = false
+        if let current = self.configType {
+          hadOneofValue = true
+          if case .typedConfig(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.configType = .typedConfig(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try { if case .typedConfig(let v)? = self.configType {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate, rhs: Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.configType != rhs.configType {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RetryPolicy.RetryBackOff: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RetryPolicy.protoMessageName + ".RetryBackOff"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}base_interval\0\u{3}max_interval\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._baseInterval) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._maxInterval) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._baseInterval {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._maxInterval {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff, rhs: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff) -> Bool {
+    if lhs._baseInterval != rhs._baseInterval {return false}
+    if lhs._maxInterval != rhs._maxInterval {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -1146,7 +2444,7 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
 
 nonisolated extension Envoy_Config_Route_V3_RedirectAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RedirectAction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_redirect\0\u{3}path_redirect\0\u{3}response_code\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_redirect\0\u{3}path_redirect\0\u{3}response_code\0\u{3}https_redirect\0\u{3}prefix_rewrite\0\u{3}strip_query\0\u{3}scheme_redirect\0\u{3}port_redirect\0\u{3}regex_rewrite\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1164,6 +2462,45 @@ nonisolated extension Envoy_Config_Route_V3_RedirectAction: SwiftProtobuf.Messag
         }
       }()
       case 3: try { try decoder.decodeSingularEnumField(value: &self.responseCode) }()
+      case 4: try {
+        var v: Bool?
+        try decoder.decodeSingularBoolField(value: &v)
+        if let v = v {
+          if self.schemeRewriteSpecifier != nil {try decoder.handleConflictingOneOf()}
+          self.schemeRewriteSpecifier = .httpsRedirect(v)
+        }
+      }()
+      case 5: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.pathRewriteSpecifier != nil {try decoder.handleConflictingOneOf()}
+          self.pathRewriteSpecifier = .prefixRewrite(v)
+        }
+      }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.stripQuery) }()
+      case 7: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.schemeRewriteSpecifier != nil {try decoder.handleConflictingOneOf()}
+          self.schemeRewriteSpecifier = .schemeRedirect(v)
+        }
+      }()
+      case 8: try { try decoder.decodeSingularUInt32Field(value: &self.portRedirect) }()
+      case 9: try {
+        var v: Envoy_Type_Matcher_V3_RegexMatchAndSubstitute?
+        var hadOneofValue = false
+        if let current = self.pathRewriteSpecifier {
+          hadOneofValue = true
+          if case .regexRewrite(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.pathRewriteSpecifier = .regexRewrite(v)
+        }
+      }()
       default: break
       }
     }
@@ -1183,13 +2520,34 @@ nonisolated extension Envoy_Config_Route_V3_RedirectAction: SwiftProtobuf.Messag
     if self.responseCode != .movedPermanently {
       try visitor.visitSingularEnumField(value: self.responseCode, fieldNumber: 3)
     }
+    try { if case .httpsRedirect(let v)? = self.schemeRewriteSpecifier {
+      try visitor.visitSingularBoolField(value: v, fieldNumber: 4)
+    } }()
+    try { if case .prefixRewrite(let v)? = self.pathRewriteSpecifier {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 5)
+    } }()
+    if self.stripQuery != false {
+      try visitor.visitSingularBoolField(value: self.stripQuery, fieldNumber: 6)
+    }
+    try { if case .schemeRedirect(let v)? = self.schemeRewriteSpecifier {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 7)
+    } }()
+    if self.portRedirect != 0 {
+      try visitor.visitSingularUInt32Field(value: self.portRedirect, fieldNumber: 8)
+    }
+    try { if case .regexRewrite(let v)? = self.pathRewriteSpecifier {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Config_Route_V3_RedirectAction, rhs: Envoy_Config_Route_V3_RedirectAction) -> Bool {
+    if lhs.schemeRewriteSpecifier != rhs.schemeRewriteSpecifier {return false}
     if lhs.hostRedirect != rhs.hostRedirect {return false}
+    if lhs.portRedirect != rhs.portRedirect {return false}
     if lhs.pathRewriteSpecifier != rhs.pathRewriteSpecifier {return false}
     if lhs.responseCode != rhs.responseCode {return false}
+    if lhs.stripQuery != rhs.stripQuery {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

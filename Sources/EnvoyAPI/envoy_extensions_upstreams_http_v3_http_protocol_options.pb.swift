@@ -28,6 +28,16 @@ public nonisolated struct Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Idle timeout, requests per connection and other options common to every HTTP version.
+  public var commonHTTPProtocolOptions: Envoy_Config_Core_V3_HttpProtocolOptions {
+    get {_commonHTTPProtocolOptions ?? Envoy_Config_Core_V3_HttpProtocolOptions()}
+    set {_commonHTTPProtocolOptions = newValue}
+  }
+  /// Returns true if `commonHTTPProtocolOptions` has been explicitly set.
+  public var hasCommonHTTPProtocolOptions: Bool {self._commonHTTPProtocolOptions != nil}
+  /// Clears the value of `commonHTTPProtocolOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearCommonHTTPProtocolOptions() {self._commonHTTPProtocolOptions = nil}
+
   public var upstreamProtocolOptions: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.OneOf_UpstreamProtocolOptions? = nil
 
   public var explicitHTTPConfig: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.ExplicitHttpConfig {
@@ -38,10 +48,19 @@ public nonisolated struct Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions
     set {upstreamProtocolOptions = .explicitHTTPConfig(newValue)}
   }
 
+  public var useDownstreamProtocolConfig: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.UseDownstreamHttpConfig {
+    get {
+      if case .useDownstreamProtocolConfig(let v)? = upstreamProtocolOptions {return v}
+      return Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.UseDownstreamHttpConfig()
+    }
+    set {upstreamProtocolOptions = .useDownstreamProtocolConfig(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_UpstreamProtocolOptions: Equatable, Sendable {
     case explicitHTTPConfig(Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.ExplicitHttpConfig)
+    case useDownstreamProtocolConfig(Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.UseDownstreamHttpConfig)
 
   }
 
@@ -80,7 +99,42 @@ public nonisolated struct Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions
     public init() {}
   }
 
+  /// Use the downstream's protocol: HTTP/1.1 for HTTP/1.1 requests, HTTP/2 for HTTP/2 requests
+  /// (Istio's useClientProtocol).
+  public nonisolated struct UseDownstreamHttpConfig: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var httpProtocolOptions: Envoy_Config_Core_V3_Http1ProtocolOptions {
+      get {_httpProtocolOptions ?? Envoy_Config_Core_V3_Http1ProtocolOptions()}
+      set {_httpProtocolOptions = newValue}
+    }
+    /// Returns true if `httpProtocolOptions` has been explicitly set.
+    public var hasHTTPProtocolOptions: Bool {self._httpProtocolOptions != nil}
+    /// Clears the value of `httpProtocolOptions`. Subsequent reads from it will return its default value.
+    public mutating func clearHTTPProtocolOptions() {self._httpProtocolOptions = nil}
+
+    public var http2ProtocolOptions: Envoy_Config_Core_V3_Http2ProtocolOptions {
+      get {_http2ProtocolOptions ?? Envoy_Config_Core_V3_Http2ProtocolOptions()}
+      set {_http2ProtocolOptions = newValue}
+    }
+    /// Returns true if `http2ProtocolOptions` has been explicitly set.
+    public var hasHTTP2ProtocolOptions: Bool {self._http2ProtocolOptions != nil}
+    /// Clears the value of `http2ProtocolOptions`. Subsequent reads from it will return its default value.
+    public mutating func clearHTTP2ProtocolOptions() {self._http2ProtocolOptions = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _httpProtocolOptions: Envoy_Config_Core_V3_Http1ProtocolOptions? = nil
+    fileprivate var _http2ProtocolOptions: Envoy_Config_Core_V3_Http2ProtocolOptions? = nil
+  }
+
   public init() {}
+
+  fileprivate var _commonHTTPProtocolOptions: Envoy_Config_Core_V3_HttpProtocolOptions? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -89,7 +143,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.extensions.upstreams.http
 
 nonisolated extension Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpProtocolOptions"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{3}explicit_http_config\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}common_http_protocol_options\0\u{4}\u{2}explicit_http_config\0\u{3}use_downstream_protocol_config\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -97,6 +151,7 @@ nonisolated extension Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions: Sw
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._commonHTTPProtocolOptions) }()
       case 3: try {
         var v: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.ExplicitHttpConfig?
         var hadOneofValue = false
@@ -110,6 +165,19 @@ nonisolated extension Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions: Sw
           self.upstreamProtocolOptions = .explicitHTTPConfig(v)
         }
       }()
+      case 4: try {
+        var v: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.UseDownstreamHttpConfig?
+        var hadOneofValue = false
+        if let current = self.upstreamProtocolOptions {
+          hadOneofValue = true
+          if case .useDownstreamProtocolConfig(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.upstreamProtocolOptions = .useDownstreamProtocolConfig(v)
+        }
+      }()
       default: break
       }
     }
@@ -120,13 +188,25 @@ nonisolated extension Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions: Sw
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    try { if case .explicitHTTPConfig(let v)? = self.upstreamProtocolOptions {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    try { if let v = self._commonHTTPProtocolOptions {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
     } }()
+    switch self.upstreamProtocolOptions {
+    case .explicitHTTPConfig?: try {
+      guard case .explicitHTTPConfig(let v)? = self.upstreamProtocolOptions else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .useDownstreamProtocolConfig?: try {
+      guard case .useDownstreamProtocolConfig(let v)? = self.upstreamProtocolOptions else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case nil: break
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions, rhs: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions) -> Bool {
+    if lhs._commonHTTPProtocolOptions != rhs._commonHTTPProtocolOptions {return false}
     if lhs.upstreamProtocolOptions != rhs.upstreamProtocolOptions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
@@ -195,6 +275,45 @@ nonisolated extension Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.Exp
 
   public static func ==(lhs: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.ExplicitHttpConfig, rhs: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.ExplicitHttpConfig) -> Bool {
     if lhs.protocolConfig != rhs.protocolConfig {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.UseDownstreamHttpConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.protoMessageName + ".UseDownstreamHttpConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}http_protocol_options\0\u{3}http2_protocol_options\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._httpProtocolOptions) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._http2ProtocolOptions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._httpProtocolOptions {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._http2ProtocolOptions {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.UseDownstreamHttpConfig, rhs: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.UseDownstreamHttpConfig) -> Bool {
+    if lhs._httpProtocolOptions != rhs._httpProtocolOptions {return false}
+    if lhs._http2ProtocolOptions != rhs._http2ProtocolOptions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -35,6 +35,30 @@ public nonisolated struct Envoy_Type_Matcher_V3_RegexMatcher: Sendable {
   public init() {}
 }
 
+/// Replace every match of a regular expression with a substitution (which may use \1-style capture groups).
+public nonisolated struct Envoy_Type_Matcher_V3_RegexMatchAndSubstitute: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var pattern: Envoy_Type_Matcher_V3_RegexMatcher {
+    get {_pattern ?? Envoy_Type_Matcher_V3_RegexMatcher()}
+    set {_pattern = newValue}
+  }
+  /// Returns true if `pattern` has been explicitly set.
+  public var hasPattern: Bool {self._pattern != nil}
+  /// Clears the value of `pattern`. Subsequent reads from it will return its default value.
+  public mutating func clearPattern() {self._pattern = nil}
+
+  public var substitution: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _pattern: Envoy_Type_Matcher_V3_RegexMatcher? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.type.matcher.v3"
@@ -64,6 +88,45 @@ nonisolated extension Envoy_Type_Matcher_V3_RegexMatcher: SwiftProtobuf.Message,
 
   public static func ==(lhs: Envoy_Type_Matcher_V3_RegexMatcher, rhs: Envoy_Type_Matcher_V3_RegexMatcher) -> Bool {
     if lhs.regex != rhs.regex {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Type_Matcher_V3_RegexMatchAndSubstitute: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RegexMatchAndSubstitute"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}pattern\0\u{1}substitution\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._pattern) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.substitution) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._pattern {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.substitution.isEmpty {
+      try visitor.visitSingularStringField(value: self.substitution, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Type_Matcher_V3_RegexMatchAndSubstitute, rhs: Envoy_Type_Matcher_V3_RegexMatchAndSubstitute) -> Bool {
+    if lhs._pattern != rhs._pattern {return false}
+    if lhs.substitution != rhs.substitution {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

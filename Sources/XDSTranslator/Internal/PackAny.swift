@@ -36,6 +36,10 @@ enum AnyTypeRegistry {
             Envoy_Extensions_TransportSockets_Tls_V3_Secret.self,
             Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext.self,
             Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsContext.self,
+            Envoy_Extensions_Filters_Http_Fault_V3_HTTPFault.self,
+            Envoy_Extensions_Filters_Http_Cors_V3_Cors.self,
+            Envoy_Extensions_Filters_Http_Cors_V3_CorsPolicy.self,
+            Envoy_Extensions_Retry_Host_PreviousHosts_V3_PreviousHostsPredicate.self,
         ]
         return types.map { Google_Protobuf_Any.register(messageType: $0) }.allSatisfy { $0 }
     }()
