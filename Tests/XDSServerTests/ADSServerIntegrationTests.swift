@@ -184,6 +184,43 @@ struct StreamEnded: Error {}
             }
         }
     }
+
+    /// A cluster swap (route x moves from cluster "old" to "new"): CDS first gains "new" while keeping "old", then
+    /// routes and listeners change, and only then does CDS drop "old" — the removal goes last.
+    @Test(.timeLimit(.minutes(1))) func removalsOfWildcardResourcesGoInReverseOrder() async throws {
+        let provider = SettableProvider()
+        provider.set(.cluster, ["old": "c-old", "keep": "c-keep"])
+        provider.set(.listener, ["l": "to-old"])
+        provider.set(.route, ["r": "to-old"])
+        try await withADSServer(provider) { ads, port in
+            try await XDSClient.withADSStream(to: .tcp(host: "127.0.0.1", port: port)) { stream in
+                var responses = stream.responses.makeAsyncIterator()
+                let types: [XDSType] = [.cluster, .listener, .route]
+                for (index, type) in types.enumerated() {
+                    let names = type.isWildcard ? [] : ["r"]
+                    stream.send(.make(type: type.rawValue, names: names, node: index == 0 ? node("sidecar~10.0.0.4~d.default~default.svc.cluster.local") : nil))
+                    let response = try await nextResponse(&responses)
+                    stream.send(.make(type: type.rawValue, names: names, version: response.versionInfo, nonce: response.nonce))
+                }
+                provider.set(.cluster, ["new": "c-new", "keep": "c-keep"])
+                provider.set(.listener, ["l": "to-new"])
+                provider.set(.route, ["r": "to-new"])
+                ads.pushAll()
+                var seen: [(type: String, values: [String])] = []
+                for _ in 0..<4 {
+                    let response = try await nextResponse(&responses)
+                    seen.append((response.typeURL, try stringValues(response).sorted()))
+                    stream.send(.make(type: response.typeURL, names: response.typeURL == XDSType.route.rawValue ? ["r"] : [], version: response.versionInfo, nonce: response.nonce))
+                }
+                #expect(seen.map(\.type) == [XDSType.cluster, .listener, .route, .cluster].map(\.rawValue))
+                #expect(seen.first?.values == ["c-keep", "c-new", "c-old"])
+                #expect(seen.last?.values == ["c-keep", "c-new"])
+                // Nothing else is due: the final CDS is what the provider holds.
+                try await waitUntil { ads.status.all().first?.types[.cluster]?.ackedVersion == ads.status.all().first?.types[.cluster]?.lastSent?.version }
+                stream.finish()
+            }
+        }
+    }
 }
 
 /// Polls `condition` every 20 ms for at most `timeout`.

@@ -33,7 +33,8 @@ public struct CertificateRotationService: Service {
                 do { try await Task.sleep(for: wait) } catch { return }
                 if certificates.rotateDue() {
                     logger.info("workload certificates rotated; pushing SDS")
-                    ads.pushAll()
+                    // Listeners and clusters name the secrets by SDS name only, so nothing else changes.
+                    ads.push(PushRequest(types: [.secret]))
                 }
             }
         }

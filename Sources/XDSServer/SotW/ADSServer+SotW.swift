@@ -71,6 +71,9 @@ extension ADSServer {
         guard let client = session.client else { return }
         var sentTypes: [XDSType] = []
         var generation = request.generation
+        // Make before break: a wildcard type (CDS, LDS) that drops resources first goes out in push order with the
+        // dropped ones still in it, and only after every other type, in reverse order, without them.
+        var removals: [(type: XDSType, resources: [XDSResource], version: String, generation: UInt64)] = []
         for type in session.stream.subscribedTypes where request.types.contains(type) {
             let started = ContinuousClock.now
             let set = await resources(type, for: client)
@@ -79,10 +82,27 @@ extension ADSServer {
             let resources = wildcard ? set.resources : session.stream.filter(set.resources, for: type)
             let version = (wildcard ? set.version : nil) ?? XDSResource.setVersion(of: resources)
             guard session.stream.shouldPush(type, version: version) else { continue }
-            try await send(
-                type, resources, version: version, generation: set.generation, trigger: .push, started: started, session: &session,
-                write: write)
             sentTypes.append(type)
+            let dropped = wildcard ? session.dropped(type, keeping: resources) : []
+            guard !dropped.isEmpty else {
+                try await send(
+                    type, resources, version: version, generation: set.generation, trigger: .push, started: started,
+                    session: &session, write: write)
+                continue
+            }
+            removals.append((type, resources, version, set.generation))
+            let bridge = resources + dropped
+            let bridgeVersion = XDSResource.setVersion(of: bridge)
+            if session.stream.shouldPush(type, version: bridgeVersion) {
+                try await send(
+                    type, bridge, version: bridgeVersion, generation: set.generation, trigger: .push, started: started,
+                    session: &session, write: write)
+            }
+        }
+        for removal in removals.reversed() where session.stream.shouldPush(removal.type, version: removal.version) {
+            try await send(
+                removal.type, removal.resources, version: removal.version, generation: removal.generation, trigger: .push,
+                started: .now, session: &session, write: write)
         }
         observer.observe(.pushEvaluated(proxy: session.proxyName, connection: session.id, generation: generation, sent: sentTypes))
         publishStatus(session)
@@ -101,6 +121,7 @@ extension ADSServer {
         response.controlPlane.identifier = controlPlaneID
         try await self.write(response, proxy: session.proxyName, connection: session.id, with: write)
         session.stream.sent(type, version: version, nonce: nonce, names: resources.map(\.name), generation: generation)
+        if type.isWildcard { session.lastWildcard[type] = resources }
         if let sent = session.stream.types[type]?.lastSent {
             let bytes = resources.reduce(0) { $0 + $1.resource.value.count }
             observer.observe(
@@ -142,10 +163,20 @@ struct SotWSession<Provider: ResourceProvider> {
     var stream = SotWStream()
     var slot: PushSlot?
     var nonces: NonceSource
+    /// The last resources sent of each wildcard type. Usually the provider's own cached array, so shared, not copied.
+    var lastWildcard: [XDSType: [XDSResource]] = [:]
 
     init(id: UInt64, peer: PeerInfo) {
         self.id = id
         self.peer = peer
         self.nonces = NonceSource(connection: id)
+    }
+
+    /// The resources of `type` the proxy holds that `resources` no longer has: sending `resources` alone would
+    /// delete them, since a SotW response for a wildcard type is the whole set.
+    func dropped(_ type: XDSType, keeping resources: [XDSResource]) -> [XDSResource] {
+        guard let previous = lastWildcard[type], !previous.isEmpty else { return [] }
+        let kept = Set(resources.map(\.name))
+        return previous.filter { !kept.contains($0.name) }
     }
 }
