@@ -1,11 +1,12 @@
 public import EnvoyAPI
 
-/// One open SotW ADS stream, seen from the proxy's side: send requests, read responses.
+/// One open ADS stream, seen from the proxy's side: send requests, read responses. The same class serves SotW
+/// (`ADSStream`) and Delta (`DeltaADSStream`).
 ///
 /// `send` may be called from any task. `responses` has a single consumer.
-public final class ADSStream: Sendable {
-    public typealias Request = Envoy_Service_Discovery_V3_DiscoveryRequest
-    public typealias Response = Envoy_Service_Discovery_V3_DiscoveryResponse
+public final class XDSStream<RequestMessage: Sendable, ResponseMessage: Sendable>: Sendable {
+    public typealias Request = RequestMessage
+    public typealias Response = ResponseMessage
 
     private let requests: AsyncStream<Request>.Continuation
     /// Every response from the server, in order. Ends when the server closes the stream.
@@ -27,7 +28,10 @@ public final class ADSStream: Sendable {
     }
 }
 
-extension ADSStream.Request {
+/// A State-of-the-World ADS stream (`StreamAggregatedResources`).
+public typealias ADSStream = XDSStream<Envoy_Service_Discovery_V3_DiscoveryRequest, Envoy_Service_Discovery_V3_DiscoveryResponse>
+
+extension Envoy_Service_Discovery_V3_DiscoveryRequest {
     /// A request as Envoy sends it: the type, the names it wants, and the version and nonce it answers.
     public static func make(
         type typeURL: String, names: [String] = [], version: String = "", nonce: String = "", node: Envoy_Config_Core_V3_Node? = nil,

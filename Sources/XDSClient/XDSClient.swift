@@ -2,6 +2,7 @@ public import EnvoyAPI
 public import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
+import SwiftProtobuf
 
 /// Where to reach an xDS server.
 public enum XDSServerAddress: Sendable {
@@ -20,6 +21,17 @@ public enum XDSClient {
         to address: XDSServerAddress, metadata: Metadata = [:], tls: XDSClientTLS? = nil,
         _ body: @Sendable (ADSStream) async throws -> Result
     ) async throws -> Result {
+        try await withStream(
+            Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Method.StreamAggregatedResources.descriptor, to: address,
+            metadata: metadata, tls: tls, body)
+    }
+
+    /// Opens one stream of the bidirectional-streaming `method`, runs `body` with it, then closes the stream and
+    /// the connection.
+    static func withStream<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message, Result: Sendable>(
+        _ method: MethodDescriptor, to address: XDSServerAddress, metadata: Metadata, tls: XDSClientTLS?,
+        _ body: @Sendable (XDSStream<Request, Response>) async throws -> Result
+    ) async throws -> Result {
         let security = transportSecurity(tls)
         let transport = switch address {
         case .tcp(let host, let port):
@@ -28,21 +40,21 @@ public enum XDSClient {
             try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: security)
         }
         return try await withGRPCClient(transport: transport) { client in
-            let ads = Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Client(wrapping: client)
-            let (requests, requestContinuation) = AsyncStream.makeStream(of: ADSStream.Request.self)
-            let (responses, responseContinuation) = AsyncThrowingStream.makeStream(of: ADSStream.Response.self)
-            let stream = ADSStream(requests: requestContinuation, responses: responses)
+            let (requests, requestContinuation) = AsyncStream.makeStream(of: Request.self)
+            let (responses, responseContinuation) = AsyncThrowingStream.makeStream(of: Response.self)
+            let stream = XDSStream(requests: requestContinuation, responses: responses)
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     do {
-                        try await ads.streamAggregatedResources(
-                            metadata: metadata,
-                            requestProducer: { writer in
-                                for await request in requests { try await writer.write(request) }
-                            },
-                            onResponse: { response in
-                                for try await message in response.messages { responseContinuation.yield(message) }
-                            })
+                        let request = StreamingClientRequest<Request>(metadata: metadata) { writer in
+                            for await request in requests { try await writer.write(request) }
+                        }
+                        try await client.bidirectionalStreaming(
+                            request: request, descriptor: method, serializer: ProtobufSerializer<Request>(),
+                            deserializer: ProtobufDeserializer<Response>(), options: .defaults
+                        ) { response in
+                            for try await message in response.messages { responseContinuation.yield(message) }
+                        }
                         responseContinuation.finish()
                     } catch {
                         responseContinuation.finish(throwing: error)

@@ -13,40 +13,17 @@ extension ADSServer {
         requests: Requests, peer: PeerInfo, write: @escaping @Sendable (DeltaResponse) async throws -> Void
     ) async throws where Requests.Element == DeltaRequest {
         var session = DeltaSession<Provider>(id: registry.makeID(), peer: peer)
-        defer {
-            registry.unregister(session.id)
-            status.remove(session.id)
-        }
-        try await withStreamEvents(requests) { (events: AsyncStream<StreamEvent<DeltaRequest>>, continuation) in
-            for await event in events {
-                switch event {
-                case .request(let box):
-                    try await handle(box.value, session: &session, wake: { continuation.yield(.push) }, write: write)
-                case .push:
-                    guard let request = session.slot?.take() else { continue }
-                    try await push(request, session: &session, write: write)
-                }
-            }
-        }
-        if session.client != nil {
-            logger.info("proxy disconnected", metadata: ["proxy": "\(session.proxyName)", "connection": "\(session.id)"])
-            observer.observe(.disconnected(proxy: session.proxyName, connection: session.id))
-        }
+        try await runStream(
+            requests, session: &session,
+            handle: { request, session, wake in try await handle(request, session: &session, wake: wake, write: write) },
+            push: { request, session in try await push(request, session: &session, write: write) })
     }
 
     private func handle(
         _ request: DeltaRequest, session: inout DeltaSession<Provider>, wake: @escaping @Sendable () -> Void,
         write: @escaping @Sendable (DeltaResponse) async throws -> Void
     ) async throws {
-        if session.client == nil {
-            let client = try admit(request.hasNode ? request.node : nil, peer: session.peer)
-            session.client = client
-            session.proxyName = provider.describe(client)
-            session.slot = register(session.id, client: client, wake: wake)
-            logger.info("proxy connected", metadata: ["proxy": "\(session.proxyName)", "connection": "\(session.id)", "protocol": "delta"])
-            observer.observe(.connected(proxy: session.proxyName, connection: session.id))
-        }
-        guard let client = session.client else { return }
+        let client = try admitted(request.hasNode ? request.node : nil, session: &session, wake: wake, protocol: "delta")
         switch session.stream.received(request) {
         case .handled(let type, let reply, let respond):
             switch reply {
@@ -150,7 +127,7 @@ extension ADSServer {
 }
 
 /// Everything one Delta stream remembers.
-struct DeltaSession<Provider: ResourceProvider> {
+struct DeltaSession<Provider: ResourceProvider>: StreamSession {
     let id: UInt64
     let peer: PeerInfo
     let connectedAt = ContinuousClock.now
