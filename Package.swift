@@ -262,7 +262,7 @@ let package = Package(
         .testTarget(
             name: "DeployTests",
             dependencies: [
-                "meshd", "Discovery", "CertificateAuthority", "Registry", "MeshTestSupport",
+                "meshd", "Discovery", "CertificateAuthority", "Registry", "MeshTestSupport", "MeshModel",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,4 +1,5 @@
 import Discovery
+import MeshModel
 
 /// What `meshd inject` puts into a pod: which images, where meshd is, and how the proxy proves its identity.
 struct InjectSettings {
@@ -17,7 +18,7 @@ struct InjectSettings {
     var tokenExpirationSeconds = 43_200
 
     /// Envoy runs as this uid; the redirect exempts its traffic. Istio's value.
-    static let proxyUID = 1337
+    static let proxyUID = SidecarInterception.proxyUID
     /// The projected token's audience, which meshd's TokenReview requires.
     static let tokenAudience = "istio-ca"
     static let tokenDirectory = "/var/run/secrets/tokens"

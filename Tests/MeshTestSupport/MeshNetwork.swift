@@ -1,4 +1,5 @@
 public import Foundation
+import MeshModel
 
 /// A small Kubernetes node for one test: a hub network namespace holding a Linux bridge, and pods, each a
 /// network namespace whose `eth0` is a veth into that bridge, with Istio's sidecar interception installed.

@@ -1,5 +1,6 @@
 /// The iptables rules that Istio's init container (`istio-iptables`) installs in a pod, reduced to what a
-/// sidecar in REDIRECT mode needs.
+/// sidecar in REDIRECT mode needs. `meshd inject` puts them in the init container; the end-to-end pods install
+/// the very same rules.
 ///
 /// - Inbound: every TCP connection arriving at the pod goes to Envoy's `virtualInbound` listener (15006),
 ///   except the ports listed in `inboundExcludedPorts`.
@@ -8,11 +9,13 @@
 public enum SidecarInterception {
     public static let outboundPort = 15001
     public static let inboundPort = 15006
+    /// The uid Envoy runs as in an Istio pod; its own connections are never redirected.
+    public static let proxyUID = 1337
     /// Envoy admin (15000), Istio's health and telemetry ports (15020, 15021, 15090) and HBONE (15008).
     public static let inboundExcludedPorts = [15000, 15008, 15020, 15021, 15090]
 
     /// The nat table in `iptables-restore` format.
-    public static func rules(proxyUID: Int = EnvoyBinary.proxyUID) -> String {
+    public static func rules(proxyUID: Int = proxyUID) -> String {
         var lines = [
             "*nat",
             ":ISTIO_INBOUND - [0:0]",
