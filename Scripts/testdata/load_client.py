@@ -14,6 +14,10 @@ server's JSON. Connections are kept alive and reopened after an error.
 --interval paces the requests (seconds between the starts of two requests). --track-header NAME adds
 "header_changes": [[request index, seconds, value], ...], one entry each time the value of the request
 header NAME that the echo server received differs from the previous answer's (the first answer included).
+
+--capture N adds "responses": the first N answers of any status, each {"status": s, "headers": [[name, value],
+...] (names in lower case, in order), "body": text (at most 4000 characters), "seconds": how long it took}.
+Redirects are never followed.
 """
 
 import argparse
@@ -35,6 +39,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1, help="response bodies to include")
     parser.add_argument("--interval", type=float, default=0.0, help="seconds between request starts")
     parser.add_argument("--track-header", help="report each change of this echoed request header")
+    parser.add_argument("--capture", type=int, default=0, help="answers to report complete, any status")
     args = parser.parse_args()
 
     url = urllib.parse.urlsplit(args.url)
@@ -49,6 +54,7 @@ def main() -> None:
     services, pods, statuses, errors = Counter(), Counter(), Counter(), Counter()
     samples = []
     header_changes = []
+    responses = []
     tracked = args.track_header.lower() if args.track_header else None
     sent = ok = 0
     connection = None
@@ -60,10 +66,20 @@ def main() -> None:
         try:
             if connection is None:
                 connection = http.client.HTTPConnection(url.hostname, url.port or 80, timeout=args.timeout)
+            began = time.monotonic()
             connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             body = response.read()
             statuses[str(response.status)] += 1
+            if len(responses) < args.capture:
+                responses.append(
+                    {
+                        "status": response.status,
+                        "headers": [[name.lower(), value] for name, value in response.getheaders()],
+                        "body": body.decode("utf-8", "replace")[:4000],
+                        "seconds": round(time.monotonic() - began, 3),
+                    }
+                )
             if response.getheader("connection", "").lower() == "close":
                 connection.close()
                 connection = None
@@ -102,6 +118,7 @@ def main() -> None:
                 "elapsed": round(time.monotonic() - start, 3),
                 "samples": samples,
                 **({"header_changes": header_changes} if tracked is not None else {}),
+                **({"responses": responses} if args.capture > 0 else {}),
             }
         )
     )

@@ -2,7 +2,7 @@ public import EnvoyAPI
 public import MeshModel
 import Synchronization
 public import XDSServer
-import XDSTranslator
+public import XDSTranslator
 
 /// Supplies each proxy with the resources the translator generates from the current snapshot.
 ///
@@ -31,7 +31,9 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
 
     private let state: Mutex<State>
     private let cache: ResourceCache
-    private let translator = XDSTranslator()
+    private let translator: XDSTranslator
+    /// Mesh-wide translation settings (`meshd serve --outbound-traffic-policy`), for admin views that translate too.
+    public var translatorSettings: TranslatorSettings { translator.settings }
     /// The proxies admitted and connected, for admin endpoints.
     public let connected = ConnectedProxies()
 
@@ -39,7 +41,11 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
     /// identity, no secrets and no mutual TLS.
     let security: ProxySecurity?
 
-    public init(snapshot: MeshSnapshot, security: ProxySecurity? = nil, metrics: PushMetrics? = nil) {
+    public init(
+        snapshot: MeshSnapshot, security: ProxySecurity? = nil, metrics: PushMetrics? = nil,
+        translatorSettings: TranslatorSettings = TranslatorSettings()
+    ) {
+        translator = XDSTranslator(settings: translatorSettings)
         let epochs = Dictionary(uniqueKeysWithValues: XDSType.allCases.map { ($0, UInt64(0)) })
         state = Mutex(State(snapshot: snapshot, generation: 0, views: ProxyViewIndex(snapshot), epochs: epochs))
         cache = ResourceCache(metrics: metrics)

@@ -43,11 +43,25 @@ public nonisolated struct Envoy_Config_Route_V3_RouteConfiguration: Sendable {
   /// Clears the value of `validateClusters`. Subsequent reads from it will return its default value.
   public mutating func clearValidateClusters() {self._validateClusters = nil}
 
+  /// The largest direct_response body allowed (Envoy's default is 4 KiB; istiod sets 1 MiB).
+  public var maxDirectResponseBodySizeBytes: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_maxDirectResponseBodySizeBytes ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_maxDirectResponseBodySizeBytes = newValue}
+  }
+  /// Returns true if `maxDirectResponseBodySizeBytes` has been explicitly set.
+  public var hasMaxDirectResponseBodySizeBytes: Bool {self._maxDirectResponseBodySizeBytes != nil}
+  /// Clears the value of `maxDirectResponseBodySizeBytes`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxDirectResponseBodySizeBytes() {self._maxDirectResponseBodySizeBytes = nil}
+
+  /// Match virtual host domains on the Host without its port (Istio sets this on gateways).
+  public var ignorePortInHostMatching: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _validateClusters: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+  fileprivate var _maxDirectResponseBodySizeBytes: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -56,7 +70,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.route.v3"
 
 nonisolated extension Envoy_Config_Route_V3_RouteConfiguration: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RouteConfiguration"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}virtual_hosts\0\u{4}\u{5}validate_clusters\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}virtual_hosts\0\u{4}\u{5}validate_clusters\0\u{4}\u{4}max_direct_response_body_size_bytes\0\u{4}\u{3}ignore_port_in_host_matching\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -67,6 +81,8 @@ nonisolated extension Envoy_Config_Route_V3_RouteConfiguration: SwiftProtobuf.Me
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.virtualHosts) }()
       case 7: try { try decoder.decodeSingularMessageField(value: &self._validateClusters) }()
+      case 11: try { try decoder.decodeSingularMessageField(value: &self._maxDirectResponseBodySizeBytes) }()
+      case 14: try { try decoder.decodeSingularBoolField(value: &self.ignorePortInHostMatching) }()
       default: break
       }
     }
@@ -86,6 +102,12 @@ nonisolated extension Envoy_Config_Route_V3_RouteConfiguration: SwiftProtobuf.Me
     try { if let v = self._validateClusters {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
     } }()
+    try { if let v = self._maxDirectResponseBodySizeBytes {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    } }()
+    if self.ignorePortInHostMatching != false {
+      try visitor.visitSingularBoolField(value: self.ignorePortInHostMatching, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -93,6 +115,8 @@ nonisolated extension Envoy_Config_Route_V3_RouteConfiguration: SwiftProtobuf.Me
     if lhs.name != rhs.name {return false}
     if lhs.virtualHosts != rhs.virtualHosts {return false}
     if lhs._validateClusters != rhs._validateClusters {return false}
+    if lhs._maxDirectResponseBodySizeBytes != rhs._maxDirectResponseBodySizeBytes {return false}
+    if lhs.ignorePortInHostMatching != rhs.ignorePortInHostMatching {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -218,6 +218,12 @@ public nonisolated struct Envoy_Config_Route_V3_Route: @unchecked Sendable {
     set {_uniqueStorage()._name = newValue}
   }
 
+  /// Stats of this route under vhost.<name>.route.<stat_prefix> (Istio's HTTPMatchRequest.statPrefix).
+  public var statPrefix: String {
+    get {_storage._statPrefix}
+    set {_uniqueStorage()._statPrefix = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Action: Equatable, Sendable {
@@ -452,6 +458,18 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
   public var hasRetryPolicy: Bool {_storage._retryPolicy != nil}
   /// Clears the value of `retryPolicy`. Subsequent reads from it will return its default value.
   public mutating func clearRetryPolicy() {_uniqueStorage()._retryPolicy = nil}
+
+  /// Deprecated upstream but still what istiod sets: honour a grpc-timeout header up to this (0: unlimited).
+  ///
+  /// NOTE: This field was marked as deprecated in the .proto file.
+  public var maxGrpcTimeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._maxGrpcTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._maxGrpcTimeout = newValue}
+  }
+  /// Returns true if `maxGrpcTimeout` has been explicitly set.
+  public var hasMaxGrpcTimeout: Bool {_storage._maxGrpcTimeout != nil}
+  /// Clears the value of `maxGrpcTimeout`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxGrpcTimeout() {_uniqueStorage()._maxGrpcTimeout = nil}
 
   public var hashPolicy: [Envoy_Config_Route_V3_RouteAction.HashPolicy] {
     get {_storage._hashPolicy}
@@ -798,7 +816,22 @@ public nonisolated struct Envoy_Config_Route_V3_WeightedCluster: Sendable {
 
     public var requestHeadersToRemove: [String] = []
 
+    public var hostRewriteSpecifier: Envoy_Config_Route_V3_WeightedCluster.ClusterWeight.OneOf_HostRewriteSpecifier? = nil
+
+    public var hostRewriteLiteral: String {
+      get {
+        if case .hostRewriteLiteral(let v)? = hostRewriteSpecifier {return v}
+        return String()
+      }
+      set {hostRewriteSpecifier = .hostRewriteLiteral(newValue)}
+    }
+
     public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public nonisolated enum OneOf_HostRewriteSpecifier: Equatable, Sendable {
+      case hostRewriteLiteral(String)
+
+    }
 
     public init() {}
 
@@ -834,6 +867,15 @@ public nonisolated struct Envoy_Config_Route_V3_RetryPolicy: Sendable {
   /// Clears the value of `perTryTimeout`. Subsequent reads from it will return its default value.
   public mutating func clearPerTryTimeout() {self._perTryTimeout = nil}
 
+  public var retryPriority: Envoy_Config_Route_V3_RetryPolicy.RetryPriority {
+    get {_retryPriority ?? Envoy_Config_Route_V3_RetryPolicy.RetryPriority()}
+    set {_retryPriority = newValue}
+  }
+  /// Returns true if `retryPriority` has been explicitly set.
+  public var hasRetryPriority: Bool {self._retryPriority != nil}
+  /// Clears the value of `retryPriority`. Subsequent reads from it will return its default value.
+  public mutating func clearRetryPriority() {self._retryPriority = nil}
+
   /// E.g. envoy.retry_host_predicates.previous_hosts: do not retry on a host already tried.
   public var retryHostPredicate: [Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate] = []
 
@@ -862,6 +904,34 @@ public nonisolated struct Envoy_Config_Route_V3_RetryPolicy: Sendable {
     public var name: String = String()
 
     public var configType: Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate.OneOf_ConfigType? = nil
+
+    public var typedConfig: SwiftProtobuf.Google_Protobuf_Any {
+      get {
+        if case .typedConfig(let v)? = configType {return v}
+        return SwiftProtobuf.Google_Protobuf_Any()
+      }
+      set {configType = .typedConfig(newValue)}
+    }
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public nonisolated enum OneOf_ConfigType: Equatable, Sendable {
+      case typedConfig(SwiftProtobuf.Google_Protobuf_Any)
+
+    }
+
+    public init() {}
+  }
+
+  /// Which priorities to try on a retry, e.g. envoy.retry_priorities.previous_priorities.
+  public nonisolated struct RetryPriority: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var name: String = String()
+
+    public var configType: Envoy_Config_Route_V3_RetryPolicy.RetryPriority.OneOf_ConfigType? = nil
 
     public var typedConfig: SwiftProtobuf.Google_Protobuf_Any {
       get {
@@ -916,6 +986,7 @@ public nonisolated struct Envoy_Config_Route_V3_RetryPolicy: Sendable {
 
   fileprivate var _numRetries: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
   fileprivate var _perTryTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+  fileprivate var _retryPriority: Envoy_Config_Route_V3_RetryPolicy.RetryPriority? = nil
   fileprivate var _retryBackOff: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff? = nil
 }
 
@@ -1215,7 +1286,7 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost.TlsRequirementType: Swif
 
 nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Route"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{1}redirect\0\u{1}metadata\0\u{4}\u{3}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{3}request_headers_to_remove\0\u{3}typed_per_filter_config\0\u{1}name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{1}redirect\0\u{1}metadata\0\u{4}\u{3}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{3}request_headers_to_remove\0\u{3}typed_per_filter_config\0\u{1}name\0\u{4}\u{5}stat_prefix\0")
 
   fileprivate class _StorageClass {
     var _match: Envoy_Config_Route_V3_RouteMatch? = nil
@@ -1227,6 +1298,7 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
     var _requestHeadersToRemove: [String] = []
     var _typedPerFilterConfig: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> = [:]
     var _name: String = String()
+    var _statPrefix: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1246,6 +1318,7 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
       _requestHeadersToRemove = source._requestHeadersToRemove
       _typedPerFilterConfig = source._typedPerFilterConfig
       _name = source._name
+      _statPrefix = source._statPrefix
     }
   }
 
@@ -1311,6 +1384,7 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
         case 12: try { try decoder.decodeRepeatedStringField(value: &_storage._requestHeadersToRemove) }()
         case 13: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: &_storage._typedPerFilterConfig) }()
         case 14: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._statPrefix) }()
         default: break
         }
       }
@@ -1361,6 +1435,9 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
       if !_storage._name.isEmpty {
         try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 14)
       }
+      if !_storage._statPrefix.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._statPrefix, fieldNumber: 19)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1379,6 +1456,7 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
         if _storage._requestHeadersToRemove != rhs_storage._requestHeadersToRemove {return false}
         if _storage._typedPerFilterConfig != rhs_storage._typedPerFilterConfig {return false}
         if _storage._name != rhs_storage._name {return false}
+        if _storage._statPrefix != rhs_storage._statPrefix {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1633,7 +1711,7 @@ nonisolated extension Envoy_Config_Route_V3_QueryParameterMatcher: SwiftProtobuf
 
 nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RouteAction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{4}\u{2}weighted_clusters\0\u{4}\u{2}prefix_rewrite\0\u{3}host_rewrite_literal\0\u{3}auto_host_rewrite\0\u{1}timeout\0\u{3}retry_policy\0\u{4}\u{6}hash_policy\0\u{4}\u{5}cluster_not_found_response_code\0\u{4}\u{4}idle_timeout\0\u{3}upgrade_configs\0\u{4}\u{5}request_mirror_policies\0\u{4}\u{2}regex_rewrite\0\u{4}\u{4}max_stream_duration\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{4}\u{2}weighted_clusters\0\u{4}\u{2}prefix_rewrite\0\u{3}host_rewrite_literal\0\u{3}auto_host_rewrite\0\u{1}timeout\0\u{3}retry_policy\0\u{4}\u{6}hash_policy\0\u{4}\u{5}cluster_not_found_response_code\0\u{4}\u{3}max_grpc_timeout\0\u{3}idle_timeout\0\u{3}upgrade_configs\0\u{4}\u{5}request_mirror_policies\0\u{4}\u{2}regex_rewrite\0\u{4}\u{4}max_stream_duration\0")
 
   fileprivate class _StorageClass {
     var _clusterSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_ClusterSpecifier?
@@ -1641,6 +1719,7 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
     var _hostRewriteSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_HostRewriteSpecifier?
     var _timeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
     var _retryPolicy: Envoy_Config_Route_V3_RetryPolicy? = nil
+    var _maxGrpcTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
     var _hashPolicy: [Envoy_Config_Route_V3_RouteAction.HashPolicy] = []
     var _clusterNotFoundResponseCode: Envoy_Config_Route_V3_RouteAction.ClusterNotFoundResponseCode = .serviceUnavailable
     var _idleTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
@@ -1663,6 +1742,7 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
       _hostRewriteSpecifier = source._hostRewriteSpecifier
       _timeout = source._timeout
       _retryPolicy = source._retryPolicy
+      _maxGrpcTimeout = source._maxGrpcTimeout
       _hashPolicy = source._hashPolicy
       _clusterNotFoundResponseCode = source._clusterNotFoundResponseCode
       _idleTimeout = source._idleTimeout
@@ -1735,6 +1815,7 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
         case 9: try { try decoder.decodeSingularMessageField(value: &_storage._retryPolicy) }()
         case 15: try { try decoder.decodeRepeatedMessageField(value: &_storage._hashPolicy) }()
         case 20: try { try decoder.decodeSingularEnumField(value: &_storage._clusterNotFoundResponseCode) }()
+        case 23: try { try decoder.decodeSingularMessageField(value: &_storage._maxGrpcTimeout) }()
         case 24: try { try decoder.decodeSingularMessageField(value: &_storage._idleTimeout) }()
         case 25: try { try decoder.decodeRepeatedMessageField(value: &_storage._upgradeConfigs) }()
         case 30: try { try decoder.decodeRepeatedMessageField(value: &_storage._requestMirrorPolicies) }()
@@ -1789,6 +1870,9 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
       if _storage._clusterNotFoundResponseCode != .serviceUnavailable {
         try visitor.visitSingularEnumField(value: _storage._clusterNotFoundResponseCode, fieldNumber: 20)
       }
+      try { if let v = _storage._maxGrpcTimeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+      } }()
       try { if let v = _storage._idleTimeout {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
       } }()
@@ -1818,6 +1902,7 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
         if _storage._hostRewriteSpecifier != rhs_storage._hostRewriteSpecifier {return false}
         if _storage._timeout != rhs_storage._timeout {return false}
         if _storage._retryPolicy != rhs_storage._retryPolicy {return false}
+        if _storage._maxGrpcTimeout != rhs_storage._maxGrpcTimeout {return false}
         if _storage._hashPolicy != rhs_storage._hashPolicy {return false}
         if _storage._clusterNotFoundResponseCode != rhs_storage._clusterNotFoundResponseCode {return false}
         if _storage._idleTimeout != rhs_storage._idleTimeout {return false}
@@ -2231,7 +2316,7 @@ nonisolated extension Envoy_Config_Route_V3_WeightedCluster: SwiftProtobuf.Messa
 
 nonisolated extension Envoy_Config_Route_V3_WeightedCluster.ClusterWeight: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = Envoy_Config_Route_V3_WeightedCluster.protoMessageName + ".ClusterWeight"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}weight\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{4}\u{3}request_headers_to_remove\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}weight\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{4}\u{3}request_headers_to_remove\0\u{4}\u{2}host_rewrite_literal\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2245,6 +2330,14 @@ nonisolated extension Envoy_Config_Route_V3_WeightedCluster.ClusterWeight: Swift
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.responseHeadersToAdd) }()
       case 6: try { try decoder.decodeRepeatedStringField(value: &self.responseHeadersToRemove) }()
       case 9: try { try decoder.decodeRepeatedStringField(value: &self.requestHeadersToRemove) }()
+      case 11: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.hostRewriteSpecifier != nil {try decoder.handleConflictingOneOf()}
+          self.hostRewriteSpecifier = .hostRewriteLiteral(v)
+        }
+      }()
       default: break
       }
     }
@@ -2273,6 +2366,9 @@ nonisolated extension Envoy_Config_Route_V3_WeightedCluster.ClusterWeight: Swift
     if !self.requestHeadersToRemove.isEmpty {
       try visitor.visitRepeatedStringField(value: self.requestHeadersToRemove, fieldNumber: 9)
     }
+    try { if case .hostRewriteLiteral(let v)? = self.hostRewriteSpecifier {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 11)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2283,6 +2379,7 @@ nonisolated extension Envoy_Config_Route_V3_WeightedCluster.ClusterWeight: Swift
     if lhs.responseHeadersToAdd != rhs.responseHeadersToAdd {return false}
     if lhs.responseHeadersToRemove != rhs.responseHeadersToRemove {return false}
     if lhs.requestHeadersToRemove != rhs.requestHeadersToRemove {return false}
+    if lhs.hostRewriteSpecifier != rhs.hostRewriteSpecifier {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2290,7 +2387,7 @@ nonisolated extension Envoy_Config_Route_V3_WeightedCluster.ClusterWeight: Swift
 
 nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RetryPolicy"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}retry_on\0\u{3}num_retries\0\u{3}per_try_timeout\0\u{4}\u{2}retry_host_predicate\0\u{3}host_selection_retry_max_attempts\0\u{3}retriable_status_codes\0\u{3}retry_back_off\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}retry_on\0\u{3}num_retries\0\u{3}per_try_timeout\0\u{3}retry_priority\0\u{3}retry_host_predicate\0\u{3}host_selection_retry_max_attempts\0\u{3}retriable_status_codes\0\u{3}retry_back_off\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2301,6 +2398,7 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
       case 1: try { try decoder.decodeSingularStringField(value: &self.retryOn) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._numRetries) }()
       case 3: try { try decoder.decodeSingularMessageField(value: &self._perTryTimeout) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._retryPriority) }()
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.retryHostPredicate) }()
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.hostSelectionRetryMaxAttempts) }()
       case 7: try { try decoder.decodeRepeatedUInt32Field(value: &self.retriableStatusCodes) }()
@@ -2324,6 +2422,9 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
     try { if let v = self._perTryTimeout {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
+    try { if let v = self._retryPriority {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
     if !self.retryHostPredicate.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.retryHostPredicate, fieldNumber: 5)
     }
@@ -2343,6 +2444,7 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy: SwiftProtobuf.Message, 
     if lhs.retryOn != rhs.retryOn {return false}
     if lhs._numRetries != rhs._numRetries {return false}
     if lhs._perTryTimeout != rhs._perTryTimeout {return false}
+    if lhs._retryPriority != rhs._retryPriority {return false}
     if lhs.retryHostPredicate != rhs.retryHostPredicate {return false}
     if lhs.hostSelectionRetryMaxAttempts != rhs.hostSelectionRetryMaxAttempts {return false}
     if lhs.retriableStatusCodes != rhs.retriableStatusCodes {return false}
@@ -2396,6 +2498,57 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate: Swif
   }
 
   public static func ==(lhs: Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate, rhs: Envoy_Config_Route_V3_RetryPolicy.RetryHostPredicate) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.configType != rhs.configType {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RetryPolicy.RetryPriority: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RetryPolicy.protoMessageName + ".RetryPriority"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{4}\u{2}typed_config\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try {
+        var v: SwiftProtobuf.Google_Protobuf_Any?
+        var hadOneofValue = false
+        if let current = self.configType {
+          hadOneofValue = true
+          if case .typedConfig(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.configType = .typedConfig(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try { if case .typedConfig(let v)? = self.configType {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RetryPolicy.RetryPriority, rhs: Envoy_Config_Route_V3_RetryPolicy.RetryPriority) -> Bool {
     if lhs.name != rhs.name {return false}
     if lhs.configType != rhs.configType {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}

@@ -209,6 +209,12 @@ public nonisolated struct Envoy_Extensions_TransportSockets_Tls_V3_CertificateVa
   /// Clears the value of `trustedCa`. Subsequent reads from it will return its default value.
   public mutating func clearTrustedCa() {self._trustedCa = nil}
 
+  /// Hex SHA-256 hashes of accepted peer certificates.
+  public var verifyCertificateHash: [String] = []
+
+  /// Base64 SHA-256 hashes of accepted peer public keys (SPKI).
+  public var verifyCertificateSpki: [String] = []
+
   public var matchTypedSubjectAltNames: [Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMatcher] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -355,7 +361,7 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMat
 
 nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CertificateValidationContext"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trusted_ca\0\u{4}\u{e}match_typed_subject_alt_names\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trusted_ca\0\u{3}verify_certificate_hash\0\u{3}verify_certificate_spki\0\u{4}\u{c}match_typed_subject_alt_names\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -364,6 +370,8 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CertificateValida
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._trustedCa) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.verifyCertificateHash) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.verifyCertificateSpki) }()
       case 15: try { try decoder.decodeRepeatedMessageField(value: &self.matchTypedSubjectAltNames) }()
       default: break
       }
@@ -378,6 +386,12 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CertificateValida
     try { if let v = self._trustedCa {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
     } }()
+    if !self.verifyCertificateHash.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.verifyCertificateHash, fieldNumber: 2)
+    }
+    if !self.verifyCertificateSpki.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.verifyCertificateSpki, fieldNumber: 3)
+    }
     if !self.matchTypedSubjectAltNames.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.matchTypedSubjectAltNames, fieldNumber: 15)
     }
@@ -386,6 +400,8 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CertificateValida
 
   public static func ==(lhs: Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext, rhs: Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext) -> Bool {
     if lhs._trustedCa != rhs._trustedCa {return false}
+    if lhs.verifyCertificateHash != rhs.verifyCertificateHash {return false}
+    if lhs.verifyCertificateSpki != rhs.verifyCertificateSpki {return false}
     if lhs.matchTypedSubjectAltNames != rhs.matchTypedSubjectAltNames {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

@@ -38,6 +38,16 @@ public nonisolated struct Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions
   /// Clears the value of `commonHTTPProtocolOptions`. Subsequent reads from it will return its default value.
   public mutating func clearCommonHTTPProtocolOptions() {self._commonHTTPProtocolOptions = nil}
 
+  /// SNI and SAN validation taken from the request's host (Istio's TLS origination without sni).
+  public var upstreamHTTPProtocolOptions: Envoy_Config_Core_V3_UpstreamHttpProtocolOptions {
+    get {_upstreamHTTPProtocolOptions ?? Envoy_Config_Core_V3_UpstreamHttpProtocolOptions()}
+    set {_upstreamHTTPProtocolOptions = newValue}
+  }
+  /// Returns true if `upstreamHTTPProtocolOptions` has been explicitly set.
+  public var hasUpstreamHTTPProtocolOptions: Bool {self._upstreamHTTPProtocolOptions != nil}
+  /// Clears the value of `upstreamHTTPProtocolOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearUpstreamHTTPProtocolOptions() {self._upstreamHTTPProtocolOptions = nil}
+
   public var upstreamProtocolOptions: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.OneOf_UpstreamProtocolOptions? = nil
 
   public var explicitHTTPConfig: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.ExplicitHttpConfig {
@@ -135,6 +145,7 @@ public nonisolated struct Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions
   public init() {}
 
   fileprivate var _commonHTTPProtocolOptions: Envoy_Config_Core_V3_HttpProtocolOptions? = nil
+  fileprivate var _upstreamHTTPProtocolOptions: Envoy_Config_Core_V3_UpstreamHttpProtocolOptions? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -143,7 +154,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.extensions.upstreams.http
 
 nonisolated extension Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpProtocolOptions"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}common_http_protocol_options\0\u{4}\u{2}explicit_http_config\0\u{3}use_downstream_protocol_config\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}common_http_protocol_options\0\u{3}upstream_http_protocol_options\0\u{3}explicit_http_config\0\u{3}use_downstream_protocol_config\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -152,6 +163,7 @@ nonisolated extension Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions: Sw
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._commonHTTPProtocolOptions) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._upstreamHTTPProtocolOptions) }()
       case 3: try {
         var v: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.ExplicitHttpConfig?
         var hadOneofValue = false
@@ -191,6 +203,9 @@ nonisolated extension Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions: Sw
     try { if let v = self._commonHTTPProtocolOptions {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
     } }()
+    try { if let v = self._upstreamHTTPProtocolOptions {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
     switch self.upstreamProtocolOptions {
     case .explicitHTTPConfig?: try {
       guard case .explicitHTTPConfig(let v)? = self.upstreamProtocolOptions else { preconditionFailure() }
@@ -207,6 +222,7 @@ nonisolated extension Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions: Sw
 
   public static func ==(lhs: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions, rhs: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions) -> Bool {
     if lhs._commonHTTPProtocolOptions != rhs._commonHTTPProtocolOptions {return false}
+    if lhs._upstreamHTTPProtocolOptions != rhs._upstreamHTTPProtocolOptions {return false}
     if lhs.upstreamProtocolOptions != rhs.upstreamProtocolOptions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

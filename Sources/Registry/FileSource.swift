@@ -47,22 +47,27 @@ public struct FileSource: Service {
         }
     }
 
-    /// One scan: applies changed files and removes deleted ones.
+    /// One scan: decodes every changed file, then applies them and the deletions as one batch, so the initial
+    /// directory and a burst of edits between two polls each cost one snapshot build, not one per file.
     func poll() throws {
         let changes = try scanner.scan()
+        guard !changes.isEmpty else { return }
+        var batch: [(file: String, result: DecodeResult)] = []
+        var removed: [String] = []
         for change in changes {
             switch change {
             case .changed(let path, let text):
                 logger.debug("loading \(path)")
-                store.apply(file: path, result: ConfigDecoder.decode(yaml: text, file: path))
+                batch.append((path, ConfigDecoder.decode(yaml: text, file: path)))
             case .unreadable(let path, let reason):
                 let diagnostic = ConfigDiagnostic(
                     file: path, document: 1, fieldPath: "", reason: "cannot read file: \(reason)", severity: .error)
-                store.apply(file: path, result: DecodeResult(errors: [diagnostic]))
+                batch.append((path, DecodeResult(errors: [diagnostic])))
             case .removed(let path):
                 logger.info("\(path) was removed")
-                store.remove(file: path)
+                removed.append(path)
             }
         }
+        store.apply(batch: batch, removing: removed)
     }
 }

@@ -6,8 +6,9 @@ struct StoreState: ~Copyable {
     struct FileState {
         /// When the file was first loaded; the earlier file wins a duplicate key.
         var loadOrder: Int
-        /// The objects this file declares now, including last good versions of refused ones.
-        var objects: [ResourceKey: ConfigObject]
+        /// The objects this file declares now, including last good versions of refused ones, each hashed once when
+        /// it was stored.
+        var objects: [ResourceKey: HashedConfigObject]
         /// Decoding and validation diagnostics of the file's latest content.
         var diagnostics: [ConfigDiagnostic]
     }
@@ -16,13 +17,20 @@ struct StoreState: ~Copyable {
     private var nextLoadOrder = 0
     private(set) var snapshot = MeshSnapshot.build(from: [])
     private(set) var diagnostics: [ConfigDiagnostic] = []
+    /// `istioctl analyze`-style warnings of the current snapshot, and the version they were computed for.
+    private var analysis: (version: String, warnings: [ConfigDiagnostic])?
+    /// How many snapshots `refresh` has built: a batch of files costs one.
+    private(set) var builds = 0
     private var subscribers: [Int: AsyncStream<MeshSnapshot>.Continuation] = [:]
     private var nextSubscriber = 0
 
     mutating func apply(file: String, result: DecodeResult) {
         let previous = files[file]
-        var objects: [ResourceKey: ConfigObject] = [:]
-        for object in result.objects { objects[object.key] = object }
+        var objects: [ResourceKey: HashedConfigObject] = [:]
+        for object in result.objects {
+            // An object the file declares unchanged keeps its hash: a reload hashes only what was edited.
+            objects[object.key] = previous?.objects[object.key]?.replaced(by: object) ?? HashedConfigObject(object)
+        }
         if let previous {
             for (key, old) in previous.objects where objects[key] == nil {
                 // A refused document keeps its last good object. When the file has an error that names no object,
@@ -54,14 +62,15 @@ struct StoreState: ~Copyable {
     mutating func refresh() -> [ConfigDiagnostic] {
         let ordered = files.sorted { ($0.value.loadOrder, $0.key) < ($1.value.loadOrder, $1.key) }
         var owner: [ResourceKey: String] = [:]
-        var inForce: [ConfigObject] = []
+        var inForce: [HashedConfigObject] = []
         var duplicates: [ConfigDiagnostic] = []
         for (file, state) in ordered {
             for (key, object) in state.objects.sorted(by: { $0.key < $1.key }) {
                 if let first = owner[key] {
                     duplicates.append(
                         ConfigDiagnostic(
-                            file: file, document: object.source.document, line: object.source.line, object: key,
+                            file: file, document: object.object.source.document, line: object.object.source.line,
+                            object: key,
                             fieldPath: "",
                             reason: "\(key) is also declared in \(first), which was loaded first and stays in force; "
                                 + "this declaration in \(file) is ignored",
@@ -73,8 +82,10 @@ struct StoreState: ~Copyable {
             }
         }
         let before = Set(diagnostics)
-        diagnostics = ordered.flatMap(\.value.diagnostics) + duplicates
-        let next = MeshSnapshot.build(from: inForce)
+        let next = MeshSnapshot.build(hashed: inForce)
+        if analysis?.version != next.version { analysis = (next.version, ConfigAnalysis.analyze(next)) }
+        diagnostics = ordered.flatMap(\.value.diagnostics) + duplicates + (analysis?.warnings ?? [])
+        builds += 1
         if next.version != snapshot.version {
             snapshot = next
             for continuation in subscribers.values { continuation.yield(next) }

@@ -8,8 +8,11 @@ internal import SwiftProtobuf
 public struct XDSTranslator: Sendable {
     /// One generator per type URL (habit 6). A type URL without an entry yields no resources.
     let generators: [String: any ResourceGenerator]
+    /// Mesh-wide settings (the mesh config's outbound traffic policy).
+    public let settings: TranslatorSettings
 
-    public init() {
+    public init(settings: TranslatorSettings = TranslatorSettings()) {
+        self.settings = settings
         _ = AnyTypeRegistry.registered
         generators = [
             TypeURL.cluster: ClusterGenerator(),
@@ -35,7 +38,8 @@ public struct XDSTranslator: Sendable {
         -> [TranslatedMessage]
     {
         guard let generator = generators[typeURL] else { return [] }
-        let context = GenerationContext(snapshot: snapshot, proxy: proxy, secrets: secrets)
+        var context = GenerationContext(snapshot: snapshot, proxy: proxy, secrets: secrets)
+        context.sidecarScope = SidecarScope(context, settings: settings)
         var seen = Set<String>()
         return generator.resources(for: context)
             .filter { seen.insert($0.name).inserted }

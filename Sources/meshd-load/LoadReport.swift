@@ -46,6 +46,9 @@ struct LoadReport: Codable, Sendable {
     var syncLatency: Latencies
     var bytesReceivedDuringSync: Int
     var serverRSSAfterSyncMB: Double?
+    /// RSS `settleSeconds` after the last proxy synced, with every proxy still connected and idle: what the
+    /// server keeps, once freed serialisation buffers went back to the system.
+    var serverRSSSettledMB: Double? = nil
     var serverPeakRSSMB: Double?
     var serverCPUSecondsForSync: Double?
     var change: Change?
@@ -73,6 +76,7 @@ struct LoadReport: Codable, Sendable {
         row("sync p50/p90/p99/max", String(format: "%.0f / %.0f / %.0f / %.0f ms", syncLatency.p50Ms, syncLatency.p90Ms, syncLatency.p99Ms, syncLatency.maxMs))
         row("bytes received (sync)", String(format: "%.1f MB", Double(bytesReceivedDuringSync) / 1e6))
         row("server RSS after sync", mb(serverRSSAfterSyncMB))
+        row("server RSS settled (3 s later)", mb(serverRSSSettledMB))
         row("server peak RSS", mb(serverPeakRSSMB))
         row("server CPU for sync", serverCPUSecondsForSync.map { String(format: "%.2f s", $0) } ?? "n/a")
         if let change {

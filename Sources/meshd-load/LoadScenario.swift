@@ -39,6 +39,10 @@ struct LoadScenario {
                 group.cancelAll()
             }
             var report = try await measureSync(recorder: recorder, start: start, before: before, nacking: nacking)
+            if report.synced == proxies, let pid = target.pid {
+                try await Task.sleep(for: .seconds(3))
+                report.serverRSSSettledMB = ProcessStats.read(pid: pid).map { Double($0.rssBytes) / 1_048_576 }
+            }
             if let recording, let dir = options.record {
                 let written = try recording.write(to: URL(fileURLWithPath: dir))
                 report.notes.append("recorded \(written.nodes) proxies, \(written.blobs) distinct responses into \(dir)")

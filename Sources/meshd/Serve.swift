@@ -4,10 +4,12 @@ import CertificateAuthority
 import Discovery
 import Foundation
 import Logging
+import MeshModel
 import Prometheus
 import Registry
 import ServiceLifecycle
 import XDSServer
+import XDSTranslator
 
 /// `meshd serve`: watch a config directory and serve xDS to every connected proxy.
 struct Serve: AsyncParsableCommand {
@@ -42,6 +44,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(name: .long, help: "Log format: text or json.")
     var logFormat: String = "text"
+
+    @Option(name: .long, help: "Mesh-wide outbound traffic policy (the mesh config's outboundTrafficPolicy.mode): ALLOW_ANY or REGISTRY_ONLY. A Sidecar's own policy wins.")
+    var outboundTrafficPolicy: String = "ALLOW_ANY"
 
     @OptionGroup(title: "Push engine")
     var pushOptions: ServePushOptions
@@ -87,10 +92,18 @@ struct Serve: AsyncParsableCommand {
         }
         let registry = PrometheusCollectorRegistry()
         let pushMetrics = PushMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        let provider = MeshResourceProvider(snapshot: store.snapshot(), security: security, metrics: pushMetrics)
+        guard let outboundPolicy = OutboundTrafficPolicyMode(rawValue: outboundTrafficPolicy) else {
+            throw ValidationError("--outbound-traffic-policy: expected ALLOW_ANY or REGISTRY_ONLY, got \"\(outboundTrafficPolicy)\"")
+        }
+        let provider = MeshResourceProvider(
+            snapshot: store.snapshot(), security: security, metrics: pushMetrics,
+            translatorSettings: TranslatorSettings(outboundTrafficPolicy: outboundPolicy))
         let metrics = XDSMetrics(factory: PrometheusMetricsFactory(registry: registry))
         let tracker = ChangeTracker(capacity: changeHistory) { metrics.recordConvergence($0) }
-        let ads = ADSServer(provider: provider, observer: XDSEventFanOut([provider.connected, tracker, metrics]), options: serverOptions, logger: logger)
+        let heapTrimmer = HeapTrimmer()
+        let ads = ADSServer(
+            provider: provider, observer: XDSEventFanOut([provider.connected, tracker, metrics, heapTrimmer]), options: serverOptions,
+            logger: logger)
         let caMetrics = CAMetrics(ca: ca, factory: PrometheusMetricsFactory(registry: registry))
         let adminContext = AdminContext(
             store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: registry, caMetrics: caMetrics)
@@ -112,6 +125,7 @@ struct Serve: AsyncParsableCommand {
                 address: xds, provider: provider, ads: ads, readiness: readiness, extraServices: [csr],
                 interceptors: security.authenticator.interceptors, logger: logger),
             admin,
+            heapTrimmer,
         ]
         logger.info("meshd starting", metadata: ["config-dir": "\(configDir ?? "-")", "xds": "\(xds)", "admin": "\(adminAddress)"])
         let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -91,16 +91,16 @@ struct DiffTests {
     func badInput() async throws {
         try await InProcessMeshd.with(files: OpsConfig.files) { meshd in
             let versionBefore = meshd.store.snapshot().version
-            let directory = try Self.input(meshd, ["vs.yaml": OpsConfig.weightsSummingTo90, "ratings.yaml": OpsConfig.ratings])
+            let directory = try Self.input(meshd, ["vs.yaml": OpsConfig.zeroWeightSplit, "ratings.yaml": OpsConfig.ratings])
             let result = try await InProcessMeshd.cli(["diff", "--admin", meshd.adminURL, directory])
             #expect(result.status == 1)
             #expect(
                 result.stdout == """
-                    \(directory)/vs.yaml:10: VirtualService/default/reviews: spec.http[0].route: weights must add up to 100, found 90
+                    \(directory)/vs.yaml:10: VirtualService/default/reviews: spec.http[0].route: total destination weight = 0
                     1 error: nothing compared, nothing applied
 
                     """, "\(result.stdout)")
-            let (status, answer) = try await Self.post(meshd, ["vs.yaml": OpsConfig.weightsSummingTo90])
+            let (status, answer) = try await Self.post(meshd, ["vs.yaml": OpsConfig.zeroWeightSplit])
             #expect(status == 422)
             #expect((answer["proxies"] as? [Any])?.isEmpty == true)
             #expect(meshd.store.snapshot().version == versionBefore)

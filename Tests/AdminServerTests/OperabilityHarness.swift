@@ -286,8 +286,8 @@ enum OpsConfig {
         """
     }
 
-    /// Refused: the weights add up to 90. The route list is on line 10.
-    static let weightsSummingTo90 = """
+    /// Refused: a split where no destination gets any traffic (total weight 0). The route list is on line 10.
+    static let zeroWeightSplit = """
         apiVersion: networking.istio.io/v1
         kind: VirtualService
         metadata:
@@ -301,11 +301,11 @@ enum OpsConfig {
             - destination:
                 host: reviews
                 subset: v1
-              weight: 50
+              weight: 0
             - destination:
                 host: reviews
                 subset: v2
-              weight: 40
+              weight: 0
         """
 
     static let files = ["reviews.yaml": service, "vs.yaml": virtualService(to: "v1")]

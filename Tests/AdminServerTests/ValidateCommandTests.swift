@@ -26,14 +26,14 @@ struct ValidateCommandTests {
     @Test("invalid input exits 1 and prints each error as file:line: Kind/ns/name: field.path: reason")
     func invalidInput() async throws {
         let malformed = "apiVersion: v1\nkind: Service\nmetadata:\n  name: broken\n  namespace: default\nspec:\n  ports: [\n"
-        try await Self.withDirectory(["reviews.yaml": OpsConfig.service, "bad-vs.yaml": OpsConfig.weightsSummingTo90, "broken.yaml": malformed]) {
+        try await Self.withDirectory(["reviews.yaml": OpsConfig.service, "bad-vs.yaml": OpsConfig.zeroWeightSplit, "broken.yaml": malformed]) {
             directory in
             let result = try await InProcessMeshd.cli(["validate", directory.path])
             #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
             let lines = result.stdout.split(separator: "\n").map(String.init)
             let vsFile = directory.appendingPathComponent("bad-vs.yaml").path
             #expect(
-                lines.contains("\(vsFile):10: VirtualService/default/reviews: spec.http[0].route: weights must add up to 100, found 90"),
+                lines.contains("\(vsFile):10: VirtualService/default/reviews: spec.http[0].route: total destination weight = 0"),
                 "\(lines)")
             let brokenFile = directory.appendingPathComponent("broken.yaml").path
             #expect(lines.contains { $0.hasPrefix("\(brokenFile):") && $0.contains("YAML does not parse") }, "\(lines)")
@@ -43,7 +43,7 @@ struct ValidateCommandTests {
 
     @Test("a single file is validated on its own; a missing path is an error")
     func singleFileAndMissingPath() async throws {
-        try await Self.withDirectory(["vs.yaml": OpsConfig.weightsSummingTo90]) { directory in
+        try await Self.withDirectory(["vs.yaml": OpsConfig.zeroWeightSplit]) { directory in
             let file = directory.appendingPathComponent("vs.yaml").path
             let result = try await InProcessMeshd.cli(["validate", file])
             #expect(result.status == 1)

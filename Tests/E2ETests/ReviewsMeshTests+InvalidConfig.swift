@@ -5,7 +5,7 @@ extension ReviewsMeshTests {
     @Test(
         "an invalid VirtualService edit is refused with its file and field, and traffic keeps the last good routes",
         arguments: [
-            InvalidEdit(name: "weights summing to 90", yaml: ReviewsConfig.weightsSummingTo90, fieldPath: ["http[0]", "route"]),
+            InvalidEdit(name: "a split with total weight 0", yaml: ReviewsConfig.zeroWeightSplit, fieldPath: ["http[0]", "route"]),
             InvalidEdit(name: "malformed YAML", yaml: ReviewsConfig.malformedYAML, fieldPath: []),
         ])
     func invalidEdit(_ edit: InvalidEdit) async throws {

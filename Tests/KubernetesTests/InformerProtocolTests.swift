@@ -106,21 +106,23 @@ import Testing
         }
     }
 
-    /// Unmodelled kinds (here Sidecar) are watched and reported once, never per event, and stay out of the snapshot.
+    /// Unmodelled kinds (here AuthorizationPolicy) are watched and reported once, never per event, and stay out of the snapshot.
     @Test func unmodelledKindsAreReportedOnce() async throws {
         let cluster = FakeKubernetes()
-        try cluster.apply(FakeObjects.sidecar("default"))
+        try cluster.apply(FakeObjects.authorizationPolicy("default"))
         try cluster.apply(FakeObjects.tlsSecret("gateway-cert"))
         let capture = CapturingLogHandler()
         let logger = Logger(label: "test", factory: { _ in capture })
         try await cluster.serving { port in
             try await KubernetesMeshd.with(apiPort: port, logger: logger) { meshd in
                 try await meshd.waitUntilReady()
-                try cluster.apply(FakeObjects.sidecar("other"))
+                try cluster.apply(FakeObjects.authorizationPolicy("other"))
                 try await Task.sleep(for: .milliseconds(300))
-                #expect(capture.messages(.warning, containing: "Sidecar objects are watched").count == 1)
-                #expect(capture.messages(.warning, containing: "Secret objects are watched").count == 1)
-                #expect(!meshd.keys.contains { $0.hasPrefix("Sidecar") })
+                #expect(capture.messages(.warning, containing: "AuthorizationPolicy objects are watched").count == 1)
+                // TLS Secrets are modelled (gateway credentials): they reach the store, with no warning.
+                #expect(capture.messages(.warning, containing: "Secret objects are watched").isEmpty)
+                #expect(meshd.keys.contains { $0.hasPrefix("Secret/") })
+                #expect(!meshd.keys.contains { $0.hasPrefix("AuthorizationPolicy") })
             }
         }
     }

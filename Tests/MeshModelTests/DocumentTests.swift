@@ -7,8 +7,8 @@ struct DocumentTests {
     @Test func unknownKindIsSkippedWithAWarning() throws {
         let result = decode(
             """
-            apiVersion: networking.istio.io/v1
-            kind: Gateway
+            apiVersion: security.istio.io/v1
+            kind: AuthorizationPolicy
             metadata: {name: gw}
             spec: {}
             ---
@@ -25,7 +25,7 @@ struct DocumentTests {
         #expect(result.warnings.count == 1)
         #expect(warning.fieldPath == "kind")
         #expect(warning.line == 2)
-        #expect(warning.reason.contains("Gateway"))
+        #expect(warning.reason.contains("AuthorizationPolicy"))
         #expect(warning.reason.contains("skipped"))
     }
 
@@ -33,18 +33,16 @@ struct DocumentTests {
         let result = decode(
             virtualService(
                 http: """
-                  - timeout: 5s
-                    retries:
-                      attempts: 3
+                  - sessionAffinity: {cookie: x}
                     route:
                     - destination: {host: reviews}
-                  tcp:
-                  - route: []
+                    trafficShift:
+                      weight: 3
                 """))
         #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
         #expect(result.objects.count == 1)
         let warned = result.warnings.map { "\($0.line ?? 0) \($0.fieldPath)" }
-        #expect(warned == ["10 spec.http[0].timeout", "11 spec.http[0].retries", "15 spec.tcp"])
+        #expect(warned == ["10 spec.http[0].sessionAffinity", "13 spec.http[0].trafficShift"])
         #expect(result.warnings.allSatisfy { $0.reason.contains("not supported") && $0.severity == .warning })
     }
 
@@ -57,27 +55,29 @@ struct DocumentTests {
             spec:
               host: reviews
               trafficPolicy:
-                connectionPool:
-                  tcp: {maxConnections: 100}
+                tunnel:
+                  targetHost: example.com
                 loadBalancer: {simple: ROUND_ROBIN}
             status: {observedGeneration: 3}
             """)
         #expect(result.objects.count == 1)
-        #expect(result.warnings.map(\.fieldPath) == ["spec.trafficPolicy.connectionPool"])
+        #expect(result.warnings.map(\.fieldPath) == ["spec.trafficPolicy.tunnel"])
         #expect(result.warnings.first?.line == 7)
     }
 
-    @Test func redirectOnlyRouteIsSkippedNotRefused() {
+    @Test func redirectOnlyRouteIsKept() {
         let result = decode(
             virtualService(
                 http: """
-                  - redirect: {uri: /v2}
+                  - match: [{uri: {prefix: /v1}}]
+                    redirect: {uri: /v2}
                   - route:
                     - destination: {host: reviews}
                 """))
         guard case .virtualService(let vs) = onlyResource(result) else { Issue.record("no VS"); return }
-        #expect(vs.http.count == 1)
-        #expect(result.warnings.map(\.fieldPath) == ["spec.http[0].redirect", "spec.http[0]"])
+        #expect(vs.http.count == 2)
+        #expect(vs.http[0].redirect == HTTPRedirect(uri: "/v2"))
+        #expect(result.warnings.isEmpty, "\(result.warnings.map(\.description))")
     }
 
     @Test func emptyDocumentsAndCommentsAreIgnored() {

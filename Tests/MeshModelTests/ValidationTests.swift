@@ -6,13 +6,13 @@ import Testing
 struct ValidationTests {
     let reviews = ResourceKey(kind: .virtualService, namespace: "bookinfo", name: "reviews")
 
-    @Test func weightOutOfRange() throws {
+    @Test func negativeWeight() throws {
         let result = decode(
             virtualService(
                 http: """
                   - route:
                     - destination: {host: reviews, subset: v1}
-                      weight: 150
+                      weight: -150
                     - destination: {host: reviews, subset: v2}
                       weight: -50
                 """))
@@ -27,7 +27,8 @@ struct ValidationTests {
         #expect(first.description.hasPrefix("test.yaml:12: VirtualService/bookinfo/reviews: spec.http[0].route[0].weight: "))
     }
 
-    @Test func weightsMustAddUpTo100() throws {
+    /// Istio's weights are relative (Envoy sums them): 50 + 40 is valid, as istiod's webhook accepts it.
+    @Test func weightsNeedNotAddUpTo100() {
         let result = decode(
             virtualService(
                 http: """
@@ -37,11 +38,7 @@ struct ValidationTests {
                     - destination: {host: reviews, subset: v2}
                       weight: 40
                 """))
-        let error = try #require(onlyError(result))
-        #expect(error.fieldPath == "spec.http[0].route")
-        #expect(error.line == 10)
-        #expect(error.reason.contains("90"))
-        #expect(result.objects.isEmpty)
+        #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
     }
 
     @Test func splitWithoutWeightsIsRefused() throws {
@@ -55,7 +52,8 @@ struct ValidationTests {
         #expect(try #require(onlyError(result)).fieldPath == "spec.http[0].route")
     }
 
-    @Test func loneDestinationWithExplicitPartialWeightIsRefused() throws {
+    /// A lone destination takes all traffic whatever its weight, as in istiod.
+    @Test func loneDestinationWithExplicitPartialWeightIsAccepted() {
         let result = decode(
             virtualService(
                 http: """
@@ -63,7 +61,7 @@ struct ValidationTests {
                     - destination: {host: reviews}
                       weight: 30
                 """))
-        #expect(try #require(onlyError(result)).fieldPath == "spec.http[0].route")
+        #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
     }
 
     @Test(arguments: [
@@ -98,8 +96,8 @@ struct ValidationTests {
         #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
     }
 
-    @Test(arguments: ["{}", "{exact: a, prefix: b}"])
-    func stringMatchNeedsExactlyOneKind(match: String) throws {
+    @Test(arguments: ["{exact: a, prefix: b}", "{prefix: a, regex: b}"])
+    func stringMatchNeedsAtMostOneKind(match: String) throws {
         let result = decode(
             virtualService(
                 http: """
@@ -128,20 +126,22 @@ struct ValidationTests {
         #expect(error.line == 11)
     }
 
-    @Test func virtualServiceHostsAreRequired() throws {
+    /// Without hosts a VirtualService is a delegate, which may not name gateways.
+    @Test func virtualServiceWithoutHostsIsADelegate() throws {
         let result = decode(
             """
             apiVersion: networking.istio.io/v1
             kind: VirtualService
             metadata: {name: empty}
             spec:
+              gateways: [edge]
               http:
               - route:
                 - destination: {host: a}
             """)
         let error = try #require(onlyError(result))
-        #expect(error.fieldPath == "spec.hosts")
-        #expect(error.line == 4)
+        #expect(error.fieldPath == "spec.gateways")
+        #expect(error.line == 5)
         #expect(error.object == ResourceKey(kind: .virtualService, namespace: "default", name: "empty"))
     }
 
@@ -281,7 +281,8 @@ struct ValidationTests {
     }
 
     @Test func unsupportedAPIVersionIsAnError() throws {
-        let result = decode("apiVersion: networking.istio.io/v2\nkind: VirtualService\nmetadata: {name: vs}\nspec: {hosts: [a]}\n")
+        let result = decode(
+            "apiVersion: networking.istio.io/v2\nkind: VirtualService\nmetadata: {name: vs}\nspec: {hosts: [a], http: [{route: [{destination: {host: a}}]}]}\n")
         let error = try #require(onlyError(result))
         #expect(error.fieldPath == "apiVersion")
         #expect(error.line == 1)

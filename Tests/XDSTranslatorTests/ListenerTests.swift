@@ -42,7 +42,9 @@ struct ListenerTests {
         let manager = try HCM(unpackingAny: filter.typedConfig)
         #expect(manager.rds.routeConfigName == "5000")
         #expect(manager.statPrefix == "outbound_0.0.0.0_5000")
-        #expect(manager.httpFilters.map(\.name) == ["envoy.filters.http.router"])
+        #expect(
+            manager.httpFilters.map(\.name)
+                == ["envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router"])
     }
 
     @Test("a TCP port gets a listener per VIP to its cluster, also when an HTTP port shares the number")

@@ -1,6 +1,7 @@
 import Discovery
 import Foundation
 import Hummingbird
+import XDSTranslator
 
 /// `POST /debug/diff`: a dry run of configuration. The body is `[{"file": "...", "content": "..."}]`; the answer
 /// (`DiffJSON`) lists decoding errors (status 422, nothing compared) or, per connected proxy, which xDS resources
@@ -27,7 +28,7 @@ struct DiffRoutes {
                 return Responses.badRequest("diff expects a JSON array of {\"file\": ..., \"content\": ...}: \(error)")
             }
             let withLineDiffs = request.uri.queryParameters.get("summary") != "true"
-            let plan = DiffPlanner().plan(
+            let plan = DiffPlanner(translator: XDSTranslator(settings: context.provider.translatorSettings)).plan(
                 files: files, current: context.store.snapshot(), proxies: context.provider.connected.all().map(\.proxy),
                 withLineDiffs: withLineDiffs)
             var response = Responses.json(plan)

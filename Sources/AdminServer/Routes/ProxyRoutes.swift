@@ -22,13 +22,18 @@ struct ProxyRoutes {
             guard let proxy = context.provider.connected.proxy(id: proxyID) else {
                 return Responses.notFound("no connected proxy \"\(proxyID)\"; see /debug/connections")
             }
-            return Responses.jsonObject(Self.configDump(for: proxy, snapshot: context.provider.snapshot, generation: context.provider.generation))
+            return Responses.jsonObject(
+                Self.configDump(
+                    for: proxy, snapshot: context.provider.snapshot, generation: context.provider.generation,
+                    settings: context.provider.translatorSettings))
         }
     }
 
     /// Per type: the set version (as sent over SotW) and every resource with its own version and Envoy JSON.
-    static func configDump(for proxy: Proxy, snapshot: MeshSnapshot, generation: UInt64) -> [String: Any] {
-        let translator = XDSTranslator()
+    static func configDump(
+        for proxy: Proxy, snapshot: MeshSnapshot, generation: UInt64, settings: TranslatorSettings = TranslatorSettings()
+    ) -> [String: Any] {
+        let translator = XDSTranslator(settings: settings)
         var types: [String: Any] = [:]
         for type in XDSType.pushOrder where type != .secret {
             let messages = translator.generateMessages(typeURL: type.rawValue, snapshot: snapshot, proxy: proxy)

@@ -14,30 +14,110 @@ extension ConfigDecoder {
             subsets: subsets, exportTo: spec.stringList("exportTo"))
     }
 
-    /// `trafficPolicy`: `loadBalancer.simple` and `tls` are translated so far; every other policy is reported.
+    /// `trafficPolicy` (top level or a subset's): the four policies and `portLevelSettings`.
     static func decodeTrafficPolicy(_ policy: YAMLMapping) -> TrafficPolicy {
-        policy.warnUnsupported(handled: ["loadBalancer", "tls"])
-        let tls = policy.mapping("tls").flatMap(decodeClientTLS)
-        var result = decodeLoadBalancer(policy)
-        result.tls = tls
-        return result
+        if policy.keys.isEmpty { policy.context.error(policy.path, "traffic policy must have at least one field") }
+        policy.warnUnsupported(
+            handled: ["loadBalancer", "connectionPool", "outlierDetection", "tls", "portLevelSettings"])
+        let ports = policy.sequence("portLevelSettings").compactMap { item -> PortTrafficPolicy? in
+            guard let setting = item.mapping() else { return nil }
+            setting.warnUnsupported(handled: ["port", "loadBalancer", "connectionPool", "outlierDetection", "tls"])
+            var port: Int?
+            if let selector = setting.mapping("port") {
+                selector.warnUnsupported(handled: ["number"])
+                port = selector.int("number")
+            }
+            return PortTrafficPolicy(
+                port: port, loadBalancer: setting.mapping("loadBalancer").map(decodeLoadBalancer),
+                connectionPool: setting.mapping("connectionPool").map(decodeConnectionPool),
+                outlierDetection: setting.mapping("outlierDetection").map(decodeOutlierDetection),
+                tls: setting.mapping("tls").flatMap(decodeClientTLS))
+        }
+        return TrafficPolicy(
+            loadBalancer: policy.mapping("loadBalancer").map(decodeLoadBalancer),
+            connectionPool: policy.mapping("connectionPool").map(decodeConnectionPool),
+            outlierDetection: policy.mapping("outlierDetection").map(decodeOutlierDetection),
+            tls: policy.mapping("tls").flatMap(decodeClientTLS), portLevelSettings: ports)
     }
 
-    static func decodeLoadBalancer(_ policy: YAMLMapping) -> TrafficPolicy {
-        guard let loadBalancer = policy.mapping("loadBalancer") else { return TrafficPolicy() }
-        loadBalancer.warnUnsupported(handled: ["simple"])
-        guard let field = loadBalancer["simple"], let text = field.string() else { return TrafficPolicy() }
-        guard let simple = simpleLoadBalancer(text) else {
-            field.context.error(
-                field.path,
-                "unknown load balancer \"\(text)\"; expected ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM or PASSTHROUGH")
-            return TrafficPolicy()
+    /// `loadBalancer`: `simple` or `consistentHash` (a oneof: both is an error, as protobuf decoding is in istiod).
+    /// `localityLbSetting` is reported as not supported.
+    static func decodeLoadBalancer(_ loadBalancer: YAMLMapping) -> LoadBalancerSettings {
+        loadBalancer.warnUnsupported(handled: ["simple", "consistentHash", "warmupDurationSecs"])
+        var settings = LoadBalancerSettings(warmupDuration: loadBalancer.goDuration("warmupDurationSecs"))
+        if settings.warmupDuration != nil {
+            loadBalancer.context.warning(
+                loadBalancer.path.appendingField("warmupDurationSecs"),
+                "validated but not translated by meshd yet (Envoy slow start); ignored")
         }
-        return TrafficPolicy(loadBalancer: simple)
+        if let field = loadBalancer["simple"], let text = field.string() {
+            if let simple = simpleLoadBalancer(text) {
+                settings.simple = simple
+            } else {
+                field.context.error(
+                    field.path,
+                    "unknown load balancer \"\(text)\"; expected ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM or PASSTHROUGH")
+            }
+        }
+        if let hash = loadBalancer.mapping("consistentHash") {
+            settings.consistentHash = decodeConsistentHash(hash)
+            if loadBalancer.contains("simple") {
+                loadBalancer.context.error(
+                    loadBalancer.path, "only one of simple or consistentHash may be set (they are a oneof)")
+            }
+        }
+        return settings
     }
 
     /// `LEAST_CONN` is the deprecated spelling of `LEAST_REQUEST`.
     static func simpleLoadBalancer(_ text: String) -> SimpleLoadBalancer? {
         text == "LEAST_CONN" ? .leastRequest : SimpleLoadBalancer(rawValue: text)
+    }
+
+    /// `consistentHash`: one hash key (a oneof) and one algorithm (a oneof).
+    static func decodeConsistentHash(_ hash: YAMLMapping) -> ConsistentHashLB {
+        let keyFields = ["httpHeaderName", "httpCookie", "useSourceIp", "httpQueryParameterName"]
+        hash.warnUnsupported(handled: Set(keyFields + ["ringHash", "maglev", "minimumRingSize"]))
+        let presentKeys = keyFields.filter { hash.contains($0) }
+        if presentKeys.count > 1 {
+            hash.context.error(
+                hash.path, "only one hash key may be set, found \(presentKeys.joined(separator: " and "))")
+        }
+        var key: ConsistentHashLB.Key?
+        if let header = hash.string("httpHeaderName") {
+            key = .header(header)
+        } else if let cookie = hash.mapping("httpCookie") {
+            cookie.warnUnsupported(handled: ["name", "path", "ttl"])
+            key = .cookie(
+                HTTPCookie(name: cookie.string("name") ?? "", path: cookie.string("path"), ttl: cookie.goDuration("ttl")))
+        } else if let useSourceIP = hash.bool("useSourceIp") {
+            key = useSourceIP ? .sourceIP : nil
+        } else if let parameter = hash.string("httpQueryParameterName") {
+            key = .queryParameter(parameter)
+        }
+        var algorithm: ConsistentHashLB.Algorithm?
+        if let ring = hash.mapping("ringHash") {
+            ring.warnUnsupported(handled: ["minimumRingSize"])
+            algorithm = .ringHash(minimumRingSize: ring.unsigned("minimumRingSize") ?? 0)
+        }
+        if let maglev = hash.mapping("maglev") {
+            maglev.warnUnsupported(handled: ["tableSize"])
+            if algorithm != nil { hash.context.error(hash.path, "only one of ringHash or maglev may be set") }
+            algorithm = .maglev(tableSize: maglev.unsigned("tableSize") ?? 0)
+        }
+        let deprecatedRing = hash.unsigned("minimumRingSize")
+        return ConsistentHashLB(key: key, algorithm: algorithm, minimumRingSize: deprecatedRing)
+    }
+}
+
+extension YAMLMapping {
+    /// A uint64 field: a negative number is an error, as protobuf decoding makes it in istiod.
+    func unsigned(_ key: String) -> UInt64? {
+        guard let field = self[key], let value = field.int() else { return nil }
+        guard value >= 0 else {
+            context.error(field.path, "must not be negative, found \(value)", node: field.node)
+            return nil
+        }
+        return UInt64(value)
     }
 }

@@ -35,24 +35,4 @@ extension ConfigDecoder {
         }
         return mode
     }
-
-    /// `trafficPolicy.tls` of a DestinationRule.
-    static func decodeClientTLS(_ tls: YAMLMapping) -> ClientTLSSettings? {
-        tls.warnUnsupported(
-            handled: ["mode", "clientCertificate", "privateKey", "caCertificates", "sni", "subjectAltNames"],
-            ignored: ["credentialName", "insecureSkipVerify"])
-        guard let field = tls["mode"], let text = field.string() else {
-            tls.context.error(tls.path.appendingField("mode"), "required")
-            return nil
-        }
-        guard let mode = ClientTLSSettings.Mode(rawValue: text) else {
-            field.context.error(
-                field.path, "unknown TLS mode \"\(text)\"; expected DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL")
-            return nil
-        }
-        return ClientTLSSettings(
-            mode: mode, clientCertificate: tls.string("clientCertificate"), privateKey: tls.string("privateKey"),
-            caCertificates: tls.string("caCertificates"), sni: tls.string("sni"),
-            subjectAltNames: tls.stringList("subjectAltNames"))
-    }
 }

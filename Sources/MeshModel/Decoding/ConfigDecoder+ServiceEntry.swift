@@ -3,6 +3,7 @@ extension ConfigDecoder {
         guard let spec else { return ServiceEntry(meta: meta, hosts: [], ports: []) }
         spec.warnUnsupported(handled: [
             "hosts", "addresses", "ports", "location", "resolution", "endpoints", "workloadSelector", "exportTo",
+            "subjectAltNames",
         ])
         let ports = spec.sequence("ports").compactMap { item -> ServiceEntryPort? in
             guard let port = item.mapping() else { return nil }
@@ -30,13 +31,23 @@ extension ConfigDecoder {
         }
         let endpoints = spec.sequence("endpoints").compactMap { $0.mapping().map(decodeWorkloadEntrySpec) }
         var selector: [String: String]?
-        if let workloadSelector = spec.mapping("workloadSelector") {
-            workloadSelector.warnUnsupported(handled: ["labels"])
-            selector = workloadSelector.stringMap("labels")
+        var selectorWithoutLabels = false
+        if let field = spec["workloadSelector"] {
+            let workloadSelector = field.mapping()
+            workloadSelector?.warnUnsupported(handled: ["labels"])
+            selector = workloadSelector?.stringMap("labels") ?? [:]
+            selectorWithoutLabels = selector?.isEmpty ?? true
+            if selectorWithoutLabels {
+                field.context.warning(
+                    field.path, "workloadSelector has no labels: it selects every workload in the namespace")
+            }
         }
-        return ServiceEntry(
+        var entry = ServiceEntry(
             meta: meta, hosts: spec.stringList("hosts"), addresses: spec.stringList("addresses"), ports: ports,
             location: location, resolution: resolution, endpoints: endpoints, workloadSelector: selector,
             exportTo: spec.stringList("exportTo"))
+        entry.subjectAltNames = spec.stringList("subjectAltNames")
+        entry.workloadSelectorWithoutLabels = selectorWithoutLabels
+        return entry
     }
 }

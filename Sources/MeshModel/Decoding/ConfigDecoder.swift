@@ -93,7 +93,12 @@ public enum ConfigDecoder {
         let meta = decodeMetadata(root.mapping("metadata"), root: root)
         if !meta.name.isEmpty { context.object = ResourceKey(kind: kind, namespace: meta.namespace, name: meta.name) }
         checkAPIVersion(root, kind: kind)
-        let topLevel: Set<String> = kind == .endpointSlice ? endpointSliceFields : ["spec"]
+        let topLevel: Set<String> =
+            switch kind {
+            case .endpointSlice: endpointSliceFields
+            case .secret: secretFields
+            default: ["spec"]
+            }
         root.warnUnsupported(handled: topLevel.union(["apiVersion", "kind", "metadata"]), ignored: ["status"])
 
         let spec = root.mapping("spec")
@@ -107,6 +112,9 @@ public enum ConfigDecoder {
         case .destinationRule: resource = .destinationRule(decodeDestinationRule(meta: meta, spec: spec))
         case .peerAuthentication: resource = .peerAuthentication(decodePeerAuthentication(meta: meta, spec: spec))
         case .endpointSlice: resource = .endpointSlice(decodeEndpointSlice(meta: meta, root: root))
+        case .sidecar: resource = .sidecar(decodeSidecar(meta: meta, spec: spec))
+        case .gateway: resource = .gateway(decodeGateway(meta: meta, spec: spec))
+        case .secret: resource = decodeSecret(meta: meta, root: root).map { .secret($0) }
         }
         guard let resource else { return nil }
         for issue in ResourceValidator.validate(resource) {
@@ -125,6 +133,9 @@ public enum ConfigDecoder {
             ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
         case .peerAuthentication: ["security.istio.io/v1", "security.istio.io/v1beta1"]
         case .endpointSlice: ["discovery.k8s.io/v1"]
+        case .sidecar: ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
+        case .gateway: ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
+        case .secret: ["v1"]
         }
     }
 

@@ -18,10 +18,16 @@ public struct ClientTLSSettings: Sendable, Hashable {
     public var caCertificates: String?
     public var sni: String?
     public var subjectAltNames: [String]
+    /// `insecureSkipVerify`: do not verify the server's certificate (SIMPLE and MUTUAL).
+    public var insecureSkipVerify: Bool
+    /// `credentialName`: a Secret holding the client key material. istiod only uses it on gateways (and on
+    /// sidecars selected by a DestinationRule `workloadSelector`); a plain sidecar originates no TLS with it.
+    public var credentialName: String?
 
     public init(
         mode: Mode, clientCertificate: String? = nil, privateKey: String? = nil, caCertificates: String? = nil,
-        sni: String? = nil, subjectAltNames: [String] = []
+        sni: String? = nil, subjectAltNames: [String] = [], insecureSkipVerify: Bool = false,
+        credentialName: String? = nil
     ) {
         self.mode = mode
         self.clientCertificate = clientCertificate
@@ -29,5 +35,7 @@ public struct ClientTLSSettings: Sendable, Hashable {
         self.caCertificates = caCertificates
         self.sni = sni
         self.subjectAltNames = subjectAltNames
+        self.insecureSkipVerify = insecureSkipVerify
+        self.credentialName = credentialName
     }
 }

@@ -8,6 +8,9 @@ public enum MeshResource: Sendable, Hashable {
     case destinationRule(DestinationRule)
     case peerAuthentication(PeerAuthentication)
     case endpointSlice(EndpointSlice)
+    case sidecar(Sidecar)
+    case gateway(Gateway)
+    case secret(TLSSecret)
 
     public var meta: ObjectMeta {
         switch self {
@@ -19,6 +22,9 @@ public enum MeshResource: Sendable, Hashable {
         case .destinationRule(let r): r.meta
         case .peerAuthentication(let r): r.meta
         case .endpointSlice(let r): r.meta
+        case .sidecar(let r): r.meta
+        case .gateway(let r): r.meta
+        case .secret(let r): r.meta
         }
     }
 
@@ -32,6 +38,9 @@ public enum MeshResource: Sendable, Hashable {
         case .destinationRule: .destinationRule
         case .peerAuthentication: .peerAuthentication
         case .endpointSlice: .endpointSlice
+        case .sidecar: .sidecar
+        case .gateway: .gateway
+        case .secret: .secret
         }
     }
 

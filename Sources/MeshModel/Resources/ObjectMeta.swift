@@ -23,6 +23,9 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case destinationRule = "DestinationRule"
     case peerAuthentication = "PeerAuthentication"
     case endpointSlice = "EndpointSlice"
+    case sidecar = "Sidecar"
+    case gateway = "Gateway"
+    case secret = "Secret"
 
     public static func < (lhs: ResourceKind, rhs: ResourceKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }

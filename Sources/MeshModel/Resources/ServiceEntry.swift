@@ -15,6 +15,11 @@ public struct ServiceEntry: Sendable, Hashable {
     /// Selects WorkloadEntries (and Pods) in the same namespace, instead of inline endpoints.
     public var workloadSelector: [String: String]?
     public var exportTo: [String]
+    /// SANs upstream certificates must carry (mesh mutual TLS to this service), instead of the endpoints' SPIFFE
+    /// identities.
+    public var subjectAltNames: [String] = []
+    /// Whether `workloadSelector` was written without labels (it then selects every workload of the namespace).
+    public var workloadSelectorWithoutLabels = false
 
     public init(meta: ObjectMeta, hosts: [String], addresses: [String] = [], ports: [ServiceEntryPort], location: Location = .meshExternal,
                 resolution: Resolution = .none, endpoints: [WorkloadEntrySpec] = [], workloadSelector: [String: String]? = nil,

@@ -52,6 +52,10 @@ public struct MeshService: Sendable, Hashable {
     public var meshExternal: Bool
     /// The object that declared it (`Service/ns/name` or `ServiceEntry/ns/name`).
     public var origin: ResourceKey
+    /// A ServiceEntry's `subjectAltNames`: identities upstream certificates may carry, besides the endpoints'.
+    public var subjectAltNames: [String] = []
+    /// A ServiceEntry's `exportTo` (empty: everywhere).
+    public var exportTo: [String] = []
 
     public init(hostname: String, namespace: String, shortName: String?, addresses: [String], ports: [MeshServicePort],
                 resolution: MeshResolution, meshExternal: Bool, origin: ResourceKey) {

@@ -7,7 +7,13 @@ extension MeshSnapshot {
     /// the first by namespace and name. A Kubernetes Service with EndpointSlices takes its endpoints from them
     /// (ready endpoints only); one without takes them from its selector over Pods and WorkloadEntries.
     public static func build(from objects: [ConfigObject]) -> MeshSnapshot {
-        let byKey = uniqueObjects(objects)
+        build(hashed: objects.map(HashedConfigObject.init))
+    }
+
+    /// `build(from:)` over objects whose content hashes were computed when they were stored (see `ConfigStore`).
+    public static func build(hashed hashedObjects: [HashedConfigObject]) -> MeshSnapshot {
+        let hashedByKey = uniqueObjects(hashedObjects)
+        let byKey = hashedByKey.mapValues(\.object)
         let resources = byKey.keys.sorted().compactMap { byKey[$0]?.resource }
         var inputs = SnapshotInputs()
         for resource in resources {
@@ -20,6 +26,9 @@ extension MeshSnapshot {
             case .destinationRule(let rule): inputs.destinationRules.append(rule)
             case .peerAuthentication(let policy): inputs.peerAuthentications.append(policy)
             case .endpointSlice(let slice): inputs.endpointSlices.append(slice)
+            case .sidecar(let sidecar): inputs.sidecars.append(sidecar)
+            case .gateway(let gateway): inputs.gateways.append(gateway)
+            case .secret(let secret): inputs.secrets.append(secret)
             }
         }
 
@@ -28,6 +37,7 @@ extension MeshSnapshot {
         var taken: Set<String> = []
         let slicesByService = inputs.endpointSlicesByService()
         let podsByKey = slicesByService.isEmpty ? [:] : inputs.podsByKey()
+        let workloadIndex = inputs.workloadIndex()
         for service in inputs.services {
             let meshService = meshService(for: service)
             guard taken.insert(meshService.hostname).inserted else { continue }
@@ -36,11 +46,11 @@ extension MeshSnapshot {
             if let slices = slicesByService["\(service.meta.namespace)/\(service.meta.name)"] {
                 endpoints[meshService.hostname] = inputs.endpoints(for: service, slices: slices, pods: podsByKey)
             } else {
-                endpoints[meshService.hostname] = inputs.endpoints(for: service)
+                endpoints[meshService.hostname] = inputs.endpoints(for: service, index: workloadIndex)
             }
         }
         for entry in inputs.serviceEntries {
-            let entryEndpoints = inputs.endpoints(for: entry)
+            let entryEndpoints = inputs.endpoints(for: entry, index: workloadIndex)
             for host in entry.hosts {
                 let meshService = meshService(for: entry, host: host)
                 guard taken.insert(host).inserted else { continue }
@@ -49,18 +59,22 @@ extension MeshSnapshot {
             }
         }
 
-        return MeshSnapshot(
-            version: contentVersion(of: resources), services: services, endpoints: endpoints,
+        var snapshot = MeshSnapshot(
+            version: contentVersion(of: hashedByKey), services: services, endpoints: endpoints,
             workloads: inputs.workloads(), virtualServicesByHost: index(inputs.virtualServices),
             destinationRulesByHost: index(inputs.destinationRules),
-            peerAuthentications: index(inputs.peerAuthentications), objects: byKey)
+            peerAuthentications: index(inputs.peerAuthentications), sidecars: index(inputs.sidecars), objects: byKey)
+        snapshot.indexGateways(inputs.gateways, secrets: inputs.secrets)
+        return snapshot
     }
 
     /// One object per key, preferring the earliest source so the choice does not depend on input order.
-    static func uniqueObjects(_ objects: [ConfigObject]) -> [ResourceKey: ConfigObject] {
-        var byKey: [ResourceKey: ConfigObject] = [:]
+    static func uniqueObjects(_ objects: [HashedConfigObject]) -> [ResourceKey: HashedConfigObject] {
+        var byKey: [ResourceKey: HashedConfigObject] = [:]
         for object in objects {
-            if let existing = byKey[object.key], !isEarlier(object.source, than: existing.source) { continue }
+            if let existing = byKey[object.key], !isEarlier(object.object.source, than: existing.object.source) {
+                continue
+            }
             byKey[object.key] = object
         }
         return byKey
@@ -95,10 +109,13 @@ extension MeshSnapshot {
             case .dnsRoundRobin: .dnsRoundRobin
             case .none: .passthrough
             }
-        return MeshService(
+        var service = MeshService(
             hostname: host, namespace: entry.meta.namespace, shortName: nil, addresses: entry.addresses, ports: ports,
             resolution: resolution, meshExternal: entry.location == .meshExternal,
             origin: ResourceKey(kind: .serviceEntry, namespace: entry.meta.namespace, name: entry.meta.name))
+        service.subjectAltNames = entry.subjectAltNames
+        service.exportTo = entry.exportTo
+        return service
     }
 
     /// VirtualServices or DestinationRules by the FQDN of each host, each list ordered by namespace then name.

@@ -1,13 +1,52 @@
-extension MeshSnapshot {
-    /// A content hash of the resources (not where they were read from): FNV-1a 64 over a canonical text of the
-    /// objects sorted by key, as 16 hex digits. Stable across processes, unlike `hashValue`.
-    static func contentVersion(of resources: [MeshResource]) -> String {
+/// A `ConfigObject` with the content hash of its resource, computed once when the object is stored, so that a
+/// snapshot's version costs one small hash per object rather than a walk over every field of the whole mesh.
+public struct HashedConfigObject: Sendable {
+    public let object: ConfigObject
+    /// `object.resource.contentHash`.
+    public let contentHash: UInt64
+
+    public init(_ object: ConfigObject) {
+        self.object = object
+        self.contentHash = object.resource.contentHash
+    }
+
+    private init(object: ConfigObject, contentHash: UInt64) {
+        self.object = object
+        self.contentHash = contentHash
+    }
+
+    public var key: ResourceKey { object.key }
+
+    /// `next` hashed, reusing this hash when the resource is unchanged (only its source, or nothing, moved):
+    /// comparing with `==` is much cheaper than hashing by reflection.
+    public func replaced(by next: ConfigObject) -> HashedConfigObject {
+        next.resource == object.resource
+            ? HashedConfigObject(object: next, contentHash: contentHash) : HashedConfigObject(next)
+    }
+}
+
+extension MeshResource {
+    /// FNV-1a 64 over a canonical text of every field of the resource (its kind, metadata and spec; not where it
+    /// was read from). Stable across processes, unlike `hashValue`; covers fields added later without any change
+    /// here, since the text is made by reflection. Costs a walk over the object: compute it once per stored object.
+    public var contentHash: UInt64 {
+        var text = ""
+        CanonicalText.write(self, into: &text)
         var hash = FNV1a64()
-        for resource in resources.sorted(by: { $0.key < $1.key }) {
-            var text = ""
-            CanonicalText.write(resource, into: &text)
-            hash.add(text)
-            hash.add("\n")
+        hash.add(text)
+        return hash.value
+    }
+}
+
+extension MeshSnapshot {
+    /// The snapshot version: FNV-1a 64 over each object's key and content hash, in key order, as 16 hex digits.
+    /// Any change to any field of any object changes its content hash, and so the version.
+    static func contentVersion(of objects: [ResourceKey: HashedConfigObject]) -> String {
+        var hash = FNV1a64()
+        for key in objects.keys.sorted() {
+            guard let object = objects[key] else { continue }
+            hash.add(key.description)
+            hash.add(object.contentHash)
         }
         return hash.hex
     }
@@ -21,6 +60,14 @@ struct FNV1a64 {
         for byte in text.utf8 {
             value ^= UInt64(byte)
             value = value &* 0x0000_0100_0000_01b3
+        }
+    }
+
+    /// Adds the eight bytes of `value`, least significant first.
+    mutating func add(_ value: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) {
+            self.value ^= (value >> UInt64(shift)) & 0xff
+            self.value = self.value &* 0x0000_0100_0000_01b3
         }
     }
 

@@ -18,12 +18,21 @@ public struct MeshSnapshot: Sendable {
     public let destinationRulesByHost: [String: [DestinationRule]]
     /// PeerAuthentications by namespace, each list ordered by name.
     public let peerAuthentications: [String: [PeerAuthentication]]
+    /// Sidecars by namespace, each list ordered by name (see `MeshSnapshot+Sidecar.swift`).
+    public let sidecarsByNamespace: [String: [Sidecar]]
     /// The objects it was built from, by key.
     public let objects: [ResourceKey: ConfigObject]
+    /// Gateways ordered by namespace then name (see `MeshSnapshot+Gateway.swift`).
+    public internal(set) var gateways: [Gateway] = []
+    /// TLS Secrets by `namespace/name`: gateway credentials served over SDS, never inlined.
+    public internal(set) var tlsSecrets: [String: TLSSecret] = [:]
+    /// The wildcard hosts of `destinationRulesByHost`, most specific (longest) first.
+    public let destinationRuleWildcardHosts: [String]
 
     public init(version: String, services: [MeshService], endpoints: [String: [Int: [MeshEndpoint]]], workloads: [MeshWorkload],
                 virtualServicesByHost: [String: [VirtualService]], destinationRulesByHost: [String: [DestinationRule]],
-                peerAuthentications: [String: [PeerAuthentication]] = [:], objects: [ResourceKey: ConfigObject]) {
+                peerAuthentications: [String: [PeerAuthentication]] = [:], sidecars: [String: [Sidecar]] = [:],
+                objects: [ResourceKey: ConfigObject]) {
         self.version = version
         self.services = services.sorted { $0.hostname < $1.hostname }
         self.servicesByHostname = Dictionary(services.map { ($0.hostname, $0) }, uniquingKeysWith: { first, _ in first })
@@ -31,7 +40,10 @@ public struct MeshSnapshot: Sendable {
         self.workloads = workloads
         self.virtualServicesByHost = virtualServicesByHost
         self.destinationRulesByHost = destinationRulesByHost
+        self.destinationRuleWildcardHosts = destinationRulesByHost.keys.filter { $0.hasPrefix("*") }
+            .sorted { ($0.count, $1) > ($1.count, $0) }
         self.peerAuthentications = peerAuthentications
+        self.sidecarsByNamespace = sidecars
         self.objects = objects
     }
 
@@ -40,14 +52,47 @@ public struct MeshSnapshot: Sendable {
         endpoints[hostname]?[port] ?? []
     }
 
-    /// The DestinationRule that applies to `hostname` for a client in `namespace`: one in the client's namespace
-    /// first, then the service's own namespace, then any other. Nil when there is none.
+    /// The DestinationRule that applies to `hostname` for a client in `clientNamespace`, looked up as istiod does:
+    /// a rule in the client's own namespace (whatever its exportTo), else one in the service's namespace exported
+    /// to the client, else one in the root namespace (`istio-system`) exported to the client. Rules elsewhere never
+    /// apply. Within a namespace the most specific host wins (exact, then the longest wildcard), then the first
+    /// by name. Nil when there is none.
     public func destinationRule(for hostname: String, clientNamespace: String) -> DestinationRule? {
-        guard let rules = destinationRulesByHost[hostname], !rules.isEmpty else { return nil }
-        if let own = rules.first(where: { $0.meta.namespace == clientNamespace }) { return own }
-        if let svc = servicesByHostname[hostname], let home = rules.first(where: { $0.meta.namespace == svc.namespace }) {
-            return home
+        if let own = mostSpecificDestinationRule(hostname, namespace: clientNamespace, client: nil) { return own }
+        if let home = servicesByHostname[hostname]?.namespace, home != clientNamespace,
+            let rule = mostSpecificDestinationRule(hostname, namespace: home, client: clientNamespace)
+        {
+            return rule
         }
-        return rules[0]
+        let root = MeshDefaults.rootNamespace
+        guard root != clientNamespace else { return nil }
+        return mostSpecificDestinationRule(hostname, namespace: root, client: clientNamespace)
+    }
+
+    /// The first rule of `namespace` for the most specific host matching `hostname`, visible to `client` (nil: the
+    /// namespace's own clients, which see every rule of it).
+    private func mostSpecificDestinationRule(_ hostname: String, namespace: String, client: String?)
+        -> DestinationRule?
+    {
+        func pick(_ host: String) -> DestinationRule? {
+            destinationRulesByHost[host]?.first { rule in
+                guard rule.meta.namespace == namespace else { return false }
+                guard let client else { return true }
+                let exportTo = rule.exportTo
+                return exportTo.isEmpty || exportTo.contains("*") || exportTo.contains(client)
+                    || (exportTo.contains(".") && namespace == client)
+            }
+        }
+        if let exact = pick(hostname) { return exact }
+        for wildcard in destinationRuleWildcardHosts where Self.wildcard(wildcard, matches: hostname) {
+            if let rule = pick(wildcard) { return rule }
+        }
+        return nil
+    }
+
+    /// `*` matches every host; `*.example.com` (or `*example.com`) every host ending in what follows the `*`.
+    static func wildcard(_ pattern: String, matches hostname: String) -> Bool {
+        guard pattern.hasPrefix("*") else { return pattern == hostname }
+        return hostname.hasSuffix(pattern.dropFirst())
     }
 }

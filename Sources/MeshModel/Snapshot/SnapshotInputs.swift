@@ -8,6 +8,9 @@ struct SnapshotInputs {
     var destinationRules: [DestinationRule] = []
     var peerAuthentications: [PeerAuthentication] = []
     var endpointSlices: [EndpointSlice] = []
+    var sidecars: [Sidecar] = []
+    var gateways: [Gateway] = []
+    var secrets: [TLSSecret] = []
 
     /// Every Pod with an IP and every WorkloadEntry, sorted by address then origin.
     func workloads() -> [MeshWorkload] {
@@ -26,18 +29,22 @@ struct SnapshotInputs {
     }
 
     /// Endpoints of a Kubernetes Service by service port: the Pods and WorkloadEntries of its namespace whose labels
-    /// contain the selector. An empty selector selects nothing (the endpoints are managed elsewhere).
-    func endpoints(for service: KubernetesService) -> [Int: [MeshEndpoint]] {
+    /// contain the selector. An empty selector selects nothing (the endpoints are managed elsewhere). `index` is
+    /// this build's `workloadIndex()`.
+    func endpoints(for service: KubernetesService, index: WorkloadIndex) -> [Int: [MeshEndpoint]] {
         var result: [Int: [MeshEndpoint]] = [:]
         let namespace = service.meta.namespace
+        let selectedPods = service.selector.isEmpty ? [] : index.pods(matching: service.selector, namespace: namespace)
+        let selectedEntries =
+            service.selector.isEmpty ? [] : index.entries(matching: service.selector, namespace: namespace)
         for port in service.ports {
             var list: [MeshEndpoint] = []
             if !service.selector.isEmpty {
-                for pod in selectedPods(service.selector, namespace: namespace) {
+                for pod in selectedPods {
                     guard let number = podPort(pod, target: port.targetPort, servicePort: port.port) else { continue }
                     list.append(endpoint(pod, port: number))
                 }
-                for entry in selectedEntries(service.selector, namespace: namespace) {
+                for entry in selectedEntries {
                     let fallback = entryTargetPort(entry, target: port.targetPort, servicePort: port.port)
                     guard let number = port.name.flatMap({ entry.spec.ports[$0] }) ?? fallback else { continue }
                     list.append(endpoint(entry, port: number))
@@ -50,24 +57,27 @@ struct SnapshotInputs {
 
     /// Endpoints of a ServiceEntry by host and port: inline `endpoints`, the workloads its `workloadSelector`
     /// picks, or, for DNS resolution with neither, the host itself.
-    func endpoints(for entry: ServiceEntry) -> [String: [Int: [MeshEndpoint]]] {
+    func endpoints(for entry: ServiceEntry, index: WorkloadIndex) -> [String: [Int: [MeshEndpoint]]] {
         let namespace = entry.meta.namespace
         let origin = ResourceKey(kind: .serviceEntry, namespace: namespace, name: entry.meta.name)
         var perPort: [Int: [MeshEndpoint]] = [:]
+        let selectedPods = entry.workloadSelector.map { index.pods(matching: $0, namespace: namespace) } ?? []
+        let selectedEntries = entry.workloadSelector.map { index.entries(matching: $0, namespace: namespace) } ?? []
         for port in entry.ports {
             var list: [MeshEndpoint] = []
             for inline in entry.endpoints {
                 let number = inline.ports[port.name] ?? port.targetPort ?? port.number
-                list.append(endpoint(inline, namespace: namespace, port: number, origin: origin))
+                var inlineEndpoint = endpoint(inline, namespace: namespace, port: number, origin: origin)
+                // As istiod: an inline endpoint takes mesh mutual TLS only when labelled as running a sidecar.
+                inlineEndpoint.hasSidecar = inline.labels["security.istio.io/tlsMode"] == "istio"
+                list.append(inlineEndpoint)
             }
-            if let selector = entry.workloadSelector {
-                for pod in selectedPods(selector, namespace: namespace) {
-                    list.append(endpoint(pod, port: pod.namedPorts[port.name] ?? port.targetPort ?? port.number))
-                }
-                for workload in selectedEntries(selector, namespace: namespace) {
-                    let number = workload.spec.ports[port.name] ?? port.targetPort ?? port.number
-                    list.append(endpoint(workload, port: number))
-                }
+            for pod in selectedPods {
+                list.append(endpoint(pod, port: pod.namedPorts[port.name] ?? port.targetPort ?? port.number))
+            }
+            for workload in selectedEntries {
+                let number = workload.spec.ports[port.name] ?? port.targetPort ?? port.number
+                list.append(endpoint(workload, port: number))
             }
             perPort[port.number] = sorted(list)
         }
@@ -90,20 +100,6 @@ struct SnapshotInputs {
             result[host] = hostEndpoints
         }
         return result
-    }
-
-    private func selectedPods(_ selector: [String: String], namespace: String) -> [Pod] {
-        pods.filter { pod in
-            pod.meta.namespace == namespace && !(pod.podIP ?? "").isEmpty
-                && selector.allSatisfy { pod.meta.labels[$0.key] == $0.value }
-        }
-    }
-
-    private func selectedEntries(_ selector: [String: String], namespace: String) -> [WorkloadEntry] {
-        workloadEntries.filter { entry in
-            let labels = labels(of: entry)
-            return entry.meta.namespace == namespace && selector.allSatisfy { labels[$0.key] == $0.value }
-        }
     }
 
     /// A number is used as is; a name must be one of the Pod's container ports; no target means the service port.

@@ -16,11 +16,4 @@ extension ResourceValidator {
             issues.checkPort(port, at: "spec.portLevelMtls.\(port)")
         }
     }
-
-    /// SIMPLE and MUTUAL read files on the proxy; MUTUAL needs both the certificate and the key.
-    static func validateClientTLS(_ tls: ClientTLSSettings, at path: String, into issues: inout IssueList) {
-        guard tls.mode == .mutual else { return }
-        if (tls.clientCertificate ?? "").isEmpty { issues.add("\(path).clientCertificate", "required for MUTUAL") }
-        if (tls.privateKey ?? "").isEmpty { issues.add("\(path).privateKey", "required for MUTUAL") }
-    }
 }

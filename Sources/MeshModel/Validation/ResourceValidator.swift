@@ -8,12 +8,15 @@ public enum ResourceValidator {
         switch resource {
         case .service(let service): validateService(service, into: &issues)
         case .pod: break
-        case .workloadEntry(let entry): validateWorkloadEntrySpec(entry.spec, at: "spec", into: &issues)
+        case .workloadEntry(let entry): validateWorkloadEntryBody(entry.spec, at: "spec", into: &issues)
         case .serviceEntry(let entry): validateServiceEntry(entry, into: &issues)
         case .virtualService(let service): validateVirtualService(service, into: &issues)
         case .destinationRule(let rule): validateDestinationRule(rule, into: &issues)
         case .peerAuthentication(let policy): validatePeerAuthentication(policy, into: &issues)
         case .endpointSlice(let slice): validateEndpointSlice(slice, into: &issues)
+        case .sidecar(let sidecar): validateSidecar(sidecar, into: &issues)
+        case .gateway(let gateway): validateGateway(gateway, into: &issues)
+        case .secret(let secret): validateTLSSecret(secret, into: &issues)
         }
         return issues.issues
     }
@@ -29,26 +32,6 @@ public enum ResourceValidator {
         }
     }
 
-    static func validateWorkloadEntrySpec(_ spec: WorkloadEntrySpec, at path: String, into issues: inout IssueList) {
-        if spec.address.isEmpty { issues.add("\(path).address", "required") }
-        for (name, number) in spec.ports.sorted(by: { $0.key < $1.key }) {
-            issues.checkPort(number, at: "\(path).ports.\(name)")
-        }
-        if let weight = spec.weight, weight < 0 { issues.add("\(path).weight", "must not be negative, found \(weight)") }
-    }
-
-    static func validateDestinationRule(_ rule: DestinationRule, into issues: inout IssueList) {
-        if rule.host.isEmpty { issues.add("spec.host", "required") }
-        if let tls = rule.trafficPolicy?.tls { validateClientTLS(tls, at: "spec.trafficPolicy.tls", into: &issues) }
-        var seen: Set<String> = []
-        for (index, subset) in rule.subsets.enumerated() {
-            if subset.name.isEmpty {
-                issues.add("spec.subsets[\(index)].name", "required")
-            } else if !seen.insert(subset.name).inserted {
-                issues.add("spec.subsets[\(index)].name", "duplicate subset name \"\(subset.name)\"")
-            }
-        }
-    }
 }
 
 /// Accumulates issues; checks shared by several kinds live here.

@@ -52,23 +52,23 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
             isModelled: modelled)
     }
 
-    /// Every kind meshd watches. Namespaces, TLS Secrets, Gateways, Sidecars, AuthorizationPolicies
-    /// and RequestAuthentications are watched but not modelled yet: they count towards readiness and are reported
-    /// once, and they do not reach the snapshot.
+    /// Every kind meshd watches. Namespaces, AuthorizationPolicies and RequestAuthentications are watched but not
+    /// modelled yet: they count towards readiness and are reported once, and they do not reach the snapshot. Secrets
+    /// are only those of type `kubernetes.io/tls` (gateway credentials, served over SDS).
     public static let watched: [KubernetesKind] = [
         .core("Namespace", "namespaces", modelled: false),
         .core("Service", "services", modelled: true),
         .core("Pod", "pods", modelled: true),
-        .core("Secret", "secrets", modelled: false, fieldSelector: "type=kubernetes.io/tls"),
+        .core("Secret", "secrets", modelled: true, fieldSelector: "type=kubernetes.io/tls"),
         Self(
             group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", resource: "endpointslices",
             isCustomResource: false, isModelled: true),
         .istio("networking.istio.io", "VirtualService", modelled: true),
         .istio("networking.istio.io", "DestinationRule", modelled: true),
-        .istio("networking.istio.io", "Gateway", modelled: false),
+        .istio("networking.istio.io", "Gateway", modelled: true),
         .istio("networking.istio.io", "ServiceEntry", modelled: true),
         .istio("networking.istio.io", "WorkloadEntry", modelled: true),
-        .istio("networking.istio.io", "Sidecar", modelled: false),
+        .istio("networking.istio.io", "Sidecar", modelled: true),
         .istio("security.istio.io", "PeerAuthentication", modelled: true),
         .istio("security.istio.io", "AuthorizationPolicy", modelled: false),
         .istio("security.istio.io", "RequestAuthentication", modelled: false),

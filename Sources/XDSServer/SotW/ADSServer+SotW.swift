@@ -22,15 +22,18 @@ extension ADSServer {
         case .respond(let type):
             let started = ContinuousClock.now
             let set = await resources(type, for: client)
-            let resources = session.stream.filter(set.resources, for: type)
+            let (resources, version) = session.stream.response(from: set, for: type)
+            session.stream.shareNames(with: resources, for: type)
             try await send(
-                type, resources, version: XDSResource.setVersion(of: resources), generation: set.generation, trigger: .request,
+                type, resources, version: version, generation: set.generation, trigger: .request,
                 started: started, session: &session, write: write)
+            if !type.isWildcard { session.lastNamed[type] = resources }
         case .acknowledged(let type, _):
             if let response = session.stream.types[type]?.lastSent {
                 observer.observe(.acknowledged(proxy: session.proxyName, connection: session.id, type: type, response: response))
             }
         case .rejected(let type, let nack):
+            session.lastNamed[type] = nil  // the proxy holds less than we sent: the next push sends everything
             let generation = session.stream.types[type]?.lastSent?.generation ?? 0
             observer.observe(.rejected(proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation))
             logRejection(proxy: session.proxyName, type: type, nack: nack, generation: generation)
@@ -56,15 +59,19 @@ extension ADSServer {
             let set = await resources(type, for: client)
             generation = max(generation, set.generation)
             let wildcard = session.stream.types[type]?.wildcard == true
-            let resources = wildcard ? set.resources : session.stream.filter(set.resources, for: type)
-            let version = (wildcard ? set.version : nil) ?? XDSResource.setVersion(of: resources)
+            let (resources, version) = session.stream.response(from: set, for: type)
             guard session.stream.shouldPush(type, version: version) else { continue }
             sentTypes.append(type)
             let dropped = wildcard ? session.dropped(type, keeping: resources) : []
             guard !dropped.isEmpty else {
+                // EDS and RDS may carry only what changed (Envoy keeps the rest), unless the cluster or listener
+                // that names them went out in this push: Envoy re-warms those and waits for every resource.
+                let parentSent = sentTypes.contains(type == .endpoint ? .cluster : .listener)
+                let payload = parentSent ? resources : session.changed(type, in: resources) ?? resources
                 try await send(
-                    type, resources, version: version, generation: set.generation, trigger: .push, started: started,
+                    type, payload, version: version, generation: set.generation, trigger: .push, started: started,
                     session: &session, write: write)
+                if !type.isWildcard { session.lastNamed[type] = resources }
                 continue
             }
             removals.append((type, resources, version, set.generation))
@@ -142,11 +149,24 @@ struct SotWSession<Provider: ResourceProvider>: StreamSession {
     var nonces: NonceSource
     /// The last resources sent of each wildcard type. Usually the provider's own cached array, so shared, not copied.
     var lastWildcard: [XDSType: [XDSResource]] = [:]
+    /// What the proxy holds of each non-wildcard type (EDS, RDS, SDS): the whole set of the last response or push,
+    /// even when only the changed part was sent. Usually the provider's cached array, so shared, not copied.
+    var lastNamed: [XDSType: [XDSResource]] = [:]
 
     init(id: UInt64, peer: PeerInfo) {
         self.id = id
         self.peer = peer
         self.nonces = NonceSource(connection: id)
+    }
+
+    /// The EDS or RDS resources whose content differs from what the proxy holds, or nil when it is not known what it
+    /// holds (or for other types). SotW lets EDS and RDS responses carry only changed resources: Envoy keeps the
+    /// others (SDS is left whole).
+    func changed(_ type: XDSType, in resources: [XDSResource]) -> [XDSResource]? {
+        guard type == .endpoint || type == .route, let previous = lastNamed[type] else { return nil }
+        var held: [String: String] = Dictionary(minimumCapacity: previous.count)
+        for resource in previous { held[resource.name] = resource.version }
+        return resources.filter { held[$0.name] != $0.version }
     }
 
     /// The resources of `type` the proxy holds that `resources` no longer has: sending `resources` alone would

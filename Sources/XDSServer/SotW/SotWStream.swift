@@ -63,6 +63,32 @@ public struct SotWStream: Sendable {
         return resources.filter { state.wants($0.name) }
     }
 
+    /// What a response of `type` carries from `set` for this subscription, and its SotW version. When the
+    /// subscription keeps every resource of the set (wildcard, or EDS naming every cluster, the usual case), the
+    /// set's precomputed version is reused rather than re-sorting and re-hashing thousands of names per stream.
+    public func response(from set: ResourceSet, for type: XDSType) -> (resources: [XDSResource], version: String) {
+        let resources = types[type]?.wildcard == true ? set.resources : filter(set.resources, for: type)
+        if resources.count == set.resources.count, let version = set.version { return (resources, version) }
+        return (resources, XDSResource.setVersion(of: resources))
+    }
+
+    /// Replaces the subscribed names of `type` by equal strings taken from `resources` (which share their storage
+    /// with every other stream of the same view), so that a stream does not keep its own copy of thousands of
+    /// names decoded from its request. Names not among `resources` are kept as they are.
+    public mutating func shareNames(with resources: [XDSResource], for type: XDSType) {
+        guard var state = types[type], !state.wildcard, !state.names.isEmpty else { return }
+        var shared = Set<String>(minimumCapacity: state.names.count)
+        for resource in resources where state.names.contains(resource.name) { shared.insert(resource.name) }
+        guard shared.count < state.names.count else {
+            state.names = shared
+            types[type] = state
+            return
+        }
+        for name in state.names where !shared.contains(name) { shared.insert(name) }
+        state.names = shared
+        types[type] = state
+    }
+
     /// Whether a push of content `version` is due: the proxy asked for the type, hasn't got this content,
     /// and hasn't rejected it before.
     public func shouldPush(_ type: XDSType, version: String) -> Bool {

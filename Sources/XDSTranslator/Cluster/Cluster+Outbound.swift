@@ -2,11 +2,15 @@ import EnvoyAPI
 import MeshModel
 
 extension Envoy_Config_Cluster_V3_Cluster {
-    /// The Envoy cluster for one outbound plan: discovery type, load balancer and upstream protocol.
-    static func outbound(_ plan: OutboundClusterPlan, _ snapshot: MeshSnapshot) -> Self {
+    /// The Envoy cluster for one outbound plan: discovery type, the DestinationRule's traffic policy (in istiod's
+    /// order: connection pool, HTTP/2 upgrade, outlier detection, load balancer) and the upstream protocol.
+    /// TLS is added by `UpstreamTLS`; `originatingTLS` is the rule's SIMPLE or MUTUAL `tls` when it originates TLS
+    /// (then, without `sni`, Envoy takes SNI and SAN validation from the request's host, as istiod sets it).
+    static func outbound(_ plan: OutboundClusterPlan, _ snapshot: MeshSnapshot, originatingTLS: ClientTLSSettings? = nil)
+        -> Self
+    {
         var cluster = Self()
         cluster.name = plan.name
-        cluster.connectTimeout = ProtoValues.connectTimeout
         switch plan.discovery {
         case .eds:
             cluster.type = .eds
@@ -21,8 +25,19 @@ extension Envoy_Config_Cluster_V3_Cluster {
         case .originalDestination:
             cluster.type = .originalDst
         }
-        cluster.lbPolicy = LoadBalancing.policy(plan.loadBalancer, discovery: plan.discovery)
-        cluster.applyUpstreamProtocol(plan.port.protocol)
+        let policy = plan.policy
+        var options = UpstreamHTTPOptions(protocol: plan.port.protocol)
+        cluster.applyConnectionPool(policy?.connectionPool, options: &options)
+        // h2UpgradePolicy: UPGRADE makes the cluster HTTP/2; DO_NOT_UPGRADE and DEFAULT keep the port's protocol
+        // (the mesh default is DO_NOT_UPGRADE).
+        if policy?.connectionPool?.http?.h2UpgradePolicy == .upgrade { options.http2 = true }
+        cluster.applyOutlierDetection(policy?.outlierDetection)
+        cluster.applyLoadBalancer(policy?.loadBalancer, discovery: plan.discovery)
+        if let tls = originatingTLS, tls.sni == nil {
+            options.upstream.autoSni = true
+            options.upstream.autoSanValidation = tls.subjectAltNames.isEmpty && !tls.insecureSkipVerify
+        }
+        cluster.setHTTPOptions(options)
         return cluster
     }
 

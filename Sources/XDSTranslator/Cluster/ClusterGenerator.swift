@@ -5,11 +5,13 @@ import EnvoyAPI
 struct ClusterGenerator: ResourceGenerator {
     func resources(for context: GenerationContext) -> [TranslatedMessage] {
         var clusters = OutboundClusterPlan.all(in: context).map { plan in
-            var cluster = Envoy_Config_Cluster_V3_Cluster.outbound(plan, context.snapshot)
-            if let socket = UpstreamTLS.transportSocket(for: plan, in: context) { cluster.transportSocket = socket }
+            let socket = UpstreamTLS.transportSocket(for: plan, in: context)
+            let originated = socket == nil ? nil : plan.policy?.tls.flatMap { [.simple, .mutual].contains($0.mode) ? $0 : nil }
+            var cluster = Envoy_Config_Cluster_V3_Cluster.outbound(plan, context.snapshot, originatingTLS: originated)
+            if let socket { cluster.transportSocket = socket }
             return cluster
         }
-        clusters += InboundPort.all(in: context).map(Envoy_Config_Cluster_V3_Cluster.inbound)
+        clusters += Envoy_Config_Cluster_V3_Cluster.inboundClusters(context)
         clusters += [
             .blackHole, .passthrough(named: ClusterName.passthrough),
             .passthrough(named: ClusterName.inboundPassthrough),

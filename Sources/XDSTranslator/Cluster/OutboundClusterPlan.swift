@@ -22,21 +22,24 @@ struct OutboundClusterPlan: Sendable {
     let port: MeshServicePort
     let subset: Subset?
     let discovery: Discovery
-    /// The DestinationRule's load balancer for this cluster (the subset's overrides the top-level one).
-    let loadBalancer: SimpleLoadBalancer?
+    /// The DestinationRule's policy for this cluster: port-level settings resolved and the subset's merged over
+    /// the top-level one, as istiod merges them. Nil without a rule.
+    let policy: TrafficPolicy?
+
+    /// The load balancer of the policy.
+    var loadBalancer: SimpleLoadBalancer? { policy?.loadBalancer?.simple }
 
     /// Every outbound cluster for the proxy: each service port, then each subset of the DestinationRule that
     /// applies in the proxy's namespace. Sorted by service hostname and port.
     static func all(in context: GenerationContext) -> [OutboundClusterPlan] {
         var plans: [OutboundClusterPlan] = []
-        for service in context.snapshot.services {
+        for service in context.visibleServices {
             let rule = context.destinationRule(for: service.hostname)
-            let defaultBalancer = rule?.trafficPolicy?.loadBalancer
             for port in service.ports.sorted(by: { $0.port < $1.port }) {
-                plans.append(plan(service, port, subset: nil, loadBalancer: defaultBalancer))
+                plans.append(plan(service, port, subset: nil, policy: rule?.effectivePolicy(port: port.port, subset: nil)))
                 for subset in rule?.subsets ?? [] {
-                    let balancer = subset.trafficPolicy?.loadBalancer ?? defaultBalancer
-                    plans.append(plan(service, port, subset: subset, loadBalancer: balancer))
+                    let policy = rule?.effectivePolicy(port: port.port, subset: subset.name)
+                    plans.append(plan(service, port, subset: subset, policy: policy))
                 }
             }
         }
@@ -44,12 +47,12 @@ struct OutboundClusterPlan: Sendable {
     }
 
     private static func plan(
-        _ service: MeshService, _ port: MeshServicePort, subset: Subset?, loadBalancer: SimpleLoadBalancer?
+        _ service: MeshService, _ port: MeshServicePort, subset: Subset?, policy: TrafficPolicy?
     ) -> OutboundClusterPlan {
         OutboundClusterPlan(
             name: ClusterName.outbound(port: port.port, subset: subset?.name, hostname: service.hostname),
             service: service, port: port, subset: subset,
-            discovery: discovery(service, loadBalancer: loadBalancer), loadBalancer: loadBalancer)
+            discovery: discovery(service, loadBalancer: policy?.loadBalancer?.simple), policy: policy)
     }
 
     /// A PASSTHROUGH load balancer forces ORIGINAL_DST whatever the resolution. A wildcard host cannot be

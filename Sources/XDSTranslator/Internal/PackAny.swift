@@ -40,6 +40,7 @@ enum AnyTypeRegistry {
             Envoy_Extensions_Filters_Http_Cors_V3_Cors.self,
             Envoy_Extensions_Filters_Http_Cors_V3_CorsPolicy.self,
             Envoy_Extensions_Retry_Host_PreviousHosts_V3_PreviousHostsPredicate.self,
+            Envoy_Extensions_Retry_Priority_PreviousPriorities_V3_PreviousPrioritiesConfig.self,
         ]
         return types.map { Google_Protobuf_Any.register(messageType: $0) }.allSatisfy { $0 }
     }()

@@ -4,8 +4,11 @@ import EnvoyAPI
 /// listener per TCP service port and VIP, and virtualInbound (15006) for the proxy's own workload.
 struct ListenerGenerator: ResourceGenerator {
     func resources(for context: GenerationContext) -> [TranslatedMessage] {
+        // Routers (gateways) get the listeners of the Gateways that select them instead (Gateway/).
+        if context.proxy.kind == .router { return GatewayListeners.resources(for: context) }
         var listeners: [Envoy_Config_Listener_V3_Listener] = [
-            .virtualOutbound, .virtualInbound(InboundPort.all(in: context), security: InboundSecurity.of(context)),
+            .virtualOutbound(policy: context.sidecarScope.outboundTrafficPolicy),
+            .virtualInbound(context.inboundPorts, security: InboundSecurity.of(context)),
         ]
         listeners += OutboundListeners.http(context)
         listeners += OutboundListeners.tcp(context)

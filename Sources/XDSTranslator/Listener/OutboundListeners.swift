@@ -6,7 +6,7 @@ enum OutboundListeners {
     /// `0.0.0.0_<port>` for every port that some service speaks HTTP on: an HttpConnectionManager taking the
     /// route configuration `"<port>"` from RDS, which picks the virtual host by Host header.
     static func http(_ context: GenerationContext) -> [Envoy_Config_Listener_V3_Listener] {
-        HTTPPorts.all(in: context.snapshot).map { port in
+        HTTPPorts.all(in: context).map { port in
             let name = "0.0.0.0_\(port)"
             let manager = NetworkFilters.httpConnectionManager(
                 statPrefix: "outbound_\(name)", routes: NetworkFilters.rds(String(port)))
@@ -16,25 +16,70 @@ enum OutboundListeners {
         }
     }
 
-    /// `<vip>_<port>` for every TCP service port and VIP: tcp_proxy straight to the service's cluster.
-    /// Exact-address listeners win over `0.0.0.0_<port>`, so a TCP port that shares its number with an HTTP
-    /// port elsewhere still reaches its own cluster. Services without a VIP get none.
+    /// Listeners for every non-HTTP service port (TCP, TLS, HTTPS, ...), with the chains of `L4FilterChains`:
+    /// - `<vip>_<port>` for each VIP. Exact-address listeners win over `0.0.0.0_<port>`, so a TCP port that shares
+    ///   its number with an HTTP port elsewhere still reaches its own cluster.
+    /// - `0.0.0.0_<port>` for CIDR addresses (chains matched on `prefix_ranges`) and, as istiod does, for
+    ///   ServiceEntry ports without any address (TLS chains told apart by SNI; for plain TCP the first service by
+    ///   hostname takes the port). Kubernetes services without a VIP (headless) get none. A port that is an HTTP
+    ///   port somewhere keeps its `0.0.0.0_<port>` HTTP listener, and the proxy's own capture ports get none.
     static func tcp(_ context: GenerationContext) -> [Envoy_Config_Listener_V3_Listener] {
+        let builder = L4FilterChains(context)
+        let httpPorts = Set(HTTPPorts.all(in: context))
         var listeners: [Envoy_Config_Listener_V3_Listener] = []
-        for service in context.snapshot.services {
+        var wildcard: [Int: WildcardListener] = [:]
+        for service in context.visibleServices {
             for port in service.ports.sorted(by: { $0.port < $1.port }) where !port.protocol.isHTTP {
-                let cluster = ClusterName.outbound(port: port.port, hostname: service.hostname)
-                for vip in service.addresses.sorted() {
+                let vips = service.addresses.filter { !$0.contains("/") }.sorted()
+                let cidrs = service.addresses.filter { $0.contains("/") }.sorted()
+                for vip in vips {
                     let name = "\(vip)_\(port.port)"
+                    let chains = builder.chains(service, port, destinationCIDRs: [], wildcardBind: false)
                     listeners.append(
-                        .outbound(
-                            name: name, address: vip, port: port.port,
-                            chain: NetworkFilters.filterChain(
-                                name: name, filters: [NetworkFilters.tcpProxy(to: cluster)])))
+                        .outbound(name: name, address: vip, port: port.port, chains: chains.named(listener: name)))
                 }
+                let wantsWildcard = !cidrs.isEmpty || (vips.isEmpty && service.origin.kind == .serviceEntry)
+                guard wantsWildcard, !httpPorts.contains(port.port), !HTTPPorts.reserved.contains(port.port) else {
+                    continue
+                }
+                let chains = builder.chains(service, port, destinationCIDRs: cidrs, wildcardBind: true)
+                wildcard[port.port, default: WildcardListener()].add(chains, hostname: service.hostname)
             }
         }
+        for (port, entry) in wildcard.sorted(by: { $0.key < $1.key }) {
+            let name = "0.0.0.0_\(port)"
+            var listener = Envoy_Config_Listener_V3_Listener.outbound(
+                name: name, address: "0.0.0.0", port: port, chains: entry.chains)
+            if entry.chains.contains(where: { !$0.filterChainMatch.serverNames.isEmpty }) {
+                listener.listenerFilters = [NetworkFilters.tlsInspector]
+            }
+            listeners.append(listener)
+        }
         return listeners
+    }
+
+    /// The chains several services contribute to one `0.0.0.0_<port>` listener; a chain whose match an earlier
+    /// service already claimed is dropped, since Envoy refuses a listener with two identical matches.
+    private struct WildcardListener {
+        var chains: [Envoy_Config_Listener_V3_FilterChain] = []
+        var claimed: Set<String> = []
+
+        mutating func add(_ newChains: [L4FilterChains.Chain], hostname: String) {
+            for (index, chain) in newChains.enumerated() where claimed.insert(chain.matchKey).inserted {
+                chains.append(chain.filterChain(name: index == 0 ? hostname : "\(hostname)#\(index)"))
+            }
+        }
+    }
+}
+
+extension [L4FilterChains.Chain] {
+    /// The chains of a `<vip>_<port>` listener: the first keeps the listener's name, as before tcp routes existed.
+    func named(listener name: String) -> [Envoy_Config_Listener_V3_FilterChain] {
+        var claimed: Set<String> = []
+        return enumerated().compactMap { index, chain in
+            guard claimed.insert(chain.matchKey).inserted else { return nil }
+            return chain.filterChain(name: index == 0 ? name : "\(name)#\(index)")
+        }
     }
 }
 
@@ -51,5 +96,16 @@ enum HTTPPorts {
         Set(snapshot.services.flatMap { $0.ports.filter(\.protocol.isHTTP).map(\.port) })
             .subtracting(reserved)
             .sorted()
+    }
+}
+
+extension Envoy_Config_Listener_V3_Listener {
+    /// An outbound listener with several filter chains, only reached through virtualOutbound.
+    static func outbound(name: String, address: String, port: Int, chains: [Envoy_Config_Listener_V3_FilterChain])
+        -> Self
+    {
+        var listener = outbound(name: name, address: address, port: port, chain: NetworkFilters.filterChain(name: name, filters: []))
+        listener.filterChains = chains
+        return listener
     }
 }

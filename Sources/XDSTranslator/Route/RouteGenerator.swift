@@ -6,8 +6,10 @@ import SwiftProtobuf
 /// catch-all `allow_any` last.
 struct RouteGenerator: ResourceGenerator {
     func resources(for context: GenerationContext) -> [TranslatedMessage] {
+        // Routers (gateways) get the route configurations of their Gateway servers instead (Gateway/).
+        if context.proxy.kind == .router { return GatewayRoutes.resources(for: context) }
         let virtualServices = VirtualServiceIndex(context)
-        return HTTPPorts.all(in: context.snapshot).map { port in
+        return HTTPPorts.all(in: context).map { port in
             let configuration = routeConfiguration(port: port, context: context, virtualServices: virtualServices)
             return TranslatedMessage(name: configuration.name, message: configuration)
         }
@@ -18,7 +20,7 @@ struct RouteGenerator: ResourceGenerator {
     ) -> Envoy_Config_Route_V3_RouteConfiguration {
         var domains = DomainSet()
         var hosts: [Envoy_Config_Route_V3_VirtualHost] = []
-        for service in context.snapshot.services {
+        for service in context.visibleServices {
             guard let servicePort = service.port(port), servicePort.protocol.isHTTP else { continue }
             let hostDomains = domains.claim(
                 VirtualHostDomains.domains(for: service, port: port, proxyNamespace: context.proxy.namespace))
@@ -31,7 +33,9 @@ struct RouteGenerator: ResourceGenerator {
         }
         hosts.sort { $0.name < $1.name }
         let catchAll = domains.claim(["*"])
-        if !catchAll.isEmpty { hosts.append(allowAny(domains: catchAll)) }
+        if !catchAll.isEmpty {
+            hosts.append(CatchAllVirtualHost.make(domains: catchAll, policy: context.sidecarScope.outboundTrafficPolicy))
+        }
 
         var configuration = Envoy_Config_Route_V3_RouteConfiguration()
         configuration.name = String(port)
@@ -39,6 +43,8 @@ struct RouteGenerator: ResourceGenerator {
         // Routes may name clusters CDS does not have (an unknown subset); Envoy then answers 503 for those
         // requests instead of rejecting the whole configuration.
         configuration.validateClusters = Google_Protobuf_BoolValue(false)
+        // Direct responses may carry up to 1 MiB (istiod's limit) instead of Envoy's default 4 KiB.
+        configuration.maxDirectResponseBodySizeBytes = ProtoValues.uint32(RedirectTranslation.maxDirectResponseBodyBytes)
         return configuration
     }
 
@@ -48,23 +54,12 @@ struct RouteGenerator: ResourceGenerator {
         for service: MeshService, port: Int, context: GenerationContext, virtualServices: VirtualServiceIndex
     ) -> [Envoy_Config_Route_V3_Route] {
         if let virtualService = virtualServices.first(for: service.hostname) {
-            let translator = VirtualServiceRoutes(
-                snapshot: context.snapshot, virtualService: virtualService, port: port)
-            let routes = translator.routes()
+            let routes = VirtualServiceRoutes(context: context, virtualService: virtualService, port: port).routes()
             if !routes.isEmpty { return routes }
         }
-        return [
-            RouteBuilder.prefixRoute(
-                name: "default", toCluster: ClusterName.outbound(port: port, hostname: service.hostname))
-        ]
-    }
-
-    /// `allow_any`: any other Host goes to where the client was connecting (Istio's ALLOW_ANY outbound policy).
-    private func allowAny(domains: [String]) -> Envoy_Config_Route_V3_VirtualHost {
-        var host = Envoy_Config_Route_V3_VirtualHost()
-        host.name = "allow_any"
-        host.domains = domains
-        host.routes = [RouteBuilder.prefixRoute(name: "allow_any", toCluster: ClusterName.passthrough)]
-        return host
+        var route = RouteBuilder.defaultOutboundRoute(toCluster: ClusterName.outbound(port: port, hostname: service.hostname))
+        route.route.hashPolicy = HashPolicy.policies(
+            forService: service.hostname, port: port, snapshot: context.snapshot, clientNamespace: context.proxy.namespace)
+        return [route]
     }
 }

@@ -19,6 +19,7 @@ struct VirtualServiceIndex {
                     && ExportVisibility.isVisible(
                         exportTo: virtualService.exportTo, objectNamespace: virtualService.meta.namespace,
                         to: context.proxy.namespace)
+                    && context.sidecarScope.imports(virtualService)
             }
             if let applicable { byHost[host] = applicable }
         }

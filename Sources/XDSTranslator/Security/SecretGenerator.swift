@@ -23,7 +23,8 @@ struct SecretGenerator: ResourceGenerator {
             secret.validationContext = validation
             result.append(secret)
         }
-        return result.map { TranslatedMessage(name: $0.name, message: $0) }
+        // Routers also get the gateway credentials (`kubernetes://...`) they may read (Gateway/GatewaySecrets).
+        return result.map { TranslatedMessage(name: $0.name, message: $0) } + GatewaySecrets.resources(for: context)
     }
 
     static func inline(_ text: String) -> Envoy_Config_Core_V3_DataSource {

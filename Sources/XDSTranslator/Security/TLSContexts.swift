@@ -27,29 +27,6 @@ enum TLSContexts {
         return socket(context)
     }
 
-    /// Client side for SIMPLE and MUTUAL: certificates are files on the proxy, as the DestinationRule names them.
-    static func fileUpstream(_ tls: ClientTLSSettings) -> Envoy_Config_Core_V3_TransportSocket {
-        var common = Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext()
-        if tls.mode == .mutual, let certificate = tls.clientCertificate, let key = tls.privateKey {
-            var pair = Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate()
-            pair.certificateChain = file(certificate)
-            pair.privateKey = file(key)
-            common.tlsCertificates = [pair]
-        }
-        if let ca = tls.caCertificates, !ca.isEmpty {
-            var validation = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
-            validation.trustedCa = file(ca)
-            validation.matchTypedSubjectAltNames = tls.subjectAltNames.map {
-                san($0.hasPrefix("spiffe://") ? .uri : .dns, exact: $0)
-            }
-            common.validationContext = validation
-        }
-        var context = Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext()
-        context.commonTlsContext = common
-        context.sni = tls.sni ?? ""
-        return socket(context)
-    }
-
     private static func meshCommon(
         sans: [Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMatcher], alpn: [String]
     ) -> Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext {

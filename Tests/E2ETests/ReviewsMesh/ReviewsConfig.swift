@@ -108,19 +108,19 @@ enum ReviewsConfig {
             """)
     }
 
-    /// Invalid: the weights add up to 90, not 100.
-    static let weightsSummingTo90 = virtualService(
+    /// Invalid: a split where no destination gets any traffic (total weight 0), which istiod refuses.
+    static let zeroWeightSplit = virtualService(
         """
           - name: bad-split
             route:
             - destination:
                 host: reviews
                 subset: v1
-              weight: 50
+              weight: 0
             - destination:
                 host: reviews
                 subset: v3
-              weight: 40
+              weight: 0
         """)
 
     /// Invalid: not YAML at all (a flow mapping that is never closed).

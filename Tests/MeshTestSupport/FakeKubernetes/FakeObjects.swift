@@ -105,7 +105,15 @@ public enum FakeObjects {
         """
     }
 
-    /// A `networking.istio.io/v1` Sidecar (watched, not modelled by meshd yet).
+    /// A `security.istio.io/v1` AuthorizationPolicy (watched, not modelled by meshd yet).
+    public static func authorizationPolicy(_ name: String, namespace: String = "default") -> String {
+        """
+        {"apiVersion":"security.istio.io/v1","kind":"AuthorizationPolicy","metadata":{"name":"\(name)",\
+        "namespace":"\(namespace)"},"spec":{"action":"ALLOW"}}
+        """
+    }
+
+    /// A `networking.istio.io/v1` Sidecar importing only its own namespace.
     public static func sidecar(_ name: String, namespace: String = "default") -> String {
         """
         {"apiVersion":"networking.istio.io/v1","kind":"Sidecar","metadata":{"name":"\(name)","namespace":"\(namespace)"},\
