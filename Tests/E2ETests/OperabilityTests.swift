@@ -42,7 +42,7 @@ struct OperabilityTests {
             let meshd = try await MeshdProcess.start(
                 in: network,
                 configFiles: [
-                    "reviews.yaml": ReviewsConfig.serviceAndSubsets, "workloads.yaml": ReviewsConfig.workloadEntries(pods),
+                    "reviews.yaml": ReviewsConfig.serviceAndSubsets, "workloads.yaml": Pod.workloadEntries(pods),
                     ReviewsConfig.virtualServiceFile: ReviewsConfig.baseVirtualService,
                 ])
             let sidecars = try pods.map { try $0.startSidecar(bootstrapJSON: meshd.bootstrap(for: $0)) }

@@ -52,20 +52,7 @@ final class TrafficSidecarMesh: @unchecked Sendable {
                 port: \(echoPort)
                 targetPort: \(echoPort)
             """
-        let entries = pods.map { pod in
-            """
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata:
-              name: \(pod.name)
-              namespace: \(pod.namespace)
-            spec:
-              address: \(pod.ip)
-              serviceAccount: \(pod.serviceAccount)
-              labels:
-            \(pod.labels.sorted { $0.key < $1.key }.map { "    \($0.key): \($0.value)" }.joined(separator: "\n"))
-            """
-        }
+        let entries = pods.map(\.workloadEntryYAML)
         return ([service] + entries).joined(separator: "\n---\n")
     }
 

@@ -46,24 +46,6 @@ enum ReviewsConfig {
               version: v3
         """
 
-    /// One WorkloadEntry per pod, with the pod's address, labels and service account.
-    static func workloadEntries(_ pods: [Pod]) -> String {
-        pods.map { pod in
-            """
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata:
-              name: \(pod.name)
-              namespace: \(pod.namespace)
-            spec:
-              address: \(pod.ip)
-              serviceAccount: \(pod.serviceAccount)
-              labels:
-            \(pod.labels.sorted { $0.key < $1.key }.map { "    \($0.key): \($0.value)" }.joined(separator: "\n"))
-            """
-        }.joined(separator: "\n---\n")
-    }
-
     /// Users called jason see v3, paths under /v2/ go to v2, everyone else is split 80/20 between v1 and v2.
     static let baseVirtualService = virtualService(
         """

@@ -54,7 +54,7 @@ final class ReviewsMesh: @unchecked Sendable {
             in: network,
             configFiles: [
                 "reviews.yaml": ReviewsConfig.serviceAndSubsets,
-                "workloads.yaml": ReviewsConfig.workloadEntries(pods),
+                "workloads.yaml": Pod.workloadEntries(pods),
                 ReviewsConfig.virtualServiceFile: ReviewsConfig.baseVirtualService,
             ])
         for pod in reviewsPods.values { try await pod.startEchoServer(service: "reviews", port: ReviewsConfig.port) }

@@ -125,22 +125,4 @@ enum L4Config {
           - address: \(legacyIP)
         """
     }
-
-    /// One WorkloadEntry per sidecar pod, with the pod's address, labels and service account.
-    static func workloadEntries(_ pods: [Pod]) -> String {
-        pods.map { pod in
-            """
-            apiVersion: networking.istio.io/v1
-            kind: WorkloadEntry
-            metadata:
-              name: \(pod.name)
-              namespace: \(pod.namespace)
-            spec:
-              address: \(pod.ip)
-              serviceAccount: \(pod.serviceAccount)
-              labels:
-            \(pod.labels.sorted { $0.key < $1.key }.map { "    \($0.key): \($0.value)" }.joined(separator: "\n"))
-            """
-        }.joined(separator: "\n---\n")
-    }
 }

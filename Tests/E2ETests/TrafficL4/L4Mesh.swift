@@ -46,7 +46,7 @@ final class L4Mesh: @unchecked Sendable {
             in: network,
             configFiles: [
                 "db.yaml": L4Config.dbServiceAndSubsets,
-                "workloads.yaml": L4Config.workloadEntries([client, dbV1, dbV2]),
+                "workloads.yaml": Pod.workloadEntries([client, dbV1, dbV2]),
                 "legacy.yaml": L4Config.legacyServiceEntries(legacyIP: legacy.ip),
                 routesFile: L4Config.portRoutes,
             ])
