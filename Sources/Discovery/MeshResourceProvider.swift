@@ -109,7 +109,7 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
             translator.generate(typeURL: type.rawValue, snapshot: snapshot, proxy: client.proxy)
                 .compactMap { try? XDSResource(name: $0.name, resource: $0.resource) }
         }
-        return ResourceSet(generation: generation, resources: entry.resources, version: entry.version)
+        return ResourceSet(generation: generation, resources: entry.resources, version: entry.version, namesDigest: entry.namesDigest)
     }
 
     /// SDS is never cached with the config: certificates rotate on their own clock. Only the secrets of the

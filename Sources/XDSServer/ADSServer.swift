@@ -18,6 +18,8 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
     let logger: Logger
     let options: ADSServerOptions
     let limiter: PushLimiter
+    /// EDS/RDS differences already worked out for another stream with the same contents.
+    let changedSets = ChangedSetMemo()
     /// Per-proxy sync state, for `/debug/syncz` and friends.
     public let status = SyncStatusStore()
     /// Identifies this control plane in every response.

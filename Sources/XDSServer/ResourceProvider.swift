@@ -39,10 +39,15 @@ public struct ResourceSet: Sendable {
     /// `XDSResource.setVersion(of: resources)` when the provider already knows it (e.g. from its cache);
     /// saves re-hashing a shared set on every connection. Nil to let the server compute it.
     public var version: String?
+    /// `XDSResource.namesDigest(of: resources)` when the provider already knows it (e.g. from its cache): lets a
+    /// stream whose subscription was found to cover these names skip filtering thousands of them on every push.
+    /// Nil to filter every time.
+    public var namesDigest: UInt64?
 
-    public init(generation: UInt64, resources: [XDSResource], version: String? = nil) {
+    public init(generation: UInt64, resources: [XDSResource], version: String? = nil, namesDigest: UInt64? = nil) {
         self.generation = generation
         self.resources = resources
         self.version = version
+        self.namesDigest = namesDigest
     }
 }

@@ -31,4 +31,12 @@ public struct XDSResource: Sendable, Hashable {
         }
         return hash.hex
     }
+
+    /// A digest of the resources' names, in order: equal lists of names give equal digests. Cheap next to
+    /// `setVersion(of:)` (no sorting, no versions); what a stream remembers its subscription was found to cover.
+    public static func namesDigest(of resources: [XDSResource]) -> UInt64 {
+        var hash = ContentHash()
+        for resource in resources { hash.combine(resource.name) }
+        return hash.value
+    }
 }

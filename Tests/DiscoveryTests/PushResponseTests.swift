@@ -37,6 +37,61 @@ struct PushResponseTests {
         #expect(one.version == XDSResource.setVersion(of: [resources[1]]))
     }
 
+    @Test func aCoveredSubscriptionIsRememberedOnlyUntilItChanges() throws {
+        let names = ["outbound|80||a.ns.svc.cluster.local", "outbound|80||b.ns.svc.cluster.local"]
+        let before = try names.map(resource)
+        let set = ResourceSet(generation: 1, resources: before, namesDigest: XDSResource.namesDigest(of: before))
+        var stream = SotWStream()
+        _ = stream.received(edsRequest(names))
+        #expect(stream.response(from: set, for: .endpoint).resources == before)
+        #expect(stream.types[.endpoint]?.coveredNames == set.namesDigest, "the covering subscription is remembered")
+        stream.shareNames(with: before, for: .endpoint)
+        #expect(stream.types[.endpoint]?.coveredNames == set.namesDigest, "sharing the names' storage keeps it")
+
+        // The same names with new content (an endpoint change) are sent whole, unfiltered.
+        let after = try names.map { name in
+            var value = Google_Protobuf_StringValue()
+            value.value = "moved: \(name)"
+            return try XDSResource(name: name, resource: Google_Protobuf_Any(message: value))
+        }
+        let changed = ResourceSet(generation: 2, resources: after, namesDigest: XDSResource.namesDigest(of: after))
+        #expect(changed.namesDigest == set.namesDigest)
+        #expect(stream.response(from: changed, for: .endpoint).resources == after)
+
+        // The proxy narrows its subscription in an ACK: what was covered no longer is.
+        stream.sent(.endpoint, version: "v2", nonce: "n2", names: names)
+        var narrower = edsRequest([names[1]])
+        narrower.responseNonce = "n2"
+        narrower.versionInfo = "v2"
+        #expect(stream.received(narrower) == .respond(.endpoint))
+        #expect(stream.types[.endpoint]?.coveredNames == nil)
+        #expect(stream.response(from: changed, for: .endpoint).resources == [after[1]])
+    }
+
+    @Test func anAckRepeatingTheSubscriptionIsAnAckAndOneThatChangesItIsAnswered() throws {
+        let names = ["outbound|80||a.ns.svc.cluster.local", "outbound|80||b.ns.svc.cluster.local"]
+        var stream = SotWStream()
+        #expect(stream.received(edsRequest(names)) == .respond(.endpoint))
+        stream.sent(.endpoint, version: "v1", nonce: "n1", names: names)
+        var ack = edsRequest(names)
+        ack.responseNonce = "n1"
+        ack.versionInfo = "v1"
+        #expect(stream.received(ack) == .acknowledged(.endpoint, version: "v1"))
+        // The same names in another order: the same subscription, still only an ACK.
+        stream.sent(.endpoint, version: "v2", nonce: "n2", names: names)
+        var reordered = edsRequest(names.reversed())
+        reordered.responseNonce = "n2"
+        reordered.versionInfo = "v2"
+        #expect(stream.received(reordered) == .acknowledged(.endpoint, version: "v2"))
+        // One more name: answered, and subscribed.
+        stream.sent(.endpoint, version: "v3", nonce: "n3", names: names)
+        var wider = edsRequest(names + ["outbound|80||c.ns.svc.cluster.local"])
+        wider.responseNonce = "n3"
+        wider.versionInfo = "v3"
+        #expect(stream.received(wider) == .respond(.endpoint))
+        #expect(stream.types[.endpoint]?.names == Set(wider.resourceNames))
+    }
+
     @Test func sharingNamesKeepsTheSubscriptionExactlyAsRequested() throws {
         let resources = try ["outbound|80||a.ns.svc.cluster.local", "outbound|80||b.ns.svc.cluster.local"].map(resource)
         var stream = SotWStream()
@@ -70,6 +125,33 @@ struct PushIncrementalTests {
         session.lastNamed[.secret] = before
         #expect(session.changed(.secret, in: after) == nil, "SDS is always sent whole")
         #expect(session.changed(.cluster, in: after) == nil, "CDS and LDS are full state in SotW")
+
+        // The same names in the same order (compared position by position), and in another order.
+        let same = try [resource("a", "1"), resource("b", "3"), resource("c", "1")]
+        session.lastNamed[.endpoint] = before
+        #expect(session.changed(.endpoint, in: same)?.map(\.name) == ["b"])
+        #expect(session.changed(.endpoint, in: same.reversed())?.map(\.name) == ["b"])
+        #expect(session.changed(.endpoint, in: before)?.isEmpty == true)
+    }
+}
+
+/// Streams holding the same set and pushed the same new one share the work of finding what changed.
+@Suite("Push engine: shared EDS/RDS differences")
+struct ChangedSetMemoTests {
+    @Test func aDifferenceIsWorkedOutOncePerPairOfContentsAndNilIsNotRemembered() throws {
+        var value = Google_Protobuf_StringValue()
+        value.value = "b"
+        let changed = [try XDSResource(name: "b", resource: Google_Protobuf_Any(message: value))]
+        let memo = ChangedSetMemo(capacity: 2)
+        let key = ChangedSetMemo.Key(type: .endpoint, held: "v1", current: "v2")
+        var computed = 0
+        #expect(memo.changed(key) { computed += 1; return changed } == changed)
+        #expect(memo.changed(key) { computed += 1; return [] } == changed, "the same contents: the remembered difference")
+        #expect(computed == 1)
+        let other = ChangedSetMemo.Key(type: .route, held: "v1", current: "v2")
+        #expect(memo.changed(other) { computed += 1; return [] } == [], "another type is another difference")
+        #expect(memo.changed(ChangedSetMemo.Key(type: .endpoint, held: "v0", current: "v2")) { nil } == nil)
+        #expect(memo.count <= 2, "bounded")
     }
 }
 

@@ -18,6 +18,8 @@ final class ResourceCache: Sendable {
     struct Entry: Sendable {
         var resources: [XDSResource]
         var version: String
+        /// `XDSResource.namesDigest(of: resources)`, computed once for every stream that shares the set.
+        var namesDigest: UInt64? = nil
     }
 
     private enum Slot {
@@ -73,7 +75,8 @@ final class ResourceCache: Sendable {
         case .generate:
             metrics?.cacheMiss()
             let resources = generate()
-            let entry = Entry(resources: resources, version: XDSResource.setVersion(of: resources))
+            let entry = Entry(
+                resources: resources, version: XDSResource.setVersion(of: resources), namesDigest: XDSResource.namesDigest(of: resources))
             let waiters = slots.withLock { slots -> [CheckedContinuation<Entry, Never>] in
                 guard case .generating(let waiters)? = slots[key] else { return [] }
                 slots[key] = .ready(entry)

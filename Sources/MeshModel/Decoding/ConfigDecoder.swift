@@ -46,7 +46,8 @@ public enum ConfigDecoder {
         let context = DecodeContext(file: file, document: document.index, lineOffset: document.lineOffset)
         let root: Node?
         do {
-            root = try Yams.compose(yaml: document.text)
+            // An explicit encoding: the default one reads the process environment on every call.
+            root = try Yams.compose(yaml: document.text, .default, .default, .utf8)
         } catch {
             let (message, line) = describe(error, lineOffset: document.lineOffset)
             context.error("", "YAML does not parse: \(message)", line: line)

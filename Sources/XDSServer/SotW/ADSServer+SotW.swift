@@ -67,7 +67,7 @@ extension ADSServer {
                 // EDS and RDS may carry only what changed (Envoy keeps the rest), unless the cluster or listener
                 // that names them went out in this push: Envoy re-warms those and waits for every resource.
                 let parentSent = sentTypes.contains(type == .endpoint ? .cluster : .listener)
-                let payload = parentSent ? resources : session.changed(type, in: resources) ?? resources
+                let payload = parentSent ? resources : changed(type, in: resources, version: version, session: session) ?? resources
                 try await send(
                     type, payload, version: version, generation: set.generation, trigger: .push, started: started,
                     session: &session, write: write)
@@ -90,6 +90,16 @@ extension ADSServer {
         }
         observer.observe(.pushEvaluated(proxy: session.proxyName, connection: session.id, generation: generation, sent: sentTypes))
         publishStatus(session)
+    }
+
+    /// `session.changed(type, in:)`, shared with every other stream that holds the same set and gets the same one.
+    private func changed(_ type: XDSType, in resources: [XDSResource], version: String, session: SotWSession<Provider>) -> [XDSResource]? {
+        guard session.lastNamed[type] != nil, let held = session.stream.types[type]?.lastSent?.version else {
+            return session.changed(type, in: resources)
+        }
+        return changedSets.changed(ChangedSetMemo.Key(type: type, held: held, current: version)) {
+            session.changed(type, in: resources)
+        }
     }
 
     private func send(
@@ -164,6 +174,11 @@ struct SotWSession<Provider: ResourceProvider>: StreamSession {
     /// others (SDS is left whole).
     func changed(_ type: XDSType, in resources: [XDSResource]) -> [XDSResource]? {
         guard type == .endpoint || type == .route, let previous = lastNamed[type] else { return nil }
+        // The usual case: the same names in the same order (both sets come from one view's cache), so the versions
+        // are compared position by position, without hashing every name into a dictionary on every stream.
+        if previous.count == resources.count, previous.indices.allSatisfy({ previous[$0].name == resources[$0].name }) {
+            return resources.indices.compactMap { previous[$0].version == resources[$0].version ? nil : resources[$0] }
+        }
         var held: [String: String] = Dictionary(minimumCapacity: previous.count)
         for resource in previous { held[resource.name] = resource.version }
         return resources.filter { held[$0.name] != $0.version }

@@ -29,11 +29,15 @@ public struct SotWStream: Sendable {
         guard let type = XDSType(rawValue: request.typeURL) else { return .unsupported(request.typeURL) }
         var state = types[type] ?? SotWTypeState(wildcard: type.isWildcard)
         defer { types[type] = state }
-        let requested = Set(request.resourceNames)
+        // Every ACK repeats the subscription (thousands of EDS names): it is compared by a digest of the list
+        // first, and made into a `Set` only when the list differs from the one last requested.
+        let digest = Self.digest(of: request.resourceNames)
 
         // A first request for this type on this stream (or after a reconnect): subscribe and answer.
         guard !request.responseNonce.isEmpty else {
+            let requested = Set(request.resourceNames)
             state.names = requested
+            state.requestedDigest = digest
             state.wildcard = (type.isWildcard && requested.isEmpty) || requested.contains("*")
             return .respond(type)
         }
@@ -49,7 +53,10 @@ public struct SotWStream: Sendable {
             return .rejected(type, nack)
         }
         state.ackedVersion = request.versionInfo
-        if !type.isWildcard, requested != state.names {
+        if !type.isWildcard, digest != state.requestedDigest {
+            state.requestedDigest = digest
+            let requested = Set(request.resourceNames)
+            guard requested != state.names else { return .acknowledged(type, version: request.versionInfo) }
             state.names = requested
             state.wildcard = requested.contains("*")
             return .respond(type)
@@ -66,8 +73,18 @@ public struct SotWStream: Sendable {
     /// What a response of `type` carries from `set` for this subscription, and its SotW version. When the
     /// subscription keeps every resource of the set (wildcard, or EDS naming every cluster, the usual case), the
     /// set's precomputed version is reused rather than re-sorting and re-hashing thousands of names per stream.
-    public func response(from set: ResourceSet, for type: XDSType) -> (resources: [XDSResource], version: String) {
-        let resources = types[type]?.wildcard == true ? set.resources : filter(set.resources, for: type)
+    /// When the set carries a names digest, a subscription found to cover it is remembered, so that later sets with
+    /// the same names (an endpoint change: same clusters, new content) are not filtered name by name again.
+    public mutating func response(from set: ResourceSet, for type: XDSType) -> (resources: [XDSResource], version: String) {
+        let resources: [XDSResource]
+        if types[type]?.wildcard == true {
+            resources = set.resources
+        } else if let digest = set.namesDigest, types[type]?.coveredNames == digest {
+            resources = set.resources
+        } else {
+            resources = filter(set.resources, for: type)
+            if resources.count == set.resources.count, let digest = set.namesDigest { types[type]?.coveredNames = digest }
+        }
         if resources.count == set.resources.count, let version = set.version { return (resources, version) }
         return (resources, XDSResource.setVersion(of: resources))
     }
@@ -77,6 +94,8 @@ public struct SotWStream: Sendable {
     /// names decoded from its request. Names not among `resources` are kept as they are.
     public mutating func shareNames(with resources: [XDSResource], for type: XDSType) {
         guard var state = types[type], !state.wildcard, !state.names.isEmpty else { return }
+        let covered = state.coveredNames
+        defer { types[type]?.coveredNames = covered }  // the same names: what they covered still holds
         var shared = Set<String>(minimumCapacity: state.names.count)
         for resource in resources where state.names.contains(resource.name) { shared.insert(resource.name) }
         guard shared.count < state.names.count else {
@@ -100,6 +119,15 @@ public struct SotWStream: Sendable {
     public mutating func sent(_ type: XDSType, version: String, nonce: String, names: [String], generation: UInt64 = 0) {
         types[type, default: SotWTypeState(wildcard: type.isWildcard)].lastSent =
             SentResponse(version: version, nonce: nonce, resourceNames: names, generation: generation)
+    }
+
+    /// A digest of a request's resource names, in order, as sent. Only compared within this process, so the
+    /// standard (per-process seeded, much faster than byte-wise FNV) hasher does.
+    static func digest(of names: [String]) -> Int {
+        var hasher = Hasher()
+        hasher.combine(names.count)
+        for name in names { hasher.combine(name) }
+        return hasher.finalize()
     }
 
     /// The types the proxy has asked for, in push order.

@@ -38,7 +38,15 @@ public struct NackRecord: Sendable, Hashable {
 /// The protocol state of one type URL on one SotW stream.
 public struct SotWTypeState: Sendable, Hashable {
     /// Names subscribed to (RDS, EDS, SDS). Ignored when `wildcard`.
-    public var names: Set<String> = []
+    public var names: Set<String> = [] {
+        didSet { coveredNames = nil }
+    }
+    /// `XDSResource.namesDigest` of a resource set found to be wholly subscribed by `names`: a later set with the
+    /// same names needs no filtering. Forgotten whenever `names` is assigned.
+    public var coveredNames: UInt64?
+    /// The digest of the resource names of the last request that set `names` (`SotWStream.digest(of:)`): an
+    /// ACK repeating the same list leaves the subscription as it is without rebuilding it.
+    public var requestedDigest: Int?
     public var wildcard: Bool
     public var lastSent: SentResponse?
     /// The version the proxy last accepted.

@@ -1,0 +1,37 @@
+import Synchronization
+
+/// What differs between what a proxy holds of EDS or RDS and the current set, remembered across streams.
+///
+/// Every stream of one view holds the same set and is pushed the same new one, so the difference (a walk over
+/// thousands of resources) is worked out once per pair of contents instead of once per stream. Keyed by the
+/// SotW versions of both sets, which are hashes of their content (names and resource versions). Holds only the
+/// differences, and at most `capacity` of them. Thread-safe.
+final class ChangedSetMemo: Sendable {
+    struct Key: Hashable, Sendable {
+        var type: XDSType
+        /// The version of the set the proxy holds.
+        var held: String
+        /// The version of the set about to be sent.
+        var current: String
+    }
+
+    private let entries = Mutex<[Key: [XDSResource]]>([:])
+    private let capacity: Int
+
+    init(capacity: Int = 64) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// The remembered difference for `key`, or `compute()`'s (remembered unless nil).
+    func changed(_ key: Key, compute: () -> [XDSResource]?) -> [XDSResource]? {
+        if let known = entries.withLock({ $0[key] }) { return known }
+        guard let result = compute() else { return nil }
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[key] = result
+        }
+        return result
+    }
+
+    var count: Int { entries.withLock { $0.count } }
+}
