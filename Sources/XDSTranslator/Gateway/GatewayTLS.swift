@@ -24,26 +24,26 @@ enum GatewayTLS {
         common.alpnProtocols = httpALPN
         let verifiesClient = tls.mode == .mutual || tls.mode == .optionalMutual || tls.mode == .istioMutual
         var validation = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
-        validation.matchTypedSubjectAltNames = tls.subjectAltNames.map(subjectAltName)
+        validation.matchTypedSubjectAltNames = tls.subjectAltNames.map(TLSParts.subjectAltName)
         if tls.mode != .istioMutual {
             validation.verifyCertificateSpki = tls.verifyCertificateSpki
             validation.verifyCertificateHash = tls.verifyCertificateHash
         }
         switch tls.mode {
         case .istioMutual:
-            common.tlsCertificateSdsSecretConfigs = [sds(SecretName.workloadCertificate)]
+            common.tlsCertificateSdsSecretConfigs = [TLSParts.sds(SecretName.workloadCertificate)]
             var combined = Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext()
             combined.defaultValidationContext = validation
-            combined.validationContextSdsSecretConfig = sds(SecretName.rootCA)
+            combined.validationContextSdsSecretConfig = TLSParts.sds(SecretName.rootCA)
             common.combinedValidationContext = combined
         case _ where tls.credentialName != nil:
             let credential = tls.credentialName ?? ""
-            common.tlsCertificateSdsSecretConfigs = [sds(resourceName(credential: credential))]
+            common.tlsCertificateSdsSecretConfigs = [TLSParts.sds(resourceName(credential: credential))]
             if verifiesClient {
                 var combined =
                     Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext()
                 combined.defaultValidationContext = validation
-                combined.validationContextSdsSecretConfig = sds(resourceName(credential: credential + caSuffix))
+                combined.validationContextSdsSecretConfig = TLSParts.sds(resourceName(credential: credential + caSuffix))
                 common.combinedValidationContext = combined
             } else if !tls.subjectAltNames.isEmpty {
                 common.validationContext = validation
@@ -51,12 +51,12 @@ enum GatewayTLS {
         default:
             if let certificate = tls.serverCertificate, let key = tls.privateKey {
                 var pair = Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate()
-                pair.certificateChain = file(certificate)
-                pair.privateKey = file(key)
+                pair.certificateChain = TLSParts.file(certificate)
+                pair.privateKey = TLSParts.file(key)
                 common.tlsCertificates = [pair]
             }
             if verifiesClient, let ca = tls.caCertificates {
-                validation.trustedCa = file(ca)
+                validation.trustedCa = TLSParts.file(ca)
                 common.validationContext = validation
             } else if !tls.subjectAltNames.isEmpty {
                 common.validationContext = validation
@@ -111,27 +111,5 @@ enum GatewayTLS {
         case .v1_2: .tlsv12
         case .v1_3: .tlsv13
         }
-    }
-
-    private static func subjectAltName(_ name: String) -> Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMatcher {
-        var matcher = Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMatcher()
-        matcher.sanType = name.hasPrefix("spiffe://") ? .uri : .dns
-        var string = Envoy_Type_Matcher_V3_StringMatcher()
-        string.exact = name
-        matcher.matcher = string
-        return matcher
-    }
-
-    static func sds(_ name: String) -> Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig {
-        var config = Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig()
-        config.name = name
-        config.sdsConfig = ProtoValues.ads
-        return config
-    }
-
-    private static func file(_ path: String) -> Envoy_Config_Core_V3_DataSource {
-        var source = Envoy_Config_Core_V3_DataSource()
-        source.filename = path
-        return source
     }
 }

@@ -31,22 +31,15 @@ enum TLSContexts {
         sans: [Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMatcher], alpn: [String]
     ) -> Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext {
         var common = Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext()
-        common.tlsCertificateSdsSecretConfigs = [sds(SecretName.workloadCertificate)]
+        common.tlsCertificateSdsSecretConfigs = [TLSParts.sds(SecretName.workloadCertificate)]
         var combined = Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext()
         var validation = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
         validation.matchTypedSubjectAltNames = sans
         combined.defaultValidationContext = validation
-        combined.validationContextSdsSecretConfig = sds(SecretName.rootCA)
+        combined.validationContextSdsSecretConfig = TLSParts.sds(SecretName.rootCA)
         common.combinedValidationContext = combined
         common.alpnProtocols = alpn
         return common
-    }
-
-    private static func sds(_ name: String) -> Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig {
-        var config = Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig()
-        config.name = name
-        config.sdsConfig = ProtoValues.ads
-        return config
     }
 
     private static func san(

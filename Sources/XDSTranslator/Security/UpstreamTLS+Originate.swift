@@ -17,14 +17,14 @@ extension TLSContexts {
         var common = Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext()
         if tls.mode == .mutual, let certificate = tls.clientCertificate, let key = tls.privateKey {
             var pair = Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate()
-            pair.certificateChain = fileSource(certificate)
-            pair.privateKey = fileSource(key)
+            pair.certificateChain = TLSParts.file(certificate)
+            pair.privateKey = TLSParts.file(key)
             common.tlsCertificates = [pair]
         }
         var validation = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
         if !tls.insecureSkipVerify {
-            validation.trustedCa = fileSource(tls.caCertificates ?? systemCABundle)
-            validation.matchTypedSubjectAltNames = tls.subjectAltNames.map(subjectAltName)
+            validation.trustedCa = TLSParts.file(tls.caCertificates ?? systemCABundle)
+            validation.matchTypedSubjectAltNames = tls.subjectAltNames.map(TLSParts.subjectAltName)
         }
         common.validationContext = validation
         if http2 { common.alpnProtocols = ["h2"] }
@@ -37,15 +37,15 @@ extension TLSContexts {
         -> Envoy_Config_Core_V3_TransportSocket
     {
         var common = Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext()
-        if tls.mode == .mutual { common.tlsCertificateSdsSecretConfigs = [adsSecret("kubernetes://\(credential)")] }
+        if tls.mode == .mutual { common.tlsCertificateSdsSecretConfigs = [TLSParts.sds("kubernetes://\(credential)")] }
         if tls.insecureSkipVerify {
             common.validationContext = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
         } else {
             var combined = Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext()
             var validation = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
-            validation.matchTypedSubjectAltNames = tls.subjectAltNames.map(subjectAltName)
+            validation.matchTypedSubjectAltNames = tls.subjectAltNames.map(TLSParts.subjectAltName)
             combined.defaultValidationContext = validation
-            combined.validationContextSdsSecretConfig = adsSecret("kubernetes://\(credential)-cacert")
+            combined.validationContextSdsSecretConfig = TLSParts.sds("kubernetes://\(credential)-cacert")
             common.combinedValidationContext = combined
         }
         if http2 { common.alpnProtocols = ["h2"] }
@@ -65,25 +65,4 @@ extension TLSContexts {
     }
 
     /// A SAN rule: URI for SPIFFE identities, DNS otherwise.
-    private static func subjectAltName(_ name: String) -> Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMatcher {
-        var matcher = Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMatcher()
-        matcher.sanType = name.hasPrefix("spiffe://") ? .uri : .dns
-        var string = Envoy_Type_Matcher_V3_StringMatcher()
-        string.exact = name
-        matcher.matcher = string
-        return matcher
-    }
-
-    private static func adsSecret(_ name: String) -> Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig {
-        var config = Envoy_Extensions_TransportSockets_Tls_V3_SdsSecretConfig()
-        config.name = name
-        config.sdsConfig = ProtoValues.ads
-        return config
-    }
-
-    private static func fileSource(_ path: String) -> Envoy_Config_Core_V3_DataSource {
-        var source = Envoy_Config_Core_V3_DataSource()
-        source.filename = path
-        return source
-    }
 }
