@@ -1,46 +1,51 @@
 public import EnvoyAPI
 public import GRPCCore
+import GRPCProtobuf
 
 /// The gRPC face of the ADS server: `envoy.service.discovery.v3.AggregatedDiscoveryService`.
-public struct AggregatedDiscoveryService<Provider: ResourceProvider>: Sendable {
+///
+/// Registered by hand rather than through the generated protocol: requests are decoded as usual, but responses
+/// are `PreparedResponse`s, written from each resource's stored bytes, so no stream serialises a resource again.
+public struct AggregatedDiscoveryService<Provider: ResourceProvider>: RegistrableRPCService {
+    typealias Methods = Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Method
     let server: ADSServer<Provider>
 
     public init(server: ADSServer<Provider>) {
         self.server = server
     }
-}
 
-extension AggregatedDiscoveryService: Envoy_Service_Discovery_V3_AggregatedDiscoveryService.ServiceProtocol {
-    public func streamAggregatedResources(
-        request: StreamingServerRequest<Envoy_Service_Discovery_V3_DiscoveryRequest>,
-        context: ServerContext
-    ) async throws -> StreamingServerResponse<Envoy_Service_Discovery_V3_DiscoveryResponse> {
-        let peer = PeerInfo(remotePeer: context.remotePeer, metadata: request.metadata, transportSpecific: context.transportSpecific)
+    public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
         let server = server
-        return StreamingServerResponse { writer in
-            do {
-                try await server.serveSotW(requests: request.messages, peer: peer) { try await writer.write($0) }
-            } catch let error as XDSStreamError {
-                throw RPCError(code: error.code, message: error.description)
-            }
-            return [:]
-        }
-    }
-
-    public func deltaAggregatedResources(
-        request: StreamingServerRequest<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest>,
-        context: ServerContext
-    ) async throws -> StreamingServerResponse<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse> {
-        let peer = PeerInfo(remotePeer: context.remotePeer, metadata: request.metadata, transportSpecific: context.transportSpecific)
-        let server = server
-        return StreamingServerResponse { writer in
-            do {
-                try await server.serveDelta(requests: request.messages, peer: peer) { try await writer.write($0) }
-            } catch let error as XDSStreamError {
-                throw RPCError(code: error.code, message: error.description)
-            }
-            return [:]
-        }
+        router.registerHandler(
+            forMethod: Methods.StreamAggregatedResources.descriptor,
+            deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DiscoveryRequest>(),
+            serializer: PreparedMessageSerializer<PreparedResponse>(),
+            handler: { request, context in
+                let peer = PeerInfo(remotePeer: context.remotePeer, metadata: request.metadata, transportSpecific: context.transportSpecific)
+                return StreamingServerResponse { writer in
+                    do {
+                        try await server.serveSotW(requests: request.messages, peer: peer) { try await writer.write($0) }
+                    } catch let error as XDSStreamError {
+                        throw RPCError(code: error.code, message: error.description)
+                    }
+                    return [:]
+                }
+            })
+        router.registerHandler(
+            forMethod: Methods.DeltaAggregatedResources.descriptor,
+            deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest>(),
+            serializer: PreparedMessageSerializer<PreparedDeltaResponse>(),
+            handler: { request, context in
+                let peer = PeerInfo(remotePeer: context.remotePeer, metadata: request.metadata, transportSpecific: context.transportSpecific)
+                return StreamingServerResponse { writer in
+                    do {
+                        try await server.serveDelta(requests: request.messages, peer: peer) { try await writer.write($0) }
+                    } catch let error as XDSStreamError {
+                        throw RPCError(code: error.code, message: error.description)
+                    }
+                    return [:]
+                }
+            })
     }
 }
 

@@ -18,8 +18,12 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
     let logger: Logger
     let options: ADSServerOptions
     let limiter: PushLimiter
+    /// Bytes written and not yet answered, across every stream.
+    let budget: ResponseBudget
     /// EDS/RDS differences already worked out for another stream with the same contents.
     let changedSets = ChangedSetMemo()
+    /// Subscription name sets shared by streams that ask for the same names.
+    let nameSets = NameSetInterner()
     /// Per-proxy sync state, for `/debug/syncz` and friends.
     public let status = SyncStatusStore()
     /// Identifies this control plane in every response.
@@ -34,6 +38,7 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
         self.controlPlaneID = controlPlaneID
         self.options = options
         self.limiter = PushLimiter(limit: options.pushConcurrency)
+        self.budget = ResponseBudget(limit: options.responseBudgetBytes)
         self.logger = logger
     }
 
@@ -46,6 +51,9 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
 
     /// The number of open streams.
     public var connectionCount: Int { registry.count }
+
+    /// Bytes of responses written and not yet answered by their proxies, now and at most.
+    public var unansweredBytes: (held: Int, peak: Int) { budget.usage }
 
     /// The provider's resources of `type` for `client`, generated under the concurrency limit.
     func resources(_ type: XDSType, for client: Provider.Client) async -> ResourceSet {
@@ -88,6 +96,17 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
         }
     }
 
+    /// Writes one response under the send timeout, after taking room for it in the response budget; logs and
+    /// rethrows when the proxy stopped reading.
+    func write<Message: PreparedMessage, Session: StreamSession<Provider.Client>>(
+        _ message: Message, type: XDSType, nonce: String, supersedes: Bool, session: inout Session,
+        with write: @escaping @Sendable (Message) async throws -> Void
+    ) async throws {
+        await session.ledger.reserve(message.wireSize, from: budget)
+        try await self.write(message, proxy: session.proxyName, connection: session.id, with: write)
+        session.ledger.written(nonce: nonce, type: type, supersedes: supersedes)
+    }
+
     /// Writes one response under the send timeout; logs and rethrows when the proxy stopped reading.
     func write<Message: Sendable>(
         _ message: Message, proxy: String, connection: UInt64, with write: @escaping @Sendable (Message) async throws -> Void
@@ -102,16 +121,23 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
     }
 }
 
-/// How the server bounds its work: generation concurrency and how long a write may wait on a proxy.
+/// How the server bounds its work: generation concurrency, the bytes in flight, and how long a write may wait on a
+/// proxy.
 public struct ADSServerOptions: Sendable {
     /// How many streams may generate resources at once.
     public var pushConcurrency: Int
     /// How long one write may wait for a proxy to read before its stream is closed; nil waits forever.
     public var sendTimeout: Duration?
+    /// How many bytes of responses may be written and not yet answered (ACK or NACK) across all streams before a
+    /// stream that holds none waits to write (`ResponseBudget`).
+    public var responseBudgetBytes: Int
 
-    public init(pushConcurrency: Int = 16, sendTimeout: Duration? = .seconds(30)) {
+    public static let defaultResponseBudgetBytes = 128 << 20
+
+    public init(pushConcurrency: Int = 16, sendTimeout: Duration? = .seconds(30), responseBudgetBytes: Int = Self.defaultResponseBudgetBytes) {
         self.pushConcurrency = max(1, pushConcurrency)
         self.sendTimeout = sendTimeout
+        self.responseBudgetBytes = max(1, responseBudgetBytes)
     }
 }
 

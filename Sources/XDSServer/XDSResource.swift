@@ -1,25 +1,50 @@
 public import EnvoyAPI
 public import SwiftProtobuf
 
-/// One named xDS resource, packed as `Any`, with the hash of its serialised content as its version.
+/// One named xDS resource, serialised once as a `google.protobuf.Any`, with the hash of those bytes as its version.
 ///
-/// Immutable and `Sendable`: the same value (and its bytes) can be shared by every connection that sees it.
+/// Immutable and `Sendable`: the same value, and its bytes, are shared by every connection that sees it. Responses
+/// are written from `encoded` directly (`PreparedResponse`), so no stream serialises a resource again.
 public struct XDSResource: Sendable, Hashable {
     public let name: String
-    public let resource: Google_Protobuf_Any
-    /// Content hash of the serialised resource; equal content gives equal versions across restarts.
+    /// The `Any`'s deterministic wire bytes: what a response's `resources` field carries.
+    public let encoded: [UInt8]
+    /// Content hash of the name and the serialised resource; equal content gives equal versions across restarts.
     public let version: String
 
     public init(name: String, resource: Google_Protobuf_Any) throws {
-        self.name = name
-        self.resource = resource
         var options = BinaryEncodingOptions()
         options.useDeterministicOrdering = true
-        let bytes: [UInt8] = try resource.serializedBytes(options: options)
+        try self.init(name: name, encoded: resource.serializedBytes(options: options))
+    }
+
+    /// A resource from an `Any` already serialised (deterministically, for stable versions).
+    public init(name: String, encoded: [UInt8]) throws {
+        self.name = name
+        self.encoded = encoded
         var hash = ContentHash()
         hash.combine(name)
-        hash.combine(bytes: bytes)
+        hash.combine(bytes: encoded)
         self.version = hash.hex
+    }
+
+    /// The resource as an `Any`, decoded from `encoded` (for dumps and tests; the push path never needs it).
+    public var resource: Google_Protobuf_Any {
+        (try? Google_Protobuf_Any(serializedBytes: encoded)) ?? Google_Protobuf_Any()
+    }
+
+    /// The serialised size, what metrics count as bytes pushed.
+    public var byteCount: Int { encoded.count }
+
+    // The version is a hash of the name and the bytes: comparing it (and the size) compares the content without
+    // walking megabytes.
+    public static func == (lhs: XDSResource, rhs: XDSResource) -> Bool {
+        lhs.name == rhs.name && lhs.version == rhs.version && lhs.encoded.count == rhs.encoded.count
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(version)
     }
 
     /// The version of a whole SotW response: a hash over the names and versions of its resources.

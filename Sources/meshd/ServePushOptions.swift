@@ -16,6 +16,11 @@ struct ServePushOptions: ParsableArguments {
     @Option(name: .long, help: "How many proxies may have resources generated at once.")
     var pushConcurrency: Int = 16
 
+    @Option(
+        name: .long,
+        help: "Megabytes of responses that may be written and not yet ACKed or NACKed, across all proxies, before a proxy waits to be sent more.")
+    var pushBufferMb: Int = ADSServerOptions.defaultResponseBudgetBytes >> 20
+
     @Option(name: .long, help: "How long a response may wait for a proxy to read it before its stream is closed (0 waits forever).")
     var sendTimeout: String = "30s"
 
@@ -30,8 +35,10 @@ struct ServePushOptions: ParsableArguments {
     /// The ADS server's limits, or a validation error naming the flag.
     func serverOptions() throws -> ADSServerOptions {
         guard pushConcurrency >= 1 else { throw ValidationError("--push-concurrency: expected at least 1, got \(pushConcurrency)") }
+        guard pushBufferMb >= 1 else { throw ValidationError("--push-buffer-mb: expected at least 1, got \(pushBufferMb)") }
         let timeout = try Self.duration(sendTimeout, flag: "--send-timeout")
-        return ADSServerOptions(pushConcurrency: pushConcurrency, sendTimeout: timeout == .zero ? nil : timeout)
+        return ADSServerOptions(
+            pushConcurrency: pushConcurrency, sendTimeout: timeout == .zero ? nil : timeout, responseBudgetBytes: pushBufferMb << 20)
     }
 
     /// Parses `250ms`, `10s`, `2m` (or a bare number of seconds).

@@ -61,6 +61,12 @@ struct ProxyStatusNackTests {
                 let metrics = try await meshd.get("/metrics").body
                 #expect(metrics.contains("pilot_total_xds_rejects{type=\"lds\"} 1\n"), "\(metrics)")
                 #expect(metrics.contains("pilot_total_xds_rejects{type=\"rds\"} 0\n"), "\(metrics)")
+                // Every response was answered (the NACK too): no bytes are held, but some were.
+                func gauge(_ name: String) -> Double? {
+                    metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+                }
+                #expect(gauge("meshd_xds_unanswered_bytes") == 0, "\(metrics)")
+                #expect(gauge("meshd_xds_unanswered_bytes_peak") ?? 0 > 0, "\(metrics)")
 
                 // meshd proxy-status: the table
                 let versionJSON = try await meshd.json("/version") as? [String: Any]

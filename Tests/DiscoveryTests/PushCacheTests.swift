@@ -101,7 +101,7 @@ struct PushCacheTests {
         var node = Envoy_Config_Core_V3_Node()
         node.id = "sidecar~10.9.0.1~client.bookinfo~bookinfo.svc.cluster.local"
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await ads.serveSotW(requests: requests, peer: PeerInfo(remotePeer: "test")) { responsesIn.yield($0) } }
+            group.addTask { try await ads.serveSotW(requests: requests, peer: PeerInfo(remotePeer: "test")) { responsesIn.yield($0.message) } }
             var iterator = responses.makeAsyncIterator()
             for (index, type) in [XDSType.cluster, .endpoint, .listener, .route].enumerated() {
                 var request = Envoy_Service_Discovery_V3_DiscoveryRequest()

@@ -45,7 +45,7 @@ struct PushResponseTests {
         _ = stream.received(edsRequest(names))
         #expect(stream.response(from: set, for: .endpoint).resources == before)
         #expect(stream.types[.endpoint]?.coveredNames == set.namesDigest, "the covering subscription is remembered")
-        stream.shareNames(with: before, for: .endpoint)
+        stream.shareNames(for: .endpoint) { names, _ in names }
         #expect(stream.types[.endpoint]?.coveredNames == set.namesDigest, "sharing the names' storage keeps it")
 
         // The same names with new content (an endpoint change) are sent whole, unfiltered.
@@ -92,15 +92,32 @@ struct PushResponseTests {
         #expect(stream.types[.endpoint]?.names == Set(wider.resourceNames))
     }
 
-    @Test func sharingNamesKeepsTheSubscriptionExactlyAsRequested() throws {
-        let resources = try ["outbound|80||a.ns.svc.cluster.local", "outbound|80||b.ns.svc.cluster.local"].map(resource)
-        var stream = SotWStream()
-        let requested: Set<String> = [resources[0].name, "outbound|80||unknown.ns.svc.cluster.local"]
-        _ = stream.received(edsRequest(Array(requested)))
-        stream.shareNames(with: resources, for: .endpoint)
-        #expect(stream.types[.endpoint]?.names == requested, "no name added (b) and none lost (unknown)")
-        let again = stream.received(edsRequest(Array(requested)))
-        #expect(again == .respond(.endpoint), "a first request (no nonce) is answered")
+    @Test func streamsAskingForTheSameNamesShareOneSet() throws {
+        let interner = NameSetInterner()
+        let requested = ["outbound|80||a.ns.svc.cluster.local", "outbound|80||unknown.ns.svc.cluster.local"]
+        var first = SotWStream()
+        var second = SotWStream()
+        _ = first.received(edsRequest(requested))
+        _ = second.received(edsRequest(requested))
+        first.shareNames(for: .endpoint) { interner.intern($0, digest: $1) }
+        second.shareNames(for: .endpoint) { interner.intern($0, digest: $1) }
+        let a = try #require(first.types[.endpoint]?.names)
+        let b = try #require(second.types[.endpoint]?.names)
+        #expect(a == Set(requested) && b == Set(requested), "no name added and none lost")
+        #expect(a.withStorageIdentity == b.withStorageIdentity, "one storage for both streams")
+
+        // A digest that collides with different names never hands out the wrong set.
+        var third = SotWStream()
+        _ = third.received(edsRequest([requested[0]]))
+        third.shareNames(for: .endpoint) { names, _ in interner.intern(names, digest: SotWStream.digest(of: requested)) }
+        #expect(third.types[.endpoint]?.names == [requested[0]])
+    }
+}
+
+extension Set {
+    /// The address of the set's storage: equal for sets that share it.
+    fileprivate var withStorageIdentity: Int {
+        unsafeBitCast(self, to: Int.self)
     }
 }
 

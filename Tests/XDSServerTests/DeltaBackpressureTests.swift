@@ -48,8 +48,8 @@ struct DeltaBackpressureTests {
         let (stuckRequests, stuckIn) = AsyncStream.makeStream(of: Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self)
         let (healthyRequests, healthyIn) = AsyncStream.makeStream(of: Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await ads.serveDelta(requests: stuckRequests, peer: PeerInfo(remotePeer: "stuck")) { try await stuck.write($0) } }
-            group.addTask { try await ads.serveDelta(requests: healthyRequests, peer: PeerInfo(remotePeer: "ok")) { try await healthy.write($0) } }
+            group.addTask { try await ads.serveDelta(requests: stuckRequests, peer: PeerInfo(remotePeer: "stuck")) { try await stuck.write($0.message) } }
+            group.addTask { try await ads.serveDelta(requests: healthyRequests, peer: PeerInfo(remotePeer: "ok")) { try await healthy.write($0.message) } }
             var stuckWrites = stuck.writes.makeAsyncIterator()
             var healthyWrites = healthy.writes.makeAsyncIterator()
             stuckIn.yield(.make(type: cds, node: node("stuck")))
@@ -98,7 +98,7 @@ struct DeltaBackpressureTests {
         stuck.close()
         requestsIn.yield(.make(type: cds, node: node("stuck")))
         await #expect(throws: XDSStreamError.self) {
-            try await ads.serveSotW(requests: requests, peer: PeerInfo(remotePeer: "stuck")) { try await stuck.write($0) }
+            try await ads.serveSotW(requests: requests, peer: PeerInfo(remotePeer: "stuck")) { try await stuck.write($0.message) }
         }
         #expect(ads.connectionCount == 0, "the closed stream is unregistered")
         requestsIn.finish()

@@ -10,7 +10,7 @@ extension ADSServer {
     /// Emits the same `XDSEvent`s as SotW (one `sent` per response, `acknowledged`, `rejected`,
     /// `pushEvaluated`), so metrics, change tracking and sync status work the same for both.
     public func serveDelta<Requests: AsyncSequence & Sendable>(
-        requests: Requests, peer: PeerInfo, write: @escaping @Sendable (DeltaResponse) async throws -> Void
+        requests: Requests, peer: PeerInfo, write: @escaping @Sendable (PreparedDeltaResponse) async throws -> Void
     ) async throws where Requests.Element == DeltaRequest {
         var session = DeltaSession<Provider>(id: registry.makeID(), peer: peer)
         try await runStream(
@@ -21,10 +21,14 @@ extension ADSServer {
 
     private func handle(
         _ request: DeltaRequest, session: inout DeltaSession<Provider>, wake: @escaping @Sendable () -> Void,
-        write: @escaping @Sendable (DeltaResponse) async throws -> Void
+        write: @escaping @Sendable (PreparedDeltaResponse) async throws -> Void
     ) async throws {
         let client = try admitted(request.hasNode ? request.node : nil, session: &session, wake: wake, protocol: "delta")
-        switch session.stream.received(request) {
+        let action = session.stream.received(request)
+        if case .handled(_, let reply, _) = action, reply != .staleNonce {
+            session.ledger.answered(nonce: request.responseNonce, budget: budget)
+        }
+        switch action {
         case .handled(let type, let reply, let respond):
             switch reply {
             case .none, .staleNonce:
@@ -53,7 +57,7 @@ extension ADSServer {
     /// Sends what changed: updates in push order (CDS, EDS, LDS, RDS), then removals in reverse order, so a
     /// proxy never holds a reference to something it lacks.
     private func push(
-        _ request: PushRequest, session: inout DeltaSession<Provider>, write: @escaping @Sendable (DeltaResponse) async throws -> Void
+        _ request: PushRequest, session: inout DeltaSession<Provider>, write: @escaping @Sendable (PreparedDeltaResponse) async throws -> Void
     ) async throws {
         guard let client = session.client else { return }
         var sentTypes: [XDSType] = []
@@ -89,24 +93,14 @@ extension ADSServer {
 
     private func send(
         _ type: XDSType, _ diff: DeltaDiff, generation: UInt64, trigger: XDSEvent.Trigger, started: ContinuousClock.Instant,
-        session: inout DeltaSession<Provider>, write: @escaping @Sendable (DeltaResponse) async throws -> Void
+        session: inout DeltaSession<Provider>, write: @escaping @Sendable (PreparedDeltaResponse) async throws -> Void
     ) async throws {
         let nonce = session.nonces.next()
-        var response = DeltaResponse()
-        response.typeURL = type.rawValue
-        response.systemVersionInfo = diff.version
-        response.nonce = nonce
-        response.resources = diff.updated.map { resource in
-            var wrapped = Envoy_Service_Discovery_V3_Resource()
-            wrapped.name = resource.name
-            wrapped.version = resource.version
-            wrapped.resource = resource.resource
-            return wrapped
-        }
-        response.removedResources = diff.removed
-        try await self.write(response, proxy: session.proxyName, connection: session.id, with: write)
+        let response = PreparedDeltaResponse(
+            systemVersionInfo: diff.version, typeURL: type.rawValue, nonce: nonce, resources: diff.updated, removedResources: diff.removed)
+        try await self.write(response, type: type, nonce: nonce, supersedes: false, session: &session, with: write)
         let sent = session.stream.sent(type, diff, nonce: nonce, generation: generation)
-        let bytes = diff.updated.reduce(0) { $0 + $1.resource.value.count }
+        let bytes = diff.updated.reduce(0) { $0 + $1.byteCount }
         observer.observe(
             .sent(
                 proxy: session.proxyName, connection: session.id, type: type, response: sent, trigger: trigger, bytes: bytes,
@@ -135,6 +129,7 @@ struct DeltaSession<Provider: ResourceProvider>: StreamSession {
     var proxyName = ""
     var stream = DeltaStream()
     var slot: PushSlot?
+    var ledger = BudgetLedger()
     var nonces: NonceSource
 
     init(id: UInt64, peer: PeerInfo) {

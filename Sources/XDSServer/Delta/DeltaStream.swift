@@ -94,7 +94,10 @@ public struct DeltaStream: Sendable {
         for name in diff.removed {
             state.known[name] = !state.wildcard && state.names.contains(name) ? DeltaTypeState.absent : nil
         }
-        let response = SentResponse(version: diff.version, nonce: nonce, resourceNames: names, generation: generation, at: now)
+        let response =
+            diff.removed.isEmpty
+            ? SentResponse(version: diff.version, nonce: nonce, resources: diff.updated, generation: generation, at: now)
+            : SentResponse(version: diff.version, nonce: nonce, resourceNames: names, generation: generation, at: now)
         state.outstanding[nonce] = DeltaSent(
             response: response, updated: Dictionary(diff.updated.map { ($0.name, $0.version) }, uniquingKeysWith: { $1 }),
             removed: diff.removed, previous: previous)

@@ -9,6 +9,8 @@ protocol StreamSession<Client> {
     var client: Client? { get set }
     var proxyName: String { get set }
     var slot: PushSlot? { get set }
+    /// The stream's share of the server's response budget.
+    var ledger: BudgetLedger { get set }
 }
 
 extension ADSServer {
@@ -23,6 +25,7 @@ extension ADSServer {
         defer {
             registry.unregister(session.id)
             status.remove(session.id)
+            session.ledger.releaseAll(to: budget)
         }
         try await withStreamEvents(requests) { (events: AsyncStream<StreamEvent<Message>>, continuation) in
             for await event in events {

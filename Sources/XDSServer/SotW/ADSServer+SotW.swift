@@ -4,7 +4,7 @@ import Logging
 extension ADSServer {
     /// Serves one SotW ADS stream until the proxy goes away. `write` sends one response on the stream.
     public func serveSotW<Requests: AsyncSequence & Sendable>(
-        requests: Requests, peer: PeerInfo, write: @escaping @Sendable (Response) async throws -> Void
+        requests: Requests, peer: PeerInfo, write: @escaping @Sendable (PreparedResponse) async throws -> Void
     ) async throws where Requests.Element == Request {
         var session = SotWSession<Provider>(id: registry.makeID(), peer: peer)
         try await runStream(
@@ -15,15 +15,17 @@ extension ADSServer {
 
     private func handle(
         _ request: Request, session: inout SotWSession<Provider>, wake: @escaping @Sendable () -> Void,
-        write: @escaping @Sendable (Response) async throws -> Void
+        write: @escaping @Sendable (PreparedResponse) async throws -> Void
     ) async throws {
         let client = try admitted(request.hasNode ? request.node : nil, session: &session, wake: wake)
-        switch session.stream.received(request) {
+        let action = session.stream.received(request)
+        if case .ignoredStaleNonce = action {} else { session.ledger.answered(nonce: request.responseNonce, budget: budget) }
+        switch action {
         case .respond(let type):
             let started = ContinuousClock.now
             let set = await resources(type, for: client)
             let (resources, version) = session.stream.response(from: set, for: type)
-            session.stream.shareNames(with: resources, for: type)
+            session.stream.shareNames(for: type) { nameSets.intern($0, digest: $1) }
             try await send(
                 type, resources, version: version, generation: set.generation, trigger: .request,
                 started: started, session: &session, write: write)
@@ -45,7 +47,7 @@ extension ADSServer {
         publishStatus(session)
     }
 
-    private func push(_ request: PushRequest, session: inout SotWSession<Provider>, write: @escaping @Sendable (Response) async throws -> Void)
+    private func push(_ request: PushRequest, session: inout SotWSession<Provider>, write: @escaping @Sendable (PreparedResponse) async throws -> Void)
         async throws
     {
         guard let client = session.client else { return }
@@ -104,20 +106,16 @@ extension ADSServer {
 
     private func send(
         _ type: XDSType, _ resources: [XDSResource], version: String, generation: UInt64, trigger: XDSEvent.Trigger,
-        started: ContinuousClock.Instant, session: inout SotWSession<Provider>, write: @escaping @Sendable (Response) async throws -> Void
+        started: ContinuousClock.Instant, session: inout SotWSession<Provider>, write: @escaping @Sendable (PreparedResponse) async throws -> Void
     ) async throws {
         let nonce = session.nonces.next()
-        var response = Response()
-        response.typeURL = type.rawValue
-        response.versionInfo = version
-        response.nonce = nonce
-        response.resources = resources.map(\.resource)
-        response.controlPlane.identifier = controlPlaneID
-        try await self.write(response, proxy: session.proxyName, connection: session.id, with: write)
-        session.stream.sent(type, version: version, nonce: nonce, names: resources.map(\.name), generation: generation)
+        let response = PreparedResponse(
+            versionInfo: version, typeURL: type.rawValue, nonce: nonce, controlPlaneID: controlPlaneID, resources: resources)
+        try await self.write(response, type: type, nonce: nonce, supersedes: true, session: &session, with: write)
+        session.stream.sent(type, version: version, nonce: nonce, resources: resources, generation: generation)
         if type.isWildcard { session.lastWildcard[type] = resources }
         if let sent = session.stream.types[type]?.lastSent {
-            let bytes = resources.reduce(0) { $0 + $1.resource.value.count }
+            let bytes = resources.reduce(0) { $0 + $1.byteCount }
             observer.observe(
                 .sent(
                     proxy: session.proxyName, connection: session.id, type: type, response: sent, trigger: trigger, bytes: bytes,
@@ -156,6 +154,7 @@ struct SotWSession<Provider: ResourceProvider>: StreamSession {
     var proxyName = ""
     var stream = SotWStream()
     var slot: PushSlot?
+    var ledger = BudgetLedger()
     var nonces: NonceSource
     /// The last resources sent of each wildcard type. Usually the provider's own cached array, so shared, not copied.
     var lastWildcard: [XDSType: [XDSResource]] = [:]

@@ -89,22 +89,14 @@ public struct SotWStream: Sendable {
         return (resources, XDSResource.setVersion(of: resources))
     }
 
-    /// Replaces the subscribed names of `type` by equal strings taken from `resources` (which share their storage
-    /// with every other stream of the same view), so that a stream does not keep its own copy of thousands of
-    /// names decoded from its request. Names not among `resources` are kept as they are.
-    public mutating func shareNames(with resources: [XDSResource], for type: XDSType) {
-        guard var state = types[type], !state.wildcard, !state.names.isEmpty else { return }
+    /// Replaces the subscribed names of `type` by an equal set from `intern` (given the names and the digest of the
+    /// request that set them), so that streams subscribing to the same thousands of names share one set instead of
+    /// each keeping its own.
+    public mutating func shareNames(for type: XDSType, intern: (Set<String>, Int) -> Set<String>) {
+        guard var state = types[type], !state.wildcard, !state.names.isEmpty, let digest = state.requestedDigest else { return }
         let covered = state.coveredNames
-        defer { types[type]?.coveredNames = covered }  // the same names: what they covered still holds
-        var shared = Set<String>(minimumCapacity: state.names.count)
-        for resource in resources where state.names.contains(resource.name) { shared.insert(resource.name) }
-        guard shared.count < state.names.count else {
-            state.names = shared
-            types[type] = state
-            return
-        }
-        for name in state.names where !shared.contains(name) { shared.insert(name) }
-        state.names = shared
+        state.names = intern(state.names, digest)
+        state.coveredNames = covered  // the same names: what they covered still holds
         types[type] = state
     }
 
@@ -119,6 +111,12 @@ public struct SotWStream: Sendable {
     public mutating func sent(_ type: XDSType, version: String, nonce: String, names: [String], generation: UInt64 = 0) {
         types[type, default: SotWTypeState(wildcard: type.isWildcard)].lastSent =
             SentResponse(version: version, nonce: nonce, resourceNames: names, generation: generation)
+    }
+
+    /// Records a response that was written to the stream, keeping the (usually shared) array it carried.
+    public mutating func sent(_ type: XDSType, version: String, nonce: String, resources: [XDSResource], generation: UInt64 = 0) {
+        types[type, default: SotWTypeState(wildcard: type.isWildcard)].lastSent =
+            SentResponse(version: version, nonce: nonce, resources: resources, generation: generation)
     }
 
     /// A digest of a request's resource names, in order, as sent. Only compared within this process, so the

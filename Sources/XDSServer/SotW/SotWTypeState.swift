@@ -2,17 +2,52 @@
 public struct SentResponse: Sendable, Hashable {
     public var version: String
     public var nonce: String
-    public var resourceNames: [String]
+    /// The names of what the response carried (and, for Delta, removed).
+    public var resourceNames: [String] { names.list }
     /// The provider generation the content was made from.
     public var generation: UInt64 = 0
     public var at: ContinuousClock.Instant = .now
+    private var names: SentNames
 
     public init(version: String, nonce: String, resourceNames: [String], generation: UInt64 = 0, at: ContinuousClock.Instant = .now) {
+        self.init(version: version, nonce: nonce, names: .strings(resourceNames), generation: generation, at: at)
+    }
+
+    /// A response that carried `resources`. Keeps the array itself, usually the provider's cached one and so shared
+    /// with every other stream, rather than a list of thousands of names per stream.
+    public init(version: String, nonce: String, resources: [XDSResource], generation: UInt64 = 0, at: ContinuousClock.Instant = .now) {
+        self.init(version: version, nonce: nonce, names: .resources(resources), generation: generation, at: at)
+    }
+
+    private init(version: String, nonce: String, names: SentNames, generation: UInt64, at: ContinuousClock.Instant) {
         self.version = version
         self.nonce = nonce
-        self.resourceNames = resourceNames
+        self.names = names
         self.generation = generation
         self.at = at
+    }
+
+    public static func == (lhs: SentResponse, rhs: SentResponse) -> Bool {
+        lhs.version == rhs.version && lhs.nonce == rhs.nonce && lhs.generation == rhs.generation && lhs.at == rhs.at
+            && lhs.resourceNames == rhs.resourceNames
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(version)
+        hasher.combine(nonce)
+        hasher.combine(generation)
+    }
+
+    private enum SentNames: Sendable {
+        case strings([String])
+        case resources([XDSResource])
+
+        var list: [String] {
+            switch self {
+            case .strings(let names): names
+            case .resources(let resources): resources.map(\.name)
+            }
+        }
     }
 }
 
