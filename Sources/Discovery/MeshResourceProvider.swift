@@ -27,7 +27,25 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
         /// The view index before the last endpoint-only update, to find proxies whose own workload changed.
         var previousViews: ProxyViewIndex?
         var epochs: [XDSType: UInt64]
+        /// Incremental EDS: each view's last EDS set, kept across endpoint-only updates as the base of the next one.
+        var endpointBases: [ProxyView: (epoch: UInt64, entry: ResourceCache.Entry)] = [:]
+        /// The hostnames each endpoint-only update since the last full one changed, oldest first.
+        var endpointChanges: [(epoch: UInt64, hostnames: Set<String>)] = []
+        /// `endpointChanges` holds every update after this EDS epoch (the last full update, or the last change
+        /// trimmed from the record).
+        var endpointChangesAfter: UInt64 = 0
+
+        /// The hostnames changed since the EDS set of `epoch` was made, or nil when the record does not reach back.
+        func hostnamesChanged(since epoch: UInt64) -> Set<String>? {
+            guard epoch >= endpointChangesAfter else { return nil }
+            return endpointChanges.reduce(into: Set<String>()) { hosts, change in
+                if change.epoch > epoch { hosts.formUnion(change.hostnames) }
+            }
+        }
     }
+
+    /// Endpoint-only updates remembered for incremental EDS.
+    private static let endpointChangeLimit = 32
 
     private let state: Mutex<State>
     private let cache: ResourceCache
@@ -58,7 +76,23 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
     /// Makes `snapshot` current as `generation`. Cached sets of types whose inputs changed are dropped.
     public func update(_ snapshot: MeshSnapshot, generation: UInt64, scope: UpdateScope = .full) {
         let views = ProxyViewIndex(snapshot)
+        let changedHostnames = scope == .endpointsOnly ? EndpointFastPath.changedHostnames(from: self.snapshot, to: snapshot) : []
+        let kept = scope == .endpointsOnly ? cache.readyEntries(of: .endpoint) : []
         let epochs = state.withLock { state -> [XDSType: UInt64] in
+            if scope == .endpointsOnly {
+                let current = state.epochs[.endpoint] ?? 0
+                for (key, entry) in kept where key.epoch == current { state.endpointBases[key.view] = (key.epoch, entry) }
+                state.endpointChanges.append((generation, changedHostnames))
+                if state.endpointChanges.count > Self.endpointChangeLimit {
+                    state.endpointChangesAfter = state.endpointChanges.removeFirst().epoch
+                    let after = state.endpointChangesAfter
+                    state.endpointBases = state.endpointBases.filter { $0.value.epoch >= after }
+                }
+            } else {
+                state.endpointBases = [:]
+                state.endpointChanges = []
+                state.endpointChangesAfter = generation
+            }
             state.previousViews = scope == .endpointsOnly ? state.views : nil
             for type in XDSType.allCases where scope == .full || type == .endpoint { state.epochs[type] = generation }
             state.snapshot = snapshot
@@ -98,18 +132,47 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
 
     public func resources(_ type: XDSType, for client: ProxyClient) async -> ResourceSet {
         if type == .secret { return secrets(for: client) }
-        let (snapshot, generation, key) = state.withLock { state in
-            (
-                state.snapshot, state.generation,
-                ResourceCache.Key(type: type, epoch: state.epochs[type] ?? 0, view: ProxyView.of(client.proxy, for: type, in: state.views))
-            )
+        let (snapshot, generation, key, base) = state.withLock { state in
+            let key = ResourceCache.Key(type: type, epoch: state.epochs[type] ?? 0, view: ProxyView.of(client.proxy, for: type, in: state.views))
+            var base: (entry: ResourceCache.Entry, hostnames: Set<String>)?
+            if type == .endpoint, let kept = state.endpointBases[key.view], let hostnames = state.hostnamesChanged(since: kept.epoch) {
+                base = (kept.entry, hostnames)
+            }
+            return (state.snapshot, state.generation, key, base)
         }
         let translator = translator
         let entry = await cache.entry(for: key) {
-            translator.generate(typeURL: type.rawValue, snapshot: snapshot, proxy: client.proxy)
+            if let base, let resources = Self.endpoints(updating: base.entry.resources, hostnames: base.hostnames, snapshot: snapshot, proxy: client.proxy, translator: translator) {
+                return resources
+            }
+            return translator.generate(typeURL: type.rawValue, snapshot: snapshot, proxy: client.proxy)
                 .compactMap { try? XDSResource(name: $0.name, resource: $0.resource) }
         }
         return ResourceSet(generation: generation, resources: entry.resources, version: entry.version, namesDigest: entry.namesDigest)
+    }
+
+    /// EDS sets made from a previous one by regenerating only the assignments of services whose endpoints changed
+    /// (an endpoint-only update leaves every other assignment as it was). Nil when the previous set does not have
+    /// exactly the clusters of those services that generation gives now: then the caller generates everything.
+    static func endpoints(
+        updating previous: [XDSResource], hostnames: Set<String>, snapshot: MeshSnapshot, proxy: Proxy, translator: XDSTranslator
+    ) -> [XDSResource]? {
+        var fresh: [String: XDSResource] = [:]
+        for translated in translator.generateEndpoints(snapshot: snapshot, proxy: proxy, hostnames: hostnames) {
+            guard let resource = try? XDSResource(name: translated.name, resource: translated.resource) else { return nil }
+            fresh[resource.name] = resource
+        }
+        var replaced = 0
+        var updated = previous
+        for index in updated.indices {
+            if let resource = fresh[updated[index].name] {
+                updated[index] = resource
+                replaced += 1
+            } else if let host = ClusterName.hostname(of: updated[index].name), hostnames.contains(host) {
+                return nil  // a cluster of a changed service that generation no longer gives
+            }
+        }
+        return replaced == fresh.count ? updated : nil
     }
 
     /// SDS is never cached with the config: certificates rotate on their own clock. Only the secrets of the

@@ -33,6 +33,18 @@ public struct XDSTranslator: Sendable {
         }
     }
 
+    /// The EDS resources `generate` gives for the clusters of `hostnames` only, sorted by name: after a change
+    /// of those services' endpoints alone, the rest of the proxy's EDS is unchanged and need not be generated.
+    public func generateEndpoints(snapshot: MeshSnapshot, proxy: Proxy, hostnames: Set<String>) -> [TranslatedResource] {
+        var context = GenerationContext(snapshot: snapshot, proxy: proxy)
+        context.sidecarScope = SidecarScope(context, settings: settings)
+        var seen = Set<String>()
+        return EndpointGenerator().resources(for: context, hostnames: hostnames)
+            .filter { seen.insert($0.name).inserted }
+            .sorted { $0.name < $1.name }
+            .map { TranslatedResource(name: $0.name, resource: packAny($0.message)) }
+    }
+
     /// The same resources as `generate`, as typed messages (sorted by name): for golden files and config dumps.
     public func generateMessages(typeURL: String, snapshot: MeshSnapshot, proxy: Proxy, secrets: ProxySecrets? = nil)
         -> [TranslatedMessage]

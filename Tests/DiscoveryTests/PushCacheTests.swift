@@ -51,10 +51,11 @@ struct PushCacheTests {
         let second = await provider.resources(.cluster, for: b)
         #expect(provider.cachedSets == cached, "the second proxy with the same view generated nothing")
         #expect(first.resources == second.resources)
-        let largest = try #require(first.resources.max { $0.resource.value.count < $1.resource.value.count })
+        let largest = try #require(first.resources.max { $0.byteCount < $1.byteCount })
         let same = try #require(second.resources.first { $0.name == largest.name })
-        let addressA = largest.resource.value.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
-        let addressB = same.resource.value.withUnsafeBytes { UInt(bitPattern: $0.baseAddress) }
+        // Both values are alive here, so equal addresses mean one buffer, not a reused one.
+        let addressA = largest.encoded.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
+        let addressB = same.encoded.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
         #expect(addressA == addressB, "one serialised buffer, shared")
 
         let own = try sidecar("10.0.0.1", pod: "r1")

@@ -40,6 +40,20 @@ public enum EndpointFastPath {
         return true
     }
 
+    /// The hostnames of services whose endpoints (on any of their ports) differ between the two snapshots: the only
+    /// EDS assignments an endpoint-only change alters.
+    public static func changedHostnames(from old: MeshSnapshot, to new: MeshSnapshot) -> Set<String> {
+        var changed = Set<String>()
+        for service in new.services {
+            for port in service.ports
+            where old.endpoints(hostname: service.hostname, port: port.port) != new.endpoints(hostname: service.hostname, port: port.port) {
+                changed.insert(service.hostname)
+                break
+            }
+        }
+        return changed
+    }
+
     private static func facing(_ endpoint: MeshEndpoint) -> ClusterFacingEndpoint {
         ClusterFacingEndpoint(
             port: endpoint.port, namespace: endpoint.namespace, serviceAccount: endpoint.serviceAccount, hasSidecar: endpoint.hasSidecar,

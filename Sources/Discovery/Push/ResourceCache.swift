@@ -100,5 +100,15 @@ final class ResourceCache: Sendable {
         metrics?.cacheEntries(remaining)
     }
 
+    /// The ready entries of `type`, with their keys.
+    func readyEntries(of type: XDSType) -> [(key: Key, entry: Entry)] {
+        slots.withLock { slots in
+            slots.compactMap { key, slot in
+                guard key.type == type, case .ready(let entry) = slot else { return nil }
+                return (key, entry)
+            }
+        }
+    }
+
     var count: Int { slots.withLock { $0.count } }
 }

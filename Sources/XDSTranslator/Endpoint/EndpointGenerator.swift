@@ -5,8 +5,14 @@ import EnvoyAPI
 /// assignment, so Envoy does not wait for it.
 struct EndpointGenerator: ResourceGenerator {
     func resources(for context: GenerationContext) -> [TranslatedMessage] {
+        resources(for: context, hostnames: nil)
+    }
+
+    /// The assignments of the clusters of `hostnames` only (all when nil): what an endpoint change of those
+    /// services alters.
+    func resources(for context: GenerationContext, hostnames: Set<String>?) -> [TranslatedMessage] {
         OutboundClusterPlan.all(in: context)
-            .filter { $0.discovery == .eds }
+            .filter { $0.discovery == .eds && hostnames?.contains($0.service.hostname) != false }
             .map { plan in
                 let hosts = plan.endpoints(in: context.snapshot).map(LocalityEndpoints.Host.init)
                 let assignment = LocalityEndpoints.loadAssignment(clusterName: plan.name, hosts: hosts)
