@@ -148,7 +148,8 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
             return translator.generate(typeURL: type.rawValue, snapshot: snapshot, proxy: client.proxy)
                 .compactMap { try? XDSResource(name: $0.name, resource: $0.resource) }
         }
-        return ResourceSet(generation: generation, resources: entry.resources, version: entry.version, namesDigest: entry.namesDigest)
+        return ResourceSet(
+            generation: generation, resources: entry.resources, version: entry.version, namesDigest: entry.namesDigest, versions: entry.versions)
     }
 
     /// EDS sets made from a previous one by regenerating only the assignments of services whose endpoints changed

@@ -5,9 +5,11 @@ public import ServiceLifecycle
 
 /// Watches a directory tree of `*.yaml` / `*.yml` files and feeds every change into a `ConfigStore`.
 ///
-/// Polls rather than using inotify so it behaves the same on every platform and on mounted volumes. Hidden files
-/// and directories (such as a ConfigMap mount's `..data`) are skipped, so each file is read once. Safe to share:
-/// the record of what was seen sits behind a lock.
+/// On Linux, inotify (`DirectoryWatcher`) starts a scan as soon as a file is written, moved or removed; a poll every
+/// `pollInterval` remains the fallback for what inotify misses (mounted volumes, lost events, other platforms).
+/// Events that arrive during a scan collapse into one more scan, which rereads only files whose modification time
+/// or size moved, and applies them as one batch. Hidden files and directories (such as a ConfigMap mount's `..data`)
+/// are skipped, so each file is read once. Safe to share: the record of what was seen sits behind a lock.
 public struct FileSource: Service {
     public let directory: String
     public let store: ConfigStore
@@ -28,22 +30,45 @@ public struct FileSource: Service {
         try poll()
     }
 
-    /// Polls until cancelled or until graceful shutdown. A directory that vanishes is logged, not fatal: the last
-    /// good configuration stays in force until it comes back.
+    /// Scans now, then whenever the watcher reports a change or `pollInterval` has passed since the last scan, until
+    /// cancelled or until graceful shutdown. A directory that vanishes is logged, not fatal: the last good
+    /// configuration stays in force until it comes back. Returns once the watcher thread has stopped.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            var lastFailure: String?
-            while !Task.isCancelled {
-                do {
-                    try poll()
-                    lastFailure = nil
-                } catch {
-                    let message = "\(error)"
-                    if message != lastFailure { logger.error("cannot scan \(directory): \(message)") }
-                    lastFailure = message
+            // Newest-only buffers: wake-ups that arrive during a scan collapse into one more scan.
+            let (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            let (scansDone, scanDone) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+            await DirectoryWatcher.watching(directory, logger: logger, onChange: { wake.yield() }) {
+                await withDiscardingTaskGroup { group in
+                    // The poll: `pollInterval` after each scan, as if nothing had woken it sooner.
+                    group.addTask {
+                        for await _ in scansDone {
+                            try? await Task.sleep(for: pollInterval)
+                            wake.yield()
+                        }
+                    }
+                    await scan(onEach: wakeUps, reportingTo: scanDone)
+                    scanDone.finish()
                 }
-                try? await Task.sleep(for: pollInterval)
             }
+        }
+    }
+
+    /// Scans once now and once per wake-up until the task is cancelled, logging each distinct failure once.
+    private func scan(onEach wakeUps: AsyncStream<Void>, reportingTo scanDone: AsyncStream<Void>.Continuation) async {
+        var lastFailure: String?
+        var iterator = wakeUps.makeAsyncIterator()
+        while !Task.isCancelled {
+            do {
+                try poll()
+                lastFailure = nil
+            } catch {
+                let message = "\(error)"
+                if message != lastFailure { logger.error("cannot scan \(directory): \(message)") }
+                lastFailure = message
+            }
+            scanDone.yield()
+            guard await iterator.next() != nil else { return }
         }
     }
 

@@ -22,6 +22,8 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
     let budget: ResponseBudget
     /// EDS/RDS differences already worked out for another stream with the same contents.
     let changedSets = ChangedSetMemo()
+    /// Delta responses already worked out for another stream holding the same set.
+    let deltaDiffs = DeltaDiffMemo()
     /// Subscription name sets shared by streams that ask for the same names.
     let nameSets = NameSetInterner()
     /// Per-proxy sync state, for `/debug/syncz` and friends.

@@ -43,11 +43,17 @@ public struct ResourceSet: Sendable {
     /// stream whose subscription was found to cover these names skip filtering thousands of them on every push.
     /// Nil to filter every time.
     public var namesDigest: UInt64?
+    /// Name → version of every resource, when the provider already has it (from its cache): a Delta stream whose
+    /// proxy holds exactly this set keeps this one dictionary, shared with every such stream, instead of its own.
+    public var versions: [String: String]?
 
-    public init(generation: UInt64, resources: [XDSResource], version: String? = nil, namesDigest: UInt64? = nil) {
+    public init(
+        generation: UInt64, resources: [XDSResource], version: String? = nil, namesDigest: UInt64? = nil, versions: [String: String]? = nil
+    ) {
         self.generation = generation
         self.resources = resources
         self.version = version
         self.namesDigest = namesDigest
+        self.versions = versions
     }
 }

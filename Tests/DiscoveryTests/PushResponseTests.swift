@@ -160,14 +160,14 @@ struct ChangedSetMemoTests {
         value.value = "b"
         let changed = [try XDSResource(name: "b", resource: Google_Protobuf_Any(message: value))]
         let memo = ChangedSetMemo(capacity: 2)
-        let key = ChangedSetMemo.Key(type: .endpoint, held: "v1", current: "v2")
+        let key = ChangedSetKey(type: .endpoint, held: "v1", current: "v2")
         var computed = 0
         #expect(memo.changed(key) { computed += 1; return changed } == changed)
         #expect(memo.changed(key) { computed += 1; return [] } == changed, "the same contents: the remembered difference")
         #expect(computed == 1)
-        let other = ChangedSetMemo.Key(type: .route, held: "v1", current: "v2")
+        let other = ChangedSetKey(type: .route, held: "v1", current: "v2")
         #expect(memo.changed(other) { computed += 1; return [] } == [], "another type is another difference")
-        #expect(memo.changed(ChangedSetMemo.Key(type: .endpoint, held: "v0", current: "v2")) { nil } == nil)
+        #expect(memo.changed(ChangedSetKey(type: .endpoint, held: "v0", current: "v2")) { nil } == nil)
         #expect(memo.count <= 2, "bounded")
     }
 }

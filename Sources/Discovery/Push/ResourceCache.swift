@@ -20,6 +20,17 @@ final class ResourceCache: Sendable {
         var version: String
         /// `XDSResource.namesDigest(of: resources)`, computed once for every stream that shares the set.
         var namesDigest: UInt64? = nil
+        /// Name → version of every resource, shared by the Delta streams that hold exactly this set.
+        var versions: [String: String]? = nil
+
+        init(resources: [XDSResource], version: String, namesDigest: UInt64? = nil) {
+            self.resources = resources
+            self.version = version
+            self.namesDigest = namesDigest
+            var versions = [String: String](minimumCapacity: resources.count)
+            for resource in resources { versions[resource.name] = resource.version }
+            self.versions = versions
+        }
     }
 
     private enum Slot {

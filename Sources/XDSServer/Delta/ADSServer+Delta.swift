@@ -40,13 +40,15 @@ extension ADSServer {
                 logRejection(proxy: session.proxyName, type: type, nack: nack, generation: generation)
             }
             if respond {
+                session.stream.shareNames(for: type) { nameSets.intern($0, digest: $1) }
                 let started = ContinuousClock.now
                 let set = await resources(type, for: client)
-                let diff = session.stream.diff(type, set.resources)
+                let diff = difference(type, set, session: session)
                 let first = session.stream.types[type]?.responded == false
                 if !diff.isEmpty || first {
                     try await send(type, diff, generation: set.generation, trigger: .request, started: started, session: &session, write: write)
                 }
+                session.holds(type, set, wholeSet: diff.wholeSet)
             }
         case .unsupported(let typeURL):
             logger.debug("ignoring request for unsupported type", metadata: ["type": "\(typeURL)"])
@@ -62,14 +64,15 @@ extension ADSServer {
         guard let client = session.client else { return }
         var sentTypes: [XDSType] = []
         var generation = request.generation
-        var removals: [(XDSType, DeltaDiff, UInt64)] = []
+        var removals: [(XDSType, DeltaDiff, ResourceSet)] = []
         var types = session.stream.subscribedTypes.filter { request.types.contains($0) }
         for index in types.indices {
             let type = types[index]
             let started = ContinuousClock.now
             let set = await resources(type, for: client)
             generation = max(generation, set.generation)
-            var diff = session.stream.diff(type, set.resources)
+            var diff = difference(type, set, session: session)
+            defer { session.holds(type, set, wholeSet: diff.wholeSet) }
             guard !diff.isEmpty else { continue }
             let removed = diff.removed
             diff.removed = []
@@ -81,14 +84,26 @@ extension ADSServer {
                     if !types.contains(.endpoint), session.stream.types[.endpoint] != nil { types.append(.endpoint) }
                 }
             }
-            if !removed.isEmpty { removals.append((type, DeltaDiff(updated: [], removed: removed, version: diff.version), set.generation)) }
+            if !removed.isEmpty {
+                removals.append((type, DeltaDiff(updated: [], removed: removed, version: diff.version, wholeSet: diff.wholeSet), set))
+            }
             sentTypes.append(type)
         }
-        for (type, diff, setGeneration) in removals.reversed() {
-            try await send(type, diff, generation: setGeneration, trigger: .push, started: .now, session: &session, write: write)
+        for (type, diff, set) in removals.reversed() {
+            try await send(type, diff, generation: set.generation, trigger: .push, started: .now, session: &session, write: write)
+            session.holds(type, set, wholeSet: diff.wholeSet)
         }
         observer.observe(.pushEvaluated(proxy: session.proxyName, connection: session.id, generation: generation, sent: sentTypes))
         publishStatus(session)
+    }
+
+    /// `session.stream.diff(type, set.resources)`, shared with every other stream that holds exactly the same set
+    /// (and subscribes the same way): one walk over the set per pair of contents, not one per stream.
+    private func difference(_ type: XDSType, _ set: ResourceSet, session: DeltaSession<Provider>) -> DeltaDiff {
+        guard let held = session.stream.heldSet(type), let current = set.version else { return session.stream.diff(type, set.resources) }
+        if held == current { return DeltaDiff(updated: [], removed: [], version: current, wholeSet: true) }
+        let key = DeltaDiffKey(type: type, wildcard: session.stream.isWildcard(type), held: held, current: current)
+        return deltaDiffs.changed(key) { session.stream.diff(type, set.resources) } ?? session.stream.diff(type, set.resources)
     }
 
     private func send(
@@ -136,5 +151,12 @@ struct DeltaSession<Provider: ResourceProvider>: StreamSession {
         self.id = id
         self.peer = peer
         self.nonces = NonceSource(connection: id)
+    }
+
+    /// Tells the stream which set it just made the proxy hold (when it holds all of it, the stream keeps the set's
+    /// shared name → version dictionary rather than its own).
+    mutating func holds(_ type: XDSType, _ set: ResourceSet, wholeSet: Bool) {
+        guard let version = set.version, let versions = set.versions else { return }
+        stream.holds(type, set: version, versions: versions, wholeSet: wholeSet)
     }
 }

@@ -42,6 +42,7 @@ public struct DeltaStream: Sendable {
         }
         defer { types[type] = state }
         let changed = Self.applySubscription(&state, subscribe: request.resourceNamesSubscribe, unsubscribe: request.resourceNamesUnsubscribe)
+        if !request.resourceNamesSubscribe.isEmpty || !request.resourceNamesUnsubscribe.isEmpty { state.heldSet = nil }
         guard !request.responseNonce.isEmpty else { return .handled(type, reply: .none, respond: changed) }
         guard let sent = state.outstanding.removeValue(forKey: request.responseNonce) else {
             return .handled(type, reply: .staleNonce, respond: changed)
@@ -50,16 +51,19 @@ public struct DeltaStream: Sendable {
             let nack = NackRecord(
                 version: sent.response.version, nonce: sent.response.nonce, resourceNames: sent.response.resourceNames,
                 message: request.errorDetail.message, code: request.errorDetail.code, at: now)
-            for (name, version) in sent.previous {
-                if let version, state.wants(name) { state.known[name] = version } else { state.known[name] = nil }
+            for name in sent.updated.map(\.name) + sent.removed {
+                if let version = sent.previous[name], state.wants(name) { state.known[name] = version } else { state.known[name] = nil }
             }
-            for (name, version) in sent.updated { state.rejected[name] = version }
+            for resource in sent.updated { state.rejected[resource.name] = resource.version }
+            state.heldSet = nil
             state.status.rejectedVersion = sent.response.version
             state.status.lastNack = nack
             return .handled(type, reply: .rejected(nack, generation: sent.response.generation), respond: changed)
         }
         state.status.ackedVersion = sent.response.version
-        for name in sent.updated.keys { state.rejected[name] = nil }
+        if !state.rejected.isEmpty {
+            for resource in sent.updated { state.rejected[resource.name] = nil }
+        }
         return .handled(type, reply: .acknowledged(sent.response), respond: changed)
     }
 
@@ -77,7 +81,28 @@ public struct DeltaStream: Sendable {
         if !state.wildcard {
             removed += state.names.filter { !desiredNames.contains($0) && state.known[$0] == nil }
         }
-        return DeltaDiff(updated: updated, removed: removed.sorted(), version: XDSResource.setVersion(of: desired))
+        return DeltaDiff(
+            updated: updated, removed: removed.sorted(), version: XDSResource.setVersion(of: desired), wholeSet: desired.count == resources.count)
+    }
+
+    /// The SotW version of the set the proxy holds exactly of `type` (see `DeltaTypeState.heldSet`), if any.
+    public func heldSet(_ type: XDSType) -> String? { types[type]?.heldSet }
+
+    /// Whether the proxy subscribes to every resource of `type`.
+    public func isWildcard(_ type: XDSType) -> Bool { types[type]?.wildcard == true }
+
+    /// After a response made from the whole set of version `version` (`versions` its names and versions): when the
+    /// proxy now holds exactly that set, keeps `versions` itself (shared with every stream holding the set) and
+    /// remembers the set, so the next difference can be shared too.
+    public mutating func holds(_ type: XDSType, set version: String, versions: [String: String], wholeSet: Bool) {
+        guard var state = types[type] else { return }
+        defer { types[type] = state }
+        guard wholeSet, state.rejected.isEmpty, state.known.count == versions.count else {
+            state.heldSet = nil
+            return
+        }
+        state.known = versions
+        state.heldSet = version
     }
 
     /// Records a response written to the stream. Returns what it sent, as a status record.
@@ -87,20 +112,22 @@ public struct DeltaStream: Sendable {
     {
         var state = types[type] ?? DeltaTypeState(wildcard: type.isWildcard)
         defer { types[type] = state }
-        let names = diff.updated.map(\.name) + diff.removed
-        var previous: [String: String?] = [:]
-        for name in names { previous[name] = .some(state.known[name]) }
+        var previous: [String: String] = [:]
+        if !state.known.isEmpty {
+            for resource in diff.updated { previous[resource.name] = state.known[resource.name] }
+            for name in diff.removed { previous[name] = state.known[name] }
+        }
         for resource in diff.updated { state.known[resource.name] = resource.version }
         for name in diff.removed {
             state.known[name] = !state.wildcard && state.names.contains(name) ? DeltaTypeState.absent : nil
         }
+        if !diff.isEmpty { state.heldSet = nil }  // until `holds` says otherwise
         let response =
             diff.removed.isEmpty
             ? SentResponse(version: diff.version, nonce: nonce, resources: diff.updated, generation: generation, at: now)
-            : SentResponse(version: diff.version, nonce: nonce, resourceNames: names, generation: generation, at: now)
-        state.outstanding[nonce] = DeltaSent(
-            response: response, updated: Dictionary(diff.updated.map { ($0.name, $0.version) }, uniquingKeysWith: { $1 }),
-            removed: diff.removed, previous: previous)
+            : SentResponse(
+                version: diff.version, nonce: nonce, resourceNames: diff.updated.map(\.name) + diff.removed, generation: generation, at: now)
+        state.outstanding[nonce] = DeltaSent(response: response, updated: diff.updated, removed: diff.removed, previous: previous)
         if state.outstanding.count > DeltaTypeState.outstandingLimit,
             let oldest = state.outstanding.min(by: { $0.value.response.at < $1.value.response.at })?.key
         {
@@ -116,6 +143,17 @@ public struct DeltaStream: Sendable {
     public mutating func resend(_ type: XDSType, names: some Sequence<String>) {
         guard var state = types[type] else { return }
         for name in names where state.known[name] != nil { state.known[name] = nil }
+        state.heldSet = nil
+        types[type] = state
+    }
+
+    /// Replaces the subscribed names of `type` by an equal set from `intern` (given the names and an order-free
+    /// digest of them), so that streams subscribing to the same thousands of names share one set.
+    public mutating func shareNames(for type: XDSType, intern: (Set<String>, Int) -> Set<String>) {
+        guard var state = types[type], !state.names.isEmpty else { return }
+        var digest = state.names.count
+        for name in state.names { digest &+= name.hashValue }  // a sum: the same for any iteration order
+        state.names = intern(state.names, digest)
         types[type] = state
     }
 

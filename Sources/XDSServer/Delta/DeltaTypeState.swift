@@ -1,11 +1,11 @@
 /// A Delta response the proxy has not answered yet, with what to restore if it rejects it.
 struct DeltaSent: Sendable, Hashable {
     var response: SentResponse
-    /// Name to version of each resource the response carried.
-    var updated: [String: String]
+    /// The resources the response carried (often the provider's whole cached array, so shared).
+    var updated: [XDSResource]
     var removed: [String]
-    /// What the proxy held of each of those names before (nil: nothing).
-    var previous: [String: String?]
+    /// What the proxy held before of those names it held anything of (a name missing here held nothing).
+    var previous: [String: String]
 }
 
 /// The Delta protocol state of one type URL on one stream: the subscription, what the proxy holds, and the
@@ -24,6 +24,9 @@ public struct DeltaTypeState: Sendable, Hashable {
     public internal(set) var status: SotWTypeState
     /// Whether any response for this type was sent on this stream.
     public internal(set) var responded = false
+    /// The SotW version of the set the proxy holds exactly: `known` is that set's names and versions, the
+    /// subscription names exactly that set (or is wildcard), and nothing is rejected. Nil when not so.
+    public internal(set) var heldSet: String?
     var outstanding: [String: DeltaSent] = [:]
 
     static let absent = ""
@@ -45,6 +48,16 @@ public struct DeltaDiff: Sendable, Hashable {
     public var removed: [String]
     /// `XDSResource.setVersion` of everything the proxy should hold of this type after the response.
     public var version: String
+
+    /// The subscription wanted every resource of the set the difference was taken against.
+    public var wholeSet = false
+
+    public init(updated: [XDSResource], removed: [String], version: String, wholeSet: Bool = false) {
+        self.updated = updated
+        self.removed = removed
+        self.version = version
+        self.wholeSet = wholeSet
+    }
 
     public var isEmpty: Bool { updated.isEmpty && removed.isEmpty }
 }

@@ -99,7 +99,7 @@ extension ADSServer {
         guard session.lastNamed[type] != nil, let held = session.stream.types[type]?.lastSent?.version else {
             return session.changed(type, in: resources)
         }
-        return changedSets.changed(ChangedSetMemo.Key(type: type, held: held, current: version)) {
+        return changedSets.changed(ChangedSetKey(type: type, held: held, current: version)) {
             session.changed(type, in: resources)
         }
     }
