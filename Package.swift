@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
     ],
     targets: [
         .target(
@@ -61,6 +62,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "GRPCStreamBuffers",
+            dependencies: [
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -97,7 +107,7 @@ let package = Package(
         .target(
             name: "XDSClient",
             dependencies: [
-                "EnvoyAPI",
+                "EnvoyAPI", "GRPCStreamBuffers",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -107,7 +117,7 @@ let package = Package(
         .target(
             name: "Discovery",
             dependencies: [
-                "MeshModel", "Registry", "XDSTranslator", "XDSServer", "EnvoyAPI", "CertificateAuthority",
+                "MeshModel", "Registry", "XDSTranslator", "XDSServer", "EnvoyAPI", "CertificateAuthority", "GRPCStreamBuffers",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -152,7 +162,7 @@ let package = Package(
         .target(
             name: "MeshdReplay",
             dependencies: [
-                "EnvoyAPI",
+                "EnvoyAPI", "GRPCStreamBuffers",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -199,10 +209,14 @@ let package = Package(
         .testTarget(
             name: "XDSServerTests",
             dependencies: [
-                "XDSServer", "XDSClient", "EnvoyAPI", "Discovery", "MeshModel", "Registry", "MeshTestSupport",
+                "XDSServer", "XDSClient", "EnvoyAPI", "Discovery", "MeshModel", "Registry", "MeshTestSupport", "GRPCStreamBuffers",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+                .product(name: "NIOHPACK", package: "swift-nio-http2"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,6 @@
 import Foundation
 public import GRPCCore
+import GRPCStreamBuffers
 public import GRPCNIOTransportHTTP2
 public import Logging
 public import ServiceLifecycle
@@ -55,6 +56,8 @@ public struct XDSGRPCService: Service {
         config.connection.maxIdleTime = nil
         config.connection.maxAge = nil
         config.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
+        // Idle streams must not each keep their last (SotW EDS: hundreds of KB) request buffer.
+        GRPCStreamBuffers.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
         if let clientCertificates, case .tcp(let host, let port) = address {
             try await serveWithClientCertificates(clientCertificates, host: host, port: port, config: config)
             return

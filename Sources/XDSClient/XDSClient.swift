@@ -1,6 +1,7 @@
 public import EnvoyAPI
 public import GRPCCore
 import GRPCNIOTransportHTTP2
+import GRPCStreamBuffers
 import GRPCProtobuf
 import SwiftProtobuf
 
@@ -33,11 +34,14 @@ public enum XDSClient {
         _ body: @Sendable (XDSStream<Request, Response>) async throws -> Result
     ) async throws -> Result {
         let security = transportSecurity(tls)
+        // An idle stream must not keep its last (possibly megabytes) response buffer: thousands run in meshd-load.
+        var config = HTTP2ClientTransport.Posix.Config.defaults
+        GRPCStreamBuffers.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
         let transport = switch address {
         case .tcp(let host, let port):
-            try HTTP2ClientTransport.Posix(target: .ipv4(address: host, port: port), transportSecurity: security)
+            try HTTP2ClientTransport.Posix(target: .ipv4(address: host, port: port), transportSecurity: security, config: config)
         case .unix(let path):
-            try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: security)
+            try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: security, config: config)
         }
         return try await withGRPCClient(transport: transport) { client in
             let (requests, requestContinuation) = AsyncStream.makeStream(of: Request.self)
