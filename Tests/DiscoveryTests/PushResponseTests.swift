@@ -43,7 +43,11 @@ struct PushResponseTests {
         let set = ResourceSet(generation: 1, resources: before, namesDigest: XDSResource.namesDigest(of: before))
         var stream = SotWStream()
         _ = stream.received(edsRequest(names))
-        #expect(stream.response(from: set, for: .endpoint).resources == before)
+        let first = stream.response(from: set, for: .endpoint).resources
+        #expect(first == before)
+        #expect(
+            first.withUnsafeBufferPointer { $0.baseAddress } == set.resources.withUnsafeBufferPointer { $0.baseAddress },
+            "a subscription that wants everything gets the set's own array, not a per-stream copy")
         #expect(stream.types[.endpoint]?.coveredNames == set.namesDigest, "the covering subscription is remembered")
         stream.shareNames(for: .endpoint) { names, _ in names }
         #expect(stream.types[.endpoint]?.coveredNames == set.namesDigest, "sharing the names' storage keeps it")

@@ -82,8 +82,14 @@ public struct SotWStream: Sendable {
         } else if let digest = set.namesDigest, types[type]?.coveredNames == digest {
             resources = set.resources
         } else {
-            resources = filter(set.resources, for: type)
-            if resources.count == set.resources.count, let digest = set.namesDigest { types[type]?.coveredNames = digest }
+            let filtered = filter(set.resources, for: type)
+            if filtered.count == set.resources.count {
+                // Everything is wanted: keep the set's own (shared) array, not a per-stream copy of thousands of values.
+                resources = set.resources
+                if let digest = set.namesDigest { types[type]?.coveredNames = digest }
+            } else {
+                resources = filtered
+            }
         }
         if resources.count == set.resources.count, let version = set.version { return (resources, version) }
         return (resources, XDSResource.setVersion(of: resources))
