@@ -58,6 +58,7 @@ public struct XDSGRPCService: Service {
         config.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
         // Idle streams must not each keep their last (SotW EDS: hundreds of KB) request buffer.
         GRPCStreamBuffers.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
+        GRPCStreamBuffers.smallReadBuffers(&config.channelDebuggingCallbacks)
         if let clientCertificates, case .tcp(let host, let port) = address {
             try await serveWithClientCertificates(clientCertificates, host: host, port: port, config: config)
             return

@@ -1,4 +1,3 @@
-public import GRPCNIOTransportHTTP2
 import NIOCore
 import NIOHTTP2
 
@@ -59,28 +58,5 @@ final class DeframerBufferRelease: ChannelInboundHandler, RemovableChannelHandle
             }
         }
         return completed
-    }
-}
-
-/// Installs `DeframerBufferRelease` on every HTTP/2 stream of a transport.
-public enum GRPCStreamBuffers {
-    /// For a server: on every accepted stream.
-    public static func releaseAfterEachMessage(_ callbacks: inout HTTP2ServerTransport.Config.ChannelDebuggingCallbacks) {
-        let previous = callbacks.onAcceptHTTP2Stream
-        callbacks.onAcceptHTTP2Stream = { channel in install(on: channel, then: previous) }
-    }
-
-    /// For a client: on every stream it opens.
-    public static func releaseAfterEachMessage(_ callbacks: inout HTTP2ClientTransport.Config.ChannelDebuggingCallbacks) {
-        let previous = callbacks.onCreateHTTP2Stream
-        callbacks.onCreateHTTP2Stream = { channel in install(on: channel, then: previous) }
-    }
-
-    private static func install(on channel: any Channel, then previous: (@Sendable (any Channel) -> EventLoopFuture<Void>)?) -> EventLoopFuture<Void> {
-        let added = channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(DeframerBufferRelease(), position: .first)
-        }
-        guard let previous else { return added }
-        return added.flatMap { previous(channel) }
     }
 }

@@ -12,6 +12,7 @@ public enum ReplayServer {
         config.connection.maxAge = nil
         config.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
         GRPCStreamBuffers.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
+        GRPCStreamBuffers.smallReadBuffers(&config.channelDebuggingCallbacks)
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: port), transportSecurity: .plaintext, config: config)
         let server = GRPCServer(transport: transport, services: [ReplayADSService(recording: recording)])

@@ -37,6 +37,7 @@ public enum XDSClient {
         // An idle stream must not keep its last (possibly megabytes) response buffer: thousands run in meshd-load.
         var config = HTTP2ClientTransport.Posix.Config.defaults
         GRPCStreamBuffers.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
+        GRPCStreamBuffers.smallReadBuffers(&config.channelDebuggingCallbacks, maximum: 65_536)  // responses are large: read them in NIO's usual 64 KB
         let transport = switch address {
         case .tcp(let host, let port):
             try HTTP2ClientTransport.Posix(target: .ipv4(address: host, port: port), transportSecurity: security, config: config)
