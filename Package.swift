@@ -66,7 +66,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "GRPCStreamBuffers",
+            name: "GRPCTransportTuning",
             dependencies: [
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -107,7 +107,7 @@ let package = Package(
         .target(
             name: "XDSClient",
             dependencies: [
-                "EnvoyAPI", "GRPCStreamBuffers",
+                "EnvoyAPI", "GRPCTransportTuning",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -117,7 +117,7 @@ let package = Package(
         .target(
             name: "Discovery",
             dependencies: [
-                "MeshModel", "Registry", "XDSTranslator", "XDSServer", "EnvoyAPI", "CertificateAuthority", "GRPCStreamBuffers",
+                "MeshModel", "Registry", "XDSTranslator", "XDSServer", "EnvoyAPI", "CertificateAuthority", "GRPCTransportTuning",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -162,7 +162,7 @@ let package = Package(
         .target(
             name: "MeshdReplay",
             dependencies: [
-                "EnvoyAPI", "GRPCStreamBuffers",
+                "EnvoyAPI", "GRPCTransportTuning",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -209,7 +209,7 @@ let package = Package(
         .testTarget(
             name: "XDSServerTests",
             dependencies: [
-                "XDSServer", "XDSClient", "EnvoyAPI", "Discovery", "MeshModel", "Registry", "MeshTestSupport", "GRPCStreamBuffers",
+                "XDSServer", "XDSClient", "EnvoyAPI", "Discovery", "MeshModel", "Registry", "MeshTestSupport", "GRPCTransportTuning",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -1,6 +1,6 @@
 import Foundation
 public import GRPCCore
-import GRPCStreamBuffers
+import GRPCTransportTuning
 public import GRPCNIOTransportHTTP2
 public import Logging
 public import ServiceLifecycle
@@ -57,8 +57,9 @@ public struct XDSGRPCService: Service {
         config.connection.maxAge = nil
         config.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
         // Idle streams must not each keep their last (SotW EDS: hundreds of KB) request buffer.
-        GRPCStreamBuffers.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
-        GRPCStreamBuffers.smallReadBuffers(&config.channelDebuggingCallbacks)
+        GRPCTransportTuning.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
+        GRPCTransportTuning.smallReadBuffers(&config.channelDebuggingCallbacks)
+        GRPCTransportTuning.listenBacklog(&config.channelDebuggingCallbacks)
         if let clientCertificates, case .tcp(let host, let port) = address {
             try await serveWithClientCertificates(clientCertificates, host: host, port: port, config: config)
             return

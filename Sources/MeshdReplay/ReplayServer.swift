@@ -1,7 +1,7 @@
 public import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
-import GRPCStreamBuffers
+import GRPCTransportTuning
 
 /// Serves a `ReplayRecording` over plaintext HTTP/2 gRPC on `host:port` until the task is cancelled, with the
 /// same transport configuration meshd's xDS server uses.
@@ -11,8 +11,9 @@ public enum ReplayServer {
         config.connection.maxIdleTime = nil
         config.connection.maxAge = nil
         config.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
-        GRPCStreamBuffers.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
-        GRPCStreamBuffers.smallReadBuffers(&config.channelDebuggingCallbacks)
+        GRPCTransportTuning.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
+        GRPCTransportTuning.smallReadBuffers(&config.channelDebuggingCallbacks)
+        GRPCTransportTuning.listenBacklog(&config.channelDebuggingCallbacks)
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4(host: host, port: port), transportSecurity: .plaintext, config: config)
         let server = GRPCServer(transport: transport, services: [ReplayADSService(recording: recording)])

@@ -1,7 +1,7 @@
 public import EnvoyAPI
 public import GRPCCore
 import GRPCNIOTransportHTTP2
-import GRPCStreamBuffers
+import GRPCTransportTuning
 import GRPCProtobuf
 import SwiftProtobuf
 
@@ -36,8 +36,8 @@ public enum XDSClient {
         let security = transportSecurity(tls)
         // An idle stream must not keep its last (possibly megabytes) response buffer: thousands run in meshd-load.
         var config = HTTP2ClientTransport.Posix.Config.defaults
-        GRPCStreamBuffers.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
-        GRPCStreamBuffers.smallReadBuffers(&config.channelDebuggingCallbacks, maximum: 65_536)  // responses are large: read them in NIO's usual 64 KB
+        GRPCTransportTuning.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
+        GRPCTransportTuning.smallReadBuffers(&config.channelDebuggingCallbacks, maximum: 65_536)  // responses are large: read them in NIO's usual 64 KB
         let transport = switch address {
         case .tcp(let host, let port):
             try HTTP2ClientTransport.Posix(target: .ipv4(address: host, port: port), transportSecurity: security, config: config)

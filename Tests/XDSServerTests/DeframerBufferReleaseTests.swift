@@ -3,7 +3,7 @@ import NIOEmbedded
 import NIOHPACK
 import NIOHTTP2
 import Testing
-@testable import GRPCStreamBuffers
+@testable import GRPCTransportTuning
 
 /// The handler that lets grpc-swift's deframer free its buffer: it must pass every frame through untouched and
 /// add one empty DATA frame exactly when a frame ends on a message boundary.

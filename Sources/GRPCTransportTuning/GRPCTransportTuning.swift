@@ -1,9 +1,9 @@
 public import GRPCNIOTransportHTTP2
 import NIOCore
 
-/// Settings for grpc-swift's HTTP/2 transports that keep idle connections small: thousands of ADS streams sit
-/// idle between pushes, and what each keeps is multiplied by all of them.
-public enum GRPCStreamBuffers {
+/// Settings for grpc-swift's HTTP/2 transports for thousands of long-lived ADS streams: they sit idle between
+/// pushes, so what each keeps is multiplied by all of them, and they reconnect all at once.
+public enum GRPCTransportTuning {
     /// For a server: on every accepted stream.
     public static func releaseAfterEachMessage(_ callbacks: inout HTTP2ServerTransport.Config.ChannelDebuggingCallbacks) {
         let previous = callbacks.onAcceptHTTP2Stream
@@ -30,6 +30,18 @@ public enum GRPCStreamBuffers {
     public static func smallReadBuffers(_ callbacks: inout HTTP2ClientTransport.Config.ChannelDebuggingCallbacks, maximum: Int = 16_384) {
         let previous = callbacks.onCreateTCPConnection
         callbacks.onCreateTCPConnection = { channel in limitReads(of: channel, maximum: maximum, then: previous) }
+    }
+
+    /// For a server: a listen backlog of `backlog` connections (NIO's default is 128), so that thousands of
+    /// sidecars reconnecting at once queue in the kernel instead of timing out and retrying (the kernel caps it at
+    /// `net.core.somaxconn`).
+    public static func listenBacklog(_ callbacks: inout HTTP2ServerTransport.Config.ChannelDebuggingCallbacks, _ backlog: Int32 = 4_096) {
+        let previous = callbacks.onBindTCPListener
+        callbacks.onBindTCPListener = { channel in
+            let set = channel.setOption(ChannelOptions.backlog, value: backlog)
+            guard let previous else { return set }
+            return set.flatMap { previous(channel) }
+        }
     }
 
     private static func limitReads(
