@@ -25,6 +25,9 @@ struct DeltaSharedStateTests {
         _ = stream.received(.make(type: cds))
         let diff = stream.diff(.cluster, set)
         #expect(diff.wholeSet)
+        #expect(
+            diff.updated.withUnsafeBufferPointer { $0.baseAddress } == set.withUnsafeBufferPointer { $0.baseAddress },
+            "a first sync sends the set's own array, not a per-stream copy")
         stream.sent(.cluster, diff, nonce: "n1")
         stream.holds(.cluster, set: "V1", versions: shared, wholeSet: diff.wholeSet)
         #expect(stream.heldSet(.cluster) == "V1")

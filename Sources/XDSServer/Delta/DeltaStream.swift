@@ -72,9 +72,13 @@ public struct DeltaStream: Sendable {
     /// not exist is reported removed once, so the proxy stops waiting for it.
     public func diff(_ type: XDSType, _ resources: [XDSResource]) -> DeltaDiff {
         guard let state = types[type] else { return DeltaDiff(updated: [], removed: [], version: XDSResource.setVersion(of: [])) }
-        let desired = resources.filter { state.wants($0.name) }
+        // Whole sets stay the provider's own (shared) arrays: a first sync sends every resource, and the response and
+        // the status record keep what was sent.
+        var desired = resources.filter { state.wants($0.name) }
+        if desired.count == resources.count { desired = resources }
         let desiredNames = Set(desired.map(\.name))
-        let updated = desired.filter { state.known[$0.name] != $0.version && state.rejected[$0.name] != $0.version }
+        var updated = desired.filter { state.known[$0.name] != $0.version && state.rejected[$0.name] != $0.version }
+        if updated.count == desired.count { updated = desired }
         var removed = state.known.compactMap { name, version in
             !desiredNames.contains(name) && version != DeltaTypeState.absent ? name : nil
         }
