@@ -100,10 +100,11 @@ extension ADSServer {
     /// `session.stream.diff(type, set.resources)`, shared with every other stream that holds exactly the same set
     /// (and subscribes the same way): one walk over the set per pair of contents, not one per stream.
     private func difference(_ type: XDSType, _ set: ResourceSet, session: DeltaSession<Provider>) -> DeltaDiff {
-        guard let held = session.stream.heldSet(type), let current = set.version else { return session.stream.diff(type, set.resources) }
+        let compute = { session.stream.diff(type, set.resources, setVersion: set.version) }
+        guard let held = session.stream.heldSet(type), let current = set.version else { return compute() }
         if held == current { return DeltaDiff(updated: [], removed: [], version: current, wholeSet: true) }
         let key = DeltaDiffKey(type: type, wildcard: session.stream.isWildcard(type), held: held, current: current)
-        return deltaDiffs.changed(key) { session.stream.diff(type, set.resources) } ?? session.stream.diff(type, set.resources)
+        return deltaDiffs.changed(key) { compute() } ?? compute()
     }
 
     private func send(

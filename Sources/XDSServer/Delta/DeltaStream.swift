@@ -69,13 +69,21 @@ public struct DeltaStream: Sendable {
 
     /// What a response for `type` must carry so the proxy holds exactly `resources` (the provider's full
     /// set; narrowed here to the subscription). Rejected content is left out; a subscribed name that does
-    /// not exist is reported removed once, so the proxy stops waiting for it.
-    public func diff(_ type: XDSType, _ resources: [XDSResource]) -> DeltaDiff {
+    /// not exist is reported removed once, so the proxy stops waiting for it. `setVersion`, when the provider knows
+    /// it, is `XDSResource.setVersion(of: resources)`: reused when the subscription wants the whole set.
+    public func diff(_ type: XDSType, _ resources: [XDSResource], setVersion: String? = nil) -> DeltaDiff {
         guard let state = types[type] else { return DeltaDiff(updated: [], removed: [], version: XDSResource.setVersion(of: [])) }
         // Whole sets stay the provider's own (shared) arrays: a first sync sends every resource, and the response and
         // the status record keep what was sent.
-        var desired = resources.filter { state.wants($0.name) }
-        if desired.count == resources.count { desired = resources }
+        var desired = state.wildcard ? resources : resources.filter { state.wants($0.name) }
+        let wholeSet = desired.count == resources.count
+        if wholeSet { desired = resources }
+        let version = wholeSet ? setVersion ?? XDSResource.setVersion(of: desired) : XDSResource.setVersion(of: desired)
+        // A first sync (nothing held, nothing rejected) sends everything wanted; only names that do not exist are removed.
+        if state.known.isEmpty, state.rejected.isEmpty {
+            let absent = state.wildcard || state.names.count == desired.count ? [] : Self.absentNames(state.names, among: desired)
+            return DeltaDiff(updated: desired, removed: absent, version: version, wholeSet: wholeSet)
+        }
         let desiredNames = Set(desired.map(\.name))
         var updated = desired.filter { state.known[$0.name] != $0.version && state.rejected[$0.name] != $0.version }
         if updated.count == desired.count { updated = desired }
@@ -85,8 +93,13 @@ public struct DeltaStream: Sendable {
         if !state.wildcard {
             removed += state.names.filter { !desiredNames.contains($0) && state.known[$0] == nil }
         }
-        return DeltaDiff(
-            updated: updated, removed: removed.sorted(), version: XDSResource.setVersion(of: desired), wholeSet: desired.count == resources.count)
+        return DeltaDiff(updated: updated, removed: removed.sorted(), version: version, wholeSet: wholeSet)
+    }
+
+    /// The subscribed names that none of `desired` carries, sorted.
+    private static func absentNames(_ names: Set<String>, among desired: [XDSResource]) -> [String] {
+        let present = Set(desired.map(\.name))
+        return names.filter { !present.contains($0) }.sorted()
     }
 
     /// The SotW version of the set the proxy holds exactly of `type` (see `DeltaTypeState.heldSet`), if any.
