@@ -33,6 +33,17 @@ struct DeltaSharedStateTests {
         #expect(stream.heldSet(.cluster) == "V1")
         #expect(storage(stream.types[.cluster]?.known) == storage(shared), "the set's own dictionary, not a copy")
 
+        // A push from V1 to a whole new set takes the new set's own dictionary, without editing (copying) the shared one.
+        let moved = [try resource("a", "3"), try resource("b", "1")]
+        let movedVersions = versions(moved)
+        let step = stream.diff(.cluster, moved)
+        #expect(step.updated.map(\.name) == ["a"])
+        stream.sent(.cluster, step, nonce: "n1b", next: ("V1b", movedVersions))
+        #expect(stream.heldSet(.cluster) == "V1b")
+        #expect(storage(stream.types[.cluster]?.known) == storage(movedVersions))
+        #expect(shared["a"] == set[0].version, "the dictionary other streams share is untouched")
+        _ = stream.received(.make(type: cds, nonce: "n1b"))
+
         // A NACK of the next response restores the old content, which no longer is a whole set's.
         let next = [try resource("a", "2"), try resource("b", "1")]
         stream.sent(.cluster, stream.diff(.cluster, next), nonce: "n2")
@@ -40,7 +51,7 @@ struct DeltaSharedStateTests {
         _ = stream.received(.make(type: cds, nonce: "n2", error: "bad"))
         stream.holds(.cluster, set: "V2", versions: versions(next), wholeSet: true)
         #expect(stream.heldSet(.cluster) == nil, "rejected content: the proxy does not hold V2")
-        #expect(stream.types[.cluster]?.known["a"] == set[0].version, "the accepted version is restored")
+        #expect(stream.types[.cluster]?.known["a"] == moved[0].version, "the accepted version is restored")
     }
 
     @Test func aSubscriptionNamingMoreOrLessThanTheSetHoldsNoSet() throws {

@@ -46,7 +46,7 @@ extension ADSServer {
                 let diff = difference(type, set, session: session)
                 let first = session.stream.types[type]?.responded == false
                 if !diff.isEmpty || first {
-                    try await send(type, diff, generation: set.generation, trigger: .request, started: started, session: &session, write: write)
+                    try await send(type, diff, of: set, trigger: .request, started: started, session: &session, write: write)
                 }
                 session.holds(type, set, wholeSet: diff.wholeSet)
             }
@@ -77,7 +77,7 @@ extension ADSServer {
             let removed = diff.removed
             diff.removed = []
             if !diff.updated.isEmpty {
-                try await send(type, diff, generation: set.generation, trigger: .push, started: started, session: &session, write: write)
+                try await send(type, diff, of: set, trigger: .push, started: started, session: &session, write: write)
                 if type == .cluster {
                     // Envoy re-warms an updated cluster and waits for its endpoints: send them again.
                     session.stream.resend(.endpoint, names: diff.updated.map(\.name))
@@ -90,7 +90,7 @@ extension ADSServer {
             sentTypes.append(type)
         }
         for (type, diff, set) in removals.reversed() {
-            try await send(type, diff, generation: set.generation, trigger: .push, started: .now, session: &session, write: write)
+            try await send(type, diff, of: set, trigger: .push, started: .now, session: &session, write: write)
             session.holds(type, set, wholeSet: diff.wholeSet)
         }
         observer.observe(.pushEvaluated(proxy: session.proxyName, connection: session.id, generation: generation, sent: sentTypes))
@@ -108,14 +108,16 @@ extension ADSServer {
     }
 
     private func send(
-        _ type: XDSType, _ diff: DeltaDiff, generation: UInt64, trigger: XDSEvent.Trigger, started: ContinuousClock.Instant,
+        _ type: XDSType, _ diff: DeltaDiff, of set: ResourceSet, trigger: XDSEvent.Trigger, started: ContinuousClock.Instant,
         session: inout DeltaSession<Provider>, write: @escaping @Sendable (PreparedDeltaResponse) async throws -> Void
     ) async throws {
         let nonce = session.nonces.next()
         let response = PreparedDeltaResponse(
             systemVersionInfo: diff.version, typeURL: type.rawValue, nonce: nonce, resources: diff.updated, removedResources: diff.removed)
         try await self.write(response, type: type, nonce: nonce, supersedes: false, session: &session, with: write)
-        let sent = session.stream.sent(type, diff, nonce: nonce, generation: generation)
+        let generation = set.generation
+        let next = set.version.flatMap { version in set.versions.map { (version, $0) } }
+        let sent = session.stream.sent(type, diff, nonce: nonce, generation: generation, next: next)
         let bytes = diff.updated.reduce(0) { $0 + $1.byteCount }
         observer.observe(
             .sent(

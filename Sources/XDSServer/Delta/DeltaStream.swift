@@ -123,10 +123,15 @@ public struct DeltaStream: Sendable {
     }
 
     /// Records a response written to the stream. Returns what it sent, as a status record.
+    ///
+    /// `next` is the set (its version and name → version dictionary) the difference was taken against. When the proxy
+    /// held exactly a whole set before (`heldSet`), or nothing, and the response gives it the whole of `next`, the
+    /// stream keeps `next`'s shared dictionary at once instead of editing (and so copying) the one it shares.
     @discardableResult
-    public mutating func sent(_ type: XDSType, _ diff: DeltaDiff, nonce: String, generation: UInt64 = 0, at now: ContinuousClock.Instant = .now)
-        -> SentResponse
-    {
+    public mutating func sent(
+        _ type: XDSType, _ diff: DeltaDiff, nonce: String, generation: UInt64 = 0, at now: ContinuousClock.Instant = .now,
+        next: (version: String, versions: [String: String])? = nil
+    ) -> SentResponse {
         var state = types[type] ?? DeltaTypeState(wildcard: type.isWildcard)
         defer { types[type] = state }
         var previous: [String: String] = [:]
@@ -134,11 +139,17 @@ public struct DeltaStream: Sendable {
             for resource in diff.updated { previous[resource.name] = state.known[resource.name] }
             for name in diff.removed { previous[name] = state.known[name] }
         }
-        for resource in diff.updated { state.known[resource.name] = resource.version }
-        for name in diff.removed {
-            state.known[name] = !state.wildcard && state.names.contains(name) ? DeltaTypeState.absent : nil
+        // Held exactly a whole set (or nothing, and nothing is reported absent) and now gets the whole of `next`.
+        if let next, diff.wholeSet, state.rejected.isEmpty, state.heldSet != nil || (state.known.isEmpty && diff.removed.isEmpty) {
+            state.known = next.versions
+            state.heldSet = next.version
+        } else {
+            for resource in diff.updated { state.known[resource.name] = resource.version }
+            for name in diff.removed {
+                state.known[name] = !state.wildcard && state.names.contains(name) ? DeltaTypeState.absent : nil
+            }
+            if !diff.isEmpty { state.heldSet = nil }  // until `holds` says otherwise
         }
-        if !diff.isEmpty { state.heldSet = nil }  // until `holds` says otherwise
         let response =
             diff.removed.isEmpty
             ? SentResponse(version: diff.version, nonce: nonce, resources: diff.updated, generation: generation, at: now)
