@@ -10,12 +10,6 @@ import XDSClient
 /// types would have serialised.
 @Suite("Prepared responses")
 struct PreparedResponseTests {
-    func resource(_ name: String, _ payload: String) throws -> XDSResource {
-        var value = Google_Protobuf_StringValue()
-        value.value = payload
-        return try XDSResource(name: name, resource: Google_Protobuf_Any(message: value))
-    }
-
     @Test func aSotWResponseReadsBackAsTheMessageItStandsFor() throws {
         // A resource over 127 bytes makes a two-byte length varint; an empty nonce is left out, as proto3 does.
         let resources = try [resource("a", String(repeating: "x", count: 300)), resource("b", "")]
