@@ -21,31 +21,32 @@ public struct AggregatedDiscoveryService<Provider: ResourceProvider>: Registrabl
             deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DiscoveryRequest>(),
             serializer: PreparedMessageSerializer<PreparedResponse>(),
             handler: { request, context in
-                let peer = PeerInfo(remotePeer: context.remotePeer, metadata: request.metadata, transportSpecific: context.transportSpecific)
-                return StreamingServerResponse { writer in
-                    do {
-                        try await server.serveSotW(requests: request.messages, peer: peer) { try await writer.write($0) }
-                    } catch let error as XDSStreamError {
-                        throw RPCError(code: error.code, message: error.description)
-                    }
-                    return [:]
-                }
+                Self.respond(to: request, context) { try await server.serveSotW(requests: $0, peer: $1, write: $2) }
             })
         router.registerHandler(
             forMethod: Methods.DeltaAggregatedResources.descriptor,
             deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DeltaDiscoveryRequest>(),
             serializer: PreparedMessageSerializer<PreparedDeltaResponse>(),
             handler: { request, context in
-                let peer = PeerInfo(remotePeer: context.remotePeer, metadata: request.metadata, transportSpecific: context.transportSpecific)
-                return StreamingServerResponse { writer in
-                    do {
-                        try await server.serveDelta(requests: request.messages, peer: peer) { try await writer.write($0) }
-                    } catch let error as XDSStreamError {
-                        throw RPCError(code: error.code, message: error.description)
-                    }
-                    return [:]
-                }
+                Self.respond(to: request, context) { try await server.serveDelta(requests: $0, peer: $1, write: $2) }
             })
+    }
+
+    /// One ADS stream of either protocol: `serve` runs it with the request messages, the peer and a write; a stream
+    /// error becomes the gRPC status Envoy sees.
+    private static func respond<Request: Sendable, Response: Sendable>(
+        to request: StreamingServerRequest<Request>, _ context: ServerContext,
+        serve: @escaping @Sendable (RPCAsyncSequence<Request, any Error>, PeerInfo, @escaping @Sendable (Response) async throws -> Void) async throws -> Void
+    ) -> StreamingServerResponse<Response> {
+        let peer = PeerInfo(remotePeer: context.remotePeer, metadata: request.metadata, transportSpecific: context.transportSpecific)
+        return StreamingServerResponse { writer in
+            do {
+                try await serve(request.messages, peer) { try await writer.write($0) }
+            } catch let error as XDSStreamError {
+                throw RPCError(code: error.code, message: error.description)
+            }
+            return [:]
+        }
     }
 }
 

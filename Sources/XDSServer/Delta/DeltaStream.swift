@@ -75,9 +75,8 @@ public struct DeltaStream: Sendable {
         guard let state = types[type] else { return DeltaDiff(updated: [], removed: [], version: XDSResource.setVersion(of: [])) }
         // Whole sets stay the provider's own (shared) arrays: a first sync sends every resource, and the response and
         // the status record keep what was sent.
-        var desired = state.wildcard ? resources : resources.filter { state.wants($0.name) }
-        let wholeSet = desired.count == resources.count
-        if wholeSet { desired = resources }
+        let wholeSet = state.wildcard || resources.allSatisfy { state.wants($0.name) }
+        let desired = wholeSet ? resources : resources.filter { state.wants($0.name) }
         let version = wholeSet ? setVersion ?? XDSResource.setVersion(of: desired) : XDSResource.setVersion(of: desired)
         // A first sync (nothing held, nothing rejected) sends everything wanted; only names that do not exist are removed.
         if state.known.isEmpty, state.rejected.isEmpty {

@@ -123,7 +123,8 @@ struct BudgetLedger {
 
     /// Records the proxy's answer to `nonce`; when nothing is left unanswered, gives every byte back.
     mutating func answered(nonce: String, budget: ResponseBudget) {
-        guard !nonce.isEmpty, unanswered.removeValue(forKey: nonce) != nil || held > 0 && unanswered.isEmpty else { return }
+        guard !nonce.isEmpty else { return }
+        unanswered[nonce] = nil
         if unanswered.isEmpty { releaseAll(to: budget) }
     }
 

@@ -81,15 +81,12 @@ public struct SotWStream: Sendable {
             resources = set.resources
         } else if let digest = set.namesDigest, types[type]?.coveredNames == digest {
             resources = set.resources
+        } else if let state = types[type], set.resources.allSatisfy({ state.wants($0.name) }) {
+            // Everything is wanted: keep the set's own (shared) array, not a per-stream copy of thousands of values.
+            resources = set.resources
+            if let digest = set.namesDigest { types[type]?.coveredNames = digest }
         } else {
-            let filtered = filter(set.resources, for: type)
-            if filtered.count == set.resources.count {
-                // Everything is wanted: keep the set's own (shared) array, not a per-stream copy of thousands of values.
-                resources = set.resources
-                if let digest = set.namesDigest { types[type]?.coveredNames = digest }
-            } else {
-                resources = filtered
-            }
+            resources = filter(set.resources, for: type)
         }
         if resources.count == set.resources.count, let version = set.version { return (resources, version) }
         return (resources, XDSResource.setVersion(of: resources))
