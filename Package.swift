@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "XDSTranslator", targets: ["XDSTranslator"]),
         .library(name: "MeshModel", targets: ["MeshModel"]),
         .library(name: "SyntheticMesh", targets: ["SyntheticMesh"]),
+        // For the libFuzzer executables in Fuzz/ (built by Scripts/fuzz, by path).
+        .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -268,6 +270,24 @@ let package = Package(
                 "meshd-load", "SyntheticMesh", "MeshModel", "Registry", "EnvoyAPI",
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "AdminServer", "Discovery", "EnvoyAPI", "MeshModel", "Registry", "XDSServer", "XDSTranslator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FuzzRegressionTests",
+            dependencies: ["FuzzTargets", "MeshTestSupport"],
+            exclude: ["Inputs"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -4,17 +4,24 @@ public import Logging
 public import ServiceLifecycle
 
 /// The admin HTTP server (Istio's port 15014): readiness, metrics, and what every proxy was sent,
-/// accepted and rejected. Bound to loopback by default; bound anywhere else, `/debug/*` requires a bearer
-/// token.
+/// accepted and rejected. Bound to loopback by default; bound anywhere else, every route but the probes (and
+/// metrics, unless configured otherwise) requires a bearer token.
 public struct AdminServer: Service {
     let host: String
     let port: Int
     let context: AdminContext
     let token: String?
+    let publicPaths: Set<String>
     let logger: Logger
 
+    /// The routes that answer without the token when one is set: probes, and by default the metrics scrape.
+    public static let probePaths: Set<String> = ["/ready", "/healthz", "/version"]
+
     /// Fails when bound beyond loopback without a token: debug output must not be open to the network.
-    public init(host: String, port: Int, context: AdminContext, token: String?, logger: Logger) throws(AdminConfigurationError) {
+    /// With a token, every route but `publicPaths` requires it; `publicMetrics: false` puts `/metrics` behind it too.
+    public init(
+        host: String, port: Int, context: AdminContext, token: String?, publicMetrics: Bool = true, logger: Logger
+    ) throws(AdminConfigurationError) {
         if !Self.isLoopback(host), (token ?? "").isEmpty {
             throw AdminConfigurationError(
                 reason: "admin address \(host) is not loopback: set --admin-token or MESHD_ADMIN_TOKEN so /debug/* requires it")
@@ -23,6 +30,7 @@ public struct AdminServer: Service {
         self.port = port
         self.context = context
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
+        self.publicPaths = publicMetrics ? Self.probePaths.union(["/metrics"]) : Self.probePaths
         self.logger = logger
     }
 
@@ -37,7 +45,7 @@ public struct AdminServer: Service {
     /// The routes, exposed for in-process tests.
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        if let token { router.add(middleware: BearerTokenMiddleware(token: token)) }
+        if let token { router.add(middleware: BearerTokenMiddleware(token: token, publicPaths: publicPaths)) }
         HealthRoutes(context: context).register(on: router)
         SyncRoutes(context: context).register(on: router)
         ConfigRoutes(context: context).register(on: router)

@@ -1,10 +1,22 @@
 import Foundation
 import Hummingbird
+import MeshModel
 
-/// Response helpers shared by the route groups.
+/// Response helpers shared by the route groups. Every body they make passes `PrivateKeyRedaction`: user
+/// content (objects, values quoted in errors) is shown here, and a private key pasted into it must not be.
 enum Responses {
     static func text(_ body: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8") -> Response {
-        Response(status: status, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(string: body)))
+        Response(
+            status: status, headers: [.contentType: contentType],
+            body: .init(byteBuffer: ByteBuffer(string: PrivateKeyRedaction.redact(body))))
+    }
+
+    /// `data` (UTF-8 JSON or HTML) with private keys redacted.
+    static func redacted(_ data: Data) -> ByteBuffer {
+        guard let text = String(data: data, encoding: .utf8), text.contains("PRIVATE KEY-----") else {
+            return ByteBuffer(bytes: data)
+        }
+        return ByteBuffer(string: PrivateKeyRedaction.redact(text))
     }
 
     /// Pretty JSON with sorted keys, so output diffs well.
@@ -14,7 +26,7 @@ enum Responses {
         guard let data = try? encoder.encode(value) else {
             return text("could not encode response\n", status: .internalServerError)
         }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: redacted(data)))
     }
 
     /// JSON built from Foundation values (for documents that embed Envoy's own JSON).
@@ -24,7 +36,7 @@ enum Responses {
         else {
             return text("could not encode response\n", status: .internalServerError)
         }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: redacted(data)))
     }
 
     static func notFound(_ message: String) -> Response { text(message + "\n", status: .notFound) }

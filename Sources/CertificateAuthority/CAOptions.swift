@@ -14,6 +14,14 @@ public struct CAOptions: Sendable {
     public var servingDNSNames = ["istiod.istio-system.svc", "meshd.istio-system.svc", "localhost"]
     /// How far in the past a leaf's notBefore is set, so that peers whose clocks run a little slow accept it.
     public var clockSkewAllowance: Duration = .seconds(5 * 60)
+    /// No bootstrap token is accepted whose lifetime (`exp - iat`) exceeds this, whoever signed it: a leaked
+    /// token is a credential for its identity until it expires, so its life is bounded where it is checked,
+    /// not only where it is made. The same limit is enforced by `meshd token`.
+    public var maxTokenLifetime: Duration = Self.defaultMaxTokenLifetime
+
+    /// 24 hours: a bootstrap token only has to last until the proxy holds its first certificate, which it
+    /// then renews with that certificate.
+    public static let defaultMaxTokenLifetime: Duration = .seconds(24 * 3600)
 
     public init() {}
 }

@@ -27,14 +27,15 @@ extension CertificateAuthority {
     /// self-signed and a plug-in CA.
     public static func mintToken(
         stateDirectory: String, trustDomain: String = "cluster.local", namespace: String, serviceAccount: String,
-        ttl: Duration
+        ttl: Duration, maxLifetime: Duration = CAOptions.defaultMaxTokenLifetime
     ) throws -> String {
         guard ttl > .zero else {
             throw CAError(field: "ttl", reason: "must be positive")
         }
         let identity = SPIFFEIdentity(trustDomain: trustDomain, namespace: namespace, serviceAccount: serviceAccount)
         try identity.validate()
-        let tokens = BootstrapToken(key: try StateDirectory(path: stateDirectory).loadOrCreateTokenKey())
+        var tokens = BootstrapToken(key: try StateDirectory(path: stateDirectory).loadOrCreateTokenKey())
+        tokens.maxLifetime = maxLifetime
         return try tokens.mint(identity: identity, now: Date(), ttl: ttl)
     }
 }

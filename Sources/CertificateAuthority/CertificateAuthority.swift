@@ -43,7 +43,9 @@ public final class CertificateAuthority: Sendable {
         -> CertificateAuthority
     {
         try SPIFFEIdentity(trustDomain: options.trustDomain, namespace: "x", serviceAccount: "x").validate()
-        guard options.workloadCertTTL > .zero, options.maxWorkloadCertTTL > .zero, options.rootValidity > .zero else {
+        guard options.workloadCertTTL > .zero, options.maxWorkloadCertTTL > .zero, options.rootValidity > .zero,
+            options.maxTokenLifetime > .zero
+        else {
             throw CAError(field: "options", reason: "certificate lifetimes must be positive")
         }
         let now = Date()
@@ -54,7 +56,9 @@ public final class CertificateAuthority: Sendable {
         } else {
             authority = try directory.loadOrCreateRoot(options: options, now: now)
         }
-        let tokens = BootstrapToken(key: try directory.loadOrCreateTokenKey())
+        var tokens = BootstrapToken(key: try directory.loadOrCreateTokenKey())
+        tokens.maxLifetime = options.maxTokenLifetime
+        tokens.clockSkew = options.clockSkewAllowance
         let ca = CertificateAuthority(options: options, stateDirectory: directory, tokens: tokens, authority: authority)
         ca.logger.info(
             "certificate authority loaded",

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import MeshModel
 
 /// How meshd writes its log lines to stderr.
 enum LogFormat: String {
@@ -13,11 +14,11 @@ enum LogFormat: String {
             case .text:
                 var handler = StreamLogHandler.standardError(label: label)
                 handler.logLevel = level
-                return handler
+                return RedactingLogHandler(handler)
             case .json:
                 var handler = JSONLogHandler(label: label)
                 handler.logLevel = level
-                return handler
+                return RedactingLogHandler(handler)
             }
         }
     }
@@ -46,5 +47,44 @@ struct JSONLogHandler: LogHandler {
         }
         guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         FileHandle.standardError.write(data + Data("\n".utf8))
+    }
+}
+
+/// Passes every line to `wrapped` with PEM private-key blocks hidden, in the message and in metadata: log lines
+/// quote user content (refused values, NACK details), and a key pasted into a config field must not reach the log.
+struct RedactingLogHandler<Wrapped: LogHandler>: LogHandler {
+    var wrapped: Wrapped
+
+    init(_ wrapped: Wrapped) { self.wrapped = wrapped }
+
+    var logLevel: Logger.Level {
+        get { wrapped.logLevel }
+        set { wrapped.logLevel = newValue }
+    }
+
+    var metadata: Logger.Metadata {
+        get { wrapped.metadata }
+        set { wrapped.metadata = newValue }
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { wrapped[metadataKey: key] }
+        set { wrapped[metadataKey: key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var event = event
+        event.message = Logger.Message(stringLiteral: PrivateKeyRedaction.redact("\(event.message)"))
+        event.metadata = event.metadata.map { $0.mapValues(Self.redact) }
+        wrapped.log(event: event)
+    }
+
+    static func redact(_ value: Logger.Metadata.Value) -> Logger.Metadata.Value {
+        switch value {
+        case .string(let text): .string(PrivateKeyRedaction.redact(text))
+        case .stringConvertible(let convertible): .string(PrivateKeyRedaction.redact(convertible.description))
+        case .array(let values): .array(values.map(redact))
+        case .dictionary(let values): .dictionary(values.mapValues(redact))
+        }
     }
 }

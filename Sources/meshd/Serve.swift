@@ -33,8 +33,13 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Where the admin HTTP server listens: HOST:PORT.")
     var adminAddress: String = "127.0.0.1:15014"
 
-    @Option(name: .long, help: "Bearer token that /debug/* requires (also MESHD_ADMIN_TOKEN). Mandatory when admin is not on loopback.")
+    @Option(
+        name: .long,
+        help: "Bearer token that every admin route but /ready, /healthz, /version and /metrics requires (also MESHD_ADMIN_TOKEN). Mandatory when admin is not on loopback.")
     var adminToken: String?
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "With an admin token, whether /metrics stays open for scrapers.")
+    var adminPublicMetrics = true
 
     @Option(name: .long, help: "How many recent changes /debug/changes keeps.")
     var changeHistory: Int = 100
@@ -111,7 +116,8 @@ struct Serve: AsyncParsableCommand {
         do {
             admin = try AdminServer(
                 host: adminHost, port: adminPort, context: adminContext,
-                token: adminToken ?? ProcessInfo.processInfo.environment["MESHD_ADMIN_TOKEN"], logger: logger)
+                token: adminToken ?? ProcessInfo.processInfo.environment["MESHD_ADMIN_TOKEN"],
+                publicMetrics: adminPublicMetrics, logger: logger)
         } catch {
             throw ValidationError("--admin-address: \(error)")
         }

@@ -19,6 +19,11 @@ struct ServeSecurityOptions: ParsableArguments {
     @Option(name: .long, help: "Lifetime of workload certificates, such as 24h or 60s; re-issued at half of it.")
     var workloadCertTtl: String = "24h"
 
+    @Option(
+        name: .long,
+        help: "Bootstrap tokens whose lifetime (exp - iat) exceeds this are refused, whoever signed them.")
+    var maxTokenTtl: String = "24h"
+
     @Option(name: .long, help: "Where xDS over TLS (and the CSR API) listens: HOST:PORT or unix:PATH; empty to disable.")
     var secureXdsAddress: String = "127.0.0.1:15012"
 
@@ -50,8 +55,12 @@ struct ServeSecurityOptions: ParsableArguments {
         guard let ttl = Token.parseDuration(workloadCertTtl), ttl > .zero else {
             throw ValidationError("--workload-cert-ttl: expected a duration such as 24h or 60s, got \"\(workloadCertTtl)\"")
         }
+        guard let maxTokenLifetime = Token.parseDuration(maxTokenTtl), maxTokenLifetime > .zero else {
+            throw ValidationError("--max-token-ttl: expected a positive duration such as 24h, got \"\(maxTokenTtl)\"")
+        }
         var options = CAOptions()
         options.workloadCertTTL = ttl
+        options.maxTokenLifetime = maxTokenLifetime
         let ca: CertificateAuthority
         do {
             ca = try CertificateAuthority.load(stateDirectory: stateDir, pluginDirectory: caDir, options: options)

@@ -20,6 +20,11 @@ struct Token: ParsableCommand {
     @Option(name: .long, help: "How long the token is valid, such as 90s, 30m, 1h, 7d or 1h30m.")
     var ttl: String = "1h"
 
+    @Option(
+        name: .long,
+        help: "The longest --ttl allowed; must not exceed 'meshd serve --max-token-ttl', which refuses longer-lived tokens.")
+    var maxTtl: String = "24h"
+
     @Option(name: .long, help: "The CA's state directory; use the same one as 'meshd serve'.")
     var stateDir: String = "./.meshd-state"
 
@@ -31,11 +36,14 @@ struct Token: ParsableCommand {
             throw ValidationError(
                 "--ttl: expected a positive duration such as 90s, 30m, 1h, 7d or 1h30m, got \"\(ttl)\"")
         }
+        guard let maxDuration = Self.parseDuration(maxTtl), maxDuration > .zero else {
+            throw ValidationError("--max-ttl: expected a positive duration such as 24h, got \"\(maxTtl)\"")
+        }
         do {
             print(
                 try CertificateAuthority.mintToken(
                     stateDirectory: stateDir, trustDomain: trustDomain, namespace: namespace,
-                    serviceAccount: serviceAccount, ttl: duration))
+                    serviceAccount: serviceAccount, ttl: duration, maxLifetime: maxDuration))
         } catch let error as CAError {
             throw ValidationError("\(error)")
         }

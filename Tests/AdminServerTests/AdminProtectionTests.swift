@@ -38,6 +38,68 @@ struct AdminProtectionTests {
         }
     }
 
+    /// Every registered route, as a method and path, with a body for the POSTs.
+    static let protectedRoutes: [(method: String, path: String)] = [
+        ("GET", "/debug/configz"), ("GET", "/debug/registryz"), ("GET", "/debug/changes"), ("GET", "/debug/push_status"),
+        ("GET", "/debug/syncz"), ("GET", "/debug/nacks"), ("GET", "/debug/connections"), ("GET", "/debug/config_dump"),
+        ("POST", "/debug/diff"), ("POST", "/debug/ca/rotate-root"), ("GET", "/"),
+    ]
+
+    /// The spellings of one path that a router or a proxy in front of it may normalise to the same route.
+    static func variants(of path: String) -> [String] {
+        let tail = path.dropFirst()  // without the leading slash
+        var variants = [
+            "/\(path)", "//\(tail)", "/./\(tail)", "/debug/../\(tail)", "/x/../\(tail)", "\(path)/", "\(path)//",
+            path.uppercased(), "/%64\(tail.dropFirst())", "/" + tail.replacingOccurrences(of: "/", with: "%2F"),
+            path.replacingOccurrences(of: "/", with: "//"), path.replacingOccurrences(of: "/", with: "/./"),
+            "/ready/../\(tail)", "/healthz/..\(path)", "/metrics/%2e%2e\(path)", "\(path)?x=/ready", "\(path)#/ready",
+            "/\\\(tail)",
+        ]
+        if path == "/" { variants += ["//", "/./", "/.", "/%2F", "/ready/..", "/ready/../"] }
+        return variants
+    }
+
+    @Test("with a token, no spelling of a protected route answers without it: doubled slashes, dot segments, percent-escapes, case, trailing slashes")
+    func pathVariantsNeedBearer() async throws {
+        try await Self.withAdmin(token: Self.token) { port in
+            for route in Self.protectedRoutes {
+                for variant in Self.variants(of: route.path) {
+                    let answer = try await Self.request(port: port, method: route.method, variant, body: "{}")
+                    #expect(answer.status == 401, "\(route.method) \(variant) without the token: \(answer)")
+                }
+            }
+            // The attack that worked: a doubled slash reached the handler; with the token it still does.
+            let withToken = try await Self.request(port: port, method: "GET", "//debug/configz", bearer: Self.token)
+            #expect(withToken.status == 200, "GET //debug/configz with the token: \(withToken)")
+        }
+    }
+
+    @Test("an unknown path needs the token too (deny by default), and public probes stay open in their exact spelling")
+    func denyByDefault() async throws {
+        try await Self.withAdmin(token: Self.token) { port in
+            for path in ["/nope", "/debug/new-route", "/readyz", "/ready/x"] {
+                let answer = try await Self.request(port: port, method: "GET", path)
+                #expect(answer.status == 401, "\(path): \(answer)")
+            }
+            for path in ["/ready", "/healthz", "/version", "/metrics", "//ready"] {
+                let answer = try await Self.request(port: port, method: "GET", path)
+                #expect(answer.status == 200, "\(path): \(answer)")
+            }
+        }
+    }
+
+    @Test("with publicMetrics off, /metrics needs the token")
+    func metricsCanBeProtected() async throws {
+        try await Self.withAdmin(token: Self.token, publicMetrics: false) { port in
+            let anonymous = try await Self.request(port: port, method: "GET", "/metrics")
+            let withToken = try await Self.request(port: port, method: "GET", "/metrics", bearer: Self.token)
+            let ready = try await Self.request(port: port, method: "GET", "/ready")
+            #expect(anonymous.status == 401, "\(anonymous)")
+            #expect(withToken.status == 200, "\(withToken)")
+            #expect(ready.status == 200, "\(ready)")
+        }
+    }
+
     @Test("with a token, /ready, /healthz and /version stay open for probes")
     func probesStayOpen() async throws {
         try await Self.withAdmin(token: Self.token) { port in
@@ -96,9 +158,12 @@ struct AdminProtectionTests {
     }
 
     /// Runs a real admin server on a free 127.0.0.1 port for the duration of `body`.
-    static func withAdmin(token: String?, _ body: @Sendable (Int) async throws -> Void) async throws {
+    static func withAdmin(
+        token: String?, publicMetrics: Bool = true, _ body: @Sendable (Int) async throws -> Void
+    ) async throws {
         let port = try ephemeralPort()
-        let server = try AdminServer(host: "127.0.0.1", port: port, context: context(), token: token, logger: logger)
+        let server = try AdminServer(
+            host: "127.0.0.1", port: port, context: context(), token: token, publicMetrics: publicMetrics, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             defer { group.cancelAll() }
@@ -130,6 +195,22 @@ struct AdminProtectionTests {
         let statusLine = head.split(separator: "\n").first ?? ""
         let status = statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         return Answer(status: status, headers: head, body: parts.dropFirst().joined(separator: "\n\n"))
+    }
+
+    /// Sends `method path` exactly as written (`--path-as-is`: curl would otherwise resolve dot segments itself).
+    static func request(
+        port: Int, method: String, _ path: String, bearer: String? = nil, body: String? = nil
+    ) async throws -> Answer {
+        var argv = ["curl", "-sS", "-i", "--noproxy", "*", "--max-time", "5", "--path-as-is", "-X", method]
+        if let bearer { argv += ["-H", "Authorization: Bearer \(bearer)"] }
+        if let body, method == "POST" { argv += ["-H", "Content-Type: application/json", "--data-binary", body] }
+        let result = try await Subprocess.runInBackground(argv + ["http://127.0.0.1:\(port)\(path)"], timeout: .seconds(10))
+        guard result.succeeded else { throw HarnessError("curl \(method) \(path) failed (\(result.status)): \(result.stderr)") }
+        let normalized = result.stdout.replacingOccurrences(of: "\r\n", with: "\n")
+        let parts = normalized.components(separatedBy: "\n\n")
+        let statusLine = (parts.first ?? "").split(separator: "\n").first ?? ""
+        let status = statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+        return Answer(status: status, headers: parts.first ?? "", body: parts.dropFirst().joined(separator: "\n\n"))
     }
 
     /// A TCP port on 127.0.0.1 that was free a moment ago.

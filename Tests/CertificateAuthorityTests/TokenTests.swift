@@ -67,6 +67,30 @@ struct TokenTests {
         #expect { try ca.verifyToken(token) } throws: { "\($0)".contains("another CA") }
     }
 
+    @Test("a token that lives longer than the maximum lifetime is refused by the verifier, even with the CA's own key")
+    func overlongLifetimeRefused() throws {
+        let state = try TemporaryDirectory()
+        defer { state.remove() }
+        // The attack: 'meshd token --ttl 87600h' with the state directory's key. The minter refuses it by default…
+        #expect { try CertificateAuthority.mintToken(
+            stateDirectory: state.path, namespace: "istio-system", serviceAccount: "istiod", ttl: .seconds(87_600 * 3600))
+        } throws: { "\($0)".contains("exceeds the maximum token lifetime") }
+        // …and a token minted with a raised limit is still refused where it is checked.
+        let overlong = try CertificateAuthority.mintToken(
+            stateDirectory: state.path, namespace: "istio-system", serviceAccount: "istiod",
+            ttl: .seconds(87_600 * 3600), maxLifetime: .seconds(100_000 * 3600))
+        let ca = try CertificateAuthority.load(stateDirectory: state.path, pluginDirectory: nil, options: CAOptions())
+        #expect { try ca.verifyToken(overlong) } throws: { "\($0)".contains("maximum token lifetime of 1d") }
+        // A token within the limit passes; a stricter serve limit refuses it.
+        let day = try CertificateAuthority.mintToken(
+            stateDirectory: state.path, namespace: "a", serviceAccount: "b", ttl: .seconds(24 * 3600))
+        #expect(try ca.verifyToken(day).uri == "spiffe://cluster.local/ns/a/sa/b")
+        var strict = CAOptions()
+        strict.maxTokenLifetime = .seconds(3600)
+        let strictCA = try CertificateAuthority.load(stateDirectory: state.path, pluginDirectory: nil, options: strict)
+        #expect(throws: CAError.self) { try strictCA.verifyToken(day) }
+    }
+
     @Test("a non-positive TTL or an invalid name is refused when minting")
     func badMintRefused() throws {
         let (ca, state) = try makeCA()

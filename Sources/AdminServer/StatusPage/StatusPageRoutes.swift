@@ -1,4 +1,5 @@
 import Hummingbird
+import MeshModel
 
 /// `GET /`: the status page, rendered on every request from the live admin context.
 struct StatusPageRoutes {
@@ -7,7 +8,7 @@ struct StatusPageRoutes {
     func register(on router: Router<BasicRequestContext>) {
         let context = context
         router.get("/") { _, _ -> Response in
-            let html = StatusPage.render(StatusPageModel(context: context))
+            let html = PrivateKeyRedaction.redact(StatusPage.render(StatusPageModel(context: context)))
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],

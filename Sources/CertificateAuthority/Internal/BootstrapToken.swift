@@ -29,6 +29,10 @@ struct BootstrapToken: Sendable {
     }
 
     let key: P256.Signing.PrivateKey
+    /// The longest lifetime (`exp - iat`) accepted or minted.
+    var maxLifetime: Duration = CAOptions.defaultMaxTokenLifetime
+    /// How far in the future `iat` may lie, for clocks that run a little apart.
+    var clockSkew: Duration = .seconds(5 * 60)
 
     /// Identifies the signing key without revealing anything about it beyond its public half.
     var keyID: String {
@@ -36,6 +40,11 @@ struct BootstrapToken: Sendable {
     }
 
     func mint(identity: SPIFFEIdentity, now: Date, ttl: Duration) throws -> String {
+        guard ttl <= maxLifetime else {
+            throw CAError(
+                field: "ttl",
+                reason: "\(Self.describe(ttl)) exceeds the maximum token lifetime of \(Self.describe(maxLifetime)) (meshd serve --max-token-ttl)")
+        }
         let issuedAt = Int64(now.timeIntervalSince1970)
         let claims = Claims(
             iss: Self.issuer, aud: Self.audience, sub: identity.uri, ns: identity.namespace,
@@ -74,13 +83,33 @@ struct BootstrapToken: Sendable {
             throw refuse("is for audience '\(claims.aud)', not '\(Self.audience)'")
         }
         guard claims.iss == Self.issuer else { throw refuse("was issued by '\(claims.iss)', not '\(Self.issuer)'") }
-        guard Int64(now.timeIntervalSince1970) < claims.exp else {
+        let nowSeconds = Int64(now.timeIntervalSince1970)
+        guard nowSeconds < claims.exp else {
             throw refuse("expired at \(Date(timeIntervalSince1970: TimeInterval(claims.exp)))")
+        }
+        let (lifetime, overflow) = claims.exp.subtractingReportingOverflow(claims.iat)
+        guard !overflow, lifetime > 0, lifetime <= Int64(maxLifetime.components.seconds) else {
+            throw refuse(
+                "lives longer than the maximum token lifetime of \(Self.describe(maxLifetime)) (meshd serve --max-token-ttl)")
+        }
+        guard claims.iat <= nowSeconds + Int64(clockSkew.components.seconds) else {
+            throw refuse("was issued in the future (iat \(Date(timeIntervalSince1970: TimeInterval(claims.iat))))")
         }
         let identity = SPIFFEIdentity(trustDomain: trustDomain, namespace: claims.ns, serviceAccount: claims.sa)
         try identity.validate()
         guard claims.sub == identity.uri else { throw refuse("subject '\(claims.sub)' is not \(identity.uri)") }
         return identity
+    }
+}
+
+extension BootstrapToken {
+    /// `90s`, `30m`, `24h` or `7d` style, for messages.
+    static func describe(_ duration: Duration) -> String {
+        let seconds = duration.components.seconds
+        if seconds % 86_400 == 0 { return "\(seconds / 86_400)d" }
+        if seconds % 3600 == 0 { return "\(seconds / 3600)h" }
+        if seconds % 60 == 0 { return "\(seconds / 60)m" }
+        return "\(seconds)s"
     }
 }
 

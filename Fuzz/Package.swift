@@ -1,0 +1,24 @@
+// swift-tools-version:6.1
+import Foundation
+import PackageDescription
+
+// libFuzzer executables, one per fuzz target, kept out of the root package: they are built with
+// `-sanitize=fuzzer` (and the address sanitizer), which would not link the root's tests. Build and run them with
+// `Scripts/fuzz`; the entry points live in the root's `FuzzTargets` module, which the regression tests also run.
+
+/// The root package's identity is its directory's name (whatever the clone is called).
+let rootPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .lastPathComponent.lowercased()
+
+let targets = ["yaml", "translate", "ads", "admin"]
+
+let package = Package(
+    name: "meshd-fuzz",
+    dependencies: [.package(path: "..")],
+    targets: targets.map { name in
+        .executableTarget(
+            name: "fuzz-\(name)",
+            dependencies: [.product(name: "FuzzTargets", package: rootPackage)],
+            path: "Sources/fuzz-\(name)")
+    }
+)
