@@ -10,15 +10,14 @@ import PackageDescription
 let rootPackage = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .lastPathComponent.lowercased()
 
-let targets = ["yaml", "translate", "ads", "admin"]
-
 let package = Package(
     name: "meshd-fuzz",
     dependencies: [.package(path: "..")],
-    targets: targets.map { name in
+    targets: [
+        // One libFuzzer executable; MESHD_FUZZ_TARGET picks the target.
         .executableTarget(
-            name: "fuzz-\(name)",
+            name: "meshd-fuzz",
             dependencies: [.product(name: "FuzzTargets", package: rootPackage)],
-            path: "Sources/fuzz-\(name)")
-    }
+            path: "Sources/meshd-fuzz")
+    ]
 )

@@ -1,0 +1,26 @@
+import Foundation
+import FuzzTargets
+
+/// The target this process fuzzes: `MESHD_FUZZ_TARGET`, one of `FuzzTargets.names` (Scripts/fuzz sets it).
+let target: String = {
+    let name = ProcessInfo.processInfo.environment["MESHD_FUZZ_TARGET"] ?? ""
+    guard FuzzTargets.names.contains(name) else {
+        FileHandle.standardError.write(Data("set MESHD_FUZZ_TARGET to one of \(FuzzTargets.names)\n".utf8))
+        exit(2)
+    }
+    return name
+}()
+
+/// libFuzzer calls this once per input (built with `-sanitize=fuzzer -parse-as-library`, so there is no main).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
+    let name = target
+    let done = DispatchSemaphore(value: 0)
+    Task {
+        await FuzzTargets.run(name, bytes)
+        done.signal()
+    }
+    done.wait()
+    return 0
+}
