@@ -1,18 +1,27 @@
+public import Registry
 import Synchronization
 
-/// Whether meshd is ready to serve: the first snapshot is loaded and the xDS server is listening.
+/// Whether meshd is ready to serve: the first snapshot is loaded, the xDS server is listening, every source has
+/// synced, and no source has a change that has waited too long to be applied (a backlog).
 /// Thread-safe.
 public final class Readiness: Sendable {
     private let configLoaded = Atomic<Bool>(false)
     private let xdsListening = Atomic<Bool>(false)
     /// Named conditions that sources add (such as each Kubernetes kind's initial sync); all must be met.
     private let conditions = Mutex<[String: Bool]>([:])
+    /// Sources' backlogs, each with the age past which it makes meshd unready.
+    private let backlogs = Mutex<[String: Backlog]>([:])
+
+    private struct Backlog: Sendable {
+        var limit: Duration
+        var probe: @Sendable () -> ConfigBacklog
+    }
 
     public init() {}
 
     public var isReady: Bool {
         configLoaded.load(ordering: .acquiring) && xdsListening.load(ordering: .acquiring)
-            && conditions.withLock { $0.values.allSatisfy { $0 } }
+            && conditions.withLock { $0.values.allSatisfy { $0 } } && overdueBacklogs.isEmpty
     }
 
     /// Human-readable reasons it is not ready; empty when ready.
@@ -21,7 +30,27 @@ public final class Readiness: Sendable {
         if !configLoaded.load(ordering: .acquiring) { reasons.append("configuration not loaded") }
         if !xdsListening.load(ordering: .acquiring) { reasons.append("xDS server not listening") }
         reasons += conditions.withLock { $0.filter { !$0.value }.keys.sorted() }
-        return reasons
+        return reasons + overdueBacklogs
+    }
+
+    /// Makes meshd unready while `probe` reports a change older than `limit`: a file stuck decoding means the
+    /// proxies are served config that no longer matches the source, and a probe should say so rather than 200.
+    public func watchBacklog(
+        _ name: String, limit: Duration, _ probe: @escaping @Sendable () -> ConfigBacklog
+    ) {
+        backlogs.withLock { $0[name] = Backlog(limit: limit, probe: probe) }
+    }
+
+    /// One reason per backlog past its limit, naming the oldest file and its age.
+    private var overdueBacklogs: [String] {
+        let watched = backlogs.withLock { $0 }
+        return watched.sorted { $0.key < $1.key }.compactMap { name, backlog in
+            let current = backlog.probe()
+            guard !current.isEmpty, current.oldestAge >= backlog.limit else { return nil }
+            let oldest = current.oldestFile.map { ", oldest \($0)" } ?? ""
+            return "\(name) backlog: \(current.files) change(s) not applied\(oldest), waiting "
+                + "\(current.oldestAge.components.seconds)s (limit \(backlog.limit))"
+        }
     }
 
     /// Adds a condition that must be satisfied before meshd is ready; adding it again changes nothing.

@@ -1,11 +1,22 @@
 import Foundation
 import Synchronization
 
-/// Finds which YAML files under a directory changed since the last scan.
+/// Finds which YAML files under a directory changed since the last scan, and which are confirmed gone.
 ///
-/// A file is re-read when its modification time or size moved, or when it was modified within the last two
-/// seconds (coarse timestamps can hide a quick second edit); its content hash then skips touches that changed
-/// nothing. Thread-safe.
+/// The rules that keep a broken or busy file system from emptying the mesh:
+/// - **An I/O error is never a deletion.** A directory that cannot be listed keeps every file seen below it; a file
+///   that cannot be stat'ed or read keeps its last state and is read again next scan. Only a confirmed absence (a
+///   listing that succeeded without the file, or `ENOENT`) counts, and the failure is returned for logging and
+///   counting. A configured directory that cannot be listed at all fails the whole scan.
+/// - **A vanished file is removed only once it has stayed gone for `quietPeriod`**, so a save by delete-and-rename
+///   or a `git checkout` that unlinks and rewrites a file is no change at all. `Outcome.nextCheck` says when to
+///   look again.
+/// - **A ConfigMap volume is read as one generation**: `..data` is resolved once per directory and scan, and the
+///   visible links that point through it are read from that target, so a swap mid-scan never mixes old and new.
+///
+/// A file is re-read when its modification time, size or resolved path moved, or when it was modified within the
+/// last two seconds (coarse timestamps can hide a quick second edit); its content hash then skips rewrites that
+/// changed nothing. Thread-safe: the record of what was seen sits behind a lock.
 final class DirectoryScanner: Sendable {
     /// What one scan found for one file.
     enum Change: Sendable, Equatable {
@@ -14,85 +25,146 @@ final class DirectoryScanner: Sendable {
         case removed(path: String)
     }
 
-    /// What was seen of a file last time.
-    struct Seen: Sendable {
-        var modified: Date
-        var size: Int
-        var contentHash: [UInt8]?
+    /// The result of one scan.
+    struct Outcome: Sendable {
+        var changes: [Change] = []
+        /// Calls that failed; what they could not read keeps its last state.
+        var failures: [FileSystemError] = []
+        /// When a scan is due even if nothing wakes one: a pending removal's quiet period ends, or a failure retries.
+        var nextCheck: ContinuousClock.Instant?
     }
 
+    /// What was seen of a file last time.
+    struct Seen: Sendable {
+        var modifiedNanoseconds: Int64
+        var size: Int64
+        /// The path actually read (through `..data` for a ConfigMap link).
+        var readFrom: String
+        var contentHash: [UInt8]?
+        /// Set while the file is missing and its quiet period runs.
+        var missingSince: ContinuousClock.Instant?
+    }
+
+    /// The whole scan failed; nothing was changed.
     struct ScanError: Error, CustomStringConvertible {
         var description: String
+        var failure: FileSystemError?
     }
 
     let directory: String
+    let fileSystem: any ScanFileSystem
+    let quietPeriod: Duration
+    /// How soon a scan that hit an error tries again.
+    let retryDelay: Duration
     private let seen = Mutex<[String: Seen]>([:])
 
-    init(directory: String) {
+    init(
+        directory: String, fileSystem: any ScanFileSystem = POSIXFileSystem(), quietPeriod: Duration = .seconds(1),
+        retryDelay: Duration = .seconds(1)
+    ) {
         self.directory = directory
+        self.fileSystem = fileSystem
+        self.quietPeriod = quietPeriod
+        self.retryDelay = retryDelay
     }
 
-    func scan() throws -> [Change] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ScanError(description: "\(directory) does not exist or is not a directory")
-        }
-        let paths = yamlFiles()
-        return seen.withLock { seen in
-            var changes: [Change] = []
-            for path in paths {
-                if let change = check(path, seen: &seen) { changes.append(change) }
-            }
-            for path in seen.keys.sorted() where !paths.contains(path) {
-                seen[path] = nil
-                changes.append(.removed(path: path))
-            }
-            return changes
-        }
-    }
-
-    /// Every `*.yaml` / `*.yml` below the directory, sorted, skipping hidden entries.
-    private func yamlFiles() -> [String] {
-        guard let enumerator = FileManager.default.enumerator(atPath: directory) else { return [] }
-        var result: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            let components = relative.split(separator: "/")
-            if components.contains(where: { $0.hasPrefix(".") }) { continue }
-            guard relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") else { continue }
-            result.append((directory as NSString).appendingPathComponent(relative))
-        }
-        return result.sorted()
-    }
-
-    private func check(_ path: String, seen: inout [String: Seen]) -> Change? {
-        let attributes: [FileAttributeKey: Any]
-        do {
-            attributes = try FileManager.default.attributesOfItem(atPath: (path as NSString).resolvingSymlinksInPath)
+    func scan(at now: ContinuousClock.Instant = .now) throws(ScanError) -> Outcome {
+        let root: FileStatus
+        do throws(FileSystemError) {
+            root = try fileSystem.status(of: directory)
         } catch {
-            // Deleted between listing and reading.
-            guard seen.removeValue(forKey: path) != nil else { return nil }
-            return .removed(path: path)
+            let reason = error.isAbsence ? "\(directory) does not exist" : "\(error)"
+            throw ScanError(description: reason, failure: error.isAbsence ? nil : error)
         }
-        if (attributes[.type] as? FileAttributeType) == .typeDirectory { return nil }
-        let modified = attributes[.modificationDate] as? Date ?? .distantPast
-        let size = (attributes[.size] as? NSNumber)?.intValue ?? -1
+        guard root.isDirectory else { throw ScanError(description: "\(directory) is not a directory") }
+        var listing = Listing()
+        do throws(FileSystemError) {
+            try list(directory, readingFrom: directory, into: &listing)
+        } catch {
+            throw ScanError(description: "cannot list \(directory): \(error)", failure: error)
+        }
+        return seen.withLock { seen in
+            var outcome = Outcome(failures: listing.failures)
+            var absent: Set<String> = []
+            for (path, readFrom) in listing.files.sorted(by: { $0.key < $1.key }) {
+                switch check(path, readingFrom: readFrom, seen: &seen) {
+                case .unchanged: break
+                case .change(let change): outcome.changes.append(change)
+                case .absent: absent.insert(path)
+                case .failed(let failure):
+                    // Through `..data`, an absence means the generation was swapped mid-scan: look again at once.
+                    if failure.isAbsence { listing.swapped = true } else { outcome.failures.append(failure) }
+                    listing.kept.insert(path)
+                }
+            }
+            for path in seen.keys.sorted() where listing.files[path] == nil || absent.contains(path) {
+                guard !listing.kept.contains(path), !listing.isUnknown(path) else { continue }
+                let since = seen[path]?.missingSince ?? now
+                if now - since >= quietPeriod {
+                    seen[path] = nil
+                    outcome.changes.append(.removed(path: path))
+                } else {
+                    seen[path]?.missingSince = since
+                    outcome.schedule(since + quietPeriod)
+                }
+            }
+            if !outcome.failures.isEmpty || listing.swapped { outcome.schedule(now + (listing.swapped ? .zero : retryDelay)) }
+            return outcome
+        }
+    }
+
+    /// Makes the next scan read `path` and report it even if its content did not change.
+    func reread(_ path: String) {
+        seen.withLock { seen in seen[path]?.contentHash = nil }
+    }
+
+    private enum Check {
+        case unchanged
+        case change(Change)
+        case absent
+        case failed(FileSystemError)
+    }
+
+    private func check(_ path: String, readingFrom readFrom: String, seen: inout [String: Seen]) -> Check {
+        let throughData = readFrom != path
+        let status: FileStatus
+        do throws(FileSystemError) {
+            status = try fileSystem.status(of: readFrom)
+        } catch {
+            // Gone between listing and stat is an absence; through `..data` it is a swap in progress, not one.
+            return error.isAbsence && !throughData ? .absent : .failed(error)
+        }
+        if status.isDirectory { return .unchanged }
         let previous = seen[path]
-        if let previous, previous.modified == modified, previous.size == size,
-            Date().timeIntervalSince(modified) > 2
+        seen[path]?.missingSince = nil
+        let recent = Date().timeIntervalSince1970 * 1e9 - Double(status.modifiedNanoseconds) < 2e9
+        if let previous, previous.modifiedNanoseconds == status.modifiedNanoseconds, previous.size == status.size,
+            previous.readFrom == readFrom, previous.contentHash != nil, !recent
         {
-            return nil
+            return .unchanged
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            seen[path] = Seen(modified: modified, size: size, contentHash: nil)
-            return .unreadable(path: path, reason: "permission denied or not a regular file")
+        let data: Data
+        do throws(FileSystemError) {
+            data = try fileSystem.contents(of: readFrom)
+        } catch {
+            if error.isAbsence && !throughData { return .absent }
+            if error.code == EACCES || error.code == EISDIR {
+                // Lasting and the operator's to fix: say so as a diagnostic; the file's last good objects stay.
+                seen[path] = Seen(
+                    modifiedNanoseconds: status.modifiedNanoseconds, size: status.size, readFrom: readFrom,
+                    contentHash: nil)
+                return .change(.unreadable(path: path, reason: "\(error)"))
+            }
+            return .failed(error)
         }
         let hash = Self.digest(data)
-        defer { seen[path] = Seen(modified: modified, size: size, contentHash: hash) }
-        if let previous, previous.contentHash == hash { return nil }
+        seen[path] = Seen(
+            modifiedNanoseconds: status.modifiedNanoseconds, size: status.size, readFrom: readFrom, contentHash: hash)
+        if previous?.contentHash == hash { return .unchanged }
         guard let text = String(data: data, encoding: .utf8) else {
-            return .unreadable(path: path, reason: "not UTF-8 text")
+            return .change(.unreadable(path: path, reason: "not UTF-8 text"))
         }
-        return .changed(path: path, text: text)
+        return .change(.changed(path: path, text: text))
     }
 
     /// FNV-1a 64 of the bytes, twice with different seeds, to tell content apart without keeping it.
@@ -104,5 +176,12 @@ final class DirectoryScanner: Sendable {
             second = (second ^ UInt64(byte ^ 0x5a)) &* 0x0000_0100_0000_01b3
         }
         return withUnsafeBytes(of: (first, second)) { Array($0) } + withUnsafeBytes(of: data.count) { Array($0) }
+    }
+}
+
+extension DirectoryScanner.Outcome {
+    /// Keeps the earliest time a scan is due.
+    mutating func schedule(_ instant: ContinuousClock.Instant) {
+        nextCheck = min(nextCheck ?? instant, instant)
     }
 }

@@ -15,12 +15,15 @@ import Glibc
 enum DirectoryWatcher {
     /// Runs `body` while `directory` and its subdirectories are watched. `onChange` is called from the watcher
     /// thread after each batch of events that may have changed what a scan reads, and once when the watches are
-    /// first in place. Returns only after the thread has stopped and closed its descriptors.
+    /// first in place. `onFailure` is called with the failed call's name (`inotify_init`, `inotify_add_watch`,
+    /// `inotify_read`, ...) so that it can be counted; the poll covers what the watcher then misses. Returns only after
+    /// the thread has stopped and closed its descriptors.
     static func watching(
-        _ directory: String, logger: Logger, onChange: @escaping @Sendable () -> Void, body: () async -> Void
+        _ directory: String, logger: Logger, onChange: @escaping @Sendable () -> Void,
+        onFailure: @escaping @Sendable (_ operation: String) -> Void = { _ in }, body: () async -> Void
     ) async {
         #if canImport(Glibc)
-        guard let thread = InotifyThread.start(directory, logger: logger, onChange: onChange) else {
+        guard let thread = InotifyThread.start(directory, logger: logger, onChange: onChange, onFailure: onFailure) else {
             await body()
             return
         }
@@ -53,18 +56,21 @@ private final class InotifyThread: Sendable {
 
     /// Starts watching, or returns nil after saying why (once, at info) when inotify or the pipe cannot be had.
     static func start(
-        _ directory: String, logger: Logger, onChange: @escaping @Sendable () -> Void
+        _ directory: String, logger: Logger, onChange: @escaping @Sendable () -> Void,
+        onFailure: @escaping @Sendable (String) -> Void
     ) -> InotifyThread? {
         let inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
         guard inotify >= 0 else {
             let reason = InotifyLoop.describe(errno)
             logger.info("inotify unavailable (\(reason)); \(directory) is only polled")
+            onFailure("inotify_init")
             return nil
         }
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else {
             let reason = InotifyLoop.describe(errno)
             logger.info("cannot make a pipe (\(reason)); \(directory) is only polled")
+            onFailure("pipe")
             close(inotify)
             return nil
         }
@@ -72,7 +78,7 @@ private final class InotifyThread: Sendable {
         let stopReader = pipeEnds[0]
         let watcher = InotifyThread(stopWriter: pipeEnds[1])
         let thread = Thread {
-            var loop = InotifyLoop(inotify: inotify, root: directory, logger: logger)
+            var loop = InotifyLoop(inotify: inotify, root: directory, logger: logger, onFailure: onFailure)
             loop.run(until: stopReader, onChange: onChange)
             close(inotify)
             close(stopReader)

@@ -19,14 +19,17 @@ struct InotifyLoop {
     let inotify: Int32
     let root: String
     let logger: Logger
+    /// Told the name of each call that failed, for counting.
+    let onFailure: (String) -> Void
     private var directories: [Int32: String] = [:]
     private var rootWatch: Int32?
     private var reportedWatchFailure = false
 
-    init(inotify: Int32, root: String, logger: Logger) {
+    init(inotify: Int32, root: String, logger: Logger, onFailure: @escaping (String) -> Void = { _ in }) {
         self.inotify = inotify
         self.root = root
         self.logger = logger
+        self.onFailure = onFailure
     }
 
     /// Blocks until `stop` becomes readable, calling `onChange` once per drained batch of events that call for a
@@ -47,6 +50,7 @@ struct InotifyLoop {
                 let code = errno
                 if code == EINTR { continue }
                 logger.info("inotify wait for \(root) failed (\(Self.describe(code))); changes wait for the poll")
+                onFailure("inotify_poll")
                 return
             }
             if descriptors[1].revents != 0 { return }
@@ -59,6 +63,7 @@ struct InotifyLoop {
                 if drained { changed = true }
             } else if inotifyEvents != 0 {
                 logger.info("inotify descriptor for \(root) failed; changes wait for the poll")
+                onFailure("inotify_poll")
                 return
             }
             if changed { onChange() }
@@ -75,6 +80,7 @@ struct InotifyLoop {
                 if code == EINTR { continue }
                 if code == EAGAIN || code == EWOULDBLOCK { return changed }
                 logger.info("inotify read for \(root) failed (\(Self.describe(code))); changes wait for the poll")
+                onFailure("inotify_read")
                 return nil
             }
             if count == 0 { return changed }
@@ -165,7 +171,9 @@ struct InotifyLoop {
     /// A directory that vanished before it was watched is normal churn; anything else (the watch limit, a
     /// permission) is said once, since the poll still covers what is not watched.
     private mutating func reportWatchFailure(_ directory: String, errno code: Int32) {
-        guard code != ENOENT, code != ENOTDIR, !reportedWatchFailure else { return }
+        guard code != ENOENT, code != ENOTDIR else { return }
+        onFailure("inotify_add_watch")
+        guard !reportedWatchFailure else { return }
         reportedWatchFailure = true
         let hint = code == ENOSPC ? " (raise fs.inotify.max_user_watches)" : ""
         logger.info("cannot watch \(directory): \(Self.describe(code))\(hint); changes there wait for the poll")

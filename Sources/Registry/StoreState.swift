@@ -24,7 +24,9 @@ struct StoreState: ~Copyable {
     private var subscribers: [Int: AsyncStream<MeshSnapshot>.Continuation] = [:]
     private var nextSubscriber = 0
 
-    mutating func apply(file: String, result: DecodeResult) {
+    /// Stores a file's decode result. `keeping` names objects the file no longer declares that must stay at their
+    /// last version for now (a file source holds a removal through its quiet period).
+    mutating func apply(file: String, result: DecodeResult, keeping: Set<ResourceKey> = []) {
         let previous = files[file]
         var objects: [ResourceKey: HashedConfigObject] = [:]
         for object in result.objects {
@@ -35,12 +37,19 @@ struct StoreState: ~Copyable {
             for (key, old) in previous.objects where objects[key] == nil {
                 // A refused document keeps its last good object. When the file has an error that names no object,
                 // we cannot tell what it meant to declare, so nothing is removed.
-                if result.hasUnattributedErrors || result.refusedKeys.contains(key) { objects[key] = old }
+                if result.hasUnattributedErrors || result.refusedKeys.contains(key) || keeping.contains(key) {
+                    objects[key] = old
+                }
             }
         }
         let order = previous?.loadOrder ?? nextLoadOrder
         if previous == nil { nextLoadOrder += 1 }
         files[file] = FileState(loadOrder: order, objects: objects, diagnostics: result.errors + result.warnings)
+    }
+
+    /// The keys a file declares now, including last good versions of refused objects.
+    func declaredKeys(in file: String) -> Set<ResourceKey> {
+        files[file].map { Set($0.objects.keys) } ?? []
     }
 
     mutating func remove(file: String) {

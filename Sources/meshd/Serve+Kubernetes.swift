@@ -6,7 +6,9 @@ import Registry
 extension Serve {
     /// The Kubernetes source that `--kubeconfig`/`--context` or `--in-cluster` ask for, with one readiness condition
     /// per watched kind (met after its first complete LIST); nil without either flag.
-    func kubernetesSource(store: ConfigStore, readiness: Readiness, logger: Logger) throws -> KubernetesSource? {
+    func kubernetesSource(
+        store: ConfigStore, readiness: Readiness, metrics: SourceMetrics? = nil, logger: Logger
+    ) throws -> KubernetesSource? {
         if kubeconfig != nil && inCluster {
             throw ValidationError("--kubeconfig and --in-cluster are exclusive")
         }
@@ -29,7 +31,7 @@ extension Serve {
         let options = KubernetesSource.Options()
         for kind in options.kinds { readiness.require("kubernetes \(kind) synced") }
         return KubernetesSource(
-            connection: connection, store: store, options: options, logger: logger,
+            connection: connection, store: store, options: options, metrics: metrics, logger: logger,
             onSynced: { kind in readiness.satisfy("kubernetes \(kind) synced") })
     }
 }

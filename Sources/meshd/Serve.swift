@@ -56,6 +56,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Push engine")
     var pushOptions: ServePushOptions
 
+    @OptionGroup(title: "File source")
+    var sourceOptions: ServeSourceOptions
+
     @OptionGroup(title: "Security")
     var securityOptions: ServeSecurityOptions
 
@@ -82,20 +85,26 @@ struct Serve: AsyncParsableCommand {
 
         let store = ConfigStore(logger: logger)
         let readiness = Readiness()
+        let registry = PrometheusCollectorRegistry()
+        let sourceMetrics = SourceMetrics(factory: PrometheusMetricsFactory(registry: registry))
         var sources: [any Service] = []
         if let configDir {
-            let source = FileSource(directory: configDir, store: store, logger: logger)
+            let source = FileSource(
+                directory: configDir, store: store, options: try sourceOptions.fileSourceOptions(), metrics: sourceMetrics,
+                logger: logger)
             do {
                 try source.loadOnce()
             } catch {
                 throw ValidationError("--config-dir: \(error)")
             }
+            if let limit = try sourceOptions.backlogLimit() {
+                readiness.watchBacklog("config files", limit: limit) { source.backlog() }
+            }
             sources.append(source)
         }
-        if let kubernetes = try kubernetesSource(store: store, readiness: readiness, logger: logger) {
+        if let kubernetes = try kubernetesSource(store: store, readiness: readiness, metrics: sourceMetrics, logger: logger) {
             sources.append(kubernetes)
         }
-        let registry = PrometheusCollectorRegistry()
         let pushMetrics = PushMetrics(factory: PrometheusMetricsFactory(registry: registry))
         guard let outboundPolicy = OutboundTrafficPolicyMode(rawValue: outboundTrafficPolicy) else {
             throw ValidationError("--outbound-traffic-policy: expected ALLOW_ANY or REGISTRY_ONLY, got \"\(outboundTrafficPolicy)\"")

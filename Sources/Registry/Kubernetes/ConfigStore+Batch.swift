@@ -4,9 +4,14 @@ extension ConfigStore {
     /// Applies several objects' decode results and removals under one lock and one snapshot rebuild, so that a LIST
     /// of a thousand objects publishes one snapshot rather than a thousand.
     func apply(batch: [(file: String, result: DecodeResult)], removing: [String]) {
+        apply(batch: batch.map { ($0.file, $0.result, []) }, removing: removing)
+    }
+
+    /// The same, where each file may keep objects it no longer declares at their last version (`StoreState.apply`).
+    func apply(batch: [(file: String, result: DecodeResult, keeping: Set<ResourceKey>)], removing: [String]) {
         let appeared = state.withLock { state -> [ConfigDiagnostic] in
             for file in removing { state.remove(file: file) }
-            for (file, result) in batch { state.apply(file: file, result: result) }
+            for (file, result, keeping) in batch { state.apply(file: file, result: result, keeping: keeping) }
             return state.refresh()
         }
         for diagnostic in appeared {
@@ -15,5 +20,10 @@ extension ConfigStore {
             case .warning: logger.warning("\(diagnostic.description)")
             }
         }
+    }
+
+    /// The keys `file` declares now.
+    func declaredKeys(in file: String) -> Set<ResourceKey> {
+        state.withLock { $0.declaredKeys(in: file) }
     }
 }

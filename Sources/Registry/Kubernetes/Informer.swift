@@ -8,7 +8,11 @@ import Logging
 ///   replaces its state, so deletions in the gap are noticed and nothing is applied twice.
 /// - Connection errors retry with `Backoff`.
 /// - A 404 on the LIST of a custom resource means its CRD is not installed: one warning, the kind counts as synced
-///   (empty), and the LIST is retried every `missingKindRetry`.
+///   (empty), and the LIST is retried every `missingKindRetry`. A kind that was served and then answers 404 keeps
+///   the objects it had: an error is never a deletion. (Deleting a CRD deletes its objects first, and those
+///   deletions arrive as watch events; a relist once it is served again removes whatever is gone.)
+/// - Any failed LIST or WATCH keeps the last state and is counted in `SourceMetrics`; only a complete LIST or a
+///   `DELETED` event removes an object.
 ///
 /// Runs in the task that calls `run()`; its state is local to that task.
 struct Informer: Sendable {
@@ -20,6 +24,7 @@ struct Informer: Sendable {
     let apply: @Sendable (KubernetesKind, InformerState.Change) -> Void
     /// Called once, after the first complete LIST (or the first 404 of a missing CRD).
     let synced: @Sendable (KubernetesKind) -> Void
+    var metrics: SourceMetrics?
 
     /// Lists and watches until the task is cancelled.
     func run() async {
@@ -29,6 +34,7 @@ struct Informer: Sendable {
         var hasSynced = false
         var reportedMissing = false
         while !Task.isCancelled {
+            var operation = "list"
             do {
                 if needsList {
                     let (items, version) = try await listAll()
@@ -41,6 +47,7 @@ struct Informer: Sendable {
                         synced(kind)
                     }
                 }
+                operation = "watch"
                 var events = 0
                 try await client.watch(kind, from: state.resourceVersion) { event in
                     events += 1
@@ -53,12 +60,13 @@ struct Informer: Sendable {
                 logger.info("\(kind): \(message); listing again")
                 needsList = true
             } catch KubernetesError.notFound(let message) where kind.isCustomResource {
+                metrics?.failed(source: "kubernetes", operation: operation)
                 if !reportedMissing {
+                    let kept = state.objects.isEmpty ? "" : "; keeping its \(state.objects.count) object(s)"
                     logger.warning(
-                        "\(kind) is not served (\(message)); is its CRD installed? Retrying every \(options.missingKindRetry)")
+                        "\(kind) is not served (\(message)); is its CRD installed? Retrying every \(options.missingKindRetry)\(kept)")
                     reportedMissing = true
                 }
-                apply(kind, state.replace(with: [], resourceVersion: ""))
                 needsList = true
                 if !hasSynced {
                     hasSynced = true
@@ -67,8 +75,9 @@ struct Informer: Sendable {
                 try? await Task.sleep(for: options.missingKindRetry)
             } catch {
                 if Task.isCancelled { return }
+                metrics?.failed(source: "kubernetes", operation: operation)
                 let wait = backoff.next()
-                logger.warning("\(kind): \(error); retrying in \(wait)")
+                logger.warning("\(kind): \(operation) failed: \(error); keeping the last state, retrying in \(wait)")
                 try? await Task.sleep(for: wait)
             }
         }

@@ -32,12 +32,14 @@ public struct KubernetesSource: Service {
     let logger: Logger
     let onSynced: @Sendable (KubernetesKind) -> Void
     let reported = ReportedKinds()
+    let metrics: SourceMetrics?
 
     /// - Parameter onSynced: called once per kind after its first complete LIST; readiness waits for all of them.
     public init(
-        connection: KubernetesConnection, store: ConfigStore, options: Options = Options(), logger: Logger,
-        onSynced: @escaping @Sendable (KubernetesKind) -> Void = { _ in }
+        connection: KubernetesConnection, store: ConfigStore, options: Options = Options(), metrics: SourceMetrics? = nil,
+        logger: Logger, onSynced: @escaping @Sendable (KubernetesKind) -> Void = { _ in }
     ) {
+        self.metrics = metrics
         self.connection = connection
         self.store = store
         self.options = options
@@ -62,7 +64,7 @@ public struct KubernetesSource: Service {
                     for kind in options.kinds {
                         let informer = Informer(
                             kind: kind, client: client, options: options, logger: logger,
-                            apply: { kind, change in self.apply(kind, change) }, synced: onSynced)
+                            apply: { kind, change in self.apply(kind, change) }, synced: onSynced, metrics: metrics)
                         group.addTask { await informer.run() }
                     }
                 }

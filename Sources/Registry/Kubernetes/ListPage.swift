@@ -16,7 +16,17 @@ struct ListPage: Sendable {
         guard let version = metadata["resourceVersion"] as? String else {
             throw KubernetesError.malformed("\(kind): list without metadata.resourceVersion")
         }
-        let items = list["items"] as? [Any] ?? []
+        // A list without `items` is not an empty list: the server always sends the array, so a body without it is
+        // broken, and taking it as empty would delete every object of the kind.
+        // (Go writes an empty list's nil slice as `null`, which is an empty list.)
+        let items: [Any]
+        if let array = list["items"] as? [Any] {
+            items = array
+        } else if list["items"] is NSNull {
+            items = []
+        } else {
+            throw KubernetesError.malformed("\(kind): list response without items")
+        }
         self.items = try items.map { try KubernetesObject(json: $0, kind: kind) }
         self.resourceVersion = version
         let token = metadata["continue"] as? String

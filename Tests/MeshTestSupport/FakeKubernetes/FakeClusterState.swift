@@ -21,6 +21,9 @@ struct FakeClusterState {
     var continuedListCalls: [String: Int] = [:]
     var watchCalls: [String: Int] = [:]
     var tokens: [String: FakeToken] = [:]
+    /// Injected failures by collection path, and how many responses they made.
+    var faults: [String: FakeFault] = [:]
+    var faultyResponses = 0
     var tokenReviews = 0
 
     /// An open watch: which collection it follows and where its lines go.

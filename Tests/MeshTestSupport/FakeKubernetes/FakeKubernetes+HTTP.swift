@@ -79,6 +79,7 @@ extension FakeKubernetes {
         if uninstalled {
             return Self.status(404, reason: "NotFound", "the server could not find the requested resource")
         }
+        if let fault = faultResponse(for: resource, isWatch: isWatch) { return fault }
         let fieldSelector = query["fieldSelector"].map(String.init)
         if let watch = query["watch"], watch == "true" || watch == "1" {
             let timeout = query["timeoutSeconds"].flatMap { Int($0) } ?? 1800
