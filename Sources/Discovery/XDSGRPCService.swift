@@ -71,6 +71,8 @@ public struct XDSGRPCService: Service {
         GRPCTransportTuning.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
         GRPCTransportTuning.smallReadBuffers(&config.channelDebuggingCallbacks)
         GRPCTransportTuning.listenBacklog(&config.channelDebuggingCallbacks)
+        GRPCTransportTuning.closeSilentConnections(
+            &config.channelDebuggingCallbacks, after: transport.keepaliveTime + transport.keepaliveTimeout)
         if let gate = transport.gate {
             GRPCTransportTuning.gateConnections(&config.channelDebuggingCallbacks, with: gate)
             provider.connected.onAdmission { gate.authenticated(remotePeer: $0) }
