@@ -145,8 +145,11 @@ def flood(count, seconds):
     for sock in sockets:
         sock.setblocking(False)
         try:
-            if sock.recv(1) == b"":
-                closed += 1
+            # The server may have sent its HTTP/2 SETTINGS before closing: read past them to the end of the stream.
+            while True:
+                if sock.recv(65536) == b"":
+                    closed += 1
+                    break
         except BlockingIOError:
             pass
         except OSError:
