@@ -293,7 +293,7 @@ let package = Package(
         ),
         .testTarget(
             name: "E2ETests",
-            dependencies: ["MeshTestSupport", "MeshModel"],
+            dependencies: ["MeshTestSupport", "MeshModel", "CertificateAuthority"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

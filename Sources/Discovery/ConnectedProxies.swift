@@ -20,11 +20,19 @@ public final class ConnectedProxies: XDSEventObserver, Sendable {
     }
 
     private let state = Mutex(State())
+    private let admissionListeners = Mutex<[@Sendable (String) -> Void]>([])
 
     public init() {}
 
     func admitted(_ proxy: Proxy, remotePeer: String) {
         state.withLock { $0.admitted[proxy.id] = (proxy, remotePeer) }
+        for listener in admissionListeners.withLock({ $0 }) { listener(remotePeer) }
+    }
+
+    /// Calls `listener` with the remote peer (gRPC's `ipv4:host:port`) of every proxy admitted from now on: the
+    /// connection gate counts that connection as authenticated.
+    public func onAdmission(_ listener: @escaping @Sendable (String) -> Void) {
+        admissionListeners.withLock { $0.append(listener) }
     }
 
     public func observe(_ event: XDSEvent) {
@@ -46,8 +54,13 @@ public final class ConnectedProxies: XDSEventObserver, Sendable {
         state.withLock { Array($0.live.values) }.sorted { ($0.proxy.id, $0.connection) < ($1.proxy.id, $1.connection) }
     }
 
-    /// The newest live connection of the proxy with node id `id`.
+    /// The newest live connection of the proxy named `id`: its full node id (`sidecar~10.0.0.1~pod.ns~ns.svc...`) or,
+    /// as istiod and istioctl name proxies (and `meshd proxy-status` prints them), `<pod>.<namespace>`.
     public func proxy(id: String) -> Proxy? {
-        state.withLock { $0.live.values.filter { $0.proxy.id == id }.max { $0.connection < $1.connection }?.proxy }
+        state.withLock { state in
+            let exact = state.live.values.filter { $0.proxy.id == id }
+            let matches = exact.isEmpty ? state.live.values.filter { "\($0.proxy.podName).\($0.proxy.namespace)" == id } : exact
+            return matches.max { $0.connection < $1.connection }?.proxy
+        }
     }
 }

@@ -109,7 +109,12 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
     public var cachedSets: Int { cache.count }
 
     public func admit(node: Envoy_Config_Core_V3_Node, peer: PeerInfo) throws -> ProxyClient {
-        var proxy = try Proxy(node: node)
+        var proxy: Proxy
+        do {
+            proxy = try Proxy(node: node)
+        } catch {
+            throw AdmissionError(.invalidNode, "\(error)")
+        }
         if let security { proxy.workloadIdentity = try security.authenticate(proxy, peer: peer) }
         connected.admitted(proxy, remotePeer: peer.remotePeer)
         return ProxyClient(proxy: proxy)

@@ -24,13 +24,16 @@ public struct XDSGRPCService: Service {
     /// On TCP, TLS that also authenticates client certificates (replaces `transportSecurity`); see
     /// `ClientCertificateTLS`. UNIX sockets keep `transportSecurity`.
     let clientCertificates: ClientCertificateTLS?
+    /// Keepalive, the concurrent-stream limit and the connection gate.
+    let transport: XDSTransportSettings
 
     public init(
         address: ListenAddress, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>, readiness: Readiness,
         transportSecurity: HTTP2ServerTransport.Posix.TransportSecurity = .plaintext,
         extraServices: [any RegistrableRPCService] = [], interceptors: [any ServerInterceptor] = [],
-        clientCertificates: ClientCertificateTLS? = nil, logger: Logger
+        clientCertificates: ClientCertificateTLS? = nil, transport: XDSTransportSettings = XDSTransportSettings(), logger: Logger
     ) {
+        self.transport = transport
         self.clientCertificates = clientCertificates
         self.interceptors = interceptors
         self.transportSecurity = transportSecurity
@@ -56,10 +59,24 @@ public struct XDSGRPCService: Service {
         config.connection.maxIdleTime = nil
         config.connection.maxAge = nil
         config.rpc.maxRequestPayloadSize = 16 * 1024 * 1024
+        // A proxy that vanished without closing its connection (power loss, a dropped route) is noticed by a ping
+        // that goes unanswered; its streams then end like any other and are forgotten.
+        config.connection.keepalive.time = transport.keepaliveTime
+        config.connection.keepalive.timeout = transport.keepaliveTimeout
+        config.connection.keepalive.clientBehavior = .init(minPingIntervalWithoutCalls: .seconds(5), allowWithoutCalls: true)
+        // NIOHTTP2 enforces 100 concurrent streams per connection unless told otherwise, without advertising it, and
+        // answers the 101st with GOAWAY PROTOCOL_ERROR, failing every stream. Advertised, clients queue instead.
+        config.http2.maxConcurrentStreams = transport.maxConcurrentStreams
         // Idle streams must not each keep their last (SotW EDS: hundreds of KB) request buffer.
         GRPCTransportTuning.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
         GRPCTransportTuning.smallReadBuffers(&config.channelDebuggingCallbacks)
         GRPCTransportTuning.listenBacklog(&config.channelDebuggingCallbacks)
+        GRPCTransportTuning.closeSilentConnections(
+            &config.channelDebuggingCallbacks, after: transport.keepaliveTime + transport.keepaliveTimeout)
+        if let gate = transport.gate {
+            GRPCTransportTuning.gateConnections(&config.channelDebuggingCallbacks, with: gate)
+            provider.connected.onAdmission { gate.authenticated(remotePeer: $0) }
+        }
         if let clientCertificates, case .tcp(let host, let port) = address {
             try await serveWithClientCertificates(clientCertificates, host: host, port: port, config: config)
             return
@@ -84,6 +101,8 @@ public struct XDSGRPCService: Service {
             try? await gracefulShutdown()
             logger.info("xDS server shutting down")
             server.beginGracefulShutdown()
+            // ADS streams last for hours: end them (UNAVAILABLE), or the server would wait for them forever.
+            ads.drain()
         }
     }
 }

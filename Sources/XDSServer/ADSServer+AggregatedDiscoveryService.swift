@@ -54,8 +54,14 @@ extension XDSStreamError {
     var code: RPCError.Code {
         switch self {
         case .missingNode: .invalidArgument
-        case .refused: .permissionDenied
+        case .refused(let refusal):
+            switch refusal.reason {
+            case .unauthenticated: .unauthenticated
+            case .permissionDenied: .permissionDenied
+            case .invalidNode: .invalidArgument
+            }
         case .sendTimeout: .deadlineExceeded
+        case .shuttingDown: .unavailable
         }
     }
 }

@@ -26,6 +26,8 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
     let deltaDiffs = DeltaDiffMemo()
     /// Subscription name sets shared by streams that ask for the same names.
     let nameSets = NameSetInterner()
+    /// Which NACKs are logged (a few per proxy a minute).
+    let rejectionLog = RejectionLogLimiter()
     /// Per-proxy sync state, for `/debug/syncz` and friends.
     public let status = SyncStatusStore()
     /// Identifies this control plane in every response.
@@ -51,6 +53,13 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
     /// Asks every connected proxy's stream to re-generate every type and send what changed.
     public func pushAll() { push(.all) }
 
+    /// Ends every stream with UNAVAILABLE, and every stream that opens from now on, so that proxies reconnect to
+    /// another control plane; for graceful shutdown, after the listeners stop accepting. Returns at once.
+    public func drain() {
+        logger.info("draining: closing every ADS stream", metadata: ["streams": "\(registry.count)"])
+        registry.drain()
+    }
+
     /// The number of open streams.
     public var connectionCount: Int { registry.count }
 
@@ -65,12 +74,18 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
 
     /// Admits the proxy of a stream's first request, or throws to refuse the stream.
     func admit(_ node: Envoy_Config_Core_V3_Node?, peer: PeerInfo) throws -> Provider.Client {
-        guard let node else { throw XDSStreamError.missingNode }
+        guard let node else {
+            observer.observe(.refused(node: "", peer: peer.remotePeer, reason: AdmissionError.Reason.invalidNode.rawValue))
+            throw XDSStreamError.missingNode
+        }
         do {
             return try provider.admit(node: node, peer: peer)
         } catch {
-            logger.warning("refused proxy", metadata: ["node": "\(node.id)", "reason": "\(error)"])
-            throw XDSStreamError.refused("\(error)")
+            let refusal = error as? AdmissionError ?? AdmissionError(.permissionDenied, "\(error)")
+            logger.warning(
+                "refused proxy", metadata: ["node": "\(node.id)", "peer": "\(peer.remotePeer)", "kind": "\(refusal.reason.rawValue)", "reason": "\(refusal.message)"])
+            observer.observe(.refused(node: node.id, peer: peer.remotePeer, reason: refusal.reason.rawValue))
+            throw XDSStreamError.refused(refusal)
         }
     }
 
@@ -134,9 +149,15 @@ public struct ADSServerOptions: Sendable {
     /// stream that holds none waits to write (`ResponseBudget`).
     public var responseBudgetBytes: Int
 
+    /// How many bytes of a NACK's `error_detail` (and of its resource names) one log line carries.
+    public var loggedNackBytes: Int
+
     public static let defaultResponseBudgetBytes = 128 << 20
 
-    public init(pushConcurrency: Int = 16, sendTimeout: Duration? = .seconds(30), responseBudgetBytes: Int = Self.defaultResponseBudgetBytes) {
+    public init(pushConcurrency: Int = 16, sendTimeout: Duration? = .seconds(30), responseBudgetBytes: Int = Self.defaultResponseBudgetBytes,
+        loggedNackBytes: Int = 1_024
+    ) {
+        self.loggedNackBytes = max(64, loggedNackBytes)
         self.pushConcurrency = max(1, pushConcurrency)
         self.sendTimeout = sendTimeout
         self.responseBudgetBytes = max(1, responseBudgetBytes)
@@ -146,15 +167,18 @@ public struct ADSServerOptions: Sendable {
 /// Why a stream was refused or closed.
 public enum XDSStreamError: Error, CustomStringConvertible {
     case missingNode
-    case refused(String)
+    case refused(AdmissionError)
     /// A write waited longer than the send timeout: the proxy stopped reading.
     case sendTimeout(Duration)
+    /// The server is shutting down (`ADSServer.drain()`).
+    case shuttingDown
 
     public var description: String {
         switch self {
         case .missingNode: "the first request on an ADS stream must carry the node"
-        case .refused(let reason): "proxy refused: \(reason)"
+        case .refused(let refusal): "proxy refused: \(refusal.message)"
         case .sendTimeout(let timeout): "a response waited more than \(timeout) for the proxy to read it"
+        case .shuttingDown: "meshd is shutting down; reconnect to another control plane"
         }
     }
 }

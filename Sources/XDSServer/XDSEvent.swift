@@ -15,6 +15,8 @@ public enum XDSEvent: Sendable {
     case sent(proxy: String, connection: UInt64, type: XDSType, response: SentResponse, trigger: Trigger, bytes: Int, duration: Duration)
     case acknowledged(proxy: String, connection: UInt64, type: XDSType, response: SentResponse)
     case rejected(proxy: String, connection: UInt64, type: XDSType, nack: NackRecord, generation: UInt64)
+    /// A stream's proxy was refused admission; `reason` is an `AdmissionError.Reason` raw value.
+    case refused(node: String, peer: String, reason: String)
 }
 
 /// Receives every `XDSEvent`. Called from stream tasks concurrently; must be thread-safe and quick.

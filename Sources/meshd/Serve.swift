@@ -44,6 +44,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "How many recent changes /debug/changes keeps.")
     var changeHistory: Int = 100
 
+    @Option(name: .long, help: "On SIGTERM or SIGINT, how long meshd waits for proxies to be disconnected and work to finish before it exits anyway.")
+    var shutdownGrace: String = "10s"
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -62,6 +65,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Security")
     var securityOptions: ServeSecurityOptions
 
+    @OptionGroup(title: "Connection limits")
+    var transportOptions: ServeTransportOptions
+
     func run() async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw ValidationError("--log-level: unknown level \"\(logLevel)\"")
@@ -76,6 +82,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("--log-format: expected text or json, got \"\(logFormat)\"")
         }
         try securityOptions.validate(xds: xds)
+        let grace = try ServePushOptions.duration(shutdownGrace, flag: "--shutdown-grace")
         let pushSettings = try pushOptions.pushSettings()
         let serverOptions = try pushOptions.serverOptions()
         LogFormat.bootstrap(format, level: level)
@@ -130,20 +137,25 @@ struct Serve: AsyncParsableCommand {
         } catch {
             throw ValidationError("--admin-address: \(error)")
         }
+        let transport = try transportOptions.settings(metrics: PrometheusMetricsFactory(registry: registry), logger: logger)
         let securityServices = try securityOptions.services(
-            security: security, ca: ca, provider: provider, ads: ads, readiness: readiness, csr: csr, logger: logger)
+            security: security, ca: ca, provider: provider, ads: ads, readiness: readiness, csr: csr, transport: transport, logger: logger)
         let services: [any Service] = securityServices + sources + [
             SnapshotPushService(
                 store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: metrics, settings: pushSettings,
                 pushMetrics: pushMetrics, logger: logger),
             XDSGRPCService(
                 address: xds, provider: provider, ads: ads, readiness: readiness, extraServices: [csr],
-                interceptors: security.authenticator.interceptors, logger: logger),
+                interceptors: security.authenticator.interceptors, transport: transport, logger: logger),
             admin,
             heapTrimmer,
         ]
         logger.info("meshd starting", metadata: ["config-dir": "\(configDir ?? "-")", "xds": "\(xds)", "admin": "\(adminAddress)"])
-        let group = ServiceGroup(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
+        groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
+        groupConfiguration.maximumGracefulShutdownDuration = grace
+        groupConfiguration.maximumCancellationDuration = .seconds(5)
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         logger.info("meshd stopped")
     }

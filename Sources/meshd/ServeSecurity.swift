@@ -84,7 +84,8 @@ struct ServeSecurityOptions: ParsableArguments {
     /// The services security adds: certificate rotation and, unless disabled, the TLS xDS server.
     func services(
         security: ProxySecurity, ca: CertificateAuthority, provider: MeshResourceProvider,
-        ads: ADSServer<MeshResourceProvider>, readiness: Readiness, csr: CertificateService, logger: Logger
+        ads: ADSServer<MeshResourceProvider>, readiness: Readiness, csr: CertificateService, transport: XDSTransportSettings,
+        logger: Logger
     ) throws -> [any Service] {
         var services: [any Service] = [
             CertificateRotationService(certificates: security.certificates, ads: ads, logger: logger)
@@ -99,7 +100,7 @@ struct ServeSecurityOptions: ParsableArguments {
                 XDSGRPCService(
                     address: address, provider: provider, ads: ads, readiness: readiness, transportSecurity: tls,
                     extraServices: [csr], interceptors: security.authenticator.interceptors,
-                    clientCertificates: try ServingTLS.clientCertificates(ca: ca), logger: logger))
+                    clientCertificates: try ServingTLS.clientCertificates(ca: ca), transport: transport, logger: logger))
         }
         return services
     }

@@ -42,7 +42,7 @@ struct ClientCertificateAuthTests {
             let error = await #expect(throws: RPCError.self) {
                 _ = try await Self.secrets(port: port, tls: tls, claiming: "a")
             }
-            #expect(error?.code == .permissionDenied, "\(String(describing: error))")
+            #expect(error?.code == .unauthenticated, "\(String(describing: error))")
         }
     }
 

@@ -17,7 +17,7 @@ struct ProxyRoutes {
         }
         router.get("/debug/config_dump") { request, _ -> Response in
             guard let proxyID = request.uri.queryParameters.get("proxyID") else {
-                return Responses.badRequest("config_dump needs ?proxyID=<node id>; see /debug/connections")
+                return Responses.badRequest("config_dump needs ?proxyID=<pod>.<namespace> or the full node id; see /debug/connections")
             }
             guard let proxy = context.provider.connected.proxy(id: proxyID) else {
                 return Responses.notFound("no connected proxy \"\(proxyID)\"; see /debug/connections")

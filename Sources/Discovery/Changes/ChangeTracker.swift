@@ -61,7 +61,7 @@ public final class ChangeTracker: XDSEventObserver, Sendable {
                 }
             case .pushEvaluated(_, let connection, let generation, let sent) where sent.isEmpty:
                 Self.update(&state.changes, connection: connection, upTo: generation) { $0 ?? .unaffected }
-            case .pushEvaluated:
+            case .pushEvaluated, .refused:
                 break
             case .acknowledged(_, let connection, let type, let response):
                 let now = ContinuousClock.now

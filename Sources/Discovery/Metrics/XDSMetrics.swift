@@ -47,6 +47,8 @@ public final class XDSMetrics: XDSEventObserver, Sendable {
             bytes[type]?.increment(by: sentBytes)
         case .rejected(_, _, let type, _, _):
             rejects[type]?.increment()
+        case .refused(_, _, let reason):
+            Counter(label: "meshd_xds_refused_proxies", dimensions: [("reason", reason)], factory: factory).increment()
         case .acknowledged, .pushEvaluated:
             break
         }

@@ -58,13 +58,27 @@ public struct ProxyAuthenticator: Sendable {
                 metadata: ["identity": "\(claimed.uri)", "peer": "\(peer.remotePeer)"])
             return claimed
         }
-        let proven = try csrAuthenticator(caller)
+        guard hasCredentials else {
+            throw AdmissionError(.unauthenticated, Self.missingCredentialMessage(claimed: claimed))
+        }
+        let proven: SPIFFEIdentity
+        do {
+            proven = try csrAuthenticator(caller)
+        } catch {
+            throw AdmissionError(.unauthenticated, "the proxy's credentials do not verify: \(error)")
+        }
         guard proven.namespace == claimed.namespace, proven.serviceAccount == claimed.serviceAccount else {
-            throw CAError(
-                field: "node metadata",
-                reason: "claims \(claimed.uri) but the caller proved \(proven.uri)", isPermissionDenied: true)
+            throw AdmissionError(.permissionDenied, "node metadata claims \(claimed.uri) but the caller proved \(proven.uri)")
         }
         return proven
+    }
+
+    /// What a proxy without credentials is told: what meshd accepts, and how to get it.
+    static func missingCredentialMessage(claimed: SPIFFEIdentity) -> String {
+        "no credentials: the proxy presented neither a client certificate from meshd's CA nor a bootstrap token "
+            + "(authorization: Bearer). Mint a token with `meshd token --namespace \(claimed.namespace) "
+            + "--service-account \(claimed.serviceAccount)` and pass it to `meshd bootstrap --token`, "
+            + "or see Docs/security.md, \"How a proxy proves who it is\""
     }
 
     /// UNIX-socket and loopback callers: the only ones development mode may trust.

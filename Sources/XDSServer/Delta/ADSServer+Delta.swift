@@ -37,7 +37,7 @@ extension ADSServer {
                 observer.observe(.acknowledged(proxy: session.proxyName, connection: session.id, type: type, response: response))
             case .rejected(let nack, let generation):
                 observer.observe(.rejected(proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation))
-                logRejection(proxy: session.proxyName, type: type, nack: nack, generation: generation)
+                logRejection(proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation)
             }
             if respond {
                 session.stream.shareNames(for: type) { nameSets.intern($0, digest: $1) }

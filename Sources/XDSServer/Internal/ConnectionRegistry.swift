@@ -4,6 +4,8 @@ import Synchronization
 enum StreamEvent<Request: Sendable>: Sendable {
     case request(Box<Request>)
     case push
+    /// The server is shutting down: end the stream so that the proxy reconnects elsewhere.
+    case close
 }
 
 /// Wraps a value so the event enum stays small.
@@ -21,6 +23,9 @@ final class ConnectionRegistry: Sendable {
     }
 
     private let streams = Mutex<[UInt64: Entry]>([:])
+    /// Every running stream, admitted or not, by how to end it.
+    private let closers = Mutex<[UInt64: @Sendable () -> Void]>([:])
+    private let draining = Atomic<Bool>(false)
     private let nextID = Atomic<UInt64>(1)
 
     func makeID() -> UInt64 { nextID.add(1, ordering: .relaxed).oldValue }
@@ -41,4 +46,22 @@ final class ConnectionRegistry: Sendable {
     }
 
     var count: Int { streams.withLock { $0.count } }
+
+    /// Records how to end a running stream; a stream that starts while draining is ended at once.
+    func started(_ id: UInt64, close: @escaping @Sendable () -> Void) {
+        closers.withLock { $0[id] = close }
+        if draining.load(ordering: .acquiring) { close() }
+    }
+
+    func ended(_ id: UInt64) {
+        _ = closers.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// Ends every running stream, and every stream that starts from now on.
+    func drain() {
+        draining.store(true, ordering: .releasing)
+        for close in closers.withLock({ Array($0.values) }) { close() }
+    }
+
+    var isDraining: Bool { draining.load(ordering: .acquiring) }
 }

@@ -15,32 +15,46 @@ protocol StreamSession<Client> {
 
 extension ADSServer {
     /// The life of one stream, shared by both protocols: requests and pushes are handled one at a time, in
-    /// arrival order, on this task; on the way out the connection is unregistered and, if it was admitted,
-    /// reported as disconnected.
+    /// arrival order, on this task; on the way out, however the stream ends, the connection is unregistered and, if
+    /// it was admitted, reported as disconnected.
     func runStream<Message: Sendable, Requests: AsyncSequence & Sendable, Session: StreamSession<Provider.Client>>(
         _ requests: Requests, session: inout Session,
         handle: (Message, inout Session, _ wake: @escaping @Sendable () -> Void) async throws -> Void,
         push: (PushRequest, inout Session) async throws -> Void
     ) async throws where Requests.Element == Message {
+        // Every way out (a clean half-close, a reset, a transport error, a lost connection, a send timeout, a
+        // refusal) passes here: the stream's registration, sync status, budget and observers' entries go with it.
+        var ending = "closed by the proxy"
         defer {
             registry.unregister(session.id)
+            registry.ended(session.id)
             status.remove(session.id)
             session.ledger.releaseAll(to: budget)
-        }
-        try await withStreamEvents(requests) { (events: AsyncStream<StreamEvent<Message>>, continuation) in
-            for await event in events {
-                switch event {
-                case .request(let box):
-                    try await handle(box.value, &session, { continuation.yield(.push) })
-                case .push:
-                    guard let request = session.slot?.take() else { continue }
-                    try await push(request, &session)
-                }
+            rejectionLog.forget(connection: session.id)
+            if session.client != nil {
+                logger.info(
+                    "proxy disconnected", metadata: ["proxy": "\(session.proxyName)", "connection": "\(session.id)", "reason": "\(ending)"])
+                observer.observe(.disconnected(proxy: session.proxyName, connection: session.id))
             }
         }
-        if session.client != nil {
-            logger.info("proxy disconnected", metadata: ["proxy": "\(session.proxyName)", "connection": "\(session.id)"])
-            observer.observe(.disconnected(proxy: session.proxyName, connection: session.id))
+        do {
+            try await withStreamEvents(requests) { (events: AsyncStream<StreamEvent<Message>>, continuation) in
+                registry.started(session.id) { continuation.yield(.close) }
+                for await event in events {
+                    switch event {
+                    case .request(let box):
+                        try await handle(box.value, &session, { continuation.yield(.push) })
+                    case .push:
+                        guard let request = session.slot?.take() else { continue }
+                        try await push(request, &session)
+                    case .close:
+                        throw XDSStreamError.shuttingDown
+                    }
+                }
+            }
+        } catch {
+            ending = "\(error)"
+            throw error
         }
     }
 

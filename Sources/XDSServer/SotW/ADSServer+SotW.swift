@@ -38,7 +38,7 @@ extension ADSServer {
             session.lastNamed[type] = nil  // the proxy holds less than we sent: the next push sends everything
             let generation = session.stream.types[type]?.lastSent?.generation ?? 0
             observer.observe(.rejected(proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation))
-            logRejection(proxy: session.proxyName, type: type, nack: nack, generation: generation)
+            logRejection(proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation)
         case .ignoredStaleNonce:
             break
         case .unsupported(let typeURL):
@@ -134,14 +134,19 @@ extension ADSServer {
         status.update(ProxySyncStatus(connectionID: session.id, proxy: session.proxyName, connectedAt: session.connectedAt, types: session.stream.types))
     }
 
-    /// One warning per NACK, naming the proxy, the type, the resources and Envoy's reason.
-    func logRejection(proxy: String, type: XDSType, nack: NackRecord, generation: UInt64) {
-        logger.warning(
-            "proxy rejected config",
-            metadata: [
-                "proxy": "\(proxy)", "type": "\(type.shortName)", "version": "\(nack.version)", "change": "\(generation)",
-                "resources": "\(nack.resourceNames.joined(separator: ","))", "error": "\(nack.message)",
-            ])
+    /// A warning per NACK, naming the proxy, the type, the resources and Envoy's reason: the reason cut to
+    /// `ADSServerOptions.loggedNackBytes`, and at most a few per proxy a minute (`RejectionLogLimiter`); the
+    /// rest are counted in the next one logged. `/debug/nacks` keeps the stored text.
+    func logRejection(proxy: String, connection: UInt64, type: XDSType, nack: NackRecord, generation: UInt64) {
+        let decision = rejectionLog.decide(connection: connection)
+        guard decision.log else { return }
+        var metadata: Logger.Metadata = [
+            "proxy": "\(proxy)", "type": "\(type.shortName)", "version": "\(nack.version)", "change": "\(generation)",
+            "resources": "\(nack.resourceNames.joined(separator: ",").truncated(toUTF8Bytes: options.loggedNackBytes))",
+            "error": "\(nack.message.truncated(toUTF8Bytes: options.loggedNackBytes, note: "; see /debug/nacks"))",
+        ]
+        if decision.suppressed > 0 { metadata["suppressed"] = "\(decision.suppressed)" }
+        logger.warning("proxy rejected config", metadata: metadata)
     }
 }
 

@@ -60,11 +60,16 @@ public struct NackRecord: Sendable, Hashable {
     public var code: Int32
     public var at: ContinuousClock.Instant
 
+    /// How much of a NACK's `error_detail` is kept (in sync status, `/debug/nacks` and change tracking): Envoy's own
+    /// reasons are a few hundred bytes, and a proxy may send up to the request size limit on every NACK.
+    public static let storedMessageBytes = 64 * 1024
+
+    /// Keeps at most `storedMessageBytes` of `message`.
     public init(version: String, nonce: String, resourceNames: [String], message: String, code: Int32, at: ContinuousClock.Instant) {
         self.version = version
         self.nonce = nonce
         self.resourceNames = resourceNames
-        self.message = message
+        self.message = message.truncated(toUTF8Bytes: Self.storedMessageBytes)
         self.code = code
         self.at = at
     }
