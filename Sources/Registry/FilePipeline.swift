@@ -5,8 +5,9 @@ import Synchronization
 
 /// Turns a scan's changes into store updates without letting one slow file hold up the others.
 ///
-/// Each changed file is decoded on a dispatch queue of its own (not Swift's cooperative pool, which a 75-second
-/// decode would starve). A scan's files and removals are applied as one batch once all of them are decoded, or
+/// Each changed file is decoded on one of `laneCount` serial dispatch queues, the least busy one (not on Swift's
+/// cooperative pool, which a 75-second decode would starve). Serial queues get threads of their own when busy, so a
+/// slow file holds up only the files queued behind it on its lane, and a new file picks an idle lane. A scan's files and removals are applied as one batch once all of them are decoded, or
 /// once the batch has waited `slowDecodeAfter`: then the files done so far are applied, and each straggler is applied
 /// on its own when it finishes, unless a newer read or a removal of the same file superseded it.
 ///
@@ -34,8 +35,13 @@ final class FilePipeline: Sendable {
         var batch: Batch?
         /// Files whose missing objects are being held, since when.
         var holds: [String: ContinuousClock.Instant] = [:]
+        /// Decodes queued or running per lane.
+        var laneLoad: [Int] = []
         var stopped = false
     }
+
+    /// How many files can decode at once; more slow files than this hold up the files queued behind them.
+    static let laneCount = 8
 
     let store: ConfigStore
     let scanner: DirectoryScanner
@@ -43,8 +49,12 @@ final class FilePipeline: Sendable {
     let quietPeriod: Duration
     let metrics: SourceMetrics?
     let logger: Logger
-    private let queue = DispatchQueue(label: "meshd.file-decode", qos: .utility, attributes: .concurrent)
-    private let state = Mutex(State())
+    private let lanes = (0..<FilePipeline.laneCount).map { DispatchQueue(label: "meshd.file-decode.\($0)") }
+    private let state: Mutex<State> = {
+        var initial = State()
+        initial.laneLoad = Array(repeating: 0, count: FilePipeline.laneCount)
+        return Mutex(initial)
+    }()
 
     init(
         store: ConfigStore, scanner: DirectoryScanner, decode: @escaping Decode, quietPeriod: Duration,
@@ -60,7 +70,7 @@ final class FilePipeline: Sendable {
 
     /// Starts a batch for one scan's changes. `inline` decodes here and now (the first load, `meshd validate`).
     func begin(_ changes: [DirectoryScanner.Change], at now: ContinuousClock.Instant, inline: Bool = false) {
-        var jobs: [(id: UInt64, file: String, text: String)] = []
+        var jobs: [(id: UInt64, file: String, text: String, lane: Int)] = []
         state.withLock { state in
             var batch = Batch()
             for change in changes {
@@ -70,7 +80,9 @@ final class FilePipeline: Sendable {
                     state.latest[path] = state.nextJob
                     state.pending[state.nextJob] = (path, now)
                     batch.waiting.insert(state.nextJob)
-                    jobs.append((state.nextJob, path, text))
+                    let lane = state.laneLoad.indices.min { state.laneLoad[$0] < state.laneLoad[$1] } ?? 0
+                    state.laneLoad[lane] += 1
+                    jobs.append((state.nextJob, path, text, lane))
                 case .unreadable(let path, let reason):
                     state.latest[path] = nil
                     let diagnostic = ConfigDiagnostic(
@@ -87,10 +99,12 @@ final class FilePipeline: Sendable {
         for job in jobs {
             logger.debug("loading \(job.file)")
             if inline {
-                finished(job.id, job.file, decode(job.text, job.file), at: now)
+                finished(job.id, job.file, decode(job.text, job.file), lane: job.lane, at: now)
             } else {
                 let decode = decode
-                queue.async { self.finished(job.id, job.file, decode(job.text, job.file), at: .now) }
+                lanes[job.lane].async {
+                    self.finished(job.id, job.file, decode(job.text, job.file), lane: job.lane, at: .now)
+                }
             }
         }
         reportBacklog(at: now)
@@ -132,8 +146,11 @@ final class FilePipeline: Sendable {
     }
 
     /// A decode is done: it joins the open batch, or, when its batch was already applied, is applied alone.
-    private func finished(_ job: UInt64, _ file: String, _ result: DecodeResult, at now: ContinuousClock.Instant) {
+    private func finished(
+        _ job: UInt64, _ file: String, _ result: DecodeResult, lane: Int, at now: ContinuousClock.Instant
+    ) {
         state.withLock { state in
+            state.laneLoad[lane] -= 1
             state.pending[job] = nil
             if state.batch?.waiting.remove(job) != nil {
                 state.batch?.decoded[file] = result

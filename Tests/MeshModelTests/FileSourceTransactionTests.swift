@@ -101,10 +101,11 @@ struct FileSourceTransactionTests {
         #expect(store.objects().map(\.key.name) == ["web"])
     }
 
-    // MARK: - Real git operations on a running source
+    // MARK: - Real git operations, raced by scans
 
     /// `git checkout HEAD -- .` rewrites every file (unlink, create, write) with identical content, and restores
-    /// deleted ones: no snapshot may lack an object, and none is published at all.
+    /// deleted ones. Scans run back to back while git works, so some of them see files missing or empty: no
+    /// snapshot may lack an object, and none is published at all.
     @Test(.timeLimit(.minutes(2)))
     func gitCheckoutOfIdenticalContentPublishesNothing() async throws {
         let repository = try ScratchDirectory("git-checkout")
@@ -114,26 +115,27 @@ struct FileSourceTransactionTests {
         try git(["add", "."], in: repository)
         try git(["commit", "-q", "-m", "mesh"], in: repository)
 
-        try await observing(repository) { store, recorder in
-            for round in 0..<5 {
-                try git(["checkout", "HEAD", "--", "."], in: repository)
+        try await racing(repository) { store, recorder, scanWhile in
+            for round in 0..<8 {
                 if round % 2 == 1 {
-                    // An operator's `rm` then restore: the files vanish for a moment.
+                    // An operator's `rm`, then a restore: the files vanish for a moment.
                     try repository.delete("reviews.yaml")
                     try repository.delete("team/ratings.yaml")
-                    try git(["checkout", "HEAD", "--", "."], in: repository)
                 }
+                try await scanWhile(["checkout", "HEAD", "--", "."])
             }
             // A sentinel edit after the checkouts: the snapshot that carries it must be the next one published.
             try repository.write("sentinel.yaml", serviceYAML("sentinel"))
+            try await scanWhile(["status", "--short"])
             #expect(try await waitFor { recorder.snapshots.last?.keys.contains("Service/default/sentinel") == true })
-            let keys = recorder.snapshots.map(\.keys)
-            #expect(keys.count == 2, "only the first snapshot and the sentinel's: \(keys.count) were published")
+            let published = recorder.snapshots.count
+            #expect(published == 2, "only the first snapshot and the sentinel's: \(published) were published")
+            #expect(store.port(of: "sentinel") != nil)
         }
     }
 
-    /// `git pull` brings a new commit that edits one file, adds one and rewrites another: every snapshot keeps the
-    /// objects that exist before and after, and the pulled content arrives.
+    /// `git pull` brings commits that edit one file, add one and rewrite another, with scans racing it: every
+    /// snapshot keeps the objects that exist before and after, and the pulled content arrives.
     @Test(.timeLimit(.minutes(2)))
     func gitPullNeverPublishesASnapshotWithoutLastingObjects() async throws {
         let upstream = try ScratchDirectory("git-upstream")
@@ -148,19 +150,53 @@ struct FileSourceTransactionTests {
         try git(["commit", "-q", "-m", "mesh"], in: upstream)
         try git(["clone", "-q", upstream.path, clone.path], in: upstream)
 
-        try await observing(clone) { store, recorder in
-            for round in 1...3 {
+        try await racing(clone) { store, _, scanWhile in
+            for round in 1...4 {
                 try upstream.write(
                     "reviews.yaml", Self.reviews.replacingOccurrences(of: "subset: v1", with: "subset: v\(round % 2 + 1)"))
                 try upstream.write("team/ratings.yaml", serviceYAML("ratings", port: 9080 + round))
                 try upstream.write("team/new-\(round).yaml", serviceYAML("new-\(round)"))
                 try git(["add", "."], in: upstream)
                 try git(["commit", "-q", "-m", "round \(round)"], in: upstream)
-                try git(["pull", "-q", "--ff-only"], in: clone)
-                #expect(try await waitFor { store.port(of: "ratings") == 9080 + round })
+                try await scanWhile(["pull", "-q", "--ff-only"])
+                #expect(store.port(of: "ratings") == 9080 + round)
+                #expect(store.port(of: "new-\(round)") != nil)
             }
-            #expect(store.port(of: "new-3") != nil)
         }
+    }
+
+    /// The file source *with its watcher*, as `meshd serve` runs it, under a `git checkout` and a `git pull`.
+    @Test(.timeLimit(.minutes(2)))
+    func theWatchingSourceKeepsEveryObjectThroughGit() async throws {
+        let upstream = try ScratchDirectory("git-watched-upstream")
+        let clone = try ScratchDirectory("git-watched")
+        defer {
+            upstream.remove()
+            clone.remove()
+        }
+        try writeMesh(into: upstream)
+        try git(["init", "-q"], in: upstream)
+        try git(["add", "."], in: upstream)
+        try git(["commit", "-q", "-m", "mesh"], in: upstream)
+        try git(["clone", "-q", upstream.path, clone.path], in: upstream)
+        let store = ConfigStore()
+        let source = FileSource(
+            directory: clone.path, store: store, options: testOptions(quietPeriod: .seconds(5)), metrics: nil,
+            logger: Logger(label: "test"))
+        try source.loadOnce()
+        let recorder = SnapshotRecorder()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await recorder.record(store) }
+            group.addTask { try await source.run() }
+            try #require(try await waitFor { !recorder.snapshots.isEmpty })
+            for _ in 0..<3 { try git(["checkout", "HEAD", "--", "."], in: clone) }
+            try upstream.write("team/ratings.yaml", serviceYAML("ratings", port: 9999))
+            try git(["commit", "-q", "-am", "ratings"], in: upstream)
+            try git(["pull", "-q", "--ff-only"], in: clone)
+            #expect(try await waitFor { store.port(of: "ratings") == 9999 })
+            group.cancelAll()
+        }
+        try expectLasting(in: recorder)
     }
 
     // MARK: - A ConfigMap volume
@@ -219,10 +255,12 @@ struct FileSourceTransactionTests {
         try directory.write("details.yaml", serviceYAML("details", port: 9080))
     }
 
-    /// Runs `source.run()` on `directory` and records every snapshot while `body` runs; then checks that each one
-    /// holds every lasting object.
-    func observing(
-        _ directory: ScratchDirectory, _ body: (ConfigStore, SnapshotRecorder) async throws -> Void
+    /// A file source on `directory` whose scans the test drives: `body` gets a function that runs git with the
+    /// given arguments and scans back to back until git exits, then once more. Every snapshot is recorded, and
+    /// each must hold every lasting object.
+    func racing(
+        _ directory: ScratchDirectory,
+        _ body: (ConfigStore, SnapshotRecorder, (_ gitArguments: [String]) async throws -> Void) async throws -> Void
     ) async throws {
         let store = ConfigStore()
         let source = FileSource(
@@ -233,23 +271,36 @@ struct FileSourceTransactionTests {
         let recorder = SnapshotRecorder()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await recorder.record(store) }
-            group.addTask { try await source.run() }
             try #require(try await waitFor { !recorder.snapshots.isEmpty })
-            try await body(store, recorder)
+            try await body(store, recorder) { arguments in
+                let process = try startGit(arguments, in: directory)
+                while process.isRunning { _ = try await source.scanOnce() }
+                #expect(process.terminationStatus == 0, "git \(arguments.joined(separator: " "))")
+                _ = try await source.scanOnce()
+            }
             group.cancelAll()
         }
+        try expectLasting(in: recorder)
+    }
+
+    func expectLasting(in recorder: SnapshotRecorder) throws {
         for (index, snapshot) in recorder.snapshots.enumerated() {
             let missing = Self.lasting.subtracting(snapshot.keys)
             #expect(missing.isEmpty, "snapshot \(index) lacks \(missing.sorted())")
         }
     }
 
-    func git(_ arguments: [String], in directory: ScratchDirectory) throws {
+    func startGit(_ arguments: [String], in directory: ScratchDirectory) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
         process.arguments = ["-c", "user.name=meshd-test", "-c", "user.email=test@meshd.invalid", "-C", directory.path]
             + arguments
         try process.run()
+        return process
+    }
+
+    func git(_ arguments: [String], in directory: ScratchDirectory) throws {
+        let process = try startGit(arguments, in: directory)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw FileSourceTestError("git \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")

@@ -73,7 +73,10 @@ struct SnapshotBatchingTests {
         let store = ConfigStore()
         let builds = store.state.withLock { $0.builds }
         let quiet = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let source = FileSource(directory: directory.path, store: store, logger: quiet)
+        // No quiet period: the deletion below counts in the same load (removals otherwise wait; see FileSourceTransactionTests).
+        var options = FileSource.Options()
+        options.quietPeriod = .zero
+        let source = FileSource(directory: directory.path, store: store, options: options, metrics: nil, logger: quiet)
         try source.loadOnce()
         #expect(store.objects().count == 5)
         #expect(store.state.withLock { $0.builds } == builds + 1)
