@@ -215,6 +215,7 @@ let package = Package(
                 "XDSServer", "XDSClient", "EnvoyAPI", "Discovery", "MeshModel", "Registry", "MeshTestSupport", "GRPCTransportTuning",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

@@ -125,10 +125,11 @@ public final class ConnectionGate: Sendable {
     /// gRPC's spelling of a peer (`ipv4:127.0.0.1:5000`, `ipv6:[::1]:5000`, `unix:/path`), so that the xDS server's
     /// `PeerInfo.remotePeer` finds the connection.
     static func remotePeer(of channel: any Channel) -> String {
-        switch channel.remoteAddress {
-        case .v4(let address)?: "ipv4:\(address.host):\(channel.remoteAddress?.port ?? 0)"
-        case .v6(let address)?: "ipv6:[\(address.host)]:\(channel.remoteAddress?.port ?? 0)"
-        case .unixDomainSocket?, nil: "unix:\(channel.localAddress?.pathname ?? "<unknown>")"
+        let address = channel.remoteAddress
+        switch address {
+        case .v4?: return "ipv4:\(address?.ipAddress ?? ""):\(address?.port ?? 0)"
+        case .v6?: return "ipv6:[\(address?.ipAddress ?? "")]:\(address?.port ?? 0)"
+        case .unixDomainSocket?, nil: return "unix:\(channel.localAddress?.pathname ?? "<unknown>")"
         }
     }
 }

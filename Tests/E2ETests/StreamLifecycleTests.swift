@@ -15,18 +15,20 @@ struct StreamLifecycleTests {
     func envoyKilledIsForgotten() async throws {
         try await LoopbackMeshd.with { meshd in
             for round in 0..<3 {
-                let envoy = try Self.startEnvoy(meshd, pod: "gw-\(round)")
+                // Round 1 speaks Delta ADS.
+                let envoy = try Self.startEnvoy(meshd, pod: "gw-\(round)", extraArguments: round == 1 ? ["--delta"] : [])
                 defer { envoy.stop(grace: .milliseconds(100)) }
                 _ = try await Poll.until("Envoy gw-\(round) to connect", timeout: .seconds(30)) { () -> Bool? in
                     try envoy.checkRunning()
                     return try meshd.connections().count == 1 && meshd.metric("pilot_xds") == 1 ? true : nil
                 }
-                if round == 0 {
+                if round < 2 {
                     // Issue 13 item 4: the `<pod>.<namespace>` name works for config_dump, and the CLUSTER column is filled.
-                    #expect(try meshd.admin("/debug/config_dump?proxyID=gw-0.default").status == 200)
+                    #expect(try meshd.admin("/debug/config_dump?proxyID=gw-\(round).default").status == 200)
+                    #expect(try meshd.admin("/debug/config_dump?proxyID=gw-9.default").status == 404)
                     let status = try Subprocess.run(
                         [try MeshdProcess.executable(), "proxy-status", "--admin", "http://127.0.0.1:\(meshd.adminPort)"], timeout: .seconds(30))
-                    let row = status.stdout.split(separator: "\n").first { $0.hasPrefix("gw-0.default") } ?? ""
+                    let row = status.stdout.split(separator: "\n").first { $0.hasPrefix("gw-\(round).default") } ?? ""
                     #expect(row.split(separator: " ").dropFirst().first == "Kubernetes", "proxy-status:\n\(status.stdout)\(status.stderr)")
                 }
                 kill(envoy.pid, SIGKILL)
@@ -83,18 +85,20 @@ struct StreamLifecycleTests {
     }
 
     /// Envoy as a gateway (`router~`: no Gateway objects, so no listeners and no ports bound) pointed at meshd.
-    static func startEnvoy(_ meshd: LoopbackMeshd, pod: String) throws -> ManagedProcess {
-        try startEnvoyWithAdmin(meshd, pod: pod).process
+    static func startEnvoy(_ meshd: LoopbackMeshd, pod: String, extraArguments: [String] = []) throws -> ManagedProcess {
+        try startEnvoyWithAdmin(meshd, pod: pod, extraArguments: extraArguments).process
     }
 
     /// `startEnvoy`, and the Envoy's admin port on 127.0.0.1.
-    static func startEnvoyWithAdmin(_ meshd: LoopbackMeshd, pod: String) throws -> (process: ManagedProcess, admin: Int) {
+    static func startEnvoyWithAdmin(
+        _ meshd: LoopbackMeshd, pod: String, extraArguments: [String] = []
+    ) throws -> (process: ManagedProcess, admin: Int) {
         let adminPort = try MeshdProcess.freeLocalPort()
         let bootstrap = try Subprocess.run(
             [
                 try MeshdProcess.executable(), "bootstrap", "--type", "router", "--node-ip", "127.0.0.1", "--pod", pod,
                 "--namespace", "default", "--xds-address", meshd.xdsTarget, "--admin-port", "\(adminPort)",
-            ], timeout: .seconds(30))
+            ] + extraArguments, timeout: .seconds(30))
         guard bootstrap.succeeded else { throw HarnessError("meshd bootstrap: \(bootstrap.stderr)") }
         let file = meshd.directory.appendingPathComponent("\(pod).json")
         try bootstrap.stdout.write(to: file, atomically: true, encoding: .utf8)

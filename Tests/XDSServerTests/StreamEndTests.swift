@@ -82,48 +82,22 @@ func sidecarNode(_ pod: String) -> Envoy_Config_Core_V3_Node {
     return node
 }
 
+/// In-process checks of the clean end and of drain. Resets, killed and frozen clients are proven with real clients
+/// (grpcio, Envoy) in E2ETests/StreamLifecycleTests: grpc-swift's own client, cancelled, ends its stream in a way
+/// the server sees as a clean end, so it cannot reproduce them.
 @Suite("Streams that end any way are forgotten")
 struct StreamEndTests {
-    @Test("a SotW stream cancelled by its client (RST_STREAM) leaves no connection, status, budget or tracking entry")
-    func cancelledSotWStreamIsForgotten() async throws {
+    @Test("a SotW stream its client half-closes is forgotten (the one way that always worked)")
+    func halfClosedStreamIsForgotten() async throws {
         try await DiscoveryStack.with { stack in
-            for round in 0..<5 {
-                let client = Task {
-                    try await XDSClient.withADSStream(to: .tcp(host: "127.0.0.1", port: stack.port)) { stream in
-                        stream.send(.make(type: XDSType.cluster.rawValue, node: sidecarNode("cancel-\(round)")))
-                        for try await _ in stream.responses { try await Task.sleep(for: .seconds(3600)) }
-                    }
-                }
-                _ = try await Poll.until("the proxy to connect", timeout: .seconds(10)) { stack.provider.connected.all().count == 1 ? true : nil }
-                // A change published now is tracked on this connection; the proxy never answers it.
-                stack.tracker.published(ConfigChange(id: UInt64(round + 1), snapshotVersion: "v\(round)", publishedAt: Date(), objects: []))
-                client.cancel()
-                _ = await client.result
-                try await stack.expectEverythingForgotten("round \(round)")
-                let change = try #require(stack.tracker.change(id: UInt64(round + 1)))
-                #expect(change.proxies.count == 1 && change.proxies.values.allSatisfy { if case .disconnected = $0 { true } else { false } }, "\(change.proxies)")
+            try await XDSClient.withADSStream(to: .tcp(host: "127.0.0.1", port: stack.port)) { stream in
+                stream.send(.make(type: XDSType.cluster.rawValue, node: sidecarNode("half-close")))
+                var responses = stream.responses.makeAsyncIterator()
+                _ = try await responses.next()
+                stream.finish()
+                while try await responses.next() != nil {}
             }
-        }
-    }
-
-    @Test("a Delta stream cancelled by its client is forgotten too")
-    func cancelledDeltaStreamIsForgotten() async throws {
-        try await DiscoveryStack.with { stack in
-            for round in 0..<5 {
-                let client = Task {
-                    try await XDSClient.withDeltaStream(to: .tcp(host: "127.0.0.1", port: stack.port)) { stream in
-                        var request = Envoy_Service_Discovery_V3_DeltaDiscoveryRequest()
-                        request.typeURL = XDSType.cluster.rawValue
-                        request.node = sidecarNode("delta-\(round)")
-                        stream.send(request)
-                        for try await _ in stream.responses { try await Task.sleep(for: .seconds(3600)) }
-                    }
-                }
-                _ = try await Poll.until("the proxy to connect", timeout: .seconds(10)) { stack.provider.connected.all().count == 1 ? true : nil }
-                client.cancel()
-                _ = await client.result
-                try await stack.expectEverythingForgotten("delta round \(round)")
-            }
+            try await stack.expectEverythingForgotten("after a half-close")
         }
     }
 
