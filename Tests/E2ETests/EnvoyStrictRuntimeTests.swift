@@ -75,9 +75,13 @@ struct EnvoyStrictRuntimeTests {
             for sidecar in sidecars { try await sidecar.waitUntilReady() }
 
             // Traffic over the VirtualService route with a timeout, the one without, and a Service's default route.
-            for url in ["http://\(Self.clusterIP):9080/bounded", "http://\(Self.clusterIP):9080/open", "http://10.96.0.91:9081/"] {
+            let targets = [
+                ("http://\(Self.clusterIP):9080/bounded", Self.host), ("http://\(Self.clusterIP):9080/open", Self.host),
+                ("http://10.96.0.91:9081/", "plain.default.svc.cluster.local"),
+            ]
+            for (url, host) in targets {
                 let traffic = try await Poll.until("a 200 from \(url)", timeout: .seconds(20)) {
-                    let traffic = try await client.exchange(url, host: Self.host, perRequestTimeout: 3)
+                    let traffic = try await client.exchange(url, host: host, perRequestTimeout: 3)
                     return traffic.responses.first?.status == 200 ? traffic : nil
                 }
                 #expect(traffic.responses.first?.echo?.service == "echo", "\(traffic)")
