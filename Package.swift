@@ -249,7 +249,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DiscoveryTests",
-            dependencies: ["Discovery", "XDSServer", "MeshModel", "Registry", "MeshTestSupport"],
+            dependencies: ["Discovery", "XDSServer", "XDSTranslator", "MeshModel", "Registry", "MeshTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -46,6 +46,7 @@ struct EnvoyBootstrap {
                 ] as [String: Any],
             ] as [String: Any],
             "admin": ["address": ["socket_address": ["address": "127.0.0.1", "port_value": adminPort]]],
+            "overload_manager": Self.overloadManager,
             "dynamic_resources": [
                 "ads_config": [
                     "api_type": delta ? "DELTA_GRPC" : "GRPC",
@@ -76,6 +77,27 @@ struct EnvoyBootstrap {
                     ] as [String: Any]
                 ]
             ],
+        ]
+    }
+
+    /// Istio's bootstrap limit on downstream connections (2^31 - 1): high enough never to refuse a workload's
+    /// traffic, but set, so Envoy does not warn at every start that no limit is configured. Envoy 1.40 takes it
+    /// from the overload manager's resource monitor; the runtime key istio-proxy still sets
+    /// (`overload.global_downstream_max_connections`) is deprecated there.
+    static let maxActiveDownstreamConnections = 2_147_483_647
+
+    static var overloadManager: [String: Any] {
+        [
+            "resource_monitors": [
+                [
+                    "name": "envoy.resource_monitors.global_downstream_max_connections",
+                    "typed_config": [
+                        "@type":
+                            "type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig",
+                        "max_active_downstream_connections": maxActiveDownstreamConnections,
+                    ] as [String: Any],
+                ] as [String: Any]
+            ]
         ]
     }
 

@@ -1,5 +1,6 @@
 public import MeshModel
 import XDSServer
+import XDSTranslator
 
 /// What one generator reads of a proxy, so proxies with equal views share one generated result.
 ///
@@ -14,6 +15,9 @@ import XDSServer
 /// SDS is per identity and never shared.
 /// - Sidecars, every type: the Sidecar resource that selects the proxy (by namespace and the proxy's labels), which
 ///   scopes what it imports, its outbound traffic policy and its ingress listeners (`SidecarScope`).
+/// - Sidecars, CDS, only under a Sidecar whose ingress sends to the workload's own address (`0.0.0.0:<port>`): the
+///   proxy's first IP, which that inbound cluster targets (`SidecarIngressEndpoint.readsProxyAddress`). Elsewhere
+///   the IP is not part of the view, so pods of one workload keep sharing CDS.
 /// - Routers (gateways), LDS and RDS: the proxy's labels, which pick the Gateways that select it
 ///   (`MeshSnapshot.gateways(selecting:)`); a router's LDS and RDS read nothing else of the proxy.
 public struct ProxyView: Sendable, Hashable {
@@ -42,6 +46,9 @@ public struct ProxyView: Sendable, Hashable {
     var labels: [String: String]?
     /// The Sidecar that configures a sidecar proxy (every type); nil when none applies.
     var sidecar: ResourceKey?
+    /// CDS under a Sidecar whose ingress `defaultEndpoint` is `0.0.0.0:<port>` or `[::]:<port>`: the proxy's first IP,
+    /// the upstream of that inbound cluster (nil also for a proxy without one; its Sidecar key then differs too).
+    var ingressWorkloadAddress: String?
     /// A router's labels (LDS and RDS), which decide which Gateways configure it.
     var gatewayLabels: [String: String]?
     /// RDS: the proxy's labels, only when some VirtualService http match uses `sourceLabels` (the translator then
@@ -51,7 +58,12 @@ public struct ProxyView: Sendable, Hashable {
     /// The view of `proxy` for `type` under the snapshot `index` was built from.
     static func of(_ proxy: Proxy, for type: XDSType, in index: ProxyViewIndex) -> ProxyView {
         var view = ProxyView(kind: proxy.kind, namespace: proxy.namespace)
-        if proxy.kind == .sidecar { view.sidecar = index.sidecar(for: proxy) }
+        if proxy.kind == .sidecar, let sidecar = index.sidecar(for: proxy) {
+            view.sidecar = ResourceKey(kind: .sidecar, namespace: sidecar.meta.namespace, name: sidecar.meta.name)
+            if type == .cluster && SidecarIngressEndpoint.readsProxyAddress(sidecar) {
+                view.ingressWorkloadAddress = proxy.ipAddresses.first
+            }
+        }
         if proxy.kind == .router && (type == .listener || type == .route) { view.gatewayLabels = proxy.labels }
         if type == .route && index.routesMatchSourceLabels { view.routeLabels = proxy.labels }
         guard type == .cluster || type == .listener else { return view }
@@ -92,11 +104,9 @@ public struct ProxyViewIndex: Sendable {
         }
     }
 
-    /// The key of the Sidecar that configures `proxy`, chosen as the translator chooses it (from the proxy's labels).
-    func sidecar(for proxy: Proxy) -> ResourceKey? {
-        MeshSnapshot.sidecar(in: sidecars, namespace: proxy.namespace, labels: proxy.labels).map {
-            ResourceKey(kind: .sidecar, namespace: $0.meta.namespace, name: $0.meta.name)
-        }
+    /// The Sidecar that configures `proxy`, chosen as the translator chooses it (from the proxy's labels).
+    func sidecar(for proxy: Proxy) -> Sidecar? {
+        MeshSnapshot.sidecar(in: sidecars, namespace: proxy.namespace, labels: proxy.labels)
     }
 
     /// The inbound ports of `proxy`, derived as the translator derives them: per target port, the protocol of the

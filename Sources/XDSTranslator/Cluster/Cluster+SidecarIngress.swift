@@ -41,25 +41,24 @@ extension Envoy_Config_Cluster_V3_Cluster {
         return cluster
     }
 
-    /// The upstream address of a `defaultEndpoint`; nil when there is none (validation refused any other form).
+    /// The upstream address of a `defaultEndpoint`; nil when there is none (ORIGINAL_DST). The workload's own
+    /// address is the proxy's first IP, which `SidecarIngressEndpoint.readsProxyAddress` tells view caches about.
     private static func ingressAddress(_ defaultEndpoint: String?, proxy: Proxy)
         -> Envoy_Config_Core_V3_Address?
     {
-        guard let text = defaultEndpoint, !text.isEmpty else { return nil }
-        if text.hasPrefix("unix://") {
+        switch SidecarIngressEndpoint(defaultEndpoint) {
+        case .originalDestination:
+            return nil
+        case .pipe(let path):
             var pipe = Envoy_Config_Core_V3_Pipe()
-            pipe.path = String(text.dropFirst("unix://".count))
+            pipe.path = path
             var address = Envoy_Config_Core_V3_Address()
             address.pipe = pipe
             return address
+        case .socket(let host, let port):
+            return ProtoValues.socketAddress(host, port: port)
+        case .workload(let port):
+            return ProtoValues.socketAddress(proxy.ipAddresses.first ?? "127.0.0.1", port: port)
         }
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...])
-        else { return nil }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        if host.isEmpty || host == "0.0.0.0" || host == "::" {
-            host = proxy.ipAddresses.first ?? "127.0.0.1"
-        }
-        return ProtoValues.socketAddress(host, port: port)
     }
 }

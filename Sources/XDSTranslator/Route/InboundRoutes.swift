@@ -8,7 +8,10 @@ enum InboundRoutes {
         var host = Envoy_Config_Route_V3_VirtualHost()
         host.name = "inbound|http|\(port)"
         host.domains = ["*"]
-        host.routes = [RouteBuilder.prefixRoute(name: "default", toCluster: cluster)]
+        var route = RouteBuilder.prefixRoute(name: "default", toCluster: cluster)
+        // As istiod's inbound route: no timeout, a gRPC caller's grpc-timeout header honoured.
+        route.route.maxStreamDuration = RouteBuilder.grpcTimeoutFromHeader
+        host.routes = [route]
         var configuration = Envoy_Config_Route_V3_RouteConfiguration()
         configuration.name = cluster
         configuration.virtualHosts = [host]

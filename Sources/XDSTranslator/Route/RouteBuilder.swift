@@ -18,8 +18,23 @@ enum RouteBuilder {
     static func defaultOutboundRoute(toCluster cluster: String) -> Envoy_Config_Route_V3_Route {
         var route = prefixRoute(name: "default", toCluster: cluster)
         if let retryPolicy = RetryPolicyTranslation.policy(nil) { route.route.retryPolicy = retryPolicy }
-        route.route.maxGrpcTimeout = ProtoValues.noTimeout
+        route.route.maxStreamDuration = grpcTimeoutFromHeader
         return route
+    }
+
+    /// `max_stream_duration {max_stream_duration: 0s, grpc_timeout_header_max: 0s}`: a gRPC request's `grpc-timeout`
+    /// header bounds it, uncapped, and nothing else does (no stream duration limit). This is what istiod sets on
+    /// inbound routes, and the replacement Envoy names for the deprecated `max_grpc_timeout: 0s` that istiod still
+    /// writes on outbound ones (with `fail_on_any_deprecated_feature` Envoy rejects every route carrying that).
+    ///
+    /// Only for routes without a timeout: once `max_stream_duration` is present Envoy's router ignores the route's
+    /// `timeout`, and the stream-duration timer that would take its place answers with another body and response
+    /// flag ("downstream duration timeout", DT) than a VirtualService timeout does ("upstream request timeout", UT).
+    static var grpcTimeoutFromHeader: Envoy_Config_Route_V3_RouteAction.MaxStreamDuration {
+        var duration = Envoy_Config_Route_V3_RouteAction.MaxStreamDuration()
+        duration.maxStreamDuration = ProtoValues.noTimeout
+        duration.grpcTimeoutHeaderMax = ProtoValues.noTimeout
+        return duration
     }
 
     /// A route action with `timeout: 0s`: Istio turns off Envoy's default 15 s timeout unless a VirtualService

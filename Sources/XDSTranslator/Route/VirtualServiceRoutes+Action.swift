@@ -14,8 +14,14 @@ extension VirtualServiceRoutes {
         var action = Envoy_Config_Route_V3_RouteAction()
         let timeout = http.timeout.map(ProtoDuration.of) ?? ProtoValues.noTimeout
         action.timeout = timeout
-        // Istio sets the (deprecated) max_grpc_timeout to the route timeout, so a grpc-timeout header is honoured.
-        action.maxGrpcTimeout = timeout
+        // istiod writes the deprecated max_grpc_timeout (= the route timeout), which Envoy refuses under
+        // fail_on_any_deprecated_feature. Its replacement disables the route timeout, so only a route without one
+        // takes it: a grpc-timeout header then bounds the request. A route with a timeout keeps Envoy's own timeout
+        // semantics for every request (gRPC ones included: they end at the route timeout, as with istiod when the
+        // header is absent or longer).
+        if timeout == ProtoValues.noTimeout {
+            action.maxStreamDuration = RouteBuilder.grpcTimeoutFromHeader
+        }
         if let rewrite = http.rewrite {
             if let regex = rewrite.uriRegexRewrite {
                 var substitution = Envoy_Type_Matcher_V3_RegexMatchAndSubstitute()
