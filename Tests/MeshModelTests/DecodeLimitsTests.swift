@@ -84,6 +84,19 @@ struct DecodeLimitsTests {
         #expect(error.line == 6)
     }
 
+    /// An alias of a long string repeats its bytes: a 2 KB file could stand for megabytes of header values.
+    @Test("aliases that repeat a long string are bounded by bytes as well as nodes")
+    func aliasBytes() throws {
+        let long = String(repeating: "x", count: 2_000)
+        var lines = ["apiVersion: v1", "kind: Service", "metadata: {name: long, namespace: default}",
+                     "status:", "  text: &t \(long)", "  copies:"]
+        lines += Array(repeating: "  - *t", count: 600)
+        let error = try #require(onlyError(ConfigDecoder.decode(yaml: lines.joined(separator: "\n"), file: "long.yaml")))
+        #expect(error.reason == "aliases expand to more than 1048576 bytes of text (the limit) by alias *t; document not decoded")
+        // The 525th copy is the first past 1 MiB (525 x 2,000 bytes), on line 6 + 525.
+        #expect(error.line == 531, "\(error)")
+    }
+
     @Test("a document over the size limit is refused unparsed; the file's other documents still decode")
     func documentTooLarge() throws {
         let small = "apiVersion: v1\nkind: Service\nmetadata: {name: small, namespace: default}\nspec: {ports: [{port: 80}]}\n"

@@ -78,8 +78,10 @@ public enum ConfigDecoder {
         var repairs = 0
         while true {
             do {
-                // An explicit encoding: the default one reads the process environment on every call.
-                return try Yams.compose(yaml: text, .default, .default, .utf8)
+                // An explicit encoding: the default one reads the process environment on every call. The basic
+                // resolver: the decoder reads scalars as text itself, and the default one runs regular expressions
+                // over every scalar each time Yams hashes a mapping key (its duplicate-key check).
+                return try Yams.compose(yaml: text, .basic, .default, .utf8)
             } catch {
                 guard repairs < FlowColonRepair.maximumRepairs, let repaired = FlowColonRepair.repaired(text, after: error)
                 else { throw error }
@@ -98,10 +100,14 @@ public enum ConfigDecoder {
                 document.lineOffset + 1
             )
         }
-        if let excess = AliasExpansion.firstExcess(in: document.text, limit: limits.maxAliasNodes) {
+        let aliasLimit = AliasExpansion.Size(nodes: limits.maxAliasNodes, bytes: limits.maxAliasBytes)
+        if let excess = AliasExpansion.firstExcess(in: document.text, limit: aliasLimit) {
+            let what =
+                excess.nodes > limits.maxAliasNodes
+                ? "more than \(limits.maxAliasNodes) nodes" : "more than \(limits.maxAliasBytes) bytes of text"
             return (
-                "aliases expand to more than \(limits.maxAliasNodes) nodes (the limit) by alias *\(excess.anchor); "
-                    + "document not decoded", document.lineOffset + excess.line + 1
+                "aliases expand to \(what) (the limit) by alias *\(excess.anchor); document not decoded",
+                document.lineOffset + excess.line + 1
             )
         }
         return nil

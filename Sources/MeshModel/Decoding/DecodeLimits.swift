@@ -11,14 +11,17 @@ public struct DecodeLimits: Sendable, Hashable {
     /// Most YAML nodes that aliases (`*name`) may add to one document when expanded. An alias repeats the whole
     /// node it names, so a few hundred bytes of nested aliases can stand for billions of nodes.
     public var maxAliasNodes: Int
+    /// Most bytes of scalar text that aliases may add to one document (an alias of a long string repeats it).
+    public var maxAliasBytes: Int
 
-    public init(maxFileBytes: Int, maxDocumentBytes: Int, maxAliasNodes: Int) {
+    public init(maxFileBytes: Int, maxDocumentBytes: Int, maxAliasNodes: Int, maxAliasBytes: Int = 1 << 20) {
         self.maxFileBytes = maxFileBytes
         self.maxDocumentBytes = maxDocumentBytes
         self.maxAliasNodes = maxAliasNodes
+        self.maxAliasBytes = maxAliasBytes
     }
 
-    /// 32 MiB per file, 8 MiB per document, 10,000 nodes from aliases per document.
+    /// 32 MiB per file, 8 MiB per document; aliases may add 10,000 nodes and 1 MiB of text per document.
     public static let `default` = DecodeLimits(
-        maxFileBytes: 32 << 20, maxDocumentBytes: 8 << 20, maxAliasNodes: 10_000)
+        maxFileBytes: 32 << 20, maxDocumentBytes: 8 << 20, maxAliasNodes: 10_000, maxAliasBytes: 1 << 20)
 }
