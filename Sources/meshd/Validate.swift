@@ -21,13 +21,13 @@ struct Validate: ParsableCommand {
         if isDirectory.boolValue {
             try FileSource(directory: path, store: store, logger: quiet).loadOnce()
         } else {
-            let text: String
-            do {
-                text = try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw ValidationError("\(path): cannot read: \(error)")
+            // Bytes, not a String: text that is not UTF-8 is a finding about the file (with the byte offset), not a
+            // usage error.
+            guard let data = FileManager.default.contents(atPath: path) else {
+                FileHandle.standardError.write(Data("\(path): cannot read file: permission denied or not a regular file\n".utf8))
+                throw ExitCode(1)
             }
-            store.apply(file: path, result: ConfigDecoder.decode(yaml: text, file: path))
+            store.apply(file: path, result: ConfigDecoder.decode(bytes: Array(data), file: path))
         }
         let diagnostics = store.diagnostics()
         let errors = diagnostics.filter(\.isError)

@@ -53,4 +53,53 @@ struct ValidateCommandTests {
             #expect(missing.stderr.contains("no such file or directory"), "\(missing.stderr)")
         }
     }
+
+    /// Issue 12 item 10: a Latin-1 file used to exit 64 with the usage text.
+    @Test("a file that is not UTF-8 exits 1 with an error naming the file, line and byte offset")
+    func notUTF8() async throws {
+        try await Self.withDirectory([:]) { directory in
+            let file = directory.appendingPathComponent("latin1.yaml")
+            let head = Array("apiVersion: v1\nkind: Service\nmetadata:\n  name: caf".utf8)
+            try Data(head + [0xE9, 0x0A]).write(to: file)
+            let result = try await InProcessMeshd.cli(["validate", file.path])
+            #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+            #expect(
+                result.stdout.contains("\(file.path):4: not UTF-8 text: invalid byte 0xE9 at byte offset \(head.count) (line 4)"),
+                "\(result.stdout)")
+            #expect(!result.stderr.contains("USAGE"), "\(result.stderr)")
+        }
+    }
+
+    /// Issue 12 item 3: weights 9223372036854775807 and 1 overflowed the sum and the binary died with SIGILL.
+    @Test("weights that overflowed the sum are an error, not a crash")
+    func overflowingWeights() async throws {
+        let yaml = OpsConfig.zeroWeightSplit
+            .replacingOccurrences(of: "weight: 0\n    - destination", with: "weight: 9223372036854775807\n    - destination")
+            .replacingOccurrences(of: "weight: 0", with: "weight: 1")
+        try await Self.withDirectory(["vs.yaml": yaml]) { directory in
+            let file = directory.appendingPathComponent("vs.yaml").path
+            let result = try await InProcessMeshd.cli(["validate", file])
+            #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+            #expect(
+                result.stdout.hasPrefix(
+                    "\(file):14: VirtualService/default/reviews: spec.http[0].route[0].weight: 9223372036854775807 does not fit in an int32"),
+                "\(result.stdout)")
+        }
+    }
+
+    /// Issue 12 item 7: a 1.9 KB alias bomb took about 40 s to validate.
+    @Test("an alias bomb is refused with an error naming the file")
+    func aliasBomb() async throws {
+        var lines = ["apiVersion: v1", "kind: Service", "metadata: {name: bomb, namespace: default}", "spec:", "  selector:",
+                     "    a0: &a0 lol"]
+        for level in 1..<9 {
+            lines.append("    a\(level): &a\(level) [\(Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", "))]")
+        }
+        try await Self.withDirectory(["bomb.yaml": lines.joined(separator: "\n")]) { directory in
+            let file = directory.appendingPathComponent("bomb.yaml").path
+            let result = try await InProcessMeshd.cli(["validate", directory.path])
+            #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("\(file):11: aliases expand to more than 10000 nodes"), "\(result.stdout)")
+        }
+    }
 }

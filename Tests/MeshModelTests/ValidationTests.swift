@@ -239,9 +239,14 @@ struct ValidationTests {
         #expect(error.line == 7)
     }
 
-    @Test func serviceEntryHostsAndPortsAreRequired() {
+    /// istiod requires hosts but not ports (its own test data accepts a ServiceEntry without any); meshd warns.
+    @Test func serviceEntryHostsAreRequiredPortsAreNot() {
         let result = decode("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec: {resolution: DNS}\n")
-        #expect(Set(result.errors.map(\.fieldPath)) == ["spec.hosts", "spec.ports"])
+        #expect(result.errors.map(\.fieldPath) == ["spec.hosts"])
+        let portless = decode("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec: {hosts: [example.com]}\n")
+        #expect(portless.errors.isEmpty, "\(portless.errors)")
+        #expect(portless.objects.count == 1)
+        #expect(portless.warnings.map(\.description) == ["test.yaml:4: ServiceEntry/default/ext: spec.ports: no ports: the entry adds no cluster or listener"])
     }
 
     @Test func staticServiceEntryEndpointsMustBeIPs() throws {

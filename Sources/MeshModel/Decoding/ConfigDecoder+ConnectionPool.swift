@@ -10,10 +10,10 @@ extension ConfigDecoder {
             if let alive = tcp.mapping("tcpKeepalive") {
                 alive.warnUnsupported(handled: ["probes", "time", "interval"])
                 keepalive = ConnectionPoolSettings.TCPKeepalive(
-                    probes: alive.int("probes"), time: alive.goDuration("time"), interval: alive.goDuration("interval"))
+                    probes: alive.int("probes", .uint32), time: alive.goDuration("time"), interval: alive.goDuration("interval"))
             }
             settings.tcp = ConnectionPoolSettings.TCPSettings(
-                maxConnections: tcp.int("maxConnections"), connectTimeout: tcp.goDuration("connectTimeout"),
+                maxConnections: tcp.int("maxConnections", .int32), connectTimeout: tcp.goDuration("connectTimeout"),
                 tcpKeepalive: keepalive, maxConnectionDuration: tcp.goDuration("maxConnectionDuration"),
                 idleTimeout: tcp.goDuration("idleTimeout"))
         }
@@ -32,12 +32,12 @@ extension ConfigDecoder {
                 }
             }
             settings.http = ConnectionPoolSettings.HTTPSettings(
-                http1MaxPendingRequests: http.int("http1MaxPendingRequests"),
-                http2MaxRequests: http.int("http2MaxRequests"),
-                maxRequestsPerConnection: http.int("maxRequestsPerConnection"), maxRetries: http.int("maxRetries"),
+                http1MaxPendingRequests: http.int("http1MaxPendingRequests", .int32),
+                http2MaxRequests: http.int("http2MaxRequests", .int32),
+                maxRequestsPerConnection: http.int("maxRequestsPerConnection", .int32), maxRetries: http.int("maxRetries", .int32),
                 idleTimeout: http.goDuration("idleTimeout"), h2UpgradePolicy: upgrade,
                 useClientProtocol: http.bool("useClientProtocol") ?? false,
-                maxConcurrentStreams: http.int("maxConcurrentStreams"))
+                maxConcurrentStreams: http.int("maxConcurrentStreams", .int32))
         }
         return settings
     }
@@ -51,12 +51,12 @@ extension ConfigDecoder {
                 "minHealthPercent",
             ])
         return OutlierDetection(
-            consecutive5xxErrors: outlier.int("consecutive5xxErrors"),
-            consecutiveGatewayErrors: outlier.int("consecutiveGatewayErrors"),
-            consecutiveLocalOriginFailures: outlier.int("consecutiveLocalOriginFailures"),
+            consecutive5xxErrors: outlier.int("consecutive5xxErrors", .uint32),
+            consecutiveGatewayErrors: outlier.int("consecutiveGatewayErrors", .uint32),
+            consecutiveLocalOriginFailures: outlier.int("consecutiveLocalOriginFailures", .uint32),
             splitExternalLocalOriginErrors: outlier.bool("splitExternalLocalOriginErrors") ?? false,
             interval: outlier.goDuration("interval"), baseEjectionTime: outlier.goDuration("baseEjectionTime"),
-            maxEjectionPercent: outlier.int("maxEjectionPercent"), minHealthPercent: outlier.int("minHealthPercent") ?? 0)
+            maxEjectionPercent: outlier.int("maxEjectionPercent", .int32), minHealthPercent: outlier.int("minHealthPercent", .int32) ?? 0)
     }
 
     /// `trafficPolicy.tls` of a DestinationRule. `caCrl` is reported as not supported.

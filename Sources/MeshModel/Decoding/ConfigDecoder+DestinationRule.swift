@@ -25,7 +25,7 @@ extension ConfigDecoder {
             var port: Int?
             if let selector = setting.mapping("port") {
                 selector.warnUnsupported(handled: ["number"])
-                port = selector.int("number")
+                port = selector.int("number", .uint32)
             }
             return PortTrafficPolicy(
                 port: port, loadBalancer: setting.mapping("loadBalancer").map(decodeLoadBalancer),
@@ -43,12 +43,19 @@ extension ConfigDecoder {
     /// `loadBalancer`: `simple` or `consistentHash` (a oneof: both is an error, as protobuf decoding is in istiod).
     /// `localityLbSetting` is reported as not supported.
     static func decodeLoadBalancer(_ loadBalancer: YAMLMapping) -> LoadBalancerSettings {
-        loadBalancer.warnUnsupported(handled: ["simple", "consistentHash", "warmupDurationSecs"])
+        loadBalancer.warnUnsupported(handled: ["simple", "consistentHash", "warmupDurationSecs", "warmup"])
         var settings = LoadBalancerSettings(warmupDuration: loadBalancer.goDuration("warmupDurationSecs"))
         if settings.warmupDuration != nil {
             loadBalancer.context.warning(
                 loadBalancer.path.appendingField("warmupDurationSecs"),
                 "validated but not translated by meshd yet (Envoy slow start); ignored")
+        }
+        if let warmup = loadBalancer.mapping("warmup") {
+            warmup.warnUnsupported(handled: ["duration", "minimumPercent", "aggression"])
+            settings.warmup = LoadBalancerSettings.Warmup(
+                duration: warmup.goDuration("duration"), minimumPercent: warmup.double("minimumPercent"),
+                aggression: warmup.double("aggression"))
+            warmup.context.warning(warmup.path, "validated but not translated by meshd yet (Envoy slow start); ignored")
         }
         if let field = loadBalancer["simple"], let text = field.string() {
             if let simple = simpleLoadBalancer(text) {
@@ -113,7 +120,7 @@ extension ConfigDecoder {
 extension YAMLMapping {
     /// A uint64 field: a negative number is an error, as protobuf decoding makes it in istiod.
     func unsigned(_ key: String) -> UInt64? {
-        guard let field = self[key], let value = field.int() else { return nil }
+        guard let field = self[key], let value = field.int(.int64) else { return nil }
         guard value >= 0 else {
             context.error(field.path, "must not be negative, found \(value)", node: field.node)
             return nil

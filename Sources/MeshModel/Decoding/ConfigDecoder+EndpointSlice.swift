@@ -32,7 +32,7 @@ extension ConfigDecoder {
         let ports = root.sequence("ports").compactMap { item -> SlicePort? in
             guard let port = item.mapping() else { return nil }
             return SlicePort(
-                name: port.string("name") ?? "", port: port.int("port"),
+                name: port.string("name") ?? "", port: port.int("port", .int32),
                 transportProtocol: port.string("protocol") ?? "TCP")
         }
         return EndpointSlice(meta: meta, addressType: addressType, endpoints: endpoints, ports: ports)

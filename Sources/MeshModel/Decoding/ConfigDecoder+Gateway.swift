@@ -13,8 +13,8 @@ extension ConfigDecoder {
         if let mapping = server.mapping("port") {
             mapping.warnUnsupported(handled: ["number", "protocol", "name", "targetPort"])
             port = GatewayPort(
-                number: mapping.int("number") ?? 0, protocol: mapping.string("protocol") ?? "",
-                name: mapping.string("name") ?? "", targetPort: mapping.int("targetPort"))
+                number: mapping.int("number", .uint32) ?? 0, protocol: mapping.string("protocol") ?? "",
+                name: mapping.string("name") ?? "", targetPort: mapping.int("targetPort", .uint32))
         }
         return GatewayServer(
             port: port, bind: server.string("bind"), hosts: server.stringList("hosts"),

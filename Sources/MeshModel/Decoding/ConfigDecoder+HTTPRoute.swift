@@ -16,7 +16,7 @@ extension ConfigDecoder {
             entry.warnUnsupported(handled: ["destination", "weight", "headers"])
             let destination = entry.mapping("destination").map(decodeDestination) ?? Destination(host: "")
             // An omitted weight means "all of it" for a lone destination and "none" when traffic is split.
-            let weight = entry.int("weight") ?? (items.count == 1 ? 100 : 0)
+            let weight = entry.int("weight", .int32) ?? (items.count == 1 ? 100 : 0)
             return HTTPRouteDestination(
                 destination: destination, weight: weight, headers: entry.mapping("headers").map(decodeHeaders))
         }
@@ -34,7 +34,7 @@ extension ConfigDecoder {
         result.mirrorPercentage = route.mapping("mirrorPercentage").flatMap(decodePercent)
         if let legacy = route["mirrorPercent"] {
             route.context.warning(legacy.path, "deprecated; use mirrorPercentage")
-            if result.mirrorPercentage == nil, let value = legacy.int() { result.mirrorPercentage = Double(value) }
+            if result.mirrorPercentage == nil, let value = legacy.int(.uint32) { result.mirrorPercentage = Double(value) }
         }
         result.mirrors = route.sequence("mirrors").compactMap { item -> HTTPMirrorPolicy? in
             guard let entry = item.mapping() else { return nil }
@@ -69,7 +69,7 @@ extension ConfigDecoder {
             authority: match.mapping("authority").flatMap(decodeStringMatch),
             headers: matches("headers", lowercased: true), withoutHeaders: matches("withoutHeaders", lowercased: true),
             queryParams: matches("queryParams", lowercased: false), ignoreUriCase: match.bool("ignoreUriCase") ?? false,
-            port: match.int("port"), sourceLabels: match.stringMap("sourceLabels"),
+            port: match.int("port", .uint32), sourceLabels: match.stringMap("sourceLabels"),
             sourceNamespace: match.string("sourceNamespace"), gateways: match.stringList("gateways"),
             statPrefix: match.string("statPrefix"))
     }
@@ -103,8 +103,8 @@ extension ConfigDecoder {
     static func decodeRedirect(_ redirect: YAMLMapping) -> HTTPRedirect {
         redirect.warnUnsupported(handled: ["uri", "authority", "port", "derivePort", "scheme", "redirectCode"])
         var result = HTTPRedirect(
-            uri: redirect.string("uri"), authority: redirect.string("authority"), port: redirect.int("port"),
-            scheme: redirect.string("scheme"), redirectCode: redirect.int("redirectCode"))
+            uri: redirect.string("uri"), authority: redirect.string("authority"), port: redirect.int("port", .uint32),
+            scheme: redirect.string("scheme"), redirectCode: redirect.int("redirectCode", .uint32))
         if let code = result.redirectCode, code != 0, (300...399).contains(code), ![301, 302, 303, 307, 308].contains(code) {
             redirect.context.warning(
                 redirect.path.appendingField("redirectCode"),
@@ -122,7 +122,7 @@ extension ConfigDecoder {
 
     static func decodeDirectResponse(_ response: YAMLMapping) -> HTTPDirectResponse {
         response.warnUnsupported(handled: ["status", "body"])
-        var result = HTTPDirectResponse(status: response.int("status") ?? 0)
+        var result = HTTPDirectResponse(status: response.int("status", .uint32) ?? 0)
         if let body = response.mapping("body") {
             body.warnUnsupported(handled: ["string", "bytes"])
             if let text = body.string("string") {
@@ -154,7 +154,7 @@ extension ConfigDecoder {
             "attempts", "perTryTimeout", "retryOn", "retryRemoteLocalities", "retryIgnorePreviousHosts", "backoff",
         ])
         return HTTPRetry(
-            attempts: retry.int("attempts") ?? 0, perTryTimeout: retry.goDuration("perTryTimeout"),
+            attempts: retry.int("attempts", .int32) ?? 0, perTryTimeout: retry.goDuration("perTryTimeout"),
             retryOn: retry.string("retryOn"), retryRemoteLocalities: retry.bool("retryRemoteLocalities"),
             retryIgnorePreviousHosts: retry.bool("retryIgnorePreviousHosts"), backoff: retry.goDuration("backoff"))
     }
@@ -167,7 +167,7 @@ extension ConfigDecoder {
             var percentage = delay.mapping("percentage").flatMap(decodePercent)
             if let legacy = delay["percent"] {
                 delay.context.warning(legacy.path, "deprecated; use percentage")
-                if percentage == nil, let value = legacy.int() { percentage = Double(value) }
+                if percentage == nil, let value = legacy.int(.int32) { percentage = Double(value) }
             }
             result.delay = HTTPFaultInjection.Delay(
                 fixedDelay: delay.goDuration("fixedDelay"), exponentialDelay: delay.goDuration("exponentialDelay"),
@@ -176,7 +176,7 @@ extension ConfigDecoder {
         if let abort = fault.mapping("abort") {
             abort.warnUnsupported(handled: ["httpStatus", "grpcStatus", "http2Error", "percentage"])
             var error: HTTPFaultInjection.Abort.ErrorType?
-            if let status = abort.int("httpStatus") {
+            if let status = abort.int("httpStatus", .int32) {
                 error = .httpStatus(status)
             } else if let status = abort.string("grpcStatus") {
                 error = .grpcStatus(status)

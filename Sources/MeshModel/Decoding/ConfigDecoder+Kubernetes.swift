@@ -9,18 +9,20 @@ extension ConfigDecoder {
         let ports = spec.sequence("ports").compactMap { item -> ServicePort? in
             guard let port = item.mapping() else { return nil }
             return ServicePort(
-                name: port.string("name"), port: port.int("port") ?? 0, targetPort: decodeTargetPort(port["targetPort"]),
+                name: port.string("name"), port: port.int("port", .int32) ?? 0, targetPort: decodeTargetPort(port["targetPort"]),
                 transportProtocol: port.string("protocol") ?? "TCP", appProtocol: port.string("appProtocol"))
         }
         return KubernetesService(
             meta: meta, ports: ports, selector: spec.stringMap("selector"), clusterIP: spec.string("clusterIP"))
     }
 
-    /// `targetPort` is an int-or-string: digits are a port number, anything else a container port name.
+    /// `targetPort` is an int-or-string: digits are a port number (an int32, as Kubernetes decodes it), anything
+    /// else a container port name.
     static func decodeTargetPort(_ field: YAMLField?) -> TargetPort? {
-        guard let text = field?.string() else { return nil }
-        if let number = Int(text) { return .number(number) }
-        return .name(text)
+        guard let field, let text = field.string() else { return nil }
+        let digits = text.drop { $0 == "-" }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) else { return .name(text) }
+        return field.int(.int32).map { .number($0) }
     }
 
     /// Kubernetes `v1` Pod: `status.podIP`, `spec.serviceAccountName` and named container ports. Everything else
@@ -29,8 +31,14 @@ extension ConfigDecoder {
         var namedPorts: [String: Int] = [:]
         for container in spec?.sequence("containers") ?? [] {
             for item in container.mapping()?.sequence("ports") ?? [] {
-                guard let port = item.mapping(), let name = port.string("name"), let number = port.int("containerPort")
+                guard let port = item.mapping(), let name = port.string("name"),
+                    let field = port["containerPort"], let number = field.int(.int32)
                 else { continue }
+                // Kubernetes' rule; a named port becomes a Service's target port, so it must be a real one.
+                guard (1...65535).contains(number) else {
+                    field.context.error(field.path, "port \(number) is out of range 1-65535", node: field.node)
+                    continue
+                }
                 namedPorts[name] = number
             }
         }

@@ -6,11 +6,20 @@ extension ConfigDecoder {
         var selector: [String: String]?
         if let mapping = spec.mapping("selector") {
             mapping.warnUnsupported(handled: ["matchLabels"])
-            selector = mapping.stringMap("matchLabels")
+            let labels = mapping.stringMap("matchLabels")
+            // istiod scopes a policy whose selector names no label like one without a selector (and accepts it).
+            if labels.isEmpty {
+                mapping.context.warning(
+                    mapping.path, "selector has no labels: the policy applies to the whole namespace, as without a selector")
+            } else {
+                selector = labels
+            }
         }
         let mode = spec.mapping("mtls").flatMap { mutualTLSMode($0) }
         var ports: [Int: MutualTLSMode] = [:]
         if let portLevel = spec.mapping("portLevelMtls") {
+            // The CRD's rule (minProperties 1): present means at least one port.
+            if portLevel.keys.isEmpty { portLevel.context.error(portLevel.path, "must name at least one port") }
             for key in portLevel.keys {
                 guard let settings = portLevel.mapping(key) else { continue }
                 guard let port = Int(key) else {

@@ -7,6 +7,9 @@ extension ConfigDecoder {
     /// The Secret types meshd reads TLS material from; others are skipped with a warning.
     static let tlsSecretTypes: Set<String> = ["kubernetes.io/tls", "Opaque"]
 
+    /// The keys istiod reads TLS material from (generic and kubernetes.io/tls spellings).
+    static let tlsKeys: Set<String> = ["cert", "key", "cacert", "tls.crt", "tls.key", "ca.crt"]
+
     /// Kubernetes `v1` Secret holding gateway TLS material. `data` values are base64 (as the API serves them);
     /// `stringData` values are plain text and win over `data`, as the API server merges them. Returns nil (skipped,
     /// with a warning) for a Secret of another type. Values are never put into diagnostics.
@@ -32,6 +35,8 @@ extension ConfigDecoder {
                     field.context.error(field.path, "not valid base64")
                     continue
                 }
+                // Only the TLS keys must be text; other keys (a password, a binary blob) are none of meshd's business.
+                guard tlsKeys.contains(key) else { continue }
                 guard let decoded = String(data: bytes, encoding: .utf8) else {
                     field.context.error(field.path, "not UTF-8 PEM text after base64 decoding")
                     continue
@@ -44,6 +49,9 @@ extension ConfigDecoder {
                 if let text = stringData.string(key) { values[key] = text }
             }
         }
+        // istiod does not validate Secrets: an Opaque one without TLS keys (bookinfo's database password) is kept,
+        // holding no TLS material, rather than refused.
+        if type == "Opaque" && !values.keys.contains(where: tlsKeys.contains) { return TLSSecret(meta: meta, type: type) }
         // Istio reads the generic keys first, then the kubernetes.io/tls ones.
         let certificate = values["cert"] ?? values["tls.crt"]
         let key = values["key"] ?? values["tls.key"]

@@ -9,8 +9,8 @@ extension ConfigDecoder {
             guard let port = item.mapping() else { return nil }
             port.warnUnsupported(handled: ["number", "protocol", "name", "targetPort"])
             return ServiceEntryPort(
-                number: port.int("number") ?? 0, protocol: port.string("protocol") ?? "TCP", name: port.string("name") ?? "",
-                targetPort: port.int("targetPort"))
+                number: port.int("number", .uint32) ?? 0, protocol: port.string("protocol") ?? "TCP", name: port.string("name") ?? "",
+                targetPort: port.int("targetPort", .uint32))
         }
         var location = ServiceEntry.Location.meshExternal
         if let field = spec["location"], let text = field.string() {
@@ -26,8 +26,19 @@ extension ConfigDecoder {
                 resolution = value
             } else {
                 field.context.error(
-                    field.path, "unknown resolution \"\(text)\"; expected NONE, STATIC, DNS or DNS_ROUND_ROBIN")
+                    field.path,
+                    "unknown resolution \"\(text)\"; expected NONE, STATIC, DNS, DNS_ROUND_ROBIN or DYNAMIC_DNS")
             }
+            if resolution == .dynamicDNS {
+                field.context.warning(
+                    field.path,
+                    "DYNAMIC_DNS is validated but not translated by meshd yet (Envoy's dynamic forward proxy); "
+                        + "traffic is passed through to the address the client resolved, as with NONE")
+            }
+        }
+        if !spec.contains("ports") {
+            spec.context.warning(
+                spec.path.appendingField("ports"), "no ports: the entry adds no cluster or listener")
         }
         let endpoints = spec.sequence("endpoints").compactMap { $0.mapping().map(decodeWorkloadEntrySpec) }
         var selector: [String: String]?

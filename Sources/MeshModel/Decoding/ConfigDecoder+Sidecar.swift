@@ -37,6 +37,7 @@ extension ConfigDecoder {
             warnUntranslatedBinding(listener)
             let hosts = listener.stringList("hosts")
             warnDuplicatedEgressHosts(hosts, namespace: meta.namespace, listener: listener)
+            warnUntranslatedExclusions(hosts, listener: listener)
             return SidecarEgressListener(
                 port: listener.mapping("port").map(decodeSidecarPort), bind: listener.string("bind"),
                 captureMode: sidecarCaptureMode(listener), hosts: hosts)
@@ -73,9 +74,9 @@ extension ConfigDecoder {
     static func decodeSidecarPort(_ port: YAMLMapping) -> SidecarPort {
         port.warnUnsupported(handled: ["number", "protocol", "name", "targetPort"])
         return SidecarPort(
-            number: port.int("number") ?? 0, protocol: port.string("protocol") ?? "",
+            number: port.int("number", .uint32) ?? 0, protocol: port.string("protocol") ?? "",
             name: port.string("name") ?? "",
-            targetPort: port.int("targetPort"))
+            targetPort: port.int("targetPort", .uint32))
     }
 
     /// `captureMode` of a listener; an unknown mode is an error naming the modes Istio accepts.
@@ -99,6 +100,16 @@ extension ConfigDecoder {
             return nil
         }
         return mode
+    }
+
+    /// `~namespace/host` exclusions are accepted (as istiod does) but the translator does not subtract them yet.
+    static func warnUntranslatedExclusions(_ hosts: [String], listener: YAMLMapping) {
+        let path = listener.path.appendingField("hosts")
+        for (index, host) in hosts.enumerated() where host.hasPrefix("~") && !host.hasPrefix("~/") {
+            listener.context.warning(
+                path.appendingIndex(index),
+                "exclusion \"\(host)\" is validated but not applied by meshd yet; the other hosts are imported whole")
+        }
     }
 
     /// istiod's warnings for one egress listener: a host repeated (or already covered by `ns/*`) in its namespace,

@@ -18,7 +18,7 @@ extension ConfigDecoder {
         var port: Int?
         if let portMapping = destination.mapping("port") {
             portMapping.warnUnsupported(handled: ["number"])
-            port = portMapping.int("number")
+            port = portMapping.int("number", .uint32)
         }
         return Destination(host: destination.string("host") ?? "", subset: destination.string("subset"), port: port)
     }

@@ -16,7 +16,7 @@ extension ConfigDecoder {
     static func decodeL4Match(_ match: YAMLMapping) -> L4MatchAttributes {
         match.warnUnsupported(handled: ["destinationSubnets", "port", "sourceLabels", "sourceNamespace", "gateways"])
         return L4MatchAttributes(
-            destinationSubnets: match.stringList("destinationSubnets"), port: match.int("port"),
+            destinationSubnets: match.stringList("destinationSubnets"), port: match.int("port", .uint32),
             sourceLabels: match.stringMap("sourceLabels"), sourceNamespace: match.string("sourceNamespace"),
             gateways: match.stringList("gateways"))
     }
@@ -27,7 +27,7 @@ extension ConfigDecoder {
         ])
         return TLSMatchAttributes(
             sniHosts: match.stringList("sniHosts"), destinationSubnets: match.stringList("destinationSubnets"),
-            port: match.int("port"), sourceLabels: match.stringMap("sourceLabels"),
+            port: match.int("port", .uint32), sourceLabels: match.stringMap("sourceLabels"),
             sourceNamespace: match.string("sourceNamespace"), gateways: match.stringList("gateways"))
     }
 
@@ -38,7 +38,7 @@ extension ConfigDecoder {
             guard let entry = item.mapping() else { return nil }
             entry.warnUnsupported(handled: ["destination", "weight"])
             let destination = entry.mapping("destination").map(decodeDestination) ?? Destination(host: "")
-            let weight = entry.int("weight") ?? (items.count == 1 ? 100 : 0)
+            let weight = entry.int("weight", .int32) ?? (items.count == 1 ? 100 : 0)
             return RouteDestination(destination: destination, weight: weight)
         }
     }

@@ -9,12 +9,12 @@ extension ConfigDecoder {
         var ports: [String: Int] = [:]
         if let mapping = spec.mapping("ports") {
             for name in mapping.keys {
-                if let number = mapping.int(name) { ports[name] = number }
+                if let number = mapping.int(name, .uint32) { ports[name] = number }
             }
         }
         return WorkloadEntrySpec(
             address: spec.string("address") ?? "", ports: ports, labels: spec.stringMap("labels"),
             serviceAccount: spec.string("serviceAccount"), network: spec.string("network"),
-            locality: spec.string("locality"), weight: spec.int("weight"))
+            locality: spec.string("locality"), weight: spec.int("weight", .uint32))
     }
 }

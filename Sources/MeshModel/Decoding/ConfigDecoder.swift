@@ -5,12 +5,15 @@ import Yams
 /// Pure and thread-safe: no I/O and no shared state. A document with an error yields no object; the other
 /// documents of the file still decode.
 public enum ConfigDecoder {
-    /// Decodes every document of a (multi-document) YAML text. `file` is only used to name locations.
-    public static func decode(yaml: String, file: String) -> DecodeResult {
+    /// Decodes every document of a (multi-document) YAML text. `file` is only used to name locations. A file or
+    /// document beyond `limits` is refused before it is parsed.
+    public static func decode(yaml: String, file: String, limits: DecodeLimits = .default) -> DecodeResult {
+        let size = yaml.utf8.count
+        if size > limits.maxFileBytes { return refusal(file, tooLarge: size, limits: limits) }
         var result = DecodeResult()
         var seen: [ResourceKey: SourceLocation] = [:]
         for document in YAMLDocumentSplitter.split(yaml) {
-            for outcome in decodeDocument(document, file: file) {
+            for outcome in decodeDocument(document, file: file, limits: limits) {
                 var outcome = outcome
                 if let object = outcome.object {
                     if let first = seen[object.key] {
@@ -42,12 +45,17 @@ public enum ConfigDecoder {
         var context: DecodeContext
     }
 
-    static func decodeDocument(_ document: YAMLDocumentText, file: String) -> [Outcome] {
+    static func decodeDocument(_ document: YAMLDocumentText, file: String, limits: DecodeLimits = .default)
+        -> [Outcome]
+    {
         let context = DecodeContext(file: file, document: document.index, lineOffset: document.lineOffset)
+        if let reason = limitProblem(document, limits: limits) {
+            context.error("", reason.message, line: reason.line)
+            return [Outcome(object: nil, context: context)]
+        }
         let root: Node?
         do {
-            // An explicit encoding: the default one reads the process environment on every call.
-            root = try Yams.compose(yaml: document.text, .default, .default, .utf8)
+            root = try compose(document.text)
         } catch {
             let (message, line) = describe(error, lineOffset: document.lineOffset)
             context.error("", "YAML does not parse: \(message)", line: line)
@@ -62,6 +70,47 @@ public enum ConfigDecoder {
         }
         let object = decodeObject(mapping, document: document.index)
         return [Outcome(object: object, context: context)]
+    }
+
+    /// The document's node tree, reading `[a, fe80::]` as Go's parser does (`FlowColonRepair`).
+    static func compose(_ text: String) throws -> Node? {
+        var text = text
+        var repairs = 0
+        while true {
+            do {
+                // An explicit encoding: the default one reads the process environment on every call. The basic
+                // resolver: the decoder reads scalars as text itself, and the default one runs regular expressions
+                // over every scalar each time Yams hashes a mapping key (its duplicate-key check).
+                return try Yams.compose(yaml: text, .basic, .default, .utf8)
+            } catch {
+                guard repairs < FlowColonRepair.maximumRepairs, let repaired = FlowColonRepair.repaired(text, after: error)
+                else { throw error }
+                text = repaired
+                repairs += 1
+            }
+        }
+    }
+
+    /// Why a document is not even parsed: too large, or aliases that expand to too many nodes.
+    static func limitProblem(_ document: YAMLDocumentText, limits: DecodeLimits) -> (message: String, line: Int)? {
+        let size = document.text.utf8.count
+        if size > limits.maxDocumentBytes {
+            return (
+                "document is \(size) bytes, more than the limit of \(limits.maxDocumentBytes) bytes; not decoded",
+                document.lineOffset + 1
+            )
+        }
+        let aliasLimit = AliasExpansion.Size(nodes: limits.maxAliasNodes, bytes: limits.maxAliasBytes)
+        if let excess = AliasExpansion.firstExcess(in: document.text, limit: aliasLimit) {
+            let what =
+                excess.nodes > limits.maxAliasNodes
+                ? "more than \(limits.maxAliasNodes) nodes" : "more than \(limits.maxAliasBytes) bytes of text"
+            return (
+                "aliases expand to \(what) (the limit) by alias *\(excess.anchor); document not decoded",
+                document.lineOffset + excess.line + 1
+            )
+        }
+        return nil
     }
 
     /// A `kind: List` document: every item is decoded (and refused) on its own.
@@ -84,6 +133,17 @@ public enum ConfigDecoder {
         let context = root.context
         guard let kindName = root.string("kind"), !kindName.isEmpty else {
             context.error("kind", "required")
+            return nil
+        }
+        // Gateway API kinds share names with Istio's (`Gateway`) but are another API; like any kind meshd does not
+        // read yet they are skipped, not refused.
+        if let apiVersion = root.string("apiVersion"), let group = apiVersion.split(separator: "/").first,
+            foreignGroups.contains(String(group))
+        {
+            let name = root.mapping("metadata")?.string("name").map { " \"\($0)\"" } ?? ""
+            context.warning(
+                "apiVersion",
+                "\(kindName)\(name) of the Gateway API (\(group)) is not supported by meshd yet; document skipped")
             return nil
         }
         guard let kind = ResourceKind(rawValue: kindName) else {
@@ -118,13 +178,18 @@ public enum ConfigDecoder {
         case .secret: resource = decodeSecret(meta: meta, root: root).map { .secret($0) }
         }
         guard let resource else { return nil }
-        for issue in ResourceValidator.validate(resource) {
+        // A field the decoder could not read was left at a default; the validator must not report that default.
+        let unreadable = context.errorPaths
+        for issue in ResourceValidator.validate(resource) where !unreadable.contains(issue.fieldPath) {
             context.error(issue.fieldPath, issue.reason)
         }
         guard context.errors.isEmpty else { return nil }
         let location = SourceLocation(file: context.file, document: document, line: context.line(forPath: ""))
         return ConfigObject(resource: resource, source: location)
     }
+
+    /// API groups whose kinds meshd skips whatever their name (they may reuse the name of a kind meshd reads).
+    static let foreignGroups: Set<String> = ["gateway.networking.k8s.io", "gateway.networking.x-k8s.io"]
 
     /// The apiVersions accepted for each kind.
     static func supportedAPIVersions(_ kind: ResourceKind) -> [String] {

@@ -98,11 +98,33 @@ public struct LoadBalancerSettings: Sendable, Hashable {
     public var consistentHash: ConsistentHashLB?
     /// `warmupDurationSecs`: slow start for new endpoints (ROUND_ROBIN and LEAST_REQUEST only).
     public var warmupDuration: Duration?
+    /// `warmup`: the newer form of slow start, with its ramp's shape.
+    public var warmup: Warmup?
 
-    public init(simple: SimpleLoadBalancer? = nil, consistentHash: ConsistentHashLB? = nil, warmupDuration: Duration? = nil) {
+    public init(
+        simple: SimpleLoadBalancer? = nil, consistentHash: ConsistentHashLB? = nil, warmupDuration: Duration? = nil,
+        warmup: Warmup? = nil
+    ) {
         self.simple = simple
         self.consistentHash = consistentHash
         self.warmupDuration = warmupDuration
+        self.warmup = warmup
+    }
+
+    /// `loadBalancer.warmup`: how long a new endpoint ramps up, from which share of its weight, how steeply.
+    public struct Warmup: Sendable, Hashable {
+        /// Required.
+        public var duration: Duration?
+        /// Share of the full weight a new endpoint starts with, 0-100.
+        public var minimumPercent: Double?
+        /// The ramp's curvature (1 is linear); not negative.
+        public var aggression: Double?
+
+        public init(duration: Duration? = nil, minimumPercent: Double? = nil, aggression: Double? = nil) {
+            self.duration = duration
+            self.minimumPercent = minimumPercent
+            self.aggression = aggression
+        }
     }
 }
 

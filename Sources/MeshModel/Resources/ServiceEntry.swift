@@ -3,6 +3,8 @@ public struct ServiceEntry: Sendable, Hashable {
     public enum Location: String, Sendable, Hashable { case meshExternal = "MESH_EXTERNAL", meshInternal = "MESH_INTERNAL" }
     public enum Resolution: String, Sendable, Hashable {
         case none = "NONE", staticAddresses = "STATIC", dns = "DNS", dnsRoundRobin = "DNS_ROUND_ROBIN"
+        /// Resolved per request from the HTTP Host or TLS SNI (Envoy's dynamic forward proxy); for wildcard hosts.
+        case dynamicDNS = "DYNAMIC_DNS"
     }
 
     public var meta: ObjectMeta

@@ -108,6 +108,8 @@ extension MeshSnapshot {
             case .dns: .dns
             case .dnsRoundRobin: .dnsRoundRobin
             case .none: .passthrough
+            // Until the translator builds a dynamic forward proxy cluster, traffic goes where the client resolved.
+            case .dynamicDNS: .passthrough
             }
         var service = MeshService(
             hostname: host, namespace: entry.meta.namespace, shortName: nil, addresses: entry.addresses, ports: ports,

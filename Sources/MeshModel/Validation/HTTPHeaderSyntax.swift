@@ -92,11 +92,7 @@ enum HTTPHeaderSyntax {
             + Array(421...426) + [428, 429, 431, 451] + Array(500...508) + [510, 511])
 
     /// A literal IPv4 or IPv6 address (hosts may be IPs).
-    static func isIPAddress(_ text: String) -> Bool {
-        let octets = text.split(separator: ".", omittingEmptySubsequences: false)
-        if octets.count == 4 && octets.allSatisfy({ !$0.isEmpty && $0.count <= 3 && UInt8($0) != nil }) { return true }
-        return text.contains(":") && text.allSatisfy { $0.isHexDigit || $0 == ":" || $0 == "." }
-    }
+    static func isIPAddress(_ text: String) -> Bool { IPAddress.isValid(text) }
 }
 
 /// Kubernetes label syntax, as istiod checks `sourceLabels`.

@@ -81,6 +81,21 @@ extension ResourceValidator {
         if let warmup = balancer.warmupDuration {
             issues.checkDuration(warmup, at: "\(path).warmupDurationSecs")
         }
+        if let warmup = balancer.warmup {
+            let warmupPath = "\(path).warmup"
+            // The CRD's rules: a duration is required, minimumPercent is 0-100, aggression is not negative.
+            if let duration = warmup.duration {
+                issues.checkDuration(duration, at: "\(warmupPath).duration")
+            } else {
+                issues.add("\(warmupPath).duration", "required")
+            }
+            if let percent = warmup.minimumPercent, !(0...100).contains(percent) {
+                issues.add("\(warmupPath).minimumPercent", "must be between 0 and 100, found \(percent)")
+            }
+            if let aggression = warmup.aggression, aggression < 0 {
+                issues.add("\(warmupPath).aggression", "must not be negative, found \(aggression)")
+            }
+        }
         guard let hash = balancer.consistentHash else { return }
         let hashPath = "\(path).consistentHash"
         if hash.key == nil {

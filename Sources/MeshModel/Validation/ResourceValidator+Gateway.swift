@@ -129,6 +129,12 @@ extension ResourceValidator {
 
     /// A TLS Secret must hold a certificate with its key, or a CA bundle, in PEM.
     static func validateTLSSecret(_ secret: TLSSecret, into issues: inout IssueList) {
+        // An Opaque Secret with none of the TLS keys is not TLS material at all; istiod does not validate Secrets.
+        if secret.type == "Opaque" && secret.certificateChain == nil && secret.privateKey == nil
+            && secret.caCertificate == nil
+        {
+            return
+        }
         if (secret.certificateChain == nil) != (secret.privateKey == nil) {
             issues.add("data", "a TLS Secret needs both a certificate (tls.crt or cert) and its key (tls.key or key)")
         }

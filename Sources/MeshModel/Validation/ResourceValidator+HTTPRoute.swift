@@ -258,14 +258,9 @@ extension ResourceValidator {
                 validateHeaderOperations(headers, at: "\(destinationPath).headers", into: &issues)
             }
             validateDestination(destination.destination, at: "\(destinationPath).destination", into: &issues)
-            if destination.weight < 0 {
-                issues.add("\(destinationPath).weight", "weight \(destination.weight) < 0")
-            }
         }
-        // Weights are relative (Envoy sums them); only a split where nothing gets traffic is refused.
-        if destinations.count > 1 && destinations.reduce(0, { $0 + $1.weight }) == 0 {
-            issues.add(path, "total destination weight = 0")
-        }
+        // Weights are relative (Envoy sums them): no need to add up to 100.
+        issues.checkWeights(destinations.map(\.weight), at: path)
     }
 
     static func validateDestination(_ destination: Destination, at path: String, into issues: inout IssueList) {

@@ -20,6 +20,14 @@ extension ResourceValidator {
             if !entry.endpoints.isEmpty {
                 issues.add("spec.endpoints", "no endpoints should be provided for resolution type none")
             }
+        case .dynamicDNS:
+            // The destination is whatever the request names; there is nothing to list or select.
+            if !entry.endpoints.isEmpty {
+                issues.add("spec.endpoints", "no endpoints should be provided for resolution type DYNAMIC_DNS")
+            }
+            if entry.workloadSelector != nil {
+                issues.add("spec.workloadSelector", "no workloadSelector should be provided for resolution type DYNAMIC_DNS")
+            }
         case .staticAddresses:
             for (index, endpoint) in entry.endpoints.enumerated() {
                 validateWorkloadEntryBody(
@@ -87,7 +95,6 @@ extension ResourceValidator {
 
     /// Port numbers, names (DNS-1123 labels, unique), protocols and target ports. Returns the port names.
     private static func validateServiceEntryPorts(_ entry: ServiceEntry, into issues: inout IssueList) -> Set<String> {
-        if entry.ports.isEmpty { issues.add("spec.ports", "at least one port is required") }
         var names: Set<String> = []
         var numbers: Set<Int> = []
         for (index, port) in entry.ports.enumerated() {
@@ -172,27 +179,6 @@ enum ServiceEntryProtocols {
     ]
 
     static func isKnown(_ text: String) -> Bool { known.contains(text.lowercased()) }
-}
-
-/// Textual IP address checks, without touching the network.
-enum IPAddress {
-    static func isValid(_ text: String) -> Bool { isIPv4(text) || isIPv6(text) }
-
-    static func isIPv4(_ text: String) -> Bool {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4
-            && parts.allSatisfy { part in
-                !part.isEmpty && part.count <= 3 && part.allSatisfy(\.isASCIIDigit) && (Int(part) ?? 256) <= 255
-            }
-    }
-
-    static func isIPv6(_ text: String) -> Bool {
-        guard text.contains(":") else { return false }
-        let groups = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard groups.count >= 3, groups.count <= 8 || (groups.count == 9 && text.contains("::")) else { return false }
-        guard text.components(separatedBy: "::").count <= 2 else { return false }
-        return groups.allSatisfy { group in group.count <= 4 && group.allSatisfy(\.isHexDigit) }
-    }
 }
 
 extension Character {

@@ -119,7 +119,9 @@ extension ResourceValidator {
         }
     }
 
-    /// `namespace/dnsName`: namespace `*`, `.`, `~` or a DNS-1123 label; dnsName `*` or a (wildcard) domain.
+    /// `namespace/dnsName`: namespace `*`, `.`, `~` or a DNS-1123 label; dnsName `*` or a (wildcard) domain. A `~`
+    /// in front of a namespace (`~prod-us2/*`, `~prod-apis/foo.example.com`) excludes those hosts from what the
+    /// listener's other hosts import, as Istio's Sidecar reference shows.
     static func egressHostProblem(_ host: String) -> String? {
         let parts = host.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(
             String.init)
@@ -127,7 +129,12 @@ extension ResourceValidator {
         guard !parts[0].isEmpty, !parts[1].isEmpty else {
             return "namespace and dnsName in host entry \"\(host)\" cannot be empty"
         }
-        if !["*", ".", "~"].contains(parts[0]) && !HostSyntax.isDNS1123Label(parts[0]) {
+        if parts[0].hasPrefix("~") && parts[0].count > 1 {
+            let excluded = String(parts[0].dropFirst())
+            if excluded != "*" && excluded != "." && !HostSyntax.isDNS1123Label(excluded) {
+                return "invalid namespace value \"\(excluded)\" in sidecar host \"\(host)\""
+            }
+        } else if !["*", ".", "~"].contains(parts[0]) && !HostSyntax.isDNS1123Label(parts[0]) {
             return "invalid namespace value \"\(parts[0])\" in sidecar host \"\(host)\""
         }
         if parts[1] == "*" { return nil }

@@ -82,29 +82,13 @@ extension ResourceValidator {
         validateGatewayNames(gateways, at: "\(path).gateways", into: &issues)
     }
 
-    /// Destinations of a tcp or tls route: each destination valid, weights not negative, a split not all zero.
+    /// Destinations of a tcp or tls route: each destination valid, and the weights as `checkWeights` wants them.
     static func validateL4Destinations(_ destinations: [RouteDestination], at path: String,
                                        into issues: inout IssueList) {
         for (index, destination) in destinations.enumerated() {
             let destinationPath = "\(path)[\(index)]"
             validateDestination(destination.destination, at: "\(destinationPath).destination", into: &issues)
-            if destination.weight < 0 { issues.add("\(destinationPath).weight", "weight \(destination.weight) < 0") }
         }
-        if destinations.count > 1 && destinations.reduce(0, { $0 + $1.weight }) == 0 {
-            issues.add(path, "total destination weight = 0")
-        }
-    }
-}
-
-extension IPAddress {
-    /// An address, or `address/prefix` with a prefix length that fits its family (istiod's ValidateIPSubnet).
-    static func isValidSubnet(_ text: String) -> Bool {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count <= 2, let address = parts.first else { return false }
-        if parts.count == 1 { return isValid(address) }
-        guard !parts[1].isEmpty, parts[1].allSatisfy(\.isASCIIDigit), let length = Int(parts[1]) else { return false }
-        if isIPv4(address) { return length <= 32 }
-        if isIPv6(address) { return length <= 128 }
-        return false
+        issues.checkWeights(destinations.map(\.weight), at: path)
     }
 }

@@ -7,7 +7,7 @@ public enum ResourceValidator {
         if resource.meta.name.isEmpty { issues.add("metadata.name", "required") }
         switch resource {
         case .service(let service): validateService(service, into: &issues)
-        case .pod: break
+        case .pod(let pod): validatePod(pod, into: &issues)
         case .workloadEntry(let entry): validateWorkloadEntryBody(entry.spec, at: "spec", into: &issues)
         case .serviceEntry(let entry): validateServiceEntry(entry, into: &issues)
         case .virtualService(let service): validateVirtualService(service, into: &issues)
@@ -22,6 +22,10 @@ public enum ResourceValidator {
     }
 
     static func validateService(_ service: KubernetesService, into issues: inout IssueList) {
+        // Kubernetes' own rule; an invalid address would reach Envoy as a listener or route address and be NACKed.
+        if let clusterIP = service.clusterIP, !clusterIP.isEmpty, clusterIP != "None", !IPAddress.isValid(clusterIP) {
+            issues.add("spec.clusterIP", "\"\(clusterIP)\" must be a valid IP address (such as 10.96.0.10 or 2001:db8::a), \"None\" or empty")
+        }
         for (index, port) in service.ports.enumerated() {
             let path = "spec.ports[\(index)]"
             issues.checkPort(port.port, at: "\(path).port")
@@ -32,6 +36,12 @@ public enum ResourceValidator {
         }
     }
 
+    /// A Pod's address becomes an endpoint address: Kubernetes refuses one that is not an IP, and so would Envoy.
+    static func validatePod(_ pod: Pod, into issues: inout IssueList) {
+        if let ip = pod.podIP, !ip.isEmpty, !IPAddress.isValid(ip) {
+            issues.add("status.podIP", "\"\(ip)\" must be a valid IP address (such as 10.1.2.3 or 2001:db8::3)")
+        }
+    }
 }
 
 /// Accumulates issues; checks shared by several kinds live here.

@@ -43,7 +43,12 @@ final class DecodeContext {
         return lines[""]
     }
 
+    /// Field paths (without `pathPrefix`) that already have an error, so validation does not report a value the
+    /// decoder could not read a second time (as the default it was left at).
+    private(set) var errorPaths: Set<String> = []
+
     func error(_ path: String, _ reason: String, node: Node? = nil) {
+        errorPaths.insert(path)
         errors.append(diagnostic(path, reason, node: node, severity: .error))
     }
 

@@ -28,11 +28,23 @@ struct YAMLField {
         return scalar.string
     }
 
-    /// An integer, written plain or quoted (protobuf JSON accepts both); an error otherwise.
-    func int() -> Int? {
+    /// An integer of protobuf type `type`, written plain or quoted (protobuf JSON accepts both); an error if it is
+    /// not an integer or does not fit the type, as istiod's protobuf decoding refuses it (so that nothing later
+    /// clamps, wraps or traps on it).
+    func int(_ type: ProtoInteger) -> Int? {
         guard let text = string() else { return nil }
         guard let value = Int(text.trimmingSpaces()) else {
-            context.error(path, "expected an integer, found \"\(text)\"", node: node)
+            let digits = text.trimmingSpaces().drop { $0 == "-" || $0 == "+" }
+            if !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) {
+                context.error(path, "\(text) does not fit in \(type.description)", node: node)
+            } else {
+                context.error(path, "expected an integer, found \"\(text)\"", node: node)
+            }
+            return nil
+        }
+        guard type.range.contains(value) else {
+            let reason = value < 0 && type == .uint32 ? "must not be negative, found \(value)" : "\(value) does not fit in \(type.description)"
+            context.error(path, reason, node: node)
             return nil
         }
         return value
@@ -76,7 +88,9 @@ struct YAMLField {
     func stringMap() -> [String: String] {
         guard let mapping = mapping() else { return [:] }
         var result: [String: String] = [:]
-        for key in mapping.keys {
+        let keys = mapping.keys
+        result.reserveCapacity(keys.count)
+        for key in keys where result[key] == nil {
             if let value = mapping[key]?.string() { result[key] = value }
         }
         return result
@@ -91,6 +105,29 @@ extension Node {
         case .mapping: "a mapping"
         case .sequence: "a list"
         case .alias: "an alias"
+        }
+    }
+}
+
+/// The protobuf integer types of Istio's and Kubernetes' fields, with the values each can hold.
+enum ProtoInteger: Sendable, CustomStringConvertible {
+    case int32
+    case uint32
+    case int64
+
+    var range: ClosedRange<Int> {
+        switch self {
+        case .int32: Int(Int32.min)...Int(Int32.max)
+        case .uint32: 0...Int(UInt32.max)
+        case .int64: Int.min...Int.max
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .int32: "an int32 (\(Int32.min) to \(Int32.max))"
+        case .uint32: "a uint32 (0 to \(UInt32.max))"
+        case .int64: "an int64"
         }
     }
 }
