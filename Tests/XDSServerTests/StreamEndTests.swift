@@ -133,4 +133,22 @@ struct StreamEndTests {
             #expect(late?.code == .unavailable)
         }
     }
+
+    @Test("a node meshd cannot use is refused with INVALID_ARGUMENT, counted by reason, and leaves nothing behind")
+    func invalidNodeIsRefusedAndCounted() async throws {
+        try await DiscoveryStack.with { stack in
+            var node = Envoy_Config_Core_V3_Node()
+            node.id = "not-an-istio-node-id"
+            let garbage = node
+            let error = await #expect(throws: RPCError.self) {
+                try await XDSClient.withADSStream(to: .tcp(host: "127.0.0.1", port: stack.port)) { stream in
+                    stream.send(.make(type: XDSType.cluster.rawValue, node: garbage))
+                    for try await _ in stream.responses {}
+                }
+            }
+            #expect(error?.code == .invalidArgument, "\(String(describing: error))")
+            #expect(stack.recorder.refusals == ["invalid_node"])
+            try await stack.expectEverythingForgotten("after a refusal")
+        }
+    }
 }
