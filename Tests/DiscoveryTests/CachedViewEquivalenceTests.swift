@@ -196,3 +196,29 @@ struct CachedViewEquivalenceTests {
         }
     }
 }
+
+/// The EDS fast path rule: auto-mTLS in CDS reads each endpoint's TLS mode, so a change of it is never endpoint-only.
+@Suite struct EndpointTLSModeFastPathTests {
+    static func mesh(tlsMode: String?, serviceAccount: String? = "vm") -> MeshSnapshot {
+        let labels = "app: legacy" + (tlsMode.map { ", security.istio.io/tlsMode: \($0)" } ?? "")
+        let yaml = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: legacy, namespace: default}
+            spec: {clusterIP: 10.96.0.95, selector: {app: legacy}, ports: [{name: http, port: 9080}]}
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: vm, namespace: default}
+            spec: {address: 10.5.0.9, \(serviceAccount.map { "serviceAccount: \($0), " } ?? "")labels: {\(labels)}}
+            """
+        return MeshSnapshot.build(from: ConfigDecoder.decode(yaml: yaml, file: "mesh.yaml").objects)
+    }
+
+    @Test func aTLSModeChangeIsAFullPush() {
+        #expect(!EndpointFastPath.allows(from: Self.mesh(tlsMode: nil), to: Self.mesh(tlsMode: "disabled")))
+        #expect(!EndpointFastPath.allows(from: Self.mesh(tlsMode: "disabled"), to: Self.mesh(tlsMode: "istio")))
+        #expect(!EndpointFastPath.allows(from: Self.mesh(tlsMode: nil), to: Self.mesh(tlsMode: nil, serviceAccount: nil)))
+        #expect(EndpointFastPath.allows(from: Self.mesh(tlsMode: "istio"), to: Self.mesh(tlsMode: "istio")))
+    }
+}

@@ -68,17 +68,18 @@ import Testing
         let slice = try #require(decode(Self.sliceYAML(port: "8080")).objects.first?.resource)
         let snapshot = MeshSnapshot.build(from: objects([
             reviews, slice,
-            pod("reviews-1", ip: "10.0.0.1", labels: ["app": "reviews", "version": "v1"]),
+            pod("reviews-1", ip: "10.0.0.1", labels: ["app": "reviews", "version": "v1", "security.istio.io/tlsMode": "istio"]),
             pod("reviews-9", ip: "10.0.0.9", labels: ["app": "reviews"]),
         ]))
         let endpoints = snapshot.endpoints(hostname: "reviews.bookinfo.svc.cluster.local", port: 9080)
         // 10.0.0.9 is selected by labels but not in the slice; 10.0.0.2 is not ready. The port is the slice's.
         #expect(endpoints.map { "\($0.address):\($0.port)" } == ["10.0.0.1:8080", "10.0.0.3:8080"])
         // The targetRef Pod gives labels and service account; an endpoint without one has neither.
-        #expect(endpoints.first?.labels == ["app": "reviews", "version": "v1"])
+        #expect(endpoints.first?.labels == ["app": "reviews", "version": "v1", "security.istio.io/tlsMode": "istio"])
         #expect(endpoints.first?.serviceAccount == "sa-reviews-1")
         #expect(endpoints.first?.origin == ResourceKey(kind: .pod, namespace: "bookinfo", name: "reviews-1"))
-        #expect(endpoints.first?.hasSidecar == true)
+        #expect(endpoints.first?.hasSidecar == true, "the targetRef Pod's tlsMode label")
+        #expect(endpoints.last?.hasSidecar == false, "no Pod, no sidecar")
         #expect(endpoints.last?.labels == [:])
         #expect(endpoints.last?.serviceAccount == nil)
         #expect(endpoints.last?.origin == ResourceKey(kind: .endpointSlice, namespace: "bookinfo", name: "reviews-abc"))

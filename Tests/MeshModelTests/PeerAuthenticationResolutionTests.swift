@@ -49,7 +49,7 @@ struct PeerAuthenticationResolutionTests {
         #expect(snapshot.effectiveMutualTLS(namespace: MeshDefaults.rootNamespace, labels: ["app": "gw"]).mode == .disable)
     }
 
-    @Test func podsHaveSidecarsUnlessTheyOptOut() {
+    @Test func podsTakeMutualTLSOnlyWhenLabelledIstio() {
         let result = decode(
             """
             apiVersion: v1
@@ -61,7 +61,7 @@ struct PeerAuthenticationResolutionTests {
             ---
             apiVersion: v1
             kind: Pod
-            metadata: {name: web-0, namespace: default, labels: {app: web}}
+            metadata: {name: web-0, namespace: default, labels: {app: web, security.istio.io/tlsMode: istio}}
             status: {podIP: 10.0.0.1}
             ---
             apiVersion: v1
@@ -70,11 +70,16 @@ struct PeerAuthenticationResolutionTests {
               name: web-1
               namespace: default
               labels: {app: web}
-              annotations: {sidecar.istio.io/inject: "false"}
             status: {podIP: 10.0.0.2}
+            ---
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: web-2, namespace: default, labels: {app: web, security.istio.io/tlsMode: disabled}}
+            status: {podIP: 10.0.0.3}
             """)
         let snapshot = MeshSnapshot.build(from: result.objects)
         let endpoints = snapshot.endpoints(hostname: "web.default.svc.cluster.local", port: 80)
-        #expect(endpoints.map(\.hasSidecar) == [true, false])
+        // As istiod: the injector's label says istio; a pod without it was not injected.
+        #expect(endpoints.map(\.hasSidecar) == [true, false, false])
     }
 }

@@ -86,8 +86,9 @@ public struct MeshEndpoint: Sendable, Hashable {
     public var weight: Int?
     /// The workload this came from (`Pod/ns/name`, `WorkloadEntry/ns/name`, or the ServiceEntry).
     public var origin: ResourceKey
-    /// Whether the workload runs a sidecar that terminates mutual TLS: true for Pods and WorkloadEntries unless
-    /// they opt out with `sidecar.istio.io/inject: "false"`; false for ServiceEntry addresses.
+    /// Whether the endpoint's TLS mode is `istio` (it runs a sidecar that terminates mesh mutual TLS), as istiod
+    /// derives it (`EndpointTLSMode`): the label `security.istio.io/tlsMode`, else `istio` for a WorkloadEntry or
+    /// inline endpoint with a service account; false for other Pods and for ServiceEntry hosts.
     public var hasSidecar: Bool
 
     public init(address: String, port: Int, labels: [String: String], serviceAccount: String?, namespace: String,

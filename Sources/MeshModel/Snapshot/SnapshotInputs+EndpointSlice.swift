@@ -55,6 +55,7 @@ extension SnapshotInputs {
         let origin = ResourceKey(kind: .pod, namespace: pod.meta.namespace, name: pod.meta.name)
         return MeshEndpoint(
             address: address, port: port, labels: pod.meta.labels, serviceAccount: pod.serviceAccountName,
-            namespace: pod.meta.namespace, origin: origin, hasSidecar: !SidecarInjection.optedOut(pod.meta))
+            namespace: pod.meta.namespace, origin: origin,
+            hasSidecar: EndpointTLSMode.acceptsMutualTLS(podLabels: pod.meta.labels))
     }
 }

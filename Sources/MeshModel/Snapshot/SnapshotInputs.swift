@@ -68,8 +68,8 @@ struct SnapshotInputs {
             for inline in entry.endpoints {
                 let number = inline.ports[port.name] ?? port.targetPort ?? port.number
                 var inlineEndpoint = endpoint(inline, namespace: namespace, port: number, origin: origin)
-                // As istiod: an inline endpoint takes mesh mutual TLS only when labelled as running a sidecar.
-                inlineEndpoint.hasSidecar = inline.labels["security.istio.io/tlsMode"] == "istio"
+                inlineEndpoint.hasSidecar = EndpointTLSMode.acceptsMutualTLS(
+                    workloadLabels: inline.labels, serviceAccount: inline.serviceAccount)
                 list.append(inlineEndpoint)
             }
             for pod in selectedPods {
@@ -127,13 +127,15 @@ struct SnapshotInputs {
     private func endpoint(_ pod: Pod, port: Int) -> MeshEndpoint {
         MeshEndpoint(
             address: pod.podIP ?? "", port: port, labels: pod.meta.labels, serviceAccount: pod.serviceAccountName,
-            namespace: pod.meta.namespace, origin: key(pod), hasSidecar: !SidecarInjection.optedOut(pod.meta))
+            namespace: pod.meta.namespace, origin: key(pod),
+            hasSidecar: EndpointTLSMode.acceptsMutualTLS(podLabels: pod.meta.labels))
     }
 
     private func endpoint(_ entry: WorkloadEntry, port: Int) -> MeshEndpoint {
         var result = endpoint(entry.spec, namespace: entry.meta.namespace, port: port, origin: key(entry))
         result.labels = labels(of: entry)
-        result.hasSidecar = !SidecarInjection.optedOut(entry.meta, extraLabels: entry.spec.labels)
+        result.hasSidecar = EndpointTLSMode.acceptsMutualTLS(
+            workloadLabels: result.labels, serviceAccount: entry.spec.serviceAccount)
         return result
     }
 
