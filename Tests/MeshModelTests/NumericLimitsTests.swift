@@ -200,6 +200,23 @@ struct NumericLimitsTests {
                 """,
             fieldPath: "spec.http[0].directResponse.status", reason: "HTTP status 600 is not in range 200-599"),
         Case(
+            name: "ServiceEntry endpoint weights of one locality beyond a uint32",
+            yaml: """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: vms, namespace: bookinfo}
+                spec:
+                  hosts: [vms.example.com]
+                  ports: [{number: 80, name: http, protocol: HTTP}]
+                  resolution: STATIC
+                  endpoints:
+                  - {address: 10.0.0.1, weight: 4294967295, locality: us/east}
+                  - {address: 10.0.0.2, weight: 1, locality: us/east}
+                  - {address: 10.0.0.3, weight: 4294967295, locality: us/west}
+                """,
+            fieldPath: "spec.endpoints",
+            reason: "the weights of the endpoints in locality us/east add up to 4294967296, more than 4294967295 (Envoy's limit)"),
+        Case(
             name: "EndpointSlice address of the wrong family",
             yaml: """
                 apiVersion: discovery.k8s.io/v1
