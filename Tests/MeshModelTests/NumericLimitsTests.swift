@@ -184,6 +184,39 @@ struct NumericLimitsTests {
                 """,
             fieldPath: "spec.ports[0].number", reason: "4294967377 does not fit in a uint32"),
         Case(
+            name: "ring hash larger than Envoy allows",
+            yaml: destinationRule("    loadBalancer: {consistentHash: {useSourceIp: true, ringHash: {minimumRingSize: 8388609}}}"),
+            fieldPath: "spec.trafficPolicy.loadBalancer.consistentHash.ringHash.minimumRingSize",
+            reason: "must be at most 8388608 (Envoy's limit), found 8388609"),
+        Case(
+            name: "direct response status 600 (Envoy's limit is below 600)",
+            yaml: """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: bookinfo}
+                spec:
+                  hosts: [reviews]
+                  http: [{directResponse: {status: 600}}]
+                """,
+            fieldPath: "spec.http[0].directResponse.status", reason: "HTTP status 600 is not in range 200-599"),
+        Case(
+            name: "ServiceEntry endpoint weights of one locality beyond a uint32",
+            yaml: """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: vms, namespace: bookinfo}
+                spec:
+                  hosts: [vms.example.com]
+                  ports: [{number: 80, name: http, protocol: HTTP}]
+                  resolution: STATIC
+                  endpoints:
+                  - {address: 10.0.0.1, weight: 4294967295, locality: us/east}
+                  - {address: 10.0.0.2, weight: 1, locality: us/east}
+                  - {address: 10.0.0.3, weight: 4294967295, locality: us/west}
+                """,
+            fieldPath: "spec.endpoints",
+            reason: "the weights of the endpoints in locality us/east add up to 4294967296, more than 4294967295 (Envoy's limit)"),
+        Case(
             name: "EndpointSlice address of the wrong family",
             yaml: """
                 apiVersion: discovery.k8s.io/v1

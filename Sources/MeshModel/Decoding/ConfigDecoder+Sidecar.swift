@@ -120,7 +120,8 @@ extension ConfigDecoder {
         for (index, host) in hosts.enumerated() {
             let parts = host.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(
                 String.init)
-            guard parts.count == 2 else { continue }
+            // `~` entries (`~ns/host`, `~/host`) import nothing; they neither repeat nor are covered by `*/*`.
+            guard parts.count == 2, !parts[0].hasPrefix("~") else { continue }
             let hostNamespace = parts[0] == "." ? namespace : parts[0]
             let names = seen[hostNamespace, default: []]
             let duplicated =

@@ -154,6 +154,12 @@ public struct ConsistentHashLB: Sendable, Hashable {
         self.algorithm = algorithm
         self.minimumRingSize = minimumRingSize
     }
+
+    /// `ringHash.minimumRingSize`, when the algorithm is a ring hash.
+    public var ringHashMinimumSize: UInt64? {
+        if case .ringHash(let size) = algorithm { return size }
+        return nil
+    }
 }
 
 /// `consistentHash.httpCookie`. Envoy generates the cookie when `ttl` is set and the request lacks it.

@@ -114,6 +114,13 @@ extension ResourceValidator {
         if let ring = hash.minimumRingSize, ring != 0, hash.algorithm != nil {
             issues.add("\(hashPath).minimumRingSize", "only one of minimumRingSize or maglev/ringHash can be specified")
         }
+        // Envoy's limit on a ring (its API refuses larger ones, so the cluster would be NACKed).
+        for (ring, ringPath) in [
+            (hash.minimumRingSize, "\(hashPath).minimumRingSize"),
+            (hash.ringHashMinimumSize, "\(hashPath).ringHash.minimumRingSize"),
+        ] {
+            if let ring, ring > 8_388_608 { issues.add(ringPath, "must be at most 8388608 (Envoy's limit), found \(ring)") }
+        }
         if case .maglev(let size) = hash.algorithm {
             let sizePath = "\(hashPath).maglev.tableSize"
             if size == 0 {

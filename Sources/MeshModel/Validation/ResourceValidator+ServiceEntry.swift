@@ -53,6 +53,7 @@ extension ResourceValidator {
                     into: &issues)
             }
         }
+        validateEndpointWeightSums(entry.endpoints, into: &issues)
         // Plain TCP cannot tell several hosts apart (HTTP has the authority, TLS the SNI), unless NONE ignores hosts.
         if entry.resolution != .none && entry.hosts.count > 1 {
             let opaque = entry.ports.contains { port in
@@ -64,6 +65,21 @@ extension ResourceValidator {
         validateExportTo(entry.exportTo.filter { $0 != "~" }, at: "spec.exportTo", into: &issues)
         for (index, san) in entry.subjectAltNames.enumerated() where san.isEmpty {
             issues.add("spec.subjectAltNames[\(index)]", "must not be empty")
+        }
+    }
+
+    /// Envoy refuses a locality whose endpoint weights add up to more than a uint32; an entry's own endpoints
+    /// share their localities, so that sum is checked here (unset weights count 1, as in Envoy).
+    private static func validateEndpointWeightSums(_ endpoints: [WorkloadEntrySpec], into issues: inout IssueList) {
+        var sums: [String: Int] = [:]
+        for endpoint in endpoints {
+            let weight = min(max(endpoint.weight ?? 1, 0), Int(UInt32.max))
+            // Capped just past the limit: the sum can neither overflow nor hide that it went over.
+            sums[endpoint.locality ?? "", default: 0] = min(sums[endpoint.locality ?? "", default: 0] + weight, Int(UInt32.max) * 2)
+        }
+        for (locality, sum) in sums.sorted(by: { $0.key < $1.key }) where sum > Int(UInt32.max) {
+            let name = locality.isEmpty ? "without a locality" : "in locality \(locality)"
+            issues.add("spec.endpoints", "the weights of the endpoints \(name) add up to \(sum), more than \(UInt32.max) (Envoy's limit)")
         }
     }
 

@@ -37,19 +37,24 @@ enum FlowColonRepair {
                     && enders.contains(line[index + 1])
             })
         else { return nil }
-        let starters: Set<UInt8> = [UInt8(ascii: "["), UInt8(ascii: ","), UInt8(ascii: "{")]
-        var start = position
-        while start > 0 && !starters.contains(line[start - 1]) { start -= 1 }
-        guard start > 0 else { return nil }
-        while start < position && (line[start] == UInt8(ascii: " ") || line[start] == UInt8(ascii: "\t")) { start += 1 }
-        let scalar = line[start...position]
         // Only a plain scalar of letters, digits and `.:-_/` (an address, a host:port): nothing a quote would change.
         let allowed = { (byte: UInt8) in
             (byte >= 0x30 && byte <= 0x3A) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
                 || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
                 || byte == UInt8(ascii: "/")
         }
-        guard !scalar.isEmpty, scalar.allSatisfy(allowed) else { return nil }
+        var start = position
+        while start > 0 && allowed(line[start - 1]) { start -= 1 }
+        // It must stand where a flow node starts: after `[`, `,` or `{`, or after `: ` (a mapping value).
+        var before = start
+        while before > 0 && (line[before - 1] == UInt8(ascii: " ") || line[before - 1] == UInt8(ascii: "\t")) {
+            before -= 1
+        }
+        guard before > 0, line[start] != colon else { return nil }
+        let indicator = line[before - 1]
+        let flowStart = indicator == UInt8(ascii: "[") || indicator == UInt8(ascii: ",") || indicator == UInt8(ascii: "{")
+        guard flowStart || (indicator == colon && before < start) else { return nil }
+        let scalar = line[start...position]
         let quote = UInt8(ascii: "'")
         return Array(line[..<start]) + [quote] + scalar + [quote] + Array(line[(position + 1)...])
     }
