@@ -1,4 +1,5 @@
 import Foundation
+import MeshModel
 import Synchronization
 
 /// Finds which YAML files under a directory changed since the last scan, and which are confirmed gone.
@@ -161,10 +162,10 @@ final class DirectoryScanner: Sendable {
         seen[path] = Seen(
             modifiedNanoseconds: status.modifiedNanoseconds, size: status.size, readFrom: readFrom, contentHash: hash)
         if previous?.contentHash == hash { return .unchanged }
-        guard let text = String(data: data, encoding: .utf8) else {
-            return .change(.unreadable(path: path, reason: "not UTF-8 text"))
+        switch UTF8Text.decode([UInt8](data)) {
+        case .success(let text): return .change(.changed(path: path, text: text))
+        case .failure(let invalid): return .change(.unreadable(path: path, reason: invalid.description))
         }
-        return .change(.changed(path: path, text: text))
     }
 
     /// FNV-1a 64 of the bytes, twice with different seeds, to tell content apart without keeping it.

@@ -23,6 +23,19 @@ struct FileSourceTests {
         return condition()
     }
 
+    @Test("a file that is not UTF-8 is refused with its byte offset and line, as meshd validate FILE says it")
+    func notUTF8NamesTheByteOffset() throws {
+        let directory = try makeDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var bytes = Array("apiVersion: v1\nkind: Service\n".utf8)
+        bytes += [0x6E, 0x61, 0xE9, 0x0A]  // "na\u{E9}" in Latin-1: byte 0xE9 at offset 31, line 3
+        try Data(bytes).write(to: directory.appendingPathComponent("latin1.yaml"))
+        let store = ConfigStore()
+        try FileSource(directory: directory.path, store: store, logger: Logger(label: "test")).loadOnce()
+        let messages = store.diagnostics().map(\.description)
+        #expect(messages.contains { $0.contains("latin1.yaml") && $0.contains("byte offset 31") && $0.contains("0xE9") }, "\(messages)")
+    }
+
     @Test func loadOnceThrowsForAMissingDirectory() {
         let source = FileSource(
             directory: "/nonexistent/meshd-\(UUID().uuidString)", store: ConfigStore(), logger: Logger(label: "test"))
