@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "SyntheticMesh", targets: ["SyntheticMesh"]),
         // For the libFuzzer executables in Fuzz/ (built by Scripts/fuzz, by path).
         .library(name: "FuzzTargets", targets: ["FuzzTargets"]),
+        .library(name: "AdminFuzzTarget", targets: ["AdminFuzzTarget"]),
     ],
     dependencies: [
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
@@ -277,18 +278,26 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "AdminServer", "Discovery", "EnvoyAPI", "MeshModel", "Registry", "XDSServer", "XDSTranslator",
+                "EnvoyAPI", "MeshModel", "Registry", "XDSServer", "XDSTranslator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "AdminFuzzTarget",
+            dependencies: [
+                "FuzzTargets", "AdminServer", "Discovery", "Registry", "XDSServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FuzzRegressionTests",
-            dependencies: ["FuzzTargets", "MeshTestSupport"],
+            dependencies: ["FuzzTargets", "AdminFuzzTarget", "MeshTestSupport"],
             exclude: ["Inputs"],
             swiftSettings: swiftSettings
         ),

@@ -14,10 +14,15 @@ let package = Package(
     name: "meshd-fuzz",
     dependencies: [.package(path: "..")],
     targets: [
-        // One libFuzzer executable; MESHD_FUZZ_TARGET picks the target.
+        // yaml, translate and ads; MESHD_FUZZ_TARGET picks the target. Needs no TLS stack, so it builds quickly.
         .executableTarget(
             name: "meshd-fuzz",
             dependencies: [.product(name: "FuzzTargets", package: rootPackage)],
-            path: "Sources/meshd-fuzz")
+            path: "Sources/meshd-fuzz"),
+        // The admin routes, through the whole admin server.
+        .executableTarget(
+            name: "meshd-fuzz-admin",
+            dependencies: [.product(name: "AdminFuzzTarget", package: rootPackage)],
+            path: "Sources/meshd-fuzz-admin"),
     ]
 )

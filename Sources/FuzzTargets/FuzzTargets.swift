@@ -1,38 +1,34 @@
-import AdminServer
-import Discovery
 import EnvoyAPI
 import Foundation
-import Hummingbird
-import Logging
+public import Logging
 import MeshModel
-import NIOEmbedded
-import Prometheus
 import Registry
 import SwiftProtobuf
 import XDSServer
 import XDSTranslator
 
-/// The entry points of meshd's fuzz targets, one per surface that takes external input. `Fuzz/` builds each as
-/// a libFuzzer executable (`Scripts/fuzz`); `FuzzRegressionTests` runs every saved input through the same
-/// function in the normal suite. Each target must return for any input: a trap, a crash or a broken invariant
-/// (which each target checks and reports with `violated`) is a finding.
+/// The entry points of meshd's fuzz targets, one per surface that takes external input: YAML decode and
+/// validation, translation, and ADS requests here; the admin routes in `AdminFuzzTarget` (it needs the whole
+/// server, so it is built apart). `Fuzz/` builds them into libFuzzer executables (`Scripts/fuzz`);
+/// `FuzzRegressionTests` runs every saved input through the same functions in the normal suite. Each target
+/// must return for any input: a trap, a crash or a broken invariant (which each target checks and reports with
+/// `violated`) is a finding.
 public enum FuzzTargets {
-    /// The targets by name, as `Scripts/fuzz` and the regression inputs' folders name them.
-    public static let names = ["yaml", "translate", "ads", "admin"]
+    /// The targets of this module by name, as `Scripts/fuzz` and the regression inputs' folders name them.
+    public static let names = ["yaml", "translate", "ads"]
 
     /// Runs the named target on one input.
-    public static func run(_ name: String, _ bytes: [UInt8]) async {
+    public static func run(_ name: String, _ bytes: [UInt8]) {
         switch name {
         case "yaml": yaml(bytes)
         case "translate": translate(bytes)
         case "ads": ads(bytes)
-        case "admin": await admin(bytes)
         default: violated("unknown fuzz target \(name)")
         }
     }
 
     /// A broken invariant: stop the process, so libFuzzer saves the input and the regression test fails.
-    static func violated(_ message: String) -> Never {
+    public static func violated(_ message: String) -> Never {
         fatalError("fuzz invariant: \(message)")
     }
 
@@ -126,58 +122,5 @@ public enum FuzzTargets {
         return ResourceSet(generation: 1, resources: resources)
     }()
 
-    // MARK: - Admin HTTP routes
-
-    static let adminToken = "fuzz-admin-token"
-
-    /// The input is `METHOD PATH` on its first line and an optional body after it. Sent without the token, every
-    /// route but the public probes must answer 401; the public ones must not.
-    public static func admin(_ bytes: [UInt8]) async {
-        let text = String(decoding: bytes.prefix(4096), as: UTF8.self)
-        let firstLine = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
-        let requestLine = firstLine.first.map(String.init) ?? ""
-        let body = firstLine.count > 1 ? String(firstLine[1]) : ""
-        let parts = requestLine.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[1].hasPrefix("/"), !parts[1].contains(where: { $0.isNewline || $0 == " " }) else { return }
-        let method: HTTPRequest.Method = parts[0] == "POST" ? .post : .get
-        let path = String(parts[1])
-        let request = Request(
-            head: HTTPRequest(method: method, scheme: "http", authority: "127.0.0.1", path: path),
-            body: RequestBody(buffer: ByteBuffer(string: body)))
-        let channel = EmbeddedChannel()
-        let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: quiet))
-        let status: HTTPResponse.Status
-        do {
-            status = try await adminResponder.respond(to: request, context: context).status
-        } catch let error as HTTPResponseError {
-            status = error.status
-        } catch {
-            status = .internalServerError
-        }
-        let pathOnly = String(path.prefix { $0 != "?" && $0 != "#" })
-        let isProbe = pathOnly.split(separator: "/").count == 1
-            && ["ready", "healthz", "version", "metrics"].contains(pathOnly.split(separator: "/").first ?? "")
-            && !pathOnly.contains("%") && !pathOnly.contains("\\")
-        if !isProbe, status != .unauthorized {
-            violated("\(method) \(path) answered \(status.code) without the admin token")
-        }
-    }
-
-    static let adminResponder: some HTTPResponder<BasicRequestContext> = {
-        let store = ConfigStore(logger: quiet)
-        let provider = MeshResourceProvider(snapshot: store.snapshot())
-        let tracker = ChangeTracker()
-        let ads = ADSServer(provider: provider, observer: XDSEventFanOut([provider.connected, tracker]), logger: quiet)
-        let readiness = Readiness()
-        let context = AdminContext(
-            store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker,
-            metrics: PrometheusCollectorRegistry())
-        // A loopback server with a token: the same router `meshd serve --admin-token` runs.
-        guard let server = try? AdminServer(host: "127.0.0.1", port: 1, context: context, token: adminToken, logger: quiet) else {
-            violated("the admin server refused a loopback address with a token")
-        }
-        return server.makeRouter().buildResponder()
-    }()
-
-    static let quiet = Logger(label: "meshd-fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
+    public static let quiet = Logger(label: "meshd-fuzz", factory: { _ in SwiftLogNoOpLogHandler() })
 }

@@ -1,3 +1,4 @@
+import AdminFuzzTarget
 import Foundation
 import FuzzTargets
 import MeshTestSupport
@@ -16,13 +17,17 @@ struct FuzzRegressionTests {
         return names.filter { !$0.hasPrefix(".") }.sorted().map { directory.appendingPathComponent($0) }
     }
 
-    @Test("every target has inputs, and every input runs to completion", arguments: FuzzTargets.names)
+    @Test("every target has inputs, and every input runs to completion", arguments: FuzzTargets.names + ["admin"])
     func inputsRun(target: String) async throws {
         let files = Self.files(of: target)
         #expect(files.count >= 3, "Tests/FuzzRegressionTests/Inputs/\(target) holds seeds")
         for file in files {
             let bytes = try [UInt8](Data(contentsOf: file))
-            await FuzzTargets.run(target, bytes)
+            if target == "admin" {
+                await AdminFuzzTarget.admin(bytes)
+            } else {
+                FuzzTargets.run(target, bytes)
+            }
         }
     }
 }

@@ -14,13 +14,6 @@ let target: String = {
 /// libFuzzer calls this once per input (built with `-sanitize=fuzzer -parse-as-library`, so there is no main).
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? []
-    let name = target
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        await FuzzTargets.run(name, bytes)
-        done.signal()
-    }
-    done.wait()
+    FuzzTargets.run(target, data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
     return 0
 }
