@@ -68,4 +68,61 @@ struct EndpointTests {
         #expect(all.allSatisfy { $0.healthStatus == .healthy })
         #expect(all.allSatisfy { $0.endpoint.address.socketAddress.portValue == 15432 })
     }
+
+    @Test("a locality whose weights sum past uint32 (Pods and WorkloadEntries together) is scaled to fit")
+    func localityWeightSumFitsUInt32() throws {
+        func entry(_ name: String, _ address: String, weight: Int, locality: String? = nil) -> String {
+            """
+            apiVersion: networking.istio.io/v1
+            kind: WorkloadEntry
+            metadata: {name: \(name), namespace: default}
+            spec:
+              address: \(address)
+              labels: {app: big}
+              weight: \(weight)
+            \(locality.map { "  locality: \($0)" } ?? "")
+            """
+        }
+        let yaml = [
+            """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: big, namespace: default}
+            spec:
+              clusterIP: 10.96.9.9
+              selector: {app: big}
+              ports:
+              - {name: http, port: 80}
+            """,
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: big-pod, namespace: default, labels: {app: big}}
+            status: {podIP: 10.8.0.1}
+            """,
+            entry("vm-a", "10.9.0.1", weight: Int(UInt32.max)),
+            entry("vm-b", "10.9.0.2", weight: Int(UInt32.max)),
+            entry("vm-c", "10.9.0.3", weight: 2),
+            entry("vm-far", "10.9.0.4", weight: 7, locality: "far/zone-1"),
+        ].joined(separator: "\n---\n")
+        let assignments = try MeshFixture(yaml: yaml, nodeID: sidecarID(ip: "10.1.5.9", pod: "client"))
+            .resources(TypeURL.endpoint, as: Assignment.self)
+        let assignment = try #require(assignments["outbound|80||big.default.svc.cluster.local"])
+        #expect(assignment.endpoints.count == 2)
+        let near = try #require(assignment.endpoints.first { !$0.hasLocality })
+        let weights = Dictionary(
+            uniqueKeysWithValues: near.lbEndpoints.map {
+                ($0.endpoint.address.socketAddress.address, UInt64($0.loadBalancingWeight.value))
+            })
+        #expect(weights.count == 4)
+        #expect(weights.values.reduce(0, +) <= UInt64(UInt32.max), "\(weights)")
+        // Proportions kept: the two heavy hosts split the locality; the light ones keep the minimum of 1.
+        #expect(weights["10.9.0.1"] == weights["10.9.0.2"])
+        #expect((weights["10.9.0.1"] ?? 0) > UInt64(UInt32.max) / 2 - 8)
+        #expect(weights["10.9.0.3"] == 1)
+        #expect(weights["10.8.0.1"] == 1)
+        // Another locality under the limit is left as written.
+        let far = try #require(assignment.endpoints.first { $0.hasLocality })
+        #expect(far.lbEndpoints.map(\.loadBalancingWeight.value) == [7])
+    }
 }

@@ -1,7 +1,8 @@
 // Every resource meshd generates must satisfy the protoc-gen-validate rules of Envoy's API, or Envoy NACKs it.
 // The rules are read from the upstream descriptors in `xds-protos` by Scripts/check-pgv.py; this suite feeds it the
 // output of every golden case, under the case's own proxy and a router, plus the output of YAML mutants of those
-// cases that meshd accepts, and a deliberately bad set that must be reported rule by rule.
+// cases that meshd accepts, the accepted YAML inputs of the translate fuzz corpus, and a deliberately bad set that
+// must be reported rule by rule.
 
 import EnvoyAPI
 import Foundation
@@ -97,6 +98,45 @@ struct EnvoyConstraintTests {
         #expect(result.succeeded, "generated resources break Envoy's rules:\n\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains(" 0 violations"), "\(result.stdout)")
         #expect(accepted > 100, "too few accepted mutants to mean anything: \(accepted)")
+    }
+
+    /// The YAML inputs of the translate fuzz target kept in the repo (its seeds and every crash found, kept after
+    /// the fix): each one meshd accepts is translated, as that target does, for a sidecar in `default` and an
+    /// ingress gateway, and checked like the golden cases.
+    @Test("every accepted fuzz regression input, for a sidecar and a router, satisfies every rule")
+    func fuzzRegressionInputs() throws {
+        let folder = RepositoryPaths.root.appendingPathComponent("Tests/FuzzRegressionTests/Inputs/translate")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+        let sidecar = try Proxy(
+            nodeID: "sidecar~10.44.0.10~reviews-v1.default~default.svc.cluster.local",
+            metadata: ["NAMESPACE": "default", "SERVICE_ACCOUNT": "reviews"], labels: ["app": "reviews", "version": "v1"])
+        let router = try Proxy(
+            nodeID: "router~10.44.0.20~istio-ingressgateway.istio-system~istio-system.svc.cluster.local",
+            metadata: ["NAMESPACE": "istio-system"], labels: ["istio": "ingressgateway", "app": "istio-ingressgateway"])
+        var input = ConstraintInput()
+        var accepted: [String] = []
+        for name in names {
+            let data = try Data(contentsOf: folder.appendingPathComponent(name))
+            // Inputs that are not UTF-8 or that meshd refuses never reach the translator.
+            guard let text = String(data: data, encoding: .utf8) else { continue }
+            let decoded = ConfigDecoder.decode(yaml: text, file: name)
+            guard decoded.errors.isEmpty, !decoded.objects.isEmpty else { continue }
+            accepted.append(name)
+            let snapshot = MeshSnapshot.build(from: decoded.objects)
+            for proxy in [sidecar, router] {
+                for typeURL in Self.types {
+                    try input.add(
+                        Self.translator.generate(typeURL: typeURL, snapshot: snapshot, proxy: proxy),
+                        source: "fuzz/\(name)/\(proxy.kind)")
+                }
+            }
+        }
+        let result = try input.check()
+        print("PGV check, fuzz inputs: \(accepted.count) of \(names.count) accepted; \(result.stdout.split(separator: "\n").last ?? "")")
+        #expect(!accepted.isEmpty, "no fuzz input of \(folder.path) is accepted: nothing was checked")
+        #expect(input.lines.count > 0, "the accepted fuzz inputs generated no resources")
+        #expect(result.succeeded, "generated resources break Envoy's rules:\n\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains(" 0 violations"), "\(result.stdout)")
     }
 
     /// One resource per rule kind, each breaking exactly what Envoy would refuse; the checker must name each.

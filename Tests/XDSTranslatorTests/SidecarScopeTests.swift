@@ -188,6 +188,35 @@ enum ScopedMesh {
         #expect(ScopedMesh.outboundHosts(other).count == 12)
     }
 
+    /// `~namespace/host` entries subtract from the includes of their own listener, wherever they are written:
+    /// `~ns-1/*` removes ns-1 and `~*/svc-2...` one host from the 9080 listener's `*/*`, while the 9090 listener
+    /// still imports ns-1. Its VirtualService (svc-1 -> svc-11:9080) brings svc-11's 9080 cluster back, as any
+    /// imported VirtualService's destination does.
+    @Test func exclusionsSubtractFromTheirListenersIncludes() throws {
+        let spec = """
+              egress:
+              - port: {number: 9080, protocol: HTTP, name: http}
+                hosts: ["~ns-1/*", "*/*", "~*/svc-2.ns-2.svc.cluster.local"]
+              - port: {number: 9090, protocol: GRPC, name: grpc}
+                hosts: ["ns-1/*"]
+            """
+        let scoped = try ScopedMesh.fixture(sidecar: ScopedMesh.sidecar(spec))
+        let clusters = Set(scoped.messages(TypeURL.cluster).map(\.name).filter { $0.hasPrefix("outbound|") })
+        let all = 0..<ScopedMesh.serviceCount
+        let on9080 = all.filter { $0 % 5 != 1 && $0 != 2 }.map { "outbound|9080||\(ScopedMesh.hostname($0))" }
+        let on9090 = all.filter { $0 % 5 == 1 }.map { "outbound|9090||\(ScopedMesh.hostname($0))" }
+        let expected = Set(on9080 + on9090 + ["outbound|9080||\(ScopedMesh.hostname(11))"])
+        #expect(clusters == expected, "\(clusters.symmetricDifference(expected).sorted())")
+        #expect(!ScopedMesh.outboundHosts(scoped).contains(ScopedMesh.hostname(2)))
+    }
+
+    /// A listener whose only entries are exclusions imports nothing.
+    @Test func exclusionsAloneImportNothing() throws {
+        let scoped = try ScopedMesh.fixture(
+            sidecar: ScopedMesh.sidecar("  egress:\n  - hosts: [\"~ns-1/*\", \"~./*\"]"))
+        #expect(ScopedMesh.outboundHosts(scoped).isEmpty)
+    }
+
     @Test func rootNamespaceSidecarIsTheMeshDefault() throws {
         let scoped = try ScopedMesh.fixture(
             sidecar: ScopedMesh.sidecar("  egress:\n  - hosts: [\"./*\"]", namespace: "istio-system"))

@@ -37,7 +37,6 @@ extension ConfigDecoder {
             warnUntranslatedBinding(listener)
             let hosts = listener.stringList("hosts")
             warnDuplicatedEgressHosts(hosts, namespace: meta.namespace, listener: listener)
-            warnUntranslatedExclusions(hosts, listener: listener)
             return SidecarEgressListener(
                 port: listener.mapping("port").map(decodeSidecarPort), bind: listener.string("bind"),
                 captureMode: sidecarCaptureMode(listener), hosts: hosts)
@@ -100,16 +99,6 @@ extension ConfigDecoder {
             return nil
         }
         return mode
-    }
-
-    /// `~namespace/host` exclusions are accepted (as istiod does) but the translator does not subtract them yet.
-    static func warnUntranslatedExclusions(_ hosts: [String], listener: YAMLMapping) {
-        let path = listener.path.appendingField("hosts")
-        for (index, host) in hosts.enumerated() where host.hasPrefix("~") && !host.hasPrefix("~/") {
-            listener.context.warning(
-                path.appendingIndex(index),
-                "exclusion \"\(host)\" is validated but not applied by meshd yet; the other hosts are imported whole")
-        }
     }
 
     /// istiod's warnings for one egress listener: a host repeated (or already covered by `ns/*`) in its namespace,

@@ -42,10 +42,28 @@ enum LocalityEndpoints {
         assignment.endpoints = groups.keys.sorted().map { key in
             var group = Envoy_Config_Endpoint_V3_LocalityLbEndpoints()
             if let locality = locality(key) { group.locality = locality }
-            group.lbEndpoints = (groups[key] ?? []).map(lbEndpoint)
+            group.lbEndpoints = fittingWeights(groups[key] ?? []).map(lbEndpoint)
             return group
         }
         return assignment
+    }
+
+    /// Envoy refuses a locality whose lb weights sum past 4294967295, which Pods, WorkloadEntries and
+    /// ServiceEntry endpoints of one service can reach together (each alone may be up to that). When they do,
+    /// every host's weight (1 when unset) is scaled down in proportion, rounding down to at least 1; the scale
+    /// target leaves room for those rounded up, so the sum always fits. Below the limit nothing changes.
+    static func fittingWeights(_ hosts: [Host]) -> [Host] {
+        let limit = UInt64(UInt32.max)
+        let weights = hosts.map { UInt64(min(max($0.weight ?? 1, 1), Int(UInt32.max))) }
+        let sum = weights.reduce(0, +)
+        guard sum > limit, UInt64(hosts.count) < limit else { return hosts }
+        let target = limit - UInt64(hosts.count)
+        return zip(hosts, weights).map { host, weight in
+            var scaled = host
+            // weight and target are below 2^32, so their product fits in 64 bits.
+            scaled.weight = Int(max(weight * target / sum, 1))
+            return scaled
+        }
     }
 
     private static func lbEndpoint(_ host: Host) -> Envoy_Config_Endpoint_V3_LbEndpoint {

@@ -5,8 +5,8 @@ import MeshModel
 /// ports, and its outbound traffic policy.
 ///
 /// Without a Sidecar (and for gateways, which Sidecars never configure) the proxy imports everything, as before.
-/// With one, a service is imported when an egress listener's `namespace/host` names it; a listener with a port
-/// imports only that port of each service. The destinations of imported VirtualServices are imported too, on
+/// With one, a service is imported when an egress listener's `namespace/host` names it and none of that
+/// listener's `~namespace/host` exclusions does; a listener with a port imports only that port of each service. The destinations of imported VirtualServices are imported too, on
 /// the ports the routes name, as istiod does so that routes never point at clusters the proxy lacks.
 struct SidecarScope: Sendable {
     /// The Sidecar in force; nil when none applies.
@@ -128,22 +128,34 @@ struct SidecarScope: Sendable {
     }
 }
 
-/// One egress listener's imports: hosts by namespace (`*` for any, the Sidecar's own for `.`; `~` imports
-/// nothing), and the port it restricts services to.
+/// One egress listener's imports: hosts by namespace (`*` for any, the Sidecar's own for `.`; `~/host` imports
+/// nothing), less the hosts its `~namespace/host` entries exclude, and the port it restricts services to.
+///
+/// Exclusions use the include rules (namespace `*`, `.` or a name; host `*`, a wildcard or a name) and win over
+/// every include of the same listener, whatever the order the entries are written in.
 private struct EgressImport: Sendable {
     let hostsByNamespace: [String: [String]]
+    /// `~namespace/host` entries by the namespace after the `~` (`*` for any, the Sidecar's own for `.`).
+    let excludedByNamespace: [String: [String]]
     /// The listener's port when services must have it (not for port 0 sockets or HTTP_PROXY listeners).
     let port: Int?
 
     init(_ listener: SidecarEgressListener, sidecarNamespace: String) {
         var hosts: [String: [String]] = [:]
+        var excluded: [String: [String]] = [:]
         for entry in listener.hosts {
             let parts = entry.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(
                 String.init)
             guard parts.count == 2, parts[0] != "~" else { continue }
-            hosts[parts[0] == "." ? sidecarNamespace : parts[0], default: []].append(parts[1])
+            if parts[0].hasPrefix("~") {
+                let namespace = String(parts[0].dropFirst())
+                excluded[namespace == "." ? sidecarNamespace : namespace, default: []].append(parts[1])
+            } else {
+                hosts[parts[0] == "." ? sidecarNamespace : parts[0], default: []].append(parts[1])
+            }
         }
         hostsByNamespace = hosts
+        excludedByNamespace = excluded
         if let port = listener.port, port.number != 0, port.protocol.uppercased() != "HTTP_PROXY" {
             self.port = port.number
         } else {
@@ -153,8 +165,7 @@ private struct EgressImport: Sendable {
 
     /// `service` as this listener imports it (trimmed to the listener's port), or nil.
     func importing(_ service: MeshService) -> MeshService? {
-        let hosts = (hostsByNamespace[service.namespace] ?? []) + (hostsByNamespace["*"] ?? [])
-        guard hosts.contains(where: { HostMatch.overlaps($0, service.hostname) }) else { return nil }
+        guard selects(service.hostname, namespace: service.namespace) else { return nil }
         guard let port else { return service }
         guard let servicePort = service.port(port) else { return nil }
         var trimmed = service
@@ -164,12 +175,19 @@ private struct EgressImport: Sendable {
 
     /// True when one of the VirtualService's hosts (as FQDNs) is imported from its namespace or from `*`.
     func imports(_ virtualService: VirtualService) -> Bool {
-        let hosts =
-            (hostsByNamespace[virtualService.meta.namespace] ?? []) + (hostsByNamespace["*"] ?? [])
-        return virtualService.hosts.contains { written in
-            let fqdn = Hostname.resolve(written, namespace: virtualService.meta.namespace)
-            return hosts.contains { HostMatch.overlaps($0, fqdn) }
+        virtualService.hosts.contains { written in
+            selects(
+                Hostname.resolve(written, namespace: virtualService.meta.namespace),
+                namespace: virtualService.meta.namespace)
         }
+    }
+
+    /// True when an include names `host` of `namespace` and no exclusion does.
+    private func selects(_ host: String, namespace: String) -> Bool {
+        func matches(_ table: [String: [String]]) -> Bool {
+            ((table[namespace] ?? []) + (table["*"] ?? [])).contains { HostMatch.overlaps($0, host) }
+        }
+        return matches(hostsByNamespace) && !matches(excludedByNamespace)
     }
 }
 
