@@ -14,15 +14,16 @@ let package = Package(
     name: "meshd-fuzz",
     dependencies: [.package(path: "..")],
     targets: [
+        .target(name: "LibFuzzerDriver", path: "Sources/LibFuzzerDriver"),
         // yaml, translate and ads; MESHD_FUZZ_TARGET picks the target. Needs no TLS stack, so it builds quickly.
         .executableTarget(
             name: "meshd-fuzz",
-            dependencies: [.product(name: "FuzzTargets", package: rootPackage)],
+            dependencies: ["LibFuzzerDriver", .product(name: "FuzzTargets", package: rootPackage)],
             path: "Sources/meshd-fuzz"),
         // The admin routes, through the whole admin server.
         .executableTarget(
             name: "meshd-fuzz-admin",
-            dependencies: [.product(name: "AdminFuzzTarget", package: rootPackage)],
+            dependencies: ["LibFuzzerDriver", .product(name: "AdminFuzzTarget", package: rootPackage)],
             path: "Sources/meshd-fuzz-admin"),
     ]
 )

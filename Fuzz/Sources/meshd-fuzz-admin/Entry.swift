@@ -1,5 +1,6 @@
 import AdminFuzzTarget
 import Foundation
+import LibFuzzerDriver
 
 /// libFuzzer calls this once per input; the admin router is async, so each input waits for its answer.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -14,18 +15,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-/// SwiftPM links an executable with `main` defined as `<module>_main`; with `-parse-as-library` there is no
-/// such function, so it is this one, which hands the process to libFuzzer's driver.
+/// The process's entry (see `LibFuzzer`).
 @_cdecl("meshd_fuzz_admin_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzOneInput)
+    LibFuzzer.run(argc, argv, fuzzOneInput)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt

@@ -1,4 +1,5 @@
 import Foundation
+import LibFuzzerDriver
 import FuzzTargets
 
 /// The target this process fuzzes: `MESHD_FUZZ_TARGET`, one of `FuzzTargets.names` (Scripts/fuzz sets it).
@@ -18,18 +19,8 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-/// SwiftPM links an executable with `main` defined as `<module>_main`; with `-parse-as-library` there is no
-/// such function, so it is this one, which hands the process to libFuzzer's driver.
+/// The process's entry (see `LibFuzzer`).
 @_cdecl("meshd_fuzz_main")
 public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzzOneInput)
+    LibFuzzer.run(argc, argv, fuzzOneInput)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
-) -> CInt
