@@ -41,8 +41,14 @@ public enum FuzzTargets {
         let store = ConfigStore(logger: quiet)
         store.apply(file: "fuzz.yaml", result: result)
         for diagnostic in store.diagnostics() { _ = diagnostic.description }
-        if !result.errors.isEmpty, result.objects.contains(where: { result.refusedKeys.contains($0.key) }) {
-            violated("an object named by an error was accepted")
+        // One object per key: a second declaration in the file is refused, never applied over the first. (A key
+        // may still be both accepted and named by an error: one document refused, another declaring it valid,
+        // as `kubectl apply` would apply the valid one and refuse the other.)
+        if Set(result.objects.map(\.key)).count != result.objects.count {
+            violated("a file's object was accepted twice")
+        }
+        if store.objects().count != result.objects.count {
+            violated("the store holds \(store.objects().count) objects of a first load of \(result.objects.count)")
         }
     }
 
