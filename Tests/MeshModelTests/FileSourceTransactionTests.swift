@@ -138,17 +138,11 @@ struct FileSourceTransactionTests {
     /// snapshot keeps the objects that exist before and after, and the pulled content arrives.
     @Test(.timeLimit(.minutes(2)))
     func gitPullNeverPublishesASnapshotWithoutLastingObjects() async throws {
-        let upstream = try ScratchDirectory("git-upstream")
-        let clone = try ScratchDirectory("git-clone")
+        let (upstream, clone) = try cloneOfMesh(upstream: "git-upstream", clone: "git-clone")
         defer {
             upstream.remove()
             clone.remove()
         }
-        try writeMesh(into: upstream)
-        try git(["init", "-q"], in: upstream)
-        try git(["add", "."], in: upstream)
-        try git(["commit", "-q", "-m", "mesh"], in: upstream)
-        try git(["clone", "-q", upstream.path, clone.path], in: upstream)
 
         try await racing(clone) { store, _, scanWhile in
             for round in 1...4 {
@@ -168,17 +162,11 @@ struct FileSourceTransactionTests {
     /// The file source *with its watcher*, as `meshd serve` runs it, under a `git checkout` and a `git pull`.
     @Test(.timeLimit(.minutes(2)))
     func theWatchingSourceKeepsEveryObjectThroughGit() async throws {
-        let upstream = try ScratchDirectory("git-watched-upstream")
-        let clone = try ScratchDirectory("git-watched")
+        let (upstream, clone) = try cloneOfMesh(upstream: "git-watched-upstream", clone: "git-watched")
         defer {
             upstream.remove()
             clone.remove()
         }
-        try writeMesh(into: upstream)
-        try git(["init", "-q"], in: upstream)
-        try git(["add", "."], in: upstream)
-        try git(["commit", "-q", "-m", "mesh"], in: upstream)
-        try git(["clone", "-q", upstream.path, clone.path], in: upstream)
         let store = ConfigStore()
         let source = FileSource(
             directory: clone.path, store: store, options: testOptions(quietPeriod: .seconds(5)), metrics: nil,
@@ -248,6 +236,18 @@ struct FileSourceTransactionTests {
     }
 
     // MARK: - Helpers
+
+    /// A repository holding the mesh in one commit, and a clone of it.
+    func cloneOfMesh(upstream upstreamName: String, clone cloneName: String) throws -> (ScratchDirectory, ScratchDirectory) {
+        let upstream = try ScratchDirectory(upstreamName)
+        let clone = try ScratchDirectory(cloneName)
+        try writeMesh(into: upstream)
+        try git(["init", "-q"], in: upstream)
+        try git(["add", "."], in: upstream)
+        try git(["commit", "-q", "-m", "mesh"], in: upstream)
+        try git(["clone", "-q", upstream.path, clone.path], in: upstream)
+        return (upstream, clone)
+    }
 
     func writeMesh(into directory: ScratchDirectory) throws {
         try directory.write("reviews.yaml", Self.reviews)
