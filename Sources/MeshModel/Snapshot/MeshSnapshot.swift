@@ -26,6 +26,12 @@ public struct MeshSnapshot: Sendable {
     public internal(set) var gateways: [Gateway] = []
     /// TLS Secrets by `namespace/name`: gateway credentials served over SDS, never inlined.
     public internal(set) var tlsSecrets: [String: TLSSecret] = [:]
+    /// AuthorizationPolicies by namespace, each list ordered by name (see `MeshSnapshot+Authorization.swift`).
+    public internal(set) var authorizationPolicies: [String: [AuthorizationPolicy]] = [:]
+    /// RequestAuthentications by namespace, each list ordered by name.
+    public internal(set) var requestAuthentications: [String: [RequestAuthentication]] = [:]
+    /// The mesh config in force (istiod's defaults unless a mesh config was given).
+    public internal(set) var meshConfig: MeshConfig = .default
     /// The wildcard hosts of `destinationRulesByHost`, most specific (longest) first.
     public let destinationRuleWildcardHosts: [String]
 
