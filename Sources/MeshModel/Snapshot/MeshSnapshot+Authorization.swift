@@ -11,6 +11,11 @@ extension MeshSnapshot {
         }
     }
 
+    /// Sets the key sets fetched from `jwksUri`s, by URI.
+    public mutating func apply(fetchedJWKS: [String: String]) {
+        self.fetchedJWKS = fetchedJWKS
+    }
+
     /// Sets the mesh config in force.
     public mutating func apply(meshConfig: MeshConfig) {
         self.meshConfig = meshConfig

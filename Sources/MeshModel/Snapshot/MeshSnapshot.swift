@@ -30,6 +30,9 @@ public struct MeshSnapshot: Sendable {
     public internal(set) var authorizationPolicies: [String: [AuthorizationPolicy]] = [:]
     /// RequestAuthentications by namespace, each list ordered by name.
     public internal(set) var requestAuthentications: [String: [RequestAuthentication]] = [:]
+    /// Key sets fetched from RequestAuthentication `jwksUri`s, by URI (JSON text). A URI with no entry has no key
+    /// set yet, and its provider must reject every token (fail closed).
+    public internal(set) var fetchedJWKS: [String: String] = [:]
     /// The mesh config in force (istiod's defaults unless a mesh config was given).
     public internal(set) var meshConfig: MeshConfig = .default
     /// The wildcard hosts of `destinationRulesByHost`, most specific (longest) first.
