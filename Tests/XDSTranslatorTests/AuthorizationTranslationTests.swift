@@ -1,6 +1,7 @@
 import EnvoyAPI
 import Foundation
 import MeshModel
+import MeshTestSupport
 import Testing
 import XDSTranslator
 
