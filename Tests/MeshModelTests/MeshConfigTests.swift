@@ -80,7 +80,8 @@ struct MeshConfigTests {
     @Test func otherFieldsWarnWithTheirPath() {
         let result = MeshConfigDecoder.decode(yaml: Self.full, file: "mesh.yaml")
         let paths = Set(result.warnings.map(\.fieldPath))
-        #expect(paths.contains("defaultConfig"))
+        #expect(paths.contains("defaultConfig.tracing"))
+        #expect(!paths.contains("defaultConfig"))
         #expect(paths.contains("accessLogFile"))
         #expect(paths.contains("extensionProviders[2].zipkin"))
         #expect(result.warnings.first { $0.fieldPath == "accessLogFile" }?.line == 9)
