@@ -104,6 +104,7 @@ struct AuthorizationPolicyDecodingTests {
         guard case .authorizationPolicy(let one) = onlyResource(single) else { Issue.record("not decoded"); return }
         #expect(one.targetRefs == [PolicyTargetReference(kind: "Service", name: "orders")])
         #expect(one.selector == nil)
+        #expect(single.warnings.contains { $0.fieldPath == "spec.targetRef" && $0.reason.contains("applies to no proxy") })
         let list = decode(
             policy(spec: "\n  targetRefs:\n  - {kind: Gateway, group: gateway.networking.k8s.io, name: ingress}\n  - {kind: ServiceEntry, group: networking.istio.io, name: ext}"))
         guard case .authorizationPolicy(let many) = onlyResource(list) else { Issue.record("not decoded"); return }
