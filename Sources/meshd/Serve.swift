@@ -131,9 +131,8 @@ struct Serve: AsyncParsableCommand {
             sources.append(kubernetes)
         }
         let pushMetrics = PushMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        // The translator's setting is the start-up value; the live value is in every snapshot's mesh config (with
-        // the flag folded in by the store); the translator must read `snapshot.meshConfig.outboundTrafficPolicy` first
-        // for live changes (SidecarScope; left to the translator owner).
+        // The start-up value; the live one is in every snapshot's mesh config (the store folds the flag into it),
+        // which SidecarScope reads first.
         let outboundPolicy = store.meshConfig().outboundTrafficPolicy ?? .allowAny
         let provider = MeshResourceProvider(
             snapshot: store.snapshot(), security: security, metrics: pushMetrics,

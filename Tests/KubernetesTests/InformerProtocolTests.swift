@@ -123,8 +123,6 @@ import Testing
                 try await waitForKeys(meshd) { $0.contains("AuthorizationPolicy/default/other") }
                 #expect(capture.messages(.warning, containing: "Namespace objects are watched").count == 1)
                 #expect(capture.messages(.warning, containing: "AuthorizationPolicy objects are watched").isEmpty)
-                // Accepted but not enforced yet: said once per policy, never silently ignored.
-                #expect(!capture.messages(.warning, containing: "does not enforce it yet").isEmpty)
                 #expect(capture.messages(.warning, containing: "Secret objects are watched").isEmpty)
                 #expect(meshd.keys.contains { $0.hasPrefix("Secret/") })
                 #expect(!meshd.keys.contains { $0.hasPrefix("Namespace") })

@@ -91,14 +91,6 @@ struct AuthorizationPolicyDecodingTests {
         #expect(!all.dryRun)
     }
 
-    @Test func acceptedPoliciesWarnThatTheyAreNotEnforcedYet() throws {
-        let result = decode(policy(spec: "{}"))
-        #expect(result.objects.count == 1)
-        let warning = try #require(result.warnings.first { $0.reason.contains("does not enforce it yet") })
-        #expect(warning.object?.description == "AuthorizationPolicy/shop/p")
-        #expect(warning.line == 1)
-    }
-
     @Test func targetRefAndTargetRefsDecode() throws {
         let single = decode(policy(spec: "\n  targetRef: {kind: Service, group: \"\", name: orders}"))
         guard case .authorizationPolicy(let one) = onlyResource(single) else { Issue.record("not decoded"); return }

@@ -84,11 +84,13 @@ public struct ProxyViewIndex: Sendable {
     private var firstWorkload: [String: (position: Int, labels: [String: String])] = [:]
     /// The snapshot's Sidecars by namespace, to find the one that selects a proxy.
     private var sidecars: [String: [Sidecar]] = [:]
+    private var rootNamespace = MeshDefaults.rootNamespace
     /// Whether any VirtualService (root or delegate) has an http match on `sourceLabels`.
     private(set) var routesMatchSourceLabels = false
 
     public init(_ snapshot: MeshSnapshot) {
         sidecars = snapshot.sidecarsByNamespace
+        rootNamespace = snapshot.meshConfig.rootNamespace
         routesMatchSourceLabels = snapshot.objects.values.contains { object in
             guard case .virtualService(let service) = object.resource else { return false }
             return service.http.contains { $0.match.contains { !$0.sourceLabels.isEmpty } }
@@ -109,7 +111,7 @@ public struct ProxyViewIndex: Sendable {
 
     /// The Sidecar that configures `proxy`, chosen as the translator chooses it (from the proxy's labels).
     func sidecar(for proxy: Proxy) -> Sidecar? {
-        MeshSnapshot.sidecar(in: sidecars, namespace: proxy.namespace, labels: proxy.labels)
+        MeshSnapshot.sidecar(in: sidecars, namespace: proxy.namespace, labels: proxy.labels, rootNamespace: rootNamespace)
     }
 
     /// The inbound ports of `proxy`, derived as the translator derives them: per target port, the protocol of the

@@ -188,7 +188,6 @@ public enum ConfigDecoder {
             context.error(issue.fieldPath, issue.reason)
         }
         guard context.errors.isEmpty else { return nil }
-        warnIfNotEnforced(resource, context: context)
         let location = SourceLocation(file: context.file, document: document, line: context.line(forPath: ""))
         return ConfigObject(resource: resource, source: location)
     }

@@ -36,7 +36,10 @@ struct SidecarScope: Sendable {
         let sidecar =
             proxy.kind == .sidecar
             ? context.snapshot.sidecar(forNamespace: proxy.namespace, labels: proxy.labels) : nil
-        let policy = sidecar?.outboundTrafficPolicy ?? settings.outboundTrafficPolicy
+        // The mesh config's mode (the store folds `--outbound-traffic-policy` into it) follows live changes.
+        let policy =
+            sidecar?.outboundTrafficPolicy ?? context.snapshot.meshConfig.outboundTrafficPolicy
+            ?? settings.outboundTrafficPolicy
         guard let sidecar, !sidecar.egress.isEmpty else {
             self.init(sidecar: sidecar, policy: policy, imported: nil, egress: [])
             return

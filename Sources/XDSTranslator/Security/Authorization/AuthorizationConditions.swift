@@ -26,7 +26,8 @@ struct RuleCondition: Sendable {
         case "to.hosts", "to.methods", "to.paths", "to.ports", "destination.ip", "destination.port", "connection.sni":
             return .permission
         case "from.principals", "from.requestPrincipals", "from.namespaces", "from.serviceAccounts", "from.ipBlocks",
-            "from.remoteIpBlocks", "source.ip", "remote.ip", "source.namespace", "source.principal",
+            "from.remoteIpBlocks", "from.trustDomains", "source.ip", "remote.ip", "source.namespace", "source.principal",
+            "source.trustDomain",
             "request.auth.principal", "request.auth.audiences", "request.auth.presenter":
             return .principal
         default:
@@ -53,6 +54,9 @@ struct ConditionTranslator: Sendable {
     /// The policy's namespace: `serviceAccounts` without a namespace name one of it.
     let policyNamespace: String
     let forTCP: Bool
+    /// Top-level claims whose string value is a space-separated list (`scope`, `permission`, and every
+    /// RequestAuthentication's `spaceDelimitedClaims`): a value matches one of its words too.
+    var spaceDelimitedClaims: Set<String> = JWTAuthenticationFilter.defaultSpaceDelimitedClaims
 
     func permission(_ key: String, _ value: String) -> Result<RBACPermission, ConditionFailure> {
         let fail = { (reason: String) in Result<RBACPermission, ConditionFailure>.failure(.init(key: key, value: value, reason: reason)) }
@@ -117,6 +121,11 @@ struct ConditionTranslator: Sendable {
             let pattern =
                 "spiffe://.+/ns/\(AuthorizationMatchers.quoted(namespace))/(.+/|)sa/\(AuthorizationMatchers.quoted(account))(/.+)?"
             return .success(.authenticated(AuthorizationMatchers.regexMatcher(pattern)))
+        case "from.trustDomains", "source.trustDomain":
+            // The trust domain of the peer's verified identity: `spiffe://<trust domain>/...`.
+            let pattern = value.split(separator: "*", omittingEmptySubsequences: false)
+                .map { AuthorizationMatchers.quoted(String($0)) }.joined(separator: ".*")
+            return .success(.authenticated(AuthorizationMatchers.regexMatcher("spiffe://\(pattern)/.*")))
         case "from.ipBlocks", "source.ip":
             guard let range = CIDR.range(value) else { return fail("not an IP address or CIDR range") }
             var principal = RBACPrincipal()
@@ -146,7 +155,12 @@ struct ConditionTranslator: Sendable {
                 guard let claims = Self.bracketed(String(key.dropFirst("request.auth.claims".count))),
                     !claims.contains(where: \.isEmpty)
                 else { return fail("expected request.auth.claims[<name>] or nested [<a>][<b>]") }
-                return .success(AuthorizationMatchers.jwtClaim(claims, AuthorizationMatchers.claimValue(AuthorizationMatchers.string(value))))
+                let matcher = AuthorizationMatchers.string(value)
+                if claims.count == 1, let claim = claims.first, spaceDelimitedClaims.contains(claim) {
+                    return .success(
+                        AuthorizationMatchers.jwtClaim(claims, AuthorizationMatchers.spaceDelimitedClaimValue(value, matcher)))
+                }
+                return .success(AuthorizationMatchers.jwtClaim(claims, AuthorizationMatchers.claimValue(matcher)))
             }
             return fail("unknown attribute")
         }

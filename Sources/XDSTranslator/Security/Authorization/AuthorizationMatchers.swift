@@ -156,6 +156,26 @@ enum AuthorizationMatchers {
         return value
     }
 
+    /// `claimValue`, and also a string whose space-separated words include one `value` matches (Istio splits the
+    /// `scope` and `permission` claims, and those a RequestAuthentication lists in `spaceDelimitedClaims`).
+    static func spaceDelimitedClaimValue(_ value: String, _ matcher: EnvoyStringMatcher) -> EnvoyValueMatcher {
+        let word: String
+        if value == "*" {
+            word = "[^ ]+"
+        } else if value.hasPrefix("*") {
+            word = "[^ ]*" + quoted(String(value.dropFirst()))
+        } else if value.hasSuffix("*") {
+            word = quoted(String(value.dropLast())) + "[^ ]*"
+        } else {
+            word = quoted(value)
+        }
+        var words = EnvoyValueMatcher()
+        words.stringMatch = regexMatcher("(.* )?\(word)( .*)?")
+        var value = claimValue(matcher)
+        value.orMatch.valueMatchers.append(words)
+        return value
+    }
+
     /// A principal matching the claim at `path` (below the payload) of the verified JWT.
     static func jwtClaim(_ path: [String], _ value: EnvoyValueMatcher) -> RBACPrincipal {
         var principal = RBACPrincipal()

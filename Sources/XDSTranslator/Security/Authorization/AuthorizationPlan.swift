@@ -43,12 +43,18 @@ struct AuthorizationPlan: Sendable {
             http.append(jwt)
         }
         let trustDomains = TrustDomainBundle(context.snapshot.meshConfig)
-        let custom = CustomAuthorization(policies: policies.filter { $0.action == .custom }, snapshot: context.snapshot)
+        let claims = JWTAuthenticationFilter.spaceDelimitedClaims(of: requestAuthentications)
+        var custom = CustomAuthorization(policies: policies.filter { $0.action == .custom }, snapshot: context.snapshot)
+        custom.spaceDelimitedClaims = claims
         http += custom.httpFilters(trustDomains: trustDomains, warnings: &warnings)
-        http += rbacFilters(policies, trustDomains: trustDomains, forTCP: false, warnings: &warnings).map(\.http)
+        http += rbacFilters(
+            policies, trustDomains: trustDomains, forTCP: false, spaceDelimitedClaims: claims, warnings: &warnings
+        ).map(\.http)
         var tcpWarnings: [String] = []
         var network = custom.networkFilters(trustDomains: trustDomains, warnings: &tcpWarnings)
-        network += rbacFilters(policies, trustDomains: trustDomains, forTCP: true, warnings: &tcpWarnings).map(\.network)
+        network += rbacFilters(
+            policies, trustDomains: trustDomains, forTCP: true, spaceDelimitedClaims: claims, warnings: &tcpWarnings
+        ).map(\.network)
         // TCP warnings repeat the HTTP ones for shared causes; keep those that say something new.
         warnings += tcpWarnings.filter { !warnings.contains($0) }
         return AuthorizationPlan(
@@ -64,9 +70,11 @@ struct AuthorizationPlan: Sendable {
 
     /// AUDIT (LOG), DENY and ALLOW, each one filter holding its enforced and shadow rules.
     static func rbacFilters(
-        _ policies: [AuthorizationPolicy], trustDomains: TrustDomainBundle, forTCP: Bool, warnings: inout [String]
+        _ policies: [AuthorizationPolicy], trustDomains: TrustDomainBundle, forTCP: Bool,
+        spaceDelimitedClaims: Set<String> = JWTAuthenticationFilter.defaultSpaceDelimitedClaims, warnings: inout [String]
     ) -> [RBACFilter] {
-        let builder = AuthorizationRBACBuilder(trustDomains: trustDomains, forTCP: forTCP)
+        var builder = AuthorizationRBACBuilder(trustDomains: trustDomains, forTCP: forTCP)
+        builder.spaceDelimitedClaims = spaceDelimitedClaims
         let actions: [(AuthorizationAction, RBACRules.Action)] = [(.audit, .log), (.deny, .deny), (.allow, .allow)]
         return actions.compactMap { action, rbacAction in
             let selected = policies.filter { $0.action == action }

@@ -11,6 +11,8 @@ struct BuiltRBAC: Sendable {
 struct AuthorizationRBACBuilder: Sendable {
     let trustDomains: TrustDomainBundle
     let forTCP: Bool
+    /// See `ConditionTranslator.spaceDelimitedClaims`.
+    var spaceDelimitedClaims: Set<String> = JWTAuthenticationFilter.defaultSpaceDelimitedClaims
 
     /// istiod's RBAC policy name: `ns[<namespace>]-policy[<name>]-rule[<index>]`, after an optional prefix
     /// (CUSTOM uses `istio-ext-authz-<provider>-`, which ext_authz then looks for).
@@ -34,7 +36,8 @@ struct AuthorizationRBACBuilder: Sendable {
             var target = policy.dryRun ? shadow : enforced
             if policy.dryRun { hasShadow = true } else { hasEnforced = true }
             let prefix = namePrefix(policy)
-            let translator = ConditionTranslator(policyNamespace: policy.meta.namespace, forTCP: forTCP)
+            let translator = ConditionTranslator(
+                policyNamespace: policy.meta.namespace, forTCP: forTCP, spaceDelimitedClaims: spaceDelimitedClaims)
             for (index, rule) in policy.rules.enumerated() {
                 let name = Self.policyName(policy, rule: index, prefix: prefix)
                 let model = AuthorizationRuleModel(rule, trustDomains: trustDomains)

@@ -38,6 +38,7 @@ struct AuthorizationRuleModel: Sendable {
             add(&conditions, "from.serviceAccounts", source.serviceAccounts, source.notServiceAccounts)
             add(&conditions, "from.remoteIpBlocks", source.remoteIpBlocks, source.notRemoteIpBlocks)
             add(&conditions, "from.ipBlocks", source.ipBlocks, source.notIpBlocks)
+            add(&conditions, "from.trustDomains", source.trustDomains, source.notTrustDomains)
             principals.append(conditions + basePrincipal)
         }
         if rule.from.isEmpty { principals.append(basePrincipal) }

@@ -12,6 +12,8 @@ import MeshModel
 struct CustomAuthorization: Sendable {
     let policies: [AuthorizationPolicy]
     let snapshot: MeshSnapshot
+    /// See `ConditionTranslator.spaceDelimitedClaims`.
+    var spaceDelimitedClaims: Set<String> = JWTAuthenticationFilter.defaultSpaceDelimitedClaims
 
     static let badProviderSuffix = "-deny-due-to-bad-CUSTOM-action"
 
@@ -48,7 +50,8 @@ struct CustomAuthorization: Sendable {
 
     /// Returns `[HTTPFilter]` or `[NetworkFilter]` by `forTCP`; built once, so both kinds follow the same rules.
     private func filters<Filter>(trustDomains: TrustDomainBundle, forTCP: Bool, warnings: inout [String]) -> [Filter] {
-        let builder = AuthorizationRBACBuilder(trustDomains: trustDomains, forTCP: forTCP)
+        var builder = AuthorizationRBACBuilder(trustDomains: trustDomains, forTCP: forTCP)
+        builder.spaceDelimitedClaims = spaceDelimitedClaims
         let pick = { (filter: AuthorizationPlan.RBACFilter) -> Filter? in
             (forTCP ? filter.network as Any : filter.http as Any) as? Filter
         }

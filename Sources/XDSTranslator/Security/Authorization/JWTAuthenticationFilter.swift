@@ -12,6 +12,14 @@ import SwiftProtobuf
 enum JWTAuthenticationFilter {
     static let filterName = "envoy.filters.http.jwt_authn"
 
+    /// The claims Istio treats as space-separated lists whatever the RequestAuthentication says.
+    static let defaultSpaceDelimitedClaims: Set<String> = ["scope", "permission"]
+
+    /// `defaultSpaceDelimitedClaims` and every `spaceDelimitedClaims` of `policies`' JWT rules.
+    static func spaceDelimitedClaims(of policies: [RequestAuthentication]) -> Set<String> {
+        defaultSpaceDelimitedClaims.union(policies.flatMap { $0.jwtRules.flatMap(\.spaceDelimitedClaims) })
+    }
+
     /// A key set no one holds the private key of: a provider whose keys meshd does not have rejects every token.
     static let verifiesNothingJWKS =
         #"{"keys":[{"kty":"RSA","kid":"meshd-no-keys","alg":"RS256","use":"sig","e":"AQAB","n":"pcqeuQ6ptj01od_x4KhZsVVTr7bwFnQqnWrTOI9JDyl-LTGD97FKpZBTAFrTWekykw6e5gJUCwfiveXHKeUTMY0GDMucsmeIfJf4hlgrbt0ij5-qr1gqBAtxW8aQvqQz-UGE7vQPHWxHpv4hz-KJITdXBZOcLS9QfOu_b6oVQoeaDZ3uWlaR1pd6HStZ8r2hor8WsSFoqkM18nSI5KlrdKhBpTFCV7b3pO9MgxxbquFlryJVDCpc-cunWwSMHZ-UCUAnXsqFnbVtY7RoKmjtmIhhn3WLjvjLno_k371pXEfD5h6C-gVJXz_BfKeZOkmsh6LyPRUBW_-cKiZ4Ev0X-Q"}]}"#
@@ -36,12 +44,19 @@ enum JWTAuthenticationFilter {
             }
         }
         guard !requirements.isEmpty else { return nil }
+        // A token may be missing, unless a rule says `presence: REQUIRED`: then every request needs a token that one
+        // of the providers verifies (stricter than one requirement per rule, never looser).
+        let tokenRequired = policies.contains { $0.jwtRules.contains { $0.presence == .required } }
         var allowMissing = Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtRequirement()
         allowMissing.allowMissing = Google_Protobuf_Empty()
         var anyOf = Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtRequirementOrList()
-        anyOf.requirements = requirements + [allowMissing]
+        anyOf.requirements = tokenRequired ? requirements : requirements + [allowMissing]
         var requires = Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtRequirement()
-        requires.requiresAny = anyOf
+        if anyOf.requirements.count == 1, let only = anyOf.requirements.first {
+            requires = only  // requires_any needs two entries
+        } else {
+            requires.requiresAny = anyOf
+        }
         var match = Envoy_Config_Route_V3_RouteMatch()
         match.prefix = "/"
         var rule = Envoy_Extensions_Filters_Http_JwtAuthn_V3_RequirementRule()
