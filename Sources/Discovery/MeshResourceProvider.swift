@@ -58,11 +58,15 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
     /// Authentication and SDS; nil only for embedders and tests that run without a CA, whose proxies get no
     /// identity, no secrets and no mutual TLS.
     let security: ProxySecurity?
+    /// Receives what authorization lost in translation, for each listener set generated; nil drops it.
+    let authorizationWarnings: AuthorizationWarningLog?
 
     public init(
         snapshot: MeshSnapshot, security: ProxySecurity? = nil, metrics: PushMetrics? = nil,
-        translatorSettings: TranslatorSettings = TranslatorSettings()
+        translatorSettings: TranslatorSettings = TranslatorSettings(),
+        authorizationWarnings: AuthorizationWarningLog? = nil
     ) {
+        self.authorizationWarnings = authorizationWarnings
         translator = XDSTranslator(settings: translatorSettings)
         let epochs = Dictionary(uniqueKeysWithValues: XDSType.allCases.map { ($0, UInt64(0)) })
         state = Mutex(State(snapshot: snapshot, generation: 0, views: ProxyViewIndex(snapshot), epochs: epochs))
@@ -146,7 +150,12 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
             return (state.snapshot, state.generation, key, base)
         }
         let translator = translator
+        let warningLog = authorizationWarnings
         let entry = await cache.entry(for: key) {
+            if type == .listener, let warningLog {
+                let inputs = translator.authorizationInputs(snapshot: snapshot, proxy: client.proxy)
+                warningLog.report(inputs.warnings, proxyID: client.proxy.id)
+            }
             if let base, let resources = Self.endpoints(updating: base.entry.resources, hostnames: base.hostnames, snapshot: snapshot, proxy: client.proxy, translator: translator) {
                 return resources
             }

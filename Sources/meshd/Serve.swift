@@ -136,7 +136,8 @@ struct Serve: AsyncParsableCommand {
         let outboundPolicy = store.meshConfig().outboundTrafficPolicy ?? .allowAny
         let provider = MeshResourceProvider(
             snapshot: store.snapshot(), security: security, metrics: pushMetrics,
-            translatorSettings: TranslatorSettings(outboundTrafficPolicy: outboundPolicy))
+            translatorSettings: TranslatorSettings(outboundTrafficPolicy: outboundPolicy),
+            authorizationWarnings: AuthorizationWarningLog(logger: logger))
         let metrics = XDSMetrics(factory: PrometheusMetricsFactory(registry: registry))
         let tracker = ChangeTracker(capacity: changeHistory) { metrics.recordConvergence($0) }
         let heapTrimmer = HeapTrimmer()
