@@ -303,7 +303,11 @@ let package = Package(
         ),
         .testTarget(
             name: "E2ETests",
-            dependencies: ["MeshTestSupport", "MeshModel", "CertificateAuthority"],
+            dependencies: [
+                "MeshTestSupport", "MeshModel", "CertificateAuthority",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
