@@ -87,6 +87,19 @@ public nonisolated struct Envoy_Type_Matcher_V3_StringMatcher: Sendable {
   public init() {}
 }
 
+/// Matches when any one of its patterns matches.
+public nonisolated struct Envoy_Type_Matcher_V3_ListStringMatcher: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var patterns: [Envoy_Type_Matcher_V3_StringMatcher] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.type.matcher.v3"
@@ -188,6 +201,36 @@ nonisolated extension Envoy_Type_Matcher_V3_StringMatcher: SwiftProtobuf.Message
   public static func ==(lhs: Envoy_Type_Matcher_V3_StringMatcher, rhs: Envoy_Type_Matcher_V3_StringMatcher) -> Bool {
     if lhs.matchPattern != rhs.matchPattern {return false}
     if lhs.ignoreCase != rhs.ignoreCase {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Type_Matcher_V3_ListStringMatcher: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListStringMatcher"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}patterns\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.patterns) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.patterns.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.patterns, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Type_Matcher_V3_ListStringMatcher, rhs: Envoy_Type_Matcher_V3_ListStringMatcher) -> Bool {
+    if lhs.patterns != rhs.patterns {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -2,6 +2,8 @@
 // and `proxy.json` (the proxy's node id, metadata and labels) next to the expected Envoy resources as proto3
 // JSON: `clusters.json`, `listeners.json`, `routes.json` and `endpoints.json`. A proxy with an `identity` in
 // `proxy.json` has authenticated (mutual TLS is on for it); with `secrets` it also gets `secrets.json` (SDS).
+// An optional `security.json` holds AuthorizationPolicies, RequestAuthentications, the mesh config and fetched
+// JWKS (see `SecurityFixture`).
 //
 // To regenerate the expected files after an intended change, run
 //     MESHD_UPDATE_GOLDEN=1 swift test --filter XDSTranslatorTests
@@ -71,6 +73,9 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
         let yaml = try String(contentsOf: folder.appendingPathComponent("input.yaml"), encoding: .utf8)
         let proxyData = try Data(contentsOf: folder.appendingPathComponent("proxy.json"))
         let proxy = try JSONDecoder().decode(ProxyFile.self, from: proxyData)
+        let securityURL = folder.appendingPathComponent("security.json")
+        let security = try FileManager.default.fileExists(atPath: securityURL.path)
+            ? SecurityFixture.decode(Data(contentsOf: securityURL)) : nil
         return try MeshFixture(
             yaml: yaml, file: "\(name)/input.yaml", nodeID: proxy.id, metadata: proxy.metadata ?? [:],
             labels: proxy.labels ?? [:],
@@ -79,7 +84,7 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
                 ProxySecrets(
                     certificateChainPEM: $0.certificateChainPEM, privateKeyPEM: $0.privateKeyPEM,
                     trustBundlePEM: $0.trustBundlePEM)
-            })
+            }, security: security)
     }
 }
 

@@ -15,8 +15,9 @@ import SwiftProtobuf
 /// A listener with no chain is left out; the tls_inspector is added when a chain matches on SNI or ALPN.
 enum GatewayListeners {
     static func resources(for context: GenerationContext) -> [TranslatedMessage] {
-        context.mergedGateway.ports.compactMap { port in
-            listener(port, context).map { TranslatedMessage(name: $0.name, message: $0) }
+        let authorization = AuthorizationPlan.of(context)
+        return context.mergedGateway.ports.compactMap { port in
+            listener(port, context, authorization: authorization).map { TranslatedMessage(name: $0.name, message: $0) }
         }
     }
 
@@ -27,13 +28,25 @@ enum GatewayListeners {
         var filters: [Envoy_Config_Listener_V3_Filter]
     }
 
-    static func listener(_ port: MergedGateway.Port, _ context: GenerationContext) -> Envoy_Config_Listener_V3_Listener? {
+    /// `authorization`: the gateway's AuthorizationPolicies and RequestAuthentications (selected by its labels), as
+    /// HTTP filters in every connection manager and as network filters before every tcp_proxy.
+    static func listener(
+        _ port: MergedGateway.Port, _ context: GenerationContext, authorization: AuthorizationPlan = .empty
+    ) -> Envoy_Config_Listener_V3_Listener? {
         var chains: [Chain] = []
         switch port.kind {
         case .http:
-            chains = [Chain(filters: [httpConnectionManager(rds: "http.\(port.number)", statPrefix: "outbound_\(port.listenerName)")])]
+            chains = [
+                Chain(filters: [
+                    httpConnectionManager(
+                        rds: "http.\(port.number)", statPrefix: "outbound_\(port.listenerName)",
+                        securityFilters: authorization.httpFilters)
+                ])
+            ]
         case .https, .tls, .tcp:
-            for entry in port.servers { chains += self.chains(for: entry, port: port, context) }
+            for entry in port.servers {
+                chains += self.chains(for: entry, port: port, context, securityFilters: authorization.httpFilters)
+            }
         case .unknown:
             break
         }
@@ -47,7 +60,8 @@ enum GatewayListeners {
         }
         listener.filterChains = chains.map { chain in
             var filterChain = Envoy_Config_Listener_V3_FilterChain()
-            filterChain.filters = chain.filters
+            let isTCP = chain.filters.contains { $0.name == NetworkFilters.tcpProxyName }
+            filterChain.filters = isTCP ? authorization.networkFilters + chain.filters : chain.filters
             if !chain.serverNames.isEmpty {
                 var match = Envoy_Config_Listener_V3_FilterChainMatch()
                 match.serverNames = chain.serverNames
@@ -60,7 +74,10 @@ enum GatewayListeners {
     }
 
     /// The chains of one HTTPS, TLS or TCP server.
-    static func chains(for entry: MergedGateway.Server, port: MergedGateway.Port, _ context: GenerationContext) -> [Chain] {
+    static func chains(
+        for entry: MergedGateway.Server, port: MergedGateway.Port, _ context: GenerationContext,
+        securityFilters: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] = []
+    ) -> [Chain] {
         let server = entry.server
         let sni = entry.sniHosts.contains("*") ? [] : entry.sniHosts
         guard let tls = server.tls else {
@@ -71,7 +88,8 @@ enum GatewayListeners {
         }
         if let routeName = entry.routeName {
             let statPrefix = server.name.flatMap { $0.isEmpty ? nil : $0 } ?? "outbound_\(port.listenerName)"
-            return [Chain(serverNames: sni, tls: tls, filters: [httpConnectionManager(rds: routeName, statPrefix: statPrefix)])]
+            let manager = httpConnectionManager(rds: routeName, statPrefix: statPrefix, securityFilters: securityFilters)
+            return [Chain(serverNames: sni, tls: tls, filters: [manager])]
         }
         return tcpFilter(entry, context).map { [Chain(serverNames: sni, tls: tls, filters: [$0])] } ?? []
     }
@@ -152,7 +170,10 @@ enum GatewayListeners {
 
     /// The gateway HTTP connection manager: RDS, the client address trusted (`use_remote_address`), and
     /// x-forwarded-client-cert sanitised and set from a verified client certificate, as istiod configures gateways.
-    static func httpConnectionManager(rds name: String, statPrefix: String) -> Envoy_Config_Listener_V3_Filter {
+    static func httpConnectionManager(
+        rds name: String, statPrefix: String,
+        securityFilters: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] = []
+    ) -> Envoy_Config_Listener_V3_Filter {
         typealias Manager = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager
         var manager = Manager()
         manager.codecType = .auto
@@ -169,7 +190,7 @@ enum GatewayListeners {
         var router = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter()
         router.name = NetworkFilters.routerName
         router.typedConfig = packAny(Envoy_Extensions_Filters_Http_Router_V3_Router())
-        manager.httpFilters = [router]
+        manager.httpFilters = securityFilters + [router]
         var filter = Envoy_Config_Listener_V3_Filter()
         filter.name = NetworkFilters.httpConnectionManagerName
         filter.typedConfig = packAny(manager)

@@ -41,6 +41,12 @@ enum AnyTypeRegistry {
             Envoy_Extensions_Filters_Http_Cors_V3_CorsPolicy.self,
             Envoy_Extensions_Retry_Host_PreviousHosts_V3_PreviousHostsPredicate.self,
             Envoy_Extensions_Retry_Priority_PreviousPriorities_V3_PreviousPrioritiesConfig.self,
+            Envoy_Extensions_Filters_Http_Rbac_V3_RBAC.self,
+            Envoy_Extensions_Filters_Network_Rbac_V3_RBAC.self,
+            Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtAuthentication.self,
+            Envoy_Extensions_Filters_Http_ExtAuthz_V3_ExtAuthz.self,
+            Envoy_Extensions_Filters_Network_ExtAuthz_V3_ExtAuthz.self,
+            Envoy_Extensions_Path_Match_UriTemplate_V3_UriTemplateMatchConfig.self,
         ]
         return types.map { Google_Protobuf_Any.register(messageType: $0) }.allSatisfy { $0 }
     }()

@@ -74,6 +74,15 @@ struct SidecarScope: Sendable {
                 imported[host] = Self.merged(imported[host], service)
             }
         }
+        // The services of the mesh config's ext_authz providers, on the provider's port: CUSTOM policies call their
+        // outbound cluster, which must exist whatever the Sidecar imports (or Envoy refuses the listener).
+        for provider in context.snapshot.meshConfig.extensionProviders {
+            guard case .success(let resolved) = ResolvedExtAuthz.resolve(provider, in: context.snapshot),
+                var service = context.snapshot.servicesByHostname[resolved.hostname]
+            else { continue }
+            service.ports = service.ports.filter { $0.port == resolved.port }
+            imported[service.hostname] = Self.merged(imported[service.hostname], service)
+        }
         self.init(sidecar: sidecar, policy: policy, imported: imported, egress: egress)
     }
 

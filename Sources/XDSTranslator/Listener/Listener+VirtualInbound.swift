@@ -13,7 +13,13 @@ extension Envoy_Config_Listener_V3_Listener {
     /// mutual TLS chain (STRICT, PERMISSIVE), a plaintext chain (PERMISSIVE, DISABLE), and the TLS inspector tells
     /// them apart. STRICT has no plaintext chain: its one chain matches any transport, so a plaintext client fails
     /// the TLS handshake instead of slipping through to another chain.
-    static func virtualInbound(_ ports: [InboundPort], security: InboundSecurity? = nil) -> Self {
+    ///
+    /// `authorization` (AuthorizationPolicy and RequestAuthentication) puts its HTTP filters in every HTTP chain and
+    /// its network filters before tcp_proxy in every TCP chain, the catch-all passthrough chain included, as istiod
+    /// does for inbound passthrough chains: a default-deny workload refuses traffic to undeclared ports too.
+    static func virtualInbound(
+        _ ports: [InboundPort], security: InboundSecurity? = nil, authorization: AuthorizationPlan = .empty
+    ) -> Self {
         var listener = Self()
         listener.name = virtualInboundName
         listener.address = ProtoValues.socketAddress("0.0.0.0", port: virtualInboundPort)
@@ -23,9 +29,10 @@ extension Envoy_Config_Listener_V3_Listener {
         originalDst.typedConfig = packAny(Envoy_Extensions_Filters_Listener_OriginalDst_V3_OriginalDst())
         listener.listenerFilters = [originalDst]
         var catchAll = NetworkFilters.filterChain(
-            name: "virtualInbound-catchall", filters: [NetworkFilters.tcpProxy(to: ClusterName.inboundPassthrough)])
+            name: "virtualInbound-catchall",
+            filters: authorization.networkFilters + [NetworkFilters.tcpProxy(to: ClusterName.inboundPassthrough)])
         guard let security else {
-            listener.filterChains = ports.map { inboundChain($0, mutualTLS: nil) }
+            listener.filterChains = ports.map { inboundChain($0, mutualTLS: nil, authorization: authorization) }
             listener.defaultFilterChain = catchAll
             return listener
         }
@@ -38,9 +45,10 @@ extension Envoy_Config_Listener_V3_Listener {
             let accepts = security.accepts(port: port.port)
             var chains: [Envoy_Config_Listener_V3_FilterChain] = []
             if accepts.mutualTLS {
-                chains.append(inboundChain(port, mutualTLS: (tls, onlyMeshALPN: accepts.plaintext)))
+                chains.append(
+                    inboundChain(port, mutualTLS: (tls, onlyMeshALPN: accepts.plaintext), authorization: authorization))
             }
-            if accepts.plaintext { chains.append(inboundChain(port, mutualTLS: nil)) }
+            if accepts.plaintext { chains.append(inboundChain(port, mutualTLS: nil, authorization: authorization)) }
             return chains
         }
         // Ports no service names follow the workload-wide mode too: under STRICT they need mutual TLS as well.
@@ -54,17 +62,20 @@ extension Envoy_Config_Listener_V3_Listener {
     /// matches TLS with the mesh's ALPN, so other traffic reaches the plaintext chain.
     private static func inboundChain(
         _ port: InboundPort,
-        mutualTLS: (socket: Envoy_Config_Core_V3_TransportSocket, onlyMeshALPN: Bool)?
+        mutualTLS: (socket: Envoy_Config_Core_V3_TransportSocket, onlyMeshALPN: Bool)?,
+        authorization: AuthorizationPlan
     ) -> Envoy_Config_Listener_V3_FilterChain {
         let cluster = ClusterName.inbound(port: port.port)
         let name = "inbound_0.0.0.0_\(port.port)"
-        let filter =
+        let filters =
             port.protocol.isHTTP
-            ? NetworkFilters.httpConnectionManager(
-                statPrefix: name, routes: .routeConfig(InboundRoutes.configuration(port.port)),
-                setClientCert: mutualTLS != nil)
-            : NetworkFilters.tcpProxy(to: cluster)
-        var chain = NetworkFilters.filterChain(name: mutualTLS == nil ? name : "\(name)_mtls", filters: [filter])
+            ? [
+                NetworkFilters.httpConnectionManager(
+                    statPrefix: name, routes: .routeConfig(InboundRoutes.configuration(port.port)),
+                    setClientCert: mutualTLS != nil, securityFilters: authorization.httpFilters)
+            ]
+            : authorization.networkFilters + [NetworkFilters.tcpProxy(to: cluster)]
+        var chain = NetworkFilters.filterChain(name: mutualTLS == nil ? name : "\(name)_mtls", filters: filters)
         var match = Envoy_Config_Listener_V3_FilterChainMatch()
         match.destinationPort = ProtoValues.uint32(port.port)
         if let mutualTLS {

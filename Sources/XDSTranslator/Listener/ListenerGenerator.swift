@@ -8,7 +8,8 @@ struct ListenerGenerator: ResourceGenerator {
         if context.proxy.kind == .router { return GatewayListeners.resources(for: context) }
         var listeners: [Envoy_Config_Listener_V3_Listener] = [
             .virtualOutbound(policy: context.sidecarScope.outboundTrafficPolicy),
-            .virtualInbound(context.inboundPorts, security: InboundSecurity.of(context)),
+            .virtualInbound(
+                context.inboundPorts, security: InboundSecurity.of(context), authorization: AuthorizationPlan.of(context)),
         ]
         listeners += OutboundListeners.http(context)
         listeners += OutboundListeners.tcp(context)

@@ -20,13 +20,15 @@ enum NetworkFilters {
         return filter
     }
 
-    /// An HttpConnectionManager with codec AUTO and the HTTP filters fault, CORS and router. With `setClientCert`
+    /// An HttpConnectionManager with codec AUTO and the HTTP filters `securityFilters` (authentication and
+    /// authorization, see `AuthorizationPlan`), fault, CORS and router. With `setClientCert`
     /// (inbound mutual TLS), any x-forwarded-client-cert from the client is replaced by the verified peer's
     /// identity, so the backend can trust it; otherwise Envoy's default strips the header.
     static func httpConnectionManager(
         statPrefix: String,
         routes: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_RouteSpecifier,
-        setClientCert: Bool = false
+        setClientCert: Bool = false,
+        securityFilters: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] = []
     ) -> Envoy_Config_Listener_V3_Filter {
         var manager = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager()
         manager.codecType = .auto
@@ -46,7 +48,7 @@ enum NetworkFilters {
         router.typedConfig = packAny(Envoy_Extensions_Filters_Http_Router_V3_Router())
         // Fault and CORS sit empty before the router, as istiod installs them: routes turn them on through
         // typed_per_filter_config (VirtualService `fault` and `corsPolicy`).
-        manager.httpFilters = [faultFilter, corsFilter, router]
+        manager.httpFilters = securityFilters + [faultFilter, corsFilter, router]
         var filter = Envoy_Config_Listener_V3_Filter()
         filter.name = httpConnectionManagerName
         filter.typedConfig = packAny(manager)

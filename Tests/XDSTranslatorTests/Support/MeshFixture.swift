@@ -14,11 +14,14 @@ struct MeshFixture {
     /// Decodes `yaml` (failing the test on any decode error) and parses the proxy's Istio node id.
     init(
         yaml: String, file: String = "input.yaml", nodeID: String, metadata: [String: String] = [:],
-        labels: [String: String] = [:], identity: WorkloadIdentity? = nil, secrets: ProxySecrets? = nil
+        labels: [String: String] = [:], identity: WorkloadIdentity? = nil, secrets: ProxySecrets? = nil,
+        security: SecurityFixture? = nil
     ) throws {
         let decoded = ConfigDecoder.decode(yaml: yaml, file: file)
         #expect(decoded.errors.isEmpty, "decode errors in \(file): \(decoded.errors)")
-        snapshot = MeshSnapshot.build(from: decoded.objects)
+        var snapshot = MeshSnapshot.build(from: decoded.objects)
+        security?.apply(to: &snapshot)
+        self.snapshot = snapshot
         var proxy = try Proxy(nodeID: nodeID, metadata: metadata, labels: labels)
         proxy.workloadIdentity = identity
         self.proxy = proxy
