@@ -100,7 +100,7 @@ final class AuthzMesh: @unchecked Sendable {
                 "workloads.yaml": AuthzConfig.workloads(sidecarPods: sidecarPods, extAuthz: extAuthzPod),
                 "gateway.yaml": AuthzConfig.gateway,
             ],
-            extraArguments: ProcessInfo.processInfo.environment["AUTHZ_TMP"] != nil ? [] : ["--mesh-config", meshConfig.path])
+            extraArguments: ["--mesh-config", meshConfig.path])
 
         for pod in [httpbin, demo] { try await pod.startEchoServer(service: pod.name, port: AuthzConfig.httpPort) }
         try await AuthzTCP.startServer(in: httpbin, network: network, port: AuthzConfig.tcpPort)
