@@ -73,5 +73,11 @@ extension AuthzMesh {
     /// Prints the scenario's status counts (the figures of the report).
     func printTally(_ scenario: String) {
         print("authz scenario \(scenario): \(recorder.tally(of: scenario))")
+        // Kept for whoever reads a failure: the enforcing Envoys' counters after the scenario.
+        for sidecar in [httpbin, demo, ingress] {
+            guard let stats = try? sidecar.admin("/stats") else { continue }
+            let name = "stats-" + String(scenario.map { $0.isLetter || $0.isNumber ? $0 : "-" }) + ".txt"
+            try? stats.body.write(to: sidecar.pod.directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
     }
 }

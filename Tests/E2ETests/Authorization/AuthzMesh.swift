@@ -24,6 +24,12 @@ final class AuthzMesh: @unchecked Sendable {
 
     @TaskLocal static var current: AuthzMesh?
 
+    /// istio-proxy runs Envoy with `--drain-strategy immediate` (and a 45 s drain): when a policy changes a filter
+    /// chain, connections opened before the change keep the old chain until they close, and are closed at the
+    /// end of the drain. The drain here is 1 s so that a scenario does not wait 45 s for the connections that the
+    /// previous one left pooled in the clients' Envoys.
+    static let drainFlags = ["--drain-strategy", "immediate", "--drain-time-s", "1"]
+
     let network: MeshNetwork
     let meshd: MeshdProcess
     let jwksServer: JWKSServer
@@ -108,10 +114,10 @@ final class AuthzMesh: @unchecked Sendable {
 
         var sidecars: [String: Sidecar] = [:]
         for pod in sidecarPods {
-            sidecars[pod.name] = try pod.startSidecar(bootstrapJSON: meshd.bootstrap(for: pod))
+            sidecars[pod.name] = try pod.startSidecar(bootstrapJSON: meshd.bootstrap(for: pod), envoyArguments: Self.drainFlags)
         }
         sidecars[ingress.name] = try ingress.startSidecar(
-            bootstrapJSON: meshd.bootstrap(for: ingress, extraArguments: ["--type", "router"]))
+            bootstrapJSON: meshd.bootstrap(for: ingress, extraArguments: ["--type", "router"]), envoyArguments: Self.drainFlags)
         for sidecar in sidecars.values { try await sidecar.waitUntilReady() }
 
         let mesh = try AuthzMesh(
@@ -167,7 +173,13 @@ final class AuthzMesh: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         lock.withLock { policiesInForce = content }
-        for sidecar in [httpbin, demo, ingress] { try await waitUntilNoListenerWarms(sidecar) }
+        for sidecar in [httpbin, demo, ingress] {
+            try await waitUntilNoListenerWarms(sidecar)
+            // Kept for whoever reads a failure: what each enforcing Envoy ran during the scenario.
+            let dump = try sidecar.admin("/config_dump?resource=dynamic_listeners")
+            let name = "listeners-" + scenario.map { $0.isLetter || $0.isNumber ? $0 : "-" } + ".json"
+            try? dump.body.write(to: sidecar.pod.directory.appendingPathComponent(String(name)), atomically: true, encoding: .utf8)
+        }
     }
 
     /// Waits (bounded) until `sidecar`'s listener dump contains `text` (e.g. a key id meshd inlined from a
@@ -180,11 +192,17 @@ final class AuthzMesh: @unchecked Sendable {
         try await waitUntilNoListenerWarms(sidecar)
     }
 
-    /// New connections use a new listener only once it is no longer warming.
+    /// New connections use a new listener only once it is no longer warming, and connections opened before a
+    /// change stay on the old filter chains until those have drained (and closed them).
     private func waitUntilNoListenerWarms(_ sidecar: Sidecar) async throws {
-        _ = try await Poll.until("\(sidecar.pod.name)'s listeners to finish warming", timeout: .seconds(10)) { () -> Bool? in
+        _ = try await Poll.until("\(sidecar.pod.name)'s listeners to finish warming and draining", timeout: .seconds(15)) {
+            () -> Bool? in
             let dump = try sidecar.admin("/config_dump?resource=dynamic_listeners")
-            return dump.status == 200 && !dump.body.contains("\"warming_state\"") ? true : nil
+            guard dump.status == 200, !dump.body.contains("\"warming_state\""), !dump.body.contains("\"draining_state\"") else {
+                return nil
+            }
+            let draining = try sidecar.stats(matching: "^listener_manager\\.total_(filter_chains|listeners)_draining$")
+            return draining.values.allSatisfy { $0 == "0" } ? true : nil
         }
     }
 
