@@ -11,9 +11,30 @@ public final class ConfigStore: Sendable {
     let state: Mutex<StoreState>
     let logger: Logger
 
-    public init(logger: Logger = Logger(label: "meshd.registry")) {
+    /// - Parameter outboundTrafficPolicyOverride: `--outbound-traffic-policy` when given explicitly; it wins over
+    ///   the mesh config's `outboundTrafficPolicy.mode` in every snapshot.
+    public init(
+        logger: Logger = Logger(label: "meshd.registry"), outboundTrafficPolicyOverride: OutboundTrafficPolicyMode? = nil
+    ) {
         self.logger = logger
-        self.state = Mutex(StoreState())
+        var initial = StoreState()
+        initial.outboundTrafficPolicyOverride = outboundTrafficPolicyOverride
+        if outboundTrafficPolicyOverride != nil { _ = initial.refresh() }
+        self.state = Mutex(initial)
+    }
+
+    /// Applies a decoded mesh config (`MeshConfigDecoder`): a clean one is placed into every snapshot from now on
+    /// (a new version, so proxies are pushed); one with errors is refused and the last good one stays in force.
+    /// Returns whether it was accepted.
+    @discardableResult
+    public func apply(meshConfig result: MeshConfigDecodeResult) -> Bool {
+        update { state in state.apply(meshConfig: result) }
+        return result.config != nil
+    }
+
+    /// The mesh config in force (with the outbound traffic policy override applied).
+    public func meshConfig() -> MeshConfig {
+        state.withLock { $0.snapshot.meshConfig }
     }
 
     /// Applies the decode result of one file. Clean objects replace or join; refused objects keep their previous

@@ -14,6 +14,12 @@ struct StoreState: ~Copyable {
     }
 
     private(set) var files: [String: FileState] = [:]
+    /// The last good mesh config (istiod's defaults until one is accepted) and the diagnostics of the latest
+    /// mesh config text, whether it was accepted or not.
+    private(set) var meshConfig = MeshConfig.default
+    private var meshConfigDiagnostics: [ConfigDiagnostic] = []
+    /// `--outbound-traffic-policy` when given: it wins over the mesh config's `outboundTrafficPolicy.mode`.
+    var outboundTrafficPolicyOverride: OutboundTrafficPolicyMode?
     private var nextLoadOrder = 0
     private(set) var snapshot = MeshSnapshot.build(from: [])
     private(set) var diagnostics: [ConfigDiagnostic] = []
@@ -56,6 +62,20 @@ struct StoreState: ~Copyable {
         files[file] = nil
     }
 
+    /// Takes a decoded mesh config: a clean one replaces the one in force; one with errors keeps the last good one.
+    /// Its diagnostics replace those of the previous mesh config text either way.
+    mutating func apply(meshConfig result: MeshConfigDecodeResult) {
+        if let config = result.config { meshConfig = config }
+        meshConfigDiagnostics = result.errors + result.warnings
+    }
+
+    /// The mesh config snapshots carry: the last good one, with the flag override applied.
+    var effectiveMeshConfig: MeshConfig {
+        var config = meshConfig
+        if let outboundTrafficPolicyOverride { config.outboundTrafficPolicy = outboundTrafficPolicyOverride }
+        return config
+    }
+
     mutating func addSubscriber(_ continuation: AsyncStream<MeshSnapshot>.Continuation) -> Int {
         nextSubscriber += 1
         subscribers[nextSubscriber] = continuation
@@ -91,9 +111,10 @@ struct StoreState: ~Copyable {
             }
         }
         let before = Set(diagnostics)
-        let next = MeshSnapshot.build(hashed: inForce)
+        let next = MeshSnapshot.build(hashed: inForce, meshConfig: effectiveMeshConfig)
         if analysis?.version != next.version { analysis = (next.version, ConfigAnalysis.analyze(next)) }
-        diagnostics = ordered.flatMap(\.value.diagnostics) + duplicates + (analysis?.warnings ?? [])
+        diagnostics =
+            meshConfigDiagnostics + ordered.flatMap(\.value.diagnostics) + duplicates + (analysis?.warnings ?? [])
         builds += 1
         if next.version != snapshot.version {
             snapshot = next

@@ -53,8 +53,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Log format: text or json.")
     var logFormat: String = "text"
 
-    @Option(name: .long, help: "Mesh-wide outbound traffic policy (the mesh config's outboundTrafficPolicy.mode): ALLOW_ANY or REGISTRY_ONLY. A Sidecar's own policy wins.")
-    var outboundTrafficPolicy: String = "ALLOW_ANY"
+    @Option(name: .long, help: "Mesh-wide outbound traffic policy: ALLOW_ANY or REGISTRY_ONLY. Overrides the mesh config's outboundTrafficPolicy.mode (default: the mesh config's, else ALLOW_ANY). A Sidecar's own policy wins.")
+    var outboundTrafficPolicy: String?
+
+    @Option(name: .long, help: "Istio mesh config YAML (the content of the `mesh` key of the istio ConfigMap), read at start and watched. With a Kubernetes source, the istio ConfigMap of istio-system is read and watched as well.")
+    var meshConfig: String?
 
     @OptionGroup(title: "Push engine")
     var pushOptions: ServePushOptions
@@ -90,11 +93,26 @@ struct Serve: AsyncParsableCommand {
         let (security, ca, _) = try securityOptions.makeSecurity(logger: logger, kubeconfig: kubeconfig, context: context)
         let csr = CertificateService(ca: ca, authenticate: security.authenticator.csrAuthenticator)
 
-        let store = ConfigStore(logger: logger)
+        let outboundOverride = try outboundTrafficPolicy.map { text in
+            guard let mode = OutboundTrafficPolicyMode(rawValue: text) else {
+                throw ValidationError("--outbound-traffic-policy: expected ALLOW_ANY or REGISTRY_ONLY, got \"\(text)\"")
+            }
+            return mode
+        }
+        let store = ConfigStore(logger: logger, outboundTrafficPolicyOverride: outboundOverride)
         let readiness = Readiness()
         let registry = PrometheusCollectorRegistry()
         let sourceMetrics = SourceMetrics(factory: PrometheusMetricsFactory(registry: registry))
         var sources: [any Service] = []
+        if let meshConfig {
+            let source = MeshConfigFileSource(path: meshConfig, store: store, logger: logger)
+            do {
+                try source.loadOnce()
+            } catch {
+                throw ValidationError("--mesh-config: \(error)")
+            }
+            sources.append(source)
+        }
         if let configDir {
             let source = FileSource(
                 directory: configDir, store: store, options: try sourceOptions.fileSourceOptions(), metrics: sourceMetrics,
@@ -113,9 +131,10 @@ struct Serve: AsyncParsableCommand {
             sources.append(kubernetes)
         }
         let pushMetrics = PushMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        guard let outboundPolicy = OutboundTrafficPolicyMode(rawValue: outboundTrafficPolicy) else {
-            throw ValidationError("--outbound-traffic-policy: expected ALLOW_ANY or REGISTRY_ONLY, got \"\(outboundTrafficPolicy)\"")
-        }
+        // The translator's setting is the start-up value; the live value is in every snapshot's mesh config (with
+        // the flag folded in by the store); the translator must read `snapshot.meshConfig.outboundTrafficPolicy` first
+        // for live changes (SidecarScope; left to the translator owner).
+        let outboundPolicy = store.meshConfig().outboundTrafficPolicy ?? .allowAny
         let provider = MeshResourceProvider(
             snapshot: store.snapshot(), security: security, metrics: pushMetrics,
             translatorSettings: TranslatorSettings(outboundTrafficPolicy: outboundPolicy))

@@ -11,9 +11,18 @@ struct Validate: ParsableCommand {
     @Argument(help: "A YAML file, or a directory read recursively.")
     var path: String
 
+    @Option(name: .long, help: "Also validate an Istio mesh config YAML file (the `mesh` key of the istio ConfigMap), and validate the objects under it.")
+    var meshConfig: String?
+
     func run() throws {
         let quiet = Logger(label: "meshd-validate", factory: { _ in SwiftLogNoOpLogHandler() })
         let store = ConfigStore(logger: quiet)
+        if let meshConfig {
+            guard let data = FileManager.default.contents(atPath: meshConfig) else {
+                throw ValidationError("--mesh-config: \(meshConfig): cannot read file")
+            }
+            store.apply(meshConfig: MeshConfigDecoder.decode(yaml: String(decoding: data, as: UTF8.self), file: meshConfig))
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw ValidationError("\(path): no such file or directory")

@@ -176,6 +176,10 @@ public enum ConfigDecoder {
         case .sidecar: resource = .sidecar(decodeSidecar(meta: meta, spec: spec))
         case .gateway: resource = .gateway(decodeGateway(meta: meta, spec: spec))
         case .secret: resource = decodeSecret(meta: meta, root: root).map { .secret($0) }
+        case .authorizationPolicy:
+            resource = .authorizationPolicy(decodeAuthorizationPolicy(meta: meta, spec: spec, root: root))
+        case .requestAuthentication:
+            resource = .requestAuthentication(decodeRequestAuthentication(meta: meta, spec: spec))
         }
         guard let resource else { return nil }
         // A field the decoder could not read was left at a default; the validator must not report that default.
@@ -184,6 +188,7 @@ public enum ConfigDecoder {
             context.error(issue.fieldPath, issue.reason)
         }
         guard context.errors.isEmpty else { return nil }
+        warnIfNotEnforced(resource, context: context)
         let location = SourceLocation(file: context.file, document: document, line: context.line(forPath: ""))
         return ConfigObject(resource: resource, source: location)
     }
@@ -197,7 +202,8 @@ public enum ConfigDecoder {
         case .service, .pod: ["v1"]
         case .workloadEntry, .serviceEntry, .virtualService, .destinationRule:
             ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
-        case .peerAuthentication: ["security.istio.io/v1", "security.istio.io/v1beta1"]
+        case .peerAuthentication, .authorizationPolicy, .requestAuthentication:
+            ["security.istio.io/v1", "security.istio.io/v1beta1"]
         case .endpointSlice: ["discovery.k8s.io/v1"]
         case .sidecar: ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
         case .gateway: ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]

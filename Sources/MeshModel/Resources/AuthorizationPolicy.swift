@@ -20,6 +20,9 @@ public struct AuthorizationPolicy: Sendable, Hashable {
     public var rules: [AuthorizationRule]
     /// The `istio.io/dry-run: "true"` annotation: rules become shadow rules, counted but never enforced.
     public var dryRun: Bool
+    /// True when `rules` was written (even as `[]`); istiod tells `spec: {}` (no rules) from `rules: []` only for
+    /// validation (DENY and CUSTOM without `rules` are refused). Both allow nothing under ALLOW.
+    public var rulesPresent: Bool = false
 
     public init(
         meta: ObjectMeta, selector: [String: String]? = nil, targetRefs: [PolicyTargetReference] = [],
@@ -74,6 +77,9 @@ public struct AuthorizationSource: Sendable, Hashable {
     public var notIpBlocks: [String] = []
     public var remoteIpBlocks: [String] = []
     public var notRemoteIpBlocks: [String] = []
+    /// `trustDomains` / `notTrustDomains` (newer Istio API): the trust domain of the peer's mTLS identity.
+    public var trustDomains: [String] = []
+    public var notTrustDomains: [String] = []
 
     public init() {}
 }

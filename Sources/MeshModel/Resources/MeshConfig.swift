@@ -66,6 +66,8 @@ public struct ExtAuthzHTTPProvider: Sendable, Hashable {
     public var headersToDownstreamOnDeny: [String]
     public var headersToDownstreamOnAllow: [String]
     public var includeRequestBodyInCheck: ExtAuthzRequestBody?
+    /// `clearRouteCache`: recompute the route after the check (headers the authorizer set may change it).
+    public var clearRouteCache: Bool = false
 
     public init(
         service: String, port: Int, timeoutSeconds: Double? = nil, pathPrefix: String? = nil, failOpen: Bool = false,
@@ -97,6 +99,7 @@ public struct ExtAuthzGRPCProvider: Sendable, Hashable {
     public var failOpen: Bool
     public var statusOnError: Int?
     public var includeRequestBodyInCheck: ExtAuthzRequestBody?
+    public var clearRouteCache: Bool = false
 
     public init(
         service: String, port: Int, timeoutSeconds: Double? = nil, failOpen: Bool = false, statusOnError: Int? = nil,

@@ -11,6 +11,8 @@ public enum MeshResource: Sendable, Hashable {
     case sidecar(Sidecar)
     case gateway(Gateway)
     case secret(TLSSecret)
+    case authorizationPolicy(AuthorizationPolicy)
+    case requestAuthentication(RequestAuthentication)
 
     public var meta: ObjectMeta {
         switch self {
@@ -25,6 +27,8 @@ public enum MeshResource: Sendable, Hashable {
         case .sidecar(let r): r.meta
         case .gateway(let r): r.meta
         case .secret(let r): r.meta
+        case .authorizationPolicy(let r): r.meta
+        case .requestAuthentication(let r): r.meta
         }
     }
 
@@ -41,6 +45,8 @@ public enum MeshResource: Sendable, Hashable {
         case .sidecar: .sidecar
         case .gateway: .gateway
         case .secret: .secret
+        case .authorizationPolicy: .authorizationPolicy
+        case .requestAuthentication: .requestAuthentication
         }
     }
 

@@ -26,6 +26,8 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case sidecar = "Sidecar"
     case gateway = "Gateway"
     case secret = "Secret"
+    case authorizationPolicy = "AuthorizationPolicy"
+    case requestAuthentication = "RequestAuthentication"
 
     public static func < (lhs: ResourceKind, rhs: ResourceKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -38,6 +38,11 @@ public struct JWTRule: Sendable, Hashable {
     public var forwardOriginalToken: Bool
     /// `timeout` in seconds for fetching `jwksUri`; nil means the default.
     public var timeoutSeconds: Double?
+    /// `spaceDelimitedClaims`: claims whose string value is split on spaces for matching, besides Istio's built-in
+    /// `scope` and `permission`.
+    public var spaceDelimitedClaims: [String] = []
+    /// `presence`: whether a token must be present (REQUIRED) or may be missing (OPTIONAL, the default when nil).
+    public var presence: JWTPresence?
 
     public init(
         issuer: String, audiences: [String] = [], jwksURI: String? = nil, jwks: String? = nil,
@@ -79,4 +84,11 @@ public struct JWTClaimToHeader: Sendable, Hashable {
         self.header = header
         self.claim = claim
     }
+}
+
+/// `jwtRules[].presence`.
+public enum JWTPresence: String, Sendable, Hashable, CaseIterable {
+    case unspecified = "PRESENCE_UNSPECIFIED"
+    case optional = "OPTIONAL"
+    case required = "REQUIRED"
 }

@@ -12,6 +12,12 @@ extension MeshSnapshot {
 
     /// `build(from:)` over objects whose content hashes were computed when they were stored (see `ConfigStore`).
     public static func build(hashed hashedObjects: [HashedConfigObject]) -> MeshSnapshot {
+        build(hashed: hashedObjects, meshConfig: .default)
+    }
+
+    /// `build(hashed:)` under a mesh config: it is placed in the snapshot, and a mesh config other than istiod's
+    /// defaults takes part in the version, so that changing it publishes a new snapshot and pushes.
+    public static func build(hashed hashedObjects: [HashedConfigObject], meshConfig: MeshConfig) -> MeshSnapshot {
         let hashedByKey = uniqueObjects(hashedObjects)
         let byKey = hashedByKey.mapValues(\.object)
         let resources = byKey.keys.sorted().compactMap { byKey[$0]?.resource }
@@ -29,6 +35,8 @@ extension MeshSnapshot {
             case .sidecar(let sidecar): inputs.sidecars.append(sidecar)
             case .gateway(let gateway): inputs.gateways.append(gateway)
             case .secret(let secret): inputs.secrets.append(secret)
+            case .authorizationPolicy(let policy): inputs.authorizationPolicies.append(policy)
+            case .requestAuthentication(let policy): inputs.requestAuthentications.append(policy)
             }
         }
 
@@ -60,11 +68,14 @@ extension MeshSnapshot {
         }
 
         var snapshot = MeshSnapshot(
-            version: contentVersion(of: hashedByKey), services: services, endpoints: endpoints,
+            version: contentVersion(of: hashedByKey, meshConfig: meshConfig), services: services, endpoints: endpoints,
             workloads: inputs.workloads(), virtualServicesByHost: index(inputs.virtualServices),
             destinationRulesByHost: index(inputs.destinationRules),
             peerAuthentications: index(inputs.peerAuthentications), sidecars: index(inputs.sidecars), objects: byKey)
         snapshot.indexGateways(inputs.gateways, secrets: inputs.secrets)
+        snapshot.apply(meshConfig: meshConfig)
+        snapshot.indexSecurityPolicies(
+            authorization: inputs.authorizationPolicies, requestAuthentication: inputs.requestAuthentications)
         return snapshot
     }
 

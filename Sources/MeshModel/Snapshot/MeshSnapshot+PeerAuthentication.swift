@@ -24,7 +24,7 @@ extension MeshSnapshot {
         let local = peerAuthentications[namespace] ?? []
         let workload = local.first { $0.selector != nil && $0.selects(namespace: namespace, labels: labels) }
         let namespaceWide = local.first { $0.selector == nil }
-        let meshWide = (peerAuthentications[MeshDefaults.rootNamespace] ?? []).first { $0.selector == nil }
+        let meshWide = (peerAuthentications[meshConfig.rootNamespace] ?? []).first { $0.selector == nil }
         var mode = MutualTLSMode.permissive
         for policy in [meshWide, namespaceWide, workload] {
             if let set = policy?.mode, set != .unset { mode = set }

@@ -4,12 +4,13 @@ extension MeshSnapshot {
     /// namespace's Sidecar without a selector, else the root namespace's Sidecar without a selector (the mesh
     /// default). Nil when none applies: the proxy then imports everything.
     public func sidecar(forNamespace namespace: String, labels: [String: String]) -> Sidecar? {
-        Self.sidecar(in: sidecarsByNamespace, namespace: namespace, labels: labels)
+        Self.sidecar(in: sidecarsByNamespace, namespace: namespace, labels: labels, rootNamespace: meshConfig.rootNamespace)
     }
 
     /// `sidecar(forNamespace:labels:)` over an index of Sidecars by namespace (each list ordered by name).
     public static func sidecar(
-        in sidecarsByNamespace: [String: [Sidecar]], namespace: String, labels: [String: String]
+        in sidecarsByNamespace: [String: [Sidecar]], namespace: String, labels: [String: String],
+        rootNamespace: String = MeshDefaults.rootNamespace
     )
         -> Sidecar?
     {
@@ -22,7 +23,7 @@ extension MeshSnapshot {
         if let namespaceDefault = local.first(where: { $0.workloadSelector == nil }) {
             return namespaceDefault
         }
-        return (sidecarsByNamespace[MeshDefaults.rootNamespace] ?? []).first {
+        return (sidecarsByNamespace[rootNamespace] ?? []).first {
             $0.workloadSelector == nil
         }
     }

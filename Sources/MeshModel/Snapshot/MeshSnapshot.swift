@@ -73,7 +73,7 @@ public struct MeshSnapshot: Sendable {
         {
             return rule
         }
-        let root = MeshDefaults.rootNamespace
+        let root = meshConfig.rootNamespace
         guard root != clientNamespace else { return nil }
         return mostSpecificDestinationRule(hostname, namespace: root, client: clientNamespace)
     }

@@ -11,6 +11,8 @@ struct SnapshotInputs {
     var sidecars: [Sidecar] = []
     var gateways: [Gateway] = []
     var secrets: [TLSSecret] = []
+    var authorizationPolicies: [AuthorizationPolicy] = []
+    var requestAuthentications: [RequestAuthentication] = []
 
     /// Every Pod with an IP and every WorkloadEntry, sorted by address then origin.
     func workloads() -> [MeshWorkload] {

@@ -17,6 +17,8 @@ public enum ResourceValidator {
         case .sidecar(let sidecar): validateSidecar(sidecar, into: &issues)
         case .gateway(let gateway): validateGateway(gateway, into: &issues)
         case .secret(let secret): validateTLSSecret(secret, into: &issues)
+        case .authorizationPolicy(let policy): validateAuthorizationPolicy(policy, into: &issues)
+        case .requestAuthentication(let policy): validateRequestAuthentication(policy, into: &issues)
         }
         return issues.issues
     }

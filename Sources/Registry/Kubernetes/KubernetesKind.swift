@@ -16,6 +16,8 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
     public var isModelled: Bool
     /// A `fieldSelector` sent on list and watch, such as `type=kubernetes.io/tls` for Secrets.
     public var fieldSelector: String?
+    /// Set to list and watch one namespace only (`/api/v1/namespaces/<ns>/...`), as for the mesh config ConfigMap.
+    public var namespace: String?
 
     public init(
         group: String, version: String, kind: String, resource: String, isCustomResource: Bool, isModelled: Bool,
@@ -35,8 +37,20 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
 
     /// The cluster-wide collection path: `/api/v1/services` or `/apis/<group>/<version>/<resource>`.
     public var collectionPath: String {
-        group.isEmpty ? "/api/\(version)/\(resource)" : "/apis/\(group)/\(version)/\(resource)"
+        let scope = namespace.map { "namespaces/\($0)/" } ?? ""
+        return group.isEmpty ? "/api/\(version)/\(scope)\(resource)" : "/apis/\(group)/\(version)/\(scope)\(resource)"
     }
+
+    /// Istio's mesh config: the ConfigMap `istio` in `istio-system`, whose `mesh` key `KubernetesSource` reads
+    /// with `MeshConfigDecoder` (not `ConfigDecoder`).
+    public static let meshConfigMap: KubernetesKind = {
+        var kind = KubernetesKind.core("ConfigMap", "configmaps", modelled: true, fieldSelector: "metadata.name=istio")
+        kind.namespace = "istio-system"
+        return kind
+    }()
+
+    /// True for `meshConfigMap`.
+    public var isMeshConfig: Bool { kind == "ConfigMap" && namespace == "istio-system" }
 
     public var description: String { group.isEmpty ? resource : "\(resource).\(group)" }
 
@@ -52,9 +66,9 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
             isModelled: modelled)
     }
 
-    /// Every kind meshd watches. Namespaces, AuthorizationPolicies and RequestAuthentications are watched but not
-    /// modelled yet: they count towards readiness and are reported once, and they do not reach the snapshot. Secrets
-    /// are only those of type `kubernetes.io/tls` (gateway credentials, served over SDS).
+    /// Every kind meshd watches. Namespaces are watched but not modelled: they count towards readiness and are
+    /// reported once, and they do not reach the snapshot. Secrets are only those of type `kubernetes.io/tls`
+    /// (gateway credentials, served over SDS). The mesh config comes from the `istio` ConfigMap of `istio-system`.
     public static let watched: [KubernetesKind] = [
         .core("Namespace", "namespaces", modelled: false),
         .core("Service", "services", modelled: true),
@@ -70,8 +84,9 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
         .istio("networking.istio.io", "WorkloadEntry", modelled: true),
         .istio("networking.istio.io", "Sidecar", modelled: true),
         .istio("security.istio.io", "PeerAuthentication", modelled: true),
-        .istio("security.istio.io", "AuthorizationPolicy", modelled: false),
-        .istio("security.istio.io", "RequestAuthentication", modelled: false),
+        .istio("security.istio.io", "AuthorizationPolicy", modelled: true),
+        .istio("security.istio.io", "RequestAuthentication", modelled: true),
+        meshConfigMap,
     ]
 
     /// The lower-case plural the API uses for a kind: `ServiceEntry` → `serviceentries`, `Gateway` → `gateways`.

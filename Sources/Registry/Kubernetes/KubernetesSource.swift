@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Foundation
 public import Logging
 import MeshModel
 public import ServiceLifecycle
@@ -80,12 +81,43 @@ public struct KubernetesSource: Service {
             }
             return
         }
+        if kind.isMeshConfig {
+            applyMeshConfig(change)
+            return
+        }
         let batch = change.upserted.map { object in
             let file = Self.fileName(kind: kind.kind, namespace: object.namespace, name: object.name)
             return (file: file, result: ConfigDecoder.decode(yaml: object.json, file: file))
         }
         let removing = change.deleted.map { Self.fileName(kind: kind.kind, namespace: $0.namespace, name: $0.name) }
         store.apply(batch: batch, removing: removing)
+    }
+}
+
+extension KubernetesSource {
+    /// The `mesh` key of the `istio` ConfigMap, through `MeshConfigDecoder` and the last-good rule. A deleted
+    /// ConfigMap, or one without a `mesh` key, means istiod's defaults (as istiod reads it).
+    func applyMeshConfig(_ change: InformerState.Change) {
+        let file = Self.fileName(kind: "ConfigMap", namespace: "istio-system", name: "istio") + "#mesh"
+        let result: MeshConfigDecodeResult
+        if let object = change.upserted.last(where: { $0.name == "istio" }) {
+            result = MeshConfigDecoder.decode(yaml: Self.meshKey(of: object.json) ?? "", file: file)
+        } else if change.deleted.contains(where: { $0.name == "istio" }) {
+            result = MeshConfigDecodeResult(config: .default)
+        } else {
+            return
+        }
+        if store.apply(meshConfig: result) {
+            logger.info("mesh config from ConfigMap istio-system/istio applied")
+        } else {
+            logger.error("mesh config from ConfigMap istio-system/istio refused; the last good mesh config stays in force")
+        }
+    }
+
+    /// `data.mesh` of a ConfigMap's JSON; nil when absent or not a string.
+    static func meshKey(of json: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
+        return (object["data"] as? [String: Any])?["mesh"] as? String
     }
 }
 

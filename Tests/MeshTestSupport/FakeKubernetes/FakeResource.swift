@@ -25,7 +25,7 @@ public struct FakeResource: Sendable, Hashable {
     /// Everything the fake knows how to serve.
     public static let all: [FakeResource] = [
         .core("Namespace", "namespaces", namespaced: false), .core("Service", "services"), .core("Pod", "pods"),
-        .core("Secret", "secrets"), .core("Endpoints", "endpoints"),
+        .core("Secret", "secrets"), .core("Endpoints", "endpoints"), .core("ConfigMap", "configmaps"),
         Self(group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", plural: "endpointslices", namespaced: true,
              isCustom: false),
         .istio("networking.istio.io", "VirtualService"), .istio("networking.istio.io", "DestinationRule"),
