@@ -7,6 +7,7 @@ import Foundation
 @testable import Discovery
 import EnvoyAPI
 import MeshModel
+import MeshTestSupport
 import Testing
 import XDSServer
 import XDSTranslator
@@ -48,7 +49,13 @@ struct GoldenMesh: CustomTestStringConvertible, Sendable {
         proxy.workloadIdentity = file.identity.map {
             WorkloadIdentity(namespace: $0.namespace, serviceAccount: $0.serviceAccount)
         }
-        return (MeshSnapshot.build(from: decoded.objects), proxy)
+        var snapshot = MeshSnapshot.build(from: decoded.objects)
+        // AuthorizationPolicies, RequestAuthentications and the mesh config of the security cases.
+        let security = folder.appendingPathComponent("security.json")
+        if FileManager.default.fileExists(atPath: security.path) {
+            try SecurityFixture.decode(Data(contentsOf: security)).apply(to: &snapshot)
+        }
+        return (snapshot, proxy)
     }
 }
 
@@ -105,7 +112,9 @@ enum ProxyVariants {
                 $0.labels = selector
             }
         }
-        let namespaces = Set(snapshot.objects.keys.map(\.namespace)).union(["elsewhere"]).subtracting([base.namespace])
+        let policyNamespaces = Set(snapshot.authorizationPolicies.keys).union(snapshot.requestAuthentications.keys)
+        let namespaces = Set(snapshot.objects.keys.map(\.namespace)).union(policyNamespaces).union(["elsewhere"])
+            .subtracting([base.namespace])
         for namespace in namespaces.sorted() {
             add("namespace \(namespace)") {
                 $0.namespace = namespace
@@ -132,6 +141,9 @@ enum ProxyVariants {
             default: break
             }
         }
+        // AuthorizationPolicy and RequestAuthentication selectors (kept beside the objects, not among them).
+        sets += snapshot.authorizationPolicies.values.flatMap { $0.compactMap(\.selector) }
+        sets += snapshot.requestAuthentications.values.flatMap { $0.compactMap(\.selector) }
         return Array(Set(sets.filter { !$0.isEmpty })).sorted { $0.description < $1.description }
     }
 }

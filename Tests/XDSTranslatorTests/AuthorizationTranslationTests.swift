@@ -1,6 +1,7 @@
 import EnvoyAPI
 import Foundation
 import MeshModel
+import MeshTestSupport
 import Testing
 import XDSTranslator
 
@@ -202,7 +203,7 @@ struct AuthorizationTranslationTests {
             #"""
             {"requestAuthentications": [{"metadata": {"name": "ra", "namespace": "default"}, "jwtRules": [
                {"issuer": "https://a", "jwksUri": "https://a/keys"}, {"issuer": "https://b", "jwksUri": "https://b/keys"}]}],
-             "fetchedJWKS": {"https://b/keys": "{\"keys\":[{\"kty\":\"oct\"}]}"}}
+             "fetchedJWKS": {"https://b/keys": "{\"keys\":[{\"kty\":\"oct\",\"k\":\"c2VjcmV0\"}]}"}}
             """#)
         let jwtFilter = try #require(try Self.httpFilters(fixture).first)
         #expect(jwtFilter.name == "envoy.filters.http.jwt_authn")
@@ -210,7 +211,7 @@ struct AuthorizationTranslationTests {
         let a = try #require(jwt.providers["origins-0"])
         let b = try #require(jwt.providers["origins-1"])
         #expect(a.localJwks.inlineString.contains("meshd-no-keys"))
-        #expect(b.localJwks.inlineString == #"{"keys":[{"kty":"oct"}]}"#)
+        #expect(b.localJwks.inlineString == #"{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}"#)
         #expect(a.payloadInMetadata == "payload" && b.payloadInMetadata == "payload")
         // Missing token passes (AuthorizationPolicy decides); an invalid one fails.
         let requirements = try #require(jwt.rules.only).requires.requiresAny.requirements
@@ -219,6 +220,20 @@ struct AuthorizationTranslationTests {
         let warnings = fixture.translator.authorizationInputs(snapshot: fixture.snapshot, proxy: fixture.proxy).warnings
         #expect(warnings.contains { $0.contains("default/ra") && $0.contains("https://a/keys") })
         #expect(!warnings.contains { $0.contains("https://b/keys") })
+    }
+
+    @Test("a key set Envoy would refuse (and with it the listener) is replaced by keys that verify nothing, with a warning")
+    func invalidKeySetFailsClosed() throws {
+        let fixture = try Self.fixture(
+            #"""
+            {"requestAuthentications": [{"metadata": {"name": "ra", "namespace": "default"}, "jwtRules": [
+               {"issuer": "https://a", "jwks": "not json"}, {"issuer": "https://b", "jwks": "{\"keys\":[{\"kty\":\"RSA\",\"e\":\"AQAB\"}]}"}]}]}
+            """#)
+        let jwt = try JWT(unpackingAny: try #require(try Self.httpFilters(fixture).first).typedConfig)
+        #expect(jwt.providers.values.allSatisfy { $0.localJwks.inlineString.contains("meshd-no-keys") })
+        let warnings = fixture.translator.authorizationInputs(snapshot: fixture.snapshot, proxy: fixture.proxy).warnings
+        #expect(warnings.contains { $0.contains("jwtRules[0]") && $0.contains("not a JSON object") })
+        #expect(warnings.contains { $0.contains("jwtRules[1]") && $0.contains("without n") })
     }
 
     @Test("policies of other namespaces and non-matching selectors do not apply; the root namespace applies everywhere")

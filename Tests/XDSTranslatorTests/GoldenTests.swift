@@ -14,6 +14,7 @@
 
 import Foundation
 import MeshModel
+import MeshTestSupport
 import Testing
 import XDSTranslator
 

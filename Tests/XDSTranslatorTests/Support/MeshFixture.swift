@@ -1,5 +1,6 @@
 import Foundation
 import MeshModel
+import MeshTestSupport
 import Testing
 import XDSTranslator
 

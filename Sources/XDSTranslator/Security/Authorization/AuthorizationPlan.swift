@@ -84,6 +84,12 @@ struct AuthorizationPlan: Sendable {
             http.rules = rules
             network.rules = rules
         }
+        // AUDIT (LOG) never denies, so its plain `allowed` count says nothing; per-policy stats count each match
+        // (`http.<prefix>.rbac.istio_audit_.policy.<name>.allowed`). istio-proxy's audit logging does not exist upstream.
+        if action == .log {
+            http.rulesStatPrefix = "istio_audit_"
+            http.trackPerRuleStats = true
+        }
         if let shadow = built.shadowRules {
             http.shadowRules = shadow
             http.shadowRulesStatPrefix = prefix

@@ -1,4 +1,5 @@
 import EnvoyAPI
+import Foundation
 import MeshModel
 import SwiftProtobuf
 
@@ -63,14 +64,19 @@ enum JWTAuthenticationFilter {
         provider.issuer = rule.issuer
         provider.audiences = rule.audiences
         var keys = Envoy_Config_Core_V3_DataSource()
+        let problem: String?
         if let inline = rule.jwks, !inline.isEmpty {
-            keys.inlineString = inline
+            problem = jwksProblem(inline).map { "its inline jwks \($0)" }
+            keys.inlineString = problem == nil ? inline : verifiesNothingJWKS
         } else if let uri = rule.jwksURI, let fetched = fetchedJWKS[uri], !fetched.isEmpty {
-            keys.inlineString = fetched
+            problem = jwksProblem(fetched).map { "the key set fetched from jwksUri \(uri) \($0)" }
+            keys.inlineString = problem == nil ? fetched : verifiesNothingJWKS
         } else {
+            problem = rule.jwksURI.map { "jwksUri \($0) has not been fetched" } ?? "it has neither jwks nor jwksUri"
             keys.inlineString = verifiesNothingJWKS
-            let source = rule.jwksURI.map { "jwksUri \($0) has not been fetched" } ?? "it has neither jwks nor jwksUri"
-            warnings.append("\(context) (issuer \(rule.issuer)): \(source); every token of this issuer is rejected")
+        }
+        if let problem {
+            warnings.append("\(context) (issuer \(rule.issuer)): \(problem); every token of this issuer is rejected")
         }
         provider.localJwks = keys
         provider.forward = rule.forwardOriginalToken
@@ -91,5 +97,24 @@ enum JWTAuthenticationFilter {
             return entry
         }
         return provider
+    }
+
+    /// Why Envoy would refuse `text` as a JWKS (and so the whole listener), or nil when it looks like one: a JSON
+    /// object with a non-empty `keys` array whose keys carry the members their `kty` needs.
+    static func jwksProblem(_ text: String) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            return "is not a JSON object"
+        }
+        guard let keys = object["keys"] as? [Any], !keys.isEmpty else { return "has no keys" }
+        let required: [String: [String]] = ["RSA": ["n", "e"], "EC": ["crv", "x", "y"], "oct": ["k"], "OKP": ["crv", "x"]]
+        for (index, entry) in keys.enumerated() {
+            guard let key = entry as? [String: Any], let type = key["kty"] as? String, let members = required[type] else {
+                return "has a key (keys[\(index)]) without a known kty"
+            }
+            if let missing = members.first(where: { (key[$0] as? String)?.isEmpty ?? true }) {
+                return "has a \(type) key (keys[\(index)]) without \(missing)"
+            }
+        }
+        return nil
     }
 }

@@ -1,40 +1,40 @@
-import Foundation
-import MeshModel
+public import Foundation
+public import MeshModel
 
 /// AuthorizationPolicies, RequestAuthentications, the mesh config and fetched key sets for a golden case or a test,
 /// as JSON with Istio's field names (`security.json` beside `input.yaml`). Until the YAML decoder reads these kinds,
-/// this is how translator tests state them; each maps one to one onto the MeshModel types.
-struct SecurityFixture: Decodable {
-    struct Meta: Decodable {
+/// this is how translator and discovery tests state them; each maps one to one onto the MeshModel types.
+public struct SecurityFixture: Decodable, Sendable {
+    struct Meta: Decodable, Sendable {
         var name: String
         var namespace: String?
     }
 
-    struct Source: Decodable {
+    struct Source: Decodable, Sendable {
         var principals, notPrincipals, requestPrincipals, notRequestPrincipals: [String]?
         var namespaces, notNamespaces, serviceAccounts, notServiceAccounts: [String]?
         var ipBlocks, notIpBlocks, remoteIpBlocks, notRemoteIpBlocks: [String]?
     }
 
-    struct Operation: Decodable {
+    struct Operation: Decodable, Sendable {
         var hosts, notHosts, ports, notPorts, methods, notMethods, paths, notPaths: [String]?
     }
 
-    struct Condition: Decodable {
+    struct Condition: Decodable, Sendable {
         var key: String
         var values: [String]?
         var notValues: [String]?
     }
 
-    struct Rule: Decodable {
-        struct From: Decodable { var source: Source? }
-        struct To: Decodable { var operation: Operation? }
+    struct Rule: Decodable, Sendable {
+        struct From: Decodable, Sendable { var source: Source? }
+        struct To: Decodable, Sendable { var operation: Operation? }
         var from: [From]?
         var to: [To]?
         var when: [Condition]?
     }
 
-    struct Policy: Decodable {
+    struct Policy: Decodable, Sendable {
         var metadata: Meta
         var selector: [String: String]?
         var action: String?
@@ -43,12 +43,12 @@ struct SecurityFixture: Decodable {
         var rules: [Rule]?
     }
 
-    struct JWT: Decodable {
-        struct Header: Decodable {
+    struct JWT: Decodable, Sendable {
+        struct Header: Decodable, Sendable {
             var name: String
             var prefix: String?
         }
-        struct ClaimHeader: Decodable {
+        struct ClaimHeader: Decodable, Sendable {
             var header: String
             var claim: String
         }
@@ -64,14 +64,14 @@ struct SecurityFixture: Decodable {
         var forwardOriginalToken: Bool?
     }
 
-    struct Authentication: Decodable {
+    struct Authentication: Decodable, Sendable {
         var metadata: Meta
         var selector: [String: String]?
         var jwtRules: [JWT]
     }
 
-    struct Provider: Decodable {
-        struct HTTP: Decodable {
+    struct Provider: Decodable, Sendable {
+        struct HTTP: Decodable, Sendable {
             var service: String
             var port: Int
             var timeoutSeconds: Double?
@@ -83,7 +83,7 @@ struct SecurityFixture: Decodable {
             var headersToUpstreamOnAllow: [String]?
             var headersToDownstreamOnDeny: [String]?
         }
-        struct GRPC: Decodable {
+        struct GRPC: Decodable, Sendable {
             var service: String
             var port: Int
             var timeoutSeconds: Double?
@@ -95,7 +95,7 @@ struct SecurityFixture: Decodable {
         var envoyExtAuthzGrpc: GRPC?
     }
 
-    struct Mesh: Decodable {
+    struct Mesh: Decodable, Sendable {
         var rootNamespace: String?
         var trustDomain: String?
         var trustDomainAliases: [String]?
@@ -107,12 +107,12 @@ struct SecurityFixture: Decodable {
     var requestAuthentications: [Authentication]?
     var fetchedJWKS: [String: String]?
 
-    static func decode(_ data: Data) throws -> SecurityFixture {
+    public static func decode(_ data: Data) throws -> SecurityFixture {
         try JSONDecoder().decode(SecurityFixture.self, from: data)
     }
 
     /// `snapshot` with these policies, mesh config and key sets in force.
-    func apply(to snapshot: inout MeshSnapshot) {
+    public func apply(to snapshot: inout MeshSnapshot) {
         if let mesh = meshConfig {
             var config = MeshConfig()
             if let root = mesh.rootNamespace { config.rootNamespace = root }
