@@ -143,7 +143,8 @@ private struct Walk {
             var written: [String: MetadataValue] = [shadowPrefix + "shadow_engine_result": .string(outcome.allowed ? "allowed" : "denied")]
             if let name = outcome.matchedPolicy { written[shadowPrefix + "shadow_effective_policy_id"] = .string(name) }
             metadata[metadataKey] = merged(metadata[metadataKey], written)
-            if !shadowPrefix.hasPrefix("istio_ext_authz") {
+            // Only what a dry run would change or who it names: a shadow set that matched nothing and allows is silent.
+            if !shadowPrefix.hasPrefix("istio_ext_authz"), outcome.matchedPolicy != nil || !outcome.allowed {
                 let would = outcome.allowed ? "allow" : "deny"
                 let by = outcome.matchedPolicy.map { " (\(PolicyRuleName($0)?.description ?? $0))" } ?? ""
                 notes.append("dry-run \(shadow.action == .deny ? "DENY" : "ALLOW") rules would \(would)\(by); not enforced")

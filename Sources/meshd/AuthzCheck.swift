@@ -26,6 +26,9 @@ struct AuthzCheck: AsyncParsableCommand {
     @Option(name: .long, help: "The configuration directory (as for meshd serve).")
     var configDir: String
 
+    @Option(name: .long, help: "Istio mesh config YAML (as for meshd serve): root namespace, trust domain, extension providers.")
+    var meshConfig: String?
+
     @Option(name: .long, help: "A YAML file of requests (requests: [{name, from, to, method, path, headers, token, claims, expect}]).")
     var requests: String?
 
@@ -74,6 +77,13 @@ struct AuthzCheck: AsyncParsableCommand {
     func loadSnapshot() throws -> MeshSnapshot {
         let quiet = Logger(label: "meshd-authz", factory: { _ in SwiftLogNoOpLogHandler() })
         let store = ConfigStore(logger: quiet)
+        if let meshConfig {
+            do {
+                try MeshConfigFileSource(path: meshConfig, store: store, logger: quiet).loadOnce()
+            } catch {
+                throw SimulationInputError(field: "--mesh-config", reason: "\(error)")
+            }
+        }
         do {
             try FileSource(directory: configDir, store: store, logger: quiet).loadOnce()
         } catch {

@@ -40,8 +40,11 @@ struct DiffPlanner {
 
         var overlay = current.objects
         for object in decoded { overlay[object.key] = object }
-        // The key sets fetched from jwksUri are not objects: carry them over, or every JWT provider would look changed.
-        let next = MeshSnapshot.build(from: Array(overlay.values)).withFetchedJWKS(current.fetchedJWKS)
+        // The mesh config and the key sets fetched from jwksUri are not objects: carry them over, or every CUSTOM
+        // provider and JWT provider would look changed.
+        var next = MeshSnapshot.build(from: Array(overlay.values))
+        next.apply(meshConfig: current.meshConfig)
+        next = next.withFetchedJWKS(current.fetchedJWKS)
         json.newSnapshotVersion = next.version
         json.proxies = proxies.map { diff(for: $0, from: current, to: next, withLineDiffs: withLineDiffs) }
         return json
