@@ -29,7 +29,7 @@ extension AuthorizationE2ETests {
         #expect(shadowAllowed >= 2, "shadow_allowed grew by \(shadowAllowed), expected at least 2; stats now \(after.names)")
         #expect(after.denied == before.denied, "a dry-run policy denied for real: \(after.names)")
         print("authz dry run: shadow_denied +\(shadowDenied), shadow_allowed +\(shadowAllowed), stats \(after.names)")
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
     }
 
     @Test("CUSTOM: ext_authz decides first for the paths it names; DENY still applies after it; other paths skip it")
@@ -81,7 +81,7 @@ extension AuthorizationE2ETests {
         let checked = after.paths.suffix(after.total - before.total)
         #expect(checked.allSatisfy { $0.hasPrefix("/custom/") }, "ext_authz was asked about \(checked)")
         print("authz CUSTOM: ext_authz checks +\(after.total - before.total) (allowed +\(after.allowed - before.allowed))")
-        mesh.printTally(scenario)
+        try mesh.finish(scenario, extAuthzPaths: Set(checked))
     }
 
     @Test("ingress gateway: a JWT RequestAuthentication, ALLOW by request principal and path, DENY /api/admin*")
@@ -128,7 +128,7 @@ extension AuthorizationE2ETests {
         // The refusals were the gateway's own (httpbin has no policy here).
         let after = try Self.rbacCounters(mesh.ingress)
         #expect(after.denied - before.denied == 9, "the gateway's RBAC denied \(after.denied - before.denied), expected 9: \(after.names)")
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
     }
 
     /// The RBAC filter counters of one Envoy, summed over its filters: enforced denials, and shadow (dry-run)

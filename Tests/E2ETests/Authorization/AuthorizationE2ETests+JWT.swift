@@ -51,7 +51,7 @@ extension AuthorizationE2ETests {
         try await mesh.expect(401, AuthzRequest("/headers", headers: mesh.bearer(unknownIssuer)), from: client, to: .httpbin)
         // No token: authentication passes, and with no AuthorizationPolicy nothing refuses it.
         try await mesh.expect(200, AuthzRequest("/headers"), from: client, to: .httpbin)
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
 
         // requestPrincipals: only alice's tokens; no token is now refused by the policy (403), not by authn.
         let then = "JWT via jwksUri + ALLOW requestPrincipals"
@@ -73,7 +73,7 @@ extension AuthorizationE2ETests {
         try await mesh.expect(403, AuthzRequest("/headers"), from: client, to: .httpbin)
         try await mesh.expect(401, AuthzRequest("/headers", headers: mesh.bearer(forged)), from: client, to: .httpbin)
         try await mesh.expect(401, AuthzRequest("/headers", headers: mesh.bearer(expired)), from: client, to: .httpbin)
-        mesh.printTally(then)
+        try mesh.finish(then)
     }
 
     @Test("JWT with inline jwks (RS256) carried in a custom header with a prefix")
@@ -115,7 +115,7 @@ extension AuthorizationE2ETests {
         // Not where the rule looks: no token was found, so authn passes and the policy refuses.
         try await mesh.expect(403, AuthzRequest("/headers", headers: mesh.bearer(valid)), from: client, to: .httpbin)
         try await mesh.expect(403, AuthzRequest("/headers"), from: client, to: .httpbin)
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
     }
 
     @Test("ALLOW when a JWT claim has a value, top-level and nested")
@@ -148,7 +148,7 @@ extension AuthorizationE2ETests {
         try await mesh.expect(200, AuthzRequest("/get", headers: mesh.bearer(platform)), from: client, to: .httpbin)
         try await mesh.expect(403, AuthzRequest("/get", headers: mesh.bearer(otherTeam)), from: client, to: .httpbin)
         try await mesh.expect(403, AuthzRequest("/get"), from: client, to: .httpbin)
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
     }
 
     @Test("the seed example: STRICT mTLS, a JWT required, everything else refused")
@@ -194,6 +194,6 @@ extension AuthorizationE2ETests {
         // httpbin is not selected: plaintext and no token still reach it.
         try await mesh.expect(200, AuthzRequest("/get"), from: mesh.plain, to: .httpbin)
         try await mesh.expect(200, AuthzRequest("/get"), from: mesh.sleep.pod, to: .httpbin)
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
     }
 }

@@ -30,7 +30,7 @@ struct AuthorizationE2ETests {
         try await mesh.expect(403, AuthzRequest("/get"), from: mesh.plain, to: .gateway)
         let gatewayDenied = try Self.rbacCounters(mesh.ingress).denied - gatewayBefore.denied
         #expect(gatewayDenied == 3, "the gateway's RBAC denied \(gatewayDenied) of 3 requests")
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
 
         let allowSleep = PolicyDocument.authorizationPolicy(
             "allow-sleep", namespace: "foo",
@@ -51,7 +51,7 @@ struct AuthorizationE2ETests {
         try await mesh.expect(403, AuthzRequest("/get"), from: mesh.barSleep.pod, to: .httpbin)
         // The namespace policy does not reach the gateway in istio-system, which the root policy still closes.
         try await mesh.expect(403, AuthzRequest("/get"), from: mesh.plain, to: .gateway)
-        mesh.printTally(then)
+        try mesh.finish(then)
     }
 
     @Test("DENY by method and path (exact, prefix, suffix, notPaths); everything else passes")
@@ -92,7 +92,7 @@ struct AuthorizationE2ETests {
         for (status, request) in cases { try await mesh.expect(status, request, from: client, to: .httpbin) }
         // The policy selects httpbin only.
         try await mesh.expect(200, AuthzRequest("DELETE", "/data"), from: client, to: .demo)
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
     }
 
     @Test("DENY by Istio path templates: {*} is one segment, {**} (last) any number of them")
@@ -121,7 +121,7 @@ struct AuthorizationE2ETests {
             (200, AuthzRequest("/other/files/a")),
         ]
         for (status, request) in cases { try await mesh.expect(status, request, from: client, to: .httpbin) }
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
     }
 
     @Test("ALLOW by source namespace: only the client from bar gets in")
@@ -144,7 +144,7 @@ struct AuthorizationE2ETests {
         try await mesh.expect(403, AuthzRequest("/get"), from: mesh.other.pod, to: .httpbin)
         // demo-app has no policy: open.
         try await mesh.expect(200, AuthzRequest("/get"), from: mesh.sleep.pod, to: .demo)
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
     }
 
     @Test("ALLOW by ipBlocks: only the client whose address is in the block gets in")
@@ -165,7 +165,7 @@ struct AuthorizationE2ETests {
         try await mesh.expect(200, AuthzRequest("/get"), from: mesh.other.pod, to: .httpbin)
         try await mesh.expect(403, AuthzRequest("/get"), from: mesh.sleep.pod, to: .httpbin)
         try await mesh.expect(403, AuthzRequest("/get"), from: mesh.barSleep.pod, to: .httpbin)
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
     }
 
     @Test("ALLOW when a request header has one of the values")
@@ -189,7 +189,7 @@ struct AuthorizationE2ETests {
         try await mesh.expect(200, AuthzRequest("/get", headers: ["x-user-group": "operators"]), from: client, to: .httpbin)
         try await mesh.expect(403, AuthzRequest("/get", headers: ["x-user-group": "users"]), from: client, to: .httpbin)
         try await mesh.expect(403, AuthzRequest("/get"), from: client, to: .httpbin)
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
     }
 
     @Test("a TCP policy on a TCP port: the allowed client's bytes are echoed, others are cut off; HTTP-only ALLOW rules match nothing on TCP")
@@ -233,7 +233,7 @@ struct AuthorizationE2ETests {
         try await mesh.expect(403, AuthzRequest("/get"), from: mesh.sleep.pod, to: .httpbin)
         try await mesh.expect(200, AuthzRequest("/get"), from: mesh.other.pod, to: .httpbin)
         try await mesh.expect(403, AuthzRequest("POST", "/post"), from: mesh.other.pod, to: .httpbin)
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
     }
 
     @Test("a TCP DENY rule with HTTP-only fields drops them on TCP and so denies more")
@@ -258,6 +258,6 @@ struct AuthorizationE2ETests {
         try await mesh.expect(200, AuthzRequest("/public/page"), from: mesh.barSleep.pod, to: .httpbin)
         try await mesh.expect(403, AuthzRequest("/private/page"), from: mesh.barSleep.pod, to: .httpbin)
         try await mesh.expect(200, AuthzRequest("/private/page"), from: mesh.sleep.pod, to: .httpbin)
-        mesh.printTally(scenario)
+        try mesh.finish(scenario)
     }
 }

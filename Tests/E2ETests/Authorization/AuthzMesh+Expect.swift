@@ -70,6 +70,13 @@ extension AuthzMesh {
         }
     }
 
+    /// Ends one phase of a scenario: checks that `meshd authz check` agrees with what the Envoys did, and prints
+    /// the status counts (the figures of the report).
+    func finish(_ scenario: String, extAuthzPaths: Set<String> = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+        try expectSimulatorAgrees(scenario, extAuthzPaths: extAuthzPaths, sourceLocation: sourceLocation)
+        printTally(scenario)
+    }
+
     /// Prints the scenario's status counts (the figures of the report).
     func printTally(_ scenario: String) {
         print("authz scenario \(scenario): \(recorder.tally(of: scenario))")

@@ -103,7 +103,9 @@ final class AuthzMesh: @unchecked Sendable {
         let meshd = try await MeshdProcess.start(
             in: network,
             configFiles: [
-                "workloads.yaml": AuthzConfig.workloads(sidecarPods: sidecarPods, extAuthz: extAuthzPod),
+                // The gateway pod has a WorkloadEntry too (no Service selects it), so that `meshd authz check` can
+                // name it as a destination.
+                "workloads.yaml": AuthzConfig.workloads(sidecarPods: sidecarPods + [ingress], extAuthz: extAuthzPod),
                 "gateway.yaml": AuthzConfig.gateway,
             ],
             extraArguments: ["--mesh-config", meshConfig.path])
@@ -137,6 +139,9 @@ final class AuthzMesh: @unchecked Sendable {
     }
 
     // MARK: Policies
+
+    /// The complete `authz.yaml` last put in force by `apply` (empty before the first).
+    var currentPolicies: String { lock.withLock { policiesInForce ?? "" } }
 
     /// Makes `documents` the complete set of security objects in force, and returns once meshd holds exactly
     /// them and every proxy they affect has accepted the change (`/debug/changes`). Throws at once, quoting

@@ -27,6 +27,8 @@ struct AuthzObservation: Sendable {
             if tcpSent > 0 && tcpEchoed == 0 { return "DENY" }
             return nil
         }
+        // No HTTP answer at all: the connection was refused or reset (e.g. plaintext under STRICT).
+        if !statuses.isEmpty && statuses.allSatisfy({ $0 == nil }) { return "DENY" }
         guard let first = statuses.first, statuses.allSatisfy({ $0 == first }), let status = first else { return nil }
         if (200..<300).contains(status) { return "ALLOW" }
         if status == 401 || status == 403 { return "DENY" }
