@@ -26,11 +26,11 @@ extension AuthorizationE2ETests {
         let mesh = try AuthzMesh.require()
         let scenario = "JWT via jwksUri"
         let authn = Self.requestAuthenticationA(mesh)
-        let fetchesBefore = mesh.jwksServer.fetches()
         try await mesh.apply([authn], scenario: scenario)
         // meshd fetches the key set itself and inlines it: the key id shows up in httpbin's listeners.
         try await mesh.waitUntilListeners(of: mesh.httpbin, contain: mesh.issuerA.keyID, what: "issuer A's fetched key")
-        #expect(mesh.jwksServer.fetches() > fetchesBefore, "meshd never fetched \(mesh.jwksServer.uri())")
+        // meshd caches the key set (refreshing it every 20 minutes), so an earlier scenario may have made the fetch.
+        #expect(mesh.jwksServer.fetches() >= 1, "meshd never fetched \(mesh.jwksServer.uri())")
         // The pod cannot reach the root namespace's 127.0.0.1: the keys must be inline, not a remote fetch by Envoy.
         let listeners = try mesh.httpbin.admin("/config_dump?resource=dynamic_listeners").body
         #expect(listeners.contains("local_jwks") && !listeners.contains("remote_jwks"), "httpbin's jwt_authn does not hold the keys inline")

@@ -243,7 +243,7 @@ final class AuthzMesh: @unchecked Sendable {
                 scenario: lock.withLock { scenario }, policies: lock.withLock { policiesInForce ?? "" },
                 client: client.name, clientNamespace: client.namespace, clientServiceAccount: client.serviceAccount,
                 clientIP: client.ip, clientHasSidecar: client.name != plain.name, target: target, request: request,
-                statuses: outcome.answers.map(\.status)))
+                statuses: outcome.answers.map(\.status), firstBody: outcome.answers.first?.body ?? ""))
         return outcome
     }
 

@@ -16,6 +16,8 @@ struct AuthzObservation: Sendable {
     var request: AuthzRequest?
     /// HTTP statuses (nil: no HTTP answer).
     var statuses: [Int?]
+    /// The body of the first answer (who refused: RBAC, jwt_authn, ext_authz).
+    var firstBody: String = ""
     var tcpEchoed: Int = 0
     var tcpSent: Int = 0
 
