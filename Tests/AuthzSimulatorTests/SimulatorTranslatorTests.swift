@@ -223,3 +223,24 @@ struct SimulatorTranslatorTests {
         #expect(fetched.check(try request(from: "web/frontend-1", targets, token: token)).verdict == .allow)
     }
 }
+
+@Suite("Check requests as E2E scenarios state them")
+struct CheckRequestTests {
+    @Test func aScenarioResolvesAndChecks() throws {
+        let decoded = ConfigDecoder.decode(yaml: meshYAML, file: "mesh.yaml")
+        var snapshot = MeshSnapshot.build(from: decoded.objects)
+        snapshot.indexSecurityPolicies(authorization: [allowNothing(), allowFrontend()], requestAuthentication: [])
+        let allowed = AuthorizationCheckRequest(
+            from: .init(workload: "web/frontend-1"), to: .init(service: "orders.shop.svc.cluster.local:80"), path: "/api/x")
+        #expect(try AuthorizationSimulator.check(allowed, in: snapshot).verdict == .allow)
+        let byNamespace = AuthorizationCheckRequest(
+            from: .init(namespace: "web", serviceAccount: "frontend"), to: .init(workload: "shop/orders-1", port: 8080), path: "/api/x")
+        #expect(try AuthorizationSimulator.check(byNamespace, in: snapshot).verdict == .allow)
+        let plaintext = AuthorizationCheckRequest(
+            from: .init(workload: "web/frontend-1", plaintext: true), to: .init(service: "orders.shop.svc.cluster.local:80"), path: "/api/x")
+        #expect(try AuthorizationSimulator.check(plaintext, in: snapshot).verdict == .deny)
+        #expect(throws: SimulationInputError.self) {
+            try AuthorizationSimulator.check(AuthorizationCheckRequest(from: .init(), to: .init(workload: "shop/orders-1")), in: snapshot)
+        }
+    }
+}
