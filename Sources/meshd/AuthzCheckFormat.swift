@@ -83,7 +83,7 @@ enum AuthzCheckFormat {
                 expectationMet: row.expectationMet)
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return ((try? encoder.encode(out)).map { String(decoding: $0, as: UTF8.self) } ?? "[]") + "\n"
     }
 }
