@@ -95,7 +95,7 @@ struct AuthzCheck: AsyncParsableCommand {
         return store.snapshot()
     }
 
-    func flagRequest() throws -> AuthzRequestSpec {
+    func flagRequest() throws -> AuthorizationCheckRequest {
         var headers: [String: String] = [:]
         for entry in header {
             guard let colon = entry.firstIndex(of: ":") else {
@@ -111,7 +111,7 @@ struct AuthzCheck: AsyncParsableCommand {
             }
             parsedClaims = value
         }
-        return AuthzRequestSpec(
+        return AuthorizationCheckRequest(
             name: nil,
             from: .init(
                 workload: fromWorkload, principal: principal, namespace: sourceNamespace, serviceAccount: serviceAccount,

@@ -1,11 +1,12 @@
 import AuthzSimulator
 import Foundation
 import MeshModel
+import Yams
 
 /// One simulated request and its decision.
 struct AuthzCheckRow: Sendable {
     var index: Int
-    var spec: AuthzRequestSpec
+    var spec: AuthorizationCheckRequest
     var proxy: Proxy
     var decision: AuthorizationDecision
 
@@ -82,7 +83,23 @@ enum AuthzCheckFormat {
                 expectationMet: row.expectationMet)
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return ((try? encoder.encode(out)).map { String(decoding: $0, as: UTF8.self) } ?? "[]") + "\n"
+    }
+}
+
+/// A `--requests` file: `requests: [...]`.
+struct AuthzRequestFile: Decodable {
+    var requests: [AuthorizationCheckRequest]
+
+    static func read(_ path: String) throws -> [AuthorizationCheckRequest] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw SimulationInputError(field: path, reason: "cannot read the file")
+        }
+        do {
+            return try YAMLDecoder().decode(AuthzRequestFile.self, from: text).requests
+        } catch {
+            throw SimulationInputError(field: path, reason: "not a requests file (requests: [{from, to, method, path, ...}]): \(error)")
+        }
     }
 }

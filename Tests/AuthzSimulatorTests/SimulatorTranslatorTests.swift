@@ -223,3 +223,83 @@ struct SimulatorTranslatorTests {
         #expect(fetched.check(try request(from: "web/frontend-1", targets, token: token)).verdict == .allow)
     }
 }
+
+@Suite("Check requests as E2E scenarios state them")
+struct CheckRequestTests {
+    @Test func aScenarioResolvesAndChecks() throws {
+        let decoded = ConfigDecoder.decode(yaml: meshYAML, file: "mesh.yaml")
+        var snapshot = MeshSnapshot.build(from: decoded.objects)
+        snapshot.indexSecurityPolicies(authorization: [allowNothing(), allowFrontend()], requestAuthentication: [])
+        let allowed = AuthorizationCheckRequest(
+            from: .init(workload: "web/frontend-1"), to: .init(service: "orders.shop.svc.cluster.local:80"), path: "/api/x")
+        #expect(try AuthorizationSimulator.check(allowed, in: snapshot).verdict == .allow)
+        let byNamespace = AuthorizationCheckRequest(
+            from: .init(namespace: "web", serviceAccount: "frontend"), to: .init(workload: "shop/orders-1", port: 8080), path: "/api/x")
+        #expect(try AuthorizationSimulator.check(byNamespace, in: snapshot).verdict == .allow)
+        let plaintext = AuthorizationCheckRequest(
+            from: .init(workload: "web/frontend-1", plaintext: true), to: .init(service: "orders.shop.svc.cluster.local:80"), path: "/api/x")
+        #expect(try AuthorizationSimulator.check(plaintext, in: snapshot).verdict == .deny)
+        #expect(throws: SimulationInputError.self) {
+            try AuthorizationSimulator.check(AuthorizationCheckRequest(from: .init(), to: .init(workload: "shop/orders-1")), in: snapshot)
+        }
+    }
+}
+
+@Suite("CUSTOM through the simulator")
+struct CustomSimulationTests {
+    static let extAuthz = """
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: ext-authz, namespace: authz}
+        spec:
+          clusterIP: 10.96.9.9
+          ports: [{name: http, port: 8000}]
+        """
+
+    @Test func customSendsMatchingRequestsToTheProviderOnly() throws {
+        let decoded = ConfigDecoder.decode(yaml: meshYAML + "\n" + Self.extAuthz, file: "mesh.yaml")
+        #expect(decoded.errors.isEmpty, "\(decoded.errors)")
+        var snapshot = MeshSnapshot.build(from: decoded.objects)
+        snapshot.apply(
+            meshConfig: MeshConfig(extensionProviders: [
+                ExtensionProvider(name: "http-authz", kind: .envoyExtAuthzHTTP(ExtAuthzHTTPProvider(service: "ext-authz.authz.svc.cluster.local", port: 8000)))
+            ]))
+        var operation = AuthorizationOperation()
+        operation.paths = ["/admin*"]
+        let custom = AuthorizationPolicy(
+            meta: ObjectMeta(name: "ext-check", namespace: "shop"), action: .custom, provider: "http-authz",
+            rules: [AuthorizationRule(to: [operation])])
+        snapshot.indexSecurityPolicies(authorization: [custom, denyAdmin()], requestAuthentication: [])
+        let targets = SimulationTargets(snapshot: snapshot)
+        let (orders, _) = try targets.service("orders.shop.svc.cluster.local:80", field: "to")
+        let simulator = AuthorizationSimulator(snapshot: snapshot, proxy: targets.proxy(of: orders))
+        let admin = simulator.check(try request(from: "web/frontend-1", targets, path: "/admin/users"))
+        #expect(admin.verdict == .custom, "\(admin.summary)")
+        #expect(admin.reason == "CUSTOM → ext_authz http-authz, decided by the external server")
+        #expect(admin.policy?.description == "shop/ext-check rules[0]")
+        // Not matched by the CUSTOM rule: ext_authz is not called, and the DENY decides.
+        let api = simulator.check(try request(from: "web/frontend-1", targets, path: "/api/admin"))
+        #expect(api.verdict == .deny)
+        #expect(api.policy?.description == "shop/deny-admin rules[0]")
+        #expect(simulator.check(try request(from: "web/frontend-1", targets, path: "/api/items")).verdict == .allow)
+    }
+
+    @Test func anUnknownProviderDeniesWhatTheRuleMatches() throws {
+        let decoded = ConfigDecoder.decode(yaml: meshYAML, file: "mesh.yaml")
+        var snapshot = MeshSnapshot.build(from: decoded.objects)
+        var operation = AuthorizationOperation()
+        operation.paths = ["/admin*"]
+        let custom = AuthorizationPolicy(
+            meta: ObjectMeta(name: "ext-check", namespace: "shop"), action: .custom, provider: "missing",
+            rules: [AuthorizationRule(to: [operation])])
+        snapshot.indexSecurityPolicies(authorization: [custom], requestAuthentication: [])
+        let targets = SimulationTargets(snapshot: snapshot)
+        let (orders, _) = try targets.service("orders.shop.svc.cluster.local:80", field: "to")
+        let simulator = AuthorizationSimulator(snapshot: snapshot, proxy: targets.proxy(of: orders))
+        let admin = simulator.check(try request(from: "web/frontend-1", targets, path: "/admin"))
+        #expect(admin.verdict == .deny, "fails closed: \(admin.summary)")
+        #expect(admin.policy?.policy == "ext-check")
+        #expect(simulator.check(try request(from: "web/frontend-1", targets, path: "/ok")).verdict == .allow)
+    }
+}
