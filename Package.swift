@@ -119,6 +119,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "AuthzSimulator",
+            dependencies: [
+                "MeshModel", "XDSTranslator", "EnvoyAPI",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Discovery",
             dependencies: [
                 "MeshModel", "Registry", "XDSTranslator", "XDSServer", "EnvoyAPI", "CertificateAuthority", "GRPCTransportTuning",
@@ -141,7 +151,7 @@ let package = Package(
         .target(
             name: "AdminServer",
             dependencies: [
-                "Discovery", "XDSServer", "MeshModel", "Registry", "XDSTranslator", "EnvoyAPI",
+                "Discovery", "XDSServer", "MeshModel", "Registry", "XDSTranslator", "EnvoyAPI", "AuthzSimulator",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -153,7 +163,7 @@ let package = Package(
             name: "meshd",
             dependencies: [
                 "MeshModel", "Registry", "XDSTranslator", "XDSServer", "Discovery", "AdminServer", "EnvoyAPI",
-                "CertificateAuthority",
+                "CertificateAuthority", "AuthzSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -254,6 +264,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AuthzSimulatorTests",
+            dependencies: [
+                "AuthzSimulator", "XDSTranslator", "MeshModel", "EnvoyAPI", "Registry", "MeshTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ProtoContractTests",
             dependencies: ["MeshTestSupport"],
             swiftSettings: swiftSettings
@@ -303,7 +323,11 @@ let package = Package(
         ),
         .testTarget(
             name: "E2ETests",
-            dependencies: ["MeshTestSupport", "MeshModel", "CertificateAuthority"],
+            dependencies: [
+                "MeshTestSupport", "MeshModel", "CertificateAuthority",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -54,6 +54,7 @@ public struct AdminServer: Service {
         CARoutes(context: context).register(on: router)
         StatusPageRoutes(context: context).register(on: router)
         DiffRoutes(context: context).register(on: router)
+        AuthorizationRoutes(context: context).register(on: router)
         return router
     }
 

@@ -22,13 +22,16 @@ public struct SnapshotPushService: Service {
     let metrics: XDSMetrics?
     let pushMetrics: PushMetrics?
     let settings: PushSettings
+    /// When set, snapshots come through it, carrying the fetched JWKS key sets (a key change is a push).
+    let jwks: JWKSService?
     let logger: Logger
 
     public init(
         store: ConfigStore, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>, readiness: Readiness,
         tracker: ChangeTracker, metrics: XDSMetrics? = nil, settings: PushSettings = PushSettings(), pushMetrics: PushMetrics? = nil,
-        logger: Logger
+        jwks: JWKSService? = nil, logger: Logger
     ) {
+        self.jwks = jwks
         self.store = store
         self.provider = provider
         self.ads = ads
@@ -82,7 +85,7 @@ public struct SnapshotPushService: Service {
     private func readChanges(into pending: Pending, wake: AsyncStream<Void>.Continuation) async {
         var previous: MeshSnapshot?
         var generation: UInt64 = 0
-        for await snapshot in store.snapshots() {
+        for await snapshot in jwks?.snapshots() ?? store.snapshots() {
             defer { readiness.markConfigLoaded() }
             guard snapshot.version != previous?.version else { continue }
             generation += 1

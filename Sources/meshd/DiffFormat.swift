@@ -18,6 +18,8 @@ struct DiffAnswer: Decodable, Sendable {
         var removed: Int
         var changed: Int
         var resources: [Resource]
+        /// `+ listener: ACTION rbac-policy` lines; nil when authorization is unchanged.
+        var authorization: [String]?
     }
 
     struct Resource: Decodable, Sendable {
@@ -56,6 +58,10 @@ enum DiffFormat {
         if answer.proxies.isEmpty { lines.append("no connected proxies") }
         for proxy in answer.proxies {
             lines.append("\(proxy.name): +\(proxy.added) -\(proxy.removed) ~\(proxy.changed)")
+            if let authorization = proxy.authorization, !authorization.isEmpty {
+                lines.append("  authorization:")
+                lines += authorization.map { "    " + $0 }
+            }
             guard !summary else { continue }
             for resource in proxy.resources {
                 let mark = resource.action == "added" ? "+" : resource.action == "removed" ? "-" : "~"

@@ -159,10 +159,12 @@ struct Serve: AsyncParsableCommand {
         let transport = try transportOptions.settings(metrics: PrometheusMetricsFactory(registry: registry), logger: logger)
         let securityServices = try securityOptions.services(
             security: security, ca: ca, provider: provider, ads: ads, readiness: readiness, csr: csr, transport: transport, logger: logger)
+        let jwks = JWKSService(store: store, fetcher: HTTPJWKSFetcher(), logger: logger)
         let services: [any Service] = securityServices + sources + [
+            jwks,
             SnapshotPushService(
                 store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: metrics, settings: pushSettings,
-                pushMetrics: pushMetrics, logger: logger),
+                pushMetrics: pushMetrics, jwks: jwks, logger: logger),
             XDSGRPCService(
                 address: xds, provider: provider, ads: ads, readiness: readiness, extraServices: [csr],
                 interceptors: security.authenticator.interceptors, transport: transport, logger: logger),

@@ -76,8 +76,9 @@ extension Pod {
     /// Starts Envoy as this pod's sidecar, as Istio does: in the pod's namespace, as uid/gid 1337 with no
     /// capabilities, one worker thread, hot restart off. Envoy's log goes to `<directory>/envoy.log`, and a copy
     /// of the bootstrap to `<directory>/bootstrap.json`; Envoy reads its own copy from the network's scratch
-    /// directory, which uid 1337 can reach wherever the checkout is.
-    public func startSidecar(bootstrapJSON: String) throws -> Sidecar {
+    /// directory, which uid 1337 can reach wherever the checkout is. `envoyArguments` go after the defaults (e.g.
+    /// the drain flags istio-proxy runs with).
+    public func startSidecar(bootstrapJSON: String, envoyArguments: [String] = []) throws -> Sidecar {
         let envoy = try EnvoyBinary.path()
         try bootstrapJSON.write(to: directory.appendingPathComponent("bootstrap.json"), atomically: true, encoding: .utf8)
         let bootstrap = scratchDirectory.appendingPathComponent("\(name)-bootstrap.json")
@@ -88,7 +89,7 @@ extension Pod {
             [
                 "setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--inh-caps=-all",
                 envoy, "-c", bootstrap.path, "--disable-hot-restart", "--log-level", "info", "--concurrency", "1",
-            ], logName: "envoy")
+            ] + envoyArguments, logName: "envoy")
         return Sidecar(pod: self, process: process)
     }
 }

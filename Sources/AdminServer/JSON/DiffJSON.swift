@@ -41,6 +41,9 @@ struct ProxyDiffJSON: Encodable {
     var changed: Int
     /// Added, removed and changed resources, ordered by type (push order) and name.
     var resources: [ResourceDiffJSON]
+    /// How the proxy's authorization would change, read from its listeners' RBAC and jwt_authn filters:
+    /// `+ virtualInbound: DENY ns[shop]-policy[deny-admin]-rule[0]` (nil when nothing changes).
+    var authorization: [String]?
 }
 
 /// One resource that would be added, removed or changed on a proxy.

@@ -1,3 +1,5 @@
+import AuthzSimulator
+import EnvoyAPI
 import Foundation
 import MeshModel
 import XDSServer
@@ -38,7 +40,11 @@ struct DiffPlanner {
 
         var overlay = current.objects
         for object in decoded { overlay[object.key] = object }
-        let next = MeshSnapshot.build(from: Array(overlay.values))
+        // The mesh config and the key sets fetched from jwksUri are not objects: carry them over, or every CUSTOM
+        // provider and JWT provider would look changed.
+        var next = MeshSnapshot.build(from: Array(overlay.values))
+        next.apply(meshConfig: current.meshConfig)
+        next = next.withFetchedJWKS(current.fetchedJWKS)
         json.newSnapshotVersion = next.version
         json.proxies = proxies.map { diff(for: $0, from: current, to: next, withLineDiffs: withLineDiffs) }
         return json
@@ -75,9 +81,16 @@ struct DiffPlanner {
             }
         }
         let count = { (action: String) in rows.filter { $0.action == action }.count }
+        let listenersChanged = rows.contains { $0.type == XDSType.listener.shortName }
+        let authorization = listenersChanged ? AuthorizationDiff.lines(old: listeners(old, proxy), new: listeners(new, proxy)) : []
         return ProxyDiffJSON(
             proxy: proxy.id, name: "\(proxy.podName).\(proxy.namespace)", added: count("added"), removed: count("removed"),
-            changed: count("changed"), resources: rows)
+            changed: count("changed"), resources: rows, authorization: authorization.isEmpty ? nil : authorization)
+    }
+
+    private func listeners(_ snapshot: MeshSnapshot, _ proxy: Proxy) -> [Envoy_Config_Listener_V3_Listener] {
+        translator.generateMessages(typeURL: TypeURL.listener, snapshot: snapshot, proxy: proxy)
+            .compactMap { $0.message as? Envoy_Config_Listener_V3_Listener }
     }
 
     /// Resource name -> content hash, exactly as the ADS server versions what it sends.

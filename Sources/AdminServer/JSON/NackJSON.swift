@@ -21,7 +21,12 @@ struct NackExplanationJSON: Encodable {
     var ageSeconds: Double
     var sources: [Source]
 
-    init(proxy: String, type: XDSType, nack: NackRecord, snapshot: MeshSnapshot, now: ContinuousClock.Instant = .now) {
+    /// `connected` is the proxy as it connected, when known: it lets a listener NACK be traced to the security
+    /// policies (AuthorizationPolicy, RequestAuthentication) whose filters sit on that proxy's listeners.
+    init(
+        proxy: String, type: XDSType, nack: NackRecord, snapshot: MeshSnapshot, connected: Proxy? = nil,
+        now: ContinuousClock.Instant = .now
+    ) {
         self.proxy = proxy
         self.type = type.shortName
         version = nack.version
@@ -30,6 +35,13 @@ struct NackExplanationJSON: Encodable {
         error = nack.message
         ageSeconds = Durations.seconds(now - nack.at)
         sources = Self.sources(of: Self.namesIn(error: nack.message, sent: nack.resourceNames), type: type, snapshot: snapshot)
+        if type == .listener {
+            for name in Self.namesIn(error: nack.message, sent: nack.resourceNames).prefix(50) {
+                sources += ResourceProvenance.securityObjects(listener: name, error: nack.message, proxy: connected, in: snapshot).map {
+                    Source(resource: name, object: $0.key.description, source: $0.source.description)
+                }
+            }
+        }
     }
 
     /// Envoy names the failing resource in its message when it can; explain those first, else all sent.

@@ -25,7 +25,9 @@ struct SyncRoutes {
                 guard let state = status.types[type], let nack = state.lastNack, state.rejectedVersion == state.lastSent?.version else {
                     return nil
                 }
-                return NackExplanationJSON(proxy: status.proxy, type: type, nack: nack, snapshot: snapshot)
+                return NackExplanationJSON(
+                    proxy: status.proxy, type: type, nack: nack, snapshot: snapshot,
+                    connected: context.provider.connected.proxy(id: status.proxy))
             }
         }
     }

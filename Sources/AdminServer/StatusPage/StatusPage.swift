@@ -21,7 +21,7 @@ enum StatusPage {
             <span class="meta">version \(HTML.escape(model.meshdVersion)) · generated \(generated) · refreshes every \(refreshSeconds) s</span>
             </header>
             <main>
-            \(MeshSection.render(model.mesh))\(ProxySection.render(model.proxies))\(NackSection.render(model.nacks))\
+            \(MeshSection.render(model.mesh))\(ProxySection.render(model.proxies))\(NackSection.render(model.nacks))\(AuthorizationSection.render(model.authorization))\
             \(ChangeSection.render(model.changes))\(CertificateSection.render(model.certificates, sdsProxies: model.sdsProxies, now: model.generatedAt))
             </main>
             <footer>JSON: \(links)</footer>

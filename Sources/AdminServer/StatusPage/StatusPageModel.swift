@@ -16,6 +16,8 @@ struct StatusPageModel {
     var proxies: [ProxySyncRow]
     var changes: [ChangeJSON]
     var nacks: [NackExplanationJSON]
+    /// Per workload: default-deny, allow-some or open.
+    var authorization: [WorkloadAuthorizationRow] = []
     /// Nil until the admin context carries the CA's status.
     var certificates: CertificateSummary?
 
@@ -66,6 +68,7 @@ extension StatusPageModel {
         proxies = context.ads.status.all().map { ProxySyncRow($0, now: now) }
         changes = context.tracker.changes().prefix(Self.changeLimit).map { ChangeJSON($0, snapshot: snapshot) }
         nacks = SyncRoutes.nacks(context)
+        authorization = WorkloadAuthorizationRow.rows(snapshot)
         certificates = context.caMetrics.map { metrics in
             let status = metrics.status
             return CertificateSummary(

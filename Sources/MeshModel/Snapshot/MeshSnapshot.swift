@@ -2,7 +2,7 @@
 /// mutated afterwards, so it can be shared across threads freely.
 public struct MeshSnapshot: Sendable {
     /// Content hash of every object in the snapshot: equal inputs give equal versions across restarts.
-    public let version: String
+    public internal(set) var version: String
     /// Every service, sorted by hostname.
     public let services: [MeshService]
     /// Services by FQDN.
