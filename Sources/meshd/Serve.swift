@@ -90,9 +90,6 @@ struct Serve: AsyncParsableCommand {
         let serverOptions = try pushOptions.serverOptions()
         LogFormat.bootstrap(format, level: level)
         let logger = Logger(label: "meshd")
-        let (security, ca, _) = try securityOptions.makeSecurity(logger: logger, kubeconfig: kubeconfig, context: context)
-        let csr = CertificateService(ca: ca, authenticate: security.authenticator.csrAuthenticator)
-
         let outboundOverride = try outboundTrafficPolicy.map { text in
             guard let mode = OutboundTrafficPolicyMode(rawValue: text) else {
                 throw ValidationError("--outbound-traffic-policy: expected ALLOW_ANY or REGISTRY_ONLY, got \"\(text)\"")
@@ -113,6 +110,11 @@ struct Serve: AsyncParsableCommand {
             }
             sources.append(source)
         }
+        // Workload identities are in the mesh config's trust domain (read at start: changing it needs a restart, as
+        // with istiod's CA).
+        let (security, ca, _) = try securityOptions.makeSecurity(
+            logger: logger, kubeconfig: kubeconfig, context: context, trustDomain: store.meshConfig().trustDomain)
+        let csr = CertificateService(ca: ca, authenticate: security.authenticator.csrAuthenticator)
         if let configDir {
             let source = FileSource(
                 directory: configDir, store: store, options: try sourceOptions.fileSourceOptions(), metrics: sourceMetrics,

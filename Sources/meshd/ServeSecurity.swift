@@ -3,6 +3,7 @@ import CertificateAuthority
 import Discovery
 import GRPCCore
 import Logging
+import MeshModel
 import Registry
 import ServiceLifecycle
 import XDSServer
@@ -50,7 +51,7 @@ struct ServeSecurityOptions: ParsableArguments {
     /// Loads (or creates) the CA and builds what the provider and the gRPC servers need.
     /// TokenReview asks the API server of `kubeconfig` (and `context`) when given, else the one meshd runs in.
     func makeSecurity(
-        logger: Logger, kubeconfig: String? = nil, context: String? = nil
+        logger: Logger, kubeconfig: String? = nil, context: String? = nil, trustDomain: String = MeshDefaults.trustDomain
     ) throws -> (security: ProxySecurity, ca: CertificateAuthority, ttl: Duration) {
         guard let ttl = Token.parseDuration(workloadCertTtl), ttl > .zero else {
             throw ValidationError("--workload-cert-ttl: expected a duration such as 24h or 60s, got \"\(workloadCertTtl)\"")
@@ -59,6 +60,7 @@ struct ServeSecurityOptions: ParsableArguments {
             throw ValidationError("--max-token-ttl: expected a positive duration such as 24h, got \"\(maxTokenTtl)\"")
         }
         var options = CAOptions()
+        options.trustDomain = trustDomain
         options.workloadCertTTL = ttl
         options.maxTokenLifetime = maxTokenLifetime
         let ca: CertificateAuthority
