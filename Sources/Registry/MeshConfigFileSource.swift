@@ -48,9 +48,13 @@ public struct MeshConfigFileSource: Service {
     @discardableResult
     public func poll() -> Bool {
         guard let data = FileManager.default.contents(atPath: path) else {
-            logger.warning("mesh config \(path) cannot be read; the last good mesh config stays in force")
+            // Once per outage, not once per poll.
+            if lastText.unreadable.withLock({ state in defer { state = true }; return !state }) {
+                logger.warning("mesh config \(path) cannot be read; the last good mesh config stays in force")
+            }
             return false
         }
+        lastText.unreadable.withLock { $0 = false }
         let text = String(decoding: data, as: UTF8.self)
         let changed = lastText.state.withLock { last -> Bool in
             guard last != text else { return false }
@@ -84,4 +88,6 @@ public struct MeshConfigFileSource: Service {
 /// The text a `MeshConfigFileSource` decoded last. Thread-safe.
 final class LastText: Sendable {
     let state = Mutex<String?>(nil)
+    /// Whether the last poll could not read the file.
+    let unreadable = Mutex(false)
 }

@@ -27,10 +27,29 @@ extension ConfigDecoder {
                     continue
                 }
                 guard let mapping = item.mapping() else { continue }
-                policy.rules.append(decodeAuthorizationRule(mapping))
+                let rule = decodeAuthorizationRule(mapping)
+                if policy.action == .deny && denyRuleUsesOnlyHTTPAttributes(rule) {
+                    mapping.context.warning(
+                        mapping.path,
+                        "configured AuthorizationPolicy will deny all traffic to TCP ports under its scope due to the "
+                            + "use of only HTTP attributes in a DENY rule; it is recommended to explicitly specify the port")
+                }
+                policy.rules.append(rule)
             }
         }
         return policy
+    }
+
+    /// istiod's warning rule: a DENY rule whose `from` has no TCP attribute and no `to`, or whose `to` names no
+    /// port, is reduced on TCP filter chains to "deny everything".
+    static func denyRuleUsesOnlyHTTPAttributes(_ rule: AuthorizationRule) -> Bool {
+        let tcpFrom = rule.from.contains { source in
+            !(source.principals + source.notPrincipals + source.ipBlocks + source.notIpBlocks + source.namespaces
+                + source.notNamespaces + source.remoteIpBlocks + source.notRemoteIpBlocks + source.serviceAccounts
+                + source.notServiceAccounts).isEmpty
+        }
+        let tcpTo = rule.to.contains { !($0.ports + $0.notPorts).isEmpty }
+        return (!rule.from.isEmpty && rule.to.isEmpty && !tcpFrom) || (!rule.to.isEmpty && !tcpTo)
     }
 
     static func decodeAuthorizationRule(_ rule: YAMLMapping) -> AuthorizationRule {

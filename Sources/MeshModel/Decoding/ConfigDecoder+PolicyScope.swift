@@ -30,6 +30,14 @@ extension ConfigDecoder {
         for item in list {
             if let ref = decodeTargetReference(item) { refs.append(ref) }
         }
+        if !refs.isEmpty {
+            // istiod applies target refs to waypoints (Service, ServiceEntry) and Gateway API gateways, neither of
+            // which meshd serves: the policy selects no sidecar or Istio gateway here. Said, never silent.
+            spec.context.warning(
+                spec.path.appendingField(singleWritten ? "targetRef" : "targetRefs"),
+                "target references select waypoints and Gateway API gateways, which meshd does not serve; "
+                    + "this policy applies to no proxy of meshd")
+        }
         let written = [selectorWritten, singleWritten, !list.isEmpty].filter { $0 }.count
         if written > 1 {
             let path = singleWritten ? "targetRef" : "targetRefs"

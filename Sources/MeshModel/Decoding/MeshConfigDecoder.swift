@@ -113,11 +113,25 @@ public enum MeshConfigDecoder {
         return config
     }
 
-    /// Warns about every field that is not `handled`: `mesh config: <path>: not supported, ignored`.
+    /// Warns about every field that is not `handled`: `<path>: not supported by meshd, ignored`. A top-level
+    /// section that is a mapping (`defaultConfig`, `meshMTLS`) is named field by field one level down
+    /// (`defaultConfig.tracing`), so the operator sees which settings are dropped.
     static func warnIgnored(_ mapping: YAMLMapping, handled: Set<String>) {
         for key in mapping.keys where !handled.contains(key) {
-            _ = mapping[key]  // records the line of the field
-            mapping.context.warning(mapping.path.appendingField(key), "mesh config field not supported by meshd, ignored")
+            guard let field = mapping[key] else {
+                mapping.context.warning(mapping.path.appendingField(key), "not supported by meshd, ignored")
+                continue
+            }
+            if mapping.path.isEmpty, case .mapping(let section) = field.node, !section.isEmpty,
+                let child = field.mapping()
+            {
+                for childKey in child.keys {
+                    _ = child[childKey]
+                    child.context.warning(child.path.appendingField(childKey), "not supported by meshd, ignored")
+                }
+            } else {
+                mapping.context.warning(field.path, "not supported by meshd, ignored")
+            }
         }
     }
 

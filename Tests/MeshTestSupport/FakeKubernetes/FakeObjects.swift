@@ -105,7 +105,17 @@ public enum FakeObjects {
         """
     }
 
-    /// A `security.istio.io/v1` AuthorizationPolicy (watched, not modelled by meshd yet).
+    /// The `istio` ConfigMap of `istio-system` whose `mesh` key is `mesh` (Istio's mesh config YAML).
+    public static func meshConfigMap(mesh: String) -> String {
+        let escaped = mesh.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+        return """
+            {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"istio","namespace":"istio-system"},\
+            "data":{"mesh":"\(escaped)"}}
+            """
+    }
+
+    /// A `security.istio.io/v1` AuthorizationPolicy allowing nothing (`action: ALLOW` without rules).
     public static func authorizationPolicy(_ name: String, namespace: String = "default") -> String {
         """
         {"apiVersion":"security.istio.io/v1","kind":"AuthorizationPolicy","metadata":{"name":"\(name)",\
