@@ -42,6 +42,15 @@ public struct AuthorizationSimulator: Sendable {
                 reason: "no filter chain of \(listener.name) takes a \(transport == "tls" ? "TLS" : "plaintext") connection to port \(request.destinationPort); the connection is closed",
                 listener: listener.name, filterChain: "-", notes: [])
         }
+        // A chain that terminates TLS (a DownstreamTlsContext, which meshd's inbound chains require a client
+        // certificate on) cannot complete a handshake with a plaintext client: Envoy closes the connection.
+        let (transport, _) = FilterChainSelector.connection(of: request, http: true)
+        if transport == "raw_buffer", chain.transportSocket.name == "envoy.transport_sockets.tls" {
+            return AuthorizationDecision(
+                verdict: .noFilterChain, status: 0, policy: nil,
+                reason: "filter chain \(chain.name) of \(listener.name) requires TLS (mutual TLS), and the connection is plaintext; the handshake fails and the connection is closed",
+                listener: listener.name, filterChain: chain.name, notes: [])
+        }
         return ChainEvaluator(listener: listener.name, chain: chain, now: now).evaluate(request)
     }
 

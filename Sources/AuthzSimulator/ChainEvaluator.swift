@@ -86,6 +86,9 @@ private struct Walk {
                     return decision(.unauthenticated, 401, nil, "\(at): config does not decode")
                 }
                 switch JWTAuthnEvaluator(config: config, now: now).evaluate(request) {
+                case .rejected(let reason) where reason == JWTVerifier.audienceNotAllowed:
+                    // Envoy's jwt_authn answers a verified token with the wrong audience 403, not 401.
+                    return decision(.deny, 403, nil, "\(at) (RequestAuthentication): \(reason)")
                 case .rejected(let reason):
                     return decision(.unauthenticated, 401, nil, "\(at) (RequestAuthentication): \(reason)")
                 case .passed(let provider, let payload, let key):

@@ -27,6 +27,9 @@ enum JWTVerifier {
         return Data(base64Encoded: base64)
     }
 
+    /// Envoy's words for a token whose audiences the provider does not accept (answered 403).
+    static let audienceNotAllowed = "Audiences in Jwt are not allowed"
+
     /// Issuer, audience and time checks on a payload (given directly or decoded from a token).
     static func checkClaims(_ payload: MetadataValue, issuer: String, audiences: [String], now: Date) -> String? {
         guard payload.value(at: ["iss"])?.string == issuer else { return "Jwt issuer is not configured" }
@@ -37,7 +40,7 @@ enum JWTVerifier {
             case .list(let many)?: aud = many.compactMap(\.string)
             default: aud = []
             }
-            guard aud.contains(where: audiences.contains) else { return "Audiences in Jwt are not allowed" }
+            guard aud.contains(where: audiences.contains) else { return audienceNotAllowed }
         }
         if case .number(let exp)? = payload.value(at: ["exp"]), exp < now.timeIntervalSince1970 { return "Jwt is expired" }
         if case .number(let nbf)? = payload.value(at: ["nbf"]), nbf > now.timeIntervalSince1970 {

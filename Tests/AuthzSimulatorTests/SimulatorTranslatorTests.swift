@@ -162,6 +162,29 @@ struct SimulatorTranslatorTests {
         #expect(tcp.status == 0)
     }
 
+    @Test func plaintextToAStrictPortFailsTheHandshake() throws {
+        let strict = """
+            apiVersion: security.istio.io/v1
+            kind: PeerAuthentication
+            metadata: {name: strict, namespace: shop}
+            spec: {mtls: {mode: STRICT}}
+            """
+        let decoded = ConfigDecoder.decode(yaml: meshYAML + "\n---\n" + strict, file: "mesh.yaml")
+        #expect(decoded.errors.isEmpty, "\(decoded.errors)")
+        var snapshot = MeshSnapshot.build(from: decoded.objects)
+        snapshot.indexSecurityPolicies(authorization: [], requestAuthentication: [])
+        let targets = SimulationTargets(snapshot: snapshot)
+        let (orders, _) = try targets.service("orders.shop.svc.cluster.local:80", field: "to")
+        let sim = AuthorizationSimulator(snapshot: snapshot, proxy: targets.proxy(of: orders))
+        var plaintext = try request(from: "web/frontend-1", targets, path: "/api/items")
+        plaintext.principal = nil
+        let refused = sim.check(plaintext)
+        #expect(refused.verdict == .noFilterChain, "\(refused.summary)")
+        #expect(refused.status == 0)
+        // The same request over mutual TLS is allowed: no policy applies.
+        #expect(sim.check(try request(from: "web/frontend-1", targets, path: "/api/items")).verdict == .allow)
+    }
+
     @Test func jwtTokensAsEnvoyVerifiesThem() throws {
         let issuer = TestIssuer(issuer: "https://issuer.example")
         let authentication = RequestAuthentication(
@@ -186,7 +209,11 @@ struct SimulatorTranslatorTests {
         let expired = try issuer.token(["sub": "alice", "aud": "orders", "exp": Date().timeIntervalSince1970 - 60])
         #expect(sim.check(try request(from: "web/frontend-1", targets, token: expired)).verdict == .unauthenticated)
         let wrongAudience = try issuer.token(["sub": "alice", "aud": "billing", "exp": later])
-        #expect(sim.check(try request(from: "web/frontend-1", targets, token: wrongAudience)).verdict == .unauthenticated)
+        // Envoy's jwt_authn refuses a wrong audience with 403 ("Audiences in Jwt are not allowed"), not 401.
+        let audience = sim.check(try request(from: "web/frontend-1", targets, token: wrongAudience))
+        #expect(audience.verdict == .deny)
+        #expect(audience.status == 403)
+        #expect(audience.reason.contains("Audiences in Jwt are not allowed"))
         let missing = sim.check(try request(from: "web/frontend-1", targets))
         #expect(missing.verdict == .deny, "no token passes jwt_authn, then RBAC wants a request principal")
         #expect(missing.status == 403)

@@ -81,32 +81,10 @@ extension AuthzMesh {
                         sourceLocation: sourceLocation)
                 }
             }
-            if let known = Self.knownSimulatorIssue(observation) {
-                withKnownIssue(Comment(rawValue: known), compare)
-            } else {
-                compare()
-            }
+            compare()
             if simulated == envoy { agreed += 1 }
         }
         print("authz simulator agreement for \(scenario): \(agreed)/\(observations.count) request batches agree")
-    }
-
-    /// Disagreements seen between `meshd authz check` and Envoy 1.40 that are the simulator's, reported to the lead
-    /// (see Tests/E2ETests/Authorization and the authz-e2e report). Each is matched narrowly; `withKnownIssue`
-    /// fails the test once the simulator is fixed, so that these entries get removed.
-    static func knownSimulatorIssue(_ observation: AuthzObservation) -> String? {
-        if observation.request != nil, observation.statuses.allSatisfy({ $0 == 403 }),
-            observation.firstBody == "Audiences in Jwt are not allowed"
-        {
-            return "authz-ops simulator: a token with a wrong audience is DENY (401); Envoy's jwt_authn answers 403"
-        }
-        if !observation.clientHasSidecar, observation.request != nil, !observation.statuses.isEmpty,
-            observation.statuses.allSatisfy({ $0 == nil })
-        {
-            return "authz-ops simulator: a plaintext source (`from.plaintext`) is run through the _mtls filter chain; "
-                + "Envoy has no chain for it under STRICT and closes the connection"
-        }
-        return nil
     }
 
     private func simulatedRequest(_ observation: AuthzObservation, name: String) -> [String: Any] {
