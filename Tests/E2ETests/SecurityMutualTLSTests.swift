@@ -95,6 +95,52 @@ struct SecurityMutualTLSTests {
         }
     }
 
+    @Test("the mesh config's trustDomain is the identities' trust domain: certificates, peer checks and policies")
+    func meshConfigTrustDomain() async throws {
+        try await MeshNetwork.with(label: "mtls-td") { network in
+            let client = try network.addPod(name: "sleep", labels: ["app": "sleep"], serviceAccount: "sleep")
+            let server = try network.addPod(name: "httpbin", labels: ["app": "httpbin"], serviceAccount: "httpbin")
+            let meshConfig = network.scratchDirectory.appendingPathComponent("mesh-config.yaml")
+            try "trustDomain: example.org\n".write(to: meshConfig, atomically: true, encoding: .utf8)
+            // STRICT, and an ALLOW that names the client in the configured trust domain: only a certificate of
+            // example.org can pass both.
+            let allow = """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: only-sleep, namespace: default}
+                spec:
+                  selector: {matchLabels: {app: httpbin}}
+                  rules: [{from: [{source: {principals: ["example.org/ns/default/sa/sleep"]}}]}]
+                """
+            let meshd = try await MeshdProcess.start(
+                in: network,
+                configFiles: [
+                    "mesh.yaml": Self.config(client: client, server: server),
+                    "peer-authentication.yaml": Self.peerAuthentication("STRICT"), "allow.yaml": allow,
+                ],
+                extraArguments: ["--mesh-config", meshConfig.path])
+            try await server.startEchoServer(service: "httpbin", port: Self.port)
+            let sidecars = [
+                try client.startSidecar(bootstrapJSON: meshd.bootstrap(for: client, trustDomain: "example.org")),
+                try server.startSidecar(bootstrapJSON: meshd.bootstrap(for: server, trustDomain: "example.org")),
+            ]
+            for sidecar in sidecars { try await sidecar.waitUntilReady() }
+            let passed = try await Poll.until("sidecar-to-sidecar request in trust domain example.org", timeout: .seconds(20)) {
+                let summary = try await Self.send(from: client)
+                return summary.ok == 5 ? summary : nil
+            }
+            let xfcc = try #require(passed.samples.first?.headers["x-forwarded-client-cert"], "\(passed)")
+            #expect(xfcc.contains("URI=spiffe://example.org/ns/default/sa/sleep"), "XFCC: \(xfcc)")
+            // A token of the default trust domain proves nothing to this meshd: that sidecar is never admitted.
+            let other = try network.addPod(name: "intruder", labels: ["app": "sleep"], serviceAccount: "sleep")
+            let intruder = try other.startSidecar(bootstrapJSON: meshd.bootstrap(for: other))
+            try await Task.sleep(for: .seconds(3))
+            #expect(try !meshd.admin("/debug/syncz").body.contains("intruder"))
+            #expect(try intruder.counter("cluster_manager.cds.update_success") == 0)
+            #expect(try sidecars[0].counter("cluster_manager.cds.update_success") >= 1)
+        }
+    }
+
     static func send(from pod: Pod) async throws -> TrafficSummary {
         try await pod.sendRequests(
             to: "http://\(clusterIP):\(port)/ip", host: host, count: 5, maxSeconds: 5, perRequestTimeout: 2)

@@ -114,13 +114,16 @@ public final class MeshdProcess: Sendable {
         return try response.decode(ConfigStatus.self)
     }
 
-    /// `meshd token` for `namespace`/`serviceAccount`, signed with this meshd's token key.
-    public func token(namespace: String, serviceAccount: String, ttl: String = "1h") throws -> String {
+    /// `meshd token` for `namespace`/`serviceAccount`, signed with this meshd's token key, in `trustDomain` (nil:
+    /// the default, `cluster.local`).
+    public func token(
+        namespace: String, serviceAccount: String, ttl: String = "1h", trustDomain: String? = nil
+    ) throws -> String {
         let result = try Subprocess.run(
             [
                 try Self.executable(), "token", "--state-dir", stateDirectory, "--namespace", namespace,
                 "--service-account", serviceAccount, "--ttl", ttl,
-            ], timeout: .seconds(30))
+            ] + (trustDomain.map { ["--trust-domain", $0] } ?? []), timeout: .seconds(30))
         let token = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         guard result.succeeded, !token.isEmpty else {
             throw HarnessError("`meshd token` for \(namespace)/\(serviceAccount) exited with \(result.status): \(result.stderr)")
@@ -131,13 +134,17 @@ public final class MeshdProcess: Sendable {
     /// `meshd bootstrap` for `pod`: the Envoy bootstrap JSON that points its sidecar at this meshd, carrying a
     /// bootstrap token for the pod's identity (minted with `meshd token`) unless `withToken` is false.
     /// `extraArguments` are passed on (e.g. `--delta`).
-    public func bootstrap(for pod: Pod, withToken: Bool = true, extraArguments: [String] = []) throws -> String {
+    public func bootstrap(
+        for pod: Pod, withToken: Bool = true, trustDomain: String? = nil, extraArguments: [String] = []
+    ) throws -> String {
         var argv = [
             try Self.executable(), "bootstrap", "--node-ip", pod.ip, "--pod", pod.name, "--namespace", pod.namespace,
             "--service-account", pod.serviceAccount, "--xds-address", xdsAddress,
             "--admin-port", "\(Sidecar.adminPort)",
         ]
-        if withToken { argv += ["--token", try token(namespace: pod.namespace, serviceAccount: pod.serviceAccount)] }
+        if withToken {
+            argv += ["--token", try token(namespace: pod.namespace, serviceAccount: pod.serviceAccount, trustDomain: trustDomain)]
+        }
         for (key, value) in pod.labels.sorted(by: { $0.key < $1.key }) { argv += ["--label", "\(key)=\(value)"] }
         argv += extraArguments
         let result = try Subprocess.run(argv, timeout: .seconds(30))
