@@ -153,8 +153,7 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
         let warningLog = authorizationWarnings
         let entry = await cache.entry(for: key) {
             if type == .listener, let warningLog {
-                let inputs = translator.authorizationInputs(snapshot: snapshot, proxy: client.proxy)
-                warningLog.report(inputs.warnings, proxyID: client.proxy.id)
+                warningLog.report(translator.authorizationWarnings(snapshot: snapshot, proxy: client.proxy), proxyID: client.proxy.id)
             }
             if let base, let resources = Self.endpoints(updating: base.entry.resources, hostnames: base.hostnames, snapshot: snapshot, proxy: client.proxy, translator: translator) {
                 return resources

@@ -10,7 +10,7 @@ extension ResourceProvenance {
         let quoted = quotedPolicies(in: error)
         var wanted: Set<PolicyReference> = Set(quoted.map { PolicyReference(kind: "AuthorizationPolicy", namespace: $0.0, name: $0.1) })
         if wanted.isEmpty, let proxy, name == "virtualInbound" || proxy.kind == .router {
-            let labels = policyLabels(of: proxy, in: snapshot)
+            let labels = snapshot.policyLabels(of: proxy)
             for policy in snapshot.authorizationPolicies(namespace: proxy.namespace, labels: labels) {
                 wanted.insert(PolicyReference(kind: "AuthorizationPolicy", namespace: policy.meta.namespace, name: policy.meta.name))
             }
@@ -41,11 +41,5 @@ extension ResourceProvenance {
             rest = after[end...]
         }
         return found
-    }
-
-    /// The labels policies select a proxy by: a sidecar's own workload's (else the proxy's), a router's own.
-    static func policyLabels(of proxy: Proxy, in snapshot: MeshSnapshot) -> [String: String] {
-        guard proxy.kind == .sidecar else { return proxy.labels }
-        return snapshot.workloads.first { proxy.ipAddresses.contains($0.address) }?.labels ?? proxy.labels
     }
 }

@@ -124,7 +124,7 @@ public struct SecurityFixture: Decodable, Sendable {
         snapshot.indexSecurityPolicies(
             authorization: (authorizationPolicies ?? []).map(\.model),
             requestAuthentication: (requestAuthentications ?? []).map(\.model))
-        if let fetchedJWKS { snapshot.apply(fetchedJWKS: fetchedJWKS) }
+        if let fetchedJWKS { snapshot = snapshot.withFetchedJWKS(fetchedJWKS) }
     }
 }
 

@@ -47,7 +47,7 @@ struct AuthorizationJSON: Encodable {
     init(proxy: Proxy, snapshot: MeshSnapshot, settings: TranslatorSettings) {
         self.proxy = proxy.id
         snapshotVersion = snapshot.version
-        let labels = ResourceProvenanceLabels.of(proxy, in: snapshot)
+        let labels = snapshot.policyLabels(of: proxy)
         posture = AuthorizationSummary.posture(snapshot, namespace: proxy.namespace, labels: labels).rawValue
         let sources = Self.sources(snapshot)
         var policies: [Policy] = snapshot.authorizationPolicies(namespace: proxy.namespace, labels: labels).map { policy in
@@ -93,13 +93,5 @@ struct AuthorizationJSON: Encodable {
             sources["\(object.key.kind.rawValue)/\(object.key.namespace)/\(object.key.name)"] = object.source.description
         }
         return sources
-    }
-}
-
-/// The labels policies select a proxy by (a sidecar's own workload's, else the proxy's).
-enum ResourceProvenanceLabels {
-    static func of(_ proxy: Proxy, in snapshot: MeshSnapshot) -> [String: String] {
-        guard proxy.kind == .sidecar else { return proxy.labels }
-        return snapshot.workloads.first { proxy.ipAddresses.contains($0.address) }?.labels ?? proxy.labels
     }
 }

@@ -11,7 +11,7 @@ import XDSTranslator
 ///   service that has an endpoint at one of the proxy's IPs on it, exactly what `InboundPort.all` derives.
 ///   Not the services' names: proxies of different services with the same ports share CDS;
 /// - LDS: the labels PeerAuthentication, AuthorizationPolicy and RequestAuthentication selectors are matched against
-///   (the first own workload's, else the proxy's; `AuthorizationPlan.labels`), with the namespace that picks the
+///   (the first own workload's, else the proxy's; `MeshSnapshot.policyLabels`), with the namespace that picks the
 ///   namespace-wide policies. Routers: the same policies by the router's own labels (`gatewayLabels`) and namespace.
 ///   The ext_authz clusters CDS adds for the mesh config's providers read nothing of the proxy.
 /// EDS reads only the namespace; RDS also the proxy's labels when a VirtualService matches on `sourceLabels`.

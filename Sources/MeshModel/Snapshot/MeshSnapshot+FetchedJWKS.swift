@@ -4,7 +4,7 @@ extension MeshSnapshot {
     /// the version is the store's own. Apply it once, to a snapshot as the store published it.
     public func withFetchedJWKS(_ keys: [String: String]) -> MeshSnapshot {
         var copy = self
-        copy.apply(fetchedJWKS: keys)
+        copy.fetchedJWKS = keys
         guard !keys.isEmpty else { return copy }
         var hash = FNV1a64()
         hash.add(version)

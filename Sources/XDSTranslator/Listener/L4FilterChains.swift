@@ -32,8 +32,7 @@ struct L4FilterChains {
     init(_ context: GenerationContext) {
         self.context = context
         self.virtualServices = VirtualServiceIndex(context)
-        let workload = context.snapshot.workloads.first { context.proxy.ipAddresses.contains($0.address) }
-        self.proxyLabels = workload?.labels ?? context.proxy.labels
+        self.proxyLabels = context.snapshot.ownWorkload(of: context.proxy)?.labels ?? context.proxy.labels
     }
 
     /// The chains for `service`'s `port`. `destinationCIDRs` are the service's CIDR addresses (listener on

@@ -10,8 +10,7 @@ struct InboundSecurity: Sendable {
     /// Nil for a proxy without an identity: it has no certificate, so its inbound stays plaintext.
     static func of(_ context: GenerationContext) -> InboundSecurity? {
         guard let identity = context.proxy.workloadIdentity else { return nil }
-        let workload = context.snapshot.workloads.first { context.proxy.ipAddresses.contains($0.address) }
-        let labels = workload?.labels ?? context.proxy.labels
+        let labels = context.snapshot.ownWorkload(of: context.proxy)?.labels ?? context.proxy.labels
         let modes = context.snapshot.effectiveMutualTLS(namespace: context.proxy.namespace, labels: labels)
         return InboundSecurity(modes: modes, trustDomain: identity.trustDomain)
     }

@@ -22,15 +22,8 @@ struct AuthorizationPlan: Sendable {
 
     var isEmpty: Bool { httpFilters.isEmpty && networkFilters.isEmpty }
 
-    /// The labels policies are matched against: a sidecar's own workload's (else the proxy's), a router's own.
-    static func labels(of context: GenerationContext) -> [String: String] {
-        guard context.proxy.kind == .sidecar else { return context.proxy.labels }
-        let workload = context.snapshot.workloads.first { context.proxy.ipAddresses.contains($0.address) }
-        return workload?.labels ?? context.proxy.labels
-    }
-
     static func of(_ context: GenerationContext) -> AuthorizationPlan {
-        let labels = labels(of: context)
+        let labels = context.snapshot.policyLabels(of: context.proxy)
         let namespace = context.proxy.namespace
         let policies = context.snapshot.authorizationPolicies(namespace: namespace, labels: labels)
         let requestAuthentications = context.snapshot.requestAuthentications(namespace: namespace, labels: labels)

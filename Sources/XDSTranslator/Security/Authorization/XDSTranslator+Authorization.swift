@@ -43,6 +43,12 @@ public struct AuthorizationInputs: Sendable, Hashable {
 }
 
 extension XDSTranslator {
+    /// What authorization lost in translation for `proxy`, and how it was made to fail closed: the warnings of
+    /// `authorizationInputs`, from the policy plan alone (no listener is generated).
+    public func authorizationWarnings(snapshot: MeshSnapshot, proxy: Proxy) -> [String] {
+        AuthorizationPlan.of(GenerationContext(snapshot: snapshot, proxy: proxy)).warnings
+    }
+
     /// The authorization inputs of `proxy` under `snapshot`: which policies its listeners enforce and what was lost.
     public func authorizationInputs(snapshot: MeshSnapshot, proxy: Proxy) -> AuthorizationInputs {
         var context = GenerationContext(snapshot: snapshot, proxy: proxy)
