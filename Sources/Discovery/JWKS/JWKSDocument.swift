@@ -1,4 +1,5 @@
 public import Foundation
+import MeshModel
 
 /// Why a fetched key set was not used. The last good key set for its URI stays in force.
 public enum JWKSError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -39,26 +40,22 @@ public enum JWKSDocument {
         } catch {
             throw .notJSON(Self.reason(error))
         }
-        guard let object = parsed as? [String: Any] else { throw .notAKeySet("the top level is not an object") }
-        guard let keys = object["keys"] as? [Any] else { throw .notAKeySet("no \"keys\" array") }
-        guard !keys.isEmpty else { throw .notAKeySet("\"keys\" is empty") }
-        for (index, entry) in keys.enumerated() {
-            guard let key = entry as? [String: Any] else { throw .notAKeySet("keys[\(index)] is not an object") }
-            guard let kty = key["kty"] as? String else { throw .notAKeySet("keys[\(index)].kty is missing") }
-            let required: [String]
-            switch kty {
-            case "RSA": required = ["n", "e"]
-            case "EC": required = ["crv", "x", "y"]
-            case "oct": required = ["k"]
-            case "OKP": required = ["crv", "x"]
-            default: throw .notAKeySet("keys[\(index)].kty \"\(kty)\" is not RSA, EC, oct or OKP")
-            }
-            for member in required where (key[member] as? String)?.isEmpty != false {
-                throw .notAKeySet("keys[\(index)] (kty \(kty)) has no \"\(member)\"")
-            }
-        }
+        if let problem = JSONWebKeySet.envoyProblem(parsed: parsed) { throw .notAKeySet(Self.describe(problem)) }
         guard let text = String(data: body, encoding: .utf8) else { throw .notJSON("not UTF-8") }
         return text
+    }
+
+    static func describe(_ problem: JSONWebKeySet.EnvoyProblem) -> String {
+        switch problem {
+        case .notJSON: "not JSON"
+        case .notAnObject: "the top level is not an object"
+        case .noKeysArray: "no \"keys\" array"
+        case .emptyKeys: "\"keys\" is empty"
+        case .keyNotAnObject(let index): "keys[\(index)] is not an object"
+        case .missingKeyType(let index): "keys[\(index)].kty is missing"
+        case .unknownKeyType(let index, let type): "keys[\(index)].kty \"\(type)\" is not RSA, EC, oct or OKP"
+        case .missingMember(let index, let type, let member): "keys[\(index)] (kty \(type)) has no \"\(member)\""
+        }
     }
 
     private static func reason(_ error: any Error) -> String {

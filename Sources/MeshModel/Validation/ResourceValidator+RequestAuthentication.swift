@@ -111,39 +111,3 @@ enum JWKSURI {
         return nil
     }
 }
-
-/// A JSON Web Key Set as istiod's parser (lestrrat-go/jwx `jwk.Parse`) accepts it: a set `{"keys": [...]}` or one
-/// key, each key an object with a known `kty` and that type's required members.
-enum JSONWebKeySet {
-    static func problem(_ text: String) -> String? {
-        guard let data = text.data(using: .utf8),
-            let object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        else { return "not valid JSON" }
-        guard let root = object as? [String: Any] else { return "expected a JSON object" }
-        if let keys = root["keys"] {
-            guard let list = keys as? [Any] else { return "\"keys\" must be a list" }
-            for (index, key) in list.enumerated() {
-                guard let key = key as? [String: Any] else { return "keys[\(index)] must be an object" }
-                if let problem = keyProblem(key) { return "keys[\(index)]: \(problem)" }
-            }
-            return nil
-        }
-        return keyProblem(root)
-    }
-
-    private static func keyProblem(_ key: [String: Any]) -> String? {
-        guard let type = key["kty"] as? String else { return "missing \"kty\"" }
-        let required: [String]
-        switch type {
-        case "RSA": required = ["n", "e"]
-        case "EC": required = ["crv", "x", "y"]
-        case "OKP": required = ["crv", "x"]
-        case "oct": required = ["k"]
-        default: return "unsupported key type \"\(type)\""
-        }
-        for member in required where !(key[member] is String) {
-            return "\(type) key is missing \"\(member)\""
-        }
-        return nil
-    }
-}

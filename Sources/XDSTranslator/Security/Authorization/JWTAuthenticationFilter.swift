@@ -81,10 +81,10 @@ enum JWTAuthenticationFilter {
         var keys = Envoy_Config_Core_V3_DataSource()
         let problem: String?
         if let inline = rule.jwks, !inline.isEmpty {
-            problem = jwksProblem(inline).map { "its inline jwks \($0)" }
+            problem = JSONWebKeySet.envoyProblem(inline).map { "its inline jwks \(describe($0))" }
             keys.inlineString = problem == nil ? inline : verifiesNothingJWKS
         } else if let uri = rule.jwksURI, let fetched = fetchedJWKS[uri], !fetched.isEmpty {
-            problem = jwksProblem(fetched).map { "the key set fetched from jwksUri \(uri) \($0)" }
+            problem = JSONWebKeySet.envoyProblem(fetched).map { "the key set fetched from jwksUri \(uri) \(describe($0))" }
             keys.inlineString = problem == nil ? fetched : verifiesNothingJWKS
         } else {
             problem = rule.jwksURI.map { "jwksUri \($0) has not been fetched" } ?? "it has neither jwks nor jwksUri"
@@ -114,22 +114,14 @@ enum JWTAuthenticationFilter {
         return provider
     }
 
-    /// Why Envoy would refuse `text` as a JWKS (and so the whole listener), or nil when it looks like one: a JSON
-    /// object with a non-empty `keys` array whose keys carry the members their `kty` needs.
-    static func jwksProblem(_ text: String) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-            return "is not a JSON object"
+    /// Why Envoy would refuse a key set, as the end of a sentence naming it.
+    static func describe(_ problem: JSONWebKeySet.EnvoyProblem) -> String {
+        switch problem {
+        case .notJSON, .notAnObject: "is not a JSON object"
+        case .noKeysArray, .emptyKeys: "has no keys"
+        case .keyNotAnObject(let index), .missingKeyType(let index), .unknownKeyType(let index, _):
+            "has a key (keys[\(index)]) without a known kty"
+        case .missingMember(let index, let type, let member): "has a \(type) key (keys[\(index)]) without \(member)"
         }
-        guard let keys = object["keys"] as? [Any], !keys.isEmpty else { return "has no keys" }
-        let required: [String: [String]] = ["RSA": ["n", "e"], "EC": ["crv", "x", "y"], "oct": ["k"], "OKP": ["crv", "x"]]
-        for (index, entry) in keys.enumerated() {
-            guard let key = entry as? [String: Any], let type = key["kty"] as? String, let members = required[type] else {
-                return "has a key (keys[\(index)]) without a known kty"
-            }
-            if let missing = members.first(where: { (key[$0] as? String)?.isEmpty ?? true }) {
-                return "has a \(type) key (keys[\(index)]) without \(missing)"
-            }
-        }
-        return nil
     }
 }
