@@ -27,8 +27,9 @@ public final class JWKSService: Service, Sendable {
         var cache = JWKSCacheState()
         /// The newest store snapshot, as published by the store.
         var latest: MeshSnapshot?
-        /// The version last handed on, so that an unchanged result is not repeated.
-        var publishedVersion: String?
+        /// The snapshot last handed on (with its keys), so that an unchanged result is not repeated and a new
+        /// subscriber starts from it, never from a store snapshot whose new URIs are still being fetched.
+        var published: MeshSnapshot?
         var subscribers: [Int: AsyncStream<MeshSnapshot>.Continuation] = [:]
         var nextSubscriber = 0
     }
@@ -50,15 +51,15 @@ public final class JWKSService: Service, Sendable {
         self.logger = logger
     }
 
-    /// The store's snapshots with the key sets in force: the newest at once (when one has been seen), then each with
-    /// a different version. A slow reader sees only the newest. Each call gets its own stream.
+    /// The store's snapshots with the key sets in force: the last one handed on at once (when there is one), then each
+    /// with a different version. A slow reader sees only the newest. Each call gets its own stream.
     public func snapshots() -> AsyncStream<MeshSnapshot> {
         let (stream, continuation) = AsyncStream.makeStream(of: MeshSnapshot.self, bufferingPolicy: .bufferingNewest(1))
         let id = state.withLock { state in
             let id = state.nextSubscriber
             state.nextSubscriber += 1
             state.subscribers[id] = continuation
-            if let latest = state.latest { continuation.yield(latest.withFetchedJWKS(state.cache.keys)) }
+            if let published = state.published { continuation.yield(published) }
             return id
         }
         continuation.onTermination = { [weak self] _ in
@@ -167,8 +168,8 @@ public final class JWKSService: Service, Sendable {
         state.withLock { state in
             guard let latest = state.latest else { return }
             let keyed = latest.withFetchedJWKS(state.cache.keys)
-            guard keyed.version != state.publishedVersion else { return }
-            state.publishedVersion = keyed.version
+            guard keyed.version != state.published?.version else { return }
+            state.published = keyed
             for continuation in state.subscribers.values { continuation.yield(keyed) }
         }
     }
