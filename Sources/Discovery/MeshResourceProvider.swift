@@ -1,38 +1,33 @@
 public import EnvoyAPI
+public import Logging
 public import MeshModel
+public import SwiftProtobuf
 import Synchronization
 public import XDSServer
 public import XDSTranslator
 
 /// Supplies each proxy with the resources the translator generates from the current snapshot.
 ///
-/// Generated resources are cached per type and per distinct proxy view (`ProxyView`), keyed by content:
-/// proxies that read the same inputs share one generation and the same serialised bytes. Each type has an
-/// epoch, the generation at which its inputs last changed; an endpoint-only update (`.endpointsOnly`) moves
-/// only the EDS epoch, so CDS, LDS and RDS are neither regenerated nor re-sent. Thread-safe.
+/// Generated resources are cached per generator inputs (`GeneratorInputs`: exactly what a type's generator reads of
+/// the proxy), keyed by content: proxies with equal inputs share one generation and the same serialised bytes.
+/// Each type has an epoch, the generation at which its inputs last changed: an update moves the epochs of the
+/// types whose declared dependencies (`XDSTranslator.dependencies(ofTypeURL:)`) its change set touches, and only
+/// those types are regenerated and re-sent. Thread-safe.
 public final class MeshResourceProvider: ResourceProvider, Sendable {
-    /// Which types an update can have changed.
-    public enum UpdateScope: Sendable {
-        /// Anything may have changed.
-        case full
-        /// Only endpoints changed, and `EndpointFastPath` proved CDS cannot differ for an unchanged view.
-        case endpointsOnly
-    }
-
     private struct State {
         var snapshot: MeshSnapshot
-        /// Counts the snapshots made current; tags generated content for change tracking.
+        /// The generation of the current snapshot (its `ChangeLog` generation when it came from the store).
         var generation: UInt64
-        var views: ProxyViewIndex
-        /// The view index before the last endpoint-only update, to find proxies whose own workload changed.
-        var previousViews: ProxyViewIndex?
+        var index: ProxyInputsIndex
+        /// The index of the snapshot before the last update: a proxy whose inputs differ between the two gets the
+        /// types whose epochs that update left in place as well (`pushScope`).
+        var previousIndex: ProxyInputsIndex?
         var epochs: [XDSType: UInt64]
-        /// Incremental EDS: each view's last EDS set, kept across endpoint-only updates as the base of the next one.
-        var endpointBases: [ProxyView: (epoch: UInt64, entry: ResourceCache.Entry)] = [:]
-        /// The hostnames each endpoint-only update since the last full one changed, oldest first.
+        /// Incremental EDS: each inputs' last EDS set, kept across endpoint-only updates as the base of the next one.
+        var endpointBases: [EndpointInputs: (epoch: UInt64, entry: ResourceCache.Entry)] = [:]
+        /// The hostnames each endpoint-only update since the last other EDS update changed, oldest first.
         var endpointChanges: [(epoch: UInt64, hostnames: Set<String>)] = []
-        /// `endpointChanges` holds every update after this EDS epoch (the last full update, or the last change
-        /// trimmed from the record).
+        /// `endpointChanges` holds every update after this EDS epoch.
         var endpointChangesAfter: UInt64 = 0
 
         /// The hostnames changed since the EDS set of `epoch` was made, or nil when the record does not reach back.
@@ -50,6 +45,9 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
     private let state: Mutex<State>
     private let cache: ResourceCache
     private let translator: XDSTranslator
+    private let encoder: ResourceEncoder
+    private let metrics: PushMetrics?
+    private let logger: Logger
     /// Mesh-wide translation settings (`meshd serve --outbound-traffic-policy`), for admin views that translate too.
     public var translatorSettings: TranslatorSettings { translator.settings }
     /// The proxies admitted and connected, for admin endpoints.
@@ -64,47 +62,69 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
     public init(
         snapshot: MeshSnapshot, security: ProxySecurity? = nil, metrics: PushMetrics? = nil,
         translatorSettings: TranslatorSettings = TranslatorSettings(),
-        authorizationWarnings: AuthorizationWarningLog? = nil
+        authorizationWarnings: AuthorizationWarningLog? = nil, encoder: ResourceEncoder = .standard,
+        logger: Logger = Logger(label: "meshd.push")
     ) {
         self.authorizationWarnings = authorizationWarnings
         translator = XDSTranslator(settings: translatorSettings)
         let epochs = Dictionary(uniqueKeysWithValues: XDSType.allCases.map { ($0, UInt64(0)) })
-        state = Mutex(State(snapshot: snapshot, generation: 0, views: ProxyViewIndex(snapshot), epochs: epochs))
+        state = Mutex(
+            State(snapshot: snapshot, generation: snapshot.generation, index: ProxyInputsIndex(snapshot), epochs: epochs))
         cache = ResourceCache(metrics: metrics)
         self.security = security
+        self.encoder = encoder
+        self.metrics = metrics
+        self.logger = logger
     }
 
     /// The generation of the current snapshot.
     public var generation: UInt64 { state.withLock { $0.generation } }
 
-    /// Makes `snapshot` current as `generation`. Cached sets of types whose inputs changed are dropped.
-    public func update(_ snapshot: MeshSnapshot, generation: UInt64, scope: UpdateScope = .full) {
-        let views = ProxyViewIndex(snapshot)
-        let changedHostnames = scope == .endpointsOnly ? EndpointFastPath.changedHostnames(from: self.snapshot, to: snapshot) : []
-        let kept = scope == .endpointsOnly ? cache.readyEntries(of: .endpoint) : []
+    /// The types whose generated sets `changes` can alter between the current snapshot and `snapshot`, by each
+    /// generator's declared dependencies. Secrets are always included when anything they read changed.
+    public func affectedTypes(by changes: ChangeSet, to snapshot: MeshSnapshot) -> Set<XDSType> {
+        let old = self.snapshot
+        return Set(XDSType.allCases.filter { type in
+            XDSTranslator.dependencies(ofTypeURL: type.rawValue)?.affected(by: changes, from: old, to: snapshot) ?? true
+        })
+    }
+
+    /// Makes `snapshot` current as `generation`, after `changes` (what differs from the current one; unknown by
+    /// default, which regenerates everything). Returns the types the update re-generates for every proxy: what a
+    /// push must offer. Cached sets of those types are dropped; the others stay in force.
+    @discardableResult
+    public func update(_ snapshot: MeshSnapshot, generation: UInt64, changes: ChangeSet = .unknown) -> Set<XDSType> {
+        let affected = affectedTypes(by: changes, to: snapshot)
+        let index = ProxyInputsIndex(snapshot)
+        // EDS is made incrementally (from each inputs' last set) when only workloads moved.
+        let incremental = affected.contains(.endpoint) && changes.isEndpointOnly
+        let kept = incremental ? cache.readyEntries(of: .endpoint) : []
         let epochs = state.withLock { state -> [XDSType: UInt64] in
-            if scope == .endpointsOnly {
+            if incremental {
                 let current = state.epochs[.endpoint] ?? 0
-                for (key, entry) in kept where key.epoch == current { state.endpointBases[key.view] = (key.epoch, entry) }
-                state.endpointChanges.append((generation, changedHostnames))
+                for (key, entry) in kept where key.epoch == current {
+                    if case .endpoint(let inputs) = key.inputs { state.endpointBases[inputs] = (key.epoch, entry) }
+                }
+                state.endpointChanges.append((generation, changes.endpointHostnames))
                 if state.endpointChanges.count > Self.endpointChangeLimit {
                     state.endpointChangesAfter = state.endpointChanges.removeFirst().epoch
                     let after = state.endpointChangesAfter
                     state.endpointBases = state.endpointBases.filter { $0.value.epoch >= after }
                 }
-            } else {
+            } else if affected.contains(.endpoint) {
                 state.endpointBases = [:]
                 state.endpointChanges = []
                 state.endpointChangesAfter = generation
             }
-            state.previousViews = scope == .endpointsOnly ? state.views : nil
-            for type in XDSType.allCases where scope == .full || type == .endpoint { state.epochs[type] = generation }
+            state.previousIndex = state.index
+            for type in affected { state.epochs[type] = generation }
             state.snapshot = snapshot
             state.generation = generation
-            state.views = views
+            state.index = index
             return state.epochs
         }
         cache.retain { epochs[$0.type] == $0.epoch }
+        return affected
     }
 
     public var snapshot: MeshSnapshot { state.withLock { $0.snapshot } }
@@ -126,56 +146,88 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
 
     public func describe(_ client: ProxyClient) -> String { client.proxy.id }
 
-    /// An EDS-only push becomes a full one for a proxy whose own view changed with the update (its workload
-    /// appeared, left, or changed ports or labels): its CDS and LDS differ too.
+    /// A push of some types also carries, for a proxy whose own inputs changed with the update (its workload
+    /// appeared, left, or changed ports or labels), every other type whose inputs differ for it.
     public func pushScope(_ request: PushRequest, for client: ProxyClient) -> PushRequest {
         guard !request.isFull else { return request }
-        let changed = state.withLock { state -> Bool in
-            guard let previous = state.previousViews else { return false }
-            return [XDSType.cluster, .listener].contains {
-                ProxyView.of(client.proxy, for: $0, in: previous) != ProxyView.of(client.proxy, for: $0, in: state.views)
-            }
+        let widened = state.withLock { state -> Set<XDSType> in
+            guard let previous = state.previousIndex else { return [] }
+            return Set(XDSType.allCases.filter { type in
+                !request.types.contains(type)
+                    && previous.inputs(of: client.proxy, typeURL: type.rawValue) != state.index.inputs(of: client.proxy, typeURL: type.rawValue)
+            })
         }
-        return changed ? PushRequest(generation: request.generation) : request
+        guard !widened.isEmpty else { return request }
+        return PushRequest(types: request.types.union(widened), generation: request.generation)
     }
 
     public func resources(_ type: XDSType, for client: ProxyClient) async -> ResourceSet {
         if type == .secret { return secrets(for: client) }
-        let (snapshot, generation, key, base) = state.withLock { state in
-            let key = ResourceCache.Key(type: type, epoch: state.epochs[type] ?? 0, view: ProxyView.of(client.proxy, for: type, in: state.views))
-            var base: (entry: ResourceCache.Entry, hostnames: Set<String>)?
-            if type == .endpoint, let kept = state.endpointBases[key.view], let hostnames = state.hostnamesChanged(since: kept.epoch) {
+        let found = state.withLock { state -> (MeshSnapshot, UInt64, ResourceCache.Key, (ResourceCache.Entry, Set<String>)?)? in
+            guard let inputs = state.index.inputs(of: client.proxy, typeURL: type.rawValue) else { return nil }
+            let key = ResourceCache.Key(type: type, epoch: state.epochs[type] ?? 0, inputs: inputs)
+            var base: (ResourceCache.Entry, Set<String>)?
+            if case .endpoint(let endpointInputs) = inputs, let kept = state.endpointBases[endpointInputs],
+                let hostnames = state.hostnamesChanged(since: kept.epoch)
+            {
                 base = (kept.entry, hostnames)
             }
             return (state.snapshot, state.generation, key, base)
         }
+        guard let (snapshot, generation, key, base) = found else {
+            return ResourceSet(generation: self.generation, resources: [])
+        }
         let translator = translator
         let warningLog = authorizationWarnings
+        let proxyID = client.proxy.id
         let entry = await cache.entry(for: key) {
-            if type == .listener, let warningLog {
-                warningLog.report(translator.authorizationWarnings(snapshot: snapshot, proxy: client.proxy), proxyID: client.proxy.id)
+            if case .listener(let inputs) = key.inputs, let warningLog {
+                warningLog.report(translator.authorizationWarnings(inputs, snapshot: snapshot), proxyID: proxyID)
             }
-            if let base, let resources = Self.endpoints(updating: base.entry.resources, hostnames: base.hostnames, snapshot: snapshot, proxy: client.proxy, translator: translator) {
+            if let (previous, hostnames) = base, case .endpoint(let inputs) = key.inputs,
+                let resources = endpoints(updating: previous.resources, hostnames: hostnames, snapshot: snapshot, inputs: inputs, proxyID: proxyID)
+            {
                 return resources
             }
-            return translator.generate(typeURL: type.rawValue, snapshot: snapshot, proxy: client.proxy)
-                .compactMap { try? XDSResource(name: $0.name, resource: $0.resource) }
+            return encode(translator.generate(key.inputs, snapshot: snapshot), type: type, proxyID: proxyID, snapshot: snapshot)
         }
         return ResourceSet(
             generation: generation, resources: entry.resources, version: entry.version, namesDigest: entry.namesDigest, versions: entry.versions)
     }
 
+    /// Serialises generated resources. One that fails to encode is logged with its name and the objects it came
+    /// from, and counted (`meshd_xds_resource_encoding_failures_total`); the rest go out.
+    private func encode(_ translated: [TranslatedResource], type: XDSType, proxyID: String, snapshot: MeshSnapshot) -> [XDSResource] {
+        var resources: [XDSResource] = []
+        resources.reserveCapacity(translated.count)
+        for resource in translated {
+            do {
+                resources.append(try encoder.encode(resource.name, resource.resource))
+            } catch {
+                let sources = ResourceProvenance.objects(of: resource.name, type: type, in: snapshot).map { "\($0.key) (\($0.source))" }
+                logger.error(
+                    "resource encoding failed; the resource is left out of this push",
+                    metadata: [
+                        "type": "\(type.shortName)", "resource": "\(resource.name)", "proxy": "\(proxyID)",
+                        "sources": "\(sources.joined(separator: ", "))", "error": "\(error)",
+                    ])
+                metrics?.encodingFailed(type: type.shortName)
+            }
+        }
+        return resources
+    }
+
     /// EDS sets made from a previous one by regenerating only the assignments of services whose endpoints changed
     /// (an endpoint-only update leaves every other assignment as it was). Nil when the previous set does not have
     /// exactly the clusters of those services that generation gives now: then the caller generates everything.
-    static func endpoints(
-        updating previous: [XDSResource], hostnames: Set<String>, snapshot: MeshSnapshot, proxy: Proxy, translator: XDSTranslator
+    private func endpoints(
+        updating previous: [XDSResource], hostnames: Set<String>, snapshot: MeshSnapshot, inputs: EndpointInputs, proxyID: String
     ) -> [XDSResource]? {
+        let translated = translator.generateEndpoints(inputs, snapshot: snapshot, hostnames: hostnames)
+        let encoded = encode(translated, type: .endpoint, proxyID: proxyID, snapshot: snapshot)
+        guard encoded.count == translated.count else { return nil }
         var fresh: [String: XDSResource] = [:]
-        for translated in translator.generateEndpoints(snapshot: snapshot, proxy: proxy, hostnames: hostnames) {
-            guard let resource = try? XDSResource(name: translated.name, resource: translated.resource) else { return nil }
-            fresh[resource.name] = resource
-        }
+        for resource in encoded { fresh[resource.name] = resource }
         var replaced = 0
         var updated = previous
         for index in updated.indices {
@@ -196,10 +248,20 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
         guard let security, let identity = client.proxy.workloadIdentity else {
             return ResourceSet(generation: generation, resources: [])
         }
-        let generated = translator.generate(
-            typeURL: XDSType.secret.rawValue, snapshot: snapshot, proxy: client.proxy,
-            secrets: security.secrets(for: identity)
-        ).compactMap { try? XDSResource(name: $0.name, resource: $0.resource) }
-        return ResourceSet(generation: generation, resources: generated)
+        let inputs = ProxyInputsIndex.secretInputs(of: client.proxy, secrets: security.secrets(for: identity))
+        let translated = translator.generateSecrets(inputs, snapshot: snapshot).map(\.packed)
+        return ResourceSet(generation: generation, resources: encode(translated, type: .secret, proxyID: client.proxy.id, snapshot: snapshot))
     }
+}
+
+/// Serialises a generated resource into the bytes every stream shares. Injectable so that a test can make one fail.
+public struct ResourceEncoder: Sendable {
+    let encode: @Sendable (_ name: String, _ resource: Google_Protobuf_Any) throws -> XDSResource
+
+    public init(_ encode: @escaping @Sendable (_ name: String, _ resource: Google_Protobuf_Any) throws -> XDSResource) {
+        self.encode = encode
+    }
+
+    /// `XDSResource(name:resource:)`: deterministic protobuf bytes.
+    public static let standard = ResourceEncoder { name, resource in try XDSResource(name: name, resource: resource) }
 }

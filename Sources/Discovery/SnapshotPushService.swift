@@ -8,11 +8,14 @@ public import XDSServer
 
 /// Follows the config store's snapshots and turns them into pushes.
 ///
-/// Every new snapshot is recorded at once as a change (its own generation, what objects differ, from which
-/// files). Pushes are debounced (`PushDebouncer`): a burst of config changes becomes one push after
-/// `debounceAfter` of quiet (at most `debounceMax` after the first); a burst of endpoint-only changes
-/// becomes one EDS-only push after `endpointWindow`, unless `EndpointFastPath` finds that CDS could differ.
-/// Changes that arrive while a push is being made join the next one. The first snapshot is applied at once.
+/// Every new snapshot is recorded at once as a change: its change-log generation (one number from the store to
+/// the ACK) and what the store recorded it changed (`ChangeLog`), never found by comparing snapshots again.
+/// Pushes are debounced (`PushDebouncer`): a burst of config changes becomes one push after `debounceAfter` of
+/// quiet (at most `debounceMax` after the first); a burst of endpoint-only changes becomes one push after
+/// `endpointWindow`. The burst's merged change set decides which types are re-generated and offered, by each
+/// generator's declared dependencies (`MeshResourceProvider.update`): an endpoint change usually moves EDS alone,
+/// an AuthorizationPolicy edit LDS alone. Changes that arrive while a push is being made join the next one. The
+/// first snapshot is applied at once.
 public struct SnapshotPushService: Service {
     let store: ConfigStore
     let provider: MeshResourceProvider
@@ -43,13 +46,14 @@ public struct SnapshotPushService: Service {
         self.logger = logger
     }
 
-    /// The newest accepted snapshot and the debouncer, shared by the reader and the pusher. Thread-safe.
+    /// The newest accepted snapshot, what changed since the last push, and the debouncer, shared by the reader
+    /// and the pusher. Thread-safe.
     private final class Pending: Sendable {
         struct State {
             var debouncer: PushDebouncer
             var latest: (snapshot: MeshSnapshot, change: ConfigChange)?
-            /// The snapshot of the last push: what the fast-path rule compares against.
-            var pushed: MeshSnapshot?
+            /// Everything that changed since the last push, merged across the changes of a burst.
+            var changes = ChangeSet()
         }
         let state: Mutex<State>
         init(settings: PushSettings) { state = Mutex(State(debouncer: PushDebouncer(settings: settings))) }
@@ -68,60 +72,65 @@ public struct SnapshotPushService: Service {
                 for await _ in wakes {
                     while let deadline = pending.withLock({ $0.debouncer.deadline }) {
                         do { try await Task.sleep(until: deadline, clock: .continuous) } catch { return }
-                        let due = pending.withLock { state -> (MeshSnapshot, ConfigChange, PushDebouncer.Burst, MeshSnapshot?)? in
+                        let due = pending.withLock { state -> (MeshSnapshot, ConfigChange, ChangeSet, PushDebouncer.Burst)? in
                             guard let burst = state.debouncer.fire(at: .now), let latest = state.latest else { return nil }
-                            defer { state.pushed = latest.snapshot }
-                            return (latest.snapshot, latest.change, burst, state.pushed)
+                            defer { state.changes = ChangeSet() }
+                            return (latest.snapshot, latest.change, state.changes, burst)
                         }
-                        guard let (snapshot, change, burst, pushed) = due else { continue }
-                        push(snapshot, change: change, burst: burst, after: pushed)
+                        guard let (snapshot, change, changes, burst) = due else { continue }
+                        push(snapshot, change: change, changes: changes, merged: burst.changes)
                     }
                 }
             }
         }
     }
 
-    /// Records every snapshot as a change and hands it to the debouncer. The first one is pushed at once.
+    /// Records every snapshot as a change, with what the store's change log says it changed, and hands it to the
+    /// debouncer. The first one is pushed at once.
     private func readChanges(into pending: Pending, wake: AsyncStream<Void>.Continuation) async {
-        var previous: MeshSnapshot?
-        var generation: UInt64 = 0
+        var last: UInt64 = 0
+        var lastVersion: String?
         for await snapshot in jwks?.snapshots() ?? store.snapshots() {
             defer { readiness.markConfigLoaded() }
-            guard snapshot.version != previous?.version else { continue }
-            generation += 1
-            let change = ConfigChange(
-                id: generation, snapshotVersion: snapshot.version, publishedAt: Date(),
-                objects: ConfigChange.objectChanges(from: previous, to: snapshot))
-            let first = previous == nil
-            previous = snapshot
+            guard snapshot.version != lastVersion else { continue }
+            let first = lastVersion == nil
+            // A snapshot from the store (or the JWKS fetcher) carries its change-log generation; one that does not
+            // (an embedder's own) is taken as a change of anything.
+            let fromLog = snapshot.generation > last
+            let generation = fromLog ? snapshot.generation : last + 1
+            let changes =
+                first ? ChangeSet.initial(snapshot) : fromLog ? store.changeLog.changes(after: last, through: generation) : .unknown
+            last = generation
+            lastVersion = snapshot.version
+            let change = ConfigChange(id: generation, snapshotVersion: snapshot.version, publishedAt: Date(), changes: changes)
             tracker.published(change)
             metrics?.recordTrigger(change.trigger)
             if first {
-                pending.withLock { $0.pushed = snapshot }
-                push(snapshot, change: change, burst: nil, after: nil)
+                push(snapshot, change: change, changes: changes, merged: 1)
                 continue
             }
             pending.withLock { state in
                 state.latest = (snapshot, change)
-                state.debouncer.changed(endpointOnly: change.trigger == "endpoint", at: .now)
+                state.changes.merge(changes)
+                state.debouncer.changed(endpointOnly: change.trigger == .endpoint, at: .now)
             }
             wake.yield()
         }
     }
 
-    /// Makes `snapshot` current and offers the push to every stream.
-    private func push(_ snapshot: MeshSnapshot, change: ConfigChange, burst: PushDebouncer.Burst?, after pushed: MeshSnapshot?) {
-        let endpointOnly =
-            burst?.endpointOnly == true && pushed.map { EndpointFastPath.allows(from: $0, to: snapshot) } == true
-        provider.update(snapshot, generation: change.id, scope: endpointOnly ? .endpointsOnly : .full)
-        pushMetrics?.pushed(endpointOnly: endpointOnly, changes: burst?.changes ?? 1)
+    /// Makes `snapshot` current and offers every stream a push of the types `changes` affects.
+    private func push(_ snapshot: MeshSnapshot, change: ConfigChange, changes: ChangeSet, merged: Int) {
+        let types = provider.update(snapshot, generation: change.id, changes: changes)
+        let path = PushMetrics.path(of: types)
+        pushMetrics?.pushed(path: path, changes: merged)
         logger.info(
             "push",
             metadata: [
-                "change": "\(change.id)", "version": "\(snapshot.version)", "objects": "\(change.objects.count)",
-                "trigger": "\(change.trigger)", "path": "\(endpointOnly ? "eds" : "full")", "merged": "\(burst?.changes ?? 1)",
-                "proxies": "\(ads.connectionCount)",
+                "change": "\(change.id)", "version": "\(snapshot.version)", "objects": "\(changes.objects.count)",
+                "trigger": "\(change.trigger.rawValue)", "path": "\(path)",
+                "types": "\(XDSType.pushOrder.filter(types.contains).map(\.shortName).joined(separator: ","))",
+                "merged": "\(merged)", "proxies": "\(ads.connectionCount)",
             ])
-        ads.push(endpointOnly ? PushRequest(types: [.endpoint], generation: change.id) : PushRequest(generation: change.id))
+        ads.push(PushRequest(types: types, generation: change.id))
     }
 }

@@ -10,6 +10,9 @@ import Synchronization
 public final class ConfigStore: Sendable {
     let state: Mutex<StoreState>
     let logger: Logger
+    /// The generation counter and what changed at each generation; every snapshot published carries its
+    /// generation (`MeshSnapshot.generation`). Stages after the store that publish snapshots of their own record here.
+    public let changeLog: ChangeLog
 
     /// - Parameter outboundTrafficPolicyOverride: `--outbound-traffic-policy` when given explicitly; it wins over
     ///   the mesh config's `outboundTrafficPolicy.mode` in every snapshot.
@@ -17,9 +20,12 @@ public final class ConfigStore: Sendable {
         logger: Logger = Logger(label: "meshd.registry"), outboundTrafficPolicyOverride: OutboundTrafficPolicyMode? = nil
     ) {
         self.logger = logger
+        let changeLog = ChangeLog()
+        self.changeLog = changeLog
         var initial = StoreState()
         initial.outboundTrafficPolicyOverride = outboundTrafficPolicyOverride
-        if outboundTrafficPolicyOverride != nil { _ = initial.refresh() }
+        initial.stampInitial(log: changeLog)
+        if outboundTrafficPolicyOverride != nil { _ = initial.refresh(log: changeLog) }
         self.state = Mutex(initial)
     }
 
@@ -83,7 +89,7 @@ public final class ConfigStore: Sendable {
     private func update(_ change: (inout StoreState) -> Void) {
         let appeared = state.withLock { state -> [ConfigDiagnostic] in
             change(&state)
-            return state.refresh()
+            return state.refresh(log: changeLog)
         }
         for diagnostic in appeared {
             switch diagnostic.severity {

@@ -27,6 +27,9 @@ struct StoreState: ~Copyable {
     private var analysis: (version: String, warnings: [ConfigDiagnostic])?
     /// How many snapshots `refresh` has built: a batch of files costs one.
     private(set) var builds = 0
+    /// The content hash of every object in the current snapshot, by key: what the next snapshot is compared with
+    /// to say what changed.
+    private var inForceHashes: [ResourceKey: UInt64] = [:]
     private var subscribers: [Int: AsyncStream<MeshSnapshot>.Continuation] = [:]
     private var nextSubscriber = 0
 
@@ -88,7 +91,7 @@ struct StoreState: ~Copyable {
 
     /// Resolves duplicates across files, rebuilds the snapshot, publishes it when its version changed, and returns
     /// the diagnostics that were not there before.
-    mutating func refresh() -> [ConfigDiagnostic] {
+    mutating func refresh(log: ChangeLog) -> [ConfigDiagnostic] {
         let ordered = files.sorted { ($0.value.loadOrder, $0.key) < ($1.value.loadOrder, $1.key) }
         var owner: [ResourceKey: String] = [:]
         var inForce: [HashedConfigObject] = []
@@ -117,11 +120,42 @@ struct StoreState: ~Copyable {
             meshConfigDiagnostics + ordered.flatMap(\.value.diagnostics) + duplicates + (analysis?.warnings ?? [])
         builds += 1
         if next.version != snapshot.version {
-            snapshot = next
-            for continuation in subscribers.values { continuation.yield(next) }
+            let generation = log.record(changes(to: next, inForce: inForce))
+            snapshot = next.stamped(generation: generation)
+            for continuation in subscribers.values { continuation.yield(snapshot) }
         } else {
-            snapshot = next
+            snapshot = next.stamped(generation: snapshot.generation)
         }
         return diagnostics.filter { !before.contains($0) }
+    }
+
+    /// Records the empty snapshot a store starts with, so that every snapshot it hands out has a generation.
+    mutating func stampInitial(log: ChangeLog) {
+        snapshot = snapshot.stamped(generation: log.record(.unknown))
+    }
+
+    /// What `next` changes of the current snapshot, and records the hashes of its objects for the next comparison.
+    /// Objects compare by content hash; endpoints are compared only when a kind that places them changed.
+    private mutating func changes(to next: MeshSnapshot, inForce: [HashedConfigObject]) -> ChangeSet {
+        var objects: [ObjectChange] = []
+        var hashes = [ResourceKey: UInt64](minimumCapacity: inForce.count)
+        for object in inForce {
+            hashes[object.key] = object.contentHash
+            switch inForceHashes[object.key] {
+            case nil: objects.append(ObjectChange(key: object.key, action: .added, source: object.object.source))
+            case let old? where old != object.contentHash:
+                objects.append(ObjectChange(key: object.key, action: .updated, source: object.object.source))
+            default: break
+            }
+        }
+        for key in inForceHashes.keys where hashes[key] == nil {
+            if let source = snapshot.objects[key]?.source {
+                objects.append(ObjectChange(key: key, action: .removed, source: source))
+            }
+        }
+        inForceHashes = hashes
+        let placing: Set<ResourceKind> = ChangeSet.workloadKinds.union([.service, .serviceEntry])
+        let hostnames = objects.contains { placing.contains($0.key.kind) } ? next.endpointHostnames(changedSince: snapshot) : []
+        return ChangeSet(objects: objects, meshConfig: next.meshConfig != snapshot.meshConfig, endpointHostnames: hostnames)
     }
 }

@@ -228,9 +228,12 @@ struct CachedViewEquivalenceTests {
     }
 
     @Test func aTLSModeChangeIsAFullPush() {
-        #expect(!EndpointFastPath.allows(from: Self.mesh(tlsMode: nil), to: Self.mesh(tlsMode: "disabled")))
-        #expect(!EndpointFastPath.allows(from: Self.mesh(tlsMode: "disabled"), to: Self.mesh(tlsMode: "istio")))
-        #expect(!EndpointFastPath.allows(from: Self.mesh(tlsMode: nil), to: Self.mesh(tlsMode: nil, serviceAccount: nil)))
-        #expect(EndpointFastPath.allows(from: Self.mesh(tlsMode: "istio"), to: Self.mesh(tlsMode: "istio")))
+        func clustersAffected(_ old: MeshSnapshot, _ new: MeshSnapshot) -> Bool {
+            MeshResourceProvider(snapshot: old).affectedTypes(by: ChangeSet(from: old, to: new), to: new).contains(.cluster)
+        }
+        #expect(clustersAffected(Self.mesh(tlsMode: nil), Self.mesh(tlsMode: "disabled")))
+        #expect(clustersAffected(Self.mesh(tlsMode: "disabled"), Self.mesh(tlsMode: "istio")))
+        #expect(clustersAffected(Self.mesh(tlsMode: nil), Self.mesh(tlsMode: nil, serviceAccount: nil)))
+        #expect(!clustersAffected(Self.mesh(tlsMode: "istio"), Self.mesh(tlsMode: "istio")))
     }
 }

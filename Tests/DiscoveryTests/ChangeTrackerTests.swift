@@ -1,6 +1,7 @@
 import Discovery
 import Foundation
 import MeshModel
+import Registry
 import Testing
 import XDSServer
 
@@ -111,9 +112,16 @@ import XDSServer
                 resource: .service(KubernetesService(meta: ObjectMeta(name: name), ports: [ServicePort(name: "http", port: port)])),
                 source: SourceLocation(file: "s.yaml", document: 1, line: 1))
         }
-        let old = MeshSnapshot.build(from: [object("a", port: 80), object("b", port: 80)])
-        let new = MeshSnapshot.build(from: [object("a", port: 81), object("c", port: 80)])
-        let changes = ConfigChange.objectChanges(from: old, to: new)
+        // The store records what each snapshot changed as it builds it; the push reads it from the change log.
+        let store = ConfigStore()
+        store.apply(file: "s.yaml", result: DecodeResult(objects: [object("a", port: 80), object("b", port: 80)]))
+        let old = store.snapshot()
+        store.apply(file: "s.yaml", result: DecodeResult(objects: [object("a", port: 81), object("c", port: 80)]))
+        let new = store.snapshot()
+        #expect(new.generation == old.generation + 1)
+        let changes = store.changeLog.changes(after: old.generation, through: new.generation).sortedObjects
         #expect(changes.map { "\($0.action.rawValue) \($0.key)" } == ["updated Service/default/a", "removed Service/default/b", "added Service/default/c"])
+        let unchanged = store.changeLog.changes(after: new.generation, through: new.generation)
+        #expect(unchanged.isEmpty)
     }
 }

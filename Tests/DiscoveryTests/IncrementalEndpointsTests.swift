@@ -66,17 +66,17 @@ struct IncrementalEndpointsTests {
 
         // Two updates in a row, the second without a request in between: both changes reach the set.
         let scaled = mesh(reviews: ["10.0.0.1", "10.0.0.2"], ratings: ["10.0.1.1"])
-        #expect(EndpointFastPath.changedHostnames(from: before, to: scaled) == ["reviews.bookinfo.svc.cluster.local"])
-        provider.update(scaled, generation: 2, scope: .endpointsOnly)
+        #expect(ChangeSet(from: before, to: scaled).endpointHostnames == ["reviews.bookinfo.svc.cluster.local"])
+        provider.update(scaled, generation: 2, changes: ChangeSet(from: provider.snapshot, to: scaled))
         let moved = mesh(reviews: ["10.0.0.1", "10.0.0.2"], ratings: ["10.0.1.9"])
-        provider.update(moved, generation: 3, scope: .endpointsOnly)
+        provider.update(moved, generation: 3, changes: ChangeSet(from: provider.snapshot, to: moved))
         let third = await provider.resources(.endpoint, for: client)
         #expect(third.resources == fullGeneration(moved, for: client), "the same set a full generation gives")
         #expect(third.version == XDSResource.setVersion(of: fullGeneration(moved, for: client)))
 
         // One more change to reviews only: ratings' assignments are the very buffers of the previous set.
         let shrunk = mesh(reviews: ["10.0.0.2"], ratings: ["10.0.1.9"])
-        provider.update(shrunk, generation: 4, scope: .endpointsOnly)
+        provider.update(shrunk, generation: 4, changes: ChangeSet(from: provider.snapshot, to: shrunk))
         let fourth = await provider.resources(.endpoint, for: client).resources
         #expect(fourth == fullGeneration(shrunk, for: client))
         for resource in fourth {

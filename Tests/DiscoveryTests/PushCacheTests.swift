@@ -71,9 +71,12 @@ struct PushCacheTests {
         let before = reviewsMesh(pods: [("r1", "10.0.0.1", "reviews")])
         let scaled = reviewsMesh(pods: [("r1", "10.0.0.1", "reviews"), ("r2", "10.0.0.2", "reviews")])
         let otherAccount = reviewsMesh(pods: [("r1", "10.0.0.1", "reviews"), ("r2", "10.0.0.2", "reviews-canary")])
-        #expect(EndpointFastPath.allows(from: before, to: scaled))
-        #expect(!EndpointFastPath.allows(from: before, to: otherAccount), "auto-mTLS SANs in CDS name the endpoints' accounts")
-        #expect(!EndpointFastPath.allows(from: before, to: reviewsMesh(pods: [])), "a cluster losing every endpoint drops auto-mTLS")
+        func clustersAffected(_ new: MeshSnapshot) -> Bool {
+            MeshResourceProvider(snapshot: before).affectedTypes(by: ChangeSet(from: before, to: new), to: new).contains(.cluster)
+        }
+        #expect(MeshResourceProvider(snapshot: before).affectedTypes(by: ChangeSet(from: before, to: scaled), to: scaled) == [.endpoint])
+        #expect(clustersAffected(otherAccount), "auto-mTLS SANs in CDS name the endpoints' accounts")
+        #expect(clustersAffected(reviewsMesh(pods: [])), "a cluster losing every endpoint drops auto-mTLS")
     }
 
     @Test func anEndpointOnlyUpdateKeepsCDSCachedAndWidensThePushOnlyForTheProxyWhoseWorkloadChanged() async throws {
@@ -82,10 +85,14 @@ struct PushCacheTests {
         let newcomer = try sidecar("10.0.0.2", pod: "r2")
         let clustersBefore = await provider.resources(.cluster, for: client)
         let endpointsBefore = await provider.resources(.endpoint, for: client)
-        provider.update(reviewsMesh(pods: [("r1", "10.0.0.1", "reviews"), ("r2", "10.0.0.2", "reviews")]), generation: 2, scope: .endpointsOnly)
-        let fast = PushRequest(types: [.endpoint], generation: 2)
+        let scaled = reviewsMesh(pods: [("r1", "10.0.0.1", "reviews"), ("r2", "10.0.0.2", "reviews")])
+        let types = provider.update(scaled, generation: 2, changes: ChangeSet(from: provider.snapshot, to: scaled))
+        #expect(types == [.endpoint])
+        let fast = PushRequest(types: types, generation: 2)
         #expect(provider.pushScope(fast, for: client) == fast)
-        #expect(provider.pushScope(fast, for: newcomer).isFull, "the proxy whose own pod appeared gets CDS and LDS too")
+        #expect(
+            provider.pushScope(fast, for: newcomer).types.isSuperset(of: [.cluster, .endpoint, .listener]),
+            "the proxy whose own pod appeared gets CDS and LDS too")
         let kept = provider.cachedSets
         let clustersAfter = await provider.resources(.cluster, for: client)
         #expect(provider.cachedSets == kept, "CDS came from the cache, not the translator")
@@ -113,7 +120,8 @@ struct PushCacheTests {
                 requestsIn.yield(request)
                 _ = await iterator.next()
             }
-            provider.update(reviewsMesh(pods: [("r1", "10.0.0.1", "reviews"), ("r2", "10.0.0.2", "reviews")]), generation: 2, scope: .endpointsOnly)
+            let scaled = reviewsMesh(pods: [("r1", "10.0.0.1", "reviews"), ("r2", "10.0.0.2", "reviews")])
+            provider.update(scaled, generation: 2, changes: ChangeSet(from: provider.snapshot, to: scaled))
             ads.push(PushRequest(types: [.endpoint], generation: 2))
             let pushed = await iterator.next()
             #expect(pushed?.typeURL == XDSType.endpoint.rawValue)

@@ -56,8 +56,8 @@ import Testing
             key: ResourceKey(kind: .service, namespace: "default", name: "reviews"), action: .updated,
             source: SourceLocation(file: "k8s://Service/default/reviews", document: 1))
         let endpointsOnly = ConfigChange(id: 1, snapshotVersion: "v", publishedAt: .now, objects: [slice, pod])
-        #expect(endpointsOnly.trigger == "endpoint")
+        #expect(endpointsOnly.trigger == .endpoint)
         let withService = ConfigChange(id: 2, snapshotVersion: "v", publishedAt: .now, objects: [slice, service])
-        #expect(withService.trigger == "config")
+        #expect(withService.trigger == .config)
     }
 }

@@ -48,7 +48,7 @@ struct ChangeJSON: Encodable {
         id = tracked.change.id
         snapshotVersion = tracked.change.snapshotVersion
         publishedAt = ISO8601DateFormatter().string(from: tracked.change.publishedAt)
-        trigger = tracked.change.trigger
+        trigger = tracked.change.trigger.rawValue
         objects = tracked.change.objects.map { Object(key: $0.key.description, action: $0.action.rawValue, source: $0.source.description) }
         var proxies: [ProxyState] = []
         var counts = (rejected: 0, pending: 0, unaffected: 0)

@@ -1,61 +1,38 @@
 public import Foundation
 public import MeshModel
 
-/// One object that a change added, updated or removed, with where it was read from.
-public struct ObjectChange: Sendable, Hashable {
-    public enum Action: String, Sendable { case added, updated, removed }
-
-    public var key: ResourceKey
-    public var action: Action
-    /// The file and document of the new version (of the old one for removals).
-    public var source: SourceLocation
-
-    public init(key: ResourceKey, action: Action, source: SourceLocation) {
-        self.key = key
-        self.action = action
-        self.source = source
-    }
+/// Why a push happens, as Istio names its push triggers (`meshd_xds_push_triggers_total{type}`).
+public enum PushTrigger: String, Sendable, Hashable {
+    /// Only workloads changed (Pods, WorkloadEntries, EndpointSlices).
+    case endpoint
+    /// Anything else: config objects, the mesh config, fetched key sets, or the first snapshot.
+    case config
 }
 
 /// An accepted configuration change: a new snapshot and what made it differ from the last one.
 public struct ConfigChange: Sendable {
-    /// Equal to the provider generation that carries it; increases by one per change.
+    /// The `ChangeLog` generation of the snapshot that carries it: one number from the store to the ACK.
     public var id: UInt64
     public var snapshotVersion: String
     public var publishedAt: Date
+    /// What changed since the previous change, as the store (or the JWKS fetcher) recorded it.
+    public var changes: ChangeSet
+    /// The objects added, updated or removed, sorted by key.
     public var objects: [ObjectChange]
 
-    public init(id: UInt64, snapshotVersion: String, publishedAt: Date, objects: [ObjectChange]) {
+    public init(id: UInt64, snapshotVersion: String, publishedAt: Date, changes: ChangeSet) {
         self.id = id
         self.snapshotVersion = snapshotVersion
         self.publishedAt = publishedAt
-        self.objects = objects
+        self.changes = changes
+        self.objects = changes.sortedObjects
     }
 
-    /// "endpoint" when only workloads or EndpointSlices changed, else "config" — Istio's push trigger types.
-    public var trigger: String {
-        let workloadKinds: Set<ResourceKind> = [.pod, .workloadEntry, .endpointSlice]
-        return objects.allSatisfy { workloadKinds.contains($0.key.kind) } && !objects.isEmpty ? "endpoint" : "config"
+    /// A change of just these objects (for tests and status pages that show one).
+    public init(id: UInt64, snapshotVersion: String, publishedAt: Date, objects: [ObjectChange]) {
+        self.init(id: id, snapshotVersion: snapshotVersion, publishedAt: publishedAt, changes: ChangeSet(objects: objects))
     }
-}
 
-extension ConfigChange {
-    /// What differs between two snapshots' objects. Sorted by key.
-    public static func objectChanges(from old: MeshSnapshot?, to new: MeshSnapshot) -> [ObjectChange] {
-        var changes: [ObjectChange] = []
-        let before = old?.objects ?? [:]
-        for (key, object) in new.objects {
-            if let previous = before[key] {
-                if previous.resource != object.resource {
-                    changes.append(ObjectChange(key: key, action: .updated, source: object.source))
-                }
-            } else {
-                changes.append(ObjectChange(key: key, action: .added, source: object.source))
-            }
-        }
-        for (key, object) in before where new.objects[key] == nil {
-            changes.append(ObjectChange(key: key, action: .removed, source: object.source))
-        }
-        return changes.sorted { $0.key < $1.key }
-    }
+    /// `.endpoint` when only workloads or EndpointSlices changed, else `.config`.
+    public var trigger: PushTrigger { changes.isEndpointOnly ? .endpoint : .config }
 }

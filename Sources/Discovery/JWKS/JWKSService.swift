@@ -19,6 +19,8 @@ import Synchronization
 /// Thread-safe: state sits behind one `Mutex`; fetches run outside it.
 public final class JWKSService: Service, Sendable {
     let source: @Sendable () -> AsyncStream<MeshSnapshot>
+    /// Where a snapshot whose key sets changed is recorded, under a generation of its own; nil keeps the store's.
+    let changeLog: ChangeLog?
     let fetcher: any JWKSFetcher
     let settings: JWKSSettings
     let logger: Logger
@@ -37,15 +39,17 @@ public final class JWKSService: Service, Sendable {
 
     /// Follows `store`'s snapshots.
     public convenience init(store: ConfigStore, fetcher: any JWKSFetcher, settings: JWKSSettings = JWKSSettings(), logger: Logger) {
-        self.init(snapshots: { store.snapshots() }, fetcher: fetcher, settings: settings, logger: logger)
+        self.init(
+            snapshots: { store.snapshots() }, fetcher: fetcher, settings: settings, changeLog: store.changeLog, logger: logger)
     }
 
     /// Follows the snapshots of `source`, called once when the service runs (a store's `snapshots()`).
     public init(
         snapshots source: @escaping @Sendable () -> AsyncStream<MeshSnapshot>, fetcher: any JWKSFetcher,
-        settings: JWKSSettings = JWKSSettings(), logger: Logger
+        settings: JWKSSettings = JWKSSettings(), changeLog: ChangeLog? = nil, logger: Logger
     ) {
         self.source = source
+        self.changeLog = changeLog
         self.fetcher = fetcher
         self.settings = settings
         self.logger = logger
@@ -167,8 +171,13 @@ public final class JWKSService: Service, Sendable {
     private func publish() {
         state.withLock { state in
             guard let latest = state.latest else { return }
-            let keyed = latest.withFetchedJWKS(state.cache.keys)
+            var keyed = latest.withFetchedJWKS(state.cache.keys)
             guard keyed.version != state.published?.version else { return }
+            // New key sets are a change of their own: recorded under the next generation, which covers the store's
+            // changes up to `latest` as well.
+            if let published = state.published, keyed.fetchedJWKS != published.fetchedJWKS, let changeLog {
+                keyed = keyed.stamped(generation: changeLog.record(ChangeSet(fetchedJWKS: true)))
+            }
             state.published = keyed
             for continuation in state.subscribers.values { continuation.yield(keyed) }
         }

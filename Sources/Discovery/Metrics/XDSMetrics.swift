@@ -60,8 +60,8 @@ public final class XDSMetrics: XDSEventObserver, Sendable {
     }
 
     /// Counts a push trigger: `config` or `endpoint`.
-    public func recordTrigger(_ trigger: String) {
-        Counter(label: "pilot_push_triggers", dimensions: [("type", trigger)], factory: factory).increment()
+    public func recordTrigger(_ trigger: PushTrigger) {
+        Counter(label: "pilot_push_triggers", dimensions: [("type", trigger.rawValue)], factory: factory).increment()
     }
 
     static func nanoseconds(_ duration: Duration) -> Int64 {

@@ -1,9 +1,10 @@
 import Synchronization
 import XDSServer
+import XDSTranslator
 
-/// Generated resources per type and proxy view, keyed by content: (type, the generation its inputs last
-/// changed at, view). Proxies with one view share one generation and the same `XDSResource` values, whose
-/// serialised bytes are therefore encoded once. Thread-safe.
+/// Generated resources per generator inputs, keyed by content: (the generation the type's inputs last changed at,
+/// the generator's inputs, which name the type). Proxies with equal inputs share one generation and the same
+/// `XDSResource` values, whose serialised bytes are therefore encoded once. Thread-safe.
 ///
 /// Concurrent misses on one key generate once: the first caller generates, the others wait for it.
 final class ResourceCache: Sendable {
@@ -11,7 +12,8 @@ final class ResourceCache: Sendable {
         var type: XDSType
         /// The generation at which this type's inputs last changed (see `MeshResourceProvider.update`).
         var epoch: UInt64
-        var view: ProxyView
+        /// Exactly what the type's generator reads of the proxy (`XDSTranslator`'s `ProxyInputs`).
+        var inputs: GeneratorInputs
     }
 
     /// One generated set and its SotW version.

@@ -35,6 +35,8 @@ public struct MeshSnapshot: Sendable {
     public internal(set) var fetchedJWKS: [String: String] = [:]
     /// The mesh config in force (istiod's defaults unless a mesh config was given).
     public internal(set) var meshConfig: MeshConfig = .default
+    /// The `ChangeLog` generation this snapshot was published at (0 for one never published).
+    public internal(set) var generation: UInt64 = 0
     /// The wildcard hosts of `destinationRulesByHost`, most specific (longest) first.
     public let destinationRuleWildcardHosts: [String]
 

@@ -12,7 +12,7 @@ extension ConfigStore {
         let appeared = state.withLock { state -> [ConfigDiagnostic] in
             for file in removing { state.remove(file: file) }
             for (file, result, keeping) in batch { state.apply(file: file, result: result, keeping: keeping) }
-            return state.refresh()
+            return state.refresh(log: changeLog)
         }
         for diagnostic in appeared {
             switch diagnostic.severity {

@@ -4,23 +4,23 @@ import MeshModel
 extension Envoy_Config_Cluster_V3_Cluster {
     /// The inbound clusters of a proxy: one per port of its own workload's services, or, when its Sidecar declares
     /// `ingress` listeners, one per listener that sends to the listener's `defaultEndpoint`.
-    static func inboundClusters(_ context: GenerationContext) -> [Self] {
+    static func inboundClusters(_ context: GenerationContext<ClusterInputs>) -> [Self] {
         guard let ingress = context.sidecarScope.ingress else {
-            return InboundPort.all(in: context).map(Self.inbound)
+            return context.inputs.inbound.map(Self.inbound)
         }
         return ingress.compactMap { listener in
             guard let port = listener.port else { return nil }
-            return sidecarIngress(port, defaultEndpoint: listener.defaultEndpoint, proxy: context.proxy)
+            return sidecarIngress(port, defaultEndpoint: listener.defaultEndpoint, workloadAddress: context.inputs.ingressWorkloadAddress)
         }
     }
 
     /// `inbound|<port>||` for a Sidecar ingress listener. `127.0.0.1:P` / `[::1]:P` / `unix://path` make a STATIC
     /// cluster to that address; `0.0.0.0:P` / `[::]:P` send to the workload's own IP on P; without a default
     /// endpoint the cluster is ORIGINAL_DST (the port the client dialled), like a derived inbound cluster.
-    static func sidecarIngress(_ port: SidecarPort, defaultEndpoint: String?, proxy: Proxy) -> Self {
+    static func sidecarIngress(_ port: SidecarPort, defaultEndpoint: String?, workloadAddress: String?) -> Self {
         let inboundPort = InboundPort(
             port: port.number, protocol: ServiceProtocol.serviceEntry(port.protocol))
-        guard let address = ingressAddress(defaultEndpoint, proxy: proxy) else {
+        guard let address = ingressAddress(defaultEndpoint, workloadAddress: workloadAddress) else {
             return inbound(inboundPort)
         }
         var cluster = Self()
@@ -42,8 +42,8 @@ extension Envoy_Config_Cluster_V3_Cluster {
     }
 
     /// The upstream address of a `defaultEndpoint`; nil when there is none (ORIGINAL_DST). The workload's own
-    /// address is the proxy's first IP, which `SidecarIngressEndpoint.readsProxyAddress` tells view caches about.
-    private static func ingressAddress(_ defaultEndpoint: String?, proxy: Proxy)
+    /// address is the proxy's first IP (`ClusterInputs.ingressWorkloadAddress`).
+    private static func ingressAddress(_ defaultEndpoint: String?, workloadAddress: String?)
         -> Envoy_Config_Core_V3_Address?
     {
         switch SidecarIngressEndpoint(defaultEndpoint) {
@@ -58,7 +58,7 @@ extension Envoy_Config_Cluster_V3_Cluster {
         case .socket(let host, let port):
             return ProtoValues.socketAddress(host, port: port)
         case .workload(let port):
-            return ProtoValues.socketAddress(proxy.ipAddresses.first ?? "127.0.0.1", port: port)
+            return ProtoValues.socketAddress(workloadAddress ?? "127.0.0.1", port: port)
         }
     }
 }

@@ -3,7 +3,13 @@ import EnvoyAPI
 /// CDS: the outbound clusters of every service port and subset, the inbound clusters of the proxy's own
 /// workload, and Istio's fixed clusters (BlackHole, Passthrough, InboundPassthrough).
 struct ClusterGenerator: ResourceGenerator {
-    func resources(for context: GenerationContext) -> [TranslatedMessage] {
+    /// Outbound clusters read DestinationRules (traffic policy, TLS, subsets) and PeerAuthentications (auto-mTLS:
+    /// whether the endpoints accept mutual TLS); the mesh config names the ext_authz provider clusters.
+    static let dependencies = ConfigDependencies(
+        kinds: ConfigDependencies.scoping.union([.destinationRule, .peerAuthentication]), meshConfig: true,
+        fetchedJWKS: false, endpoints: .clusterFacing)
+
+    func resources(for context: GenerationContext<ClusterInputs>) -> [TranslatedMessage] {
         var clusters = OutboundClusterPlan.all(in: context).map { plan in
             let socket = UpstreamTLS.transportSocket(for: plan, in: context)
             let originated = socket == nil ? nil : plan.policy?.tls.flatMap { [.simple, .mutual].contains($0.mode) ? $0 : nil }

@@ -31,7 +31,7 @@ struct OutboundClusterPlan: Sendable {
 
     /// Every outbound cluster for the proxy: each service port, then each subset of the DestinationRule that
     /// applies in the proxy's namespace. Sorted by service hostname and port.
-    static func all(in context: GenerationContext) -> [OutboundClusterPlan] {
+    static func all(in context: GenerationContext<some ProxyInputs>) -> [OutboundClusterPlan] {
         var plans: [OutboundClusterPlan] = []
         for service in context.visibleServices {
             let rule = context.destinationRule(for: service.hostname)

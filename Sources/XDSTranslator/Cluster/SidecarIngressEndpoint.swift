@@ -34,7 +34,7 @@ public enum SidecarIngressEndpoint: Sendable, Hashable {
     /// Whether the inbound clusters generated under `sidecar` read the proxy's address (`proxy.ipAddresses.first`):
     /// true when one of its ingress listeners with a port sends to the workload's own address. Proxies that share
     /// generated clusters must then also share that address.
-    public static func readsProxyAddress(_ sidecar: Sidecar) -> Bool {
+    static func readsProxyAddress(_ sidecar: Sidecar) -> Bool {
         sidecar.ingress.contains { listener in
             guard listener.port != nil, case .workload = SidecarIngressEndpoint(listener.defaultEndpoint) else {
                 return false

@@ -4,13 +4,18 @@ import EnvoyAPI
 /// endpoints (narrowed to the subset's labels). A subset without matching endpoints still gets an empty
 /// assignment, so Envoy does not wait for it.
 struct EndpointGenerator: ResourceGenerator {
-    func resources(for context: GenerationContext) -> [TranslatedMessage] {
+    /// Subsets (DestinationRules) pick endpoints by label; PeerAuthentication is read with the clusters' plans.
+    static let dependencies = ConfigDependencies(
+        kinds: ConfigDependencies.scoping.union([.destinationRule, .peerAuthentication]), meshConfig: true,
+        fetchedJWKS: false, endpoints: .all)
+
+    func resources(for context: GenerationContext<EndpointInputs>) -> [TranslatedMessage] {
         resources(for: context, hostnames: nil)
     }
 
     /// The assignments of the clusters of `hostnames` only (all when nil): what an endpoint change of those
     /// services alters.
-    func resources(for context: GenerationContext, hostnames: Set<String>?) -> [TranslatedMessage] {
+    func resources(for context: GenerationContext<EndpointInputs>, hostnames: Set<String>?) -> [TranslatedMessage] {
         OutboundClusterPlan.all(in: context)
             .filter { $0.discovery == .eds && hostnames?.contains($0.service.hostname) != false }
             .map { plan in

@@ -14,7 +14,7 @@ import SwiftProtobuf
 /// - TLS servers that terminate TLS, and TCP servers: the first matching `tcp` route of the bound VirtualServices.
 /// A listener with no chain is left out; the tls_inspector is added when a chain matches on SNI or ALPN.
 enum GatewayListeners {
-    static func resources(for context: GenerationContext) -> [TranslatedMessage] {
+    static func resources(for context: GenerationContext<ListenerInputs>) -> [TranslatedMessage] {
         let authorization = AuthorizationPlan.of(context)
         return context.mergedGateway.ports.compactMap { port in
             listener(port, context, authorization: authorization).map { TranslatedMessage(name: $0.name, message: $0) }
@@ -31,7 +31,7 @@ enum GatewayListeners {
     /// `authorization`: the gateway's AuthorizationPolicies and RequestAuthentications (selected by its labels), as
     /// HTTP filters in every connection manager and as network filters before every tcp_proxy.
     static func listener(
-        _ port: MergedGateway.Port, _ context: GenerationContext, authorization: AuthorizationPlan = .empty
+        _ port: MergedGateway.Port, _ context: GenerationContext<ListenerInputs>, authorization: AuthorizationPlan = .empty
     ) -> Envoy_Config_Listener_V3_Listener? {
         var chains: [Chain] = []
         switch port.kind {
@@ -75,7 +75,7 @@ enum GatewayListeners {
 
     /// The chains of one HTTPS, TLS or TCP server.
     static func chains(
-        for entry: MergedGateway.Server, port: MergedGateway.Port, _ context: GenerationContext,
+        for entry: MergedGateway.Server, port: MergedGateway.Port, _ context: GenerationContext<ListenerInputs>,
         securityFilters: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] = []
     ) -> [Chain] {
         let server = entry.server
@@ -96,7 +96,7 @@ enum GatewayListeners {
 
     /// PASSTHROUGH: a chain per `tls` route match of a bound VirtualService whose hosts meet the server's, on the
     /// match's `sniHosts`. A match repeating SNI names already routed on this server is skipped.
-    static func passthroughChains(_ entry: MergedGateway.Server, _ context: GenerationContext) -> [Chain] {
+    static func passthroughChains(_ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>) -> [Chain] {
         var chains: [Chain] = []
         var used: Set<String> = []
         for virtualService in boundVirtualServices(entry, context) {
@@ -114,7 +114,7 @@ enum GatewayListeners {
     }
 
     /// The tcp_proxy of the first `tcp` route (of the bound VirtualServices) whose match applies to this server.
-    static func tcpFilter(_ entry: MergedGateway.Server, _ context: GenerationContext) -> Envoy_Config_Listener_V3_Filter? {
+    static func tcpFilter(_ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>) -> Envoy_Config_Listener_V3_Filter? {
         for virtualService in boundVirtualServices(entry, context) {
             for route in virtualService.tcp where !route.route.isEmpty {
                 let applies =
@@ -127,7 +127,7 @@ enum GatewayListeners {
     }
 
     /// The VirtualServices bound to the server's Gateway whose hosts meet the server's hosts.
-    static func boundVirtualServices(_ entry: MergedGateway.Server, _ context: GenerationContext) -> [VirtualService] {
+    static func boundVirtualServices(_ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>) -> [VirtualService] {
         context.snapshot.virtualServices(boundTo: entry.gateway.qualifiedName).filter { virtualService in
             let namespace = virtualService.meta.namespace
             let serverHosts = GatewayHosts.serverHosts(
@@ -154,7 +154,7 @@ enum GatewayListeners {
     /// tcp_proxy to the route's destinations: one cluster (its name as stat prefix), or weighted clusters.
     static func tcpProxy(
         _ routes: [RouteDestination], _ entry: MergedGateway.Server, _ virtualService: VirtualService,
-        _ context: GenerationContext
+        _ context: GenerationContext<ListenerInputs>
     ) -> Envoy_Config_Listener_V3_Filter {
         let namespace = virtualService.meta.namespace
         let cluster = { (destination: Destination) -> String in

@@ -12,7 +12,7 @@ import SwiftProtobuf
 /// Gateway's own). `httpsRedirect` sets `require_tls: ALL`, also on hosts no VirtualService routes. Without any
 /// virtual host, `blackhole:<port>` answers 404 to everything.
 enum GatewayRoutes {
-    static func resources(for context: GenerationContext) -> [TranslatedMessage] {
+    static func resources(for context: GenerationContext<RouteInputs>) -> [TranslatedMessage] {
         let merged = context.mergedGateway
         return merged.routeNames.map { name in
             let configuration = routeConfiguration(name: name, servers: merged.servers(routeName: name), context)
@@ -20,7 +20,7 @@ enum GatewayRoutes {
         }
     }
 
-    static func routeConfiguration(name: String, servers: [MergedGateway.Server], _ context: GenerationContext)
+    static func routeConfiguration(name: String, servers: [MergedGateway.Server], _ context: GenerationContext<RouteInputs>)
         -> Envoy_Config_Route_V3_RouteConfiguration
     {
         var order: [String] = []

@@ -10,10 +10,10 @@ import MeshModel
 /// comes from the Secret `<name>-cacert`, else from `ca.crt` (or `cacert`) in `<name>` itself. A Secret that is
 /// missing, or lacks what is asked of it, yields no resource, and Envoy keeps the listener warming.
 enum GatewaySecrets {
-    static func resources(for context: GenerationContext) -> [TranslatedMessage] {
-        guard context.proxy.kind == .router, let identity = context.proxy.workloadIdentity else { return [] }
+    static func resources(for context: GenerationContext<SecretInputs>) -> [TranslatedMessage] {
+        guard context.inputs.kind == .router, let identity = context.inputs.identity else { return [] }
         let namespace = identity.namespace
-        guard namespace == context.proxy.namespace else { return [] }
+        guard namespace == context.inputs.namespace else { return [] }
         var result: [Envoy_Extensions_TransportSockets_Tls_V3_Secret] = []
         var done: Set<String> = []
         for port in context.mergedGateway.ports {

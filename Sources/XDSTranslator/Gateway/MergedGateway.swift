@@ -91,9 +91,19 @@ struct MergedGateway {
     }
 }
 
-extension GenerationContext {
-    /// The merged servers of the Gateways selecting this router, by the proxy's labels.
+/// Inputs that carry a router's labels, which pick the Gateways that configure it.
+protocol GatewaySelectingInputs: ProxyInputs {
+    var gatewayLabels: [String: String]? { get }
+}
+
+extension ListenerInputs: GatewaySelectingInputs {}
+extension RouteInputs: GatewaySelectingInputs {}
+extension SecretInputs: GatewaySelectingInputs {}
+
+extension GenerationContext where Inputs: GatewaySelectingInputs {
+    /// The merged servers of the Gateways selecting this router, by the proxy's labels; none for a sidecar.
     var mergedGateway: MergedGateway {
-        MergedGateway(snapshot.gateways(selecting: proxy.labels))
+        guard let labels = inputs.gatewayLabels else { return MergedGateway([]) }
+        return MergedGateway(snapshot.gateways(selecting: labels))
     }
 }

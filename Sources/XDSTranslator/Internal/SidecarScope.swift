@@ -31,14 +31,11 @@ struct SidecarScope: Sendable {
     }
 
     /// The scope of the proxy `context` generates for, under the mesh-wide `settings`.
-    init(_ context: GenerationContext, settings: TranslatorSettings) {
-        let proxy = context.proxy
-        let sidecar =
-            proxy.kind == .sidecar
-            ? context.snapshot.sidecar(forNamespace: proxy.namespace, labels: proxy.labels) : nil
+    init(snapshot: MeshSnapshot, inputs: some ProxyInputs, settings: TranslatorSettings) {
+        let sidecar = inputs.kind == .sidecar ? inputs.sidecar?.resource : nil
         // The mesh config's mode (the store folds `--outbound-traffic-policy` into it) follows live changes.
         let policy =
-            sidecar?.outboundTrafficPolicy ?? context.snapshot.meshConfig.outboundTrafficPolicy
+            sidecar?.outboundTrafficPolicy ?? snapshot.meshConfig.outboundTrafficPolicy
             ?? settings.outboundTrafficPolicy
         guard let sidecar, !sidecar.egress.isEmpty else {
             self.init(sidecar: sidecar, policy: policy, imported: nil, egress: [])
@@ -47,13 +44,13 @@ struct SidecarScope: Sendable {
         let egress = sidecar.egress.map { EgressImport($0, sidecarNamespace: sidecar.meta.namespace) }
         var imported: [String: MeshService] = [:]
         for listener in egress {
-            for service in context.snapshot.services {
+            for service in snapshot.services {
                 guard let trimmed = listener.importing(service) else { continue }
                 imported[service.hostname] = Self.merged(imported[service.hostname], trimmed)
             }
         }
         // Destinations of the imported VirtualServices, on the ports their routes name (all when one names none).
-        let importedVirtualServices = Self.virtualServices(context.snapshot).filter { virtualService in
+        let importedVirtualServices = Self.virtualServices(snapshot).filter { virtualService in
             egress.contains { $0.imports(virtualService) }
         }
         for virtualService in importedVirtualServices {
@@ -68,7 +65,7 @@ struct SidecarScope: Sendable {
                 }
             }
             for host in Set(portsByHost.keys).union(everyPort).sorted() {
-                guard var service = context.snapshot.servicesByHostname[host] else { continue }
+                guard var service = snapshot.servicesByHostname[host] else { continue }
                 if !everyPort.contains(host) {
                     let ports = portsByHost[host] ?? []
                     service.ports = service.ports.filter { ports.contains($0.port) }
@@ -79,9 +76,9 @@ struct SidecarScope: Sendable {
         }
         // The services of the mesh config's ext_authz providers, on the provider's port: CUSTOM policies call their
         // outbound cluster, which must exist whatever the Sidecar imports (or Envoy refuses the listener).
-        for provider in context.snapshot.meshConfig.extensionProviders {
-            guard case .success(let resolved) = ResolvedExtAuthz.resolve(provider, in: context.snapshot),
-                var service = context.snapshot.servicesByHostname[resolved.hostname]
+        for provider in snapshot.meshConfig.extensionProviders {
+            guard case .success(let resolved) = ResolvedExtAuthz.resolve(provider, in: snapshot),
+                var service = snapshot.servicesByHostname[resolved.hostname]
             else { continue }
             service.ports = service.ports.filter { $0.port == resolved.port }
             imported[service.hostname] = Self.merged(imported[service.hostname], service)
@@ -226,14 +223,25 @@ extension GenerationContext {
     var visibleServices: [MeshService] {
         sidecarScope.services(snapshot.services).filter {
             ExportVisibility.isVisible(
-                exportTo: $0.exportTo, objectNamespace: $0.namespace, to: proxy.namespace)
+                exportTo: $0.exportTo, objectNamespace: $0.namespace, to: inputs.namespace)
         }
     }
 
     /// The ports this proxy's virtualInbound listener serves: the Sidecar's ingress ports when it declares any,
     /// else those of the services its own workload serves.
+}
+
+/// Inputs that carry the ports of the proxy's own workload.
+protocol InboundInputs: ProxyInputs {
+    var inbound: [InboundPort] { get }
+}
+
+extension ClusterInputs: InboundInputs {}
+extension ListenerInputs: InboundInputs {}
+
+extension GenerationContext where Inputs: InboundInputs {
     var inboundPorts: [InboundPort] {
-        guard let ingress = sidecarScope.ingress else { return InboundPort.all(in: self) }
+        guard let ingress = sidecarScope.ingress else { return inputs.inbound }
         return ingress.compactMap { listener in
             listener.port.map {
                 InboundPort(port: $0.number, protocol: ServiceProtocol.serviceEntry($0.protocol))

@@ -24,15 +24,15 @@ struct L4FilterChains {
         var matchKey: String { serverNames.joined(separator: ",") + "|" + prefixRanges.joined(separator: ",") }
     }
 
-    let context: GenerationContext
+    let context: GenerationContext<ListenerInputs>
     let virtualServices: VirtualServiceIndex
     /// The labels `sourceLabels` are matched against: the proxy's own workload's, else the node's.
     let proxyLabels: [String: String]
 
-    init(_ context: GenerationContext) {
+    init(_ context: GenerationContext<ListenerInputs>) {
         self.context = context
         self.virtualServices = VirtualServiceIndex(context)
-        self.proxyLabels = context.snapshot.ownWorkload(of: context.proxy)?.labels ?? context.proxy.labels
+        self.proxyLabels = context.inputs.workloadLabels
     }
 
     /// The chains for `service`'s `port`. `destinationCIDRs` are the service's CIDR addresses (listener on
@@ -149,7 +149,7 @@ struct L4FilterChains {
         let gatewayMatch = gateways.isEmpty || gateways.contains("mesh")
         let labelMatch = sourceLabels.allSatisfy { proxyLabels[$0.key] == $0.value }
         let portMatch = (port ?? 0) == 0 || port == listenPort
-        let namespaceMatch = (sourceNamespace ?? "").isEmpty || sourceNamespace == context.proxy.namespace
+        let namespaceMatch = (sourceNamespace ?? "").isEmpty || sourceNamespace == context.inputs.namespace
         return gatewayMatch && labelMatch && portMatch && namespaceMatch
     }
 }

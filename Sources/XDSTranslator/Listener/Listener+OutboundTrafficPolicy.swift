@@ -18,7 +18,7 @@ extension Envoy_Config_Listener_V3_Listener {
 
 extension HTTPPorts {
     /// The HTTP ports of the services this proxy imports (see `SidecarScope`).
-    static func all(in context: GenerationContext) -> [Int] {
+    static func all(in context: GenerationContext<some ProxyInputs>) -> [Int] {
         Set(context.visibleServices.flatMap { $0.ports.filter(\.protocol.isHTTP).map(\.port) })
             .subtracting(reserved)
             .sorted()

@@ -5,7 +5,7 @@ import MeshModel
 enum OutboundListeners {
     /// `0.0.0.0_<port>` for every port that some service speaks HTTP on: an HttpConnectionManager taking the
     /// route configuration `"<port>"` from RDS, which picks the virtual host by Host header.
-    static func http(_ context: GenerationContext) -> [Envoy_Config_Listener_V3_Listener] {
+    static func http(_ context: GenerationContext<ListenerInputs>) -> [Envoy_Config_Listener_V3_Listener] {
         HTTPPorts.all(in: context).map { port in
             let name = "0.0.0.0_\(port)"
             let manager = NetworkFilters.httpConnectionManager(
@@ -23,7 +23,7 @@ enum OutboundListeners {
     ///   ServiceEntry ports without any address (TLS chains told apart by SNI; for plain TCP the first service by
     ///   hostname takes the port). Kubernetes services without a VIP (headless) get none. A port that is an HTTP
     ///   port somewhere keeps its `0.0.0.0_<port>` HTTP listener, and the proxy's own capture ports get none.
-    static func tcp(_ context: GenerationContext) -> [Envoy_Config_Listener_V3_Listener] {
+    static func tcp(_ context: GenerationContext<ListenerInputs>) -> [Envoy_Config_Listener_V3_Listener] {
         let builder = L4FilterChains(context)
         let httpPorts = Set(HTTPPorts.all(in: context))
         var listeners: [Envoy_Config_Listener_V3_Listener] = []

@@ -5,9 +5,14 @@ import SwiftProtobuf
 /// RDS: one route configuration `"<port>"` per HTTP port, with a virtual host per service on that port and the
 /// catch-all `allow_any` last.
 struct RouteGenerator: ResourceGenerator {
-    func resources(for context: GenerationContext) -> [TranslatedMessage] {
+    /// Routes read DestinationRules (consistent-hash policies, subsets) and, for routers, their Gateways.
+    static let dependencies = ConfigDependencies(
+        kinds: ConfigDependencies.scoping.union([.destinationRule, .gateway]), meshConfig: true, fetchedJWKS: false,
+        endpoints: .none)
+
+    func resources(for context: GenerationContext<RouteInputs>) -> [TranslatedMessage] {
         // Routers (gateways) get the route configurations of their Gateway servers instead (Gateway/).
-        if context.proxy.kind == .router { return GatewayRoutes.resources(for: context) }
+        if context.inputs.kind == .router { return GatewayRoutes.resources(for: context) }
         let virtualServices = VirtualServiceIndex(context)
         return HTTPPorts.all(in: context).map { port in
             let configuration = routeConfiguration(port: port, context: context, virtualServices: virtualServices)
@@ -16,14 +21,14 @@ struct RouteGenerator: ResourceGenerator {
     }
 
     private func routeConfiguration(
-        port: Int, context: GenerationContext, virtualServices: VirtualServiceIndex
+        port: Int, context: GenerationContext<RouteInputs>, virtualServices: VirtualServiceIndex
     ) -> Envoy_Config_Route_V3_RouteConfiguration {
         var domains = DomainSet()
         var hosts: [Envoy_Config_Route_V3_VirtualHost] = []
         for service in context.visibleServices {
             guard let servicePort = service.port(port), servicePort.protocol.isHTTP else { continue }
             let hostDomains = domains.claim(
-                VirtualHostDomains.domains(for: service, port: port, proxyNamespace: context.proxy.namespace))
+                VirtualHostDomains.domains(for: service, port: port, proxyNamespace: context.inputs.namespace))
             guard !hostDomains.isEmpty else { continue }
             var host = Envoy_Config_Route_V3_VirtualHost()
             host.name = "\(service.hostname):\(port)"
@@ -51,7 +56,7 @@ struct RouteGenerator: ResourceGenerator {
     /// The VirtualService's routes when one binds the host for the mesh, else one `default` route to the
     /// service port's cluster.
     private func routes(
-        for service: MeshService, port: Int, context: GenerationContext, virtualServices: VirtualServiceIndex
+        for service: MeshService, port: Int, context: GenerationContext<RouteInputs>, virtualServices: VirtualServiceIndex
     ) -> [Envoy_Config_Route_V3_Route] {
         if let virtualService = virtualServices.first(for: service.hostname) {
             let routes = VirtualServiceRoutes(context: context, virtualService: virtualService, port: port).routes()
@@ -59,7 +64,7 @@ struct RouteGenerator: ResourceGenerator {
         }
         var route = RouteBuilder.defaultOutboundRoute(toCluster: ClusterName.outbound(port: port, hostname: service.hostname))
         route.route.hashPolicy = HashPolicy.policies(
-            forService: service.hostname, port: port, snapshot: context.snapshot, clientNamespace: context.proxy.namespace)
+            forService: service.hostname, port: port, snapshot: context.snapshot, clientNamespace: context.inputs.namespace)
         return [route]
     }
 }

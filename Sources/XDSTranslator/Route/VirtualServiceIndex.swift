@@ -11,14 +11,14 @@ struct VirtualServiceIndex {
     /// Wildcard hosts (`*.example.com`), longest first.
     private let wildcards: [(suffix: String, virtualService: VirtualService)]
 
-    init(_ context: GenerationContext) {
+    init(_ context: GenerationContext<some ProxyInputs>) {
         var byHost: [String: VirtualService] = [:]
         for (host, candidates) in context.snapshot.virtualServicesByHost {
             let applicable = candidates.first { virtualService in
                 (virtualService.gateways.isEmpty || virtualService.gateways.contains("mesh"))
                     && ExportVisibility.isVisible(
                         exportTo: virtualService.exportTo, objectNamespace: virtualService.meta.namespace,
-                        to: context.proxy.namespace)
+                        to: context.inputs.namespace)
                     && context.sidecarScope.imports(virtualService)
             }
             if let applicable { byHost[host] = applicable }

@@ -72,7 +72,7 @@ extension VirtualServiceRoutes {
         let used = destinations.count == 1 ? destinations : destinations.filter { $0.weight != 0 }
         return HashPolicy.policies(
             for: used.map(\.destination), namespace: virtualService.meta.namespace, snapshot: snapshot,
-            clientNamespace: context.proxy.namespace)
+            clientNamespace: context.inputs.namespace)
     }
 
     /// `mirror` (with `mirrorPercentage`, all requests when unset, none at 0) then each of `mirrors`.

@@ -16,7 +16,7 @@ import SwiftProtobuf
 /// Output depends on the proxy's namespace and labels; `ProxyView` includes both for RDS when any VirtualService
 /// matches on `sourceLabels`.
 struct VirtualServiceRoutes {
-    let context: GenerationContext
+    let context: GenerationContext<RouteInputs>
     let virtualService: VirtualService
     /// The port of the route configuration being built: the fallback destination port.
     let port: Int
@@ -28,7 +28,7 @@ struct VirtualServiceRoutes {
     var snapshot: MeshSnapshot { context.snapshot }
 
     init(
-        context: GenerationContext, virtualService: VirtualService, port: Int,
+        context: GenerationContext<RouteInputs>, virtualService: VirtualService, port: Int,
         gatewayNames: Set<String> = [GatewayNames.mesh], isTLS: Bool = false
     ) {
         self.context = context
@@ -95,10 +95,10 @@ struct VirtualServiceRoutes {
             let namespace = virtualService.meta.namespace
             return block.gateways.contains { gatewayNames.contains(GatewayNames.resolve($0, namespace: namespace)) }
         }
-        let labels = context.proxy.labels
+        let labels = context.inputs.sourceLabels ?? [:]
         guard block.sourceLabels.allSatisfy({ labels[$0.key] == $0.value }) else { return false }
         guard let namespace = block.sourceNamespace, !namespace.isEmpty else { return true }
-        return namespace == context.proxy.namespace
+        return namespace == context.inputs.namespace
     }
 
     private func isJWTClaim(_ name: String) -> Bool {

@@ -8,11 +8,11 @@ struct InboundSecurity: Sendable {
     let trustDomain: String
 
     /// Nil for a proxy without an identity: it has no certificate, so its inbound stays plaintext.
-    static func of(_ context: GenerationContext) -> InboundSecurity? {
-        guard let identity = context.proxy.workloadIdentity else { return nil }
-        let labels = context.snapshot.ownWorkload(of: context.proxy)?.labels ?? context.proxy.labels
-        let modes = context.snapshot.effectiveMutualTLS(namespace: context.proxy.namespace, labels: labels)
-        return InboundSecurity(modes: modes, trustDomain: identity.trustDomain)
+    static func of(_ context: GenerationContext<ListenerInputs>) -> InboundSecurity? {
+        guard let trustDomain = context.inputs.trustDomain else { return nil }
+        let labels = context.inputs.workloadLabels
+        let modes = context.snapshot.effectiveMutualTLS(namespace: context.inputs.namespace, labels: labels)
+        return InboundSecurity(modes: modes, trustDomain: trustDomain)
     }
 
     /// Whether port `port` accepts mutual TLS and whether it accepts plaintext.

@@ -3,8 +3,14 @@ import EnvoyAPI
 /// SDS: `default` (the proxy's own chain and key) and `ROOTCA` (the trust bundle), from the secrets the caller
 /// passed in. Nothing else: the server answers other names with nothing.
 struct SecretGenerator: ResourceGenerator {
-    func resources(for context: GenerationContext) -> [TranslatedMessage] {
-        guard let secrets = context.secrets else { return [] }
+    /// The proxy's own key material comes from the CA, outside the snapshot; routers also get the credentials
+    /// (Secrets) their Gateways name.
+    static let dependencies = ConfigDependencies(
+        kinds: ConfigDependencies.scoping.union([.gateway, .secret]), meshConfig: true, fetchedJWKS: false,
+        endpoints: .none)
+
+    func resources(for context: GenerationContext<SecretInputs>) -> [TranslatedMessage] {
+        guard let secrets = context.inputs.secrets else { return [] }
         var result: [Envoy_Extensions_TransportSockets_Tls_V3_Secret] = []
         if let chain = secrets.certificateChainPEM, let key = secrets.privateKeyPEM {
             var certificate = Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate()

@@ -22,9 +22,9 @@ struct AuthorizationPlan: Sendable {
 
     var isEmpty: Bool { httpFilters.isEmpty && networkFilters.isEmpty }
 
-    static func of(_ context: GenerationContext) -> AuthorizationPlan {
-        let labels = context.snapshot.policyLabels(of: context.proxy)
-        let namespace = context.proxy.namespace
+    static func of(_ context: GenerationContext<ListenerInputs>) -> AuthorizationPlan {
+        let labels = context.inputs.workloadLabels
+        let namespace = context.inputs.namespace
         let policies = context.snapshot.authorizationPolicies(namespace: namespace, labels: labels)
         let requestAuthentications = context.snapshot.requestAuthentications(namespace: namespace, labels: labels)
         guard !policies.isEmpty || !requestAuthentications.isEmpty else { return .empty }

@@ -46,13 +46,18 @@ extension XDSTranslator {
     /// What authorization lost in translation for `proxy`, and how it was made to fail closed: the warnings of
     /// `authorizationInputs`, from the policy plan alone (no listener is generated).
     public func authorizationWarnings(snapshot: MeshSnapshot, proxy: Proxy) -> [String] {
-        AuthorizationPlan.of(GenerationContext(snapshot: snapshot, proxy: proxy)).warnings
+        authorizationWarnings(ProxyInputsIndex(snapshot).listenerInputs(of: proxy), snapshot: snapshot)
+    }
+
+    /// The warnings of `authorizationWarnings(snapshot:proxy:)` for a proxy with these listener inputs.
+    public func authorizationWarnings(_ inputs: ListenerInputs, snapshot: MeshSnapshot) -> [String] {
+        AuthorizationPlan.of(GenerationContext(snapshot: snapshot, inputs: inputs, settings: settings)).warnings
     }
 
     /// The authorization inputs of `proxy` under `snapshot`: which policies its listeners enforce and what was lost.
     public func authorizationInputs(snapshot: MeshSnapshot, proxy: Proxy) -> AuthorizationInputs {
-        var context = GenerationContext(snapshot: snapshot, proxy: proxy)
-        context.sidecarScope = SidecarScope(context, settings: settings)
+        let inputs = ProxyInputsIndex(snapshot).listenerInputs(of: proxy)
+        let context = GenerationContext(snapshot: snapshot, inputs: inputs, settings: settings)
         let plan = AuthorizationPlan.of(context)
         let listeners: [String]
         if plan.isEmpty {
