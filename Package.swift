@@ -156,6 +156,21 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The composition root: `buildMeshd(_:)` wires the daemon from `MeshdOptions`, for `meshd serve` and every
+        // in-process test harness.
+        .target(
+            name: "MeshdApp",
+            dependencies: [
+                "AdminServer", "Discovery", "Registry", "CertificateAuthority", "XDSServer", "XDSTranslator", "MeshModel",
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -163,7 +178,7 @@ let package = Package(
             name: "meshd",
             dependencies: [
                 "MeshModel", "Registry", "XDSTranslator", "XDSServer", "Discovery", "AdminServer", "EnvoyAPI",
-                "CertificateAuthority", "AuthzSimulator",
+                "CertificateAuthority", "AuthzSimulator", "MeshdApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -223,7 +238,7 @@ let package = Package(
         .testTarget(
             name: "XDSServerTests",
             dependencies: [
-                "XDSServer", "XDSClient", "EnvoyAPI", "Discovery", "MeshModel", "Registry", "MeshTestSupport", "GRPCTransportTuning",
+                "XDSServer", "XDSClient", "EnvoyAPI", "Discovery", "MeshModel", "Registry", "MeshTestSupport", "GRPCTransportTuning", "MeshdApp",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -251,7 +266,7 @@ let package = Package(
         .testTarget(
             name: "AdminServerTests",
             dependencies: [
-                "AdminServer", "Discovery", "XDSServer", "XDSClient", "MeshModel", "Registry", "EnvoyAPI", "MeshTestSupport",
+                "AdminServer", "Discovery", "XDSServer", "XDSClient", "MeshModel", "Registry", "EnvoyAPI", "MeshTestSupport", "MeshdApp",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -281,7 +296,7 @@ let package = Package(
         .testTarget(
             name: "KubernetesTests",
             dependencies: [
-                "Registry", "MeshModel", "MeshTestSupport", "Discovery", "XDSServer", "XDSClient", "EnvoyAPI",
+                "Registry", "MeshModel", "MeshTestSupport", "Discovery", "XDSServer", "XDSClient", "EnvoyAPI", "MeshdApp",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle
@@ -13,6 +14,8 @@ public struct AdminServer: Service {
     let token: String?
     let publicPaths: Set<String>
     let logger: Logger
+    /// Called once the server is bound, with the port it listens on (the real one when asked for port 0).
+    let onListening: @Sendable (Int) -> Void
 
     /// The routes that answer without the token when one is set: probes, and by default the metrics scrape.
     public static let probePaths: Set<String> = ["/ready", "/healthz", "/version"]
@@ -20,7 +23,8 @@ public struct AdminServer: Service {
     /// Fails when bound beyond loopback without a token: debug output must not be open to the network.
     /// With a token, every route but `publicPaths` requires it; `publicMetrics: false` puts `/metrics` behind it too.
     public init(
-        host: String, port: Int, context: AdminContext, token: String?, publicMetrics: Bool = true, logger: Logger
+        host: String, port: Int, context: AdminContext, token: String?, publicMetrics: Bool = true, logger: Logger,
+        onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws(AdminConfigurationError) {
         if !Self.isLoopback(host), (token ?? "").isEmpty {
             throw AdminConfigurationError(
@@ -32,12 +36,15 @@ public struct AdminServer: Service {
         self.token = token.flatMap { $0.isEmpty ? nil : $0 }
         self.publicPaths = publicMetrics ? Self.probePaths.union(["/metrics"]) : Self.probePaths
         self.logger = logger
+        self.onListening = onListening
     }
 
     public func run() async throws {
+        let (port, onListening) = (self.port, self.onListening)
         let app = Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: "meshd"),
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? port) },
             logger: logger)
         try await app.run()
     }

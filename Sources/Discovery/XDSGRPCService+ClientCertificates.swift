@@ -17,6 +17,6 @@ extension XDSGRPCService {
         let server = GRPCServer(
             transport: transport, services: [AggregatedDiscoveryService(server: ads)] + extraServices,
             interceptors: [tls.peers.interceptor] + interceptors)
-        try await serve(server) { "\(await transport.listeningAddress.map { "\($0)" } ?? "?")" }
+        try await serve(server) { await transport.listeningAddress }
     }
 }

@@ -26,13 +26,17 @@ public struct XDSGRPCService: Service {
     let clientCertificates: ClientCertificateTLS?
     /// Keepalive, the concurrent-stream limit and the connection gate.
     let transport: XDSTransportSettings
+    /// Called once the server is bound, with the address it listens on (the real port when asked for port 0).
+    let onListening: @Sendable (ListenAddress) -> Void
 
     public init(
         address: ListenAddress, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>, readiness: Readiness,
         transportSecurity: HTTP2ServerTransport.Posix.TransportSecurity = .plaintext,
         extraServices: [any RegistrableRPCService] = [], interceptors: [any ServerInterceptor] = [],
-        clientCertificates: ClientCertificateTLS? = nil, transport: XDSTransportSettings = XDSTransportSettings(), logger: Logger
+        clientCertificates: ClientCertificateTLS? = nil, transport: XDSTransportSettings = XDSTransportSettings(), logger: Logger,
+        onListening: @escaping @Sendable (ListenAddress) -> Void = { _ in }
     ) {
+        self.onListening = onListening
         self.transport = transport
         self.clientCertificates = clientCertificates
         self.interceptors = interceptors
@@ -83,11 +87,13 @@ public struct XDSGRPCService: Service {
         }
         let transport = HTTP2ServerTransport.Posix(address: socketAddress, transportSecurity: transportSecurity, config: config)
         let server = GRPCServer(transport: transport, services: [AggregatedDiscoveryService(server: ads)] + extraServices, interceptors: interceptors)
-        try await serve(server) { "\(try await transport.listeningAddress)" }
+        try await serve(server) { try await transport.listeningAddress }
     }
 
     /// Serves until graceful shutdown; `bound` waits for the listening address.
-    func serve<Transport>(_ server: GRPCServer<Transport>, bound: @escaping @Sendable () async throws -> String) async throws {
+    func serve<Transport>(
+        _ server: GRPCServer<Transport>, bound: @escaping @Sendable () async throws -> GRPCNIOTransportCore.SocketAddress?
+    ) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }
             group.addTask {
@@ -96,13 +102,29 @@ public struct XDSGRPCService: Service {
                     chmod(path, 0o666)
                 }
                 readiness.markXDSListening()
-                logger.info("xDS server listening", metadata: ["address": "\(bound)"])
+                logger.info("xDS server listening", metadata: ["address": "\(bound.map { "\($0)" } ?? "?")"])
+                onListening(ListenAddress(bound) ?? address)
             }
             try? await gracefulShutdown()
             logger.info("xDS server shutting down")
             server.beginGracefulShutdown()
             // ADS streams last for hours: end them (UNAVAILABLE), or the server would wait for them forever.
             ads.drain()
+        }
+    }
+}
+
+extension ListenAddress {
+    /// The address a gRPC transport reports it is bound to; nil for a kind meshd does not listen on.
+    init?(_ bound: GRPCNIOTransportCore.SocketAddress?) {
+        if let ipv4 = bound?.ipv4 {
+            self = .tcp(host: ipv4.host, port: ipv4.port)
+        } else if let ipv6 = bound?.ipv6 {
+            self = .tcp(host: ipv6.host, port: ipv6.port)
+        } else if let unix = bound?.unixDomainSocket {
+            self = .unix(path: unix.path)
+        } else {
+            return nil
         }
     }
 }

@@ -1,14 +1,10 @@
 import ArgumentParser
-import Discovery
-import Logging
+import MeshdApp
 import Registry
 
 extension Serve {
-    /// The Kubernetes source that `--kubeconfig`/`--context` or `--in-cluster` ask for, with one readiness condition
-    /// per watched kind (met after its first complete LIST); nil without either flag.
-    func kubernetesSource(
-        store: ConfigStore, readiness: Readiness, metrics: SourceMetrics? = nil, logger: Logger
-    ) throws -> KubernetesSource? {
+    /// The Kubernetes source that `--kubeconfig`/`--context` or `--in-cluster` ask for; nil without either flag.
+    func kubernetesOptions() throws -> MeshdOptions.Kubernetes? {
         if kubeconfig != nil && inCluster {
             throw ValidationError("--kubeconfig and --in-cluster are exclusive")
         }
@@ -28,10 +24,6 @@ extension Serve {
         } catch let error as KubernetesError {
             throw ValidationError(error.description)
         }
-        let options = KubernetesSource.Options()
-        for kind in options.kinds { readiness.require("kubernetes \(kind) synced") }
-        return KubernetesSource(
-            connection: connection, store: store, options: options, metrics: metrics, logger: logger,
-            onSynced: { kind in readiness.satisfy("kubernetes \(kind) synced") })
+        return MeshdOptions.Kubernetes(connection: connection)
     }
 }

@@ -1,15 +1,10 @@
-import AdminServer
 import ArgumentParser
-import CertificateAuthority
 import Discovery
 import Foundation
 import Logging
 import MeshModel
-import Prometheus
-import Registry
+import MeshdApp
 import ServiceLifecycle
-import XDSServer
-import XDSTranslator
 
 /// `meshd serve`: watch a config directory and serve xDS to every connected proxy.
 struct Serve: AsyncParsableCommand {
@@ -96,90 +91,34 @@ struct Serve: AsyncParsableCommand {
             }
             return mode
         }
-        let store = ConfigStore(logger: logger, outboundTrafficPolicyOverride: outboundOverride)
-        let readiness = Readiness()
-        let registry = PrometheusCollectorRegistry()
-        let sourceMetrics = SourceMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        var sources: [any Service] = []
-        if let meshConfig {
-            let source = MeshConfigFileSource(path: meshConfig, store: store, logger: logger)
-            do {
-                try source.loadOnce()
-            } catch {
-                throw ValidationError("--mesh-config: \(error)")
-            }
-            sources.append(source)
-        }
-        // Workload identities are in the mesh config's trust domain (read at start: changing it needs a restart, as
-        // with istiod's CA).
-        let (security, ca, _) = try securityOptions.makeSecurity(
-            logger: logger, kubeconfig: kubeconfig, context: context, trustDomain: store.meshConfig().trustDomain)
-        let csr = CertificateService(ca: ca, authenticate: security.authenticator.csrAuthenticator)
+        var options = MeshdOptions(logger: logger)
+        options.outboundTrafficPolicy = outboundOverride
+        options.meshConfigFile = meshConfig
         if let configDir {
-            let source = FileSource(
-                directory: configDir, store: store, options: try sourceOptions.fileSourceOptions(), metrics: sourceMetrics,
-                logger: logger)
-            do {
-                try source.loadOnce()
-            } catch {
-                throw ValidationError("--config-dir: \(error)")
-            }
-            if let limit = try sourceOptions.backlogLimit() {
-                readiness.watchBacklog("config files", limit: limit) { source.backlog() }
-            }
-            sources.append(source)
+            options.configDirectory = configDir
+            options.fileSource = try sourceOptions.fileSourceOptions()
+            options.readyMaxBacklog = try sourceOptions.backlogLimit()
         }
-        if let kubernetes = try kubernetesSource(store: store, readiness: readiness, metrics: sourceMetrics, logger: logger) {
-            sources.append(kubernetes)
-        }
-        let pushMetrics = PushMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        // The start-up value; the live one is in every snapshot's mesh config (the store folds the flag into it),
-        // which SidecarScope reads first.
-        let outboundPolicy = store.meshConfig().outboundTrafficPolicy ?? .allowAny
-        let provider = MeshResourceProvider(
-            snapshot: store.snapshot(), security: security, metrics: pushMetrics,
-            translatorSettings: TranslatorSettings(outboundTrafficPolicy: outboundPolicy),
-            authorizationWarnings: AuthorizationWarningLog(logger: logger))
-        let metrics = XDSMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        let tracker = ChangeTracker(capacity: changeHistory) { metrics.recordConvergence($0) }
-        let heapTrimmer = HeapTrimmer()
-        let ads = ADSServer(
-            provider: provider, observer: XDSEventFanOut([provider.connected, tracker, metrics, heapTrimmer]), options: serverOptions,
-            logger: logger)
-        let caMetrics = CAMetrics(ca: ca, factory: PrometheusMetricsFactory(registry: registry))
-        let adminContext = AdminContext(
-            store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: registry, caMetrics: caMetrics)
-        let admin: AdminServer
+        options.kubernetes = try kubernetesOptions()
+        options.security = try securityOptions.options(kubeconfig: kubeconfig, context: context)
+        options.xdsAddress = xds
+        options.admin = MeshdOptions.Admin(
+            host: adminHost, port: adminPort, token: adminToken ?? ProcessInfo.processInfo.environment["MESHD_ADMIN_TOKEN"],
+            publicMetrics: adminPublicMetrics)
+        options.transport = try transportOptions.options(logger: logger)
+        options.changeHistory = changeHistory
+        options.push = pushSettings
+        options.server = serverOptions
+        options.gracefulShutdownSignals = [.sigterm, .sigint]
+        options.shutdownGrace = grace
+        let meshd: MeshdApplication
         do {
-            admin = try AdminServer(
-                host: adminHost, port: adminPort, context: adminContext,
-                token: adminToken ?? ProcessInfo.processInfo.environment["MESHD_ADMIN_TOKEN"],
-                publicMetrics: adminPublicMetrics, logger: logger)
-        } catch {
-            throw ValidationError("--admin-address: \(error)")
+            meshd = try buildMeshd(options)
+        } catch let error as MeshdSetupError {
+            throw ValidationError(error.description)
         }
-        let transport = try transportOptions.settings(metrics: PrometheusMetricsFactory(registry: registry), logger: logger)
-        let securityServices = try securityOptions.services(
-            security: security, ca: ca, provider: provider, ads: ads, readiness: readiness, csr: csr, transport: transport, logger: logger)
-        let jwks = JWKSService(store: store, fetcher: HTTPJWKSFetcher(), logger: logger)
-        let services: [any Service] = securityServices + sources + [
-            jwks,
-            SnapshotPushService(
-                store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: metrics, settings: pushSettings,
-                pushMetrics: pushMetrics, jwks: jwks, logger: logger),
-            XDSGRPCService(
-                address: xds, provider: provider, ads: ads, readiness: readiness, extraServices: [csr],
-                interceptors: security.authenticator.interceptors, transport: transport, logger: logger),
-            admin,
-            heapTrimmer,
-        ]
         logger.info("meshd starting", metadata: ["config-dir": "\(configDir ?? "-")", "xds": "\(xds)", "admin": "\(adminAddress)"])
-        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
-        groupConfiguration.gracefulShutdownSignals = [.sigterm, .sigint]
-        groupConfiguration.maximumGracefulShutdownDuration = grace
-        groupConfiguration.maximumCancellationDuration = .seconds(5)
-        let group = ServiceGroup(configuration: groupConfiguration)
-        try await group.run()
+        try await meshd.run()
         logger.info("meshd stopped")
     }
 }

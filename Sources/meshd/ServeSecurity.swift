@@ -1,12 +1,7 @@
 import ArgumentParser
-import CertificateAuthority
 import Discovery
-import GRPCCore
-import Logging
-import MeshModel
+import MeshdApp
 import Registry
-import ServiceLifecycle
-import XDSServer
 
 /// `meshd serve`'s security options: the CA, workload certificate lifetime, the TLS xDS port, and the
 /// development escape hatch for unauthenticated proxies.
@@ -48,73 +43,33 @@ struct ServeSecurityOptions: ParsableArguments {
         }
     }
 
-    /// Loads (or creates) the CA and builds what the provider and the gRPC servers need.
-    /// TokenReview asks the API server of `kubeconfig` (and `context`) when given, else the one meshd runs in.
-    func makeSecurity(
-        logger: Logger, kubeconfig: String? = nil, context: String? = nil, trustDomain: String = MeshDefaults.trustDomain
-    ) throws -> (security: ProxySecurity, ca: CertificateAuthority, ttl: Duration) {
+    /// The security options of the daemon, or a validation error naming the flag. TokenReview asks the API server of
+    /// `kubeconfig` (and `context`) when given, else the one meshd runs in.
+    func options(kubeconfig: String?, context: String?) throws -> MeshdOptions.Security {
         guard let ttl = Token.parseDuration(workloadCertTtl), ttl > .zero else {
             throw ValidationError("--workload-cert-ttl: expected a duration such as 24h or 60s, got \"\(workloadCertTtl)\"")
         }
         guard let maxTokenLifetime = Token.parseDuration(maxTokenTtl), maxTokenLifetime > .zero else {
             throw ValidationError("--max-token-ttl: expected a positive duration such as 24h, got \"\(maxTokenTtl)\"")
         }
-        var options = CAOptions()
-        options.trustDomain = trustDomain
-        options.workloadCertTTL = ttl
-        options.maxTokenLifetime = maxTokenLifetime
-        let ca: CertificateAuthority
-        do {
-            ca = try CertificateAuthority.load(stateDirectory: stateDir, pluginDirectory: caDir, options: options)
-        } catch {
-            throw ValidationError("certificate authority: \(error)")
-        }
-        if insecureTrustNodeMetadata {
-            logger.critical(
-                "INSECURE DEVELOPMENT MODE: --insecure-trust-node-metadata lets local proxies without credentials claim any identity")
-        }
-        var authenticator = ProxyAuthenticator(
-            ca: ca, trustDomain: options.trustDomain, trustNodeMetadata: insecureTrustNodeMetadata, logger: logger)
-        if kubernetesTokenReview {
-            authenticator.tokenReview = try makeTokenReviewer(
-                kubeconfig: kubeconfig, context: context, trustDomain: options.trustDomain)
-        }
-        let security = ProxySecurity(authenticator: authenticator, certificates: WorkloadCertificates(ca: ca, ttl: ttl))
-        return (security, ca, ttl)
-    }
-
-    /// The services security adds: certificate rotation and, unless disabled, the TLS xDS server.
-    func services(
-        security: ProxySecurity, ca: CertificateAuthority, provider: MeshResourceProvider,
-        ads: ADSServer<MeshResourceProvider>, readiness: Readiness, csr: CertificateService, transport: XDSTransportSettings,
-        logger: Logger
-    ) throws -> [any Service] {
-        var services: [any Service] = [
-            CertificateRotationService(certificates: security.certificates, ads: ads, logger: logger)
-        ]
-        if let reviewer = security.authenticator.tokenReview { services.append(reviewer) }
+        var secureAddress: ListenAddress?
         if !secureXdsAddress.isEmpty {
             guard let address = ListenAddress(secureXdsAddress) else {
                 throw ValidationError("--secure-xds-address: expected HOST:PORT or unix:PATH, got \"\(secureXdsAddress)\"")
             }
-            let tls = try ServingTLS.transportSecurity(ca: ca)
-            services.append(
-                XDSGRPCService(
-                    address: address, provider: provider, ads: ads, readiness: readiness, transportSecurity: tls,
-                    extraServices: [csr], interceptors: security.authenticator.interceptors,
-                    clientCertificates: try ServingTLS.clientCertificates(ca: ca), transport: transport, logger: logger))
+            secureAddress = address
         }
-        return services
+        return MeshdOptions.Security(
+            stateDirectory: stateDir, pluginDirectory: caDir, workloadCertTTL: ttl, maxTokenLifetime: maxTokenLifetime,
+            secureXDSAddress: secureAddress, trustNodeMetadata: insecureTrustNodeMetadata,
+            tokenReview: kubernetesTokenReview ? try tokenReviewConnection(kubeconfig: kubeconfig, context: context) : nil)
     }
 
-    /// The TokenReview client, talking to the API server of `kubeconfig` or, by default, of the pod meshd runs in.
-    func makeTokenReviewer(kubeconfig: String?, context: String?, trustDomain: String) throws -> TokenReviewer {
+    /// The API server TokenReview asks: that of `kubeconfig` or, by default, of the pod meshd runs in.
+    func tokenReviewConnection(kubeconfig: String?, context: String?) throws -> KubernetesConnection {
         do {
-            let connection =
-                if let kubeconfig { try Kubeconfig.load(path: kubeconfig, context: context) } else {
-                    try KubernetesConnection.inCluster()
-                }
-            return TokenReviewer(transport: try HTTPTokenReviewTransport(connection: connection), trustDomain: trustDomain)
+            if let kubeconfig { return try Kubeconfig.load(path: kubeconfig, context: context) }
+            return try KubernetesConnection.inCluster()
         } catch {
             throw ValidationError("--kubernetes-token-review: \(error)")
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Discovery
 import Logging
-import Prometheus
+import MeshdApp
 
 #if canImport(Glibc)
 import Glibc
@@ -33,8 +33,8 @@ struct ServeTransportOptions: ParsableArguments {
     @Option(name: .long, help: "How long a keepalive ping may go unanswered before the connection and its streams are dropped.")
     var xdsKeepaliveTimeout: String = "10s"
 
-    /// The transport settings, with the connection gate; a validation error names the flag.
-    func settings(metrics: PrometheusMetricsFactory, logger: Logger) throws -> XDSTransportSettings {
+    /// The transport options, with the connection limits; a validation error names the flag.
+    func options(logger: Logger) throws -> MeshdOptions.Transport {
         guard xdsMaxConnections >= 0 else { throw ValidationError("--xds-max-connections: expected 0 or more, got \(xdsMaxConnections)") }
         guard xdsMaxUnauthenticatedConnections >= 1 else {
             throw ValidationError("--xds-max-unauthenticated-connections: expected at least 1, got \(xdsMaxUnauthenticatedConnections)")
@@ -71,9 +71,12 @@ struct ServeTransportOptions: ParsableArguments {
                 "auth-deadline": "\(xdsAuthDeadline)", "open-file-limit": "\(openFiles)", "fd-reserve": "\(fdReserve)",
                 "max-concurrent-streams": "\(xdsMaxConcurrentStreams)",
             ])
-        return XDSTransportSettings(
-            keepaliveTime: keepaliveTime, keepaliveTimeout: keepaliveTimeout, maxConcurrentStreams: xdsMaxConcurrentStreams,
-            connectionLimits: limits, metrics: metrics, logger: logger)
+        var options = MeshdOptions.Transport()
+        options.keepaliveTime = keepaliveTime
+        options.keepaliveTimeout = keepaliveTimeout
+        options.maxConcurrentStreams = xdsMaxConcurrentStreams
+        options.connectionLimits = limits
+        return options
     }
 
     /// Raises the soft open-file limit to the hard one (as Go's runtime does) and returns the soft limit in force.

@@ -5,7 +5,7 @@ import Foundation
 import Logging
 import MeshModel
 import MeshTestSupport
-import Prometheus
+import MeshdApp
 import Registry
 import SwiftProtobuf
 import XDSClient
@@ -15,9 +15,10 @@ import XDSServer
 import Glibc
 #endif
 
-/// meshd assembled in-process for one test, as `meshd serve` assembles it: a `ConfigStore` fed from YAML files in
-/// a temporary directory, the snapshot push service, the ADS gRPC server on a UNIX socket, and the admin HTTP
-/// server on a free 127.0.0.1 port. No CA, so proxies get no secrets (SDS stays NOT SENT).
+/// meshd assembled in-process for one test by `buildMeshd`, as `meshd serve` assembles it: a `ConfigStore` fed from
+/// YAML files in a temporary directory (written and applied by the test, no file watcher), the snapshot push service,
+/// the ADS gRPC server on a UNIX socket, and the admin HTTP server on a free 127.0.0.1 port. No CA, so proxies get no
+/// secrets (SDS stays NOT SENT).
 final class InProcessMeshd: Sendable {
     let directory: URL
     let store: ConfigStore
@@ -30,13 +31,12 @@ final class InProcessMeshd: Sendable {
     /// `http://127.0.0.1:<port>`, for `--admin`.
     var adminURL: String { "http://127.0.0.1:\(adminPort)" }
 
-    private init(directory: URL, store: ConfigStore, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>,
-                 tracker: ChangeTracker, xdsSocket: String, adminPort: Int) {
+    private init(directory: URL, application: MeshdApplication, xdsSocket: String, adminPort: Int) {
         self.directory = directory
-        self.store = store
-        self.provider = provider
-        self.ads = ads
-        self.tracker = tracker
+        self.store = application.store
+        self.provider = application.provider
+        self.ads = application.ads
+        self.tracker = application.tracker
         self.xdsSocket = xdsSocket
         self.adminPort = adminPort
     }
@@ -47,35 +47,25 @@ final class InProcessMeshd: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-ops-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let logger = Logger(label: "meshd-test", factory: { _ in SwiftLogNoOpLogHandler() })
-        let store = ConfigStore(logger: logger)
-        let readiness = Readiness()
-        let provider = MeshResourceProvider(snapshot: store.snapshot())
-        let registry = PrometheusCollectorRegistry()
-        let metrics = XDSMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        let tracker = ChangeTracker(capacity: 50) { metrics.recordConvergence($0) }
-        let ads = ADSServer(provider: provider, observer: XDSEventFanOut([provider.connected, tracker, metrics]), logger: logger)
-        let context = AdminContext(store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: registry)
-        let adminPort = try freeLocalPort()
-        let admin = try AdminServer(host: "127.0.0.1", port: adminPort, context: context, token: nil, logger: logger)
         let xdsSocket = directory.appendingPathComponent("xds.sock").path
-        let meshd = InProcessMeshd(
-            directory: directory, store: store, provider: provider, ads: ads, tracker: tracker, xdsSocket: xdsSocket, adminPort: adminPort)
-        for (name, yaml) in files.sorted(by: { $0.key < $1.key }) { try meshd.write(name, yaml) }
+        var options = MeshdOptions(logger: Logger(label: "meshd-test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        options.xdsAddress = .unix(path: xdsSocket)
+        options.admin = MeshdOptions.Admin(host: "127.0.0.1", port: 0)
+        options.security = nil
+        options.changeHistory = 50
+        let application = try buildMeshd(options)
+        // The files are in the store before the push service starts, so they are its first snapshot.
+        for (name, yaml) in files.sorted(by: { $0.key < $1.key }) {
+            try write(name, yaml, in: directory, to: application.store)
+        }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await SnapshotPushService(
-                    store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: metrics, logger: logger
-                ).run()
-            }
-            group.addTask {
-                try await XDSGRPCService(address: .unix(path: xdsSocket), provider: provider, ads: ads, readiness: readiness, logger: logger).run()
-            }
-            group.addTask { try await admin.run() }
+            group.addTask { try await application.run() }
             defer { group.cancelAll() }
+            let adminPort = try await application.listening.port(of: .admin)
+            let meshd = InProcessMeshd(directory: directory, application: application, xdsSocket: xdsSocket, adminPort: adminPort)
             _ = try await Poll.until("in-process meshd to be ready", timeout: .seconds(20)) { () -> Bool? in
-                guard readiness.isReady, (try? await meshd.get("/healthz").status) == 200 else { return nil }
+                guard application.readiness.isReady, (try? await meshd.get("/healthz").status) == 200 else { return nil }
                 return true
             }
             try await body(meshd)
@@ -84,7 +74,11 @@ final class InProcessMeshd: Sendable {
 
     /// Writes a config file and applies it to the store, as the file watcher would.
     func write(_ name: String, _ yaml: String) throws {
-        let path = path(name)
+        try Self.write(name, yaml, in: directory, to: store)
+    }
+
+    private static func write(_ name: String, _ yaml: String, in directory: URL, to store: ConfigStore) throws {
+        let path = directory.appendingPathComponent(name).path
         try yaml.write(toFile: path, atomically: true, encoding: .utf8)
         store.apply(file: path, result: ConfigDecoder.decode(yaml: yaml, file: path))
     }

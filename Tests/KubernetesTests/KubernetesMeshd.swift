@@ -3,11 +3,13 @@ import Foundation
 import Logging
 import MeshModel
 import MeshTestSupport
+import MeshdApp
 import Registry
 import XDSServer
 
-/// meshd assembled in-process as `meshd serve --kubeconfig` assembles it, fed by `KubernetesSource` from a
-/// `FakeKubernetes`: the ConfigStore, the snapshot push service and the ADS gRPC server on a UNIX socket.
+/// meshd assembled in-process by `buildMeshd` as `meshd serve --kubeconfig` assembles it, fed by `KubernetesSource`
+/// from a `FakeKubernetes`: the ConfigStore, the snapshot push service and the ADS gRPC server on a UNIX socket. No
+/// CA and no admin server.
 struct KubernetesMeshd: Sendable {
     let store: ConfigStore
     let readiness: Readiness
@@ -30,29 +32,18 @@ struct KubernetesMeshd: Sendable {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-k8s-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = ConfigStore(logger: logger)
-        let readiness = Readiness()
-        for kind in options.kinds { readiness.require("kubernetes \(kind) synced") }
-        let source = KubernetesSource(
-            connection: KubernetesConnection(server: "http://127.0.0.1:\(apiPort)"), store: store, options: options,
-            logger: logger, onSynced: { kind in readiness.satisfy("kubernetes \(kind) synced") })
-        let provider = MeshResourceProvider(snapshot: store.snapshot())
-        let tracker = ChangeTracker(capacity: 10)
-        let ads = ADSServer(provider: provider, observer: XDSEventFanOut([provider.connected, tracker]), logger: logger)
         let socket = directory.appendingPathComponent("xds.sock").path
-        let meshd = KubernetesMeshd(store: store, readiness: readiness, xdsSocket: socket)
+        var meshdOptions = MeshdOptions(logger: logger)
+        meshdOptions.kubernetes = MeshdOptions.Kubernetes(
+            connection: KubernetesConnection(server: "http://127.0.0.1:\(apiPort)"), options: options)
+        meshdOptions.xdsAddress = .unix(path: socket)
+        meshdOptions.admin = nil
+        meshdOptions.security = nil
+        meshdOptions.changeHistory = 10
+        let application = try buildMeshd(meshdOptions)
+        let meshd = KubernetesMeshd(store: application.store, readiness: application.readiness, xdsSocket: socket)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await source.run() }
-            group.addTask {
-                try await SnapshotPushService(
-                    store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, logger: logger
-                ).run()
-            }
-            group.addTask {
-                try await XDSGRPCService(
-                    address: .unix(path: socket), provider: provider, ads: ads, readiness: readiness, logger: logger
-                ).run()
-            }
+            group.addTask { try await application.run() }
             defer { group.cancelAll() }
             try await body(meshd)
         }

@@ -5,16 +5,16 @@ import Foundation
 import Glibc
 #endif
 import GRPCCore
-import GRPCNIOTransportHTTP2
 import Logging
 import MeshModel
 import MeshTestSupport
-import ServiceLifecycle
+import MeshdApp
 import Testing
 import XDSServer
 
-/// meshd's xDS side in-process for security tests: a CA in a temporary state directory, the provider with
-/// proxy authentication (no development mode) and SDS, and an ADS server over real gRPC on 127.0.0.1.
+/// meshd's xDS side in-process for security tests, built by `buildMeshd`: a CA in a temporary state directory, the
+/// provider with proxy authentication (no development mode) and SDS, and the ADS server over real gRPC on 127.0.0.1.
+/// No config (an empty mesh) and no admin server.
 struct SecureMeshd: Sendable {
     let ca: CertificateAuthority
     let provider: MeshResourceProvider
@@ -32,32 +32,33 @@ struct SecureMeshd: Sendable {
         return metadata
     }
 
-    static func make() throws -> SecureMeshd {
-        let ca = try makeCA()
-        let logger = Logger(label: "test")
-        let security = ProxySecurity(
-            authenticator: ProxyAuthenticator(ca: ca, logger: logger), certificates: WorkloadCertificates(ca: ca))
-        let provider = MeshResourceProvider(snapshot: MeshSnapshot.build(from: []), security: security)
-        return SecureMeshd(ca: ca, provider: provider, ads: ADSServer(provider: provider, logger: logger))
+    /// Runs meshd with its xDS listeners on free ports of 127.0.0.1 for the duration of `body`, which gets the port of
+    /// the plaintext listener (15010) or, with `secure`, of the TLS one with client-certificate authentication (15012),
+    /// once it accepts connections.
+    private static func run(secure: Bool, _ body: @Sendable (SecureMeshd, Int) async throws -> Void) async throws {
+        var options = MeshdOptions(logger: Logger(label: "test"))
+        options.xdsAddress = .tcp(host: "127.0.0.1", port: 0)
+        options.admin = nil
+        let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-scope-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: stateDirectory) }
+        options.security = MeshdOptions.Security(
+            stateDirectory: stateDirectory.path, secureXDSAddress: secure ? .tcp(host: "127.0.0.1", port: 0) : nil)
+        let application = try buildMeshd(options)
+        guard let ca = application.ca else { throw HarnessError("meshd was built without its CA") }
+        let meshd = SecureMeshd(ca: ca, provider: application.provider, ads: application.ads)
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await application.run() }
+            defer { tasks.cancelAll() }
+            let port = try await application.listening.port(of: secure ? .secureXDS : .xds)
+            try await waitUntilAccepting(port: port)
+            try await body(meshd, port)
+        }
     }
 
     /// Runs meshd's secure xDS service (TLS with client-certificate authentication, as `meshd serve` runs 15012)
     /// on a free port of 127.0.0.1 for the duration of `body`, which gets the port once it accepts connections.
     static func withSecurePort(_ body: @Sendable (SecureMeshd, Int) async throws -> Void) async throws {
-        let meshd = try make()
-        let port = try MeshdProcess.freeLocalPort()
-        let logger = Logger(label: "test")
-        let service = XDSGRPCService(
-            address: .tcp(host: "127.0.0.1", port: port), provider: meshd.provider, ads: meshd.ads,
-            readiness: Readiness(), transportSecurity: try ServingTLS.transportSecurity(ca: meshd.ca),
-            clientCertificates: try ServingTLS.clientCertificates(ca: meshd.ca), logger: logger)
-        let group = ServiceGroup(services: [service], logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            defer { Task { await group.triggerGracefulShutdown() } }
-            try await waitUntilAccepting(port: port)
-            try await body(meshd, port)
-        }
+        try await run(secure: true, body)
     }
 
     /// Polls until something accepts TCP connections on 127.0.0.1:`port` (bounded: 10 s).
@@ -84,16 +85,9 @@ struct SecureMeshd: Sendable {
         }
     }
 
-    /// Runs the server (plaintext, an ephemeral port) for the duration of `body`, which gets the port.
+    /// Runs meshd's plaintext xDS service (15010) on a free port of 127.0.0.1 for the duration of `body`, which gets
+    /// the port.
     static func with(_ body: @Sendable (SecureMeshd, Int) async throws -> Void) async throws {
-        let meshd = try make()
-        let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext)
-        let server = GRPCServer(transport: transport, services: [AggregatedDiscoveryService(server: meshd.ads)])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await server.serve() }
-            defer { server.beginGracefulShutdown() }
-            let port = try #require(try await transport.listeningAddress.ipv4?.port)
-            try await body(meshd, port)
-        }
+        try await run(secure: false, body)
     }
 }

@@ -1,8 +1,5 @@
 import AsyncHTTPClient
 public import Foundation
-import NIOCore
-import NIOFoundationCompat
-import NIOSSL
 public import Registry
 
 /// Sends one TokenReview to the API server and returns the HTTP status and body. One requirement, so tests and
@@ -15,61 +12,34 @@ public protocol TokenReviewTransport: Sendable {
 }
 
 /// The TokenReview call over HTTPS (or plain HTTP for a test API server), authenticated as meshd's own service
-/// account. Thread-safe; owns its `HTTPClient`, which `shutdown()` closes.
+/// account, through the Kubernetes source's client (`KubernetesClient`: the same TLS, credentials and headers).
+/// Thread-safe; owns its `HTTPClient`, which `shutdown()` closes.
 public final class HTTPTokenReviewTransport: TokenReviewTransport {
-    let connection: KubernetesConnection
+    static let path = "/apis/authentication.k8s.io/v1/tokenreviews"
+    let client: KubernetesClient
     let http: HTTPClient
 
+    /// Throws `TokenReviewError.configuration` when the connection's TLS material cannot be loaded.
     public init(connection: KubernetesConnection) throws {
-        self.connection = connection
-        var configuration = HTTPClient.Configuration()
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
-        if connection.server.hasPrefix("https:") {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            do {
-                if let ca = connection.certificateAuthorityPEM {
-                    tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(ca.utf8)))
-                }
-                if case .clientCertificate(let certificate, let key) = connection.credentials {
-                    tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificate.utf8)).map { .certificate($0) }
-                    tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
-                }
-            } catch {
-                throw TokenReviewError.configuration("cannot load the TLS material for \(connection.server): \(error)")
-            }
-            if connection.skipTLSVerify { tls.certificateVerification = .none }
-            configuration.tlsConfiguration = tls
+        let configuration: HTTPClient.Configuration
+        do {
+            configuration = try KubernetesClient.configuration(for: connection)
+        } catch let KubernetesError.configuration(reason) {
+            throw TokenReviewError.configuration(reason)
         }
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        client = KubernetesClient(http: http, connection: connection)
     }
 
     public func post(_ body: Data) async throws -> (status: Int, body: Data) {
-        var request = HTTPClientRequest(url: "\(connection.server)/apis/authentication.k8s.io/v1/tokenreviews")
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "meshd")
-        if let authorization = try authorization() { request.headers.add(name: "Authorization", value: authorization) }
-        request.body = .bytes(ByteBuffer(data: body))
-        let response = try await http.execute(request, timeout: .seconds(10))
-        let collected = try await response.body.collect(upTo: 1024 * 1024)
-        return (Int(response.status.code), Data(buffer: collected))
+        do {
+            return try await client.post(Self.path, json: body, timeout: .seconds(10), limit: 1024 * 1024)
+        } catch let KubernetesError.configuration(reason) {
+            throw TokenReviewError.configuration(reason)
+        }
     }
 
     public func shutdown() async throws {
         try await http.shutdown()
-    }
-
-    /// meshd's own credential; a token file is re-read on every call, since projected tokens rotate.
-    func authorization() throws -> String? {
-        switch connection.credentials {
-        case .none, .clientCertificate: return nil
-        case .token(let token): return "Bearer \(token)"
-        case .tokenFile(let path):
-            guard let token = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw TokenReviewError.configuration("cannot read meshd's token file \(path)")
-            }
-            return "Bearer \(token.trimmingCharacters(in: .whitespacesAndNewlines))"
-        }
     }
 }

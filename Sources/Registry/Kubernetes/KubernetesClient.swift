@@ -1,20 +1,28 @@
-import AsyncHTTPClient
-import Foundation
-import NIOCore
+package import AsyncHTTPClient
+package import Foundation
+package import NIOCore
 import NIOSSL
 
-/// The little of the Kubernetes API that meshd needs: paged LIST and streaming WATCH of one kind.
+/// The little of the Kubernetes API that meshd needs: paged LIST and streaming WATCH of one kind for the source, and a
+/// JSON POST for the calls that read their own answer (TokenReview, in Discovery).
 ///
 /// Thread-safe (it only holds an `HTTPClient`, which is). It does not own the `HTTPClient`: whoever made it shuts
 /// it down. Every response body is external input and is parsed without trapping.
-struct KubernetesClient: Sendable {
+package struct KubernetesClient: Sendable {
     let http: HTTPClient
-    let connection: KubernetesConnection
+    package let connection: KubernetesConnection
     /// How long one watch request may last before meshd re-opens it (the server is asked to end it first).
     var watchTimeout: Duration = .seconds(300)
 
-    /// The HTTP client settings for a connection: its CA, client certificate and connect timeout.
-    static func configuration(for connection: KubernetesConnection) throws -> HTTPClient.Configuration {
+    package init(http: HTTPClient, connection: KubernetesConnection, watchTimeout: Duration = .seconds(300)) {
+        self.http = http
+        self.connection = connection
+        self.watchTimeout = watchTimeout
+    }
+
+    /// The HTTP client settings for a connection: its CA, client certificate and connect timeout. Throws
+    /// `KubernetesError.configuration` when the TLS material cannot be loaded.
+    package static func configuration(for connection: KubernetesConnection) throws -> HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(5))
         // Every kind holds one long-lived watch; over HTTP/1.1 each needs its own connection, and the default soft
@@ -74,9 +82,24 @@ struct KubernetesClient: Sendable {
         }
     }
 
+    /// POSTs the JSON `body` to `path` and returns the status and at most `limit` bytes of the answer, whatever the
+    /// status: the caller reads the API server's answer (a TokenReview status, or a `Status` explaining a refusal).
+    /// Throws on I/O, on a timeout, and `KubernetesError.configuration` when meshd's token file cannot be read.
+    package func post(
+        _ path: String, json body: Data, timeout: TimeAmount = .seconds(10), limit: Int = 1024 * 1024
+    ) async throws -> (status: Int, body: Data) {
+        var request = try request(path, [])
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await http.execute(request, timeout: timeout)
+        let collected = try await response.body.collect(upTo: limit)
+        return (Int(response.status.code), Data(collected.readableBytesView))
+    }
+
     func request(_ path: String, _ query: [(String, String)]) throws -> HTTPClientRequest {
         let encoded = query.map { "\($0.0)=\(Self.escape($0.1))" }.joined(separator: "&")
-        var request = HTTPClientRequest(url: "\(connection.server)\(path)?\(encoded)")
+        var request = HTTPClientRequest(url: "\(connection.server)\(path)\(encoded.isEmpty ? "" : "?")\(encoded)")
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "meshd")
         if let authorization = try connection.authorization() {

@@ -1,0 +1,133 @@
+import AdminServer
+import CertificateAuthority
+import Discovery
+import Logging
+import MeshModel
+import Prometheus
+import Registry
+import ServiceLifecycle
+import XDSServer
+import XDSTranslator
+
+/// The one composition root of meshd: builds the daemon that `options` describe, as hummingbird's examples build
+/// theirs in `buildApplication(_:)`. `meshd serve` calls it with its parsed flags; the in-process test harnesses call
+/// it with what they vary. Nothing runs until `MeshdApplication.run()`.
+///
+/// Reads what must be right before meshd starts (the mesh config file, the config directory, the CA) and throws
+/// `MeshdSetupError`, naming the `meshd serve` flag, when one of them cannot be used.
+public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
+    let logger = options.logger
+    let store = ConfigStore(logger: logger, outboundTrafficPolicyOverride: options.outboundTrafficPolicy)
+    let readiness = Readiness()
+    let registry = PrometheusCollectorRegistry()
+    let metricsFactory = PrometheusMetricsFactory(registry: registry)
+    var sources: [any Service] = []
+    if let path = options.meshConfigFile {
+        let source = MeshConfigFileSource(path: path, store: store, logger: logger)
+        do {
+            try source.loadOnce()
+        } catch {
+            throw MeshdSetupError("--mesh-config: \(error)")
+        }
+        sources.append(source)
+    }
+    // Workload identities are in the mesh config's trust domain (read at start: changing it needs a restart, as with
+    // istiod's CA).
+    let security = try options.security.map {
+        try MeshdSecurity(options: $0, trustDomain: store.meshConfig().trustDomain, logger: logger)
+    }
+    sources += try configSources(options, store: store, readiness: readiness, metrics: SourceMetrics(factory: metricsFactory))
+
+    let pushMetrics = PushMetrics(factory: metricsFactory)
+    // The start-up value; the live one is in every snapshot's mesh config (the store folds the flag into it), which
+    // SidecarScope reads first.
+    let outboundPolicy = store.meshConfig().outboundTrafficPolicy ?? .allowAny
+    let provider = MeshResourceProvider(
+        snapshot: store.snapshot(), security: security?.proxies, metrics: pushMetrics,
+        translatorSettings: TranslatorSettings(outboundTrafficPolicy: outboundPolicy),
+        authorizationWarnings: AuthorizationWarningLog(logger: logger))
+    let metrics = XDSMetrics(factory: metricsFactory)
+    let tracker = ChangeTracker(capacity: options.changeHistory) { metrics.recordConvergence($0) }
+    let heapTrimmer = HeapTrimmer()
+    let ads = ADSServer(
+        provider: provider, observer: XDSEventFanOut([provider.connected, tracker, metrics, heapTrimmer]),
+        options: options.server, logger: logger)
+    let listening = ListeningAddresses()
+
+    var admin: AdminServer?
+    if let adminOptions = options.admin {
+        let context = AdminContext(
+            store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: registry,
+            caMetrics: security.map { CAMetrics(ca: $0.ca, factory: metricsFactory) })
+        do {
+            admin = try AdminServer(
+                host: adminOptions.host, port: adminOptions.port, context: context, token: adminOptions.token,
+                publicMetrics: adminOptions.publicMetrics, logger: logger,
+                onListening: { listening.record(.tcp(host: adminOptions.host, port: $0), for: .admin) })
+        } catch {
+            throw MeshdSetupError("--admin-address: \(error)")
+        }
+    }
+    let transport = transportSettings(options.transport, metrics: metricsFactory, logger: logger)
+    let securityServices =
+        try security?.services(provider: provider, ads: ads, readiness: readiness, transport: transport, listening: listening) ?? []
+    let jwks = JWKSService(store: store, fetcher: options.jwksFetcher, logger: logger)
+    var services: [any Service] = securityServices + sources
+    services += [
+        jwks,
+        SnapshotPushService(
+            store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: metrics,
+            settings: options.push, pushMetrics: pushMetrics, jwks: jwks, logger: logger),
+        XDSGRPCService(
+            address: options.xdsAddress, provider: provider, ads: ads, readiness: readiness,
+            extraServices: security.map { [$0.csr] } ?? [], interceptors: security?.interceptors ?? [],
+            transport: transport, logger: logger, onListening: { listening.record($0, for: .xds) }),
+    ]
+    if let admin { services.append(admin) }
+    services.append(heapTrimmer)
+    return MeshdApplication(
+        services: services, store: store, readiness: readiness, provider: provider, ads: ads, tracker: tracker,
+        metrics: registry, ca: security?.ca, listening: listening, options: options)
+}
+
+/// The file and Kubernetes sources, with the readiness conditions they hold; the config directory is read once here.
+func configSources(
+    _ options: MeshdOptions, store: ConfigStore, readiness: Readiness, metrics: SourceMetrics
+) throws -> [any Service] {
+    var sources: [any Service] = []
+    if let directory = options.configDirectory {
+        let source = FileSource(
+            directory: directory, store: store, options: options.fileSource, metrics: metrics, logger: options.logger)
+        do {
+            try source.loadOnce()
+        } catch {
+            throw MeshdSetupError("--config-dir: \(error)")
+        }
+        if let limit = options.readyMaxBacklog {
+            readiness.watchBacklog("config files", limit: limit) { source.backlog() }
+        }
+        sources.append(source)
+    }
+    if let kubernetes = options.kubernetes {
+        for kind in kubernetes.options.kinds { readiness.require("kubernetes \(kind) synced") }
+        sources.append(
+            KubernetesSource(
+                connection: kubernetes.connection, store: store, options: kubernetes.options, metrics: metrics,
+                logger: options.logger, onSynced: { kind in readiness.satisfy("kubernetes \(kind) synced") }))
+    }
+    return sources
+}
+
+/// The xDS listeners' transport settings, with the connection gate when limits are set.
+func transportSettings(
+    _ options: MeshdOptions.Transport, metrics: PrometheusMetricsFactory, logger: Logger
+) -> XDSTransportSettings {
+    guard let limits = options.connectionLimits else {
+        return XDSTransportSettings(
+            keepaliveTime: options.keepaliveTime, keepaliveTimeout: options.keepaliveTimeout,
+            maxConcurrentStreams: options.maxConcurrentStreams)
+    }
+    return XDSTransportSettings(
+        keepaliveTime: options.keepaliveTime, keepaliveTimeout: options.keepaliveTimeout,
+        maxConcurrentStreams: options.maxConcurrentStreams, connectionLimits: limits, metrics: metrics, logger: logger)
+}

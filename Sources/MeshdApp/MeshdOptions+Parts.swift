@@ -1,0 +1,78 @@
+public import Discovery
+public import Registry
+
+extension MeshdOptions {
+    /// The admin HTTP server: where it listens and who may read it.
+    public struct Admin: Sendable {
+        public var host: String
+        /// 0 binds a free port (see `MeshdApplication.listening`).
+        public var port: Int
+        /// Bearer token every route but the probes (and `/metrics` when `publicMetrics`) requires. Mandatory when
+        /// `host` is not loopback.
+        public var token: String?
+        public var publicMetrics: Bool
+
+        public init(host: String = "127.0.0.1", port: Int = 15014, token: String? = nil, publicMetrics: Bool = true) {
+            self.host = host
+            self.port = port
+            self.token = token
+            self.publicMetrics = publicMetrics
+        }
+    }
+
+    /// The certificate authority and how proxies prove who they are.
+    public struct Security: Sendable {
+        /// Where the self-signed root is kept (created on first start).
+        public var stateDirectory: String
+        /// A plug-in CA directory (ca-cert.pem, ca-key.pem, root-cert.pem, cert-chain.pem), used instead.
+        public var pluginDirectory: String?
+        /// Lifetime of workload certificates; re-issued at half of it.
+        public var workloadCertTTL: Duration
+        /// Bootstrap tokens whose lifetime exceeds this are refused.
+        public var maxTokenLifetime: Duration
+        /// xDS over TLS (and the CSR API), Istio's 15012; nil runs none. Port 0 binds a free port.
+        public var secureXDSAddress: ListenAddress?
+        /// INSECURE, development only: trust the node metadata of proxies that send no credentials.
+        public var trustNodeMetadata: Bool
+        /// Accept proxies' Kubernetes service-account tokens, checked with this API server's TokenReview.
+        public var tokenReview: KubernetesConnection?
+
+        public init(
+            stateDirectory: String = ".meshd-state", pluginDirectory: String? = nil,
+            workloadCertTTL: Duration = .seconds(24 * 3600), maxTokenLifetime: Duration = .seconds(24 * 3600),
+            secureXDSAddress: ListenAddress? = .tcp(host: "127.0.0.1", port: 15012), trustNodeMetadata: Bool = false,
+            tokenReview: KubernetesConnection? = nil
+        ) {
+            self.stateDirectory = stateDirectory
+            self.pluginDirectory = pluginDirectory
+            self.workloadCertTTL = workloadCertTTL
+            self.maxTokenLifetime = maxTokenLifetime
+            self.secureXDSAddress = secureXDSAddress
+            self.trustNodeMetadata = trustNodeMetadata
+            self.tokenReview = tokenReview
+        }
+    }
+
+    /// A Kubernetes API server to watch, and how.
+    public struct Kubernetes: Sendable {
+        public var connection: KubernetesConnection
+        public var options: KubernetesSource.Options
+
+        public init(connection: KubernetesConnection, options: KubernetesSource.Options = KubernetesSource.Options()) {
+            self.connection = connection
+            self.options = options
+        }
+    }
+
+    /// How the xDS listeners treat connections and streams (`XDSTransportSettings`).
+    public struct Transport: Sendable {
+        public var keepaliveTime: Duration = .seconds(30)
+        public var keepaliveTimeout: Duration = .seconds(10)
+        public var maxConcurrentStreams = XDSTransportSettings.defaultMaxConcurrentStreams
+        /// Bounds connections over both xDS listeners, counted in `meshd_xds_connections_refused`; nil bounds none.
+        /// `meshd serve` always sets it, from the open-file limit and its flags.
+        public var connectionLimits: XDSConnectionLimits?
+
+        public init() {}
+    }
+}
