@@ -13,8 +13,8 @@ import SwiftProtobuf
 /// - Routes after a catch-all (prefix `/` without conditions) can never match and are not generated.
 /// - A root VirtualService's `delegate` routes are replaced by the delegate's routes, merged as istiod merges them.
 ///
-/// Output depends on the proxy's namespace and labels; `ProxyView` includes both for RDS when any VirtualService
-/// matches on `sourceLabels`.
+/// Output depends on the proxy's namespace and, when any VirtualService matches on `sourceLabels`, its labels
+/// (`RouteInputs.sourceLabels`).
 struct VirtualServiceRoutes {
     let context: GenerationContext<RouteInputs>
     let virtualService: VirtualService
