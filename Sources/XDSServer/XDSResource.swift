@@ -11,6 +11,9 @@ public struct XDSResource: Sendable, Hashable {
     public let encoded: [UInt8]
     /// Content hash of the name and the serialised resource; equal content gives equal versions across restarts.
     public let version: String
+    /// The configuration objects the resource was generated from (`withSources(_:)`): for explaining a NACK in the
+    /// operator's terms. Not part of the bytes, the version, equality or hashing.
+    public internal(set) var sources: [ResourceSource] = []
 
     public init(name: String, resource: Google_Protobuf_Any) throws {
         var options = BinaryEncodingOptions()

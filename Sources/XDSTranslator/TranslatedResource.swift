@@ -1,3 +1,4 @@
+public import MeshModel
 public import SwiftProtobuf
 
 /// One named xDS resource, packed and ready to put into a `DiscoveryResponse`.
@@ -9,10 +10,14 @@ public struct TranslatedResource: Sendable, Hashable {
     public let name: String
     /// The message packed with its type URL.
     public let resource: Google_Protobuf_Any
+    /// The configuration objects the generator read to build this resource, sorted and unique (see
+    /// `TranslatedMessage.sources`). Not part of the bytes.
+    public let sources: [ResourceKey]
 
-    public init(name: String, resource: Google_Protobuf_Any) {
+    public init(name: String, resource: Google_Protobuf_Any, sources: [ResourceKey] = []) {
         self.name = name
         self.resource = resource
+        self.sources = TranslatedMessage.normalized(sources)
     }
 }
 
@@ -20,9 +25,21 @@ public struct TranslatedResource: Sendable, Hashable {
 public struct TranslatedMessage: Sendable {
     public let name: String
     public let message: any SwiftProtobuf.Message
+    /// The configuration objects the generator read to build this resource (the Service or ServiceEntry of a
+    /// cluster, the DestinationRule whose policy applied, the VirtualServices whose routes it holds, the policies
+    /// whose filters it carries...), sorted and unique: what a NACK of it is explained by. Empty for resources that
+    /// come from no object (virtualOutbound, BlackHoleCluster, the proxy's own certificate).
+    public let sources: [ResourceKey]
 
-    public init(name: String, message: any SwiftProtobuf.Message) {
+    public init(name: String, message: any SwiftProtobuf.Message, sources: [ResourceKey] = []) {
         self.name = name
         self.message = message
+        self.sources = Self.normalized(sources)
+    }
+
+    /// Sorted, without duplicates.
+    static func normalized(_ keys: [ResourceKey]) -> [ResourceKey] {
+        guard keys.count > 1 else { return keys }
+        return Array(Set(keys)).sorted()
     }
 }

@@ -91,5 +91,5 @@ extension ProxyInputsIndex {
 
 extension TranslatedMessage {
     /// The message packed in an `Any`, as `generate` returns it.
-    public var packed: TranslatedResource { TranslatedResource(name: name, resource: packAny(message)) }
+    public var packed: TranslatedResource { TranslatedResource(name: name, resource: packAny(message), sources: sources) }
 }

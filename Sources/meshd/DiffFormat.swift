@@ -27,6 +27,8 @@ struct DiffAnswer: Decodable, Sendable {
         var name: String
         var action: String
         var diff: [String]?
+        /// The objects the resource comes from (`Kind/ns/name (file:line ...)`).
+        var sources: [String]?
     }
 
     var snapshotVersion: String
@@ -40,7 +42,8 @@ struct DiffAnswer: Decodable, Sendable {
 /// Renders `meshd diff` output. Pure, so the exact text can be tested.
 enum DiffFormat {
     /// Errors (and nothing else) when the input was refused; otherwise the objects, then per proxy
-    /// `name: +added -removed ~changed` and, unless `summary`, each resource with its line diff.
+    /// `name: +added -removed ~changed` and, unless `summary`, each resource with its line diff and the objects it
+    /// comes from.
     static func render(_ answer: DiffAnswer, summary: Bool) -> String {
         var lines: [String] = []
         guard answer.errors.isEmpty else {
@@ -67,6 +70,9 @@ enum DiffFormat {
                 let mark = resource.action == "added" ? "+" : resource.action == "removed" ? "-" : "~"
                 lines.append("  \(mark) \(resource.type) \(resource.name)")
                 lines += (resource.diff ?? []).map { "      " + $0 }
+                if let sources = resource.sources, !sources.isEmpty {
+                    lines.append("      from " + sources.joined(separator: ", "))
+                }
             }
         }
         return lines.joined(separator: "\n") + "\n"

@@ -114,9 +114,9 @@ struct AuthorizationOpsTests {
     }
 
     @Test func nackTracingFindsQuotedPolicyNames() {
-        let quoted = ResourceProvenance.quotedPolicies(
+        let quoted = NackExplanationJSON.quotedPolicies(
             in: "Error adding listener virtualInbound: policy ns[shop]-policy[deny-admin]-rule[0] and ns[a]-policy[b]-rule[2]: bad")
         #expect(quoted.map { "\($0.0)/\($0.1)" } == ["shop/deny-admin", "a/b"])
-        #expect(ResourceProvenance.quotedPolicies(in: "nothing here").isEmpty)
+        #expect(NackExplanationJSON.quotedPolicies(in: "nothing here").isEmpty)
     }
 }

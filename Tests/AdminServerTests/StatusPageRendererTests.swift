@@ -17,7 +17,7 @@ struct StatusPageRendererTests {
         var status = Self.status(proxy: "sidecar~10.0.0.1~\(hostile)~default.svc.cluster.local")
         status.types[.route] = Self.nacked(message: "regex \(hostile) refused")
         let row = ProxySyncRow(status)
-        let nack = NackExplanationJSON(proxy: status.proxy, type: .route, nack: try #require(status.types[.route]?.lastNack), snapshot: Self.emptySnapshot)
+        let nack = NackExplanationJSON(proxy: status.proxy, type: .route, nack: try #require(status.types[.route]?.lastNack), sent: [])
         var model = Self.model(proxies: [row], nacks: [nack])
         model.mesh.errors = ["vs.yaml:3: VirtualService/default/r: spec.http[0].match[0].uri.regex: \(hostile)"]
 
@@ -68,7 +68,7 @@ struct StatusPageRendererTests {
         tracker.observe(.acknowledged(proxy: Self.nodeID, connection: 7, type: .route, response: response))
         let tracked = try #require(tracker.change(id: 1))
 
-        let html = ChangeSection.render([ChangeJSON(tracked, snapshot: Self.emptySnapshot)])
+        let html = ChangeSection.render([ChangeJSON(tracked)])
 
         #expect(html.contains("<tr class=\"change converged\" data-change=\"1\">"), "\(html)")
         #expect(html.contains("converged on 1 of 1 in "), "\(html)")
@@ -87,7 +87,7 @@ struct StatusPageRendererTests {
         tracker.observe(.rejected(proxy: Self.nodeID, connection: 7, type: .route, nack: nack, generation: 1))
         let tracked = try #require(tracker.change(id: 1))
 
-        let html = ChangeSection.render([ChangeJSON(tracked, snapshot: Self.emptySnapshot)])
+        let html = ChangeSection.render([ChangeJSON(tracked)])
 
         #expect(html.contains("converged on 0 of 1"), "\(html)")
         #expect(html.contains("class=\"straggler\" data-proxy=\"\(Self.nodeID)\""), "\(html)")

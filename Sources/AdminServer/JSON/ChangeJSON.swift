@@ -44,7 +44,8 @@ struct ChangeJSON: Encodable {
     var summary: Summary
     var proxies: [ProxyState]
 
-    init(_ tracked: TrackedChange, snapshot: MeshSnapshot) {
+    /// `sent`: what the proxies were sent of the types they rejected, which explains the rejections.
+    init(_ tracked: TrackedChange, sent: SentResources = .none) {
         id = tracked.change.id
         snapshotVersion = tracked.change.snapshotVersion
         publishedAt = ISO8601DateFormatter().string(from: tracked.change.publishedAt)
@@ -66,7 +67,8 @@ struct ChangeJSON: Encodable {
                 row.ackedAfterMs = Durations.milliseconds(at - tracked.publishedAt)
             case .rejected(let type, let nack)?:
                 row.state = "rejected"
-                let explanation = NackExplanationJSON(proxy: name, type: type, nack: nack, snapshot: snapshot)
+                let explanation = NackExplanationJSON(
+                    proxy: name, type: type, nack: nack, sent: sent.resources(connection: connection, type: type))
                 let touched = Set(tracked.change.objects.map(\.key.description))
                 row.nack = explanation
                 row.likelyCause = Array(Set(explanation.sources.map(\.object)).intersection(touched)).sorted()

@@ -60,6 +60,9 @@ struct ResourceDiffJSON: Encodable {
     var diff: [String]?
     /// True when `diff` was cut short or skipped because the resource is too large.
     var diffTruncated: Bool?
+    /// The objects the resource is generated from, as the generator names them (`Kind/ns/name (file:line ...)`):
+    /// in the proposed configuration, or for a removed resource in the one in force.
+    var sources: [String]?
 }
 
 extension ConfigStatusJSON.Diagnostic {

@@ -70,6 +70,7 @@ struct DiffPlanner {
                     break
                 }
             }
+            fillSources(&rows, type, old: old, new: new, proxy)
             guard withLineDiffs, !changedNames.isEmpty else { continue }
             let oldJSON = prettyJSON(type, old, proxy, names: Set(changedNames))
             let newJSON = prettyJSON(type, new, proxy, names: Set(changedNames))

@@ -1,10 +1,9 @@
-import Discovery
 import Foundation
-import MeshModel
 import XDSServer
 
 /// A rejection with what it means in the operator's terms: the resources Envoy refused, its message, and
-/// the objects (with files and lines) that produced those resources.
+/// the objects (with files and lines) that produced those resources, as the resources themselves name them
+/// (`XDSResource.sources`, filled by the generators that built them).
 struct NackExplanationJSON: Encodable {
     struct Source: Encodable {
         var resource: String
@@ -21,12 +20,9 @@ struct NackExplanationJSON: Encodable {
     var ageSeconds: Double
     var sources: [Source]
 
-    /// `connected` is the proxy as it connected, when known: it lets a listener NACK be traced to the security
-    /// policies (AuthorizationPolicy, RequestAuthentication) whose filters sit on that proxy's listeners.
-    init(
-        proxy: String, type: XDSType, nack: NackRecord, snapshot: MeshSnapshot, connected: Proxy? = nil,
-        now: ContinuousClock.Instant = .now
-    ) {
+    /// `sent`: the resources of the rejected type as the proxy was sent them (`SentResources`); the explanation
+    /// names what those of them Envoy refused came from.
+    init(proxy: String, type: XDSType, nack: NackRecord, sent: [XDSResource], now: ContinuousClock.Instant = .now) {
         self.proxy = proxy
         self.type = type.shortName
         version = nack.version
@@ -34,14 +30,7 @@ struct NackExplanationJSON: Encodable {
         resourceNames = nack.resourceNames
         error = nack.message
         ageSeconds = Durations.seconds(now - nack.at)
-        sources = Self.sources(of: Self.namesIn(error: nack.message, sent: nack.resourceNames), type: type, snapshot: snapshot)
-        if type == .listener {
-            for name in Self.namesIn(error: nack.message, sent: nack.resourceNames).prefix(50) {
-                sources += ResourceProvenance.securityObjects(listener: name, error: nack.message, proxy: connected, in: snapshot).map {
-                    Source(resource: name, object: $0.key.description, source: $0.source.description)
-                }
-            }
-        }
+        sources = Self.sources(of: Self.namesIn(error: nack.message, sent: nack.resourceNames), error: nack.message, in: sent)
     }
 
     /// Envoy names the failing resource in its message when it can; explain those first, else all sent.
@@ -50,12 +39,38 @@ struct NackExplanationJSON: Encodable {
         return mentioned.isEmpty ? sent : mentioned
     }
 
-    static func sources(of names: [String], type: XDSType, snapshot: MeshSnapshot) -> [Source] {
-        names.prefix(50).flatMap { name in
-            ResourceProvenance.objects(of: name, type: type, in: snapshot).map {
-                Source(resource: name, object: $0.key.description, source: $0.source.description)
+    /// The sources of each of `names` (at most 50). When Envoy's message quotes RBAC policy names
+    /// (`ns[<ns>]-policy[<name>]-rule[<i>]`), the security policies among them are narrowed to the quoted ones.
+    static func sources(of names: [String], error: String, in sent: [XDSResource]) -> [Source] {
+        let byName = Dictionary(sent.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let quoted = Set(quotedPolicies(in: error).map { "\($0.0)/\($0.1)" })
+        return names.prefix(50).flatMap { name in
+            (byName[name]?.sources ?? []).filter { explains($0, quoted: quoted) }.map {
+                Source(resource: name, object: $0.object, source: $0.location)
             }
         }
+    }
+
+    private static func explains(_ source: ResourceSource, quoted: Set<String>) -> Bool {
+        guard !quoted.isEmpty else { return true }
+        switch source.kind {
+        case "AuthorizationPolicy": return quoted.contains("\(source.namespace)/\(source.name)")
+        case "RequestAuthentication": return false
+        default: return true
+        }
+    }
+
+    /// `(namespace, name)` of every `ns[..]-policy[..]` in `text`: the RBAC policy names Envoy quotes.
+    static func quotedPolicies(in text: String) -> [(String, String)] {
+        var found: [(String, String)] = []
+        var rest = Substring(text)
+        while let ns = rest.range(of: "ns[") {
+            let after = rest[ns.upperBound...]
+            guard let close = after.range(of: "]-policy["), let end = after[close.upperBound...].firstIndex(of: "]") else { break }
+            found.append((String(after[..<close.lowerBound]), String(after[close.upperBound..<end])))
+            rest = after[end...]
+        }
+        return found
     }
 }
 

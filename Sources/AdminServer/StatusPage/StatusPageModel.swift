@@ -53,7 +53,8 @@ struct CertificateSummary {
 extension StatusPageModel {
     /// Reads every section from `context`. Each part is a thread-safe copy, so sections may disagree by a
     /// push that lands in between; the next refresh shows it.
-    init(context: AdminContext, now: ContinuousClock.Instant = .now, wallNow: Date = Date()) {
+    /// `sent`: what the proxies were sent of the types they rejected (`SentResources.rejected`).
+    init(context: AdminContext, sent: SentResources, now: ContinuousClock.Instant = .now, wallNow: Date = Date()) {
         let snapshot = context.provider.snapshot
         let diagnostics = context.store.diagnostics()
         meshdVersion = MeshdVersion.version
@@ -66,8 +67,8 @@ extension StatusPageModel {
             warnings: diagnostics.filter { !$0.isError }.map(\.description),
             notReady: context.readiness.pending, connectedProxies: context.ads.connectionCount)
         proxies = context.ads.status.all().map { ProxySyncRow($0, now: now) }
-        changes = context.tracker.changes().prefix(Self.changeLimit).map { ChangeJSON($0, snapshot: snapshot) }
-        nacks = SyncRoutes.nacks(context)
+        changes = context.tracker.changes().prefix(Self.changeLimit).map { ChangeJSON($0, sent: sent) }
+        nacks = SyncRoutes.nacks(context, sent: sent)
         authorization = WorkloadAuthorizationRow.rows(snapshot)
         certificates = context.caMetrics.map { metrics in
             let status = metrics.status

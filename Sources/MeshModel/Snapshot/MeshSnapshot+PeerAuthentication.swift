@@ -21,10 +21,7 @@ extension MeshSnapshot {
     /// set anywhere the mode is PERMISSIVE. Port-level modes only come from the workload policy; an UNSET port
     /// inherits the workload's resolved mode.
     public func effectiveMutualTLS(namespace: String, labels: [String: String]) -> EffectiveMutualTLS {
-        let local = peerAuthentications[namespace] ?? []
-        let workload = local.first { $0.selector != nil && $0.selects(namespace: namespace, labels: labels) }
-        let namespaceWide = local.first { $0.selector == nil }
-        let meshWide = (peerAuthentications[meshConfig.rootNamespace] ?? []).first { $0.selector == nil }
+        let (meshWide, namespaceWide, workload) = peerAuthenticationLevels(namespace: namespace, labels: labels)
         var mode = MutualTLSMode.permissive
         for policy in [meshWide, namespaceWide, workload] {
             if let set = policy?.mode, set != .unset { mode = set }
@@ -34,6 +31,23 @@ extension MeshSnapshot {
             ports[port] = portMode
         }
         return EffectiveMutualTLS(mode: mode, portModes: ports)
+    }
+
+    /// The PeerAuthentications `effectiveMutualTLS(namespace:labels:)` reads for such a workload: the mesh-wide,
+    /// namespace and workload policies that exist, in that order.
+    public func peerAuthentications(applyingTo namespace: String, labels: [String: String]) -> [PeerAuthentication] {
+        let (meshWide, namespaceWide, workload) = peerAuthenticationLevels(namespace: namespace, labels: labels)
+        return [meshWide, namespaceWide, workload].compactMap { $0 }
+    }
+
+    private func peerAuthenticationLevels(namespace: String, labels: [String: String])
+        -> (meshWide: PeerAuthentication?, namespaceWide: PeerAuthentication?, workload: PeerAuthentication?)
+    {
+        let local = peerAuthentications[namespace] ?? []
+        let workload = local.first { $0.selector != nil && $0.selects(namespace: namespace, labels: labels) }
+        let namespaceWide = local.first { $0.selector == nil }
+        let meshWide = (peerAuthentications[meshConfig.rootNamespace] ?? []).first { $0.selector == nil }
+        return (meshWide, namespaceWide, workload)
     }
 
     /// PeerAuthentications by namespace, each list ordered by name.

@@ -1,4 +1,5 @@
 import EnvoyAPI
+import MeshModel
 
 /// CDS: the outbound clusters of every service port and subset, the inbound clusters of the proxy's own
 /// workload, and Istio's fixed clusters (BlackHole, Passthrough, InboundPassthrough).
@@ -15,13 +16,20 @@ struct ClusterGenerator: ResourceGenerator {
             let originated = socket == nil ? nil : plan.policy?.tls.flatMap { [.simple, .mutual].contains($0.mode) ? $0 : nil }
             var cluster = Envoy_Config_Cluster_V3_Cluster.outbound(plan, context.snapshot, originatingTLS: originated)
             if let socket { cluster.transportSocket = socket }
-            return cluster
+            // DNS clusters carry their endpoints inline: those objects shaped the cluster too.
+            let endpoints = plan.discovery == .strictDNS || plan.discovery == .logicalDNS
+                ? plan.endpoints(in: context.snapshot).prefix(MeshEndpoint.namedAsSources).map(\.origin) : []
+            return TranslatedMessage(name: cluster.name, message: cluster, sources: plan.sources + endpoints)
         }
-        clusters += Envoy_Config_Cluster_V3_Cluster.inboundClusters(context)
-        clusters += [
+        // Inbound clusters come from the proxy's own workload ports (its inputs), or from its Sidecar's ingress.
+        let ingressSidecar = context.sidecarScope.ingress == nil ? [] : context.inputs.sidecar.map { [$0.key] } ?? []
+        clusters += Envoy_Config_Cluster_V3_Cluster.inboundClusters(context).map {
+            TranslatedMessage(name: $0.name, message: $0, sources: ingressSidecar)
+        }
+        let fixed: [Envoy_Config_Cluster_V3_Cluster] = [
             .blackHole, .passthrough(named: ClusterName.passthrough),
             .passthrough(named: ClusterName.inboundPassthrough),
         ]
-        return clusters.map { TranslatedMessage(name: $0.name, message: $0) }
+        return clusters + fixed.map { TranslatedMessage(name: $0.name, message: $0) }
     }
 }

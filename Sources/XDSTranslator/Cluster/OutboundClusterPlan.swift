@@ -25,6 +25,9 @@ struct OutboundClusterPlan: Sendable {
     /// The DestinationRule's policy for this cluster: port-level settings resolved and the subset's merged over
     /// the top-level one, as istiod merges them. Nil without a rule.
     let policy: TrafficPolicy?
+    /// The DestinationRule that applies to the service for this proxy, if any: its policy and subsets shaped the
+    /// cluster (`policy`, `subset`).
+    let rule: DestinationRule?
 
     /// The load balancer of the policy.
     var loadBalancer: SimpleLoadBalancer? { policy?.loadBalancer?.simple }
@@ -36,10 +39,11 @@ struct OutboundClusterPlan: Sendable {
         for service in context.visibleServices {
             let rule = context.destinationRule(for: service.hostname)
             for port in service.ports.sorted(by: { $0.port < $1.port }) {
-                plans.append(plan(service, port, subset: nil, policy: rule?.effectivePolicy(port: port.port, subset: nil)))
+                plans.append(
+                    plan(service, port, subset: nil, policy: rule?.effectivePolicy(port: port.port, subset: nil), rule: rule))
                 for subset in rule?.subsets ?? [] {
                     let policy = rule?.effectivePolicy(port: port.port, subset: subset.name)
-                    plans.append(plan(service, port, subset: subset, policy: policy))
+                    plans.append(plan(service, port, subset: subset, policy: policy, rule: rule))
                 }
             }
         }
@@ -47,12 +51,12 @@ struct OutboundClusterPlan: Sendable {
     }
 
     private static func plan(
-        _ service: MeshService, _ port: MeshServicePort, subset: Subset?, policy: TrafficPolicy?
+        _ service: MeshService, _ port: MeshServicePort, subset: Subset?, policy: TrafficPolicy?, rule: DestinationRule?
     ) -> OutboundClusterPlan {
         OutboundClusterPlan(
             name: ClusterName.outbound(port: port.port, subset: subset?.name, hostname: service.hostname),
             service: service, port: port, subset: subset,
-            discovery: discovery(service, loadBalancer: policy?.loadBalancer?.simple), policy: policy)
+            discovery: discovery(service, loadBalancer: policy?.loadBalancer?.simple), policy: policy, rule: rule)
     }
 
     /// A PASSTHROUGH load balancer forces ORIGINAL_DST whatever the resolution. A wildcard host cannot be
@@ -65,6 +69,11 @@ struct OutboundClusterPlan: Sendable {
         case .dnsRoundRobin: return service.hostname.hasPrefix("*") ? .originalDestination : .logicalDNS
         case .passthrough: return .originalDestination
         }
+    }
+
+    /// What the cluster is made of: the service's own object (Service or ServiceEntry) and the DestinationRule.
+    var sources: [ResourceKey] {
+        [service.origin] + (rule.map { [$0.sourceKey] } ?? [])
     }
 
     /// The service port's endpoints that belong to this cluster (all, or the subset's).

@@ -1,4 +1,5 @@
 import EnvoyAPI
+import MeshModel
 
 /// EDS: one `ClusterLoadAssignment` per EDS cluster that CDS gives the proxy, holding the service port's
 /// endpoints (narrowed to the subset's labels). A subset without matching endpoints still gets an empty
@@ -19,9 +20,11 @@ struct EndpointGenerator: ResourceGenerator {
         OutboundClusterPlan.all(in: context)
             .filter { $0.discovery == .eds && hostnames?.contains($0.service.hostname) != false }
             .map { plan in
-                let hosts = plan.endpoints(in: context.snapshot).map(LocalityEndpoints.Host.init)
-                let assignment = LocalityEndpoints.loadAssignment(clusterName: plan.name, hosts: hosts)
-                return TranslatedMessage(name: plan.name, message: assignment)
+                let endpoints = plan.endpoints(in: context.snapshot)
+                let assignment = LocalityEndpoints.loadAssignment(
+                    clusterName: plan.name, hosts: endpoints.map(LocalityEndpoints.Host.init))
+                let named = endpoints.prefix(MeshEndpoint.namedAsSources).map(\.origin)
+                return TranslatedMessage(name: plan.name, message: assignment, sources: plan.sources + named)
             }
     }
 }

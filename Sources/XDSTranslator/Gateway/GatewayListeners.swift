@@ -17,7 +17,9 @@ enum GatewayListeners {
     static func resources(for context: GenerationContext<ListenerInputs>) -> [TranslatedMessage] {
         let authorization = AuthorizationPlan.of(context)
         return context.mergedGateway.ports.compactMap { port in
-            listener(port, context, authorization: authorization).map { TranslatedMessage(name: $0.name, message: $0) }
+            var sources = authorization.sources
+            guard let listener = listener(port, context, authorization: authorization, sources: &sources) else { return nil }
+            return TranslatedMessage(name: listener.name, message: listener, sources: sources)
         }
     }
 
@@ -26,12 +28,16 @@ enum GatewayListeners {
         var serverNames: [String] = []
         var tls: ServerTLSSettings?
         var filters: [Envoy_Config_Listener_V3_Filter]
+        /// The VirtualService whose `tcp` or `tls` route made the chain's tcp_proxy.
+        var source: ResourceKey? = nil
     }
 
     /// `authorization`: the gateway's AuthorizationPolicies and RequestAuthentications (selected by its labels), as
-    /// HTTP filters in every connection manager and as network filters before every tcp_proxy.
+    /// HTTP filters in every connection manager and as network filters before every tcp_proxy. `sources` gains the
+    /// Gateways of the port's servers and the VirtualServices whose routes made chains.
     static func listener(
-        _ port: MergedGateway.Port, _ context: GenerationContext<ListenerInputs>, authorization: AuthorizationPlan = .empty
+        _ port: MergedGateway.Port, _ context: GenerationContext<ListenerInputs>, authorization: AuthorizationPlan = .empty,
+        sources: inout [ResourceKey]
     ) -> Envoy_Config_Listener_V3_Listener? {
         var chains: [Chain] = []
         switch port.kind {
@@ -51,6 +57,7 @@ enum GatewayListeners {
             break
         }
         guard !chains.isEmpty else { return nil }
+        sources += port.servers.map(\.gateway.sourceKey) + chains.compactMap(\.source)
         var listener = Envoy_Config_Listener_V3_Listener()
         listener.name = port.listenerName
         listener.address = ProtoValues.socketAddress(port.bind, port: port.number)
@@ -81,7 +88,7 @@ enum GatewayListeners {
         let server = entry.server
         let sni = entry.sniHosts.contains("*") ? [] : entry.sniHosts
         guard let tls = server.tls else {
-            return tcpFilter(entry, context).map { [Chain(filters: [$0])] } ?? []
+            return tcpRoute(entry, context).map { [Chain(filters: [$0.filter], source: $0.source)] } ?? []
         }
         if entry.isPassthrough {
             return tls.mode == .passthrough ? passthroughChains(entry, context) : []
@@ -91,7 +98,7 @@ enum GatewayListeners {
             let manager = httpConnectionManager(rds: routeName, statPrefix: statPrefix, securityFilters: securityFilters)
             return [Chain(serverNames: sni, tls: tls, filters: [manager])]
         }
-        return tcpFilter(entry, context).map { [Chain(serverNames: sni, tls: tls, filters: [$0])] } ?? []
+        return tcpRoute(entry, context).map { [Chain(serverNames: sni, tls: tls, filters: [$0.filter], source: $0.source)] } ?? []
     }
 
     /// PASSTHROUGH: a chain per `tls` route match of a bound VirtualService whose hosts meet the server's, on the
@@ -106,7 +113,9 @@ enum GatewayListeners {
                     guard used.isDisjoint(with: names) else { continue }
                     used.formUnion(names)
                     chains.append(
-                        Chain(serverNames: names, filters: [tcpProxy(route.route, entry, virtualService, context)]))
+                        Chain(
+                            serverNames: names, filters: [tcpProxy(route.route, entry, virtualService, context)],
+                            source: virtualService.sourceKey))
                 }
             }
         }
@@ -115,12 +124,19 @@ enum GatewayListeners {
 
     /// The tcp_proxy of the first `tcp` route (of the bound VirtualServices) whose match applies to this server.
     static func tcpFilter(_ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>) -> Envoy_Config_Listener_V3_Filter? {
+        tcpRoute(entry, context)?.filter
+    }
+
+    /// `tcpFilter`, with the VirtualService whose route it is.
+    static func tcpRoute(_ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>)
+        -> (filter: Envoy_Config_Listener_V3_Filter, source: ResourceKey)?
+    {
         for virtualService in boundVirtualServices(entry, context) {
             for route in virtualService.tcp where !route.route.isEmpty {
                 let applies =
                     route.match.isEmpty
                     || route.match.contains { l4Matches(port: $0.port, gateways: $0.gateways, entry, virtualService) }
-                if applies { return tcpProxy(route.route, entry, virtualService, context) }
+                if applies { return (tcpProxy(route.route, entry, virtualService, context), virtualService.sourceKey) }
             }
         }
         return nil

@@ -15,14 +15,18 @@ enum GatewayRoutes {
     static func resources(for context: GenerationContext<RouteInputs>) -> [TranslatedMessage] {
         let merged = context.mergedGateway
         return merged.routeNames.map { name in
-            let configuration = routeConfiguration(name: name, servers: merged.servers(routeName: name), context)
-            return TranslatedMessage(name: configuration.name, message: configuration)
+            var sources: [ResourceKey] = []
+            let configuration = routeConfiguration(
+                name: name, servers: merged.servers(routeName: name), context, sources: &sources)
+            return TranslatedMessage(name: configuration.name, message: configuration, sources: sources)
         }
     }
 
-    static func routeConfiguration(name: String, servers: [MergedGateway.Server], _ context: GenerationContext<RouteInputs>)
-        -> Envoy_Config_Route_V3_RouteConfiguration
-    {
+    /// `sources` gains the servers' Gateways and the bound VirtualServices (with their delegates) that give routes.
+    static func routeConfiguration(
+        name: String, servers: [MergedGateway.Server], _ context: GenerationContext<RouteInputs>,
+        sources: inout [ResourceKey]
+    ) -> Envoy_Config_Route_V3_RouteConfiguration {
         var order: [String] = []
         var hosts: [String: Envoy_Config_Route_V3_VirtualHost] = [:]
         var routesByVirtualService: [String: [Envoy_Config_Route_V3_Route]] = [:]
@@ -30,6 +34,7 @@ enum GatewayRoutes {
             let port = entry.server.port.number
             let redirect = entry.server.tls?.httpsRedirect == true
             let gatewayName = entry.gateway.qualifiedName
+            sources.append(entry.gateway.sourceKey)
             for virtualService in context.snapshot.virtualServices(boundTo: gatewayName) {
                 let namespace = virtualService.meta.namespace
                 let serverHosts = GatewayHosts.serverHosts(
@@ -45,6 +50,7 @@ enum GatewayRoutes {
                         isTLS: entry.server.tls != nil
                     ).routes()
                 routesByVirtualService[key] = routes
+                sources += VirtualServiceDelegation.sources(of: virtualService, in: context.snapshot)
                 for host in common {
                     if hosts[host] == nil {
                         order.append(host)

@@ -14,7 +14,7 @@ enum GatewaySecrets {
         guard context.inputs.kind == .router, let identity = context.inputs.identity else { return [] }
         let namespace = identity.namespace
         guard namespace == context.inputs.namespace else { return [] }
-        var result: [Envoy_Extensions_TransportSockets_Tls_V3_Secret] = []
+        var result: [TranslatedMessage] = []
         var done: Set<String> = []
         for port in context.mergedGateway.ports {
             for entry in port.servers {
@@ -22,6 +22,8 @@ enum GatewaySecrets {
                     [.simple, .mutual, .optionalMutual].contains(tls.mode), done.insert(credential).inserted
                 else { continue }
                 let secret = context.snapshot.tlsSecret(namespace: namespace, name: credential)
+                let gateway = entry.gateway.sourceKey
+                let secretKey = ResourceKey(kind: .secret, namespace: namespace, name: credential)
                 if let secret, let chain = secret.certificateChain, let key = secret.privateKey {
                     var certificate = Envoy_Extensions_TransportSockets_Tls_V3_TlsCertificate()
                     certificate.certificateChain = inline(chain)
@@ -29,21 +31,25 @@ enum GatewaySecrets {
                     var resource = Envoy_Extensions_TransportSockets_Tls_V3_Secret()
                     resource.name = GatewayTLS.resourceName(credential: credential)
                     resource.tlsCertificate = certificate
-                    result.append(resource)
+                    result.append(TranslatedMessage(name: resource.name, message: resource, sources: [secretKey, gateway]))
                 }
                 guard tls.mode != .simple else { continue }
                 let caSecret = context.snapshot.tlsSecret(namespace: namespace, name: credential + GatewayTLS.caSuffix)
                 if let ca = caSecret?.caCertificate ?? caSecret?.certificateChain ?? secret?.caCertificate {
+                    let fromCASecret = caSecret?.caCertificate != nil || caSecret?.certificateChain != nil
+                    let caSource =
+                        fromCASecret
+                        ? ResourceKey(kind: .secret, namespace: namespace, name: credential + GatewayTLS.caSuffix) : secretKey
                     var validation = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
                     validation.trustedCa = inline(ca)
                     var resource = Envoy_Extensions_TransportSockets_Tls_V3_Secret()
                     resource.name = GatewayTLS.resourceName(credential: credential + GatewayTLS.caSuffix)
                     resource.validationContext = validation
-                    result.append(resource)
+                    result.append(TranslatedMessage(name: resource.name, message: resource, sources: [caSource, gateway]))
                 }
             }
         }
-        return result.map { TranslatedMessage(name: $0.name, message: $0) }
+        return result
     }
 
     private static func inline(_ pem: String) -> Envoy_Config_Core_V3_DataSource {

@@ -19,6 +19,8 @@ struct L4FilterChains {
         var serverNames: [String] = []
         var prefixRanges: [String] = []
         var filter: Envoy_Config_Listener_V3_Filter
+        /// The VirtualService whose route made the chain; nil for the service's own default chain.
+        var source: ResourceKey? = nil
 
         /// Two chains with one key would make Envoy refuse the listener; the first one wins.
         var matchKey: String { serverNames.joined(separator: ",") + "|" + prefixRanges.joined(separator: ",") }
@@ -61,7 +63,8 @@ struct L4FilterChains {
                 chains.append(
                     Chain(
                         serverNames: match.sniHosts, prefixRanges: cidrs,
-                        filter: proxy(route.route, listenPort: port.port, in: virtualService)))
+                        filter: proxy(route.route, listenPort: port.port, in: virtualService),
+                        source: virtualService.sourceKey))
             }
         }
         if chains.isEmpty {
@@ -80,12 +83,12 @@ struct L4FilterChains {
                 let filter = proxy(route.route, listenPort: port.port, in: virtualService)
                 let applicable = route.match.filter { applies($0, port: port.port) }
                 if route.match.isEmpty || applicable.contains(where: \.destinationSubnets.isEmpty) {
-                    chains.append(Chain(prefixRanges: destinationCIDRs, filter: filter))
+                    chains.append(Chain(prefixRanges: destinationCIDRs, filter: filter, source: virtualService.sourceKey))
                     return chains
                 }
                 let subnets = applicable.flatMap(\.destinationSubnets)
                 if !subnets.isEmpty {
-                    chains.append(Chain(prefixRanges: subnets, filter: filter))
+                    chains.append(Chain(prefixRanges: subnets, filter: filter, source: virtualService.sourceKey))
                     // The service's own default chain would repeat this match exactly; Envoy refuses duplicates.
                     if subnets.sorted() == destinationCIDRs.sorted() { return chains }
                 }

@@ -13,13 +13,22 @@ struct ListenerGenerator: ResourceGenerator {
     func resources(for context: GenerationContext<ListenerInputs>) -> [TranslatedMessage] {
         // Routers (gateways) get the listeners of the Gateways that select them instead (Gateway/).
         if context.inputs.kind == .router { return GatewayListeners.resources(for: context) }
-        var listeners: [Envoy_Config_Listener_V3_Listener] = [
-            .virtualOutbound(policy: context.sidecarScope.outboundTrafficPolicy),
-            .virtualInbound(
-                context.inboundPorts, security: InboundSecurity.of(context), authorization: AuthorizationPlan.of(context)),
-        ]
-        listeners += OutboundListeners.http(context)
-        listeners += OutboundListeners.tcp(context)
-        return listeners.map { TranslatedMessage(name: $0.name, message: $0) }
+        let security = InboundSecurity.of(context)
+        let authorization = AuthorizationPlan.of(context)
+        // virtualInbound: the PeerAuthentications and policies that applied, and a Sidecar whose ingress set its ports.
+        // The workload's services are not read here: the inputs carry only its ports, which pods of several
+        // services may share.
+        let ingressSidecar = context.sidecarScope.ingress == nil ? [] : context.inputs.sidecar.map { [$0.key] } ?? []
+        let inbound = Envoy_Config_Listener_V3_Listener.virtualInbound(
+            context.inboundPorts, security: security, authorization: authorization)
+        // virtualOutbound comes from no object unless the Sidecar sets the outbound traffic policy.
+        let outboundPolicySidecar = context.inputs.sidecar.flatMap { $0.resource.outboundTrafficPolicy == nil ? nil : [$0.key] }
+        let outbound = Envoy_Config_Listener_V3_Listener.virtualOutbound(policy: context.sidecarScope.outboundTrafficPolicy)
+        return [
+            TranslatedMessage(name: outbound.name, message: outbound, sources: outboundPolicySidecar ?? []),
+            TranslatedMessage(
+                name: inbound.name, message: inbound,
+                sources: (security?.sources ?? []) + authorization.sources + ingressSidecar),
+        ] + OutboundListeners.http(context) + OutboundListeners.tcp(context)
     }
 }

@@ -5,14 +5,20 @@ import MeshModel
 enum OutboundListeners {
     /// `0.0.0.0_<port>` for every port that some service speaks HTTP on: an HttpConnectionManager taking the
     /// route configuration `"<port>"` from RDS, which picks the virtual host by Host header.
-    static func http(_ context: GenerationContext<ListenerInputs>) -> [Envoy_Config_Listener_V3_Listener] {
-        HTTPPorts.all(in: context).map { port in
+    /// Each names the services that speak HTTP on its port.
+    static func http(_ context: GenerationContext<ListenerInputs>) -> [TranslatedMessage] {
+        var services: [Int: [ResourceKey]] = [:]
+        for service in context.visibleServices {
+            for port in service.ports where port.protocol.isHTTP { services[port.port, default: []].append(service.origin) }
+        }
+        return HTTPPorts.all(in: context).map { port in
             let name = "0.0.0.0_\(port)"
             let manager = NetworkFilters.httpConnectionManager(
                 statPrefix: "outbound_\(name)", routes: NetworkFilters.rds(String(port)))
-            return .outbound(
+            let listener = Envoy_Config_Listener_V3_Listener.outbound(
                 name: name, address: "0.0.0.0", port: port,
                 chain: NetworkFilters.filterChain(name: name, filters: [manager]))
+            return TranslatedMessage(name: name, message: listener, sources: services[port] ?? [])
         }
     }
 
@@ -23,10 +29,11 @@ enum OutboundListeners {
     ///   ServiceEntry ports without any address (TLS chains told apart by SNI; for plain TCP the first service by
     ///   hostname takes the port). Kubernetes services without a VIP (headless) get none. A port that is an HTTP
     ///   port somewhere keeps its `0.0.0.0_<port>` HTTP listener, and the proxy's own capture ports get none.
-    static func tcp(_ context: GenerationContext<ListenerInputs>) -> [Envoy_Config_Listener_V3_Listener] {
+    /// Each names the services whose chains it holds and the VirtualServices whose `tcp`/`tls` routes made them.
+    static func tcp(_ context: GenerationContext<ListenerInputs>) -> [TranslatedMessage] {
         let builder = L4FilterChains(context)
         let httpPorts = Set(HTTPPorts.all(in: context))
-        var listeners: [Envoy_Config_Listener_V3_Listener] = []
+        var listeners: [TranslatedMessage] = []
         var wildcard: [Int: WildcardListener] = [:]
         for service in context.visibleServices {
             for port in service.ports.sorted(by: { $0.port < $1.port }) where !port.protocol.isHTTP {
@@ -35,15 +42,18 @@ enum OutboundListeners {
                 for vip in vips {
                     let name = "\(vip)_\(port.port)"
                     let chains = builder.chains(service, port, destinationCIDRs: [], wildcardBind: false)
+                    let listener = Envoy_Config_Listener_V3_Listener.outbound(
+                        name: name, address: vip, port: port.port, chains: chains.named(listener: name))
                     listeners.append(
-                        .outbound(name: name, address: vip, port: port.port, chains: chains.named(listener: name)))
+                        TranslatedMessage(
+                            name: name, message: listener, sources: [service.origin] + chains.compactMap(\.source)))
                 }
                 let wantsWildcard = !cidrs.isEmpty || (vips.isEmpty && service.origin.kind == .serviceEntry)
                 guard wantsWildcard, !httpPorts.contains(port.port), !HTTPPorts.reserved.contains(port.port) else {
                     continue
                 }
                 let chains = builder.chains(service, port, destinationCIDRs: cidrs, wildcardBind: true)
-                wildcard[port.port, default: WildcardListener()].add(chains, hostname: service.hostname)
+                wildcard[port.port, default: WildcardListener()].add(chains, hostname: service.hostname, from: service)
             }
         }
         for (port, entry) in wildcard.sorted(by: { $0.key < $1.key }) {
@@ -53,7 +63,7 @@ enum OutboundListeners {
             if entry.chains.contains(where: { !$0.filterChainMatch.serverNames.isEmpty }) {
                 listener.listenerFilters = [NetworkFilters.tlsInspector]
             }
-            listeners.append(listener)
+            listeners.append(TranslatedMessage(name: name, message: listener, sources: entry.sources))
         }
         return listeners
     }
@@ -63,10 +73,14 @@ enum OutboundListeners {
     private struct WildcardListener {
         var chains: [Envoy_Config_Listener_V3_FilterChain] = []
         var claimed: Set<String> = []
+        /// The services whose chains were kept, and the VirtualServices that made them.
+        var sources: [ResourceKey] = []
 
-        mutating func add(_ newChains: [L4FilterChains.Chain], hostname: String) {
+        mutating func add(_ newChains: [L4FilterChains.Chain], hostname: String, from service: MeshService) {
             for (index, chain) in newChains.enumerated() where claimed.insert(chain.matchKey).inserted {
                 chains.append(chain.filterChain(name: index == 0 ? hostname : "\(hostname)#\(index)"))
+                sources.append(service.origin)
+                if let source = chain.source { sources.append(source) }
             }
         }
     }

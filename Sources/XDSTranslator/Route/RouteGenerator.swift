@@ -14,14 +14,20 @@ struct RouteGenerator: ResourceGenerator {
         // Routers (gateways) get the route configurations of their Gateway servers instead (Gateway/).
         if context.inputs.kind == .router { return GatewayRoutes.resources(for: context) }
         let virtualServices = VirtualServiceIndex(context)
+        // A Sidecar that selects the proxy decides which services (and virtual hosts) it imports.
+        let sidecar = context.inputs.sidecar.map { [$0.key] } ?? []
         return HTTPPorts.all(in: context).map { port in
-            let configuration = routeConfiguration(port: port, context: context, virtualServices: virtualServices)
-            return TranslatedMessage(name: configuration.name, message: configuration)
+            var sources = sidecar
+            let configuration = routeConfiguration(
+                port: port, context: context, virtualServices: virtualServices, sources: &sources)
+            return TranslatedMessage(name: configuration.name, message: configuration, sources: sources)
         }
     }
 
+    /// `sources` gains the services given a virtual host and what shaped their routes.
     private func routeConfiguration(
-        port: Int, context: GenerationContext<RouteInputs>, virtualServices: VirtualServiceIndex
+        port: Int, context: GenerationContext<RouteInputs>, virtualServices: VirtualServiceIndex,
+        sources: inout [ResourceKey]
     ) -> Envoy_Config_Route_V3_RouteConfiguration {
         var domains = DomainSet()
         var hosts: [Envoy_Config_Route_V3_VirtualHost] = []
@@ -33,8 +39,10 @@ struct RouteGenerator: ResourceGenerator {
             var host = Envoy_Config_Route_V3_VirtualHost()
             host.name = "\(service.hostname):\(port)"
             host.domains = hostDomains
-            host.routes = routes(for: service, port: port, context: context, virtualServices: virtualServices)
+            host.routes = routes(
+                for: service, port: port, context: context, virtualServices: virtualServices, sources: &sources)
             hosts.append(host)
+            sources.append(service.origin)
         }
         hosts.sort { $0.name < $1.name }
         let catchAll = domains.claim(["*"])
@@ -54,17 +62,25 @@ struct RouteGenerator: ResourceGenerator {
     }
 
     /// The VirtualService's routes when one binds the host for the mesh, else one `default` route to the
-    /// service port's cluster.
+    /// service port's cluster. `sources` gains the VirtualService (and its delegates) whose routes are used, or the
+    /// DestinationRule whose consistent hash the default route takes.
     private func routes(
-        for service: MeshService, port: Int, context: GenerationContext<RouteInputs>, virtualServices: VirtualServiceIndex
+        for service: MeshService, port: Int, context: GenerationContext<RouteInputs>, virtualServices: VirtualServiceIndex,
+        sources: inout [ResourceKey]
     ) -> [Envoy_Config_Route_V3_Route] {
         if let virtualService = virtualServices.first(for: service.hostname) {
             let routes = VirtualServiceRoutes(context: context, virtualService: virtualService, port: port).routes()
-            if !routes.isEmpty { return routes }
+            if !routes.isEmpty {
+                sources += VirtualServiceDelegation.sources(of: virtualService, in: context.snapshot)
+                return routes
+            }
         }
         var route = RouteBuilder.defaultOutboundRoute(toCluster: ClusterName.outbound(port: port, hostname: service.hostname))
         route.route.hashPolicy = HashPolicy.policies(
             forService: service.hostname, port: port, snapshot: context.snapshot, clientNamespace: context.inputs.namespace)
+        if !route.route.hashPolicy.isEmpty, let rule = context.destinationRule(for: service.hostname) {
+            sources.append(rule.sourceKey)
+        }
         return [route]
     }
 }

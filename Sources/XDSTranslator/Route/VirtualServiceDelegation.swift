@@ -17,6 +17,14 @@ enum VirtualServiceDelegation {
         }
     }
 
+    /// The VirtualService and the delegates whose routes `mergedHTTPRoutes(of:in:)` takes.
+    static func sources(of root: VirtualService, in snapshot: MeshSnapshot) -> [ResourceKey] {
+        [root.sourceKey]
+            + root.http.compactMap { http in
+                http.delegate.flatMap { delegateVirtualService($0, of: root, in: snapshot)?.sourceKey }
+            }
+    }
+
     /// The delegate VirtualService, when it exists, has no hosts and is exported to the root's namespace.
     static func delegateVirtualService(_ delegate: HTTPDelegate, of root: VirtualService, in snapshot: MeshSnapshot)
         -> VirtualService?

@@ -22,6 +22,13 @@ struct AuthorizationPlan: Sendable {
 
     var isEmpty: Bool { httpFilters.isEmpty && networkFilters.isEmpty }
 
+    /// The AuthorizationPolicies and RequestAuthentications whose filters the plan holds: the sources of every
+    /// listener it is put on. None when it puts no filter anywhere.
+    var sources: [ResourceKey] {
+        guard !isEmpty else { return [] }
+        return policies.map(\.sourceKey) + requestAuthentications.map(\.sourceKey)
+    }
+
     static func of(_ context: GenerationContext<ListenerInputs>) -> AuthorizationPlan {
         let labels = context.inputs.workloadLabels
         let namespace = context.inputs.namespace

@@ -1,0 +1,29 @@
+import MeshModel
+import XDSServer
+import XDSTranslator
+
+extension DiffPlanner {
+    /// Sets `sources` on the rows of `type`: what an added or changed resource is generated from in `new`, and what
+    /// a removed one was generated from in `old`, as the generators name it (`TranslatedResource.sources`).
+    func fillSources(_ rows: inout [ResourceDiffJSON], _ type: XDSType, old: MeshSnapshot, new: MeshSnapshot, _ proxy: Proxy) {
+        let indices = rows.indices.filter { rows[$0].type == type.shortName }
+        guard !indices.isEmpty else { return }
+        let proposed = sources(type, new, proxy)
+        let removed = indices.contains { rows[$0].action == "removed" } ? sources(type, old, proxy) : [:]
+        for index in indices {
+            let named = rows[index].action == "removed" ? removed[rows[index].name] : proposed[rows[index].name]
+            if let named, !named.isEmpty { rows[index].sources = named }
+        }
+    }
+
+    /// Resource name -> `Kind/ns/name (file:line (document n))` of each object it is generated from in `snapshot`.
+    private func sources(_ type: XDSType, _ snapshot: MeshSnapshot, _ proxy: Proxy) -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for resource in translator.generate(typeURL: type.rawValue, snapshot: snapshot, proxy: proxy) where result[resource.name] == nil {
+            result[resource.name] = resource.sources.compactMap { key in
+                snapshot.objects[key].map { "\(key) (\($0.source))" }
+            }
+        }
+        return result
+    }
+}
