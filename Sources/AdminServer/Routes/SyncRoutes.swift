@@ -27,7 +27,7 @@ struct SyncRoutes {
                 }
                 return NackExplanationJSON(
                     proxy: status.proxy, type: type, nack: nack, snapshot: snapshot,
-                    connected: context.provider.connected.proxy(id: status.proxy))
+                    connected: context.ads.connections.connection(status.connectionID)?.client.proxy)
             }
         }
     }
