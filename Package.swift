@@ -50,15 +50,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The leaf every layer may import: the one FNV-1a content hash and the one definition of the xDS type URLs.
+        .target(name: "MeshPrimitives", swiftSettings: swiftSettings),
         .target(
             name: "MeshModel",
-            dependencies: [.product(name: "Yams", package: "Yams")],
+            dependencies: ["MeshPrimitives", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Registry",
             dependencies: [
-                "MeshModel",
+                "MeshModel", "MeshPrimitives",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -80,13 +82,13 @@ let package = Package(
         ),
         .target(
             name: "XDSTranslator",
-            dependencies: ["MeshModel", "EnvoyAPI"],
+            dependencies: ["MeshModel", "EnvoyAPI", "MeshPrimitives"],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "XDSServer",
             dependencies: [
-                "EnvoyAPI",
+                "EnvoyAPI", "MeshPrimitives",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -152,6 +154,7 @@ let package = Package(
             name: "AdminServer",
             dependencies: [
                 "Discovery", "XDSServer", "MeshModel", "Registry", "XDSTranslator", "EnvoyAPI", "AuthzSimulator",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -201,7 +204,7 @@ let package = Package(
         .executableTarget(
             name: "meshd-load",
             dependencies: [
-                "XDSClient", "EnvoyAPI", "MeshdReplay", "SyntheticMesh",
+                "XDSClient", "EnvoyAPI", "MeshdReplay", "SyntheticMesh", "MeshPrimitives",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -238,7 +241,7 @@ let package = Package(
         .testTarget(
             name: "XDSServerTests",
             dependencies: [
-                "XDSServer", "XDSClient", "EnvoyAPI", "Discovery", "MeshModel", "Registry", "MeshTestSupport", "GRPCTransportTuning", "MeshdApp",
+                "XDSServer", "XDSClient", "MeshPrimitives", "EnvoyAPI", "Discovery", "MeshModel", "Registry", "MeshTestSupport", "GRPCTransportTuning", "MeshdApp",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

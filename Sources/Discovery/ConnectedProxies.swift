@@ -2,8 +2,9 @@ import Synchronization
 public import MeshModel
 public import XDSServer
 
-/// The proxies connected right now, by connection, with their parsed identity. Fed by the provider on
-/// admission and by xDS events on connect and disconnect. Thread-safe.
+/// The proxies connected right now, by connection, with their parsed identity: a view of the ADS server's
+/// `ConnectionRegistry`, the one record of who is connected, which this holds and the server writes (the provider
+/// hands it over as its `connectionRegistry`). Also tells listeners of each admission. Thread-safe.
 public final class ConnectedProxies: XDSEventObserver, Sendable {
     /// One live connection.
     public struct Entry: Sendable {
@@ -13,19 +14,14 @@ public final class ConnectedProxies: XDSEventObserver, Sendable {
         public var connectedAt: ContinuousClock.Instant
     }
 
-    private struct State {
-        /// Admitted but not yet announced by a `connected` event, by node id.
-        var admitted: [String: (Proxy, String)] = [:]
-        var live: [UInt64: Entry] = [:]
-    }
-
-    private let state = Mutex(State())
+    /// Every admitted connection and what it was sent; written by the ADS server made with this provider.
+    public let registry = ConnectionRegistry<ProxyClient>()
     private let admissionListeners = Mutex<[@Sendable (String) -> Void]>([])
 
     public init() {}
 
+    /// Called by the provider as it admits `proxy`: tells the admission listeners.
     func admitted(_ proxy: Proxy, remotePeer: String) {
-        state.withLock { $0.admitted[proxy.id] = (proxy, remotePeer) }
         for listener in admissionListeners.withLock({ $0 }) { listener(remotePeer) }
     }
 
@@ -35,32 +31,35 @@ public final class ConnectedProxies: XDSEventObserver, Sendable {
         admissionListeners.withLock { $0.append(listener) }
     }
 
-    public func observe(_ event: XDSEvent) {
-        switch event {
-        case .connected(let proxyID, let connection):
-            state.withLock { state in
-                guard let (proxy, peer) = state.admitted.removeValue(forKey: proxyID) else { return }
-                state.live[connection] = Entry(connection: connection, proxy: proxy, remotePeer: peer, connectedAt: .now)
-            }
-        case .disconnected(_, let connection):
-            _ = state.withLock { $0.live.removeValue(forKey: connection) }
-        default:
-            break
-        }
-    }
+    /// Nothing to do: connections are read from the registry, not rebuilt from events. The conformance remains so
+    /// that existing observer lists (`XDSEventFanOut([provider.connected, ...])`) still compile.
+    public func observe(_ event: XDSEvent) {}
 
     /// Every live connection, sorted by proxy id.
     public func all() -> [Entry] {
-        state.withLock { Array($0.live.values) }.sorted { ($0.proxy.id, $0.connection) < ($1.proxy.id, $1.connection) }
+        registry.all().map(Self.entry)
     }
 
     /// The newest live connection of the proxy named `id`: its full node id (`sidecar~10.0.0.1~pod.ns~ns.svc...`) or,
     /// as istiod and istioctl name proxies (and `meshd proxy-status` prints them), `<pod>.<namespace>`.
     public func proxy(id: String) -> Proxy? {
-        state.withLock { state in
-            let exact = state.live.values.filter { $0.proxy.id == id }
-            let matches = exact.isEmpty ? state.live.values.filter { "\($0.proxy.podName).\($0.proxy.namespace)" == id } : exact
-            return matches.max { $0.connection < $1.connection }?.proxy
-        }
+        connection(id: id)?.client.proxy
     }
+
+    /// The newest live connection of the proxy named `id` (as for `proxy(id:)`), with what it was sent and accepted.
+    public func connection(id: String) -> XDSConnection<ProxyClient>? {
+        let live = registry.all()
+        let exact = live.filter { $0.client.proxy.id == id }
+        let matches = exact.isEmpty ? live.filter { "\($0.client.proxy.podName).\($0.client.proxy.namespace)" == id } : exact
+        return matches.max { $0.id < $1.id }
+    }
+
+    private static func entry(_ connection: XDSConnection<ProxyClient>) -> Entry {
+        Entry(connection: connection.id, proxy: connection.client.proxy, remotePeer: connection.remotePeer, connectedAt: connection.connectedAt)
+    }
+}
+
+extension MeshResourceProvider {
+    /// The registry `connected` reads: the ADS server made with this provider records its connections there.
+    public var connectionRegistry: ConnectionRegistry<ProxyClient>? { connected.registry }
 }

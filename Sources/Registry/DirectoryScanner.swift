@@ -1,5 +1,6 @@
 import Foundation
 import MeshModel
+import MeshPrimitives
 import Synchronization
 
 /// Finds which YAML files under a directory changed since the last scan, and which are confirmed gone.
@@ -170,13 +171,11 @@ final class DirectoryScanner: Sendable {
 
     /// FNV-1a 64 of the bytes, twice with different seeds, to tell content apart without keeping it.
     static func digest(_ data: Data) -> [UInt8] {
-        var first: UInt64 = 0xcbf2_9ce4_8422_2325
-        var second: UInt64 = 0x8422_2325_cbf2_9ce4
-        for byte in data {
-            first = (first ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
-            second = (second ^ UInt64(byte ^ 0x5a)) &* 0x0000_0100_0000_01b3
-        }
-        return withUnsafeBytes(of: (first, second)) { Array($0) } + withUnsafeBytes(of: data.count) { Array($0) }
+        var first = FNV1a64()
+        first.add(bytes: data)
+        var second = FNV1a64(seed: 0x8422_2325_cbf2_9ce4)
+        second.add(bytes: data.lazy.map { $0 ^ 0x5a })
+        return withUnsafeBytes(of: (first.value, second.value)) { Array($0) } + withUnsafeBytes(of: data.count) { Array($0) }
     }
 }
 

@@ -13,7 +13,8 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
     public typealias Response = Envoy_Service_Discovery_V3_DiscoveryResponse
 
     let provider: Provider
-    let registry = ConnectionRegistry()
+    /// Every admitted stream and what it was sent: the one record of who is connected.
+    let registry: ConnectionRegistry<Provider.Client>
     let observer: any XDSEventObserver
     let logger: Logger
     let options: ADSServerOptions
@@ -28,8 +29,8 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
     let nameSets = NameSetInterner()
     /// Which NACKs are logged (a few per proxy a minute).
     let rejectionLog = RejectionLogLimiter()
-    /// Per-proxy sync state, for `/debug/syncz` and friends.
-    public let status = SyncStatusStore()
+    /// Per-proxy sync state, for `/debug/syncz` and friends (a view of `connections`).
+    public let status: SyncStatusStore
     /// Identifies this control plane in every response.
     let controlPlaneID: String
 
@@ -38,6 +39,9 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
         options: ADSServerOptions = ADSServerOptions(), logger: Logger
     ) {
         self.provider = provider
+        let registry = provider.connectionRegistry ?? ConnectionRegistry()
+        self.registry = registry
+        self.status = SyncStatusStore(registry: registry)
         self.observer = observer
         self.controlPlaneID = controlPlaneID
         self.options = options
@@ -62,6 +66,9 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
 
     /// The number of open streams.
     public var connectionCount: Int { registry.count }
+
+    /// Every admitted connection, with what it was last sent and what it accepted, per type.
+    public var connections: ConnectionRegistry<Provider.Client> { registry }
 
     /// Bytes of responses written and not yet answered by their proxies, now and at most.
     public var unansweredBytes: (held: Int, peak: Int) { budget.usage }
@@ -89,11 +96,17 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
         }
     }
 
-    /// Registers an admitted stream for pushes; `wake` puts a push event on the stream's loop.
-    func register(_ id: UInt64, client: Provider.Client, wake: @escaping @Sendable () -> Void) -> PushSlot {
+    /// Registers an admitted stream, for pushes and for everyone who reads who is connected; `wake` puts a push
+    /// event on the stream's loop.
+    func register<Session: StreamSession<Provider.Client>>(
+        _ session: Session, client: Provider.Client, wake: @escaping @Sendable () -> Void
+    ) -> PushSlot {
         let slot = PushSlot(wake: wake)
         let provider = provider
-        registry.register(id, ConnectionRegistry.Entry(slot: slot, scope: { provider.pushScope($0, for: client) }))
+        let connection = XDSConnection(
+            id: session.id, client: client, proxy: session.proxyName, remotePeer: session.peer.remotePeer,
+            connectedAt: session.connectedAt, streamProtocol: session.streamProtocol)
+        registry.register(connection, ConnectionRegistry.Pusher(slot: slot, scope: { provider.pushScope($0, for: client) }))
         return slot
     }
 

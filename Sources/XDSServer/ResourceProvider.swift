@@ -24,10 +24,17 @@ public protocol ResourceProvider: Sendable {
     /// EDS-only fast path) for a client whose other types may have changed too. Must be quick and must not
     /// block. The default runs `request` as it is.
     func pushScope(_ request: PushRequest, for client: Client) -> PushRequest
+
+    /// The registry the server records its connections in, read once when the server is made. A provider that shows
+    /// who is connected (admin views) hands one it reads, so that there is one record of it; nil, the default, lets
+    /// the server keep its own. One server per registry.
+    var connectionRegistry: ConnectionRegistry<Client>? { get }
 }
 
 extension ResourceProvider {
     public func pushScope(_ request: PushRequest, for client: Client) -> PushRequest { request }
+
+    public var connectionRegistry: ConnectionRegistry<Client>? { nil }
 }
 
 /// Resources and the generation of the state they were made from.

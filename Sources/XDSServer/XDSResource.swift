@@ -1,4 +1,5 @@
 public import EnvoyAPI
+import MeshPrimitives
 public import SwiftProtobuf
 
 /// One named xDS resource, serialised once as a `google.protobuf.Any`, with the hash of those bytes as its version.
@@ -25,9 +26,9 @@ public struct XDSResource: Sendable, Hashable {
     public init(name: String, encoded: [UInt8]) throws {
         self.name = name
         self.encoded = encoded
-        var hash = ContentHash()
-        hash.combine(name)
-        hash.combine(bytes: encoded)
+        var hash = FNV1a64()
+        hash.add(field: name)
+        hash.add(bytes: encoded)
         self.version = hash.hex
     }
 
@@ -52,10 +53,10 @@ public struct XDSResource: Sendable, Hashable {
 
     /// The version of a whole SotW response: a hash over the names and versions of its resources.
     public static func setVersion(of resources: [XDSResource]) -> String {
-        var hash = ContentHash()
+        var hash = FNV1a64()
         for resource in resources.sorted(by: { $0.name < $1.name }) {
-            hash.combine(resource.name)
-            hash.combine(resource.version)
+            hash.add(field: resource.name)
+            hash.add(field: resource.version)
         }
         return hash.hex
     }
@@ -63,8 +64,8 @@ public struct XDSResource: Sendable, Hashable {
     /// A digest of the resources' names, in order: equal lists of names give equal digests. Cheap next to
     /// `setVersion(of:)` (no sorting, no versions); what a stream remembers its subscription was found to cover.
     public static func namesDigest(of resources: [XDSResource]) -> UInt64 {
-        var hash = ContentHash()
-        for resource in resources { hash.combine(resource.name) }
+        var hash = FNV1a64()
+        for resource in resources { hash.add(field: resource.name) }
         return hash.value
     }
 }

@@ -1,24 +1,22 @@
+import MeshPrimitives
+
 /// The four xDS types a sidecar needs, in the order Envoy applies them.
 enum XDSKind: Int, CaseIterable, Sendable, Codable {
     case cluster, endpoint, listener, route
 
-    var typeURL: String {
+    /// The type's xDS type URL and short name, from their one definition (`MeshPrimitives.XDSType`).
+    var type: XDSType {
         switch self {
-        case .cluster: "type.googleapis.com/envoy.config.cluster.v3.Cluster"
-        case .endpoint: "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment"
-        case .listener: "type.googleapis.com/envoy.config.listener.v3.Listener"
-        case .route: "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
+        case .cluster: .cluster
+        case .endpoint: .endpoint
+        case .listener: .listener
+        case .route: .route
         }
     }
 
-    var shortName: String {
-        switch self {
-        case .cluster: "cds"
-        case .endpoint: "eds"
-        case .listener: "lds"
-        case .route: "rds"
-        }
-    }
+    var typeURL: String { type.rawValue }
+
+    var shortName: String { type.shortName }
 
     init?(typeURL: String) {
         guard let kind = Self.allCases.first(where: { $0.typeURL == typeURL }) else { return nil }

@@ -3,13 +3,15 @@ import XDSServer
 import XDSTranslator
 
 extension DiffPlanner {
-    /// Sets `sources` on the rows of `type`: what an added or changed resource is generated from in `new`, and what
-    /// a removed one was generated from in `old`, as the generators name it (`TranslatedResource.sources`).
-    func fillSources(_ rows: inout [ResourceDiffJSON], _ type: XDSType, old: MeshSnapshot, new: MeshSnapshot, _ proxy: Proxy) {
+    /// Sets `sources` on the rows of `type`: what an added or changed resource is generated from in `new`, as the
+    /// generators name it (`TranslatedResource.sources`), and what a removed one came from, as the resource the proxy
+    /// was sent names it (`XDSResource.sources`).
+    func fillSources(_ rows: inout [ResourceDiffJSON], _ type: XDSType, sent: [XDSResource], new: MeshSnapshot, _ proxy: Proxy) {
         let indices = rows.indices.filter { rows[$0].type == type.shortName }
         guard !indices.isEmpty else { return }
         let proposed = sources(type, new, proxy)
-        let removed = indices.contains { rows[$0].action == "removed" } ? sources(type, old, proxy) : [:]
+        var removed: [String: [String]] = [:]
+        for resource in sent where removed[resource.name] == nil { removed[resource.name] = resource.sources.map(\.description) }
         for index in indices {
             let named = rows[index].action == "removed" ? removed[rows[index].name] : proposed[rows[index].name]
             if let named, !named.isEmpty { rows[index].sources = named }

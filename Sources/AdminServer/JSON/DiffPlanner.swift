@@ -1,13 +1,34 @@
 import AuthzSimulator
+import Discovery
 import EnvoyAPI
 import Foundation
 import MeshModel
+import SwiftProtobuf
 import XDSServer
 import XDSTranslator
 
-/// The dry run behind `POST /debug/diff`: decode the given YAML, overlay it on the objects in force, and compare
-/// what the translator generates for each connected proxy before and after. Pure: it reads the current objects
-/// and snapshot and never touches the store, so nothing is applied.
+/// One connected proxy as a diff sees it: who it is, and what it was last sent of each type (the current side).
+struct DiffTarget: Sendable {
+    var proxy: Proxy
+    var sent: [XDSType: SentTypeState]
+
+    init(proxy: Proxy, sent: [XDSType: SentTypeState]) {
+        self.proxy = proxy
+        self.sent = sent
+    }
+
+    /// What `connection` was last sent of every type the diff compares.
+    init(_ connection: XDSConnection<ProxyClient>) {
+        self.init(
+            proxy: connection.client.proxy,
+            sent: Dictionary(uniqueKeysWithValues: DiffPlanner.types.compactMap { type in connection.sent(type).map { (type, $0) } }))
+    }
+}
+
+/// The dry run behind `POST /debug/diff`: decode the given YAML, overlay it on the objects in force, and compare,
+/// for each connected proxy, what it was last sent (the current side, as the ADS server recorded it) with what the
+/// translator generates for it from the overlay (the proposed side: the only translation a diff runs). Pure: it
+/// reads the current objects and never touches the store, so nothing is applied.
 ///
 /// The overlay replaces objects with the same `Kind/namespace/name` and adds new ones. It cannot express a
 /// deletion: an object missing from the input stays as it is.
@@ -18,7 +39,7 @@ struct DiffPlanner {
     var translator = XDSTranslator()
 
     /// Decodes `files`; with any error, returns them and compares nothing.
-    func plan(files: [DiffInputFile], current: MeshSnapshot, proxies: [Proxy], withLineDiffs: Bool) -> DiffJSON {
+    func plan(files: [DiffInputFile], current: MeshSnapshot, proxies: [DiffTarget], withLineDiffs: Bool) -> DiffJSON {
         var errors: [ConfigDiagnostic] = []
         var warnings: [ConfigDiagnostic] = []
         var decoded: [ConfigObject] = []
@@ -46,16 +67,33 @@ struct DiffPlanner {
         next.apply(meshConfig: current.meshConfig)
         next = next.withFetchedJWKS(current.fetchedJWKS)
         json.newSnapshotVersion = next.version
-        json.proxies = proxies.map { diff(for: $0, from: current, to: next, withLineDiffs: withLineDiffs) }
+        json.proxies = proxies.map { diff(for: $0, to: next, withLineDiffs: withLineDiffs) }
         return json
     }
 
-    /// Per type and resource name: added, removed, or changed (different content hash).
-    func diff(for proxy: Proxy, from old: MeshSnapshot, to new: MeshSnapshot, withLineDiffs: Bool) -> ProxyDiffJSON {
+    /// Per type and resource name: added, removed, or changed (different content hash), from what the proxy was
+    /// last sent to what `new` gives it. A type the proxy never asked for is left out. For EDS and RDS, whose names
+    /// Envoy subscribes from the clusters and listeners it gets, the proposed side keeps the names the proxy subscribes
+    /// to and those the proposed clusters and listeners name.
+    func diff(for target: DiffTarget, to new: MeshSnapshot, withLineDiffs: Bool) -> ProxyDiffJSON {
+        let proxy = target.proxy
         var rows: [ResourceDiffJSON] = []
+        var proposedListeners: [Envoy_Config_Listener_V3_Listener] = []
+        var named: [XDSType: Set<String>] = [:]
         for type in Self.types {
-            let before = versions(type, old, proxy)
-            let after = versions(type, new, proxy)
+            guard let sent = target.sent[type] else { continue }
+            let before = sent.heldVersions
+            var after = versions(type, new, proxy)
+            if !sent.wildcard { after = after.filter { sent.wants($0.key) || named[type]?.contains($0.key) == true } }
+            if type == .cluster || type == .listener {
+                let messages = translator.generateMessages(typeURL: type.rawValue, snapshot: new, proxy: proxy).filter { after[$0.name] != nil }
+                if type == .cluster {
+                    named[.endpoint] = Self.endpointNames(messages.compactMap { $0.message as? Envoy_Config_Cluster_V3_Cluster })
+                } else {
+                    proposedListeners = messages.compactMap { $0.message as? Envoy_Config_Listener_V3_Listener }
+                    named[.route] = Self.routeNames(proposedListeners)
+                }
+            }
             var changedNames: [String] = []
             for name in Set(before.keys).union(after.keys).sorted() {
                 switch (before[name], after[name]) {
@@ -70,10 +108,14 @@ struct DiffPlanner {
                     break
                 }
             }
-            fillSources(&rows, type, old: old, new: new, proxy)
+            fillSources(&rows, type, sent: sent.heldResources, new: new, proxy)
             guard withLineDiffs, !changedNames.isEmpty else { continue }
-            let oldJSON = prettyJSON(type, old, proxy, names: Set(changedNames))
-            let newJSON = prettyJSON(type, new, proxy, names: Set(changedNames))
+            let names = Set(changedNames)
+            let oldJSON = Self.prettyJSON(sent.heldResources.filter { names.contains($0.name) }.compactMap { resource in
+                ResourceJSON.message(of: resource).map { (resource.name, $0) }
+            })
+            let newJSON = Self.prettyJSON(translator.generateMessages(typeURL: type.rawValue, snapshot: new, proxy: proxy)
+                .filter { names.contains($0.name) }.map { ($0.name, $0.message) })
             for index in rows.indices where rows[index].type == type.shortName && rows[index].action == "changed" {
                 let name = rows[index].name
                 let (lines, truncated) = LineDiff.unified(old: oldJSON[name] ?? [], new: newJSON[name] ?? [])
@@ -83,15 +125,13 @@ struct DiffPlanner {
         }
         let count = { (action: String) in rows.filter { $0.action == action }.count }
         let listenersChanged = rows.contains { $0.type == XDSType.listener.shortName }
-        let authorization = listenersChanged ? AuthorizationDiff.lines(old: listeners(old, proxy), new: listeners(new, proxy)) : []
+        let sentListeners = (target.sent[.listener]?.heldResources ?? []).compactMap {
+            ResourceJSON.message(of: $0) as? Envoy_Config_Listener_V3_Listener
+        }
+        let authorization = listenersChanged ? AuthorizationDiff.lines(old: sentListeners, new: proposedListeners) : []
         return ProxyDiffJSON(
             proxy: proxy.id, name: "\(proxy.podName).\(proxy.namespace)", added: count("added"), removed: count("removed"),
             changed: count("changed"), resources: rows, authorization: authorization.isEmpty ? nil : authorization)
-    }
-
-    private func listeners(_ snapshot: MeshSnapshot, _ proxy: Proxy) -> [Envoy_Config_Listener_V3_Listener] {
-        translator.generateMessages(typeURL: TypeURL.listener, snapshot: snapshot, proxy: proxy)
-            .compactMap { $0.message as? Envoy_Config_Listener_V3_Listener }
     }
 
     /// Resource name -> content hash, exactly as the ADS server versions what it sends.
@@ -101,15 +141,37 @@ struct DiffPlanner {
         return Dictionary(resources.map { ($0.name, $0.version) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Resource name -> the lines of its pretty, key-sorted Envoy JSON, for the resources in `names`.
-    private func prettyJSON(_ type: XDSType, _ snapshot: MeshSnapshot, _ proxy: Proxy, names: Set<String>) -> [String: [String]] {
+    /// The EDS names Envoy subscribes to for `clusters`: each EDS cluster's service name, or its own name.
+    static func endpointNames(_ clusters: [Envoy_Config_Cluster_V3_Cluster]) -> Set<String> {
+        Set(clusters.filter { $0.type == .eds }.map { $0.edsClusterConfig.serviceName.isEmpty ? $0.name : $0.edsClusterConfig.serviceName })
+    }
+
+    /// The RDS names Envoy subscribes to for `listeners`: every HTTP connection manager's `rds.route_config_name`.
+    static func routeNames(_ listeners: [Envoy_Config_Listener_V3_Listener]) -> Set<String> {
+        var names = Set<String>()
+        for listener in listeners {
+            for chain in listener.filterChains + [listener.defaultFilterChain] {
+                for filter in chain.filters where filter.typedConfig.typeURL.hasSuffix(".HttpConnectionManager") {
+                    guard
+                        let manager = try? Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager(
+                            serializedBytes: filter.typedConfig.value)
+                    else { continue }
+                    if !manager.rds.routeConfigName.isEmpty { names.insert(manager.rds.routeConfigName) }
+                }
+            }
+        }
+        return names
+    }
+
+    /// Resource name -> the lines of its pretty, key-sorted Envoy JSON.
+    private static func prettyJSON(_ messages: [(String, any SwiftProtobuf.Message)]) -> [String: [String]] {
         var result: [String: [String]] = [:]
-        for message in translator.generateMessages(typeURL: type.rawValue, snapshot: snapshot, proxy: proxy) where names.contains(message.name) {
-            guard let compact = try? message.message.jsonString(),
+        for (name, message) in messages {
+            guard let compact = try? message.jsonString(),
                 let object = try? JSONSerialization.jsonObject(with: Data(compact.utf8)),
                 let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             else { continue }
-            result[message.name] = String(decoding: pretty, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            result[name] = String(decoding: pretty, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         }
         return result
     }

@@ -3,10 +3,9 @@ import XDSServer
 
 /// What connections were sent, per type, for the NACK explanations: each resource names the objects it came from.
 ///
-/// Read before a response is built, so that building it stays synchronous. Until the ADS server's own record of
-/// what each connection was sent can be read here, it holds the resources the provider serves the proxy now: the
-/// same as the rejected response unless the configuration changed since (then the explanation names today's
-/// sources of those resources).
+/// Read before a response is built, so that building it stays synchronous. The resources are the ADS server's own
+/// record of the response the proxy rejected (`XDSConnection.sent(_:).lastSent`); only when that record holds no
+/// resources does it fall back to what the provider serves the proxy now.
 struct SentResources: Sendable {
     private var byConnection: [UInt64: [XDSType: [XDSResource]]] = [:]
 
@@ -22,10 +21,15 @@ struct SentResources: Sendable {
         var result = SentResources()
         for status in context.ads.status.all() {
             let types = XDSType.pushOrder.filter { status.types[$0]?.lastNack != nil }
-            guard !types.isEmpty, let client = context.provider.connected.client(id: status.proxy) else { continue }
+            guard !types.isEmpty else { continue }
+            let connection = context.ads.connections.connection(status.connectionID)
             for type in types {
-                result.byConnection[status.connectionID, default: [:]][type] =
-                    await context.provider.resources(type, for: client).resources
+                if let sent = connection?.sent(type)?.lastSent?.resources {
+                    result.byConnection[status.connectionID, default: [:]][type] = sent
+                } else if let client = context.provider.connected.client(id: status.proxy) {
+                    result.byConnection[status.connectionID, default: [:]][type] =
+                        await context.provider.resources(type, for: client).resources
+                }
             }
         }
         return result

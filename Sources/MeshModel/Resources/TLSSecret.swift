@@ -1,3 +1,5 @@
+import MeshPrimitives
+
 /// A Kubernetes `v1` Secret that holds TLS material for a gateway: `type: kubernetes.io/tls` with `tls.crt`,
 /// `tls.key` and optionally `ca.crt`, or an `Opaque` Secret with Istio's generic keys `cert`, `key` and `cacert`.
 /// A Secret that only holds a CA (`cacert` or `ca.crt`) is the `<credentialName>-cacert` of a MUTUAL server.

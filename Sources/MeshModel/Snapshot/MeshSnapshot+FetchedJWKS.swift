@@ -1,3 +1,5 @@
+import MeshPrimitives
+
 extension MeshSnapshot {
     /// This snapshot with `keys` (key sets fetched from `jwksUri`s, by URI) in force, and a version that covers
     /// them: a key rotation changes the version, and so makes a push, with no config object changing. With no keys

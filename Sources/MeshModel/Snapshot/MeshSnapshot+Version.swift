@@ -1,3 +1,5 @@
+import MeshPrimitives
+
 /// A `ConfigObject` with the content hash of its resource, computed once when the object is stored, so that a
 /// snapshot's version costs one small hash per object rather than a walk over every field of the whole mesh.
 public struct HashedConfigObject: Sendable {
@@ -56,31 +58,6 @@ extension MeshSnapshot {
             hash.add(object.contentHash)
         }
         return hash.hex
-    }
-}
-
-/// The 64-bit FNV-1a hash: tiny, stable and good enough to tell configurations apart.
-struct FNV1a64 {
-    private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
-
-    mutating func add(_ text: String) {
-        for byte in text.utf8 {
-            value ^= UInt64(byte)
-            value = value &* 0x0000_0100_0000_01b3
-        }
-    }
-
-    /// Adds the eight bytes of `value`, least significant first.
-    mutating func add(_ value: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) {
-            self.value ^= (value >> UInt64(shift)) & 0xff
-            self.value = self.value &* 0x0000_0100_0000_01b3
-        }
-    }
-
-    var hex: String {
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: max(0, 16 - digits.count)) + digits
     }
 }
 

@@ -134,7 +134,7 @@ extension ADSServer {
 
     private func publishStatus(_ session: DeltaSession<Provider>) {
         guard session.client != nil else { return }
-        status.update(ProxySyncStatus(connectionID: session.id, proxy: session.proxyName, connectedAt: session.connectedAt, types: session.stream.status))
+        registry.publish(session.id, types: session.stream.status, delta: session.stream.types)
     }
 }
 
@@ -143,6 +143,7 @@ struct DeltaSession<Provider: ResourceProvider>: StreamSession {
     let id: UInt64
     let peer: PeerInfo
     let connectedAt = ContinuousClock.now
+    var streamProtocol: XDSStreamProtocol { .delta }
     var client: Provider.Client?
     var proxyName = ""
     var stream = DeltaStream()
@@ -160,6 +161,6 @@ struct DeltaSession<Provider: ResourceProvider>: StreamSession {
     /// shared name → version dictionary rather than its own).
     mutating func holds(_ type: XDSType, _ set: ResourceSet, wholeSet: Bool) {
         guard let version = set.version, let versions = set.versions else { return }
-        stream.holds(type, set: version, versions: versions, wholeSet: wholeSet)
+        stream.holds(type, set: version, versions: versions, wholeSet: wholeSet, resources: set.resources)
     }
 }

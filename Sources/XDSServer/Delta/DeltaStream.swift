@@ -61,6 +61,7 @@ public struct DeltaStream: Sendable {
             return .handled(type, reply: .rejected(nack, generation: sent.response.generation), respond: changed)
         }
         state.status.ackedVersion = sent.response.version
+        state.status.acked = sent.response
         if !state.rejected.isEmpty {
             for resource in sent.updated { state.rejected[resource.name] = nil }
         }
@@ -109,8 +110,11 @@ public struct DeltaStream: Sendable {
 
     /// After a response made from the whole set of version `version` (`versions` its names and versions): when the
     /// proxy now holds exactly that set, keeps `versions` itself (shared with every stream holding the set) and
-    /// remembers the set, so the next difference can be shared too.
-    public mutating func holds(_ type: XDSType, set version: String, versions: [String: String], wholeSet: Bool) {
+    /// remembers the set, so the next difference can be shared too; and keeps `resources`, the set's own (shared)
+    /// array, as what config dumps show of it.
+    public mutating func holds(
+        _ type: XDSType, set version: String, versions: [String: String], wholeSet: Bool, resources: [XDSResource]? = nil
+    ) {
         guard var state = types[type] else { return }
         defer { types[type] = state }
         guard wholeSet, state.rejected.isEmpty, state.known.count == versions.count else {
@@ -119,6 +123,7 @@ public struct DeltaStream: Sendable {
         }
         state.known = versions
         state.heldSet = version
+        if let resources { state.heldResources = resources }
     }
 
     /// Records a response written to the stream. Returns what it sent, as a status record.

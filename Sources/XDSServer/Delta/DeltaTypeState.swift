@@ -27,6 +27,9 @@ public struct DeltaTypeState: Sendable, Hashable {
     /// The SotW version of the set the proxy holds exactly: `known` is that set's names and versions, the
     /// subscription names exactly that set (or is wildcard), and nothing is rejected. Nil when not so.
     public internal(set) var heldSet: String?
+    /// The last whole set the proxy was made to hold exactly (the provider's shared array, not a copy): where config
+    /// dumps find the content of what `known` names. `known` says which of it the proxy still holds.
+    public internal(set) var heldResources: [XDSResource]?
     var outstanding: [String: DeltaSent] = [:]
 
     static let absent = ""
@@ -40,6 +43,39 @@ public struct DeltaTypeState: Sendable, Hashable {
 
     /// True when `name` is part of what the proxy asked for.
     func wants(_ name: String) -> Bool { wildcard || names.contains(name) }
+
+    /// What the proxy holds, name to version, as far as it was sent (`known`, without names it was told are absent).
+    public var heldVersions: [String: String] { known.filter { $0.value != Self.absent } }
+
+    /// What the proxy has accepted, name to version: what it holds with every response it has not answered yet
+    /// undone, newest first. Worked out when asked (for config dumps), so the stream keeps nothing more.
+    public var ackedVersions: [String: String] {
+        var acked = known
+        let unanswered = outstanding.values.sorted { ($0.response.at, Self.sequence($0.response.nonce)) > ($1.response.at, Self.sequence($1.response.nonce)) }
+        for sent in unanswered {
+            for name in sent.updated.map(\.name) + sent.removed { acked[name] = sent.previous[name] }
+        }
+        return acked.filter { $0.value != Self.absent }
+    }
+
+    /// The resources the stream last sent or made the proxy hold (unanswered responses first, then the last
+    /// response, then the last whole set), by name: the content behind `heldVersions` and `ackedVersions`, where
+    /// the stream still has it.
+    public var sentResources: [String: [XDSResource]] {
+        var found: [String: [XDSResource]] = [:]
+        let arrays = outstanding.values.map(\.updated) + [status.lastSent?.resources ?? [], heldResources ?? []]
+        for resources in arrays {
+            for resource in resources where !(found[resource.name]?.contains(resource) ?? false) {
+                found[resource.name, default: []].append(resource)
+            }
+        }
+        return found
+    }
+
+    /// The counter of a nonce `NonceSource` made (`<connection>-<counter>`), to order responses sent at one instant.
+    private static func sequence(_ nonce: String) -> UInt64 {
+        nonce.split(separator: "-").last.flatMap { UInt64($0) } ?? 0
+    }
 }
 
 /// What one response for a type must carry: resources whose content the proxy lacks, and names it must drop.

@@ -6,6 +6,8 @@ protocol StreamSession<Client> {
     associatedtype Client
     var id: UInt64 { get }
     var peer: PeerInfo { get }
+    var connectedAt: ContinuousClock.Instant { get }
+    var streamProtocol: XDSStreamProtocol { get }
     var client: Client? { get set }
     var proxyName: String { get set }
     var slot: PushSlot? { get set }
@@ -28,7 +30,6 @@ extension ADSServer {
         defer {
             registry.unregister(session.id)
             registry.ended(session.id)
-            status.remove(session.id)
             session.ledger.releaseAll(to: budget)
             rejectionLog.forget(connection: session.id)
             if session.client != nil {
@@ -68,7 +69,7 @@ extension ADSServer {
         let client = try admit(node, peer: session.peer)
         session.client = client
         session.proxyName = provider.describe(client)
-        session.slot = register(session.id, client: client, wake: wake)
+        session.slot = register(session, client: client, wake: wake)
         var metadata: Logger.Metadata = ["proxy": "\(session.proxyName)", "connection": "\(session.id)"]
         if let name { metadata["protocol"] = "\(name)" }
         logger.info("proxy connected", metadata: metadata)

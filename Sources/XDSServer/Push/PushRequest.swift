@@ -1,3 +1,5 @@
+public import MeshPrimitives
+
 /// What a push asks of a connection: which types to re-evaluate, and the provider generation it carries.
 ///
 /// Requests merge (`merged(with:)`): a connection that has not started the last push gets one push that

@@ -71,7 +71,7 @@ extension ADSServer {
                 let parentSent = sentTypes.contains(type == .endpoint ? .cluster : .listener)
                 let payload = parentSent ? resources : changed(type, in: resources, version: version, session: session) ?? resources
                 try await send(
-                    type, payload, version: version, generation: set.generation, trigger: .push, started: started,
+                    type, payload, holding: resources, version: version, generation: set.generation, trigger: .push, started: started,
                     session: &session, write: write)
                 if !type.isWildcard { session.lastNamed[type] = resources }
                 continue
@@ -104,15 +104,16 @@ extension ADSServer {
         }
     }
 
+    /// Writes one response carrying `resources`, after which the proxy holds `holding` (nil: `resources`), and records it.
     private func send(
-        _ type: XDSType, _ resources: [XDSResource], version: String, generation: UInt64, trigger: XDSEvent.Trigger,
+        _ type: XDSType, _ resources: [XDSResource], holding: [XDSResource]? = nil, version: String, generation: UInt64, trigger: XDSEvent.Trigger,
         started: ContinuousClock.Instant, session: inout SotWSession<Provider>, write: @escaping @Sendable (PreparedResponse) async throws -> Void
     ) async throws {
         let nonce = session.nonces.next()
         let response = PreparedResponse(
             versionInfo: version, typeURL: type.rawValue, nonce: nonce, controlPlaneID: controlPlaneID, resources: resources)
         try await self.write(response, type: type, nonce: nonce, supersedes: true, session: &session, with: write)
-        session.stream.sent(type, version: version, nonce: nonce, resources: resources, generation: generation)
+        session.stream.sent(type, version: version, nonce: nonce, resources: resources, holding: holding, generation: generation)
         if type.isWildcard { session.lastWildcard[type] = resources }
         if let sent = session.stream.types[type]?.lastSent {
             let bytes = resources.reduce(0) { $0 + $1.byteCount }
@@ -131,7 +132,7 @@ extension ADSServer {
 
     private func publishStatus(_ session: SotWSession<Provider>) {
         guard session.client != nil else { return }
-        status.update(ProxySyncStatus(connectionID: session.id, proxy: session.proxyName, connectedAt: session.connectedAt, types: session.stream.types))
+        registry.publish(session.id, types: session.stream.types)
     }
 
     /// A warning per NACK, naming the proxy, the type, the resources and Envoy's reason: the reason cut to
@@ -155,6 +156,7 @@ struct SotWSession<Provider: ResourceProvider>: StreamSession {
     let id: UInt64
     let peer: PeerInfo
     let connectedAt = ContinuousClock.now
+    var streamProtocol: XDSStreamProtocol { .sotw }
     var client: Provider.Client?
     var proxyName = ""
     var stream = SotWStream()

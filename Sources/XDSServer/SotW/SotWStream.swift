@@ -53,6 +53,7 @@ public struct SotWStream: Sendable {
             return .rejected(type, nack)
         }
         state.ackedVersion = request.versionInfo
+        state.acked = sent
         if !type.isWildcard, digest != state.requestedDigest {
             state.requestedDigest = digest
             let requested = Set(request.resourceNames)
@@ -116,10 +117,14 @@ public struct SotWStream: Sendable {
             SentResponse(version: version, nonce: nonce, resourceNames: names, generation: generation)
     }
 
-    /// Records a response that was written to the stream, keeping the (usually shared) array it carried.
-    public mutating func sent(_ type: XDSType, version: String, nonce: String, resources: [XDSResource], generation: UInt64 = 0) {
+    /// Records a response that was written to the stream, keeping the (usually shared) array it carried and the one
+    /// the proxy holds after it (`holding`: for an EDS or RDS response that carried only what changed, the whole
+    /// set; nil when the response carried all of it).
+    public mutating func sent(
+        _ type: XDSType, version: String, nonce: String, resources: [XDSResource], holding: [XDSResource]? = nil, generation: UInt64 = 0
+    ) {
         types[type, default: SotWTypeState(wildcard: type.isWildcard)].lastSent =
-            SentResponse(version: version, nonce: nonce, resources: resources, generation: generation)
+            SentResponse(version: version, nonce: nonce, resources: resources, holding: holding ?? resources, generation: generation)
     }
 
     /// A digest of a request's resource names, in order, as sent. Only compared within this process, so the

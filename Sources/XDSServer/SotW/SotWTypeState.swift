@@ -8,15 +8,24 @@ public struct SentResponse: Sendable, Hashable {
     public var generation: UInt64 = 0
     public var at: ContinuousClock.Instant = .now
     private var names: SentNames
+    /// Everything of the type the proxy holds once it applies this response (SotW): `resources`, unless an EDS or
+    /// RDS response carried only what changed, then the whole set. Nil when not known (Delta: see
+    /// `DeltaTypeState.known`). Shared arrays, like `resources`.
+    public private(set) var heldResources: [XDSResource]?
 
     public init(version: String, nonce: String, resourceNames: [String], generation: UInt64 = 0, at: ContinuousClock.Instant = .now) {
         self.init(version: version, nonce: nonce, names: .strings(resourceNames), generation: generation, at: at)
     }
 
-    /// A response that carried `resources`. Keeps the array itself, usually the provider's cached one and so shared
-    /// with every other stream, rather than a list of thousands of names per stream.
-    public init(version: String, nonce: String, resources: [XDSResource], generation: UInt64 = 0, at: ContinuousClock.Instant = .now) {
+    /// A response that carried `resources`, after which the proxy holds `holding` (nil: not known). Keeps the arrays
+    /// themselves, usually the provider's cached ones and so shared with every other stream, rather than a list of
+    /// thousands of names per stream.
+    public init(
+        version: String, nonce: String, resources: [XDSResource], holding: [XDSResource]? = nil, generation: UInt64 = 0,
+        at: ContinuousClock.Instant = .now
+    ) {
         self.init(version: version, nonce: nonce, names: .resources(resources), generation: generation, at: at)
+        heldResources = holding
     }
 
     private init(version: String, nonce: String, names: SentNames, generation: UInt64, at: ContinuousClock.Instant) {
@@ -25,6 +34,12 @@ public struct SentResponse: Sendable, Hashable {
         self.names = names
         self.generation = generation
         self.at = at
+    }
+
+    /// The resources the response carried, when it was recorded with them (every response `ADSServer` sends is).
+    public var resources: [XDSResource]? {
+        if case .resources(let resources) = names { return resources }
+        return nil
     }
 
     public static func == (lhs: SentResponse, rhs: SentResponse) -> Bool {
@@ -91,6 +106,8 @@ public struct SotWTypeState: Sendable, Hashable {
     public var lastSent: SentResponse?
     /// The version the proxy last accepted.
     public var ackedVersion: String?
+    /// The response the proxy last accepted (the same values as the `lastSent` it was, so shared, not copied).
+    public var acked: SentResponse?
     /// Content the proxy rejected: never sent again on this stream.
     public var rejectedVersion: String?
     public var lastNack: NackRecord?

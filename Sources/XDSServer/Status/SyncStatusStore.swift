@@ -1,21 +1,15 @@
-import Synchronization
-
-/// The sync state of every connected proxy, for admin endpoints. Thread-safe; streams write, readers copy.
+/// The sync state of every connected proxy, for admin endpoints: a view of the server's `ConnectionRegistry`
+/// (the one record of who is connected), listing each connection once it has answered its first request.
+/// Thread-safe; readers get copies.
 public final class SyncStatusStore: Sendable {
-    private let entries = Mutex<[UInt64: ProxySyncStatus]>([:])
+    private let read: @Sendable () -> [ProxySyncStatus]
 
-    public init() {}
+    init<Client>(registry: ConnectionRegistry<Client>) {
+        read = { registry.all().filter(\.published).map(\.syncStatus) }
+    }
 
     /// Every connected proxy, sorted by proxy name.
     public func all() -> [ProxySyncStatus] {
-        entries.withLock { Array($0.values) }.sorted { ($0.proxy, $0.connectionID) < ($1.proxy, $1.connectionID) }
-    }
-
-    func update(_ status: ProxySyncStatus) {
-        entries.withLock { $0[status.connectionID] = status }
-    }
-
-    func remove(_ connectionID: UInt64) {
-        _ = entries.withLock { $0.removeValue(forKey: connectionID) }
+        read().sorted { ($0.proxy, $0.connectionID) < ($1.proxy, $1.connectionID) }
     }
 }
