@@ -9,7 +9,7 @@ import MeshTestSupport
 import Testing
 import XDSTranslator
 
-@Suite("Envoy accepts the generated authorization config")
+@Suite("Envoy accepts the generated authorization config", .tags(.envoy, .root))
 struct AuthorizationEnvoyValidationTests {
     /// The golden cases that carry AuthorizationPolicies or RequestAuthentications.
     static var securityCases: [GoldenCase] {

@@ -44,7 +44,7 @@ struct ConstraintInput {
     }
 }
 
-@Suite("Generated resources satisfy Envoy's field constraints (protoc-gen-validate)")
+@Suite("Generated resources satisfy Envoy's field constraints (protoc-gen-validate)", .tags(.python))
 struct EnvoyConstraintTests {
     static let translator = XDSTranslator()
     static let types = [TypeURL.cluster, TypeURL.endpoint, TypeURL.listener, TypeURL.route]
