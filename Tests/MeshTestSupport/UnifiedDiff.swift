@@ -20,7 +20,7 @@ public enum UnifiedDiff {
             output += hunk.header + "\n"
             for line in hunk.lines { output += line + "\n" }
         }
-        if expected.hasSuffix("\n") != actual.hasSuffix("\n") {
+        if !expected.isEmpty, !actual.isEmpty, expected.hasSuffix("\n") != actual.hasSuffix("\n") {
             output += "\\ the files differ in their final newline (expected \(expected.hasSuffix("\n") ? "has" : "lacks") one)\n"
         }
         return output

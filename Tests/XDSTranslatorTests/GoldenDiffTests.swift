@@ -93,7 +93,7 @@ struct GoldenDiffTests {
         var result: [String] = []
         var position = 0
         for line in diff.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
-            if line.hasPrefix("---") || line.hasPrefix("+++") || line.isEmpty { continue }
+            if line.hasPrefix("---") || line.hasPrefix("+++") || line.hasPrefix("\\") || line.isEmpty { continue }
             if line.hasPrefix("@@") {
                 let old = line.split(separator: " ")[1].dropFirst().split(separator: ",")
                 let start = Int(old[0]) ?? 0
