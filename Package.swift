@@ -226,7 +226,16 @@ let package = Package(
         ),
         .testTarget(
             name: "MeshModelTests",
-            dependencies: ["MeshModel", "Registry", "MeshTestSupport"],
+            dependencies: ["MeshModel", "MeshTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        // The config store and its sources: files, directories, the mesh config file.
+        .testTarget(
+            name: "RegistryTests",
+            dependencies: [
+                "MeshModel", "Registry", "MeshTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -234,6 +243,7 @@ let package = Package(
             dependencies: [
                 "XDSTranslator", "MeshModel", "Registry", "EnvoyAPI", "MeshTestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Golden")],
             swiftSettings: swiftSettings
@@ -278,7 +288,26 @@ let package = Package(
         ),
         .testTarget(
             name: "DiscoveryTests",
-            dependencies: ["Discovery", "XDSServer", "XDSTranslator", "MeshModel", "Registry", "MeshTestSupport"],
+            dependencies: [
+                "Discovery", "XDSServer", "XDSTranslator", "MeshModel", "Registry", "MeshTestSupport", "EnvoyAPI",
+                "CertificateAuthority",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Discovery's proxy authentication and SDS scope (Sources/Discovery/Security) over real gRPC on 127.0.0.1.
+        .testTarget(
+            name: "DiscoverySecurityTests",
+            dependencies: [
+                "Discovery", "XDSServer", "XDSClient", "EnvoyAPI", "MeshModel", "MeshTestSupport", "CertificateAuthority",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -5,7 +5,7 @@ import Testing
 @testable import meshd
 
 /// The sidecar's entrypoint renders a bootstrap that the real Envoy accepts.
-@Suite struct InjectBootstrapTests {
+@Suite(.tags(.envoy, .root)) struct InjectBootstrapTests {
     /// Runs the injected entrypoint with the downward-API variables set, a token file, and `envoy` on PATH
     /// replaced by the real Envoy in `--mode validate`, which loads and checks the whole bootstrap.
     @Test func renderedBootstrapIsAcceptedByEnvoy() throws {

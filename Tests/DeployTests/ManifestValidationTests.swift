@@ -6,7 +6,7 @@ import Testing
 
 /// Every manifest in Deploy/ and `meshd inject` output pass the Kubernetes schemas, offline, with
 /// `kubernetes-validate` (installed into .venv by Scripts/test; it bundles the schemas).
-@Suite struct ManifestValidationTests {
+@Suite(.tags(.python)) struct ManifestValidationTests {
     static let kubernetesVersion = "1.29.0"  // the oldest with native sidecars (restartPolicy: Always)
 
     /// Runs the validator in strict mode (unknown fields are errors) and fails with its output.

@@ -8,7 +8,7 @@ import Glibc
 
 /// Issue 12 item 4 (the server side) and issue 13 item 5: what clients of the xDS port may hold is bounded, and
 /// bounded the way clients expect.
-@Suite("xDS connection and stream limits", .serialized)
+@Suite("xDS connection and stream limits", .serialized, .tags(.e2e))
 struct ConnectionLimitTests {
     static func serviceEntry(_ name: String, address: String) -> String {
         """

@@ -3,7 +3,7 @@ import Testing
 
 /// The reviews mesh again, with every Envoy bootstrapped by `meshd bootstrap --delta` (ads_config DELTA_GRPC):
 /// the routing checks of `ReviewsMeshTests` pass over Delta ADS, and a VirtualService edit sends only routes.
-@Suite("Reviews mesh end to end over Delta ADS", .serialized, .deltaReviewsMesh)
+@Suite("Reviews mesh end to end over Delta ADS", .serialized, .deltaReviewsMesh, .tags(.e2e))
 struct DeltaReviewsMeshTests {
     /// meshd's `pilot_xds_pushes` per type, from `/metrics`.
     static func meshdPushes(_ mesh: ReviewsMesh) throws -> [String: Int] {

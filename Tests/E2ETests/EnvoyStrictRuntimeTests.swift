@@ -7,7 +7,7 @@ import Testing
 /// still bounds a route without one (`max_stream_duration.grpc_timeout_header_max`, the replacement for the
 /// deprecated `max_grpc_timeout`); and `meshd bootstrap` sets a downstream-connection limit, so Envoy starts
 /// without warning that none is configured.
-@Suite("Envoy with deprecated features fatal", .serialized)
+@Suite("Envoy with deprecated features fatal", .serialized, .tags(.e2e))
 struct EnvoyStrictRuntimeTests {
     static let clusterIP = "10.96.0.90"
     static let host = "echo.default.svc.cluster.local"

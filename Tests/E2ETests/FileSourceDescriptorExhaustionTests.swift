@@ -6,7 +6,7 @@ import Testing
 /// snapshot. Here a real `meshd serve` has its descriptor limit lowered (prlimit, from util-linux) below what it
 /// holds, so every new open fails with EMFILE, while its config directory is edited. Nothing may be removed, the
 /// failure must be logged and counted, and the edit must arrive once descriptors are available again.
-@Suite("File source under descriptor exhaustion")
+@Suite("File source under descriptor exhaustion", .tags(.e2e))
 struct FileSourceDescriptorExhaustionTests {
     static let ratings = """
         apiVersion: v1

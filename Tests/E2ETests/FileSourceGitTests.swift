@@ -5,7 +5,7 @@ import Testing
 /// Issue 13, item 8, through the real `meshd serve`: its config directory is a git work tree, and
 /// `git checkout HEAD -- .` (which unlinks and rewrites every file with identical content) and an `rm` plus
 /// restore publish no change at all; a `git pull` of a new commit publishes one change that removes nothing.
-@Suite("File source under git")
+@Suite("File source under git", .tags(.e2e))
 struct FileSourceGitTests {
     struct Change: Decodable {
         struct Object: Decodable {

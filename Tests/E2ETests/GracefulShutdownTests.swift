@@ -8,7 +8,7 @@ import Glibc
 
 /// Issue 12 item 6: SIGTERM with proxies connected ends their streams and exits within the grace period, so that a
 /// replacement control plane gets every proxy.
-@Suite("Graceful shutdown with proxies connected", .serialized)
+@Suite("Graceful shutdown with proxies connected", .serialized, .tags(.e2e))
 struct GracefulShutdownTests {
     @Test("SIGTERM with two Envoys connected exits within --shutdown-grace; a replacement on the same port gets both")
     func sigtermDrainsToReplacement() async throws {

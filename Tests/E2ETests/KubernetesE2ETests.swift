@@ -5,7 +5,7 @@ import Testing
 /// A real Envoy routed by configuration that meshd reads from a (fake) Kubernetes API server: `meshd serve
 /// --kubeconfig` in the root namespace watches the fake on 127.0.0.1; the sidecars reach meshd over its UNIX socket
 /// with bootstrap tokens, as in the other end-to-end tests.
-@Suite("Kubernetes source end to end (fake API server + meshd + real Envoys)", .serialized)
+@Suite("Kubernetes source end to end (fake API server + meshd + real Envoys)", .serialized, .tags(.e2e))
 struct KubernetesE2ETests {
     static let clusterIP = "10.96.0.30"
 

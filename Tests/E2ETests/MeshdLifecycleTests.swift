@@ -2,7 +2,7 @@ import MeshTestSupport
 import Testing
 
 /// `meshd serve` as an operator runs it: ready once its config is loaded, gone cleanly on SIGTERM.
-@Suite("meshd serve lifecycle")
+@Suite("meshd serve lifecycle", .tags(.e2e))
 struct MeshdLifecycleTests {
     @Test("meshd serve answers /ready with the config loaded and exits with status 0 on SIGTERM")
     func readyThenGracefulExit() async throws {

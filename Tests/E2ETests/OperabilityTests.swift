@@ -6,7 +6,7 @@ import Testing
 ///
 /// The VirtualService's regex is valid RE2 and meshd accepts it, but its compiled program (about 3,600
 /// instructions) exceeds Envoy's default RE2 program size limit (100), so every Envoy NACKs route `9080`.
-@Suite("Operability end to end (meshd + real Envoys)")
+@Suite("Operability end to end (meshd + real Envoys)", .tags(.e2e))
 struct OperabilityTests {
     static let regexVirtualService = """
         apiVersion: networking.istio.io/v1

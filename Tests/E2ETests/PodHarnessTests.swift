@@ -4,7 +4,7 @@ import Testing
 
 /// The pod harness on its own, with static passthrough Envoys and no meshd: pods are namespaces with Istio's
 /// interception, traffic between them goes through both sidecars, and teardown leaves nothing behind.
-@Suite("Pod harness (namespaces, iptables, sidecar Envoy)", .serialized)
+@Suite("Pod harness (namespaces, iptables, sidecar Envoy)", .serialized, .tags(.e2e))
 struct PodHarnessTests {
     @Test("a request from one pod to another is intercepted by both sidecars and reaches the app")
     func interceptionThroughBothSidecars() async throws {

@@ -7,7 +7,7 @@ import Testing
 /// Path of every request: client app → iptables → client Envoy (15001, `virtualOutbound`) → route `9080` →
 /// cluster `outbound|9080|<subset>|reviews.default.svc.cluster.local` → backend pod IP:9080 → iptables → backend
 /// Envoy (15006, `virtualInbound`) → cluster `inbound|9080||` → echo app.
-@Suite("Reviews mesh end to end (meshd + real Envoys)", .serialized, .reviewsMesh)
+@Suite("Reviews mesh end to end (meshd + real Envoys)", .serialized, .reviewsMesh, .tags(.e2e))
 struct ReviewsMeshTests {
     static let fqdn = "reviews.default.svc.cluster.local"
 

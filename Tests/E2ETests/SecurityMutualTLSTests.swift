@@ -4,7 +4,7 @@ import Testing
 
 /// PeerAuthentication through real Envoys: a sidecar client, a sidecar server (echo on 9080) and a pod without
 /// a sidecar. meshd's CA issues the certificates over SDS; auto-mTLS makes the client's Envoy speak mutual TLS.
-@Suite("Mutual TLS end to end (PeerAuthentication, auto-mTLS, SDS)", .serialized)
+@Suite("Mutual TLS end to end (PeerAuthentication, auto-mTLS, SDS)", .serialized, .tags(.e2e))
 struct SecurityMutualTLSTests {
     static let clusterIP = "10.96.0.80"
     static let port = 9080

@@ -6,7 +6,7 @@ import Testing
 /// What a STRICT backend's Envoy refuses: a pod without a sidecar opens TLS straight to the backend's port,
 /// presenting a client certificate from another CA, an expired one from meshd's own CA, and (as the control)
 /// a valid one from meshd's CA.
-@Suite("Client certificate refusals end to end (STRICT)", .serialized)
+@Suite("Client certificate refusals end to end (STRICT)", .serialized, .tags(.e2e))
 struct SecurityRefusalTests {
     static let identity = SPIFFEIdentity(trustDomain: "cluster.local", namespace: "default", serviceAccount: "sleep")
 

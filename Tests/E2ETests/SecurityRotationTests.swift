@@ -5,7 +5,7 @@ import Testing
 /// Workload certificate rotation through real Envoys: with a 60 s TTL meshd re-issues every certificate at
 /// half-life (~30 s) and pushes it over SDS; a client sidecar calling a STRICT backend sidecar continuously sees
 /// no failure, the certificates both sides present change, and neither Envoy restarts.
-@Suite("Certificate rotation end to end (60 s TTL, STRICT)", .serialized)
+@Suite("Certificate rotation end to end (60 s TTL, STRICT)", .serialized, .tags(.e2e))
 struct SecurityRotationTests {
     static let client = "spiffe://cluster.local/ns/default/sa/sleep"
     static let server = "spiffe://cluster.local/ns/default/sa/httpbin"

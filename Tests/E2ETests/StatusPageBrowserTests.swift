@@ -5,7 +5,7 @@ import Testing
 /// The admin status page (`GET /`) loaded in Debian's headless Chromium while a real sidecar Envoy is connected
 /// and rejects one route configuration. The screenshot stays under `test-output/e2e/status-page-*/` for people
 /// to look at.
-@Suite("Status page in a real browser", .serialized)
+@Suite("Status page in a real browser", .serialized, .tags(.e2e, .chromium))
 struct StatusPageBrowserTests {
     static let service = "reviews"
     static let virtualServiceFile = "reviews-virtualservice.yaml"

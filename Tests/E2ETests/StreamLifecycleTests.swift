@@ -9,7 +9,7 @@ import Glibc
 /// Issue 12 item 5: every way an ADS stream can end releases what meshd keeps for it. Real clients only: Envoy
 /// killed with SIGKILL, grpcio streams cancelled, a grpcio process killed or frozen (its connection dropped without
 /// a word), and 1,000 connect-and-vanish cycles with meshd's RSS before and after.
-@Suite("ADS stream lifecycle with real clients", .serialized)
+@Suite("ADS stream lifecycle with real clients", .serialized, .tags(.e2e))
 struct StreamLifecycleTests {
     @Test("an Envoy killed with SIGKILL is forgotten, three times over; while connected, proxy-status shows its CLUSTER_ID")
     func envoyKilledIsForgotten() async throws {

@@ -2,7 +2,7 @@ import MeshTestSupport
 import Testing
 
 /// The test harness's own guard: a command past its timeout is killed, not waited for.
-@Suite struct SubprocessTimeoutTests {
+@Suite(.tags(.e2e)) struct SubprocessTimeoutTests {
     @Test func aCommandPastItsTimeoutIsKilledPromptly() {
         let start = ContinuousClock.now
         #expect(throws: SubprocessError.self) {

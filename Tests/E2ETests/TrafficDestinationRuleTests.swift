@@ -4,7 +4,7 @@ import Testing
 
 /// DestinationRule traffic policies through real Envoys (issue 3): consistent hashing keeps a key on one backend,
 /// a connection pool's limits overflow into 503, and outlier detection ejects a failing endpoint.
-@Suite("DestinationRule traffic policies end to end (meshd + real Envoys)", .serialized, .trafficDestinationRuleMesh)
+@Suite("DestinationRule traffic policies end to end (meshd + real Envoys)", .serialized, .trafficDestinationRuleMesh, .tags(.e2e))
 struct TrafficDestinationRuleTests {
     /// A key of its own for every request group, so that backend counts never mix between tests.
     static func key(_ name: String) -> String { "\(name)-\(UUID().uuidString.prefix(8))" }

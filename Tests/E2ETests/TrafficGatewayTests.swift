@@ -7,7 +7,7 @@ import Testing
 /// HTTPS with SNI and Host `bookinfo.example.com` (curl `--resolve`), verifying the gateway against a throwaway CA
 /// made for the test; the gateway terminates TLS with the certificate of a `kubernetes.io/tls` Secret that meshd
 /// delivers over SDS, and routes by host and path.
-@Suite("Ingress gateway end to end (Gateway, TLS over SDS)", .serialized)
+@Suite("Ingress gateway end to end (Gateway, TLS over SDS)", .serialized, .tags(.e2e))
 struct TrafficGatewayTests {
     static let httpPort = 8080
     static let httpsPort = 8443

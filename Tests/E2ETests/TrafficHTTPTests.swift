@@ -9,7 +9,7 @@ import Testing
 /// Weighted destinations and subsets are proven by `ReviewsMeshTests.weightedSplit` (an 80/20 split of 500
 /// requests between subsets v1 and v2) and `ReviewsMeshTests.matchRouting` (requests reach the subset a match
 /// names, through the `outbound|9080|<subset>|…` clusters), so they are not repeated here.
-@Suite("VirtualService HTTP features end to end (meshd + real Envoys)", .serialized, .trafficHTTPMesh)
+@Suite("VirtualService HTTP features end to end (meshd + real Envoys)", .serialized, .trafficHTTPMesh, .tags(.e2e))
 struct TrafficHTTPTests {
     /// A key of its own for every request group, so that backend counts never mix between tests.
     static func key(_ name: String) -> String { "\(name)-\(UUID().uuidString.prefix(8))" }

@@ -5,7 +5,7 @@ import Testing
 /// A VM without a sidecar, registered as a WorkloadEntry with a service account and `security.istio.io/tlsMode:
 /// disabled`, as istiod users label one: the client's sidecar (with mutual TLS on) must speak plaintext to it, not
 /// mTLS it cannot terminate (which ended in 503). The same pod relabelled `istio` gets mTLS, which it refuses.
-@Suite("Plaintext WorkloadEntry (tlsMode disabled)", .serialized)
+@Suite("Plaintext WorkloadEntry (tlsMode disabled)", .serialized, .tags(.e2e))
 struct TrafficPlaintextWorkloadTests {
     static let clusterIP = "10.96.0.95"
     static let host = "legacy.default.svc.cluster.local"

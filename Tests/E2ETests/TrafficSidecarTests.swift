@@ -8,7 +8,7 @@ import Testing
 /// while a registered Service stays reachable.
 @Suite(
     "Sidecar outbound traffic policy end to end (meshd + real Envoys)", .serialized,
-    .trafficSidecarMesh)
+    .trafficSidecarMesh, .tags(.e2e))
 struct TrafficSidecarTests {
     @Test("ALLOW_ANY: an unknown destination is reached through PassthroughCluster")
     func allowAnyPassesThrough() async throws {

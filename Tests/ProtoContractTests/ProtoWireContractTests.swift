@@ -6,7 +6,7 @@ import Testing
 ///
 /// The comparison itself lives in `Scripts/check-proto-wire.py`, which compiles our files with protoc and
 /// compares them with the descriptors in the `xds-protos` package installed in `.venv` by `Scripts/test`.
-@Suite("Proto wire contract")
+@Suite("Proto wire contract", .tags(.python))
 struct ProtoWireContractTests {
     private static let script = RepositoryPaths.root.appendingPathComponent("Scripts/check-proto-wire.py").path
     private static let protosDirectory = RepositoryPaths.root.appendingPathComponent("Protos")

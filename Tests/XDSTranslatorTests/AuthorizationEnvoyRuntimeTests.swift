@@ -9,7 +9,7 @@ import MeshTestSupport
 import Testing
 import XDSTranslator
 
-@Suite("Generated authorization filters behave as istiod's in a real Envoy", .serialized)
+@Suite("Generated authorization filters behave as istiod's in a real Envoy", .serialized, .tags(.envoy, .root, .python))
 struct AuthorizationEnvoyRuntimeTests {
     /// An HMAC key (HS256), as a JWKS `oct` key, and tokens signed with it or with another key.
     static let tokenScript = #"""

@@ -44,7 +44,7 @@ struct ConstraintInput {
     }
 }
 
-@Suite("Generated resources satisfy Envoy's field constraints (protoc-gen-validate)")
+@Suite("Generated resources satisfy Envoy's field constraints (protoc-gen-validate)", .tags(.python))
 struct EnvoyConstraintTests {
     static let translator = XDSTranslator()
     static let types = [TypeURL.cluster, TypeURL.endpoint, TypeURL.listener, TypeURL.route]
@@ -65,10 +65,12 @@ struct EnvoyConstraintTests {
         var refused = 0
         for golden in GoldenCase.all {
             let fixture = try golden.fixture()
-            for (_, typeURL) in try golden.outputs() {
-                try input.add(
-                    Self.translator.generate(typeURL: typeURL, snapshot: fixture.snapshot, proxy: fixture.proxy, secrets: fixture.secrets),
-                    source: "\(golden.name)/\(typeURL.split(separator: ".").last ?? "")")
+            for (proxy, each) in try golden.fixtures() {
+                for (_, typeURL) in GoldenCase.outputs(of: proxy) {
+                    try input.add(
+                        Self.translator.generate(typeURL: typeURL, snapshot: each.snapshot, proxy: each.proxy, secrets: each.secrets),
+                        source: "\(golden.name)/\(proxy.name)/\(typeURL.split(separator: ".").last ?? "")")
+                }
             }
             for typeURL in Self.types {
                 try input.add(

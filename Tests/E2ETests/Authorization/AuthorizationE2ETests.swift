@@ -9,7 +9,7 @@ import Testing
 ///
 /// One mesh (`AuthzMesh`) serves the suite; every test puts its own complete set of policies in force first.
 /// The scenarios live in extensions by concern (`+Rules`, `+JWT`, `+Extensions`).
-@Suite("AuthorizationPolicy and RequestAuthentication end to end (meshd + real Envoys)", .serialized, .authzMesh)
+@Suite("AuthorizationPolicy and RequestAuthentication end to end (meshd + real Envoys)", .serialized, .authzMesh, .tags(.e2e))
 struct AuthorizationE2ETests {
     static let sleepPrincipal = "cluster.local/ns/foo/sa/sleep"
     static let otherPrincipal = "cluster.local/ns/foo/sa/other"

@@ -6,7 +6,7 @@ import Testing
 /// meshd and not at the test: the tokens this test mints verify in a real Envoy's stock `jwt_authn` filter (and
 /// the forged, expired and wrong-audience ones fail there, with the statuses Envoy gives them), the JWKS is served from the root namespace's
 /// 127.0.0.1, the ext_authz service answers from inside a pod, and the TCP echo pair echoes.
-@Suite("Authorization harness (JWT minting, JWKS, ext_authz, TCP echo) without meshd", .serialized)
+@Suite("Authorization harness (JWT minting, JWKS, ext_authz, TCP echo) without meshd", .serialized, .tags(.e2e))
 struct AuthzHarnessTests {
     static let issuer = "https://issuer.harness.meshd.test"
     static let audience = "harness-audience"
