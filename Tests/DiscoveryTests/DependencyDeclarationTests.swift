@@ -24,8 +24,21 @@ struct DependencyDeclarationTests {
         var changes: ChangeSet
     }
 
-    static func mutations(of mesh: GoldenMesh) throws -> (full: MeshSnapshot, base: Proxy, [Mutation]) {
-        let (full, base) = try mesh.load()
+    /// The case's proxies and a few variants of them, each also with an identity (mesh TLS, SDS names).
+    static func proxies(of mesh: GoldenMeshCase, in snapshot: MeshSnapshot) throws -> [(String, Proxy)] {
+        var generator = SeededGenerator(seed: 15)
+        let bases = try mesh.proxies().map { try $0.proxy() }
+        let variants = ProxyVariants.of(bases, in: snapshot, randomCount: 2, using: &generator).prefix(6)
+        return variants.flatMap { variant -> [(String, Proxy)] in
+            var identified = variant.proxy
+            identified.workloadIdentity = WorkloadIdentity(
+                namespace: identified.namespace, serviceAccount: identified.serviceAccount ?? "default")
+            return [(variant.label, variant.proxy), (variant.label + ", with identity", identified)]
+        }
+    }
+
+    static func mutations(of mesh: GoldenMeshCase) throws -> (full: MeshSnapshot, [Mutation]) {
+        let full = try mesh.snapshot()
         let policies = full.authorizationPolicies.values.flatMap { $0 }
         let authentications = full.requestAuthentications.values.flatMap { $0 }
         func rebuilt(without key: ResourceKey?) -> MeshSnapshot {
@@ -65,7 +78,7 @@ struct DependencyDeclarationTests {
             snapshot.apply(meshConfig: .default)
             result.append(Mutation(label: "default mesh config", snapshot: snapshot, changes: ChangeSet(meshConfig: true)))
         }
-        return (full, base, result)
+        return (full, result)
     }
 
     /// The changes that turn `mutation`'s snapshot back into `full`: every object change reversed.
@@ -85,10 +98,10 @@ struct DependencyDeclarationTests {
         return back
     }
 
-    @Test("removing or adding any one object re-sends every type it changes", arguments: GoldenMesh.all)
-    func skippedTypesAreUnchanged(_ mesh: GoldenMesh) async throws {
-        let (full, base, mutations) = try Self.mutations(of: mesh)
-        let variants = Array(ProxyVariants.of(base, in: full).prefix(4))
+    @Test("removing or adding any one object re-sends every type it changes", arguments: GoldenCorpus.meshCases)
+    func skippedTypesAreUnchanged(_ mesh: GoldenMeshCase) async throws {
+        let (full, mutations) = try Self.mutations(of: mesh)
+        let variants = try Self.proxies(of: mesh, in: full)
         let fresh = XDSTranslator()
         for mutation in mutations {
             for (from, to, changes, direction) in [
@@ -124,10 +137,9 @@ struct DependencyDeclarationTests {
     }
 
     @Test func anAuthorizationPolicyEditMovesOnlyLDS() throws {
-        let mesh = try #require(GoldenMesh.all.first { $0.name == "authz-sidecar" })
-        let (full, _, mutations) = try Self.mutations(of: mesh)
+        let (full, mutations) = try Self.mutations(of: GoldenCorpus.meshCase("authz-sidecar"))
         let policyEdit = try #require(mutations.first { $0.changes.kinds == [.authorizationPolicy] })
         let provider = MeshResourceProvider(snapshot: full)
-        #expect(provider.update(policyEdit.snapshot, generation: 2, changes: policyEdit.changes) == [.listener])
+        #expect(provider.update(policyEdit.snapshot, generation: 2, changes: policyEdit.changes) == [XDSType.listener])
     }
 }
