@@ -133,7 +133,8 @@ let package = Package(
         .target(
             name: "Discovery",
             dependencies: [
-                "MeshModel", "Registry", "XDSTranslator", "XDSServer", "EnvoyAPI", "CertificateAuthority", "GRPCTransportTuning",
+                "MeshModel", "Registry", "XDSTranslator", "XDSServer", "EnvoyAPI", "CertificateAuthority",
+                "GRPCTransportTuning",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -168,7 +169,8 @@ let package = Package(
         .target(
             name: "MeshdApp",
             dependencies: [
-                "AdminServer", "Discovery", "Registry", "CertificateAuthority", "XDSServer", "XDSTranslator", "MeshModel",
+                "AdminServer", "Discovery", "Registry", "CertificateAuthority", "XDSServer", "XDSTranslator",
+                "MeshModel",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -251,7 +253,8 @@ let package = Package(
         .testTarget(
             name: "XDSServerTests",
             dependencies: [
-                "XDSServer", "XDSClient", "MeshPrimitives", "EnvoyAPI", "Discovery", "MeshModel", "Registry", "MeshTestSupport", "GRPCTransportTuning", "MeshdApp",
+                "XDSServer", "XDSClient", "MeshPrimitives", "EnvoyAPI", "Discovery", "MeshModel", "Registry",
+                "MeshTestSupport", "GRPCTransportTuning", "MeshdApp",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -279,7 +282,8 @@ let package = Package(
         .testTarget(
             name: "AdminServerTests",
             dependencies: [
-                "AdminServer", "Discovery", "XDSServer", "XDSClient", "MeshModel", "Registry", "EnvoyAPI", "MeshTestSupport", "MeshdApp",
+                "AdminServer", "Discovery", "XDSServer", "XDSClient", "MeshModel", "Registry", "EnvoyAPI",
+                "MeshTestSupport", "MeshdApp",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -300,7 +304,8 @@ let package = Package(
         .testTarget(
             name: "DiscoverySecurityTests",
             dependencies: [
-                "Discovery", "XDSServer", "XDSClient", "EnvoyAPI", "MeshModel", "MeshTestSupport", "CertificateAuthority",
+                "Discovery", "XDSServer", "XDSClient", "EnvoyAPI", "MeshModel", "MeshTestSupport",
+                "CertificateAuthority",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
@@ -328,7 +333,8 @@ let package = Package(
         .testTarget(
             name: "KubernetesTests",
             dependencies: [
-                "Registry", "MeshModel", "MeshTestSupport", "Discovery", "XDSServer", "XDSClient", "EnvoyAPI", "MeshdApp",
+                "Registry", "MeshModel", "MeshTestSupport", "Discovery", "XDSServer", "XDSClient", "EnvoyAPI",
+                "MeshdApp",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],

@@ -22,7 +22,9 @@ public enum AdminFuzzTarget {
         let requestLine = firstLine.first.map(String.init) ?? ""
         let body = firstLine.count > 1 ? String(firstLine[1]) : ""
         let parts = requestLine.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[1].hasPrefix("/"), !parts[1].contains(where: { $0.isNewline || $0 == " " }) else { return }
+        guard parts.count == 2, parts[1].hasPrefix("/"), !parts[1].contains(where: { $0.isNewline || $0 == " " }) else {
+            return
+        }
         let method: HTTPRequest.Method = parts[0] == "POST" ? .post : .get
         let path = String(parts[1])
         let request = Request(
@@ -31,7 +33,8 @@ public enum AdminFuzzTarget {
         let channel = EmbeddedChannel()
         // Finished after the answer: an unfinished EmbeddedChannel keeps its pipeline alive (LeakSanitizer reports it).
         defer { _ = try? channel.finish() }
-        let context = BasicRequestContext(source: ApplicationRequestContextSource(channel: channel, logger: FuzzTargets.quiet))
+        let context = BasicRequestContext(
+            source: ApplicationRequestContextSource(channel: channel, logger: FuzzTargets.quiet))
         let status: HTTPResponse.Status
         do {
             status = try await adminResponder.respond(to: request, context: context).status
@@ -44,7 +47,8 @@ public enum AdminFuzzTarget {
         // request line with a control character parses to a shorter path, such as `/ready\u{1A}` to `/ready`.
         let parsed = request.uri.path
         let segments = parsed.split(separator: "/")
-        let isProbe = segments.count == 1 && ["ready", "healthz", "version", "metrics"].contains(segments[0])
+        let isProbe =
+            segments.count == 1 && ["ready", "healthz", "version", "metrics"].contains(segments[0])
             && !parsed.contains("%") && !parsed.contains("\\")
         if !isProbe, status != .unauthorized {
             FuzzTargets.violated("\(method) \(path) answered \(status.code) without the admin token")
@@ -55,13 +59,17 @@ public enum AdminFuzzTarget {
         let store = ConfigStore(logger: FuzzTargets.quiet)
         let provider = MeshResourceProvider(snapshot: store.snapshot())
         let tracker = ChangeTracker()
-        let ads = ADSServer(provider: provider, observer: XDSEventFanOut([provider.connected, tracker]), logger: FuzzTargets.quiet)
+        let ads = ADSServer(
+            provider: provider, observer: XDSEventFanOut([provider.connected, tracker]), logger: FuzzTargets.quiet)
         let readiness = Readiness()
         let context = AdminContext(
             store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker,
             metrics: PrometheusCollectorRegistry())
         // A loopback server with a token: the same router `meshd serve --admin-token` runs.
-        guard let server = try? AdminServer(host: "127.0.0.1", port: 1, context: context, token: adminToken, logger: FuzzTargets.quiet) else {
+        guard
+            let server = try? AdminServer(
+                host: "127.0.0.1", port: 1, context: context, token: adminToken, logger: FuzzTargets.quiet)
+        else {
             FuzzTargets.violated("the admin server refused a loopback address with a token")
         }
         return server.makeRouter().buildResponder()

@@ -1,7 +1,7 @@
 import Foundation
-import NIOCore
 public import Hummingbird
 public import Logging
+import NIOCore
 public import ServiceLifecycle
 
 /// The admin HTTP server (Istio's port 15014): readiness, metrics, and what every proxy was sent,
@@ -28,7 +28,9 @@ public struct AdminServer: Service {
     ) throws(AdminConfigurationError) {
         if !Self.isLoopback(host), (token ?? "").isEmpty {
             throw AdminConfigurationError(
-                reason: "admin address \(host) is not loopback: set --admin-token or MESHD_ADMIN_TOKEN so /debug/* requires it")
+                reason:
+                    "admin address \(host) is not loopback: set --admin-token or MESHD_ADMIN_TOKEN so /debug/* requires it"
+            )
         }
         self.host = host
         self.port = port

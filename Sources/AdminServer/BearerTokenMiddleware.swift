@@ -18,11 +18,14 @@ struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
         self.publicRoutes = Set(publicPaths.map { $0.split(separator: "/") })
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         guard !isPublic(request.uri.path) else { return try await next(request, context) }
         guard request.headers[.authorization] == "Bearer \(token)" else {
             return Response(
-                status: .unauthorized, headers: [.wwwAuthenticate: "Bearer", .contentType: "text/plain; charset=utf-8"],
+                status: .unauthorized,
+                headers: [.wwwAuthenticate: "Bearer", .contentType: "text/plain; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: "401 Unauthorized: this path requires a bearer token\n")))
         }
         return try await next(request, context)

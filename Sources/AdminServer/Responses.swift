@@ -5,7 +5,9 @@ import MeshModel
 /// Response helpers shared by the route groups. Every body they make passes `PrivateKeyRedaction`: user
 /// content (objects, values quoted in errors) is shown here, and a private key pasted into it must not be.
 enum Responses {
-    static func text(_ body: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8") -> Response {
+    static func text(
+        _ body: String, status: HTTPResponse.Status = .ok, contentType: String = "text/plain; charset=utf-8"
+    ) -> Response {
         Response(
             status: status, headers: [.contentType: contentType],
             body: .init(byteBuffer: ByteBuffer(string: PrivateKeyRedaction.redact(body))))
@@ -26,17 +28,20 @@ enum Responses {
         guard let data = try? encoder.encode(value) else {
             return text("could not encode response\n", status: .internalServerError)
         }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: redacted(data)))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: redacted(data)))
     }
 
     /// JSON built from Foundation values (for documents that embed Envoy's own JSON).
     static func jsonObject(_ value: Any) -> Response {
         guard JSONSerialization.isValidJSONObject(value),
-            let data = try? JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            let data = try? JSONSerialization.data(
+                withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         else {
             return text("could not encode response\n", status: .internalServerError)
         }
-        return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: redacted(data)))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: redacted(data)))
     }
 
     static func notFound(_ message: String) -> Response { text(message + "\n", status: .notFound) }

@@ -1,6 +1,6 @@
 public import Foundation
-public import XDSTranslator
 public import MeshModel
+public import XDSTranslator
 
 /// One request to simulate, as `meshd authz check` reads it from a `--requests` file (or builds it from its flags),
 /// and as tests write their scenarios: a source, a destination, and the request. `resolve(in:)` finds the destination
@@ -65,7 +65,8 @@ public struct AuthorizationCheckRequest: Decodable, Sendable {
     public var expect: String?
 
     public init(
-        name: String? = nil, from: Source, to: Destination, method: String? = nil, path: String? = nil, host: String? = nil,
+        name: String? = nil, from: Source, to: Destination, method: String? = nil, path: String? = nil,
+        host: String? = nil,
         headers: [String: String]? = nil, token: String? = nil, claims: MetadataValue? = nil, expect: String? = nil
     ) {
         self.name = name
@@ -90,7 +91,9 @@ extension AuthorizationCheckRequest {
             (destination, port) = try targets.service(service, field: "to.service")
         } else if let workload = to.workload {
             destination = try targets.workload(workload, field: "to.workload")
-            guard let given = to.port else { throw SimulationInputError(field: "to.port", reason: "required with to.workload") }
+            guard let given = to.port else {
+                throw SimulationInputError(field: "to.port", reason: "required with to.workload")
+            }
             port = given
         } else {
             throw SimulationInputError(field: "to", reason: "give to.service (host:port) or to.workload and to.port")
@@ -122,7 +125,8 @@ extension AuthorizationSimulator {
     /// The decision for `request` in `snapshot`: resolves the destination proxy, generates its listeners with the
     /// translator (`settings` as meshd runs it) and evaluates them. What E2E tests compare with a real Envoy.
     public static func check(
-        _ request: AuthorizationCheckRequest, in snapshot: MeshSnapshot, settings: TranslatorSettings = TranslatorSettings(),
+        _ request: AuthorizationCheckRequest, in snapshot: MeshSnapshot,
+        settings: TranslatorSettings = TranslatorSettings(),
         now: Date = Date()
     ) throws(SimulationInputError) -> AuthorizationDecision {
         let (proxy, simulated) = try request.resolve(in: SimulationTargets(snapshot: snapshot))

@@ -9,7 +9,8 @@ public struct PolicyRuleName: Sendable, Hashable, CustomStringConvertible {
     public var provider: String?
 
     public init?(_ rbacName: String) {
-        guard let ns = rbacName.range(of: "ns["), let policyStart = rbacName.range(of: "]-policy[", range: ns.upperBound..<rbacName.endIndex),
+        guard let ns = rbacName.range(of: "ns["),
+            let policyStart = rbacName.range(of: "]-policy[", range: ns.upperBound..<rbacName.endIndex),
             let ruleStart = rbacName.range(of: "]-rule[", range: policyStart.upperBound..<rbacName.endIndex),
             let ruleEnd = rbacName.range(of: "]", range: ruleStart.upperBound..<rbacName.endIndex),
             let rule = Int(rbacName[ruleStart.upperBound..<ruleEnd.lowerBound])
@@ -20,7 +21,9 @@ public struct PolicyRuleName: Sendable, Hashable, CustomStringConvertible {
         self.rule = rule
         let before = rbacName[..<ns.lowerBound]
         let customPrefix = "istio-ext-authz-"
-        provider = before.hasPrefix(customPrefix) && before.hasSuffix("-") ? String(before.dropFirst(customPrefix.count).dropLast()) : nil
+        provider =
+            before.hasPrefix(customPrefix) && before.hasSuffix("-")
+            ? String(before.dropFirst(customPrefix.count).dropLast()) : nil
     }
 
     /// `default/deny-admin rules[1]`.

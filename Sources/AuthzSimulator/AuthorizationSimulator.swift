@@ -39,7 +39,8 @@ public struct AuthorizationSimulator: Sendable {
             let (transport, _) = FilterChainSelector.connection(of: request, http: true)
             return AuthorizationDecision(
                 verdict: .noFilterChain, status: 0, policy: nil,
-                reason: "no filter chain of \(listener.name) takes a \(transport == "tls" ? "TLS" : "plaintext") connection to port \(request.destinationPort); the connection is closed",
+                reason:
+                    "no filter chain of \(listener.name) takes a \(transport == "tls" ? "TLS" : "plaintext") connection to port \(request.destinationPort); the connection is closed",
                 listener: listener.name, filterChain: "-", notes: [])
         }
         // A chain that terminates TLS (a DownstreamTlsContext, which meshd's inbound chains require a client
@@ -48,7 +49,8 @@ public struct AuthorizationSimulator: Sendable {
         if transport == "raw_buffer", chain.transportSocket.name == "envoy.transport_sockets.tls" {
             return AuthorizationDecision(
                 verdict: .noFilterChain, status: 0, policy: nil,
-                reason: "filter chain \(chain.name) of \(listener.name) requires TLS (mutual TLS), and the connection is plaintext; the handshake fails and the connection is closed",
+                reason:
+                    "filter chain \(chain.name) of \(listener.name) requires TLS (mutual TLS), and the connection is plaintext; the handshake fails and the connection is closed",
                 listener: listener.name, filterChain: chain.name, notes: [])
         }
         return ChainEvaluator(listener: listener.name, chain: chain, now: now).evaluate(request)

@@ -40,14 +40,18 @@ public struct AuthorizationSummary: Sendable {
             for chain in listener.filterChains + (listener.hasDefaultFilterChain ? [listener.defaultFilterChain] : []) {
                 let chainName = chain.name.isEmpty ? "(unnamed chain)" : chain.name
                 for (index, filter) in chain.filters.enumerated() {
-                    if let row = Self.row(filter.name, filter.typedConfig, listener: listener.name, chain: chainName, index: index) {
+                    if let row = Self.row(
+                        filter.name, filter.typedConfig, listener: listener.name, chain: chainName, index: index)
+                    {
                         filters.append(row)
                     }
                     guard filter.name == "envoy.filters.network.http_connection_manager",
                         let manager = try? HTTPConnectionManager(unpackingAny: filter.typedConfig)
                     else { continue }
                     for (httpIndex, http) in manager.httpFilters.enumerated() {
-                        if let row = Self.row(http.name, http.typedConfig, listener: listener.name, chain: chainName, index: httpIndex) {
+                        if let row = Self.row(
+                            http.name, http.typedConfig, listener: listener.name, chain: chainName, index: httpIndex)
+                        {
                             filters.append(row)
                         }
                     }
@@ -57,29 +61,42 @@ public struct AuthorizationSummary: Sendable {
         self.filters = filters
     }
 
-    static func row(_ name: String, _ config: Google_Protobuf_Any, listener: String, chain: String, index: Int) -> Filter? {
+    static func row(
+        _ name: String, _ config: Google_Protobuf_Any, listener: String, chain: String, index: Int
+    ) -> Filter? {
         var row = Filter(
-            listener: listener, filterChain: chain, name: name, index: index, action: nil, policies: [], shadowPolicies: [],
+            listener: listener, filterChain: chain, name: name, index: index, action: nil, policies: [],
+            shadowPolicies: [],
             shadowAction: nil, providers: [])
         switch name {
         case "envoy.filters.http.rbac":
             guard let rbac = try? HTTPRBAC(unpackingAny: config) else { return row }
-            if rbac.hasRules { (row.action, row.policies) = (label(rbac.rules.action), rbac.rules.policies.keys.sorted()) }
+            if rbac.hasRules {
+                (row.action, row.policies) = (label(rbac.rules.action), rbac.rules.policies.keys.sorted())
+            }
             if rbac.hasShadowRules {
-                (row.shadowAction, row.shadowPolicies) = (label(rbac.shadowRules.action), rbac.shadowRules.policies.keys.sorted())
+                (row.shadowAction, row.shadowPolicies) = (
+                    label(rbac.shadowRules.action), rbac.shadowRules.policies.keys.sorted()
+                )
             }
         case "envoy.filters.network.rbac":
             guard let rbac = try? NetworkRBAC(unpackingAny: config) else { return row }
-            if rbac.hasRules { (row.action, row.policies) = (label(rbac.rules.action), rbac.rules.policies.keys.sorted()) }
+            if rbac.hasRules {
+                (row.action, row.policies) = (label(rbac.rules.action), rbac.rules.policies.keys.sorted())
+            }
             if rbac.hasShadowRules {
-                (row.shadowAction, row.shadowPolicies) = (label(rbac.shadowRules.action), rbac.shadowRules.policies.keys.sorted())
+                (row.shadowAction, row.shadowPolicies) = (
+                    label(rbac.shadowRules.action), rbac.shadowRules.policies.keys.sorted()
+                )
             }
         case "envoy.filters.http.jwt_authn":
             guard let jwt = try? JWTAuthentication(unpackingAny: config) else { return row }
             row.providers = jwt.providers.keys.sorted().compactMap { key in
                 guard let provider = jwt.providers[key] else { return nil }
                 let keys = provider.localJwks.inlineString
-                let state = keys.contains("\"meshd-no-keys\"") ? "no key set (rejects every token)" : "\(keys.utf8.count) bytes of keys"
+                let state =
+                    keys.contains("\"meshd-no-keys\"")
+                    ? "no key set (rejects every token)" : "\(keys.utf8.count) bytes of keys"
                 return "\(key) (issuer \(provider.issuer)): \(state)"
             }
         case "envoy.filters.http.ext_authz", "envoy.filters.network.ext_authz":
@@ -101,7 +118,9 @@ public struct AuthorizationSummary: Sendable {
 
     /// The posture of a workload with `labels` in `namespace`, from the policies that apply to it.
     public static func posture(_ snapshot: MeshSnapshot, namespace: String, labels: [String: String]) -> Posture {
-        let allow = snapshot.authorizationPolicies(namespace: namespace, labels: labels).filter { $0.action == .allow && !$0.dryRun }
+        let allow = snapshot.authorizationPolicies(namespace: namespace, labels: labels).filter {
+            $0.action == .allow && !$0.dryRun
+        }
         if allow.isEmpty { return .open }
         return allow.allSatisfy(\.rules.isEmpty) ? .defaultDeny : .allowSome
     }

@@ -17,7 +17,9 @@ struct ChainEvaluator {
     let now: Date
 
     func evaluate(_ request: SimulatedRequest) -> AuthorizationDecision {
-        var walk = Walk(listener: listener, chainName: chain.name.isEmpty ? "(unnamed chain)" : chain.name, now: now, request: request)
+        var walk = Walk(
+            listener: listener, chainName: chain.name.isEmpty ? "(unnamed chain)" : chain.name, now: now,
+            request: request)
         return walk.run(chain.filters)
     }
 }
@@ -40,9 +42,12 @@ private struct Walk {
         self.request = request
     }
 
-    func decision(_ verdict: AuthorizationDecision.Verdict, _ status: Int?, _ policy: String?, _ reason: String) -> AuthorizationDecision {
+    func decision(
+        _ verdict: AuthorizationDecision.Verdict, _ status: Int?, _ policy: String?, _ reason: String
+    ) -> AuthorizationDecision {
         AuthorizationDecision(
-            verdict: verdict, status: status, policy: policy.flatMap(PolicyRuleName.init), reason: reason, listener: listener,
+            verdict: verdict, status: status, policy: policy.flatMap(PolicyRuleName.init), reason: reason,
+            listener: listener,
             filterChain: chainName, notes: notes)
     }
 
@@ -55,8 +60,10 @@ private struct Walk {
                     return decision(.deny, 0, nil, "\(at): config does not decode; meshd cannot say (treated as deny)")
                 }
                 if let refused = rbac(
-                    rules: config.hasRules ? config.rules : nil, shadow: config.hasShadowRules ? config.shadowRules : nil,
-                    shadowPrefix: config.shadowRulesStatPrefix, metadataKey: filter.name, isHTTP: false, at: at, status: 0)
+                    rules: config.hasRules ? config.rules : nil,
+                    shadow: config.hasShadowRules ? config.shadowRules : nil,
+                    shadowPrefix: config.shadowRulesStatPrefix, metadataKey: filter.name, isHTTP: false, at: at,
+                    status: 0)
                 {
                     return refused
                 }
@@ -99,11 +106,14 @@ private struct Walk {
                 }
             case "envoy.filters.http.rbac":
                 guard let config = try? HTTPRBAC(unpackingAny: filter.typedConfig) else {
-                    return decision(.deny, 403, nil, "\(at): config does not decode; meshd cannot say (treated as deny)")
+                    return decision(
+                        .deny, 403, nil, "\(at): config does not decode; meshd cannot say (treated as deny)")
                 }
                 if let refused = rbac(
-                    rules: config.hasRules ? config.rules : nil, shadow: config.hasShadowRules ? config.shadowRules : nil,
-                    shadowPrefix: config.shadowRulesStatPrefix, metadataKey: filter.name, isHTTP: true, at: at, status: 403)
+                    rules: config.hasRules ? config.rules : nil,
+                    shadow: config.hasShadowRules ? config.shadowRules : nil,
+                    shadowPrefix: config.shadowRulesStatPrefix, metadataKey: filter.name, isHTTP: true, at: at,
+                    status: 403)
                 {
                     return refused
                 }
@@ -121,7 +131,8 @@ private struct Walk {
 
     /// One RBAC filter: enforced rules (a refusal is returned), then shadow rules (recorded, never enforced).
     mutating func rbac(
-        rules: Envoy_Config_Rbac_V3_RBAC?, shadow: Envoy_Config_Rbac_V3_RBAC?, shadowPrefix: String, metadataKey: String,
+        rules: Envoy_Config_Rbac_V3_RBAC?, shadow: Envoy_Config_Rbac_V3_RBAC?, shadowPrefix: String,
+        metadataKey: String,
         isHTTP: Bool, at: String, status: Int
     ) -> AuthorizationDecision? {
         let input = RBACInput(request: request, metadata: metadata, isHTTP: isHTTP)
@@ -129,28 +140,37 @@ private struct Walk {
             let outcome = RBACEvaluator.evaluate(rules, input)
             switch rules.action {
             case .log:
-                if let name = outcome.matchedPolicy { notes.append("AUDIT: logged by \(PolicyRuleName(name)?.description ?? name)") }
+                if let name = outcome.matchedPolicy {
+                    notes.append("AUDIT: logged by \(PolicyRuleName(name)?.description ?? name)")
+                }
             case .deny:
-                if let name = outcome.matchedPolicy { return decision(.deny, status, name, "\(at): a DENY rule matched") }
+                if let name = outcome.matchedPolicy {
+                    return decision(.deny, status, name, "\(at): a DENY rule matched")
+                }
                 passed.append((.deny, nil))
             default:
                 guard let name = outcome.matchedPolicy else {
                     let names = rules.policies.keys.sorted().map { PolicyRuleName($0)?.description ?? $0 }
-                    return decision(.deny, status, nil, "\(at): no ALLOW rule matched (ALLOW rules: \(names.joined(separator: ", ")))")
+                    return decision(
+                        .deny, status, nil,
+                        "\(at): no ALLOW rule matched (ALLOW rules: \(names.joined(separator: ", ")))")
                 }
                 passed.append((.allow, name))
             }
         }
         if let shadow {
             let outcome = RBACEvaluator.evaluate(shadow, input)
-            var written: [String: MetadataValue] = [shadowPrefix + "shadow_engine_result": .string(outcome.allowed ? "allowed" : "denied")]
+            var written: [String: MetadataValue] = [
+                shadowPrefix + "shadow_engine_result": .string(outcome.allowed ? "allowed" : "denied")
+            ]
             if let name = outcome.matchedPolicy { written[shadowPrefix + "shadow_effective_policy_id"] = .string(name) }
             metadata[metadataKey] = merged(metadata[metadataKey], written)
             // Only what a dry run would change or who it names: a shadow set that matched nothing and allows is silent.
             if !shadowPrefix.hasPrefix("istio_ext_authz"), outcome.matchedPolicy != nil || !outcome.allowed {
                 let would = outcome.allowed ? "allow" : "deny"
                 let by = outcome.matchedPolicy.map { " (\(PolicyRuleName($0)?.description ?? $0))" } ?? ""
-                notes.append("dry-run \(shadow.action == .deny ? "DENY" : "ALLOW") rules would \(would)\(by); not enforced")
+                notes.append(
+                    "dry-run \(shadow.action == .deny ? "DENY" : "ALLOW") rules would \(would)\(by); not enforced")
             }
         }
         return nil

@@ -10,17 +10,21 @@ enum FilterChainSelector {
     /// The transport and ALPN a request arrives with: an Istio mTLS peer sends `istio-peer-exchange` and `istio`;
     /// plaintext HTTP is detected as `http/1.1`; a TLS client with SNI but no peer identity sends no ALPN we know.
     static func connection(of request: SimulatedRequest, http: Bool) -> (transport: String, alpn: [String]) {
-        if request.principal != nil { return ("tls", ["istio-peer-exchange", "istio", http ? "istio-http/1.1" : "istio"]) }
+        if request.principal != nil {
+            return ("tls", ["istio-peer-exchange", "istio", http ? "istio-http/1.1" : "istio"])
+        }
         if request.serverName != nil { return ("tls", []) }
         return ("raw_buffer", http ? ["http/1.1"] : [])
     }
 
-    static func select(_ listener: Envoy_Config_Listener_V3_Listener, _ request: SimulatedRequest, http: Bool) -> Chain? {
+    static func select(_ listener: Envoy_Config_Listener_V3_Listener, _ request: SimulatedRequest, http: Bool) -> Chain?
+    {
         let (transport, alpn) = connection(of: request, http: http)
         var candidates = listener.filterChains
         candidates = narrow(candidates) { chain in
             let match = chain.filterChainMatch
-            return match.hasDestinationPort ? match.destinationPort.value == UInt32(clamping: request.destinationPort) : nil
+            return match.hasDestinationPort
+                ? match.destinationPort.value == UInt32(clamping: request.destinationPort) : nil
         }
         candidates = narrow(candidates) { chain in
             let ranges = chain.filterChainMatch.prefixRanges

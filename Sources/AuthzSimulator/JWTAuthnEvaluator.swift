@@ -33,7 +33,9 @@ struct JWTAuthnEvaluator {
         switch rule.requirementType {
         case .requires(let inline): requirement = inline
         case .requirementName(let name):
-            guard let named = config.requirementMap[name] else { return .rejected(reason: "unknown requirement \(name)") }
+            guard let named = config.requirementMap[name] else {
+                return .rejected(reason: "unknown requirement \(name)")
+            }
             requirement = named
         case nil: return .passed(provider: nil, payload: nil, payloadKey: "")
         }
@@ -42,12 +44,15 @@ struct JWTAuthnEvaluator {
         case .some(let failure): return .rejected(reason: failure)
         case nil:
             guard let (name, payload) = verified else { return .passed(provider: nil, payload: nil, payloadKey: "") }
-            return .passed(provider: name, payload: payload, payloadKey: config.providers[name]?.payloadInMetadata ?? "")
+            return .passed(
+                provider: name, payload: payload, payloadKey: config.providers[name]?.payloadInMetadata ?? "")
         }
     }
 
     /// nil when the requirement is met; else the failure.
-    func evaluate(_ requirement: JWTRequirement, _ request: SimulatedRequest, verified: inout (String, MetadataValue)?)
+    func evaluate(
+        _ requirement: JWTRequirement, _ request: SimulatedRequest, verified: inout (String, MetadataValue)?
+    )
         -> String?
     {
         var named: String?
@@ -95,15 +100,23 @@ struct JWTAuthnEvaluator {
         if let claims = request.claims, request.token == nil {
             // Claims given directly stand for a token signed by one of the provider's keys.
             guard claims.value(at: ["iss"])?.string == provider.issuer else { return .missing }
-            if keys.contains("\"meshd-no-keys\"") { return .failed("Jwks has no key set (jwksUri not fetched): Jwt verification fails") }
-            if let failure = JWTVerifier.checkClaims(claims, issuer: provider.issuer, audiences: provider.audiences, now: now) {
+            if keys.contains("\"meshd-no-keys\"") {
+                return .failed("Jwks has no key set (jwksUri not fetched): Jwt verification fails")
+            }
+            if let failure = JWTVerifier.checkClaims(
+                claims, issuer: provider.issuer, audiences: provider.audiences, now: now)
+            {
                 return .failed(failure)
             }
             return .verified(claims)
         }
         guard let token = token(for: name, request) else { return .missing }
-        guard let decoded = JWTVerifier.decode(token) else { return .failed("Jwt is not in the form of Header.Payload.Signature") }
-        if let failure = JWTVerifier.checkClaims(decoded.payload, issuer: provider.issuer, audiences: provider.audiences, now: now) {
+        guard let decoded = JWTVerifier.decode(token) else {
+            return .failed("Jwt is not in the form of Header.Payload.Signature")
+        }
+        if let failure = JWTVerifier.checkClaims(
+            decoded.payload, issuer: provider.issuer, audiences: provider.audiences, now: now)
+        {
             return .failed(failure)
         }
         if let failure = JWTVerifier.verifySignature(decoded, jwks: keys) { return .failed(failure) }
@@ -115,7 +128,9 @@ struct JWTAuthnEvaluator {
     func token(for name: String, _ request: SimulatedRequest) -> String? {
         guard let provider = config.providers[name] else { return nil }
         let defaults = provider.fromHeaders.isEmpty && provider.fromParams.isEmpty && provider.fromCookies.isEmpty
-        let headers = defaults ? [("authorization", "Bearer ")] : provider.fromHeaders.map { ($0.name.lowercased(), $0.valuePrefix) }
+        let headers =
+            defaults
+            ? [("authorization", "Bearer ")] : provider.fromHeaders.map { ($0.name.lowercased(), $0.valuePrefix) }
         for (header, prefix) in headers {
             guard let value = request.header(header) else { continue }
             if prefix.isEmpty { return value }

@@ -18,7 +18,8 @@ enum JWTVerifier {
             let signature = base64URL(parts[2]), case .object(let header)? = MetadataValue.parse(json: headerData),
             let payload = MetadataValue.parse(json: payloadData), case .object = payload
         else { return nil }
-        return Token(header: header, payload: payload, signingInput: Data("\(parts[0]).\(parts[1])".utf8), signature: signature)
+        return Token(
+            header: header, payload: payload, signingInput: Data("\(parts[0]).\(parts[1])".utf8), signature: signature)
     }
 
     static func base64URL(_ text: Substring) -> Data? {
@@ -42,7 +43,9 @@ enum JWTVerifier {
             }
             guard aud.contains(where: audiences.contains) else { return audienceNotAllowed }
         }
-        if case .number(let exp)? = payload.value(at: ["exp"]), exp < now.timeIntervalSince1970 { return "Jwt is expired" }
+        if case .number(let exp)? = payload.value(at: ["exp"]), exp < now.timeIntervalSince1970 {
+            return "Jwt is expired"
+        }
         if case .number(let nbf)? = payload.value(at: ["nbf"]), nbf > now.timeIntervalSince1970 {
             return "Jwt not yet valid"
         }
@@ -74,11 +77,14 @@ enum JWTVerifier {
             let signature = _RSA.Signing.RSASignature(rawRepresentation: token.signature)
             switch alg {
             case "RS256":
-                return publicKey.isValidSignature(signature, for: SHA256.hash(data: token.signingInput), padding: .insecurePKCS1v1_5)
+                return publicKey.isValidSignature(
+                    signature, for: SHA256.hash(data: token.signingInput), padding: .insecurePKCS1v1_5)
             case "RS384":
-                return publicKey.isValidSignature(signature, for: SHA384.hash(data: token.signingInput), padding: .insecurePKCS1v1_5)
+                return publicKey.isValidSignature(
+                    signature, for: SHA384.hash(data: token.signingInput), padding: .insecurePKCS1v1_5)
             default:
-                return publicKey.isValidSignature(signature, for: SHA512.hash(data: token.signingInput), padding: .insecurePKCS1v1_5)
+                return publicKey.isValidSignature(
+                    signature, for: SHA512.hash(data: token.signingInput), padding: .insecurePKCS1v1_5)
             }
         case "ES256":
             guard key["kty"]?.string == "EC", let x = member("x"), let y = member("y"),

@@ -76,7 +76,8 @@ public struct SimulatedRequest: Sendable, Hashable {
             && lhs.serverName == rhs.serverName && lhs.destinationIP == rhs.destinationIP
             && lhs.destinationPort == rhs.destinationPort && lhs.method == rhs.method && lhs.path == rhs.path
             && lhs.host == rhs.host && lhs.headers.map(\.name) == rhs.headers.map(\.name)
-            && lhs.headers.map(\.value) == rhs.headers.map(\.value) && lhs.token == rhs.token && lhs.claims == rhs.claims
+            && lhs.headers.map(\.value) == rhs.headers.map(\.value) && lhs.token == rhs.token
+            && lhs.claims == rhs.claims
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -25,7 +25,8 @@ public struct SimulationTargets: Sendable {
     public func workload(_ reference: String, field: String) throws(SimulationInputError) -> MeshWorkload {
         let parts = reference.split(separator: "/", maxSplits: 1).map(String.init)
         let (namespace, name) = parts.count == 2 ? (parts[0], parts[1]) : ("default", reference)
-        guard let workload = snapshot.workloads.first(where: { $0.namespace == namespace && $0.origin.name == name }) else {
+        guard let workload = snapshot.workloads.first(where: { $0.namespace == namespace && $0.origin.name == name })
+        else {
             throw SimulationInputError(field: field, reason: "no Pod or WorkloadEntry \(namespace)/\(name)")
         }
         return workload
@@ -33,7 +34,8 @@ public struct SimulationTargets: Sendable {
 
     /// The destination workload and port for `host:port` of a service: its first endpoint, at its target port.
     public func service(_ reference: String, field: String) throws(SimulationInputError) -> (MeshWorkload, Int) {
-        guard let colon = reference.lastIndex(of: ":"), let port = Int(reference[reference.index(after: colon)...]) else {
+        guard let colon = reference.lastIndex(of: ":"), let port = Int(reference[reference.index(after: colon)...])
+        else {
             throw SimulationInputError(field: field, reason: "expected host:port, got \"\(reference)\"")
         }
         let host = String(reference[..<colon])
@@ -42,10 +44,12 @@ public struct SimulationTargets: Sendable {
             throw SimulationInputError(field: field, reason: "no service \(host)")
         }
         guard let endpoint = snapshot.endpoints(hostname: service.hostname, port: port).first else {
-            throw SimulationInputError(field: field, reason: "service \(service.hostname) has no endpoint on port \(port)")
+            throw SimulationInputError(
+                field: field, reason: "service \(service.hostname) has no endpoint on port \(port)")
         }
         guard let workload = snapshot.workloads.first(where: { $0.address == endpoint.address }) else {
-            throw SimulationInputError(field: field, reason: "endpoint \(endpoint.address) of \(service.hostname) is no known workload")
+            throw SimulationInputError(
+                field: field, reason: "endpoint \(endpoint.address) of \(service.hostname) is no known workload")
         }
         return (workload, endpoint.port)
     }
@@ -57,7 +61,8 @@ public struct SimulationTargets: Sendable {
         let name = workload.origin.name
         let kind: Proxy.Kind = router ? .router : .sidecar
         var proxy = Proxy(
-            id: "\(kind == .router ? "router" : "sidecar")~\(workload.address)~\(name).\(workload.namespace)~\(workload.namespace).svc.cluster.local",
+            id:
+                "\(kind == .router ? "router" : "sidecar")~\(workload.address)~\(name).\(workload.namespace)~\(workload.namespace).svc.cluster.local",
             kind: kind, ipAddresses: [workload.address], podName: name, namespace: workload.namespace,
             dnsDomain: "\(workload.namespace).svc.cluster.local", labels: workload.labels,
             serviceAccount: workload.serviceAccount)

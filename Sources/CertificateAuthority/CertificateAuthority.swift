@@ -39,7 +39,9 @@ public final class CertificateAuthority: Sendable {
     ///
     /// Throws a `CAError` naming the file when a file is unreadable, malformed, expired, or when a key does
     /// not match its certificate.
-    public static func load(stateDirectory: String, pluginDirectory: String?, options: CAOptions) throws
+    public static func load(
+        stateDirectory: String, pluginDirectory: String?, options: CAOptions
+    ) throws
         -> CertificateAuthority
     {
         try SPIFFEIdentity(trustDomain: options.trustDomain, namespace: "x", serviceAccount: "x").validate()

@@ -1,5 +1,5 @@
-import Synchronization
 public import MeshModel
+import Synchronization
 public import XDSServer
 
 /// The proxies connected right now, by connection, with their parsed identity: a view of the ADS server's
@@ -50,12 +50,15 @@ public final class ConnectedProxies: XDSEventObserver, Sendable {
     public func connection(id: String) -> XDSConnection<ProxyClient>? {
         let live = registry.all()
         let exact = live.filter { $0.client.proxy.id == id }
-        let matches = exact.isEmpty ? live.filter { "\($0.client.proxy.podName).\($0.client.proxy.namespace)" == id } : exact
+        let matches =
+            exact.isEmpty ? live.filter { "\($0.client.proxy.podName).\($0.client.proxy.namespace)" == id } : exact
         return matches.max { $0.id < $1.id }
     }
 
     private static func entry(_ connection: XDSConnection<ProxyClient>) -> Entry {
-        Entry(connection: connection.id, proxy: connection.client.proxy, remotePeer: connection.remotePeer, connectedAt: connection.connectedAt)
+        Entry(
+            connection: connection.id, proxy: connection.client.proxy, remotePeer: connection.remotePeer,
+            connectedAt: connection.connectedAt)
     }
 }
 

@@ -69,7 +69,8 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
         translator = XDSTranslator(settings: translatorSettings)
         let epochs = Dictionary(uniqueKeysWithValues: XDSType.allCases.map { ($0, UInt64(0)) })
         state = Mutex(
-            State(snapshot: snapshot, generation: snapshot.generation, index: ProxyInputsIndex(snapshot), epochs: epochs))
+            State(
+                snapshot: snapshot, generation: snapshot.generation, index: ProxyInputsIndex(snapshot), epochs: epochs))
         cache = ResourceCache(metrics: metrics)
         self.security = security
         self.encoder = encoder
@@ -84,9 +85,11 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
     /// generator's declared dependencies. Secrets are always included when anything they read changed.
     public func affectedTypes(by changes: ChangeSet, to snapshot: MeshSnapshot) -> Set<XDSType> {
         let old = self.snapshot
-        return Set(XDSType.allCases.filter { type in
-            XDSTranslator.dependencies(ofTypeURL: type.rawValue)?.affected(by: changes, from: old, to: snapshot) ?? true
-        })
+        return Set(
+            XDSType.allCases.filter { type in
+                XDSTranslator.dependencies(ofTypeURL: type.rawValue)?.affected(by: changes, from: old, to: snapshot)
+                    ?? true
+            })
     }
 
     /// Makes `snapshot` current as `generation`, after `changes` (what differs from the current one; unknown by
@@ -152,10 +155,12 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
         guard !request.isFull else { return request }
         let widened = state.withLock { state -> Set<XDSType> in
             guard let previous = state.previousIndex else { return [] }
-            return Set(XDSType.allCases.filter { type in
-                !request.types.contains(type)
-                    && previous.inputs(of: client.proxy, typeURL: type.rawValue) != state.index.inputs(of: client.proxy, typeURL: type.rawValue)
-            })
+            return Set(
+                XDSType.allCases.filter { type in
+                    !request.types.contains(type)
+                        && previous.inputs(of: client.proxy, typeURL: type.rawValue)
+                            != state.index.inputs(of: client.proxy, typeURL: type.rawValue)
+                })
         }
         guard !widened.isEmpty else { return request }
         return PushRequest(types: request.types.union(widened), generation: request.generation)
@@ -163,7 +168,8 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
 
     public func resources(_ type: XDSType, for client: ProxyClient) async -> ResourceSet {
         if type == .secret { return secrets(for: client) }
-        let found = state.withLock { state -> (MeshSnapshot, UInt64, ResourceCache.Key, (ResourceCache.Entry, Set<String>)?)? in
+        let found = state.withLock {
+            state -> (MeshSnapshot, UInt64, ResourceCache.Key, (ResourceCache.Entry, Set<String>)?)? in
             guard let inputs = state.index.inputs(of: client.proxy, typeURL: type.rawValue) else { return nil }
             let key = ResourceCache.Key(type: type, epoch: state.epochs[type] ?? 0, inputs: inputs)
             var base: (ResourceCache.Entry, Set<String>)?
@@ -185,21 +191,27 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
                 warningLog.report(translator.authorizationWarnings(inputs, snapshot: snapshot), proxyID: proxyID)
             }
             if let (previous, hostnames) = base, case .endpoint(let inputs) = key.inputs,
-                let resources = endpoints(updating: previous.resources, hostnames: hostnames, snapshot: snapshot, inputs: inputs, proxyID: proxyID)
+                let resources = endpoints(
+                    updating: previous.resources, hostnames: hostnames, snapshot: snapshot, inputs: inputs,
+                    proxyID: proxyID)
             {
                 return resources
             }
-            return encode(translator.generate(key.inputs, snapshot: snapshot), type: type, proxyID: proxyID, snapshot: snapshot)
+            return encode(
+                translator.generate(key.inputs, snapshot: snapshot), type: type, proxyID: proxyID, snapshot: snapshot)
         }
         return ResourceSet(
-            generation: generation, resources: entry.resources, version: entry.version, namesDigest: entry.namesDigest, versions: entry.versions)
+            generation: generation, resources: entry.resources, version: entry.version, namesDigest: entry.namesDigest,
+            versions: entry.versions)
     }
 
     /// Serialises generated resources, each naming the objects it was generated from (its `sources`, with the files
     /// and lines `snapshot` has for them), once per generated set: every proxy that shares the set shares them. One
     /// that fails to encode is logged with its name and those objects, and counted
     /// (`meshd_xds_resource_encoding_failures_total`); the rest go out.
-    private func encode(_ translated: [TranslatedResource], type: XDSType, proxyID: String, snapshot: MeshSnapshot) -> [XDSResource] {
+    private func encode(
+        _ translated: [TranslatedResource], type: XDSType, proxyID: String, snapshot: MeshSnapshot
+    ) -> [XDSResource] {
         var resources: [XDSResource] = []
         resources.reserveCapacity(translated.count)
         var known: [ResourceKey: ResourceSource?] = [:]
@@ -217,7 +229,8 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
         }
         for resource in translated {
             do {
-                resources.append(try encoder.encode(resource.name, resource.resource).withSources(sources(resource.sources)))
+                resources.append(
+                    try encoder.encode(resource.name, resource.resource).withSources(sources(resource.sources)))
             } catch {
                 logger.error(
                     "resource encoding failed; the resource is left out of this push",
@@ -236,7 +249,8 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
     /// (an endpoint-only update leaves every other assignment as it was). Nil when the previous set does not have
     /// exactly the clusters of those services that generation gives now: then the caller generates everything.
     private func endpoints(
-        updating previous: [XDSResource], hostnames: Set<String>, snapshot: MeshSnapshot, inputs: EndpointInputs, proxyID: String
+        updating previous: [XDSResource], hostnames: Set<String>, snapshot: MeshSnapshot, inputs: EndpointInputs,
+        proxyID: String
     ) -> [XDSResource]? {
         let translated = translator.generateEndpoints(inputs, snapshot: snapshot, hostnames: hostnames)
         let encoded = encode(translated, type: .endpoint, proxyID: proxyID, snapshot: snapshot)
@@ -265,7 +279,9 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
         }
         let inputs = ProxyInputsIndex.secretInputs(of: client.proxy, secrets: security.secrets(for: identity))
         let translated = translator.generateSecrets(inputs, snapshot: snapshot).map(\.packed)
-        return ResourceSet(generation: generation, resources: encode(translated, type: .secret, proxyID: client.proxy.id, snapshot: snapshot))
+        return ResourceSet(
+            generation: generation,
+            resources: encode(translated, type: .secret, proxyID: client.proxy.id, snapshot: snapshot))
     }
 }
 

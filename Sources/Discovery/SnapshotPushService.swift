@@ -1,8 +1,8 @@
+import Foundation
 public import Logging
+import MeshModel
 public import Registry
 public import ServiceLifecycle
-import Foundation
-import MeshModel
 import Synchronization
 public import XDSServer
 
@@ -31,7 +31,8 @@ public struct SnapshotPushService: Service {
 
     public init(
         store: ConfigStore, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>, readiness: Readiness,
-        tracker: ChangeTracker, metrics: XDSMetrics? = nil, settings: PushSettings = PushSettings(), pushMetrics: PushMetrics? = nil,
+        tracker: ChangeTracker, metrics: XDSMetrics? = nil, settings: PushSettings = PushSettings(),
+        pushMetrics: PushMetrics? = nil,
         jwks: JWKSService? = nil, logger: Logger
     ) {
         self.jwks = jwks
@@ -72,8 +73,11 @@ public struct SnapshotPushService: Service {
                 for await _ in wakes {
                     while let deadline = pending.withLock({ $0.debouncer.deadline }) {
                         do { try await Task.sleep(until: deadline, clock: .continuous) } catch { return }
-                        let due = pending.withLock { state -> (MeshSnapshot, ConfigChange, ChangeSet, PushDebouncer.Burst)? in
-                            guard let burst = state.debouncer.fire(at: .now), let latest = state.latest else { return nil }
+                        let due = pending.withLock {
+                            state -> (MeshSnapshot, ConfigChange, ChangeSet, PushDebouncer.Burst)? in
+                            guard let burst = state.debouncer.fire(at: .now), let latest = state.latest else {
+                                return nil
+                            }
                             defer { state.changes = ChangeSet() }
                             return (latest.snapshot, latest.change, state.changes, burst)
                         }
@@ -99,10 +103,13 @@ public struct SnapshotPushService: Service {
             let fromLog = snapshot.generation > last
             let generation = fromLog ? snapshot.generation : last + 1
             let changes =
-                first ? ChangeSet.initial(snapshot) : fromLog ? store.changeLog.changes(after: last, through: generation) : .unknown
+                first
+                ? ChangeSet.initial(snapshot)
+                : fromLog ? store.changeLog.changes(after: last, through: generation) : .unknown
             last = generation
             lastVersion = snapshot.version
-            let change = ConfigChange(id: generation, snapshotVersion: snapshot.version, publishedAt: Date(), changes: changes)
+            let change = ConfigChange(
+                id: generation, snapshotVersion: snapshot.version, publishedAt: Date(), changes: changes)
             tracker.published(change)
             metrics?.recordTrigger(change.trigger)
             if first {

@@ -30,7 +30,11 @@ extension XDSTransportSettings {
         let log = RefusalLog(logger: logger)
         let counters = Dictionary(
             uniqueKeysWithValues: ConnectionGate.Refusal.allCases.map {
-                ($0, Counter(label: "meshd_xds_connections_refused", dimensions: [("reason", $0.rawValue)], factory: metrics))
+                (
+                    $0,
+                    Counter(
+                        label: "meshd_xds_connections_refused", dimensions: [("reason", $0.rawValue)], factory: metrics)
+                )
             })
         let limits = ConnectionGate.Limits(
             maxConnections: connectionLimits.maxConnections, maxUnauthenticated: connectionLimits.maxUnauthenticated,
@@ -39,7 +43,9 @@ extension XDSTransportSettings {
             counters[refusal]?.increment()
             log.refused(refusal, peer: peer)
         }
-        self.init(keepaliveTime: keepaliveTime, keepaliveTimeout: keepaliveTimeout, maxConcurrentStreams: maxConcurrentStreams, gate: gate)
+        self.init(
+            keepaliveTime: keepaliveTime, keepaliveTimeout: keepaliveTimeout,
+            maxConcurrentStreams: maxConcurrentStreams, gate: gate)
     }
 }
 
@@ -70,6 +76,7 @@ final class RefusalLog: Sendable {
         }
         guard let count else { return }
         logger.warning(
-            "closing xDS connection", metadata: ["reason": "\(refusal.rawValue)", "peer": "\(peer)", "refused-since-last-log": "\(count)"])
+            "closing xDS connection",
+            metadata: ["reason": "\(refusal.rawValue)", "peer": "\(peer)", "refused-since-last-log": "\(count)"])
     }
 }

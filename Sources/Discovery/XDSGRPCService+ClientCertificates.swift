@@ -8,7 +8,8 @@ extension XDSGRPCService {
     func serveWithClientCertificates(
         _ tls: ClientCertificateTLS, host: String, port: Int, config: HTTP2ServerTransport.Posix.Config
     ) async throws {
-        let factory = ClientCertificateListenerFactory(host: host, port: port, serving: tls.serving, ca: tls.ca, peers: tls.peers)
+        let factory = ClientCertificateListenerFactory(
+            host: host, port: port, serving: tls.serving, ca: tls.ca, peers: tls.peers)
         let transport = HTTP2ServerTransport.Custom(
             listenerFactory: factory,
             config: .init(

@@ -1,7 +1,7 @@
 import Foundation
 public import GRPCCore
-import GRPCTransportTuning
 public import GRPCNIOTransportHTTP2
+import GRPCTransportTuning
 public import Logging
 public import ServiceLifecycle
 public import XDSServer
@@ -30,10 +30,12 @@ public struct XDSGRPCService: Service {
     let onListening: @Sendable (ListenAddress) -> Void
 
     public init(
-        address: ListenAddress, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>, readiness: Readiness,
+        address: ListenAddress, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>,
+        readiness: Readiness,
         transportSecurity: HTTP2ServerTransport.Posix.TransportSecurity = .plaintext,
         extraServices: [any RegistrableRPCService] = [], interceptors: [any ServerInterceptor] = [],
-        clientCertificates: ClientCertificateTLS? = nil, transport: XDSTransportSettings = XDSTransportSettings(), logger: Logger,
+        clientCertificates: ClientCertificateTLS? = nil, transport: XDSTransportSettings = XDSTransportSettings(),
+        logger: Logger,
         onListening: @escaping @Sendable (ListenAddress) -> Void = { _ in }
     ) {
         self.onListening = onListening
@@ -67,7 +69,8 @@ public struct XDSGRPCService: Service {
         // that goes unanswered; its streams then end like any other and are forgotten.
         config.connection.keepalive.time = transport.keepaliveTime
         config.connection.keepalive.timeout = transport.keepaliveTimeout
-        config.connection.keepalive.clientBehavior = .init(minPingIntervalWithoutCalls: .seconds(5), allowWithoutCalls: true)
+        config.connection.keepalive.clientBehavior = .init(
+            minPingIntervalWithoutCalls: .seconds(5), allowWithoutCalls: true)
         // NIOHTTP2 enforces 100 concurrent streams per connection unless told otherwise, without advertising it, and
         // answers the 101st with GOAWAY PROTOCOL_ERROR, failing every stream. Advertised, clients queue instead.
         config.http2.maxConcurrentStreams = transport.maxConcurrentStreams
@@ -85,14 +88,18 @@ public struct XDSGRPCService: Service {
             try await serveWithClientCertificates(clientCertificates, host: host, port: port, config: config)
             return
         }
-        let transport = HTTP2ServerTransport.Posix(address: socketAddress, transportSecurity: transportSecurity, config: config)
-        let server = GRPCServer(transport: transport, services: [AggregatedDiscoveryService(server: ads)] + extraServices, interceptors: interceptors)
+        let transport = HTTP2ServerTransport.Posix(
+            address: socketAddress, transportSecurity: transportSecurity, config: config)
+        let server = GRPCServer(
+            transport: transport, services: [AggregatedDiscoveryService(server: ads)] + extraServices,
+            interceptors: interceptors)
         try await serve(server) { try await transport.listeningAddress }
     }
 
     /// Serves until graceful shutdown; `bound` waits for the listening address.
     func serve<Transport>(
-        _ server: GRPCServer<Transport>, bound: @escaping @Sendable () async throws -> GRPCNIOTransportCore.SocketAddress?
+        _ server: GRPCServer<Transport>,
+        bound: @escaping @Sendable () async throws -> GRPCNIOTransportCore.SocketAddress?
     ) async throws {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { try await server.serve() }

@@ -80,7 +80,8 @@ public enum FuzzTargets {
         var proxies: [Proxy] = []
         let sidecar = try? Proxy(
             nodeID: "sidecar~10.44.0.10~reviews-v1.default~default.svc.cluster.local",
-            metadata: ["NAMESPACE": "default", "SERVICE_ACCOUNT": "reviews"], labels: ["app": "reviews", "version": "v1"])
+            metadata: ["NAMESPACE": "default", "SERVICE_ACCOUNT": "reviews"],
+            labels: ["app": "reviews", "version": "v1"])
         let router = try? Proxy(
             nodeID: "router~10.44.0.20~istio-ingressgateway.istio-system~istio-system.svc.cluster.local",
             metadata: ["NAMESPACE": "istio-system"], labels: ["istio": "ingressgateway", "app": "istio-ingressgateway"])
@@ -108,14 +109,17 @@ public enum FuzzTargets {
             offset = end
             count += 1
             if mode & 1 == 0 {
-                guard let request = try? Envoy_Service_Discovery_V3_DiscoveryRequest(serializedBytes: message) else { continue }
+                guard let request = try? Envoy_Service_Discovery_V3_DiscoveryRequest(serializedBytes: message) else {
+                    continue
+                }
                 if request.hasNode { _ = try? Proxy(nodeID: request.node.id, metadata: [:], labels: [:]) }
                 if case .respond(let type) = sotw.received(request) {
                     let (resources, version) = sotw.response(from: fixedSet, for: type)
                     sotw.sent(type, version: version, nonce: "n\(count)", resources: resources)
                 }
             } else {
-                guard let request = try? Envoy_Service_Discovery_V3_DeltaDiscoveryRequest(serializedBytes: message) else { continue }
+                guard let request = try? Envoy_Service_Discovery_V3_DeltaDiscoveryRequest(serializedBytes: message)
+                else { continue }
                 _ = delta.received(request)
             }
         }
@@ -124,7 +128,8 @@ public enum FuzzTargets {
     static let fixedSet: ResourceSet = {
         var cluster = Envoy_Config_Cluster_V3_Cluster()
         cluster.name = "outbound|9080||reviews.default.svc.cluster.local"
-        let resources = [try? XDSResource(name: cluster.name, resource: Google_Protobuf_Any(message: cluster))].compactMap { $0 }
+        let resources = [try? XDSResource(name: cluster.name, resource: Google_Protobuf_Any(message: cluster))]
+            .compactMap { $0 }
         return ResourceSet(generation: 1, resources: resources)
     }()
 

@@ -136,7 +136,9 @@ public final class ConnectionGate: Sendable {
 
 extension GRPCTransportTuning {
     /// For a server: every accepted connection passes `gate` first.
-    public static func gateConnections(_ callbacks: inout HTTP2ServerTransport.Config.ChannelDebuggingCallbacks, with gate: ConnectionGate) {
+    public static func gateConnections(
+        _ callbacks: inout HTTP2ServerTransport.Config.ChannelDebuggingCallbacks, with gate: ConnectionGate
+    ) {
         let previous = callbacks.onAcceptTCPConnection
         callbacks.onAcceptTCPConnection = { channel in
             gate.accept(channel)

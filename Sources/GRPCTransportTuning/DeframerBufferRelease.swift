@@ -23,14 +23,16 @@ final class DeframerBufferRelease: ChannelInboundHandler, RemovableChannelHandle
     private var bodyRemaining = 0
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .data(let frame) = unwrapInboundIn(data), case .byteBuffer(let buffer) = frame.data, !frame.endStream else {
+        guard case .data(let frame) = unwrapInboundIn(data), case .byteBuffer(let buffer) = frame.data, !frame.endStream
+        else {
             context.fireChannelRead(data)
             return
         }
         let completed = advance(over: buffer)
         context.fireChannelRead(data)
         if completed, prefixSeen == 0, bodyRemaining == 0 {
-            context.fireChannelRead(wrapInboundOut(.data(HTTP2Frame.FramePayload.Data(data: .byteBuffer(ByteBuffer())))))
+            context.fireChannelRead(
+                wrapInboundOut(.data(HTTP2Frame.FramePayload.Data(data: .byteBuffer(ByteBuffer())))))
         }
     }
 

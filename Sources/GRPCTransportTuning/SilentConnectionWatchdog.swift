@@ -52,12 +52,15 @@ final class SilentConnectionWatchdog: ChannelInboundHandler, RemovableChannelHan
 extension GRPCTransportTuning {
     /// For a server: every accepted connection is closed once nothing has been read from it for `limit` (see
     /// `SilentConnectionWatchdog`); use the keepalive time plus the keepalive timeout.
-    public static func closeSilentConnections(_ callbacks: inout HTTP2ServerTransport.Config.ChannelDebuggingCallbacks, after limit: Duration) {
+    public static func closeSilentConnections(
+        _ callbacks: inout HTTP2ServerTransport.Config.ChannelDebuggingCallbacks, after limit: Duration
+    ) {
         let previous = callbacks.onAcceptTCPConnection
         let amount = TimeAmount(limit)
         callbacks.onAcceptTCPConnection = { channel in
             let added = channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.addHandler(SilentConnectionWatchdog(limit: amount), position: .first)
+                try channel.pipeline.syncOperations.addHandler(
+                    SilentConnectionWatchdog(limit: amount), position: .first)
             }
             guard let previous else { return added }
             return added.flatMap { previous(channel) }

@@ -35,7 +35,9 @@ public struct FNV1a64: Sendable, Hashable {
 
     /// Adds the eight bytes of `value`, least significant first.
     @inlinable public mutating func add(_ value: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) { add(bytes: CollectionOfOne(UInt8(truncatingIfNeeded: value >> UInt64(shift)))) }
+        for shift in stride(from: 0, to: 64, by: 8) {
+            add(bytes: CollectionOfOne(UInt8(truncatingIfNeeded: value >> UInt64(shift))))
+        }
     }
 
     /// The hash as 16 lower-case hex digits.

@@ -36,7 +36,8 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     let security = try options.security.map {
         try MeshdSecurity(options: $0, trustDomain: store.meshConfig().trustDomain, logger: logger)
     }
-    sources += try configSources(options, store: store, readiness: readiness, metrics: SourceMetrics(factory: metricsFactory))
+    sources += try configSources(
+        options, store: store, readiness: readiness, metrics: SourceMetrics(factory: metricsFactory))
 
     let pushMetrics = PushMetrics(factory: metricsFactory)
     // The start-up value; the live one is in every snapshot's mesh config (the store folds the flag into it), which
@@ -70,7 +71,8 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     }
     let transport = transportSettings(options.transport, metrics: metricsFactory, logger: logger)
     let securityServices =
-        try security?.services(provider: provider, ads: ads, readiness: readiness, transport: transport, listening: listening) ?? []
+        try security?.services(
+            provider: provider, ads: ads, readiness: readiness, transport: transport, listening: listening) ?? []
     let jwks = JWKSService(store: store, fetcher: options.jwksFetcher, logger: logger)
     var services: [any Service] = securityServices + sources
     services += [

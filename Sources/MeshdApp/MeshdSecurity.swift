@@ -30,7 +30,8 @@ struct MeshdSecurity: Sendable {
         }
         if options.trustNodeMetadata {
             logger.critical(
-                "INSECURE DEVELOPMENT MODE: --insecure-trust-node-metadata lets local proxies without credentials claim any identity")
+                "INSECURE DEVELOPMENT MODE: --insecure-trust-node-metadata lets local proxies without credentials claim any identity"
+            )
         }
         var authenticator = ProxyAuthenticator(
             ca: ca, trustDomain: trustDomain, trustNodeMetadata: options.trustNodeMetadata, logger: logger)

@@ -17,7 +17,8 @@ public struct ReplayADSService: RegistrableRPCService {
     public func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
         let recording = recording
         router.registerHandler(
-            forMethod: Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Method.StreamAggregatedResources.descriptor,
+            forMethod: Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Method.StreamAggregatedResources
+                .descriptor,
             deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DiscoveryRequest>(),
             serializer: RawBytesSerializer(),
             handler: { request, _ in

@@ -6,7 +6,9 @@ import GRPCTransportTuning
 /// Serves a `ReplayRecording` over plaintext HTTP/2 gRPC on `host:port` until the task is cancelled, with the
 /// same transport configuration meshd's xDS server uses.
 public enum ReplayServer {
-    public static func serve(recording: ReplayRecording, host: String, port: Int, onListening: @Sendable (Int) -> Void) async throws {
+    public static func serve(
+        recording: ReplayRecording, host: String, port: Int, onListening: @Sendable (Int) -> Void
+    ) async throws {
         var config = HTTP2ServerTransport.Posix.Config.defaults
         config.connection.maxIdleTime = nil
         config.connection.maxAge = nil

@@ -17,7 +17,8 @@ public final class ConfigStore: Sendable {
     /// - Parameter outboundTrafficPolicyOverride: `--outbound-traffic-policy` when given explicitly; it wins over
     ///   the mesh config's `outboundTrafficPolicy.mode` in every snapshot.
     public init(
-        logger: Logger = Logger(label: "meshd.registry"), outboundTrafficPolicyOverride: OutboundTrafficPolicyMode? = nil
+        logger: Logger = Logger(label: "meshd.registry"),
+        outboundTrafficPolicyOverride: OutboundTrafficPolicyMode? = nil
     ) {
         self.logger = logger
         let changeLog = ChangeLog()

@@ -110,7 +110,9 @@ final class DirectoryScanner: Sendable {
                     outcome.schedule(since + quietPeriod)
                 }
             }
-            if !outcome.failures.isEmpty || listing.swapped { outcome.schedule(now + (listing.swapped ? .zero : retryDelay)) }
+            if !outcome.failures.isEmpty || listing.swapped {
+                outcome.schedule(now + (listing.swapped ? .zero : retryDelay))
+            }
             return outcome
         }
     }
@@ -175,7 +177,8 @@ final class DirectoryScanner: Sendable {
         first.add(bytes: data)
         var second = FNV1a64(seed: 0x8422_2325_cbf2_9ce4)
         second.add(bytes: data.lazy.map { $0 ^ 0x5a })
-        return withUnsafeBytes(of: (first.value, second.value)) { Array($0) } + withUnsafeBytes(of: data.count) { Array($0) }
+        return withUnsafeBytes(of: (first.value, second.value)) { Array($0) }
+            + withUnsafeBytes(of: data.count) { Array($0) }
     }
 }
 

@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Tells a directory scan to run as soon as something below the directory changes, so an edit need not wait for the
@@ -23,95 +23,96 @@ enum DirectoryWatcher {
         onFailure: @escaping @Sendable (_ operation: String) -> Void = { _ in }, body: () async -> Void
     ) async {
         #if canImport(Glibc)
-        guard let thread = InotifyThread.start(directory, logger: logger, onChange: onChange, onFailure: onFailure) else {
+            guard let thread = InotifyThread.start(directory, logger: logger, onChange: onChange, onFailure: onFailure)
+            else {
+                await body()
+                return
+            }
             await body()
-            return
-        }
-        await body()
-        await thread.stop()
+            await thread.stop()
         #else
-        await body()
+            await body()
         #endif
     }
 }
 
 #if canImport(Glibc)
-/// The thread that runs an `InotifyLoop`, and how it is told to stop.
-///
-/// Ownership: the thread owns the inotify descriptor and the stop pipe's read end and closes them on its way out;
-/// `stop()` owns the write end. Thread-safe.
-private final class InotifyThread: Sendable {
-    private enum Phase {
-        case running
-        case stopping(CheckedContinuation<Void, Never>)
-        case finished
-    }
-
-    private let stopWriter: Int32
-    private let phase = Mutex(Phase.running)
-
-    private init(stopWriter: Int32) {
-        self.stopWriter = stopWriter
-    }
-
-    /// Starts watching, or returns nil after saying why (once, at info) when inotify or the pipe cannot be had.
-    static func start(
-        _ directory: String, logger: Logger, onChange: @escaping @Sendable () -> Void,
-        onFailure: @escaping @Sendable (String) -> Void
-    ) -> InotifyThread? {
-        let inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
-        guard inotify >= 0 else {
-            let reason = InotifyLoop.describe(errno)
-            logger.info("inotify unavailable (\(reason)); \(directory) is only polled")
-            onFailure("inotify_init")
-            return nil
+    /// The thread that runs an `InotifyLoop`, and how it is told to stop.
+    ///
+    /// Ownership: the thread owns the inotify descriptor and the stop pipe's read end and closes them on its way out;
+    /// `stop()` owns the write end. Thread-safe.
+    private final class InotifyThread: Sendable {
+        private enum Phase {
+            case running
+            case stopping(CheckedContinuation<Void, Never>)
+            case finished
         }
-        var pipeEnds: [Int32] = [-1, -1]
-        guard pipe(&pipeEnds) == 0 else {
-            let reason = InotifyLoop.describe(errno)
-            logger.info("cannot make a pipe (\(reason)); \(directory) is only polled")
-            onFailure("pipe")
-            close(inotify)
-            return nil
-        }
-        for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        let stopReader = pipeEnds[0]
-        let watcher = InotifyThread(stopWriter: pipeEnds[1])
-        let thread = Thread {
-            var loop = InotifyLoop(inotify: inotify, root: directory, logger: logger, onFailure: onFailure)
-            loop.run(until: stopReader, onChange: onChange)
-            close(inotify)
-            close(stopReader)
-            watcher.finished()
-        }
-        thread.name = "meshd-inotify"
-        thread.start()
-        return watcher
-    }
 
-    /// Wakes the thread through the pipe and waits until it has closed its descriptors.
-    func stop() async {
-        var byte: UInt8 = 1
-        _ = write(stopWriter, &byte, 1)
-        await withCheckedContinuation { continuation in
-            let alreadyFinished = phase.withLock { phase in
-                if case .finished = phase { return true }
-                phase = .stopping(continuation)
-                return false
+        private let stopWriter: Int32
+        private let phase = Mutex(Phase.running)
+
+        private init(stopWriter: Int32) {
+            self.stopWriter = stopWriter
+        }
+
+        /// Starts watching, or returns nil after saying why (once, at info) when inotify or the pipe cannot be had.
+        static func start(
+            _ directory: String, logger: Logger, onChange: @escaping @Sendable () -> Void,
+            onFailure: @escaping @Sendable (String) -> Void
+        ) -> InotifyThread? {
+            let inotify = inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC))
+            guard inotify >= 0 else {
+                let reason = InotifyLoop.describe(errno)
+                logger.info("inotify unavailable (\(reason)); \(directory) is only polled")
+                onFailure("inotify_init")
+                return nil
             }
-            if alreadyFinished { continuation.resume() }
+            var pipeEnds: [Int32] = [-1, -1]
+            guard pipe(&pipeEnds) == 0 else {
+                let reason = InotifyLoop.describe(errno)
+                logger.info("cannot make a pipe (\(reason)); \(directory) is only polled")
+                onFailure("pipe")
+                close(inotify)
+                return nil
+            }
+            for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
+            let stopReader = pipeEnds[0]
+            let watcher = InotifyThread(stopWriter: pipeEnds[1])
+            let thread = Thread {
+                var loop = InotifyLoop(inotify: inotify, root: directory, logger: logger, onFailure: onFailure)
+                loop.run(until: stopReader, onChange: onChange)
+                close(inotify)
+                close(stopReader)
+                watcher.finished()
+            }
+            thread.name = "meshd-inotify"
+            thread.start()
+            return watcher
         }
-        close(stopWriter)
-    }
 
-    /// Called by the thread as its last act; it may end on its own first, if its descriptor failed.
-    private func finished() {
-        let waiter = phase.withLock { phase -> CheckedContinuation<Void, Never>? in
-            defer { phase = .finished }
-            if case .stopping(let continuation) = phase { return continuation }
-            return nil
+        /// Wakes the thread through the pipe and waits until it has closed its descriptors.
+        func stop() async {
+            var byte: UInt8 = 1
+            _ = write(stopWriter, &byte, 1)
+            await withCheckedContinuation { continuation in
+                let alreadyFinished = phase.withLock { phase in
+                    if case .finished = phase { return true }
+                    phase = .stopping(continuation)
+                    return false
+                }
+                if alreadyFinished { continuation.resume() }
+            }
+            close(stopWriter)
         }
-        waiter?.resume()
+
+        /// Called by the thread as its last act; it may end on its own first, if its descriptor failed.
+        private func finished() {
+            let waiter = phase.withLock { phase -> CheckedContinuation<Void, Never>? in
+                defer { phase = .finished }
+                if case .stopping(let continuation) = phase { return continuation }
+                return nil
+            }
+            waiter?.resume()
+        }
     }
-}
 #endif

@@ -113,7 +113,9 @@ public struct FileSource: Service {
     /// Scans once now and once per wake-up until the task is cancelled, logging each distinct failure once. After
     /// each scan a timer wakes the next one at the time that scan asked for (the poll, a held removal, a retry);
     /// a timer overtaken by a later scan does nothing when it fires.
-    private func scan(onEach wakeUps: AsyncStream<Void>, wake: AsyncStream<Void>.Continuation, settlingAfter lastEvent: LastEvent) async {
+    private func scan(
+        onEach wakeUps: AsyncStream<Void>, wake: AsyncStream<Void>.Continuation, settlingAfter lastEvent: LastEvent
+    ) async {
         let timerGeneration = TimerGeneration()
         await withDiscardingTaskGroup { timers in
             var lastFailure: String?
@@ -153,7 +155,9 @@ public struct FileSource: Service {
             let quietAt = last + options.settle
             let now = ContinuousClock.now
             guard quietAt > now, now - start < options.quietPeriod else { return }
-            do { try await Task.sleep(until: min(quietAt, start + options.quietPeriod), clock: .continuous) } catch { return }
+            do { try await Task.sleep(until: min(quietAt, start + options.quietPeriod), clock: .continuous) } catch {
+                return
+            }
         }
     }
 

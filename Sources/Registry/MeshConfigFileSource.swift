@@ -49,7 +49,10 @@ public struct MeshConfigFileSource: Service {
     public func poll() -> Bool {
         guard let data = FileManager.default.contents(atPath: path) else {
             // Once per outage, not once per poll.
-            if lastText.unreadable.withLock({ state in defer { state = true }; return !state }) {
+            if lastText.unreadable.withLock({ state in
+                defer { state = true }
+                return !state
+            }) {
                 logger.warning("mesh config \(path) cannot be read; the last good mesh config stays in force")
             }
             return false

@@ -32,7 +32,8 @@ public final class SourceMetrics: Sendable {
 
     func backlog(_ backlog: ConfigBacklog) {
         pending.record(backlog.files)
-        oldest.record(Double(backlog.oldestAge.components.seconds) + Double(backlog.oldestAge.components.attoseconds) / 1e18)
+        oldest.record(
+            Double(backlog.oldestAge.components.seconds) + Double(backlog.oldestAge.components.attoseconds) / 1e18)
     }
 
     func removalsHeld(_ count: Int) {

@@ -155,7 +155,9 @@ struct StoreState: ~Copyable {
         }
         inForceHashes = hashes
         let placing: Set<ResourceKind> = ChangeSet.workloadKinds.union([.service, .serviceEntry])
-        let hostnames = objects.contains { placing.contains($0.key.kind) } ? next.endpointHostnames(changedSince: snapshot) : []
-        return ChangeSet(objects: objects, meshConfig: next.meshConfig != snapshot.meshConfig, endpointHostnames: hostnames)
+        let hostnames =
+            objects.contains { placing.contains($0.key.kind) } ? next.endpointHostnames(changedSince: snapshot) : []
+        return ChangeSet(
+            objects: objects, meshConfig: next.meshConfig != snapshot.meshConfig, endpointHostnames: hostnames)
     }
 }

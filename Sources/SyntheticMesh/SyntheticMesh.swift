@@ -85,7 +85,9 @@ public struct SyntheticMesh: Sendable {
     }
 
     public func serviceFile(_ index: Int) -> String { "\(namespace(ofService: index))/\(serviceName(index)).yaml" }
-    public func workloadFile(_ index: Int) -> String { "\(namespace(ofService: index))/\(serviceName(index))-workloads.yaml" }
+    public func workloadFile(_ index: Int) -> String {
+        "\(namespace(ofService: index))/\(serviceName(index))-workloads.yaml"
+    }
 
     /// The services whose files a load run rewrites.
     func isSeparate(_ index: Int) -> Bool { index == 0 || index == services - 1 }
@@ -178,7 +180,9 @@ public struct SyntheticMesh: Sendable {
         var documents: [String] = []
         for endpoint in 0..<endpointsPerService {
             let workload = workload(service: index, endpoint: endpoint)
-            let address = endpoint == endpointsPerService - 1 && generation > 0 ? movedAddress(service: index, generation: generation) : workload.address
+            let address =
+                endpoint == endpointsPerService - 1 && generation > 0
+                ? movedAddress(service: index, generation: generation) : workload.address
             documents.append(
                 """
                 apiVersion: networking.istio.io/v1

@@ -29,12 +29,15 @@ public final class XDSStream<RequestMessage: Sendable, ResponseMessage: Sendable
 }
 
 /// A State-of-the-World ADS stream (`StreamAggregatedResources`).
-public typealias ADSStream = XDSStream<Envoy_Service_Discovery_V3_DiscoveryRequest, Envoy_Service_Discovery_V3_DiscoveryResponse>
+public typealias ADSStream = XDSStream<
+    Envoy_Service_Discovery_V3_DiscoveryRequest, Envoy_Service_Discovery_V3_DiscoveryResponse
+>
 
 extension Envoy_Service_Discovery_V3_DiscoveryRequest {
     /// A request as Envoy sends it: the type, the names it wants, and the version and nonce it answers.
     public static func make(
-        type typeURL: String, names: [String] = [], version: String = "", nonce: String = "", node: Envoy_Config_Core_V3_Node? = nil,
+        type typeURL: String, names: [String] = [], version: String = "", nonce: String = "",
+        node: Envoy_Config_Core_V3_Node? = nil,
         error: String? = nil
     ) -> Self {
         var request = Self()

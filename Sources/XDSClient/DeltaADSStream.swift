@@ -8,7 +8,8 @@ extension Envoy_Service_Discovery_V3_DeltaDiscoveryRequest {
     /// A request as Envoy sends it: subscription changes, the versions it already holds (on reconnect), and
     /// the nonce it answers (with `error` for a NACK).
     public static func make(
-        type typeURL: String, subscribe: [String] = [], unsubscribe: [String] = [], initialVersions: [String: String] = [:],
+        type typeURL: String, subscribe: [String] = [], unsubscribe: [String] = [],
+        initialVersions: [String: String] = [:],
         nonce: String = "", node: Envoy_Config_Core_V3_Node? = nil, error: String? = nil
     ) -> Self {
         var request = Self()

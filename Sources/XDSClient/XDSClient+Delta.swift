@@ -1,5 +1,5 @@
-public import GRPCCore
 import EnvoyAPI
+public import GRPCCore
 
 extension XDSClient {
     /// Opens one Delta ADS stream to `address`, runs `body` with it, then closes the stream and the connection.
@@ -9,7 +9,8 @@ extension XDSClient {
         _ body: @Sendable (DeltaADSStream) async throws -> Result
     ) async throws -> Result {
         try await withStream(
-            Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Method.DeltaAggregatedResources.descriptor, to: address,
+            Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Method.DeltaAggregatedResources.descriptor,
+            to: address,
             metadata: metadata, tls: tls, body)
     }
 }

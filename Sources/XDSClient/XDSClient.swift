@@ -1,8 +1,8 @@
 public import EnvoyAPI
 public import GRPCCore
 import GRPCNIOTransportHTTP2
-import GRPCTransportTuning
 import GRPCProtobuf
+import GRPCTransportTuning
 import SwiftProtobuf
 
 /// Where to reach an xDS server.
@@ -23,7 +23,8 @@ public enum XDSClient {
         _ body: @Sendable (ADSStream) async throws -> Result
     ) async throws -> Result {
         try await withStream(
-            Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Method.StreamAggregatedResources.descriptor, to: address,
+            Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Method.StreamAggregatedResources.descriptor,
+            to: address,
             metadata: metadata, tls: tls, body)
     }
 
@@ -38,12 +39,15 @@ public enum XDSClient {
         var config = HTTP2ClientTransport.Posix.Config.defaults
         GRPCTransportTuning.releaseAfterEachMessage(&config.channelDebuggingCallbacks)
         GRPCTransportTuning.smallReadBuffers(&config.channelDebuggingCallbacks, maximum: 65_536)  // responses are large: read them in NIO's usual 64 KB
-        let transport = switch address {
-        case .tcp(let host, let port):
-            try HTTP2ClientTransport.Posix(target: .ipv4(address: host, port: port), transportSecurity: security, config: config)
-        case .unix(let path):
-            try HTTP2ClientTransport.Posix(target: .unixDomainSocket(path: path), transportSecurity: security, config: config)
-        }
+        let transport =
+            switch address {
+            case .tcp(let host, let port):
+                try HTTP2ClientTransport.Posix(
+                    target: .ipv4(address: host, port: port), transportSecurity: security, config: config)
+            case .unix(let path):
+                try HTTP2ClientTransport.Posix(
+                    target: .unixDomainSocket(path: path), transportSecurity: security, config: config)
+            }
         return try await withGRPCClient(transport: transport) { client in
             let (requests, requestContinuation) = AsyncStream.makeStream(of: Request.self)
             let (responses, responseContinuation) = AsyncThrowingStream.makeStream(of: Response.self)

@@ -36,9 +36,13 @@ public struct AggregatedDiscoveryService<Provider: ResourceProvider>: Registrabl
     /// error becomes the gRPC status Envoy sees.
     private static func respond<Request: Sendable, Response: Sendable>(
         to request: StreamingServerRequest<Request>, _ context: ServerContext,
-        serve: @escaping @Sendable (RPCAsyncSequence<Request, any Error>, PeerInfo, @escaping @Sendable (Response) async throws -> Void) async throws -> Void
+        serve:
+            @escaping @Sendable (
+                RPCAsyncSequence<Request, any Error>, PeerInfo, @escaping @Sendable (Response) async throws -> Void
+            ) async throws -> Void
     ) -> StreamingServerResponse<Response> {
-        let peer = PeerInfo(remotePeer: context.remotePeer, metadata: request.metadata, transportSpecific: context.transportSpecific)
+        let peer = PeerInfo(
+            remotePeer: context.remotePeer, metadata: request.metadata, transportSpecific: context.transportSpecific)
         return StreamingServerResponse { writer in
             do {
                 try await serve(request.messages, peer) { try await writer.write($0) }

@@ -82,7 +82,8 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
     /// Admits the proxy of a stream's first request, or throws to refuse the stream.
     func admit(_ node: Envoy_Config_Core_V3_Node?, peer: PeerInfo) throws -> Provider.Client {
         guard let node else {
-            observer.observe(.refused(node: "", peer: peer.remotePeer, reason: AdmissionError.Reason.invalidNode.rawValue))
+            observer.observe(
+                .refused(node: "", peer: peer.remotePeer, reason: AdmissionError.Reason.invalidNode.rawValue))
             throw XDSStreamError.missingNode
         }
         do {
@@ -90,7 +91,11 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
         } catch {
             let refusal = error as? AdmissionError ?? AdmissionError(.permissionDenied, "\(error)")
             logger.warning(
-                "refused proxy", metadata: ["node": "\(node.id)", "peer": "\(peer.remotePeer)", "kind": "\(refusal.reason.rawValue)", "reason": "\(refusal.message)"])
+                "refused proxy",
+                metadata: [
+                    "node": "\(node.id)", "peer": "\(peer.remotePeer)", "kind": "\(refusal.reason.rawValue)",
+                    "reason": "\(refusal.message)",
+                ])
             observer.observe(.refused(node: node.id, peer: peer.remotePeer, reason: refusal.reason.rawValue))
             throw XDSStreamError.refused(refusal)
         }
@@ -106,7 +111,8 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
         let connection = XDSConnection(
             id: session.id, client: client, proxy: session.proxyName, remotePeer: session.peer.remotePeer,
             connectedAt: session.connectedAt, streamProtocol: session.streamProtocol)
-        registry.register(connection, ConnectionRegistry.Pusher(slot: slot, scope: { provider.pushScope($0, for: client) }))
+        registry.register(
+            connection, ConnectionRegistry.Pusher(slot: slot, scope: { provider.pushScope($0, for: client) }))
         return slot
     }
 
@@ -139,13 +145,15 @@ public final class ADSServer<Provider: ResourceProvider>: Sendable {
 
     /// Writes one response under the send timeout; logs and rethrows when the proxy stopped reading.
     func write<Message: Sendable>(
-        _ message: Message, proxy: String, connection: UInt64, with write: @escaping @Sendable (Message) async throws -> Void
+        _ message: Message, proxy: String, connection: UInt64,
+        with write: @escaping @Sendable (Message) async throws -> Void
     ) async throws {
         do {
             try await timedWrite(message, timeout: options.sendTimeout, write: write)
         } catch let error as XDSStreamError {
             logger.warning(
-                "closing stream: proxy stopped reading", metadata: ["proxy": "\(proxy)", "connection": "\(connection)", "reason": "\(error)"])
+                "closing stream: proxy stopped reading",
+                metadata: ["proxy": "\(proxy)", "connection": "\(connection)", "reason": "\(error)"])
             throw error
         }
     }
@@ -167,7 +175,9 @@ public struct ADSServerOptions: Sendable {
 
     public static let defaultResponseBudgetBytes = 128 << 20
 
-    public init(pushConcurrency: Int = 16, sendTimeout: Duration? = .seconds(30), responseBudgetBytes: Int = Self.defaultResponseBudgetBytes,
+    public init(
+        pushConcurrency: Int = 16, sendTimeout: Duration? = .seconds(30),
+        responseBudgetBytes: Int = Self.defaultResponseBudgetBytes,
         loggedNackBytes: Int = 1_024
     ) {
         self.loggedNackBytes = max(64, loggedNackBytes)

@@ -10,7 +10,9 @@ public struct PeerInfo: Sendable {
     /// that offer none.
     public var transportSpecific: (any ServerContext.TransportSpecific)?
 
-    public init(remotePeer: String, metadata: Metadata = [:], transportSpecific: (any ServerContext.TransportSpecific)? = nil) {
+    public init(
+        remotePeer: String, metadata: Metadata = [:], transportSpecific: (any ServerContext.TransportSpecific)? = nil
+    ) {
         self.remotePeer = remotePeer
         self.metadata = metadata
         self.transportSpecific = transportSpecific

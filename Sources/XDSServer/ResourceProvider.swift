@@ -55,7 +55,8 @@ public struct ResourceSet: Sendable {
     public var versions: [String: String]?
 
     public init(
-        generation: UInt64, resources: [XDSResource], version: String? = nil, namesDigest: UInt64? = nil, versions: [String: String]? = nil
+        generation: UInt64, resources: [XDSResource], version: String? = nil, namesDigest: UInt64? = nil,
+        versions: [String: String]? = nil
     ) {
         self.generation = generation
         self.resources = resources

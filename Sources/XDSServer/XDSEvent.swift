@@ -12,7 +12,9 @@ public enum XDSEvent: Sendable {
     case disconnected(proxy: String, connection: UInt64)
     /// A push was considered for a proxy; `sent` lists the types that had new content (possibly none).
     case pushEvaluated(proxy: String, connection: UInt64, generation: UInt64, sent: [XDSType])
-    case sent(proxy: String, connection: UInt64, type: XDSType, response: SentResponse, trigger: Trigger, bytes: Int, duration: Duration)
+    case sent(
+        proxy: String, connection: UInt64, type: XDSType, response: SentResponse, trigger: Trigger, bytes: Int,
+        duration: Duration)
     case acknowledged(proxy: String, connection: UInt64, type: XDSType, response: SentResponse)
     case rejected(proxy: String, connection: UInt64, type: XDSType, nack: NackRecord, generation: UInt64)
     /// A stream's proxy was refused admission; `reason` is an `AdmissionError.Reason` raw value.

@@ -19,14 +19,18 @@ public struct XDSTranslator: Sendable {
     /// own key material, served over SDS; the caller must only pass the secrets of the proxy's own identity.
     /// Builds the snapshot's `ProxyInputsIndex` on every call: callers that generate for many proxies keep one
     /// index per snapshot and call `generate(_:snapshot:)`.
-    public func generate(typeURL: String, snapshot: MeshSnapshot, proxy: Proxy, secrets: ProxySecrets? = nil)
+    public func generate(
+        typeURL: String, snapshot: MeshSnapshot, proxy: Proxy, secrets: ProxySecrets? = nil
+    )
         -> [TranslatedResource]
     {
         generateMessages(typeURL: typeURL, snapshot: snapshot, proxy: proxy, secrets: secrets).map(\.packed)
     }
 
     /// The same resources as `generate`, as typed messages (sorted by name): for golden files and config dumps.
-    public func generateMessages(typeURL: String, snapshot: MeshSnapshot, proxy: Proxy, secrets: ProxySecrets? = nil)
+    public func generateMessages(
+        typeURL: String, snapshot: MeshSnapshot, proxy: Proxy, secrets: ProxySecrets? = nil
+    )
         -> [TranslatedMessage]
     {
         if typeURL == TypeURL.secret {
@@ -58,14 +62,18 @@ public struct XDSTranslator: Sendable {
 
     /// The EDS resources `generate` gives for the clusters of `hostnames` only, sorted by name: after a change
     /// of those services' endpoints alone, the rest of the proxy's EDS is unchanged and need not be generated.
-    public func generateEndpoints(_ inputs: EndpointInputs, snapshot: MeshSnapshot, hostnames: Set<String>)
+    public func generateEndpoints(
+        _ inputs: EndpointInputs, snapshot: MeshSnapshot, hostnames: Set<String>
+    )
         -> [TranslatedResource]
     {
         let context = GenerationContext(snapshot: snapshot, inputs: inputs, settings: settings)
         return Self.unique(EndpointGenerator().resources(for: context, hostnames: hostnames)).map(\.packed)
     }
 
-    private func run<G: ResourceGenerator>(_ generator: G, _ inputs: G.Inputs, _ snapshot: MeshSnapshot) -> [TranslatedMessage] {
+    private func run<G: ResourceGenerator>(
+        _ generator: G, _ inputs: G.Inputs, _ snapshot: MeshSnapshot
+    ) -> [TranslatedMessage] {
         Self.unique(generator.resources(for: GenerationContext(snapshot: snapshot, inputs: inputs, settings: settings)))
     }
 
@@ -91,5 +99,7 @@ extension ProxyInputsIndex {
 
 extension TranslatedMessage {
     /// The message packed in an `Any`, as `generate` returns it.
-    public var packed: TranslatedResource { TranslatedResource(name: name, resource: packAny(message), sources: sources) }
+    public var packed: TranslatedResource {
+        TranslatedResource(name: name, resource: packAny(message), sources: sources)
+    }
 }

@@ -28,7 +28,8 @@ struct DeltaProxySession {
 
     var isSynced: Bool {
         XDSKind.allCases.allSatisfy { kind in
-            answered[kind.rawValue] || (requested[kind.rawValue] && subscribed[kind.rawValue].isEmpty && kind.followUp == nil)
+            answered[kind.rawValue]
+                || (requested[kind.rawValue] && subscribed[kind.rawValue].isEmpty && kind.followUp == nil)
         }
     }
 

@@ -113,7 +113,8 @@ final class FleetRecorder: Sendable {
     func setWatchStart(_ instant: ContinuousClock.Instant) {
         state.withLock { state in
             guard let watch = state.watch else { return }
-            state.watch = Watch(kind: watch.kind, armedAt: instant, baseline: watch.baseline, changedAt: watch.changedAt)
+            state.watch = Watch(
+                kind: watch.kind, armedAt: instant, baseline: watch.baseline, changedAt: watch.changedAt)
         }
     }
 

@@ -11,7 +11,8 @@ final class FollowUpNames: Sendable {
     private static let cacheLimit = 50_000
 
     /// The names `response` (of `kind`) makes the proxy subscribe to, or nil for EDS and RDS responses.
-    func names(for response: Envoy_Service_Discovery_V3_DiscoveryResponse, kind: XDSKind, contentHash: Int) -> [String]? {
+    func names(for response: Envoy_Service_Discovery_V3_DiscoveryResponse, kind: XDSKind, contentHash: Int) -> [String]?
+    {
         guard kind.followUp != nil else { return nil }
         if let cached = cache.withLock({ $0[contentHash] }) { return cached }
         let names = kind == .cluster ? Self.edsNames(response) : Self.rdsNames(response)
@@ -58,7 +59,8 @@ final class FollowUpNames: Sendable {
             let chains = listener.filterChains + (listener.hasDefaultFilterChain ? [listener.defaultFilterChain] : [])
             for chain in chains {
                 for filter in chain.filters {
-                    guard case .typedConfig(let config)? = filter.configType, config.typeURL.hasSuffix(".HttpConnectionManager"),
+                    guard case .typedConfig(let config)? = filter.configType,
+                        config.typeURL.hasSuffix(".HttpConnectionManager"),
                         let hcm = try? HCM(serializedBytes: config.value), case .rds(let rds)? = hcm.routeSpecifier
                     else { continue }
                     names.insert(rds.routeConfigName)

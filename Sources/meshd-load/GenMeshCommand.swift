@@ -1,6 +1,6 @@
-import SyntheticMesh
 import ArgumentParser
 import Foundation
+import SyntheticMesh
 
 /// `meshd-load gen-mesh`: writes a synthetic mesh that `meshd validate` accepts with no errors.
 struct GenMeshCommand: ParsableCommand {
@@ -28,6 +28,8 @@ struct GenMeshCommand: ParsableCommand {
         let files = try mesh.write(to: URL(fileURLWithPath: out))
         let vs = (services + SyntheticMesh.vsEvery - 1) / SyntheticMesh.vsEvery
         let dr = (services + SyntheticMesh.drEvery - 1) / SyntheticMesh.drEvery
-        print("wrote \(files) files to \(out): \(services) services, \(services * endpoints) WorkloadEntries, \(dr) DestinationRules, \(vs) VirtualServices in \(min(namespaces, services)) namespaces")
+        print(
+            "wrote \(files) files to \(out): \(services) services, \(services * endpoints) WorkloadEntries, \(dr) DestinationRules, \(vs) VirtualServices in \(min(namespaces, services)) namespaces"
+        )
     }
 }

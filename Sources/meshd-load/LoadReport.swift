@@ -10,7 +10,8 @@ struct LoadReport: Codable, Sendable {
         var maxMs: Double
 
         init(_ durations: [Duration]) {
-            let ms = durations.map { Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15 }.sorted()
+            let ms = durations.map { Double($0.components.seconds) * 1000 + Double($0.components.attoseconds) / 1e15 }
+                .sorted()
             func percentile(_ p: Double) -> Double {
                 guard !ms.isEmpty else { return 0 }
                 let rank = Int((p * Double(ms.count)).rounded(.up))
@@ -67,13 +68,21 @@ struct LoadReport: Codable, Sendable {
     }
 
     func printTable() {
-        func row(_ name: String, _ value: String) { print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + value) }
+        func row(_ name: String, _ value: String) {
+            print(name.padding(toLength: 34, withPad: " ", startingAt: 0) + value)
+        }
         func mb(_ value: Double?) -> String { value.map { String(format: "%.1f MB", $0) } ?? "n/a" }
         func secs(_ value: Double?) -> String { value.map { String(format: "%.2f s", $0) } ?? "not reached" }
-        print("meshd-load: \(proxies) proxies (\(mode)) against \(server), mesh \(services) services × \(endpointsPerService) endpoints")
+        print(
+            "meshd-load: \(proxies) proxies (\(mode)) against \(server), mesh \(services) services × \(endpointsPerService) endpoints"
+        )
         row("synced", "\(synced)/\(proxies)")
         row("time to sync all", secs(syncSeconds))
-        row("sync p50/p90/p99/max", String(format: "%.0f / %.0f / %.0f / %.0f ms", syncLatency.p50Ms, syncLatency.p90Ms, syncLatency.p99Ms, syncLatency.maxMs))
+        row(
+            "sync p50/p90/p99/max",
+            String(
+                format: "%.0f / %.0f / %.0f / %.0f ms", syncLatency.p50Ms, syncLatency.p90Ms, syncLatency.p99Ms,
+                syncLatency.maxMs))
         row("bytes received (sync)", String(format: "%.1f MB", Double(bytesReceivedDuringSync) / 1e6))
         row("server RSS after sync", mb(serverRSSAfterSyncMB))
         row("server RSS settled (3 s later)", mb(serverRSSSettledMB))
@@ -81,9 +90,18 @@ struct LoadReport: Codable, Sendable {
         row("server CPU for sync", serverCPUSecondsForSync.map { String(format: "%.2f s", $0) } ?? "n/a")
         if let change {
             row("change", "\(change.kind): \(change.converged)/\(change.affected) proxies saw new content")
-            row("convergence p50/p90/p99/max", String(format: "%.0f / %.0f / %.0f / %.0f ms", change.latency.p50Ms, change.latency.p90Ms, change.latency.p99Ms, change.latency.maxMs))
-            row("pushes by type (server)", change.pushesByType.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
-            row("bytes by type (server)", change.bytesSentByType.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+            row(
+                "convergence p50/p90/p99/max",
+                String(
+                    format: "%.0f / %.0f / %.0f / %.0f ms", change.latency.p50Ms, change.latency.p90Ms,
+                    change.latency.p99Ms, change.latency.maxMs))
+            row(
+                "pushes by type (server)",
+                change.pushesByType.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+            row(
+                "bytes by type (server)",
+                change.bytesSentByType.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            )
         }
         if let reconnect {
             row("reconnect: resynced", "\(reconnect.resynced)/\(proxies) in \(secs(reconnect.seconds))")
@@ -92,7 +110,9 @@ struct LoadReport: Codable, Sendable {
             row("server RSS after reconnect", mb(reconnect.serverRSSAfterMB))
         }
         row("server CPU total", serverCPUSecondsTotal.map { String(format: "%.2f s", $0) } ?? "n/a")
-        for (error, count) in sessionErrors.sorted(by: { $0.value > $1.value }) { row("session error ×\(count)", error) }
+        for (error, count) in sessionErrors.sorted(by: { $0.value > $1.value }) {
+            row("session error ×\(count)", error)
+        }
         for note in notes { print("note: \(note)") }
     }
 

@@ -1,6 +1,6 @@
-import SyntheticMesh
 import Foundation
 import Synchronization
+import SyntheticMesh
 import XDSClient
 
 /// One measured run: sync, then optionally a change and a reconnect. The proxies run in one task group; this
@@ -27,11 +27,13 @@ struct LoadScenario {
             for index in 0..<proxies {
                 let proxy = SimulatedProxy(
                     index: index, node: ProxyNode.make(index: index, mesh: mesh), nacks: index >= proxies - nacking,
-                    address: address, recorder: recorder, names: names, signal: signal, recording: recording, delta: options.mode == "delta")
+                    address: address, recorder: recorder, names: names, signal: signal, recording: recording,
+                    delta: options.mode == "delta")
                 group.addTask { await proxy.run() }
             }
             for extra in 0..<options.stalledProxies {
-                let stalled = StalledProxy(node: ProxyNode.make(index: proxies + extra, mesh: mesh), port: target.xdsPort)
+                let stalled = StalledProxy(
+                    node: ProxyNode.make(index: proxies + extra, mesh: mesh), port: target.xdsPort)
                 group.addTask { await stalled.run() }
             }
             defer {
@@ -45,7 +47,8 @@ struct LoadScenario {
             }
             if let recording, let dir = options.record {
                 let written = try recording.write(to: URL(fileURLWithPath: dir))
-                report.notes.append("recorded \(written.nodes) proxies, \(written.blobs) distinct responses into \(dir)")
+                report.notes.append(
+                    "recorded \(written.nodes) proxies, \(written.blobs) distinct responses into \(dir)")
             }
             if options.change != "none", report.synced == proxies {
                 report.change = try await measureChange(recorder: recorder)
@@ -53,17 +56,22 @@ struct LoadScenario {
             if options.reconnect, report.synced == proxies {
                 report.reconnect = try await measureReconnect(recorder: recorder, signal: signal)
             }
-            report.serverCPUSecondsTotal = both(before, target.pid.flatMap(ProcessStats.read)).map { $1.cpuSeconds - $0.cpuSeconds }
+            report.serverCPUSecondsTotal = both(before, target.pid.flatMap(ProcessStats.read)).map {
+                $1.cpuSeconds - $0.cpuSeconds
+            }
             report.sessionErrors = recorder.counters.sessionErrors
             if let rss = RSSGuard.tripped.withLock({ $0 }) {
                 report.notes.append(
-                    "stopped early: the server's RSS reached \(rss / 1_048_576) MB, past --max-server-rss-mb \(options.maxServerRssMb)")
+                    "stopped early: the server's RSS reached \(rss / 1_048_576) MB, past --max-server-rss-mb \(options.maxServerRssMb)"
+                )
             }
             return report
         }
     }
 
-    private func measureSync(recorder: FleetRecorder, start: ContinuousClock.Instant, before: ProcessStats?, nacking: Int)
+    private func measureSync(
+        recorder: FleetRecorder, start: ContinuousClock.Instant, before: ProcessStats?, nacking: Int
+    )
         async throws -> LoadReport
     {
         let proxies = options.proxies
@@ -73,7 +81,8 @@ struct LoadScenario {
         let last = times.max()
         let counters = recorder.counters
         return LoadReport(
-            server: target.name, mode: options.mode, services: mesh.services, endpointsPerService: mesh.endpointsPerService,
+            server: target.name, mode: options.mode, services: mesh.services,
+            endpointsPerService: mesh.endpointsPerService,
             proxies: proxies, nackingProxies: nacking, stalledProxies: options.stalledProxies, synced: times.count,
             syncSeconds: times.count == proxies ? last.map { Self.seconds($0 - start) } : nil,
             syncLatency: LoadReport.Latencies(times.map { $0 - start }),
@@ -115,8 +124,12 @@ struct LoadScenario {
         var bytes: [String: Int] = [:]
         if target.adminPort != nil {
             for type in ["cds", "eds", "lds", "rds", "sds"] {
-                pushes[type] = Int(AdminHTTP.sample(metricsAfter, "pilot_xds_pushes", type: type) - AdminHTTP.sample(metricsBefore, "pilot_xds_pushes", type: type))
-                bytes[type] = Int(AdminHTTP.sample(metricsAfter, "meshd_xds_sent_bytes", type: type) - AdminHTTP.sample(metricsBefore, "meshd_xds_sent_bytes", type: type))
+                pushes[type] = Int(
+                    AdminHTTP.sample(metricsAfter, "pilot_xds_pushes", type: type)
+                        - AdminHTTP.sample(metricsBefore, "pilot_xds_pushes", type: type))
+                bytes[type] = Int(
+                    AdminHTTP.sample(metricsAfter, "meshd_xds_sent_bytes", type: type)
+                        - AdminHTTP.sample(metricsBefore, "meshd_xds_sent_bytes", type: type))
             }
         }
         return LoadReport.Change(

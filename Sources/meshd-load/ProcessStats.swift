@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Resident memory and CPU time of a process, read from /proc.
@@ -55,12 +55,15 @@ enum FileLimit {
 
     /// Ephemeral ports: one source port per connection to the same server address.
     static func portProblem(proxies: Int) -> String? {
-        guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8) else { return nil }
+        guard let text = try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8) else {
+            return nil
+        }
         let parts = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).compactMap { Int($0) }
         guard parts.count == 2 else { return nil }
         let available = parts[1] - parts[0] + 1
         guard proxies > available / 2 else { return nil }
-        return "\(proxies) connections from 127.0.0.1 to one server port use \(proxies) of \(available) ephemeral ports "
+        return
+            "\(proxies) connections from 127.0.0.1 to one server port use \(proxies) of \(available) ephemeral ports "
             + "(net.ipv4.ip_local_port_range \(parts[0])-\(parts[1])); reconnect rounds also leave TIME_WAIT behind"
     }
 }

@@ -1,6 +1,6 @@
-import SyntheticMesh
 import EnvoyAPI
 import SwiftProtobuf
+import SyntheticMesh
 
 /// Istio node identities for simulated sidecars, one per generated workload (cycling when there are more
 /// proxies than workloads; the pod name then gets a replica suffix so node ids stay unique).

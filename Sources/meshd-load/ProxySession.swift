@@ -37,7 +37,9 @@ struct ProxySession {
     var isSynced: Bool {
         XDSKind.allCases.allSatisfy { kind in
             let state = types[kind.rawValue]
-            if kind == .route || kind == .endpoint, state.names.isEmpty, types[kind == .route ? 2 : 0].answered { return true }
+            if kind == .route || kind == .endpoint, state.names.isEmpty, types[kind == .route ? 2 : 0].answered {
+                return true
+            }
             return state.requested && state.answered
         }
     }
@@ -49,7 +51,8 @@ struct ProxySession {
 
     /// Handles one response. `followUpNames` are the EDS names (for a CDS response) or RDS names (for LDS),
     /// derived by the caller from the response's content. Returns the requests to send, in order.
-    mutating func received(_ response: Response, kind: XDSKind, contentHash: Int, followUpNames: [String]?) -> [Request] {
+    mutating func received(_ response: Response, kind: XDSKind, contentHash: Int, followUpNames: [String]?) -> [Request]
+    {
         var out: [Request] = []
         var state = types[kind.rawValue]
         state.nonce = response.nonce
@@ -80,7 +83,8 @@ struct ProxySession {
         return out
     }
 
-    private mutating func request(_ kind: XDSKind, names: [String], version: String = "", nonce: String = "") -> Request {
+    private mutating func request(_ kind: XDSKind, names: [String], version: String = "", nonce: String = "") -> Request
+    {
         if kind == .cluster || kind == .listener { types[kind.rawValue].requested = true }
         var request = Request()
         request.typeURL = kind.typeURL

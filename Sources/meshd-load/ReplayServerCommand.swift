@@ -18,7 +18,9 @@ struct ReplayServerCommand: AsyncParsableCommand {
         FileLimit.raiseToHard()
         let loaded = try ReplayRecording.read(from: URL(fileURLWithPath: recording))
         try await ReplayServer.serve(recording: loaded, host: "127.0.0.1", port: port) { bound in
-            print("replay server listening on 127.0.0.1:\(bound) with \(loaded.index.count) proxies, \(loaded.blobs.count) responses")
+            print(
+                "replay server listening on 127.0.0.1:\(bound) with \(loaded.index.count) proxies, \(loaded.blobs.count) responses"
+            )
             fflush(nil)
         }
     }

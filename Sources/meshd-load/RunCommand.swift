@@ -1,6 +1,6 @@
-import SyntheticMesh
 import ArgumentParser
 import Foundation
+import SyntheticMesh
 import XDSClient
 
 /// `meshd-load run`: connect N simulated sidecars, time the sync, optionally make one change and time the
@@ -28,11 +28,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let problem = FileLimit.portProblem(proxies: options.proxies) { notes.append(problem) }
 
-        let mesh = SyntheticMesh(services: options.services, endpointsPerService: options.endpoints, namespaces: options.namespaces)
+        let mesh = SyntheticMesh(
+            services: options.services, endpointsPerService: options.endpoints, namespaces: options.namespaces)
         let configDir = try prepareConfig(mesh)
         let target = try await LoadTarget.start(options: options, configDir: configDir)
         defer { target.server?.stop() }
-        let report = try await LoadScenario(options: options, mesh: mesh, configDir: configDir, target: target, notes: notes).run()
+        let report = try await LoadScenario(
+            options: options, mesh: mesh, configDir: configDir, target: target, notes: notes
+        ).run()
         if options.json { try report.printJSON() } else { report.printTable() }
     }
 
@@ -65,7 +68,8 @@ extension LoadTarget {
         if let recording = options.replay {
             guard let port = AdminHTTP.freePort() else { throw LoadError("no free port on 127.0.0.1") }
             let server = try SpawnedServer(
-                executable: RunCommand.ownExecutable(), arguments: ["replay-server", "--recording", recording, "--port", "\(port)"],
+                executable: RunCommand.ownExecutable(),
+                arguments: ["replay-server", "--recording", recording, "--port", "\(port)"],
                 logPath: scratch.appendingPathComponent("replay.log").path)
             do {
                 try await server.waitUntil("replay server listening", timeout: .seconds(60)) {
@@ -81,11 +85,13 @@ extension LoadTarget {
             guard let xdsPort = AdminHTTP.freePort(), let adminPort = AdminHTTP.freePort() else {
                 throw LoadError("no free port on 127.0.0.1")
             }
-            let arguments = [
-                "serve", "--config-dir", configDir.path, "--xds-address", "127.0.0.1:\(xdsPort)",
-                "--admin-address", "127.0.0.1:\(adminPort)", "--state-dir", scratch.appendingPathComponent("ca").path,
-                "--secure-xds-address", "", "--insecure-trust-node-metadata", "--log-level", "warning",
-            ] + options.meshdArgs.split(separator: " ").map(String.init)
+            let arguments =
+                [
+                    "serve", "--config-dir", configDir.path, "--xds-address", "127.0.0.1:\(xdsPort)",
+                    "--admin-address", "127.0.0.1:\(adminPort)", "--state-dir",
+                    scratch.appendingPathComponent("ca").path,
+                    "--secure-xds-address", "", "--insecure-trust-node-metadata", "--log-level", "warning",
+                ] + options.meshdArgs.split(separator: " ").map(String.init)
             let server = try SpawnedServer(
                 executable: meshd, arguments: arguments, logPath: scratch.appendingPathComponent("meshd.log").path)
             do {
@@ -96,11 +102,14 @@ extension LoadTarget {
                 server.stop()
                 throw error
             }
-            return LoadTarget(name: "meshd (spawned)", xdsPort: xdsPort, adminPort: adminPort, pid: server.pid, server: server)
+            return LoadTarget(
+                name: "meshd (spawned)", xdsPort: xdsPort, adminPort: adminPort, pid: server.pid, server: server)
         }
         guard let address = options.xdsAddress, let colon = address.lastIndex(of: ":"),
             let port = Int(address[address.index(after: colon)...]), address.hasPrefix("127.")
         else { throw ValidationError("give --meshd PATH, --replay DIR, or --xds-address 127.x.y.z:PORT") }
-        return LoadTarget(name: "meshd at \(address)", xdsPort: port, adminPort: options.adminPort, pid: options.meshdPid, server: nil)
+        return LoadTarget(
+            name: "meshd at \(address)", xdsPort: port, adminPort: options.adminPort, pid: options.meshdPid, server: nil
+        )
     }
 }

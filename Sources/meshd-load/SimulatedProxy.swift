@@ -24,7 +24,9 @@ struct SimulatedProxy: Sendable {
         while !signal.finished, !Task.isCancelled, attempts < 20 {
             let current = round
             let failure: String? = await withTaskGroup(of: String?.self) { group in
-                group.addTask { delta ? await deltaSession(round: current, state: deltaState) : await session(round: current) }
+                group.addTask {
+                    delta ? await deltaSession(round: current, state: deltaState) : await session(round: current)
+                }
                 group.addTask {
                     await signal.waitForEnd(of: current)
                     return nil
@@ -101,7 +103,9 @@ extension SimulatedProxy {
                             resource.resource.value.withUnsafeBytes { hasher.combine(bytes: $0) }
                             return hasher.finalize()
                         },
-                        followUp: { resource, hash in names.names(forResource: resource.resource.value, kind: kind, contentHash: hash) })
+                        followUp: { resource, hash in
+                            names.names(forResource: resource.resource.value, kind: kind, contentHash: hash)
+                        })
                     for request in requests { stream.send(request) }
                     recorder.unchangedResent(unchanged)
                     recorder.received(

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A server process meshd-load started itself (meshd, or its own replay server), stopped with SIGTERM

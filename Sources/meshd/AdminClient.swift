@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// `--admin URL` and `--token`, shared by the commands that talk to a running meshd.
@@ -10,13 +10,15 @@ struct AdminOptions: ParsableArguments {
     @Option(name: .long, help: "meshd's admin server.")
     var admin: String = "http://127.0.0.1:15014"
 
-    @Option(name: .long, help: "Bearer token for /debug/* (also MESHD_ADMIN_TOKEN); needed when admin is not on loopback.")
+    @Option(
+        name: .long, help: "Bearer token for /debug/* (also MESHD_ADMIN_TOKEN); needed when admin is not on loopback.")
     var token: String?
 
     /// The client for these options; a `ValidationError` when the URL is not http(s).
     func client() throws -> AdminClient {
         let text = admin.contains("://") ? admin : "http://\(admin)"
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil
+        else {
             throw ValidationError("--admin: expected a URL such as http://127.0.0.1:15014, got \"\(admin)\"")
         }
         let token = token ?? ProcessInfo.processInfo.environment["MESHD_ADMIN_TOKEN"]
@@ -64,10 +66,13 @@ struct AdminClient: Sendable {
 
     /// The error for a non-success answer, with a hint for the usual causes.
     func failure(_ path: String, _ reply: Reply) -> AdminClientError {
-        let body = String(decoding: reply.body.prefix(500), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let body = String(decoding: reply.body.prefix(500), as: UTF8.self).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         var message = "\(url(path)) answered HTTP \(reply.status): \(body)"
         if reply.status == 401 { message += "\nhint: pass --token or set MESHD_ADMIN_TOKEN" }
-        if reply.status == 404, body.isEmpty { message += "\nhint: is this meshd's admin address and a meshd new enough?" }
+        if reply.status == 404, body.isEmpty {
+            message += "\nhint: is this meshd's admin address and a meshd new enough?"
+        }
         return AdminClientError(description: message)
     }
 
@@ -78,7 +83,9 @@ struct AdminClient: Sendable {
     }
 
     private func send(path: String, method: String, body: Data?) async throws -> Reply {
-        guard let url = URL(string: url(path)) else { throw AdminClientError(description: "bad admin URL \(self.url(path))") }
+        guard let url = URL(string: url(path)) else {
+            throw AdminClientError(description: "bad admin URL \(self.url(path))")
+        }
         var request = URLRequest(url: url, timeoutInterval: 30)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -92,7 +99,8 @@ struct AdminClient: Sendable {
                 if let error {
                     continuation.resume(
                         throwing: AdminClientError(
-                            description: "cannot reach meshd admin at \(base.absoluteString): \(error.localizedDescription)\n"
+                            description:
+                                "cannot reach meshd admin at \(base.absoluteString): \(error.localizedDescription)\n"
                                 + "hint: is `meshd serve` running? Point at it with --admin URL"))
                     return
                 }

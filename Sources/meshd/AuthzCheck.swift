@@ -26,15 +26,20 @@ struct AuthzCheck: AsyncParsableCommand {
     @Option(name: .long, help: "The configuration directory (as for meshd serve).")
     var configDir: String
 
-    @Option(name: .long, help: "Istio mesh config YAML (as for meshd serve): root namespace, trust domain, extension providers.")
+    @Option(
+        name: .long,
+        help: "Istio mesh config YAML (as for meshd serve): root namespace, trust domain, extension providers.")
     var meshConfig: String?
 
-    @Option(name: .long, help: "A YAML file of requests (requests: [{name, from, to, method, path, headers, token, claims, expect}]).")
+    @Option(
+        name: .long,
+        help: "A YAML file of requests (requests: [{name, from, to, method, path, headers, token, claims, expect}]).")
     var requests: String?
 
     @Option(name: .long, help: "Source workload, namespace/name.") var fromWorkload: String?
     @Option(name: .long, help: "Source mTLS identity (spiffe://td/ns/N/sa/S or td/ns/N/sa/S).") var principal: String?
-    @Option(name: .long, help: "Source namespace (identity ns/<N>/sa/default unless --service-account).") var sourceNamespace: String?
+    @Option(name: .long, help: "Source namespace (identity ns/<N>/sa/default unless --service-account).")
+    var sourceNamespace: String?
     @Option(name: .long, help: "Source service account, with --source-namespace.") var serviceAccount: String?
     @Option(name: .long, help: "Source IP.") var sourceIP: String?
     @Option(name: .long, help: "Original client IP (remote.ip).") var remoteIP: String?
@@ -49,7 +54,8 @@ struct AuthzCheck: AsyncParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: "A header, 'name: value' (repeatable).") var header: [String] = []
     @Option(name: .long, help: "A JWT, sent as Authorization: Bearer unless a header carries it.") var token: String?
     @Option(name: .long, help: "Verified JWT claims as JSON (instead of a token).") var claims: String?
-    @Flag(name: .long, help: "Fetch each RequestAuthentication jwksUri first (as meshd serve does).") var fetchJwks = false
+    @Flag(name: .long, help: "Fetch each RequestAuthentication jwksUri first (as meshd serve does).") var fetchJwks =
+        false
     @Flag(name: .long, help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -64,9 +70,12 @@ struct AuthzCheck: AsyncParsableCommand {
                 let (proxy, request) = try spec.resolve(in: targets)
                 let simulator = simulators[proxy.id] ?? AuthorizationSimulator(snapshot: snapshot, proxy: proxy)
                 simulators[proxy.id] = simulator
-                rows.append(AuthzCheckRow(index: index + 1, spec: spec, proxy: proxy, decision: simulator.check(request)))
+                rows.append(
+                    AuthzCheckRow(index: index + 1, spec: spec, proxy: proxy, decision: simulator.check(request)))
             }
-            print(json ? AuthzCheckFormat.json(rows) : AuthzCheckFormat.text(rows, single: requests == nil), terminator: "")
+            print(
+                json ? AuthzCheckFormat.json(rows) : AuthzCheckFormat.text(rows, single: requests == nil),
+                terminator: "")
             if rows.contains(where: { $0.expectationMet == false }) { throw ExitCode(1) }
         } catch let error as SimulationInputError {
             FileHandle.standardError.write(Data("meshd authz check: \(error)\n".utf8))
@@ -114,7 +123,8 @@ struct AuthzCheck: AsyncParsableCommand {
         return AuthorizationCheckRequest(
             name: nil,
             from: .init(
-                workload: fromWorkload, principal: principal, namespace: sourceNamespace, serviceAccount: serviceAccount,
+                workload: fromWorkload, principal: principal, namespace: sourceNamespace,
+                serviceAccount: serviceAccount,
                 ip: sourceIP, remoteIP: remoteIP, plaintext: plaintext, sni: sni),
             to: .init(workload: toWorkload, port: port, service: toService), method: method, path: path, host: host,
             headers: headers, token: token, claims: parsedClaims, expect: nil)
@@ -127,10 +137,12 @@ struct AuthzCheck: AsyncParsableCommand {
         var keys: [String: String] = [:]
         for (uri, references) in snapshot.jwksReferences.sorted(by: { $0.key < $1.key }) {
             do {
-                let body = try await fetcher.fetch(uri, timeout: settings.timeout(for: references), limit: settings.sizeLimit)
+                let body = try await fetcher.fetch(
+                    uri, timeout: settings.timeout(for: references), limit: settings.sizeLimit)
                 keys[uri] = try JWKSDocument.validate(body, limit: settings.sizeLimit)
             } catch {
-                FileHandle.standardError.write(Data("warning: jwksUri \(uri): \(error); its providers reject every token\n".utf8))
+                FileHandle.standardError.write(
+                    Data("warning: jwksUri \(uri): \(error); its providers reject every token\n".utf8))
             }
         }
         return snapshot.withFetchedJWKS(keys)

@@ -23,7 +23,8 @@ enum AuthzCheckFormat {
     static func text(_ rows: [AuthzCheckRow], single: Bool) -> String {
         if single, let row = rows.first {
             var out = "\(row.decision.verdict.rawValue)\n"
-            out += "  decided by: \(row.decision.policy.map { "AuthorizationPolicy \($0) (RBAC policy \($0.rbacName))" } ?? "-")\n"
+            out +=
+                "  decided by: \(row.decision.policy.map { "AuthorizationPolicy \($0) (RBAC policy \($0.rbacName))" } ?? "-")\n"
             out += "  reason:     \(row.decision.reason)\n"
             out += "  proxy:      \(row.proxy.id) (\(row.proxy.kind.rawValue))\n"
             out += "  listener:   \(row.decision.listener), filter chain \(row.decision.filterChain)\n"
@@ -40,7 +41,8 @@ enum AuthzCheckFormat {
             }
             let notes = row.decision.notes.isEmpty ? "" : " [\(row.decision.notes.joined(separator: "; "))]"
             return [
-                row.name, "\(row.proxy.podName).\(row.proxy.namespace):\(row.decision.listener)", row.decision.verdict.rawValue,
+                row.name, "\(row.proxy.podName).\(row.proxy.namespace):\(row.decision.listener)",
+                row.decision.verdict.rawValue,
                 row.decision.policy?.description ?? "-", expect, row.decision.reason + notes,
             ]
         }
@@ -77,8 +79,10 @@ enum AuthzCheckFormat {
     static func json(_ rows: [AuthzCheckRow]) -> String {
         let out = rows.map { row in
             JSONRow(
-                request: row.name, proxy: row.proxy.id, verdict: row.decision.verdict.rawValue, status: row.decision.status,
-                policy: row.decision.policy?.description, rbacPolicy: row.decision.policy?.rbacName, reason: row.decision.reason,
+                request: row.name, proxy: row.proxy.id, verdict: row.decision.verdict.rawValue,
+                status: row.decision.status,
+                policy: row.decision.policy?.description, rbacPolicy: row.decision.policy?.rbacName,
+                reason: row.decision.reason,
                 listener: row.decision.listener, filterChain: row.decision.filterChain, notes: row.decision.notes,
                 expectationMet: row.expectationMet)
         }
@@ -99,7 +103,8 @@ struct AuthzRequestFile: Decodable {
         do {
             return try YAMLDecoder().decode(AuthzRequestFile.self, from: text).requests
         } catch {
-            throw SimulationInputError(field: path, reason: "not a requests file (requests: [{from, to, method, path, ...}]): \(error)")
+            throw SimulationInputError(
+                field: path, reason: "not a requests file (requests: [{from, to, method, path, ...}]): \(error)")
         }
     }
 }

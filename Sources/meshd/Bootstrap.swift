@@ -4,7 +4,8 @@ import Foundation
 
 /// `meshd bootstrap`: print an Envoy bootstrap for a sidecar (or gateway) that gets everything else from meshd.
 struct Bootstrap: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print an Envoy bootstrap (JSON) that points a proxy at meshd over ADS.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print an Envoy bootstrap (JSON) that points a proxy at meshd over ADS.")
 
     @Option(name: .long, help: "The pod's IP address.")
     var nodeIP: String
@@ -33,7 +34,8 @@ struct Bootstrap: ParsableCommand {
     @Option(name: .long, help: "Bootstrap token from 'meshd token', sent as 'authorization: Bearer' on the ADS stream.")
     var token: String?
 
-    @Option(name: .long, help: "File holding the bootstrap token (instead of --token; keeps it out of the process list).")
+    @Option(
+        name: .long, help: "File holding the bootstrap token (instead of --token; keeps it out of the process list).")
     var tokenFile: String?
 
     @Flag(name: .long, help: "Use Delta (incremental) ADS: ads_config api_type DELTA_GRPC.")
@@ -65,11 +67,14 @@ struct Bootstrap: ParsableCommand {
         bootstrap.token = try resolvedToken()
         bootstrap.delta = delta
         if xdsTls {
-            guard let rootCert else { throw ValidationError("--xds-tls needs --root-cert (the mesh's root certificate)") }
+            guard let rootCert else {
+                throw ValidationError("--xds-tls needs --root-cert (the mesh's root certificate)")
+            }
             bootstrap.xdsRootCertFile = rootCert
         }
         let document = bootstrap.document
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
     }
 

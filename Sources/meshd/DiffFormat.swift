@@ -54,9 +54,12 @@ enum DiffFormat {
             return lines.joined(separator: "\n") + "\n"
         }
         lines += answer.warnings.map { "warning: \($0.message)" }
-        lines.append("dry run against snapshot \(answer.snapshotVersion) -> \(answer.newSnapshotVersion ?? "?"); nothing applied")
+        lines.append(
+            "dry run against snapshot \(answer.snapshotVersion) -> \(answer.newSnapshotVersion ?? "?"); nothing applied"
+        )
         for object in answer.objects {
-            lines.append("\(object.action.padding(toLength: 9, withPad: " ", startingAt: 0)) \(object.key)  (\(object.source))")
+            lines.append(
+                "\(object.action.padding(toLength: 9, withPad: " ", startingAt: 0)) \(object.key)  (\(object.source))")
         }
         if answer.proxies.isEmpty { lines.append("no connected proxies") }
         for proxy in answer.proxies {

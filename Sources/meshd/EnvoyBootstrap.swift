@@ -25,10 +25,11 @@ struct EnvoyBootstrap {
 
     var document: [String: Any] {
         let app = labels["app"] ?? labels["app.kubernetes.io/name"] ?? pod
-        let xdsEndpointAddress: [String: Any] = switch xds {
-        case .tcp(let host, let port): ["socket_address": ["address": host, "port_value": port]]
-        case .unix(let path): ["pipe": ["path": path]]
-        }
+        let xdsEndpointAddress: [String: Any] =
+            switch xds {
+            case .tcp(let host, let port): ["socket_address": ["address": host, "port_value": port]]
+            case .unix(let path): ["pipe": ["path": path]]
+            }
         let adsSource: [String: Any] = ["ads": [String: Any](), "resource_api_version": "V3"]
         return [
             "node": [
@@ -116,7 +117,9 @@ struct EnvoyBootstrap {
         guard let xdsRootCertFile else {
             return [
                 "name": "envoy.transport_sockets.raw_buffer",
-                "typed_config": ["@type": "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"],
+                "typed_config": [
+                    "@type": "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"
+                ],
             ]
         }
         return [

@@ -19,7 +19,10 @@ struct Inject: ParsableCommand {
     @Option(name: .long, help: "meshd's xDS address as pods reach it: HOST:PORT.")
     var meshdAddress: String = "istiod.istio-system.svc:15012"
 
-    @Flag(name: .long, help: "Talk to meshd in plaintext (port 15010) instead of TLS checked against the istio-ca-root-cert ConfigMap.")
+    @Flag(
+        name: .long,
+        help: "Talk to meshd in plaintext (port 15010) instead of TLS checked against the istio-ca-root-cert ConfigMap."
+    )
     var xdsPlaintext = false
 
     @Option(name: .long, help: "The Envoy sidecar image.")
@@ -30,7 +33,9 @@ struct Inject: ParsableCommand {
 
     @Flag(
         inversion: .prefixedNo,
-        help: "Run the sidecar as a native sidecar (an init container with restartPolicy: Always; Kubernetes 1.29 or later).")
+        help:
+            "Run the sidecar as a native sidecar (an init container with restartPolicy: Always; Kubernetes 1.29 or later)."
+    )
     var nativeSidecar = true
 
     @Option(name: .long, help: "Lifetime in seconds of the projected istio-ca token (Envoy reads it at start-up).")

@@ -33,7 +33,8 @@ enum InjectBootstrap {
         if case .tcp(let host, _) = settings.meshdAddress, !isIPAddress(host) {
             document = resolvingXDSClusterByDNS(document)
         }
-        let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 

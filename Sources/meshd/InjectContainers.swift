@@ -25,11 +25,15 @@ enum InjectContainers {
     /// `istio-proxy`: Envoy as uid 1337 (the uid the redirect exempts), started by the rendering entrypoint.
     static func sidecar(bootstrapTemplate: String, settings: InjectSettings) -> Node {
         var mounts: [Node] = [
-            ["name": .string(InjectSettings.tokenVolumeName), "mountPath": .string(InjectSettings.tokenDirectory), "readOnly": .bool(true)]
+            [
+                "name": .string(InjectSettings.tokenVolumeName), "mountPath": .string(InjectSettings.tokenDirectory),
+                "readOnly": .bool(true),
+            ]
         ]
         if !settings.plaintext {
             mounts.append([
-                "name": .string(InjectSettings.rootCertVolumeName), "mountPath": .string(InjectSettings.rootCertDirectory),
+                "name": .string(InjectSettings.rootCertVolumeName),
+                "mountPath": .string(InjectSettings.rootCertDirectory),
                 "readOnly": .bool(true),
             ])
         }
@@ -45,7 +49,9 @@ enum InjectContainers {
                 fieldEnv("SERVICE_ACCOUNT", "spec.serviceAccountName"),
                 ["name": .string(InjectBootstrap.templateVariable), "value": .quoted(bootstrapTemplate)],
             ],
-            "resources": ["requests": ["cpu": "100m", "memory": "128Mi"], "limits": ["cpu": "2000m", "memory": "1Gi"]],
+            "resources": [
+                "requests": ["cpu": "100m", "memory": "128Mi"], "limits": ["cpu": "2000m", "memory": "1Gi"],
+            ],
             "securityContext": [
                 "runAsUser": .int(InjectSettings.proxyUID),
                 "runAsGroup": .int(InjectSettings.proxyUID),

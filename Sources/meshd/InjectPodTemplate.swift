@@ -24,11 +24,14 @@ struct PodTemplateInjection {
         }
         let initContainers = spec["initContainers"]?.sequence.map(Array.init) ?? []
         let existingNames = (Array(containers) + initContainers).compactMap { $0["name"]?.string }
-        for reserved in [InjectSettings.proxyContainerName, InjectSettings.initContainerName] where existingNames.contains(reserved) {
+        for reserved in [InjectSettings.proxyContainerName, InjectSettings.initContainerName]
+        where existingNames.contains(reserved) {
             throw Refusal(description: "already injected: it has a container named \(reserved)")
         }
         if spec["hostNetwork"]?.bool == true {
-            throw Refusal(description: "hostNetwork pods share the node's network; a redirect there would capture the node's traffic")
+            throw Refusal(
+                description:
+                    "hostNetwork pods share the node's network; a redirect there would capture the node's traffic")
         }
 
         let labels = Self.stringMap(metadata?["labels"])
@@ -60,7 +63,9 @@ struct PodTemplateInjection {
     /// `sidecar.istio.io/inject: "false"` as a label or an annotation, Istio's opt-out.
     static func optsOut(_ metadata: Node?) -> Bool {
         for field in ["labels", "annotations"] {
-            if let value = metadata?[field]?["sidecar.istio.io/inject"]?.string, value.lowercased() == "false" { return true }
+            if let value = metadata?[field]?["sidecar.istio.io/inject"]?.string, value.lowercased() == "false" {
+                return true
+            }
         }
         return false
     }

@@ -66,7 +66,9 @@ struct SidecarInjector {
         if kind == "Job" && !settings.nativeSidecar {
             throw InjectError(
                 document: position, object: object,
-                reason: "a Job's pod would never complete with the sidecar as an ordinary container; use native sidecars (the default)")
+                reason:
+                    "a Job's pod would never complete with the sidecar as an ordinary container; use native sidecars (the default)"
+            )
         }
         var injected = document
         do {

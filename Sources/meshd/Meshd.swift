@@ -6,6 +6,8 @@ struct Meshd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "meshd",
         abstract: "A service-mesh control plane: Istio configuration in, Envoy xDS out.",
-        subcommands: [Serve.self, Bootstrap.self, Validate.self, Token.self, ProxyStatus.self, Diff.self, Inject.self, Authz.self],
+        subcommands: [
+            Serve.self, Bootstrap.self, Validate.self, Token.self, ProxyStatus.self, Diff.self, Inject.self, Authz.self,
+        ],
         defaultSubcommand: Serve.self)
 }

@@ -33,7 +33,8 @@ struct ProxyStatus: AsyncParsableCommand {
             }
             guard let entry = ProxyStatusFormat.find(proxy, in: entries) else {
                 let known = entries.map(\.name).joined(separator: ", ")
-                throw AdminClientError(description: "no connected proxy \"\(proxy)\"; connected: \(known.isEmpty ? "none" : known)")
+                throw AdminClientError(
+                    description: "no connected proxy \"\(proxy)\"; connected: \(known.isEmpty ? "none" : known)")
             }
             let nacks = try await client.get("/debug/nacks", as: [AdminJSON.NackExplanation].self)
             print(ProxyStatusFormat.detail(entry, nacks: nacks, version: meshdVersion), terminator: "")

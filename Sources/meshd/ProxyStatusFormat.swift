@@ -48,16 +48,19 @@ enum ProxyStatusFormat {
         for type in types {
             lines.append("")
             let state = entry.sync.types[type]
-            lines.append("\(type.uppercased())  \(cell(state).split(separator: ":").first.map(String.init) ?? "NOT SENT")")
+            lines.append(
+                "\(type.uppercased())  \(cell(state).split(separator: ":").first.map(String.init) ?? "NOT SENT")")
             guard let state else { continue }
             if let sent = state.sentVersion {
-                lines.append("  sent:      version \(sent), nonce \(state.sentNonce ?? "-"), \(age(state.sentAgeSeconds)) ago")
+                lines.append(
+                    "  sent:      version \(sent), nonce \(state.sentNonce ?? "-"), \(age(state.sentAgeSeconds)) ago")
             }
             lines.append("  acked:     " + (state.ackedVersion.map { "version \($0)" } ?? "nothing yet"))
             let names = state.resourceNames ?? []
             lines.append("  resources: \(names.count)" + (names.isEmpty ? "" : ": " + list(names, limit: 12)))
             guard state.status == "NACKED", let nack = state.lastNack else { continue }
-            lines.append("  rejected:  version \(nack.version ?? "-"), nonce \(nack.nonce ?? "-"), at \(nack.at ?? "-")")
+            lines.append(
+                "  rejected:  version \(nack.version ?? "-"), nonce \(nack.nonce ?? "-"), at \(nack.at ?? "-")")
             lines.append("  rejected resources: " + list(nack.resourceNames ?? [], limit: 12))
             lines.append("  error:")
             lines += (nack.error ?? "").split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }

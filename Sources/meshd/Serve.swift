@@ -8,12 +8,19 @@ import ServiceLifecycle
 
 /// `meshd serve`: watch a config directory and serve xDS to every connected proxy.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the control plane on a directory of Istio and Kubernetes YAML.")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the control plane on a directory of Istio and Kubernetes YAML.")
 
-    @Option(name: .long, help: "Directory of multi-document YAML, read recursively and watched for changes. Optional with a Kubernetes source.")
+    @Option(
+        name: .long,
+        help:
+            "Directory of multi-document YAML, read recursively and watched for changes. Optional with a Kubernetes source."
+    )
     var configDir: String?
 
-    @Option(name: .long, help: "Watch the Kubernetes API server of this kubeconfig file (its current context, or --context).")
+    @Option(
+        name: .long,
+        help: "Watch the Kubernetes API server of this kubeconfig file (its current context, or --context).")
     var kubeconfig: String?
 
     @Option(name: .long, help: "The kubeconfig context to use (default: current-context).")
@@ -30,7 +37,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .long,
-        help: "Bearer token that every admin route but /ready, /healthz, /version and /metrics requires (also MESHD_ADMIN_TOKEN). Mandatory when admin is not on loopback.")
+        help:
+            "Bearer token that every admin route but /ready, /healthz, /version and /metrics requires (also MESHD_ADMIN_TOKEN). Mandatory when admin is not on loopback."
+    )
     var adminToken: String?
 
     @Flag(name: .long, inversion: .prefixedNo, help: "With an admin token, whether /metrics stays open for scrapers.")
@@ -39,7 +48,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "How many recent changes /debug/changes keeps.")
     var changeHistory: Int = 100
 
-    @Option(name: .long, help: "On SIGTERM or SIGINT, how long meshd waits for proxies to be disconnected and work to finish before it exits anyway.")
+    @Option(
+        name: .long,
+        help:
+            "On SIGTERM or SIGINT, how long meshd waits for proxies to be disconnected and work to finish before it exits anyway."
+    )
     var shutdownGrace: String = "10s"
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
@@ -48,10 +61,18 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Log format: text or json.")
     var logFormat: String = "text"
 
-    @Option(name: .long, help: "Mesh-wide outbound traffic policy: ALLOW_ANY or REGISTRY_ONLY. Overrides the mesh config's outboundTrafficPolicy.mode (default: the mesh config's, else ALLOW_ANY). A Sidecar's own policy wins.")
+    @Option(
+        name: .long,
+        help:
+            "Mesh-wide outbound traffic policy: ALLOW_ANY or REGISTRY_ONLY. Overrides the mesh config's outboundTrafficPolicy.mode (default: the mesh config's, else ALLOW_ANY). A Sidecar's own policy wins."
+    )
     var outboundTrafficPolicy: String?
 
-    @Option(name: .long, help: "Istio mesh config YAML (the content of the `mesh` key of the istio ConfigMap), read at start and watched. With a Kubernetes source, the istio ConfigMap of istio-system is read and watched as well.")
+    @Option(
+        name: .long,
+        help:
+            "Istio mesh config YAML (the content of the `mesh` key of the istio ConfigMap), read at start and watched. With a Kubernetes source, the istio ConfigMap of istio-system is read and watched as well."
+    )
     var meshConfig: String?
 
     @OptionGroup(title: "Push engine")
@@ -103,7 +124,8 @@ struct Serve: AsyncParsableCommand {
         options.security = try securityOptions.options(kubeconfig: kubeconfig, context: context)
         options.xdsAddress = xds
         options.admin = MeshdOptions.Admin(
-            host: adminHost, port: adminPort, token: adminToken ?? ProcessInfo.processInfo.environment["MESHD_ADMIN_TOKEN"],
+            host: adminHost, port: adminPort,
+            token: adminToken ?? ProcessInfo.processInfo.environment["MESHD_ADMIN_TOKEN"],
             publicMetrics: adminPublicMetrics)
         options.transport = try transportOptions.options(logger: logger)
         options.changeHistory = changeHistory
@@ -117,7 +139,9 @@ struct Serve: AsyncParsableCommand {
         } catch let error as MeshdSetupError {
             throw ValidationError(error.description)
         }
-        logger.info("meshd starting", metadata: ["config-dir": "\(configDir ?? "-")", "xds": "\(xds)", "admin": "\(adminAddress)"])
+        logger.info(
+            "meshd starting",
+            metadata: ["config-dir": "\(configDir ?? "-")", "xds": "\(xds)", "admin": "\(adminAddress)"])
         try await meshd.run()
         logger.info("meshd stopped")
     }

@@ -10,7 +10,8 @@ struct ServePushOptions: ParsableArguments {
     @Option(name: .long, help: "Longest a burst of config changes is held back before it is pushed anyway.")
     var debounceMax: String = "10s"
 
-    @Option(name: .long, help: "Coalescing window of endpoint-only changes (Pods, WorkloadEntries), pushed as EDS only.")
+    @Option(
+        name: .long, help: "Coalescing window of endpoint-only changes (Pods, WorkloadEntries), pushed as EDS only.")
     var edsDebounce: String = "10ms"
 
     @Option(name: .long, help: "How many proxies may have resources generated at once.")
@@ -18,10 +19,14 @@ struct ServePushOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "Megabytes of responses that may be written and not yet ACKed or NACKed, across all proxies, before a proxy waits to be sent more.")
+        help:
+            "Megabytes of responses that may be written and not yet ACKed or NACKed, across all proxies, before a proxy waits to be sent more."
+    )
     var pushBufferMb: Int = ADSServerOptions.defaultResponseBudgetBytes >> 20
 
-    @Option(name: .long, help: "How long a response may wait for a proxy to read it before its stream is closed (0 waits forever).")
+    @Option(
+        name: .long,
+        help: "How long a response may wait for a proxy to read it before its stream is closed (0 waits forever).")
     var sendTimeout: String = "30s"
 
     /// The debounce settings, or a validation error naming the flag.
@@ -34,11 +39,16 @@ struct ServePushOptions: ParsableArguments {
 
     /// The ADS server's limits, or a validation error naming the flag.
     func serverOptions() throws -> ADSServerOptions {
-        guard pushConcurrency >= 1 else { throw ValidationError("--push-concurrency: expected at least 1, got \(pushConcurrency)") }
-        guard pushBufferMb >= 1 else { throw ValidationError("--push-buffer-mb: expected at least 1, got \(pushBufferMb)") }
+        guard pushConcurrency >= 1 else {
+            throw ValidationError("--push-concurrency: expected at least 1, got \(pushConcurrency)")
+        }
+        guard pushBufferMb >= 1 else {
+            throw ValidationError("--push-buffer-mb: expected at least 1, got \(pushBufferMb)")
+        }
         let timeout = try Self.duration(sendTimeout, flag: "--send-timeout")
         return ADSServerOptions(
-            pushConcurrency: pushConcurrency, sendTimeout: timeout == .zero ? nil : timeout, responseBudgetBytes: pushBufferMb << 20)
+            pushConcurrency: pushConcurrency, sendTimeout: timeout == .zero ? nil : timeout,
+            responseBudgetBytes: pushBufferMb << 20)
     }
 
     /// Parses `250ms`, `10s`, `2m` (or a bare number of seconds).

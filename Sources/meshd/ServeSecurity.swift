@@ -20,17 +20,22 @@ struct ServeSecurityOptions: ParsableArguments {
         help: "Bootstrap tokens whose lifetime (exp - iat) exceeds this are refused, whoever signed them.")
     var maxTokenTtl: String = "24h"
 
-    @Option(name: .long, help: "Where xDS over TLS (and the CSR API) listens: HOST:PORT or unix:PATH; empty to disable.")
+    @Option(
+        name: .long, help: "Where xDS over TLS (and the CSR API) listens: HOST:PORT or unix:PATH; empty to disable.")
     var secureXdsAddress: String = "127.0.0.1:15012"
 
     @Flag(
         name: .long,
-        help: "INSECURE, development only: trust NAMESPACE/SERVICE_ACCOUNT of proxies that send no credentials. Only for callers on a UNIX socket or 127.0.0.1.")
+        help:
+            "INSECURE, development only: trust NAMESPACE/SERVICE_ACCOUNT of proxies that send no credentials. Only for callers on a UNIX socket or 127.0.0.1."
+    )
     var insecureTrustNodeMetadata = false
 
     @Flag(
         name: .long,
-        help: "Kubernetes mode: accept proxies' service-account tokens (audience istio-ca) checked with the API server's TokenReview.")
+        help:
+            "Kubernetes mode: accept proxies' service-account tokens (audience istio-ca) checked with the API server's TokenReview."
+    )
     var kubernetesTokenReview = false
 
     /// Refuses the development flag unless the plaintext xDS server is only reachable locally.
@@ -39,7 +44,8 @@ struct ServeSecurityOptions: ParsableArguments {
         switch xds {
         case .unix: return
         case .tcp(let host, _) where host == "127.0.0.1" || host == "::1": return
-        case .tcp: throw ValidationError("--insecure-trust-node-metadata needs --xds-address on 127.0.0.1 or a unix: socket")
+        case .tcp:
+            throw ValidationError("--insecure-trust-node-metadata needs --xds-address on 127.0.0.1 or a unix: socket")
         }
     }
 
@@ -47,7 +53,8 @@ struct ServeSecurityOptions: ParsableArguments {
     /// `kubeconfig` (and `context`) when given, else the one meshd runs in.
     func options(kubeconfig: String?, context: String?) throws -> MeshdOptions.Security {
         guard let ttl = Token.parseDuration(workloadCertTtl), ttl > .zero else {
-            throw ValidationError("--workload-cert-ttl: expected a duration such as 24h or 60s, got \"\(workloadCertTtl)\"")
+            throw ValidationError(
+                "--workload-cert-ttl: expected a duration such as 24h or 60s, got \"\(workloadCertTtl)\"")
         }
         guard let maxTokenLifetime = Token.parseDuration(maxTokenTtl), maxTokenLifetime > .zero else {
             throw ValidationError("--max-token-ttl: expected a positive duration such as 24h, got \"\(maxTokenTtl)\"")
@@ -55,14 +62,16 @@ struct ServeSecurityOptions: ParsableArguments {
         var secureAddress: ListenAddress?
         if !secureXdsAddress.isEmpty {
             guard let address = ListenAddress(secureXdsAddress) else {
-                throw ValidationError("--secure-xds-address: expected HOST:PORT or unix:PATH, got \"\(secureXdsAddress)\"")
+                throw ValidationError(
+                    "--secure-xds-address: expected HOST:PORT or unix:PATH, got \"\(secureXdsAddress)\"")
             }
             secureAddress = address
         }
         return MeshdOptions.Security(
             stateDirectory: stateDir, pluginDirectory: caDir, workloadCertTTL: ttl, maxTokenLifetime: maxTokenLifetime,
             secureXDSAddress: secureAddress, trustNodeMetadata: insecureTrustNodeMetadata,
-            tokenReview: kubernetesTokenReview ? try tokenReviewConnection(kubeconfig: kubeconfig, context: context) : nil)
+            tokenReview: kubernetesTokenReview
+                ? try tokenReviewConnection(kubeconfig: kubeconfig, context: context) : nil)
     }
 
     /// The API server TokenReview asks: that of `kubeconfig` or, by default, of the pod meshd runs in.

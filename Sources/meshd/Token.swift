@@ -22,7 +22,9 @@ struct Token: ParsableCommand {
 
     @Option(
         name: .long,
-        help: "The longest --ttl allowed; must not exceed 'meshd serve --max-token-ttl', which refuses longer-lived tokens.")
+        help:
+            "The longest --ttl allowed; must not exceed 'meshd serve --max-token-ttl', which refuses longer-lived tokens."
+    )
     var maxTtl: String = "24h"
 
     @Option(name: .long, help: "The CA's state directory; use the same one as 'meshd serve'.")

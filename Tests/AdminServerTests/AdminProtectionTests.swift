@@ -10,7 +10,7 @@ import XDSServer
 @testable import Discovery
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The admin server's protection, against the real server on 127.0.0.1: a bearer token guards `/debug/*`,
@@ -26,9 +26,14 @@ struct AdminProtectionTests {
                 let anonymous = try await Self.get(port: port, path)
                 #expect(anonymous.status == 401, "\(path) without Authorization: \(anonymous)")
                 #expect(anonymous.body.contains("bearer token"), "\(path): \(anonymous.body)")
-                #expect(anonymous.headers.lowercased().contains("www-authenticate: bearer"), "\(path): \(anonymous.headers)")
-                #expect(try await Self.get(port: port, path, bearer: "wrong").status == 401, "\(path) with a wrong token")
-                #expect(try await Self.get(port: port, path, authorization: Self.token).status == 401, "\(path) without the Bearer scheme")
+                #expect(
+                    anonymous.headers.lowercased().contains("www-authenticate: bearer"), "\(path): \(anonymous.headers)"
+                )
+                #expect(
+                    try await Self.get(port: port, path, bearer: "wrong").status == 401, "\(path) with a wrong token")
+                #expect(
+                    try await Self.get(port: port, path, authorization: Self.token).status == 401,
+                    "\(path) without the Bearer scheme")
                 let allowed = try await Self.get(port: port, path, bearer: Self.token)
                 #expect(allowed.status == 200, "\(path) with the bearer: \(allowed)")
             }
@@ -40,7 +45,8 @@ struct AdminProtectionTests {
 
     /// Every registered route, as a method and path, with a body for the POSTs.
     static let protectedRoutes: [(method: String, path: String)] = [
-        ("GET", "/debug/configz"), ("GET", "/debug/registryz"), ("GET", "/debug/changes"), ("GET", "/debug/push_status"),
+        ("GET", "/debug/configz"), ("GET", "/debug/registryz"), ("GET", "/debug/changes"),
+        ("GET", "/debug/push_status"),
         ("GET", "/debug/syncz"), ("GET", "/debug/nacks"), ("GET", "/debug/connections"), ("GET", "/debug/config_dump"),
         ("POST", "/debug/diff"), ("POST", "/debug/ca/rotate-root"), ("GET", "/"),
     ]
@@ -59,7 +65,9 @@ struct AdminProtectionTests {
         return variants
     }
 
-    @Test("with a token, no spelling of a protected route answers without it: doubled slashes, dot segments, percent-escapes, case, trailing slashes")
+    @Test(
+        "with a token, no spelling of a protected route answers without it: doubled slashes, dot segments, percent-escapes, case, trailing slashes"
+    )
     func pathVariantsNeedBearer() async throws {
         try await Self.withAdmin(token: Self.token) { port in
             for route in Self.protectedRoutes {
@@ -149,12 +157,14 @@ struct AdminProtectionTests {
         let store = ConfigStore(logger: logger)
         let provider = MeshResourceProvider(snapshot: store.snapshot())
         let tracker = ChangeTracker()
-        let ads = ADSServer(provider: provider, observer: XDSEventFanOut([provider.connected, tracker]), logger: logger)
+        let ads = ADSServer(
+            provider: provider, observer: XDSEventFanOut([provider.connected, tracker]), logger: logger)
         let readiness = Readiness()
         readiness.markConfigLoaded()
         readiness.markXDSListening()
         return AdminContext(
-            store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: PrometheusCollectorRegistry())
+            store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker,
+            metrics: PrometheusCollectorRegistry())
     }
 
     /// Runs a real admin server on a free 127.0.0.1 port for the duration of `body`.
@@ -163,7 +173,8 @@ struct AdminProtectionTests {
     ) async throws {
         let port = try ephemeralPort()
         let server = try AdminServer(
-            host: "127.0.0.1", port: port, context: context(), token: token, publicMetrics: publicMetrics, logger: logger)
+            host: "127.0.0.1", port: port, context: context(), token: token, publicMetrics: publicMetrics,
+            logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             defer { group.cancelAll() }
@@ -183,11 +194,14 @@ struct AdminProtectionTests {
     }
 
     /// GETs `path` with curl (on a thread of its own), with `Authorization: Bearer <bearer>` or a raw `Authorization` value when given.
-    static func get(port: Int, _ path: String, bearer: String? = nil, authorization: String? = nil) async throws -> Answer {
+    static func get(
+        port: Int, _ path: String, bearer: String? = nil, authorization: String? = nil
+    ) async throws -> Answer {
         var argv = ["curl", "-sS", "-i", "--noproxy", "*", "--max-time", "5"]
         if let value = bearer.map({ "Bearer \($0)" }) ?? authorization { argv += ["-H", "Authorization: \(value)"] }
         // Off the cooperative pool: the server under test answers from it.
-        let result = try await Subprocess.runInBackground(argv + ["http://127.0.0.1:\(port)\(path)"], timeout: .seconds(10))
+        let result = try await Subprocess.runInBackground(
+            argv + ["http://127.0.0.1:\(port)\(path)"], timeout: .seconds(10))
         guard result.succeeded else { throw HarnessError("curl \(path) failed (\(result.status)): \(result.stderr)") }
         let normalized = result.stdout.replacingOccurrences(of: "\r\n", with: "\n")
         let parts = normalized.components(separatedBy: "\n\n")
@@ -204,8 +218,11 @@ struct AdminProtectionTests {
         var argv = ["curl", "-sS", "-i", "--noproxy", "*", "--max-time", "5", "--path-as-is", "-X", method]
         if let bearer { argv += ["-H", "Authorization: Bearer \(bearer)"] }
         if let body, method == "POST" { argv += ["-H", "Content-Type: application/json", "--data-binary", body] }
-        let result = try await Subprocess.runInBackground(argv + ["http://127.0.0.1:\(port)\(path)"], timeout: .seconds(10))
-        guard result.succeeded else { throw HarnessError("curl \(method) \(path) failed (\(result.status)): \(result.stderr)") }
+        let result = try await Subprocess.runInBackground(
+            argv + ["http://127.0.0.1:\(port)\(path)"], timeout: .seconds(10))
+        guard result.succeeded else {
+            throw HarnessError("curl \(method) \(path) failed (\(result.status)): \(result.stderr)")
+        }
         let normalized = result.stdout.replacingOccurrences(of: "\r\n", with: "\n")
         let parts = normalized.components(separatedBy: "\n\n")
         let statusLine = (parts.first ?? "").split(separator: "\n").first ?? ""
@@ -223,7 +240,9 @@ struct AdminProtectionTests {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw HarnessError("cannot bind a free port: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))

@@ -41,7 +41,8 @@ func authorizationSnapshot(_ policies: [AuthorizationPolicy], jwt: [RequestAuthe
 
 func ordersProxy() -> Proxy {
     var proxy = Proxy(
-        id: "sidecar~10.2.0.5~orders-1.shop~shop.svc.cluster.local", kind: .sidecar, ipAddresses: ["10.2.0.5"], podName: "orders-1",
+        id: "sidecar~10.2.0.5~orders-1.shop~shop.svc.cluster.local", kind: .sidecar, ipAddresses: ["10.2.0.5"],
+        podName: "orders-1",
         namespace: "shop", dnsDomain: "shop.svc.cluster.local", labels: ["app": "orders"], serviceAccount: "orders")
     proxy.workloadIdentity = WorkloadIdentity(namespace: "shop", serviceAccount: "orders")
     return proxy
@@ -58,7 +59,9 @@ let allowOrdersGET: AuthorizationPolicy = {
 let denyAdminPaths: AuthorizationPolicy = {
     var operation = AuthorizationOperation()
     operation.paths = ["/admin*"]
-    return AuthorizationPolicy(meta: ObjectMeta(name: "deny-admin", namespace: "shop"), action: .deny, rules: [AuthorizationRule(to: [operation])])
+    return AuthorizationPolicy(
+        meta: ObjectMeta(name: "deny-admin", namespace: "shop"), action: .deny,
+        rules: [AuthorizationRule(to: [operation])])
 }()
 
 @Suite("Authorization in the admin server")
@@ -70,12 +73,19 @@ struct AuthorizationOpsTests {
         let snapshot = authorizationSnapshot([allowOrdersGET, denyAdminPaths], jwt: [jwt])
         let json = AuthorizationJSON(proxy: ordersProxy(), snapshot: snapshot, settings: TranslatorSettings())
         #expect(json.posture == "allow-some")
-        #expect(json.policies.map { "\($0.kind) \($0.namespace)/\($0.name)" } == [
-            "AuthorizationPolicy shop/deny-admin", "AuthorizationPolicy shop/orders-get", "RequestAuthentication shop/jwt",
-        ])
+        #expect(
+            json.policies.map { "\($0.kind) \($0.namespace)/\($0.name)" } == [
+                "AuthorizationPolicy shop/deny-admin", "AuthorizationPolicy shop/orders-get",
+                "RequestAuthentication shop/jwt",
+            ])
         #expect(json.jwks.first?.state.hasPrefix("not fetched") == true)
-        let inbound = json.filters.filter { $0.listener == "virtualInbound" && $0.filterChain == "inbound_0.0.0.0_8080_mtls" }
-        #expect(inbound.map(\.filter) == ["envoy.filters.http.jwt_authn", "envoy.filters.http.rbac", "envoy.filters.http.rbac"])
+        let inbound = json.filters.filter {
+            $0.listener == "virtualInbound" && $0.filterChain == "inbound_0.0.0.0_8080_mtls"
+        }
+        #expect(
+            inbound.map(\.filter) == [
+                "envoy.filters.http.jwt_authn", "envoy.filters.http.rbac", "envoy.filters.http.rbac",
+            ])
         #expect(inbound.first { $0.action == "DENY" }?.policies == ["ns[shop]-policy[deny-admin]-rule[0]"])
         #expect(inbound.first { $0.action == "ALLOW" }?.policies == ["ns[shop]-policy[orders-get]-rule[0]"])
         #expect(inbound.first?.providers?.first?.contains("no key set") == true, "\(inbound.first?.providers ?? [])")
@@ -115,7 +125,9 @@ struct AuthorizationOpsTests {
 
     @Test func nackTracingFindsQuotedPolicyNames() {
         let quoted = NackExplanationJSON.quotedPolicies(
-            in: "Error adding listener virtualInbound: policy ns[shop]-policy[deny-admin]-rule[0] and ns[a]-policy[b]-rule[2]: bad")
+            in:
+                "Error adding listener virtualInbound: policy ns[shop]-policy[deny-admin]-rule[0] and ns[a]-policy[b]-rule[2]: bad"
+        )
         #expect(quoted.map { "\($0.0)/\($0.1)" } == ["shop/deny-admin", "a/b"])
         #expect(NackExplanationJSON.quotedPolicies(in: "nothing here").isEmpty)
     }

@@ -6,7 +6,7 @@ import MeshdApp
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The composition root itself: what `buildMeshd` builds from options as `meshd serve` sets them, and how it refuses
@@ -16,24 +16,29 @@ struct BuildMeshdTests {
     static let logger = Logger(label: "build-meshd-test", factory: { _ in SwiftLogNoOpLogHandler() })
 
     static func temporaryDirectory(_ prefix: String) throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "\(prefix)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }
 
-    @Test("a daemon on a config directory with every listener on port 0 loads the files, reports its real ports and serves on them")
+    @Test(
+        "a daemon on a config directory with every listener on port 0 loads the files, reports its real ports and serves on them"
+    )
     func portZeroListenersReportWhereTheyAreBound() async throws {
         let directory = try Self.temporaryDirectory("meshd-build")
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("config")
         try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
-        try OpsConfig.service.write(to: config.appendingPathComponent("reviews.yaml"), atomically: true, encoding: .utf8)
+        try OpsConfig.service.write(
+            to: config.appendingPathComponent("reviews.yaml"), atomically: true, encoding: .utf8)
         var options = MeshdOptions(logger: Self.logger)
         options.configDirectory = config.path
         options.xdsAddress = .tcp(host: "127.0.0.1", port: 0)
         options.admin = MeshdOptions.Admin(host: "127.0.0.1", port: 0)
         options.security = MeshdOptions.Security(
-            stateDirectory: directory.appendingPathComponent("ca").path, secureXDSAddress: .tcp(host: "127.0.0.1", port: 0))
+            stateDirectory: directory.appendingPathComponent("ca").path,
+            secureXDSAddress: .tcp(host: "127.0.0.1", port: 0))
         let meshd = try buildMeshd(options)
         // The directory is read at build time, before anything runs.
         #expect(meshd.store.objects().map(\.key.description).contains("Service/default/reviews"))
@@ -52,10 +57,15 @@ struct BuildMeshdTests {
                 #expect(LocalTCP.canConnect(port: port), "nothing accepts on xDS port \(port)")
             }
             let adminPort = ports[2]
-            let ready = try await Poll.until("/ready on the reported admin port \(adminPort) to answer 200", timeout: .seconds(20)) {
+            let ready = try await Poll.until(
+                "/ready on the reported admin port \(adminPort) to answer 200", timeout: .seconds(20)
+            ) {
                 () -> Bool? in
                 let result = try await Subprocess.runInBackground(
-                    ["curl", "-sS", "--noproxy", "*", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(adminPort)/ready"],
+                    [
+                        "curl", "-sS", "--noproxy", "*", "-o", "/dev/null", "-w", "%{http_code}",
+                        "http://127.0.0.1:\(adminPort)/ready",
+                    ],
                     timeout: .seconds(10))
                 return result.stdout == "200" ? true : nil
             }

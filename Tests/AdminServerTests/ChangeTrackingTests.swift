@@ -5,16 +5,21 @@ import Testing
 /// `/debug/changes` against a running in-process meshd with `XDSClient` proxies.
 @Suite("Change tracking (in-process meshd, XDSClient proxies)")
 struct ChangeTrackingTests {
-    @Test("a VirtualService edit that every proxy ACKs shows 'converged on 2 of 2' with a time, naming the object and file")
+    @Test(
+        "a VirtualService edit that every proxy ACKs shows 'converged on 2 of 2' with a time, naming the object and file"
+    )
     func convergedChange() async throws {
         try await InProcessMeshd.with(files: OpsConfig.files) { meshd in
-            let proxies = [OpsConfig.proxy("productpage-v1", ip: "10.44.0.5"), OpsConfig.proxy("details-v1", ip: "10.44.0.6")]
+            let proxies = [
+                OpsConfig.proxy("productpage-v1", ip: "10.44.0.5"), OpsConfig.proxy("details-v1", ip: "10.44.0.6"),
+            ]
             try await withProxies(proxies, on: meshd) {
                 try await meshd.waitUntilSynced(proxies.map(\.nodeID))
                 let before = try await #require(meshd.changes().first?["id"] as? Int)
 
                 try meshd.write("vs.yaml", OpsConfig.virtualService(to: "v2"))
-                let change = try await Poll.until("the VirtualService change to converge", timeout: .seconds(20)) { () -> [String: Any]? in
+                let change = try await Poll.until("the VirtualService change to converge", timeout: .seconds(20)) {
+                    () -> [String: Any]? in
                     guard let latest = try await meshd.changes().first, (latest["id"] as? Int ?? 0) > before,
                         let summary = latest["summary"] as? [String: Any], summary["converged"] as? Bool == true
                     else { return nil }
@@ -32,7 +37,9 @@ struct ChangeTrackingTests {
                 #expect(objects.count == 1, "\(objects)")
                 #expect(objects.first?["key"] as? String == "VirtualService/default/reviews")
                 #expect(objects.first?["action"] as? String == "updated")
-                #expect((objects.first?["source"] as? String)?.hasPrefix(meshd.path("vs.yaml") + ":1") == true, "\(objects)")
+                #expect(
+                    (objects.first?["source"] as? String)?.hasPrefix(meshd.path("vs.yaml") + ":1") == true, "\(objects)"
+                )
 
                 let rows = try #require(change["proxies"] as? [[String: Any]])
                 #expect(Set(rows.compactMap { $0["proxy"] as? String }) == Set(proxies.map(\.nodeID)))

@@ -14,7 +14,8 @@ struct DebugEndpointsTests {
 
                 // registryz: the service, its origin, and the endpoints its selector picked.
                 let services = try #require(try await meshd.json("/debug/registryz") as? [[String: Any]])
-                let reviews = try #require(services.first { $0["hostname"] as? String == OpsConfig.reviewsFQDN }, "\(services)")
+                let reviews = try #require(
+                    services.first { $0["hostname"] as? String == OpsConfig.reviewsFQDN }, "\(services)")
                 #expect(reviews["origin"] as? String == "Service/default/reviews")
                 #expect(reviews["addresses"] as? [String] == ["10.96.0.20"])
                 let endpoints = try #require((reviews["endpoints"] as? [String: Any])?["9080"] as? [[String: Any]])
@@ -34,8 +35,10 @@ struct DebugEndpointsTests {
                 let clusters = try #require((types["cds"] as? [String: Any])?["resources"] as? [[String: Any]])
                 let names = Set(clusters.compactMap { $0["name"] as? String })
                 #expect(names.isSuperset(of: OpsConfig.reviewsClusters), "\(names)")
-                let subsetCluster = try #require(clusters.first { $0["name"] as? String == OpsConfig.reviewsClusters[1] })
-                #expect((subsetCluster["resource"] as? [String: Any])?["name"] as? String == OpsConfig.reviewsClusters[1])
+                let subsetCluster = try #require(
+                    clusters.first { $0["name"] as? String == OpsConfig.reviewsClusters[1] })
+                #expect(
+                    (subsetCluster["resource"] as? [String: Any])?["name"] as? String == OpsConfig.reviewsClusters[1])
                 #expect((types["rds"] as? [String: Any])?["version"] as? String != nil)
 
                 // An unknown proxy is a 404, a missing parameter a 400.

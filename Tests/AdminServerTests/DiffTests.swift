@@ -1,7 +1,8 @@
-@testable import AdminServer
 import Foundation
 import MeshTestSupport
 import Testing
+
+@testable import AdminServer
 
 /// `meshd diff` and `POST /debug/diff` against a running in-process meshd with `XDSClient` proxies.
 @Suite("meshd diff (in-process meshd, XDSClient proxies)")
@@ -10,13 +11,16 @@ struct DiffTests {
     static func input(_ meshd: InProcessMeshd, _ files: [String: String]) throws -> String {
         let directory = meshd.directory.appendingPathComponent("diff-input-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for (name, yaml) in files { try yaml.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        for (name, yaml) in files {
+            try yaml.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         return directory.path
     }
 
     /// POSTs `files` to `/debug/diff` and returns the status and JSON.
     static func post(_ meshd: InProcessMeshd, _ files: [String: String]) async throws -> (Int, [String: Any]) {
-        let body = try JSONSerialization.data(withJSONObject: files.sorted { $0.key < $1.key }.map { ["file": $0.key, "content": $0.value] })
+        let body = try JSONSerialization.data(
+            withJSONObject: files.sorted { $0.key < $1.key }.map { ["file": $0.key, "content": $0.value] })
         let response = try await meshd.post("/debug/diff", json: body)
         let json = try JSONSerialization.jsonObject(with: Data(response.body.utf8))
         return (response.status, json as? [String: Any] ?? [:])
@@ -34,10 +38,14 @@ struct DiffTests {
         return result
     }
 
-    @Test("editing the VirtualService changes RDS 9080 only; adding a Service adds its clusters, listener and route; nothing is applied")
+    @Test(
+        "editing the VirtualService changes RDS 9080 only; adding a Service adds its clusters, listener and route; nothing is applied"
+    )
     func goodInput() async throws {
         try await InProcessMeshd.with(files: OpsConfig.files) { meshd in
-            let proxies = [OpsConfig.proxy("productpage-v1", ip: "10.44.0.5"), OpsConfig.proxy("details-v1", ip: "10.44.0.6")]
+            let proxies = [
+                OpsConfig.proxy("productpage-v1", ip: "10.44.0.5"), OpsConfig.proxy("details-v1", ip: "10.44.0.6"),
+            ]
             try await withProxies(proxies, on: meshd) {
                 try await meshd.waitUntilSynced(proxies.map(\.nodeID))
                 let versionBefore = meshd.store.snapshot().version
@@ -48,18 +56,24 @@ struct DiffTests {
                 let result = try await InProcessMeshd.cli(["diff", "--admin", meshd.adminURL, edit])
                 #expect(result.status == 0, "\(result.stderr)")
                 for proxy in proxies {
-                    #expect(result.stdout.contains("\n\(proxy.name): +0 -0 ~1\n  ~ rds 9080\n      @@ "), "\(result.stdout)")
+                    #expect(
+                        result.stdout.contains("\n\(proxy.name): +0 -0 ~1\n  ~ rds 9080\n      @@ "), "\(result.stdout)"
+                    )
                 }
                 let diffLines = result.stdout.split(separator: "\n").map(String.init)
                 for (sign, subset) in [("-", "v1"), ("+", "v2")] {
                     let cluster = "\"cluster\" : \"outbound|9080|\(subset)|\(OpsConfig.reviewsFQDN)\""
-                    #expect(diffLines.contains { $0.hasPrefix("      \(sign) ") && $0.contains(cluster) }, "\(result.stdout)")
+                    #expect(
+                        diffLines.contains { $0.hasPrefix("      \(sign) ") && $0.contains(cluster) },
+                        "\(result.stdout)")
                 }
                 #expect(result.stdout.contains("updated   VirtualService/default/reviews"), "\(result.stdout)")
                 let (status, answer) = try await Self.post(meshd, ["vs.yaml": OpsConfig.virtualService(to: "v2")])
                 #expect(status == 200)
                 #expect(answer["applied"] as? Bool == false)
-                #expect(Self.resources(answer) == Dictionary(uniqueKeysWithValues: proxies.map { ($0.name, Set(["rds 9080 changed"])) }))
+                #expect(
+                    Self.resources(answer)
+                        == Dictionary(uniqueKeysWithValues: proxies.map { ($0.name, Set(["rds 9080 changed"])) }))
 
                 // --summary: counts only.
                 let summary = try await InProcessMeshd.cli(["diff", "--admin", meshd.adminURL, "--summary", edit])
@@ -68,7 +82,8 @@ struct DiffTests {
 
                 // A new Service: its clusters, endpoints, listener and route configuration are added, and the
                 // unchanged VirtualService (same content as in force) changes nothing.
-                let (_, added) = try await Self.post(meshd, ["ratings.yaml": OpsConfig.ratings, "vs.yaml": OpsConfig.virtualService(to: "v1")])
+                let (_, added) = try await Self.post(
+                    meshd, ["ratings.yaml": OpsConfig.ratings, "vs.yaml": OpsConfig.virtualService(to: "v1")])
                 let rows = Self.resources(added)["productpage-v1.default"] ?? []
                 let ratings = "ratings.default.svc.cluster.local"
                 #expect(rows.contains("cds outbound|9091||\(ratings) added"), "\(rows)")
@@ -76,8 +91,12 @@ struct DiffTests {
                 #expect(rows.contains("rds 9091 added"), "\(rows)")
                 #expect(rows.allSatisfy { $0.hasSuffix(" added") }, "only additions expected: \(rows)")
                 #expect(!rows.contains { $0.hasPrefix("sds ") }, "secrets must never appear: \(rows)")
-                let objects = (added["objects"] as? [[String: Any]] ?? []).map { "\($0["action"] as? String ?? "") \($0["key"] as? String ?? "")" }
-                #expect(objects == ["added Service/default/ratings", "unchanged VirtualService/default/reviews"], "\(objects)")
+                let objects = (added["objects"] as? [[String: Any]] ?? []).map {
+                    "\($0["action"] as? String ?? "") \($0["key"] as? String ?? "")"
+                }
+                #expect(
+                    objects == ["added Service/default/ratings", "unchanged VirtualService/default/reviews"],
+                    "\(objects)")
 
                 // Nothing was applied.
                 #expect(meshd.store.snapshot().version == versionBefore)
@@ -91,7 +110,8 @@ struct DiffTests {
     func badInput() async throws {
         try await InProcessMeshd.with(files: OpsConfig.files) { meshd in
             let versionBefore = meshd.store.snapshot().version
-            let directory = try Self.input(meshd, ["vs.yaml": OpsConfig.zeroWeightSplit, "ratings.yaml": OpsConfig.ratings])
+            let directory = try Self.input(
+                meshd, ["vs.yaml": OpsConfig.zeroWeightSplit, "ratings.yaml": OpsConfig.ratings])
             let result = try await InProcessMeshd.cli(["diff", "--admin", meshd.adminURL, directory])
             #expect(result.status == 1)
             #expect(

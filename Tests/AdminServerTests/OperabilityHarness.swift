@@ -12,7 +12,7 @@ import XDSClient
 import XDSServer
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// meshd assembled in-process for one test by `buildMeshd`, as `meshd serve` assembles it: a `ConfigStore` fed from
@@ -44,7 +44,8 @@ final class InProcessMeshd: Sendable {
     /// Runs meshd on `files` (name → YAML) for the duration of `body`, then stops every part and deletes the
     /// directory.
     static func with(files: [String: String], _ body: @Sendable (InProcessMeshd) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-ops-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-ops-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let xdsSocket = directory.appendingPathComponent("xds.sock").path
@@ -63,9 +64,12 @@ final class InProcessMeshd: Sendable {
             group.addTask { try await application.run() }
             defer { group.cancelAll() }
             let adminPort = try await application.listening.port(of: .admin)
-            let meshd = InProcessMeshd(directory: directory, application: application, xdsSocket: xdsSocket, adminPort: adminPort)
+            let meshd = InProcessMeshd(
+                directory: directory, application: application, xdsSocket: xdsSocket, adminPort: adminPort)
             _ = try await Poll.until("in-process meshd to be ready", timeout: .seconds(20)) { () -> Bool? in
-                guard application.readiness.isReady, (try? await meshd.get("/healthz").status) == 200 else { return nil }
+                guard application.readiness.isReady, (try? await meshd.get("/healthz").status) == 200 else {
+                    return nil
+                }
                 return true
             }
             try await body(meshd)
@@ -94,7 +98,9 @@ final class InProcessMeshd: Sendable {
     /// GETs an admin path that must answer 200 with JSON.
     func json(_ path: String) async throws -> Any {
         let response = try await get(path)
-        guard response.status == 200 else { throw HarnessError("\(path) answered \(response.status): \(response.body.prefix(300))") }
+        guard response.status == 200 else {
+            throw HarnessError("\(path) answered \(response.status): \(response.body.prefix(300))")
+        }
         return try JSONSerialization.jsonObject(with: Data(response.body.utf8))
     }
 
@@ -104,7 +110,10 @@ final class InProcessMeshd: Sendable {
         try body.write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         return try await Self.curl(
-            ["--max-time", "30", "-X", "POST", "-H", "content-type: application/json", "--data-binary", "@\(file.path)", adminURL + path])
+            [
+                "--max-time", "30", "-X", "POST", "-H", "content-type: application/json", "--data-binary",
+                "@\(file.path)", adminURL + path,
+            ])
     }
 
     /// Runs curl off the cooperative thread pool (which has one thread per core, and which the servers under test
@@ -135,7 +144,9 @@ final class InProcessMeshd: Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw HarnessError("cannot bind a free port: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
@@ -178,8 +189,13 @@ struct SimulatedProxy: Sendable {
                 let type = response.typeURL
                 seen[type, default: 0] += 1
                 let wanted = names[XDSType(rawValue: type) ?? .cluster] ?? []
-                if let xdsType = XDSType(rawValue: type), let message = rejecting[xdsType], (seen[type] ?? 0) > acceptFirst {
-                    stream.send(.make(type: type, names: wanted, version: acked[type] ?? "", nonce: response.nonce, error: message))
+                if let xdsType = XDSType(rawValue: type), let message = rejecting[xdsType],
+                    (seen[type] ?? 0) > acceptFirst
+                {
+                    stream.send(
+                        .make(
+                            type: type, names: wanted, version: acked[type] ?? "", nonce: response.nonce, error: message
+                        ))
                 } else {
                     acked[type] = response.versionInfo
                     stream.send(.make(type: type, names: wanted, version: response.versionInfo, nonce: response.nonce))
@@ -315,7 +331,9 @@ extension InProcessMeshd {
         let rows = try await json("/debug/syncz") as? [[String: Any]] ?? []
         var result: [String: [String: String]] = [:]
         for row in rows {
-            guard let proxy = row["proxy"] as? String, let types = row["types"] as? [String: [String: Any]] else { continue }
+            guard let proxy = row["proxy"] as? String, let types = row["types"] as? [String: [String: Any]] else {
+                continue
+            }
             result[proxy] = types.compactMapValues { $0["status"] as? String }
         }
         return result
@@ -323,9 +341,11 @@ extension InProcessMeshd {
 
     /// Waits until every proxy in `nodeIDs` is connected and SYNCED on CDS, EDS, LDS and RDS.
     func waitUntilSynced(_ nodeIDs: [String]) async throws {
-        _ = try await Poll.until("\(nodeIDs) to be SYNCED on cds, eds, lds, rds", timeout: .seconds(20)) { () -> Bool? in
+        _ = try await Poll.until("\(nodeIDs) to be SYNCED on cds, eds, lds, rds", timeout: .seconds(20)) {
+            () -> Bool? in
             let statuses = try await syncStatuses()
-            return nodeIDs.allSatisfy { id in ["cds", "eds", "lds", "rds"].allSatisfy { statuses[id]?[$0] == "SYNCED" } } ? true : nil
+            return nodeIDs.allSatisfy { id in ["cds", "eds", "lds", "rds"].allSatisfy { statuses[id]?[$0] == "SYNCED" }
+            } ? true : nil
         }
     }
 

@@ -17,7 +17,8 @@ struct PrivateKeyRedactionTests {
         return ("-----BEGIN PRIVATE KEY-----\n" + lines.joined(separator: "\n") + "\n-----END PRIVATE KEY-----\n", body)
     }
 
-    @Test("blocks are replaced with real and escaped line breaks, other kinds, and a truncated block; certificates stay")
+    @Test(
+        "blocks are replaced with real and escaped line breaks, other kinds, and a truncated block; certificates stay")
     func redactsBlocks() {
         let (pem, body) = Self.pastedKey()
         let certificate = "-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----"
@@ -37,7 +38,8 @@ struct PrivateKeyRedactionTests {
         #expect(PrivateKeyRedaction.redact("before \(pem) after").hasSuffix(" after"))
         #expect(PrivateKeyRedaction.redact(certificate) == certificate)
         #expect(PrivateKeyRedaction.redact("no keys here") == "no keys here")
-        #expect(PrivateKeyRedaction.redact("-----BEGIN lower PRIVATE KEY----- x") == "-----BEGIN lower PRIVATE KEY----- x")
+        #expect(
+            PrivateKeyRedaction.redact("-----BEGIN lower PRIVATE KEY----- x") == "-----BEGIN lower PRIVATE KEY----- x")
     }
 
     @Test("a key pasted into a VirtualService host: refused with a reason, and shown nowhere on the admin server")
@@ -78,7 +80,9 @@ struct PrivateKeyRedactionTests {
                 #expect(!text.contains(String(body.prefix(40))), "\(name) echoes the key")
                 #expect(!text.contains(String(body.suffix(40))), "\(name) echoes the key")
             }
-            #expect(configz.body.contains(PrivateKeyRedaction.placeholder), "the refusal's quoted value is redacted, not dropped")
+            #expect(
+                configz.body.contains(PrivateKeyRedaction.placeholder),
+                "the refusal's quoted value is redacted, not dropped")
         }
     }
 }

@@ -9,7 +9,9 @@ struct ProxyStatusNackTests {
     static let firstLine = "Error adding/updating listener(s) 0.0.0.0_9091: simulated rejection of a new listener"
     static let message = firstLine + "\nsecond line of Envoy's detail"
 
-    @Test("syncz NACKED, changes rejected with Envoy's message, pilot_total_xds_rejects{type=\"lds\"} 1, proxy-status NACKED")
+    @Test(
+        "syncz NACKED, changes rejected with Envoy's message, pilot_total_xds_rejects{type=\"lds\"} 1, proxy-status NACKED"
+    )
     func nackEverywhere() async throws {
         try await InProcessMeshd.with(files: OpsConfig.files) { meshd in
             let good = OpsConfig.proxy("productpage-v1", ip: "10.44.0.5")
@@ -20,7 +22,8 @@ struct ProxyStatusNackTests {
                 try meshd.write("ratings.yaml", OpsConfig.ratings)
 
                 // syncz
-                _ = try await Poll.until("syncz to show the nacker's LDS NACKED", timeout: .seconds(20)) { () -> Bool? in
+                _ = try await Poll.until("syncz to show the nacker's LDS NACKED", timeout: .seconds(20)) {
+                    () -> Bool? in
                     try await meshd.syncStatuses()[nacker.nodeID]?["lds"] == "NACKED" ? true : nil
                 }
                 let rows = try await #require(meshd.json("/debug/syncz") as? [[String: Any]])
@@ -33,8 +36,10 @@ struct ProxyStatusNackTests {
                 try await meshd.waitUntilSynced([good.nodeID])
 
                 // /debug/changes
-                let change = try await Poll.until("the change to settle on both proxies", timeout: .seconds(20)) { () -> [String: Any]? in
-                    guard let latest = try await meshd.changes().first, let summary = latest["summary"] as? [String: Any],
+                let change = try await Poll.until("the change to settle on both proxies", timeout: .seconds(20)) {
+                    () -> [String: Any]? in
+                    guard let latest = try await meshd.changes().first,
+                        let summary = latest["summary"] as? [String: Any],
                         summary["pending"] as? Int == 0, summary["rejected"] as? Int == 1
                     else { return nil }
                     return latest
@@ -53,7 +58,10 @@ struct ProxyStatusNackTests {
                 #expect(nack["error"] as? String == Self.message)
                 let sources = nack["sources"] as? [[String: Any]] ?? []
                 #expect(
-                    sources.contains { $0["resource"] as? String == "0.0.0.0_9091" && $0["object"] as? String == "Service/default/ratings" },
+                    sources.contains {
+                        $0["resource"] as? String == "0.0.0.0_9091"
+                            && $0["object"] as? String == "Service/default/ratings"
+                    },
                     "the NACK must be explained by the Service that produced the listener: \(sources)")
                 #expect(proxies.first { $0["proxy"] as? String == good.nodeID }?["state"] as? String == "acknowledged")
 
@@ -63,7 +71,9 @@ struct ProxyStatusNackTests {
                 #expect(metrics.contains("pilot_total_xds_rejects{type=\"rds\"} 0\n"), "\(metrics)")
                 // Every response was answered (the NACK too): no bytes are held, but some were.
                 func gauge(_ name: String) -> Double? {
-                    metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) }
+                    metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap {
+                        $0.split(separator: " ").last
+                    }.flatMap { Double($0) }
                 }
                 #expect(gauge("meshd_xds_unanswered_bytes") == 0, "\(metrics)")
                 #expect(gauge("meshd_xds_unanswered_bytes_peak") ?? 0 > 0, "\(metrics)")
@@ -73,20 +83,33 @@ struct ProxyStatusNackTests {
                 let version = try #require(versionJSON?["version"] as? String)
                 let table = try await InProcessMeshd.cli(["proxy-status", "--admin", meshd.adminURL])
                 #expect(table.status == 0, "\(table.stderr)")
-                let lines = table.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+                let lines = table.stdout.split(separator: "\n").map {
+                    $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
+                }
                 #expect(lines.first == "NAME CLUSTER CDS LDS EDS RDS SDS VERSION", "\(table.stdout)")
                 let cut = String(Self.firstLine.prefix(57)) + "..."
                 #expect(
-                    lines.contains("details-v1.default Kubernetes SYNCED NACKED: \(cut) SYNCED SYNCED NOT SENT \(version)"), "\(table.stdout)")
-                #expect(lines.contains("productpage-v1.default Kubernetes SYNCED SYNCED SYNCED SYNCED NOT SENT \(version)"), "\(table.stdout)")
+                    lines.contains(
+                        "details-v1.default Kubernetes SYNCED NACKED: \(cut) SYNCED SYNCED NOT SENT \(version)"),
+                    "\(table.stdout)")
+                #expect(
+                    lines.contains("productpage-v1.default Kubernetes SYNCED SYNCED SYNCED SYNCED NOT SENT \(version)"),
+                    "\(table.stdout)")
 
                 // meshd proxy-status: one proxy
-                let detail = try await InProcessMeshd.cli(["proxy-status", "--admin", meshd.adminURL, "details-v1.default"])
+                let detail = try await InProcessMeshd.cli([
+                    "proxy-status", "--admin", meshd.adminURL, "details-v1.default",
+                ])
                 #expect(detail.status == 0, "\(detail.stderr)")
                 #expect(detail.stdout.contains("Node ID:    \(nacker.nodeID)\n"), "\(detail.stdout)")
                 #expect(detail.stdout.contains("LDS  NACKED\n"), "\(detail.stdout)")
-                #expect(detail.stdout.contains("    \(Self.firstLine)\n    second line of Envoy's detail\n"), "\(detail.stdout)")
-                #expect(detail.stdout.contains("    0.0.0.0_9091 <- Service/default/ratings (\(meshd.path("ratings.yaml")):1"), "\(detail.stdout)")
+                #expect(
+                    detail.stdout.contains("    \(Self.firstLine)\n    second line of Envoy's detail\n"),
+                    "\(detail.stdout)")
+                #expect(
+                    detail.stdout.contains(
+                        "    0.0.0.0_9091 <- Service/default/ratings (\(meshd.path("ratings.yaml")):1"),
+                    "\(detail.stdout)")
                 #expect(detail.stdout.contains("CDS  SYNCED\n"), "\(detail.stdout)")
                 #expect(detail.stdout.contains("SDS  NOT SENT\n"), "\(detail.stdout)")
             }
@@ -98,7 +121,9 @@ struct ProxyStatusNackTests {
         let port = try InProcessMeshd.freeLocalPort()
         let unreachable = try await InProcessMeshd.cli(["proxy-status", "--admin", "http://127.0.0.1:\(port)"])
         #expect(unreachable.status == 1)
-        #expect(unreachable.stderr.hasPrefix("meshd proxy-status: cannot reach meshd admin at http://127.0.0.1:\(port)"), "\(unreachable.stderr)")
+        #expect(
+            unreachable.stderr.hasPrefix("meshd proxy-status: cannot reach meshd admin at http://127.0.0.1:\(port)"),
+            "\(unreachable.stderr)")
         #expect(unreachable.stdout.isEmpty)
 
         try await InProcessMeshd.with(files: OpsConfig.files) { meshd in

@@ -17,7 +17,8 @@ struct StatusPageRendererTests {
         var status = Self.status(proxy: "sidecar~10.0.0.1~\(hostile)~default.svc.cluster.local")
         status.types[.route] = Self.nacked(message: "regex \(hostile) refused")
         let row = ProxySyncRow(status)
-        let nack = NackExplanationJSON(proxy: status.proxy, type: .route, nack: try #require(status.types[.route]?.lastNack), sent: [])
+        let nack = NackExplanationJSON(
+            proxy: status.proxy, type: .route, nack: try #require(status.types[.route]?.lastNack), sent: [])
         var model = Self.model(proxies: [row], nacks: [nack])
         model.mesh.errors = ["vs.yaml:3: VirtualService/default/r: spec.http[0].match[0].uri.regex: \(hostile)"]
 
@@ -36,7 +37,8 @@ struct StatusPageRendererTests {
         var status = Self.status(proxy: Self.nodeID)
         status.types[.cluster] = Self.synced()
         status.types[.listener] = Self.stale(sentSecondsAgo: 3)
-        status.types[.route] = Self.nacked(message: "RE2 program size 2812 > max program size of 100\nsecond line that must not show")
+        status.types[.route] = Self.nacked(
+            message: "RE2 program size 2812 > max program size of 100\nsecond line that must not show")
 
         let html = ProxySection.render([ProxySyncRow(status)])
 
@@ -62,9 +64,15 @@ struct StatusPageRendererTests {
         tracker.published(
             ConfigChange(
                 id: 1, snapshotVersion: "abc", publishedAt: Date(),
-                objects: [ObjectChange(key: key, action: .updated, source: SourceLocation(file: "vs.yaml", document: 1, line: 1))]))
+                objects: [
+                    ObjectChange(
+                        key: key, action: .updated, source: SourceLocation(file: "vs.yaml", document: 1, line: 1))
+                ]))
         let response = SentResponse(version: "v1", nonce: "n1", resourceNames: ["9080"], generation: 1)
-        tracker.observe(.sent(proxy: Self.nodeID, connection: 7, type: .route, response: response, trigger: .push, bytes: 100, duration: .zero))
+        tracker.observe(
+            .sent(
+                proxy: Self.nodeID, connection: 7, type: .route, response: response, trigger: .push, bytes: 100,
+                duration: .zero))
         tracker.observe(.acknowledged(proxy: Self.nodeID, connection: 7, type: .route, response: response))
         let tracked = try #require(tracker.change(id: 1))
 
@@ -82,8 +90,12 @@ struct StatusPageRendererTests {
         tracker.observe(.connected(proxy: Self.nodeID, connection: 7))
         tracker.published(ConfigChange(id: 1, snapshotVersion: "abc", publishedAt: Date(), objects: []))
         let response = SentResponse(version: "v1", nonce: "n1", resourceNames: ["9080"], generation: 1)
-        tracker.observe(.sent(proxy: Self.nodeID, connection: 7, type: .route, response: response, trigger: .push, bytes: 100, duration: .zero))
-        let nack = NackRecord(version: "v1", nonce: "n1", resourceNames: ["9080"], message: "bad regex\nmore", code: 3, at: .now)
+        tracker.observe(
+            .sent(
+                proxy: Self.nodeID, connection: 7, type: .route, response: response, trigger: .push, bytes: 100,
+                duration: .zero))
+        let nack = NackRecord(
+            version: "v1", nonce: "n1", resourceNames: ["9080"], message: "bad regex\nmore", code: 3, at: .now)
         tracker.observe(.rejected(proxy: Self.nodeID, connection: 7, type: .route, nack: nack, generation: 1))
         let tracked = try #require(tracker.change(id: 1))
 
@@ -119,20 +131,24 @@ struct StatusPageRendererTests {
         let html = CertificateSection.render(summary, sdsProxies: 1, now: now)
         #expect(html.contains("CA: plug-in intermediate · 4 certificates issued"), "\(html)")
         #expect(html.contains("<tr class=\"expiry warn\"><th>Root</th>") && html.contains("in 10 days"), "\(html)")
-        #expect(html.contains("<tr class=\"expiry bad\"><th>Signing certificate</th>") && html.contains("expired"), "\(html)")
+        #expect(
+            html.contains("<tr class=\"expiry bad\"><th>Signing certificate</th>") && html.contains("expired"),
+            "\(html)")
     }
 
     // MARK: - Fixtures
 
     static let emptySnapshot = MeshSnapshot(
-        version: "empty", services: [], endpoints: [:], workloads: [], virtualServicesByHost: [:], destinationRulesByHost: [:],
+        version: "empty", services: [], endpoints: [:], workloads: [], virtualServicesByHost: [:],
+        destinationRulesByHost: [:],
         objects: [:])
 
     static func model(proxies: [ProxySyncRow], nacks: [NackExplanationJSON]) -> StatusPageModel {
         StatusPageModel(
             meshdVersion: "test", generatedAt: Date(timeIntervalSince1970: 0),
             mesh: MeshSummary(
-                snapshotVersion: "v", generation: 1, services: 1, workloads: 2, configObjects: 3, errors: [], warnings: [],
+                snapshotVersion: "v", generation: 1, services: 1, workloads: 2, configObjects: 3, errors: [],
+                warnings: [],
                 notReady: [], connectedProxies: proxies.count),
             proxies: proxies, changes: [], nacks: nacks, certificates: nil)
     }
@@ -160,14 +176,16 @@ struct StatusPageRendererTests {
         state.lastSent = SentResponse(version: "r2", nonce: "3", resourceNames: ["9080"])
         state.ackedVersion = "r1"
         state.rejectedVersion = "r2"
-        state.lastNack = NackRecord(version: "r2", nonce: "3", resourceNames: ["9080"], message: message, code: 3, at: .now)
+        state.lastNack = NackRecord(
+            version: "r2", nonce: "3", resourceNames: ["9080"], message: message, code: 3, at: .now)
         return state
     }
 
     /// The `<td>` of one type in a rendered proxy table.
     static func cell(type: String, in html: String) -> String {
         guard let marker = html.range(of: "data-type=\"\(type)\"") else { return "" }
-        let opening: String.Index = html[..<marker.lowerBound].range(of: "<td", options: .backwards)?.lowerBound ?? marker.lowerBound
+        let opening: String.Index =
+            html[..<marker.lowerBound].range(of: "<td", options: .backwards)?.lowerBound ?? marker.lowerBound
         let closing: String.Index = html[marker.upperBound...].range(of: "</td>")?.upperBound ?? html.endIndex
         return String(html[opening..<closing])
     }

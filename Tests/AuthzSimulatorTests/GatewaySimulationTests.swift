@@ -86,7 +86,8 @@ struct GatewaySimulationTests {
         func check(_ path: String, token: String?) throws -> AuthorizationDecision {
             try AuthorizationSimulator.check(
                 AuthorizationCheckRequest(
-                    from: .init(ip: "203.0.113.7", plaintext: true), to: .init(workload: "istio-system/ingress-1", port: 8080),
+                    from: .init(ip: "203.0.113.7", plaintext: true),
+                    to: .init(workload: "istio-system/ingress-1", port: 8080),
                     path: path, host: "api.example.com", token: token),
                 in: snapshot)
         }

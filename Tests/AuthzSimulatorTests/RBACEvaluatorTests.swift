@@ -10,7 +10,10 @@ typealias Principal = Envoy_Config_Rbac_V3_Principal
 
 /// Small builders for hand-made RBAC trees.
 enum RBAC {
-    static func string(exact: String? = nil, prefix: String? = nil, suffix: String? = nil, regex: String? = nil, ignoreCase: Bool = false)
+    static func string(
+        exact: String? = nil, prefix: String? = nil, suffix: String? = nil, regex: String? = nil,
+        ignoreCase: Bool = false
+    )
         -> Envoy_Type_Matcher_V3_StringMatcher
     {
         var matcher = Envoy_Type_Matcher_V3_StringMatcher()
@@ -26,7 +29,9 @@ enum RBAC {
         return matcher
     }
 
-    static func header(_ name: String, _ string: Envoy_Type_Matcher_V3_StringMatcher? = nil, invert: Bool = false) -> Envoy_Config_Route_V3_HeaderMatcher {
+    static func header(
+        _ name: String, _ string: Envoy_Type_Matcher_V3_StringMatcher? = nil, invert: Bool = false
+    ) -> Envoy_Config_Route_V3_HeaderMatcher {
         var header = Envoy_Config_Route_V3_HeaderMatcher()
         header.name = name
         if let string { header.stringMatch = string } else { header.presentMatch = true }
@@ -90,7 +95,9 @@ enum RBAC {
         return policy
     }
 
-    static func rules(_ action: Envoy_Config_Rbac_V3_RBAC.Action, _ policies: [String: Envoy_Config_Rbac_V3_Policy]) -> Envoy_Config_Rbac_V3_RBAC {
+    static func rules(
+        _ action: Envoy_Config_Rbac_V3_RBAC.Action, _ policies: [String: Envoy_Config_Rbac_V3_Policy]
+    ) -> Envoy_Config_Rbac_V3_RBAC {
         var rules = Envoy_Config_Rbac_V3_RBAC()
         rules.action = action
         rules.policies = policies
@@ -216,10 +223,14 @@ struct RBACEvaluatorTests {
         let metadata = ["envoy.filters.http.jwt_authn": MetadataValue.object(["payload": payload])]
         let r = input(baseRequest, metadata: metadata)
         #expect(RBACEvaluator.matches(RBAC.claim(["sub"], RBAC.string(exact: "alice")), r))
-        #expect(RBACEvaluator.matches(RBAC.claim(["groups"], RBAC.string(exact: "ops")), r), "a list claim matches any element")
+        #expect(
+            RBACEvaluator.matches(RBAC.claim(["groups"], RBAC.string(exact: "ops")), r),
+            "a list claim matches any element")
         #expect(RBACEvaluator.matches(RBAC.claim(["nested", "team"], RBAC.string(exact: "core")), r))
         #expect(!RBACEvaluator.matches(RBAC.claim(["sub"], RBAC.string(exact: "bob")), r))
-        #expect(!RBACEvaluator.matches(RBAC.claim(["sub"], RBAC.string(exact: "alice")), input(baseRequest)), "no token, no claims")
+        #expect(
+            !RBACEvaluator.matches(RBAC.claim(["sub"], RBAC.string(exact: "alice")), input(baseRequest)),
+            "no token, no claims")
     }
 
     @Test func engineActionsAndFirstMatchByName() {
@@ -228,7 +239,8 @@ struct RBACEvaluatorTests {
         let api = RBAC.policy([RBAC.path(RBAC.string(prefix: "/api"))], [RBAC.anyPrincipal])
         let deny = RBACEvaluator.evaluate(RBAC.rules(.deny, ["ns[a]-policy[x]-rule[0]": admin]), r)
         #expect(deny.allowed && deny.matchedPolicy == nil)
-        let denyAPI = RBACEvaluator.evaluate(RBAC.rules(.deny, ["ns[a]-policy[z]-rule[0]": api, "ns[a]-policy[b]-rule[0]": api]), r)
+        let denyAPI = RBACEvaluator.evaluate(
+            RBAC.rules(.deny, ["ns[a]-policy[z]-rule[0]": api, "ns[a]-policy[b]-rule[0]": api]), r)
         #expect(!denyAPI.allowed)
         #expect(denyAPI.matchedPolicy == "ns[a]-policy[b]-rule[0]", "policies are tried in name order")
         let allow = RBACEvaluator.evaluate(RBAC.rules(.allow, ["ns[a]-policy[x]-rule[0]": admin]), r)

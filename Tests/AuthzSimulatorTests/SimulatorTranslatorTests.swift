@@ -14,7 +14,8 @@ struct TestIssuer {
 
     var jwks: String {
         let raw = key.publicKey.rawRepresentation
-        return #"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","alg":"ES256","x":"\#(Self.base64URL(raw.prefix(32)))","y":"\#(Self.base64URL(raw.suffix(32)))"}]}"#
+        return
+            #"{"keys":[{"kty":"EC","crv":"P-256","kid":"k1","alg":"ES256","x":"\#(Self.base64URL(raw.prefix(32)))","y":"\#(Self.base64URL(raw.suffix(32)))"}]}"#
     }
 
     func token(_ claims: [String: Any], signedBy signer: P256.Signing.PrivateKey? = nil) throws -> String {
@@ -27,8 +28,10 @@ struct TestIssuer {
     }
 
     static func base64URL(_ data: some DataProtocol) -> String {
-        Data(data).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        Data(data).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(
+            of: "/", with: "_"
+        )
+        .replacingOccurrences(of: "=", with: "")
     }
 }
 
@@ -83,7 +86,8 @@ func request(
     let workload = try targets.workload(source, field: "from")
     return SimulatedRequest(
         sourceIP: workload.address, principal: targets.principal(of: workload), destinationIP: "10.2.0.5",
-        destinationPort: port, method: method, path: path, host: "orders.shop:80", headers: headers, token: token, claims: claims)
+        destinationPort: port, method: method, path: path, host: "orders.shop:80", headers: headers, token: token,
+        claims: claims)
 }
 
 func allowNothing() -> AuthorizationPolicy {
@@ -129,8 +133,12 @@ struct SimulatorTranslatorTests {
         let allowed = open.check(try request(from: "web/frontend-1", targets, path: "/api/items?x=1"))
         #expect(allowed.verdict == .allow, "\(allowed.summary)")
         #expect(allowed.policy?.description == "shop/allow-frontend rules[0]")
-        #expect(open.check(try request(from: "jobs/batch-1", targets, path: "/api/items")).verdict == .deny, "another service account")
-        #expect(open.check(try request(from: "web/frontend-1", targets, method: "DELETE", path: "/api/items")).verdict == .deny)
+        #expect(
+            open.check(try request(from: "jobs/batch-1", targets, path: "/api/items")).verdict == .deny,
+            "another service account")
+        #expect(
+            open.check(try request(from: "web/frontend-1", targets, method: "DELETE", path: "/api/items")).verdict
+                == .deny)
         #expect(open.check(try request(from: "web/frontend-1", targets, path: "/other")).verdict == .deny)
     }
 
@@ -147,7 +155,9 @@ struct SimulatorTranslatorTests {
         let (sim, targets) = try simulator([denyAdmin(dryRun: true)])
         let decision = sim.check(try request(from: "web/frontend-1", targets, path: "/api/admin"))
         #expect(decision.verdict == .allow)
-        #expect(decision.notes.contains { $0.contains("would deny") && $0.contains("shop/trial-deny rules[0]") }, "\(decision.notes)")
+        #expect(
+            decision.notes.contains { $0.contains("would deny") && $0.contains("shop/trial-deny rules[0]") },
+            "\(decision.notes)")
     }
 
     @Test func plaintextAndTCP() throws {
@@ -194,7 +204,10 @@ struct SimulatorTranslatorTests {
         source.requestPrincipals = ["*"]
         let requireJWT = AuthorizationPolicy(
             meta: ObjectMeta(name: "require-jwt", namespace: "shop"),
-            rules: [AuthorizationRule(from: [source], when: [AuthorizationCondition(key: "request.auth.claims[group]", values: ["dev"])])])
+            rules: [
+                AuthorizationRule(
+                    from: [source], when: [AuthorizationCondition(key: "request.auth.claims[group]", values: ["dev"])])
+            ])
         let (sim, targets) = try simulator([requireJWT], jwt: [authentication])
         let later = Date().timeIntervalSince1970 + 3600
         let valid = try issuer.token(["sub": "alice", "aud": "orders", "exp": later, "group": ["dev", "ops"]])
@@ -204,7 +217,8 @@ struct SimulatorTranslatorTests {
 
         let wrongGroup = try issuer.token(["sub": "alice", "aud": "orders", "exp": later, "group": "ops"])
         #expect(sim.check(try request(from: "web/frontend-1", targets, token: wrongGroup)).verdict == .deny)
-        let forged = try issuer.token(["sub": "alice", "aud": "orders", "exp": later], signedBy: P256.Signing.PrivateKey())
+        let forged = try issuer.token(
+            ["sub": "alice", "aud": "orders", "exp": later], signedBy: P256.Signing.PrivateKey())
         #expect(sim.check(try request(from: "web/frontend-1", targets, token: forged)).verdict == .unauthenticated)
         let expired = try issuer.token(["sub": "alice", "aud": "orders", "exp": Date().timeIntervalSince1970 - 60])
         #expect(sim.check(try request(from: "web/frontend-1", targets, token: expired)).verdict == .unauthenticated)
@@ -217,7 +231,9 @@ struct SimulatorTranslatorTests {
         let missing = sim.check(try request(from: "web/frontend-1", targets))
         #expect(missing.verdict == .deny, "no token passes jwt_authn, then RBAC wants a request principal")
         #expect(missing.status == 403)
-        let claims = MetadataValue.object(["iss": .string(issuer.issuer), "sub": .string("bob"), "aud": .string("orders"), "group": .string("dev")])
+        let claims = MetadataValue.object([
+            "iss": .string(issuer.issuer), "sub": .string("bob"), "aud": .string("orders"), "group": .string("dev"),
+        ])
         #expect(sim.check(try request(from: "web/frontend-1", targets, claims: claims)).verdict == .allow)
     }
 
@@ -225,13 +241,19 @@ struct SimulatorTranslatorTests {
         let issuer = TestIssuer(issuer: "https://issuer.example")
         let authentication = RequestAuthentication(
             meta: ObjectMeta(name: "jwt", namespace: "shop"),
-            jwtRules: [JWTRule(issuer: issuer.issuer, jwks: issuer.jwks, fromHeaders: [JWTHeader(name: "x-jwt", prefix: "Token ")])])
+            jwtRules: [
+                JWTRule(
+                    issuer: issuer.issuer, jwks: issuer.jwks, fromHeaders: [JWTHeader(name: "x-jwt", prefix: "Token ")])
+            ])
         var source = AuthorizationSource()
         source.requestPrincipals = ["https://issuer.example/alice"]
-        let policy = AuthorizationPolicy(meta: ObjectMeta(name: "alice", namespace: "shop"), rules: [AuthorizationRule(from: [source])])
+        let policy = AuthorizationPolicy(
+            meta: ObjectMeta(name: "alice", namespace: "shop"), rules: [AuthorizationRule(from: [source])])
         let (sim, targets) = try simulator([policy], jwt: [authentication])
         let token = try issuer.token(["sub": "alice"])
-        #expect(sim.check(try request(from: "web/frontend-1", targets, headers: [(name: "x-jwt", value: "Token \(token)")])).verdict == .allow)
+        #expect(
+            sim.check(try request(from: "web/frontend-1", targets, headers: [(name: "x-jwt", value: "Token \(token)")]))
+                .verdict == .allow)
         // In the default Authorization header, the provider does not look: no token, so RBAC refuses.
         #expect(sim.check(try request(from: "web/frontend-1", targets, token: token)).verdict == .deny)
     }
@@ -245,7 +267,8 @@ struct SimulatorTranslatorTests {
         let token = try issuer.token(["sub": "alice"])
         #expect(unfetched.check(try request(from: "web/frontend-1", targets, token: token)).verdict == .unauthenticated)
         let claims = MetadataValue.object(["iss": .string(issuer.issuer), "sub": .string("alice")])
-        #expect(unfetched.check(try request(from: "web/frontend-1", targets, claims: claims)).verdict == .unauthenticated)
+        #expect(
+            unfetched.check(try request(from: "web/frontend-1", targets, claims: claims)).verdict == .unauthenticated)
         let (fetched, _) = try simulator([], jwt: [authentication], fetched: [uri: issuer.jwks])
         #expect(fetched.check(try request(from: "web/frontend-1", targets, token: token)).verdict == .allow)
     }
@@ -258,16 +281,20 @@ struct CheckRequestTests {
         var snapshot = MeshSnapshot.build(from: decoded.objects)
         snapshot.indexSecurityPolicies(authorization: [allowNothing(), allowFrontend()], requestAuthentication: [])
         let allowed = AuthorizationCheckRequest(
-            from: .init(workload: "web/frontend-1"), to: .init(service: "orders.shop.svc.cluster.local:80"), path: "/api/x")
+            from: .init(workload: "web/frontend-1"), to: .init(service: "orders.shop.svc.cluster.local:80"),
+            path: "/api/x")
         #expect(try AuthorizationSimulator.check(allowed, in: snapshot).verdict == .allow)
         let byNamespace = AuthorizationCheckRequest(
-            from: .init(namespace: "web", serviceAccount: "frontend"), to: .init(workload: "shop/orders-1", port: 8080), path: "/api/x")
+            from: .init(namespace: "web", serviceAccount: "frontend"), to: .init(workload: "shop/orders-1", port: 8080),
+            path: "/api/x")
         #expect(try AuthorizationSimulator.check(byNamespace, in: snapshot).verdict == .allow)
         let plaintext = AuthorizationCheckRequest(
-            from: .init(workload: "web/frontend-1", plaintext: true), to: .init(service: "orders.shop.svc.cluster.local:80"), path: "/api/x")
+            from: .init(workload: "web/frontend-1", plaintext: true),
+            to: .init(service: "orders.shop.svc.cluster.local:80"), path: "/api/x")
         #expect(try AuthorizationSimulator.check(plaintext, in: snapshot).verdict == .deny)
         #expect(throws: SimulationInputError.self) {
-            try AuthorizationSimulator.check(AuthorizationCheckRequest(from: .init(), to: .init(workload: "shop/orders-1")), in: snapshot)
+            try AuthorizationSimulator.check(
+                AuthorizationCheckRequest(from: .init(), to: .init(workload: "shop/orders-1")), in: snapshot)
         }
     }
 }
@@ -290,7 +317,10 @@ struct CustomSimulationTests {
         var snapshot = MeshSnapshot.build(from: decoded.objects)
         snapshot.apply(
             meshConfig: MeshConfig(extensionProviders: [
-                ExtensionProvider(name: "http-authz", kind: .envoyExtAuthzHTTP(ExtAuthzHTTPProvider(service: "ext-authz.authz.svc.cluster.local", port: 8000)))
+                ExtensionProvider(
+                    name: "http-authz",
+                    kind: .envoyExtAuthzHTTP(
+                        ExtAuthzHTTPProvider(service: "ext-authz.authz.svc.cluster.local", port: 8000)))
             ]))
         var operation = AuthorizationOperation()
         operation.paths = ["/admin*"]

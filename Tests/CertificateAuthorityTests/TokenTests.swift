@@ -72,8 +72,10 @@ struct TokenTests {
         let state = try TemporaryDirectory()
         defer { state.remove() }
         // The attack: 'meshd token --ttl 87600h' with the state directory's key. The minter refuses it by default…
-        #expect { try CertificateAuthority.mintToken(
-            stateDirectory: state.path, namespace: "istio-system", serviceAccount: "istiod", ttl: .seconds(87_600 * 3600))
+        #expect {
+            try CertificateAuthority.mintToken(
+                stateDirectory: state.path, namespace: "istio-system", serviceAccount: "istiod",
+                ttl: .seconds(87_600 * 3600))
         } throws: { "\($0)".contains("exceeds the maximum token lifetime") }
         // …and a token minted with a raised limit is still refused where it is checked.
         let overlong = try CertificateAuthority.mintToken(

@@ -31,7 +31,8 @@ import Testing
             let body = unescaped[bodyRange].filter { !$0.isWhitespace && $0 != "\"" }
             let looksLikeKey = Data(base64Encoded: String(body)).map { $0.count >= 64 } ?? false
             guard looksLikeKey, !path.lowercased().contains("throwaway") else { return nil }
-            return Finding(path: path, reason: "a real private key in a test file not named throwaway; generate it in the test")
+            return Finding(
+                path: path, reason: "a real private key in a test file not named throwaway; generate it in the test")
         }
     }
 
@@ -46,7 +47,9 @@ import Testing
         for path in paths {
             let url = RepositoryPaths.root.appendingPathComponent(path)
             guard let data = FileManager.default.contents(atPath: url.path) else { continue }
-            guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else { continue }
+            guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
+                continue
+            }
             findings += Self.findings(path: path, text: text)
         }
         #expect(findings.isEmpty, "committed private keys:\n\(findings.map(\.description).joined(separator: "\n"))")
@@ -54,7 +57,8 @@ import Testing
 
     @Test("the rule flags a real key anywhere but a throwaway fixture, and passes placeholders in tests")
     func ruleFlagsRealKeys() throws {
-        let state = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-keys-\(UUID().uuidString)").path
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-keys-\(UUID().uuidString)")
+            .path
         defer { try? FileManager.default.removeItem(atPath: state) }
         let ca = try CertificateAuthority.load(stateDirectory: state, pluginDirectory: nil, options: CAOptions())
         let realKey = try ca.issueWorkloadCertificate(

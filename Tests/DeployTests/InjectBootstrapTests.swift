@@ -10,14 +10,17 @@ import Testing
     /// replaced by the real Envoy in `--mode validate`, which loads and checks the whole bootstrap.
     @Test func renderedBootstrapIsAcceptedByEnvoy() throws {
         let envoy = try EnvoyBinary.path()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-inject-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-inject-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("bin"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let wrapper = directory.appendingPathComponent("bin/envoy")
         try "#!/bin/sh\nexec \(envoy) --mode validate \"$@\"\n".write(to: wrapper, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper.path)
         let token = directory.appendingPathComponent("istio-token")
-        try "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOlsiaXN0aW8tY2EiXX0.c2lnbmF0dXJl\n".write(to: token, atomically: true, encoding: .utf8)
+        try "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOlsiaXN0aW8tY2EiXX0.c2lnbmF0dXJl\n".write(
+            to: token, atomically: true, encoding: .utf8)
 
         var settings = InjectSettings()
         settings.plaintext = true  // the TLS variant names /var/run/secrets/istio/root-cert.pem, absent here
@@ -31,13 +34,15 @@ import Testing
         environment["SERVICE_ACCOUNT"] = "bookinfo-reviews"
         environment[InjectBootstrap.templateVariable] = template
         let result = try Subprocess.run(["/bin/sh", "-c", script], environment: environment, timeout: .seconds(60))
-        #expect(result.succeeded, "envoy --mode validate refused the rendered bootstrap:\n\(result.stdout)\(result.stderr)")
+        #expect(
+            result.succeeded, "envoy --mode validate refused the rendered bootstrap:\n\(result.stdout)\(result.stderr)")
 
         // The placeholders are all filled, the way the entrypoint fills them.
         let rendered = try Subprocess.run(
             ["/bin/sh", "-c", script.replacingOccurrences(of: "exec envoy", with: "printf '%s' \"$config\" #")],
             environment: environment)
-        #expect(rendered.stdout.contains("sidecar~10.44.0.10~reviews-v1-7d9c-abcde.bookinfo~bookinfo.svc.cluster.local"))
+        #expect(
+            rendered.stdout.contains("sidecar~10.44.0.10~reviews-v1-7d9c-abcde.bookinfo~bookinfo.svc.cluster.local"))
         #expect(rendered.stdout.contains("Bearer eyJhbGciOiJSUzI1NiJ9."))
         #expect(!rendered.stdout.contains("__"), "an unfilled placeholder: \(rendered.stdout)")
     }
@@ -69,8 +74,10 @@ import Testing
     /// started its main loop, then stops it and returns its log.
     static func startupLog(template: String) async throws -> String {
         let envoy = try EnvoyBinary.path()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-inject-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("bin"), withIntermediateDirectories: true)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-inject-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("bin"), withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let wrapper = directory.appendingPathComponent("bin/envoy")
         let script = """
@@ -83,7 +90,8 @@ import Testing
         try script.write(to: wrapper, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper.path)
         let token = directory.appendingPathComponent("istio-token")
-        try "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOlsiaXN0aW8tY2EiXX0.c2lnbmF0dXJl\n".write(to: token, atomically: true, encoding: .utf8)
+        try "eyJhbGciOiJSUzI1NiJ9.eyJhdWQiOlsiaXN0aW8tY2EiXX0.c2lnbmF0dXJl\n".write(
+            to: token, atomically: true, encoding: .utf8)
         let adminPort = try MeshdProcess.freeLocalPort()
         let rendered = template.replacingOccurrences(
             of: "\"port_value\":\(InjectSettings.proxyAdminPort)", with: "\"port_value\":\(adminPort)")

@@ -28,7 +28,9 @@ import Yams
         let initContainer = try #require(container("istio-init", in: spec["initContainers"]))
         let script = try #require(initContainer["args"]?[0]?.string)
         #expect(script.contains("iptables-restore --noflush"))
-        #expect(script.contains(SidecarInterception.rules()), "the init container must install the rules the end-to-end pods use")
+        #expect(
+            script.contains(SidecarInterception.rules()),
+            "the init container must install the rules the end-to-end pods use")
         #expect(script.contains("-A ISTIO_REDIRECT -p tcp -j REDIRECT --to-ports 15001"))
         #expect(script.contains("-A ISTIO_IN_REDIRECT -p tcp -j REDIRECT --to-ports 15006"))
         #expect(script.contains("-A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN"))
@@ -54,7 +56,9 @@ import Yams
         let template = try #require(env.first { $0["name"]?.string == "MESHD_BOOTSTRAP_TEMPLATE" }?["value"]?.string)
         let bootstrap = try #require(try JSONSerialization.jsonObject(with: Data(template.utf8)) as? [String: Any])
         let node = try #require(bootstrap["node"] as? [String: Any])
-        #expect(node["id"] as? String == "sidecar~__INSTANCE_IP__~__POD_NAME__.__POD_NAMESPACE__~__POD_NAMESPACE__.svc.cluster.local")
+        #expect(
+            node["id"] as? String
+                == "sidecar~__INSTANCE_IP__~__POD_NAME__.__POD_NAMESPACE__~__POD_NAMESPACE__.svc.cluster.local")
         #expect(template.contains("\"address\":\"istiod.istio-system.svc\""))
         #expect(template.contains("\"port_value\":15012"))
         #expect(template.contains("\"type\":\"STRICT_DNS\""))
@@ -113,7 +117,8 @@ import Yams
     @Test func optedOutPodsAreLeftAlone() throws {
         let yaml = InjectSamples.bookinfo.replacingOccurrences(
             of: "        version: v1\n    spec:\n      serviceAccountName",
-            with: "        version: v1\n        sidecar.istio.io/inject: \"false\"\n    spec:\n      serviceAccountName")
+            with: "        version: v1\n        sidecar.istio.io/inject: \"false\"\n    spec:\n      serviceAccountName"
+        )
         #expect(yaml != InjectSamples.bookinfo)
         let output = try documents(try injector.inject(yaml: yaml))
         #expect(output[1] == (try documents(yaml))[1])
@@ -124,9 +129,15 @@ import Yams
         ("apiVersion: v1\nkind: List\nitems: []\n", "v1 List is not supported"),
         ("- just\n- a list\n", "not a Kubernetes object"),
         ("metadata: {name: x}\n", "apiVersion and kind are required"),
-        ("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: 1}\n", "spec.template is missing"),
+        (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: 1}\n",
+            "spec.template is missing"
+        ),
         ("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec: {containers: []}\n", "no containers"),
-        ("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec: {hostNetwork: true, containers: [{name: a, image: b}]}\n", "hostNetwork"),
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\nspec: {hostNetwork: true, containers: [{name: a, image: b}]}\n",
+            "hostNetwork"
+        ),
         ("key: [unclosed\n", "not valid YAML"),
     ])
     func badInputIsRefusedWithAReason(yaml: String, reason: String) throws {

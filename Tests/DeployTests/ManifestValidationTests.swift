@@ -12,8 +12,10 @@ import Testing
     /// Runs the validator in strict mode (unknown fields are errors) and fails with its output.
     func validate(_ files: [String]) throws {
         let result = try Subprocess.run(
-            [RepositoryPaths.venvPython, "-m", "kubernetes_validate", "--strict", "--no-warn",
-             "--kubernetes-version", Self.kubernetesVersion] + files,
+            [
+                RepositoryPaths.venvPython, "-m", "kubernetes_validate", "--strict", "--no-warn",
+                "--kubernetes-version", Self.kubernetesVersion,
+            ] + files,
             timeout: .seconds(120))
         #expect(
             result.succeeded,
@@ -36,9 +38,11 @@ import Testing
     func injectOutputIsValid(nativeSidecar: Bool) throws {
         var settings = InjectSettings()
         settings.nativeSidecar = nativeSidecar
-        let workloads = nativeSidecar ? InjectSamples.bookinfo + "---\n" + InjectSamples.otherWorkloads : InjectSamples.bookinfo
+        let workloads =
+            nativeSidecar ? InjectSamples.bookinfo + "---\n" + InjectSamples.otherWorkloads : InjectSamples.bookinfo
         let output = try SidecarInjector(settings: settings).inject(yaml: workloads)
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-inject-\(UUID().uuidString).yaml")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-inject-\(UUID().uuidString).yaml")
         try output.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         try validate([file.path])

@@ -76,7 +76,12 @@ final class StubTokenReviewServer: Sendable {
     func answer(_ data: Data, authorization: String?) -> Response {
         guard authorization == "Bearer \(callerToken)" else { return json(401, Self.status(401, "Unauthorized")) }
         if forbidden {
-            return json(403, Self.status(403, "tokenreviews.authentication.k8s.io is forbidden: User \"system:serviceaccount:istio-system:meshd\" cannot create resource \"tokenreviews\""))
+            return json(
+                403,
+                Self.status(
+                    403,
+                    "tokenreviews.authentication.k8s.io is forbidden: User \"system:serviceaccount:istio-system:meshd\" cannot create resource \"tokenreviews\""
+                ))
         }
         guard let review = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let spec = review["spec"] as? [String: Any], let token = spec["token"] as? String
@@ -87,16 +92,21 @@ final class StubTokenReviewServer: Sendable {
         if let issued = tokens[token] {
             let common = issued.audiences.filter { requested.isEmpty || requested.contains($0) }
             if common.isEmpty {
-                status["error"] = "[invalid bearer token, token audiences \(issued.audiences) is invalid for the target audiences \(requested), unknown]"
+                status["error"] =
+                    "[invalid bearer token, token audiences \(issued.audiences) is invalid for the target audiences \(requested), unknown]"
             } else if !serviceAccounts.contains("\(issued.namespace)/\(issued.serviceAccount)") {
-                status["error"] = "[invalid bearer token, service account \(issued.namespace)/\(issued.serviceAccount) has been deleted, unknown]"
+                status["error"] =
+                    "[invalid bearer token, service account \(issued.namespace)/\(issued.serviceAccount) has been deleted, unknown]"
             } else {
                 status = [
                     "authenticated": true,
                     "user": [
                         "username": "system:serviceaccount:\(issued.namespace):\(issued.serviceAccount)",
                         "uid": UUID().uuidString.lowercased(),
-                        "groups": ["system:serviceaccounts", "system:serviceaccounts:\(issued.namespace)", "system:authenticated"],
+                        "groups": [
+                            "system:serviceaccounts", "system:serviceaccounts:\(issued.namespace)",
+                            "system:authenticated",
+                        ],
                     ] as [String: Any],
                     "audiences": common,
                 ]
@@ -111,8 +121,10 @@ final class StubTokenReviewServer: Sendable {
     }
 
     static func status(_ code: Int, _ message: String) -> [String: Any] {
-        ["kind": "Status", "apiVersion": "v1", "metadata": [String: Any](), "status": "Failure", "message": message,
-         "reason": code == 403 ? "Forbidden" : "Unauthorized", "code": code]
+        [
+            "kind": "Status", "apiVersion": "v1", "metadata": [String: Any](), "status": "Failure", "message": message,
+            "reason": code == 403 ? "Forbidden" : "Unauthorized", "code": code,
+        ]
     }
 
     func json(_ code: Int, _ object: [String: Any]) -> Response {

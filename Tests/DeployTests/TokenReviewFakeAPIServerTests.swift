@@ -10,10 +10,14 @@ import Testing
 @Suite struct TokenReviewFakeAPIServerTests {
     @Test func fakeAPIServerAdmitsOnlyIstioCATokensOfKnownServiceAccounts() async throws {
         let fake = FakeKubernetes()
-        fake.addToken("reviews-token", FakeToken(namespace: "bookinfo", serviceAccount: "reviews", podName: "reviews-v1-abc"))
-        fake.addToken("api-token", FakeToken(namespace: "bookinfo", serviceAccount: "reviews", audiences: ["https://kubernetes.default.svc"]))
+        fake.addToken(
+            "reviews-token", FakeToken(namespace: "bookinfo", serviceAccount: "reviews", podName: "reviews-v1-abc"))
+        fake.addToken(
+            "api-token",
+            FakeToken(namespace: "bookinfo", serviceAccount: "reviews", audiences: ["https://kubernetes.default.svc"]))
         try await fake.serving { port in
-            let transport = try HTTPTokenReviewTransport(connection: KubernetesConnection(server: "http://127.0.0.1:\(port)"))
+            let transport = try HTTPTokenReviewTransport(
+                connection: KubernetesConnection(server: "http://127.0.0.1:\(port)"))
             let reviewer = TokenReviewer(transport: transport, trustDomain: "cluster.local")
             do {
                 let identity = try await reviewer.review("reviews-token")

@@ -1,17 +1,19 @@
 import CertificateAuthority
-@testable import Discovery
 import Foundation
 import GRPCCore
 import Logging
 import Registry
 import Testing
 
+@testable import Discovery
+
 /// Kubernetes identities: a proxy's service-account token is checked with the API server's TokenReview.
 @Suite struct TokenReviewTests {
     static let stub = StubTokenReviewServer(
         tokens: [
             "good-token": .init(namespace: "bookinfo", serviceAccount: "reviews", audiences: ["istio-ca"]),
-            "api-audience-token": .init(namespace: "bookinfo", serviceAccount: "reviews", audiences: ["https://kubernetes.default.svc"]),
+            "api-audience-token": .init(
+                namespace: "bookinfo", serviceAccount: "reviews", audiences: ["https://kubernetes.default.svc"]),
             "orphan-token": .init(namespace: "bookinfo", serviceAccount: "deleted", audiences: ["istio-ca"]),
         ],
         serviceAccounts: ["bookinfo/reviews"])
@@ -70,13 +72,17 @@ import Testing
     @Test func answerWithoutTheIstioCAAudienceIsRefused() throws {
         let status = try JSONDecoder().decode(
             TokenReviewResponse.self,
-            from: Data(#"{"status":{"authenticated":true,"user":{"username":"system:serviceaccount:a:b"},"audiences":["other"]}}"#.utf8))
+            from: Data(
+                #"{"status":{"authenticated":true,"user":{"username":"system:serviceaccount:a:b"},"audiences":["other"]}}"#
+                    .utf8))
         #expect(throws: TokenReviewError.wrongAudience(["other"])) {
             try TokenReviewer.identity(from: status.status ?? .init(), trustDomain: "cluster.local")
         }
         let user = try JSONDecoder().decode(
             TokenReviewResponse.self,
-            from: Data(#"{"status":{"authenticated":true,"user":{"username":"jane@example.com"},"audiences":["istio-ca"]}}"#.utf8))
+            from: Data(
+                #"{"status":{"authenticated":true,"user":{"username":"jane@example.com"},"audiences":["istio-ca"]}}"#
+                    .utf8))
         #expect(throws: TokenReviewError.notAServiceAccount("jane@example.com")) {
             try TokenReviewer.identity(from: user.status ?? .init(), trustDomain: "cluster.local")
         }
@@ -84,7 +90,8 @@ import Testing
 
     @Test func admissionsAreCachedSoTheAPIServerIsAskedOnce() async throws {
         let server = StubTokenReviewServer(
-            tokens: ["t": .init(namespace: "ns", serviceAccount: "sa", audiences: ["istio-ca"])], serviceAccounts: ["ns/sa"])
+            tokens: ["t": .init(namespace: "ns", serviceAccount: "sa", audiences: ["istio-ca"])],
+            serviceAccounts: ["ns/sa"])
         try await withReviewer(server) { reviewer in
             for _ in 0..<3 { try await reviewer.review("t") }
             #expect(server.requestCount == 1)
@@ -103,15 +110,18 @@ import Testing
 
     /// The chain the xDS and CSR servers use: the interceptor reviews, the synchronous authenticator decides.
     @Test func authenticatorChainAdmitsReviewedTokensOnly() async throws {
-        let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-tr-\(UUID().uuidString)")
+        let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-tr-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: stateDirectory) }
-        let ca = try CertificateAuthority.load(stateDirectory: stateDirectory.path, pluginDirectory: nil, options: CAOptions())
+        let ca = try CertificateAuthority.load(
+            stateDirectory: stateDirectory.path, pluginDirectory: nil, options: CAOptions())
         try await withReviewer { reviewer in
             var authenticator = ProxyAuthenticator(ca: ca, logger: Logger(label: "test"))
             authenticator.tokenReview = reviewer
             let interceptor = try #require(authenticator.interceptors.first as? TokenReviewInterceptor)
             func caller(_ token: String) -> CertificateService.Caller {
-                CertificateService.Caller(remotePeer: "ipv4:10.0.0.7:5000", metadata: ["authorization": "Bearer \(token)"])
+                CertificateService.Caller(
+                    remotePeer: "ipv4:10.0.0.7:5000", metadata: ["authorization": "Bearer \(token)"])
             }
             let authenticate = authenticator.csrAuthenticator
             // Not reviewed yet: refused without I/O.

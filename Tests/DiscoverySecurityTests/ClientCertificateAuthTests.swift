@@ -23,7 +23,10 @@ struct ClientCertificateAuthTests {
             let secrets = try await Self.secrets(port: port, tls: tls, claiming: "a")
             #expect(secrets.map(\.name).sorted() == ["ROOTCA", "default"])
             let own = try #require(secrets.first { $0.name == "default" })
-            #expect(try SecretScopeTests.uris(ofLeafIn: own.tlsCertificate.certificateChain.inlineString) == [Self.identityA.uri])
+            #expect(
+                try SecretScopeTests.uris(ofLeafIn: own.tlsCertificate.certificateChain.inlineString) == [
+                    Self.identityA.uri
+                ])
             // The certificate proves A, so a node claiming B is refused.
             let error = await #expect(throws: RPCError.self) {
                 _ = try await Self.secrets(port: port, tls: tls, claiming: "b")
@@ -37,7 +40,8 @@ struct ClientCertificateAuthTests {
         try await SecureMeshd.withSecurePort { meshd, port in
             let tls = XDSClientTLS(trustRootsPEM: meshd.ca.trustBundlePEM)
             let token = try meshd.ca.mintToken(namespace: "default", serviceAccount: "a", ttl: .seconds(600))
-            let secrets = try await Self.secrets(port: port, tls: tls, metadata: SecureMeshd.bearer(token), claiming: "a")
+            let secrets = try await Self.secrets(
+                port: port, tls: tls, metadata: SecureMeshd.bearer(token), claiming: "a")
             #expect(secrets.map(\.name).sorted() == ["ROOTCA", "default"])
             let error = await #expect(throws: RPCError.self) {
                 _ = try await Self.secrets(port: port, tls: tls, claiming: "a")
@@ -64,7 +68,9 @@ struct ClientCertificateAuthTests {
         port: Int, tls: XDSClientTLS, metadata: Metadata = [:], claiming serviceAccount: String
     ) async throws -> [Envoy_Extensions_TransportSockets_Tls_V3_Secret] {
         let node = ProxyIdentityTests.node(namespace: "default", serviceAccount: serviceAccount)
-        let response = try await XDSClient.withADSStream(to: .tcp(host: "127.0.0.1", port: port), metadata: metadata, tls: tls) {
+        let response = try await XDSClient.withADSStream(
+            to: .tcp(host: "127.0.0.1", port: port), metadata: metadata, tls: tls
+        ) {
             stream in
             stream.send(.make(type: XDSType.secret.rawValue, names: ["default", "ROOTCA"], node: node))
             var responses = stream.responses.makeAsyncIterator()

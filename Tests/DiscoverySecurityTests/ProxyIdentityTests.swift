@@ -2,12 +2,12 @@ import CertificateAuthority
 import Discovery
 import EnvoyAPI
 import Foundation
-import X509
 import GRPCCore
 import Logging
 import MeshModel
 import SwiftProtobuf
 import Testing
+import X509
 import XDSServer
 
 /// The provider only hands a proxy the secrets of the identity it proved, and refuses nodes that claim
@@ -15,8 +15,10 @@ import XDSServer
 @Suite("Proxy identity and SDS scoping")
 struct ProxyIdentityTests {
     static func makeProvider(trustNodeMetadata: Bool = false) throws -> (MeshResourceProvider, CertificateAuthority) {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-identity-\(UUID().uuidString)")
-        let ca = try CertificateAuthority.load(stateDirectory: directory.path, pluginDirectory: nil, options: CAOptions())
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-identity-\(UUID().uuidString)")
+        let ca = try CertificateAuthority.load(
+            stateDirectory: directory.path, pluginDirectory: nil, options: CAOptions())
         let logger = Logger(label: "test")
         let authenticator = ProxyAuthenticator(ca: ca, trustNodeMetadata: trustNodeMetadata, logger: logger)
         let security = ProxySecurity(authenticator: authenticator, certificates: WorkloadCertificates(ca: ca))
@@ -41,23 +43,28 @@ struct ProxyIdentityTests {
         let (provider, ca) = try Self.makeProvider()
         let token = try ca.mintToken(namespace: "default", serviceAccount: "sleep", ttl: .seconds(600))
         #expect(throws: (any Error).self) {
-            _ = try provider.admit(node: Self.node(namespace: "default", serviceAccount: "httpbin"), peer: Self.peer(token: token))
+            _ = try provider.admit(
+                node: Self.node(namespace: "default", serviceAccount: "httpbin"), peer: Self.peer(token: token))
         }
         #expect(throws: (any Error).self) {
-            _ = try provider.admit(node: Self.node(namespace: "default", serviceAccount: "sleep"), peer: Self.peer(token: nil))
+            _ = try provider.admit(
+                node: Self.node(namespace: "default", serviceAccount: "sleep"), peer: Self.peer(token: nil))
         }
     }
 
     @Test func sdsServesOnlyTheProvenIdentity() async throws {
         let (provider, ca) = try Self.makeProvider()
         let token = try ca.mintToken(namespace: "default", serviceAccount: "sleep", ttl: .seconds(600))
-        let client = try provider.admit(node: Self.node(namespace: "default", serviceAccount: "sleep"), peer: Self.peer(token: token))
+        let client = try provider.admit(
+            node: Self.node(namespace: "default", serviceAccount: "sleep"), peer: Self.peer(token: token))
         let secrets = await provider.resources(.secret, for: client).resources
         #expect(secrets.map(\.name).sorted() == ["ROOTCA", "default"])
         let defaultSecret = try #require(secrets.first { $0.name == "default" })
         let decoded = try Envoy_Extensions_TransportSockets_Tls_V3_Secret(serializedBytes: defaultSecret.resource.value)
         let chain = decoded.tlsCertificate.certificateChain.inlineString
-        let leafPEM = try #require(chain.components(separatedBy: "-----END CERTIFICATE-----").first) + "-----END CERTIFICATE-----\n"
+        let leafPEM =
+            try #require(chain.components(separatedBy: "-----END CERTIFICATE-----").first)
+            + "-----END CERTIFICATE-----\n"
         let leaf = try Certificate(pemEncoded: leafPEM)
         let uris = try leaf.extensions.subjectAlternativeNames?.compactMap { name -> String? in
             if case .uniformResourceIdentifier(let uri) = name { return uri }
@@ -69,13 +76,18 @@ struct ProxyIdentityTests {
     @Test func nodeMetadataIsOnlyTrustedLocallyInDevelopmentMode() throws {
         let (strict, _) = try Self.makeProvider()
         #expect(throws: (any Error).self) {
-            _ = try strict.admit(node: Self.node(namespace: "default", serviceAccount: "sleep"), peer: Self.peer(token: nil, remote: "unix:/tmp/x"))
+            _ = try strict.admit(
+                node: Self.node(namespace: "default", serviceAccount: "sleep"),
+                peer: Self.peer(token: nil, remote: "unix:/tmp/x"))
         }
         let (dev, _) = try Self.makeProvider(trustNodeMetadata: true)
-        let local = try dev.admit(node: Self.node(namespace: "default", serviceAccount: "sleep"), peer: Self.peer(token: nil, remote: "unix:/tmp/x"))
+        let local = try dev.admit(
+            node: Self.node(namespace: "default", serviceAccount: "sleep"),
+            peer: Self.peer(token: nil, remote: "unix:/tmp/x"))
         #expect(local.proxy.workloadIdentity?.spiffeURI == "spiffe://cluster.local/ns/default/sa/sleep")
         #expect(throws: (any Error).self) {
-            _ = try dev.admit(node: Self.node(namespace: "default", serviceAccount: "sleep"), peer: Self.peer(token: nil))
+            _ = try dev.admit(
+                node: Self.node(namespace: "default", serviceAccount: "sleep"), peer: Self.peer(token: nil))
         }
     }
 }

@@ -20,7 +20,10 @@ struct RootRotationPushTests {
                 var responses = stream.responses.makeAsyncIterator()
                 stream.send(.make(type: XDSType.secret.rawValue, names: ["ROOTCA"], node: node))
                 let before = try await nextResponse(&responses)
-                stream.send(.make(type: XDSType.secret.rawValue, names: ["ROOTCA"], version: before.versionInfo, nonce: before.nonce))
+                stream.send(
+                    .make(
+                        type: XDSType.secret.rawValue, names: ["ROOTCA"], version: before.versionInfo,
+                        nonce: before.nonce))
                 try meshd.ca.rotateRoot()
                 meshd.ads.push(PushRequest(types: [.secret]))
                 let after = try await nextResponse(&responses)
@@ -32,7 +35,9 @@ struct RootRotationPushTests {
             let certificates = bundles.map { $0.components(separatedBy: "-----BEGIN CERTIFICATE-----").count - 1 }
             #expect(certificates == [1, 2], "roots in ROOTCA before and after the rotation: \(certificates)")
             #expect(bundles[1] == meshd.ca.trustBundlePEM)
-            #expect(bundles[1].contains(bundles[0].trimmingCharacters(in: .whitespacesAndNewlines)), "the old root stays trusted")
+            #expect(
+                bundles[1].contains(bundles[0].trimmingCharacters(in: .whitespacesAndNewlines)),
+                "the old root stays trusted")
         }
     }
 }

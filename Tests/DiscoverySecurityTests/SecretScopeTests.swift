@@ -20,7 +20,8 @@ struct SecretScopeTests {
     static let identityB = "spiffe://cluster.local/ns/default/sa/b"
     /// Every name that might plausibly address identity B's certificate or key.
     static let namesOfB = [
-        identityB, "b", "default/b", "sa/b", "ns/default/sa/b", "kubernetes://b", "file-cert:/etc/certs/b/cert-chain.pem",
+        identityB, "b", "default/b", "sa/b", "ns/default/sa/b", "kubernetes://b",
+        "file-cert:/etc/certs/b/cert-chain.pem",
         "default~b", "spiffe://cluster.local/ns/default/sa/b/default",
     ]
 
@@ -90,10 +91,14 @@ struct SecretScopeTests {
         let first = try #require(certificates.certificate(for: identity, now: now))
         let next = try #require(certificates.nextRotation)
         #expect(abs(next.timeIntervalSince(now) - 30) < 2, "next rotation in \(next.timeIntervalSince(now)) s")
-        #expect(certificates.certificate(for: identity, now: now.addingTimeInterval(10))?.serialNumber == first.serialNumber)
+        #expect(
+            certificates.certificate(for: identity, now: now.addingTimeInterval(10))?.serialNumber == first.serialNumber
+        )
         #expect(!certificates.rotateDue(now: now.addingTimeInterval(10)))
         #expect(certificates.rotateDue(now: now.addingTimeInterval(31)))
-        #expect(certificates.certificate(for: identity, now: now.addingTimeInterval(31))?.serialNumber != first.serialNumber)
+        #expect(
+            certificates.certificate(for: identity, now: now.addingTimeInterval(31))?.serialNumber != first.serialNumber
+        )
     }
 
     static func firstSecretResponse(port: Int, metadata: Metadata, node: Envoy_Config_Core_V3_Node) async throws {

@@ -1,9 +1,6 @@
 import CertificateAuthority
 import Discovery
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import GRPCCore
 import Logging
 import MeshModel
@@ -11,6 +8,10 @@ import MeshTestSupport
 import MeshdApp
 import Testing
 import XDSServer
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// meshd's xDS side in-process for security tests, built by `buildMeshd`: a CA in a temporary state directory, the
 /// provider with proxy authentication (no development mode) and SDS, and the ADS server over real gRPC on 127.0.0.1.
@@ -21,7 +22,8 @@ struct SecureMeshd: Sendable {
     let ads: ADSServer<MeshResourceProvider>
 
     static func makeCA() throws -> CertificateAuthority {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-scope-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-scope-\(UUID().uuidString)")
         return try CertificateAuthority.load(stateDirectory: directory.path, pluginDirectory: nil, options: CAOptions())
     }
 
@@ -39,7 +41,8 @@ struct SecureMeshd: Sendable {
         var options = MeshdOptions(logger: Logger(label: "test"))
         options.xdsAddress = .tcp(host: "127.0.0.1", port: 0)
         options.admin = nil
-        let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-scope-\(UUID().uuidString)")
+        let stateDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-scope-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: stateDirectory) }
         options.security = MeshdOptions.Security(
             stateDirectory: stateDirectory.path, secureXDSAddress: secure ? .tcp(host: "127.0.0.1", port: 0) : nil)

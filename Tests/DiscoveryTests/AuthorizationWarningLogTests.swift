@@ -2,8 +2,8 @@ import Discovery
 import EnvoyAPI
 import Logging
 import MeshModel
-import Synchronization
 import SwiftProtobuf
+import Synchronization
 import Testing
 import XDSServer
 
@@ -88,7 +88,8 @@ struct AuthorizationWarningLogTests {
 
     @Test func withoutALogTheListenersAreTheSame() async throws {
         let snapshot = MeshSnapshot.build(from: ConfigDecoder.decode(yaml: Self.mesh, file: "mesh.yaml").objects)
-        let withLog = MeshResourceProvider(snapshot: snapshot, authorizationWarnings: AuthorizationWarningLog(logger: Logger(label: "t")))
+        let withLog = MeshResourceProvider(
+            snapshot: snapshot, authorizationWarnings: AuthorizationWarningLog(logger: Logger(label: "t")))
         let without = MeshResourceProvider(snapshot: snapshot)
         let a = await withLog.resources(.listener, for: try Self.sidecar("10.1.0.1", pod: "api-1", provider: withLog))
         let b = await without.resources(.listener, for: try Self.sidecar("10.1.0.1", pod: "api-1", provider: without))

@@ -2,14 +2,15 @@
 // translator reads tells them apart. The general property (served through the cache equals a fresh translation, for
 // every golden case and many proxy variants) is ServedEqualsFreshPropertyTests.
 
-import Foundation
-@testable import Discovery
 import EnvoyAPI
+import Foundation
 import MeshModel
 import MeshTestSupport
 import Testing
 import XDSServer
 import XDSTranslator
+
+@testable import Discovery
 
 @Suite("Shared-config cache serves what a fresh translation gives")
 struct CachedViewEquivalenceTests {
@@ -18,7 +19,8 @@ struct CachedViewEquivalenceTests {
         let provider = MeshResourceProvider(snapshot: snapshot)
         for ip in ["10.7.0.11", "10.7.0.12"] {
             let proxy = try Proxy(
-                nodeID: "sidecar~\(ip)~ledger-\(ip).bank~bank.svc.cluster.local", metadata: [:], labels: ["app": "ledger"])
+                nodeID: "sidecar~\(ip)~ledger-\(ip).bank~bank.svc.cluster.local", metadata: [:],
+                labels: ["app": "ledger"])
             let clusters = await provider.resources(.cluster, for: ProxyClient(proxy: proxy)).resources
             let inbound = try #require(clusters.first { $0.name == "inbound|9080||" })
             let cluster = try Envoy_Config_Cluster_V3_Cluster(unpackingAny: inbound.resource)
@@ -40,11 +42,14 @@ struct CachedViewEquivalenceTests {
             var generated: [Int] = []
             for ip in ["10.7.0.11", "10.7.0.12"] {
                 let proxy = try Proxy(
-                    nodeID: "sidecar~\(ip)~ledger-\(ip).bank~bank.svc.cluster.local", metadata: [:], labels: ["app": "ledger"])
+                    nodeID: "sidecar~\(ip)~ledger-\(ip).bank~bank.svc.cluster.local", metadata: [:],
+                    labels: ["app": "ledger"])
                 _ = await provider.resources(.cluster, for: ProxyClient(proxy: proxy))
                 generated.append(provider.cachedSets)
             }
-            #expect((generated[0] == generated[1]) == shared, "two pods under one Sidecar share CDS only when it does not read their IP")
+            #expect(
+                (generated[0] == generated[1]) == shared,
+                "two pods under one Sidecar share CDS only when it does not read their IP")
         }
     }
 }
@@ -69,7 +74,8 @@ struct CachedViewEquivalenceTests {
 
     @Test func aTLSModeChangeIsAFullPush() {
         func clustersAffected(_ old: MeshSnapshot, _ new: MeshSnapshot) -> Bool {
-            MeshResourceProvider(snapshot: old).affectedTypes(by: ChangeSet(from: old, to: new), to: new).contains(.cluster)
+            MeshResourceProvider(snapshot: old).affectedTypes(by: ChangeSet(from: old, to: new), to: new).contains(
+                .cluster)
         }
         #expect(clustersAffected(Self.mesh(tlsMode: nil), Self.mesh(tlsMode: "disabled")))
         #expect(clustersAffected(Self.mesh(tlsMode: "disabled"), Self.mesh(tlsMode: "istio")))

@@ -14,7 +14,8 @@ import XDSServer
     func sent(_ connection: UInt64, _ type: XDSType, generation: UInt64, nonce: String = "n") -> XDSEvent {
         .sent(
             proxy: "p\(connection)", connection: connection, type: type,
-            response: SentResponse(version: "v\(generation)", nonce: nonce, resourceNames: ["r"], generation: generation),
+            response: SentResponse(
+                version: "v\(generation)", nonce: nonce, resourceNames: ["r"], generation: generation),
             trigger: .push, bytes: 10, duration: .milliseconds(1))
     }
 
@@ -51,7 +52,8 @@ import XDSServer
         tracker.observe(.connected(proxy: "p1", connection: 1))
         tracker.published(change(1))
         tracker.observe(sent(1, .route, generation: 1))
-        let nack = NackRecord(version: "v1", nonce: "n", resourceNames: ["9080"], message: "bad regex", code: 3, at: .now)
+        let nack = NackRecord(
+            version: "v1", nonce: "n", resourceNames: ["9080"], message: "bad regex", code: 3, at: .now)
         tracker.observe(.rejected(proxy: "p1", connection: 1, type: .route, nack: nack, generation: 1))
         let tracked = try #require(tracker.change(id: 1))
         guard case .rejected(let type, let record)? = tracked.proxies[1] else {
@@ -109,7 +111,8 @@ import XDSServer
     @Test func objectChangesNameWhatWasAddedUpdatedAndRemoved() {
         func object(_ name: String, port: Int) -> ConfigObject {
             ConfigObject(
-                resource: .service(KubernetesService(meta: ObjectMeta(name: name), ports: [ServicePort(name: "http", port: port)])),
+                resource: .service(
+                    KubernetesService(meta: ObjectMeta(name: name), ports: [ServicePort(name: "http", port: port)])),
                 source: SourceLocation(file: "s.yaml", document: 1, line: 1))
         }
         // The store records what each snapshot changed as it builds it; the push reads it from the change log.
@@ -120,7 +123,10 @@ import XDSServer
         let new = store.snapshot()
         #expect(new.generation == old.generation + 1)
         let changes = store.changeLog.changes(after: old.generation, through: new.generation).sortedObjects
-        #expect(changes.map { "\($0.action.rawValue) \($0.key)" } == ["updated Service/default/a", "removed Service/default/b", "added Service/default/c"])
+        #expect(
+            changes.map { "\($0.action.rawValue) \($0.key)" } == [
+                "updated Service/default/a", "removed Service/default/b", "added Service/default/c",
+            ])
         let unchanged = store.changeLog.changes(after: new.generation, through: new.generation)
         #expect(unchanged.isEmpty)
     }

@@ -6,12 +6,13 @@
 // proxy is exactly what a fresh translation gives under the new snapshot.
 
 import Foundation
-@testable import Discovery
 import MeshModel
 import MeshTestSupport
 import Testing
 import XDSServer
 import XDSTranslator
+
+@testable import Discovery
 
 @Suite("Declared generator dependencies: what a push skips is unchanged")
 struct DependencyDeclarationTests {
@@ -42,7 +43,8 @@ struct DependencyDeclarationTests {
         let policies = full.authorizationPolicies.values.flatMap { $0 }
         let authentications = full.requestAuthentications.values.flatMap { $0 }
         func rebuilt(without key: ResourceKey?) -> MeshSnapshot {
-            var snapshot = MeshSnapshot.build(from: full.objects.values.filter { $0.key != key }.sorted { $0.key < $1.key })
+            var snapshot = MeshSnapshot.build(
+                from: full.objects.values.filter { $0.key != key }.sorted { $0.key < $1.key })
             snapshot.apply(meshConfig: full.meshConfig)
             snapshot.indexSecurityPolicies(authorization: policies, requestAuthentication: authentications)
             return full.fetchedJWKS.isEmpty ? snapshot : snapshot.withFetchedJWKS(full.fetchedJWKS)
@@ -50,7 +52,8 @@ struct DependencyDeclarationTests {
         var result: [Mutation] = []
         for key in full.objects.keys.sorted() {
             let snapshot = rebuilt(without: key)
-            result.append(Mutation(label: "without \(key)", snapshot: snapshot, changes: ChangeSet(from: full, to: snapshot)))
+            result.append(
+                Mutation(label: "without \(key)", snapshot: snapshot, changes: ChangeSet(from: full, to: snapshot)))
         }
         let source = SourceLocation(file: "security.json", document: 1)
         for (index, policy) in policies.enumerated() {
@@ -59,24 +62,28 @@ struct DependencyDeclarationTests {
             rest.remove(at: index)
             snapshot.indexSecurityPolicies(authorization: rest, requestAuthentication: authentications)
             let key = ResourceKey(kind: .authorizationPolicy, namespace: policy.meta.namespace, name: policy.meta.name)
-            result.append(Mutation(
-                label: "without \(key)", snapshot: snapshot,
-                changes: ChangeSet(objects: [ObjectChange(key: key, action: .removed, source: source)])))
+            result.append(
+                Mutation(
+                    label: "without \(key)", snapshot: snapshot,
+                    changes: ChangeSet(objects: [ObjectChange(key: key, action: .removed, source: source)])))
         }
         for (index, policy) in authentications.enumerated() {
             var snapshot = rebuilt(without: nil)
             var rest = authentications
             rest.remove(at: index)
             snapshot.indexSecurityPolicies(authorization: policies, requestAuthentication: rest)
-            let key = ResourceKey(kind: .requestAuthentication, namespace: policy.meta.namespace, name: policy.meta.name)
-            result.append(Mutation(
-                label: "without \(key)", snapshot: snapshot,
-                changes: ChangeSet(objects: [ObjectChange(key: key, action: .removed, source: source)])))
+            let key = ResourceKey(
+                kind: .requestAuthentication, namespace: policy.meta.namespace, name: policy.meta.name)
+            result.append(
+                Mutation(
+                    label: "without \(key)", snapshot: snapshot,
+                    changes: ChangeSet(objects: [ObjectChange(key: key, action: .removed, source: source)])))
         }
         if full.meshConfig != .default {
             var snapshot = rebuilt(without: nil)
             snapshot.apply(meshConfig: .default)
-            result.append(Mutation(label: "default mesh config", snapshot: snapshot, changes: ChangeSet(meshConfig: true)))
+            result.append(
+                Mutation(label: "default mesh config", snapshot: snapshot, changes: ChangeSet(meshConfig: true)))
         }
         return (full, result)
     }
@@ -105,13 +112,15 @@ struct DependencyDeclarationTests {
         let fresh = XDSTranslator()
         for mutation in mutations {
             for (from, to, changes, direction) in [
-                (full, mutation.snapshot, mutation.changes, "removed"), (mutation.snapshot, full, Self.reversed(mutation.changes), "added back"),
+                (full, mutation.snapshot, mutation.changes, "removed"),
+                (mutation.snapshot, full, Self.reversed(mutation.changes), "added back"),
             ] {
                 let provider = MeshResourceProvider(snapshot: from)
                 var held: [String: [XDSType: [XDSResource]]] = [:]
                 for (label, proxy) in variants {
                     for type in Self.types {
-                        held[label, default: [:]][type] = await provider.resources(type, for: ProxyClient(proxy: proxy)).resources
+                        held[label, default: [:]][type] = await provider.resources(type, for: ProxyClient(proxy: proxy))
+                            .resources
                     }
                 }
                 let offered = provider.update(to, generation: 2, changes: changes)
@@ -123,12 +132,15 @@ struct DependencyDeclarationTests {
                             .map { try XDSResource(name: $0.name, resource: $0.resource) }
                         let served = await provider.resources(type, for: client).resources
                         if served != expected {
-                            Issue.record("\(mesh.name), \(mutation.label) \(direction): \(type.shortName) served to '\(label)' is stale")
+                            Issue.record(
+                                "\(mesh.name), \(mutation.label) \(direction): \(type.shortName) served to '\(label)' is stale"
+                            )
                         }
                         if !pushed.contains(type), held[label]?[type] != expected {
                             let names = offered.map(\.shortName).sorted().joined(separator: ",")
                             Issue.record(
-                                "\(mesh.name), \(mutation.label) \(direction): \(type.shortName) changed for '\(label)' but the push skipped it (offered \(names))")
+                                "\(mesh.name), \(mutation.label) \(direction): \(type.shortName) changed for '\(label)' but the push skipped it (offered \(names))"
+                            )
                         }
                     }
                 }

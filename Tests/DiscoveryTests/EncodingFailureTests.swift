@@ -3,7 +3,6 @@
 // still goes out.
 
 import CoreMetrics
-@testable import Discovery
 import Logging
 import MeshModel
 import MeshTestSupport
@@ -11,6 +10,8 @@ import Synchronization
 import Testing
 import XDSServer
 import XDSTranslator
+
+@testable import Discovery
 
 @Suite struct EncodingFailureTests {
     /// Remembers every log line and every counter increment.
@@ -53,7 +54,9 @@ import XDSTranslator
         func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
             Counting(label + dimensions.map { "{\($0.0)=\($0.1)}" }.joined(), recorder)
         }
-        func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler { Ignoring() }
+        func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+            Ignoring()
+        }
         func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler { Ignoring() }
         func destroyCounter(_ handler: any CounterHandler) {}
         func destroyRecorder(_ handler: any RecorderHandler) {}
@@ -85,7 +88,8 @@ import XDSTranslator
                 return try XDSResource(name: name, resource: resource)
             },
             logger: Logger(label: "test", factory: { _ in RecordingLogHandler(recorder: recorder) }))
-        let proxy = try Proxy(nodeID: "sidecar~10.9.0.1~client.bookinfo~bookinfo.svc.cluster.local", metadata: [:], labels: [:])
+        let proxy = try Proxy(
+            nodeID: "sidecar~10.9.0.1~client.bookinfo~bookinfo.svc.cluster.local", metadata: [:], labels: [:])
         let clusters = await provider.resources(.cluster, for: ProxyClient(proxy: proxy)).resources.map(\.name)
 
         #expect(!clusters.contains(broken))

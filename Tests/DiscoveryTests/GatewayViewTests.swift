@@ -1,8 +1,8 @@
 import Discovery
 import EnvoyAPI
 import MeshModel
-import Testing
 import SwiftProtobuf
+import Testing
 import XDSServer
 
 /// A router's listeners and routes depend on which Gateways select it, by its labels: two routers that differ

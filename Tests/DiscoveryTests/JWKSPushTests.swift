@@ -44,17 +44,24 @@ struct JWKSPushTests {
     /// The inline key set of the jwt_authn provider in the proxy's generated listeners.
     static func inlinedKeys(_ snapshot: MeshSnapshot) -> [String] {
         let proxy = Proxy(
-            id: "sidecar~10.2.0.5~orders-1.shop~shop.svc.cluster.local", kind: .sidecar, ipAddresses: ["10.2.0.5"], podName: "orders-1",
+            id: "sidecar~10.2.0.5~orders-1.shop~shop.svc.cluster.local", kind: .sidecar, ipAddresses: ["10.2.0.5"],
+            podName: "orders-1",
             namespace: "shop", dnsDomain: "shop.svc.cluster.local", labels: ["app": "orders"], serviceAccount: "orders")
         var keys: [String] = []
         for message in XDSTranslator().generateMessages(typeURL: TypeURL.listener, snapshot: snapshot, proxy: proxy) {
             guard let listener = message.message as? Envoy_Config_Listener_V3_Listener else { continue }
             for chain in listener.filterChains {
                 for filter in chain.filters where filter.name == "envoy.filters.network.http_connection_manager" {
-                    guard let manager = try? Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager(unpackingAny: filter.typedConfig)
+                    guard
+                        let manager =
+                            try? Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager(
+                                unpackingAny: filter.typedConfig)
                     else { continue }
                     for http in manager.httpFilters where http.name == "envoy.filters.http.jwt_authn" {
-                        guard let jwt = try? Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtAuthentication(unpackingAny: http.typedConfig) else { continue }
+                        guard
+                            let jwt = try? Envoy_Extensions_Filters_Http_JwtAuthn_V3_JwtAuthentication(
+                                unpackingAny: http.typedConfig)
+                        else { continue }
                         keys += jwt.providers.values.map(\.localJwks.inlineString)
                     }
                 }
@@ -73,27 +80,36 @@ struct JWKSPushTests {
             #expect(store.diagnostics().filter(\.isError).isEmpty, "\(store.diagnostics())")
             let provider = MeshResourceProvider(snapshot: store.snapshot())
             let tracker = ChangeTracker(capacity: 20)
-            let ads = ADSServer(provider: provider, observer: XDSEventFanOut([provider.connected, tracker]), logger: logger)
+            let ads = ADSServer(
+                provider: provider, observer: XDSEventFanOut([provider.connected, tracker]), logger: logger)
             var settings = JWKSSettings()
             settings.refreshInterval = .milliseconds(200)
             settings.retryInterval = .milliseconds(100)
             settings.tick = .milliseconds(20)
             let jwks = JWKSService(store: store, fetcher: HTTPJWKSFetcher(), settings: settings, logger: logger)
             let push = SnapshotPushService(
-                store: store, provider: provider, ads: ads, readiness: Readiness(), tracker: tracker, jwks: jwks, logger: logger)
+                store: store, provider: provider, ads: ads, readiness: Readiness(), tracker: tracker, jwks: jwks,
+                logger: logger)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await jwks.run() }
                 group.addTask { try await push.run() }
                 defer { group.cancelAll() }
-                let first = try await Poll.until("the first key set in the pushed snapshot", timeout: .seconds(10), interval: .milliseconds(20)) {
+                let first = try await Poll.until(
+                    "the first key set in the pushed snapshot", timeout: .seconds(10), interval: .milliseconds(20)
+                ) {
                     provider.snapshot.fetchedJWKS[uri] == JWKSFixtures.setA ? provider.snapshot : nil
                 }
                 #expect(Self.inlinedKeys(first) == [JWKSFixtures.setA], "the translator inlines the fetched keys")
-                #expect(tracker.changes().contains { $0.change.objects.contains { $0.key.kind.rawValue == "RequestAuthentication" } }, "policy objects are changes like any kind")
+                #expect(
+                    tracker.changes().contains {
+                        $0.change.objects.contains { $0.key.kind.rawValue == "RequestAuthentication" }
+                    }, "policy objects are changes like any kind")
                 let generation = provider.generation
 
                 issuer.set(.init(body: JWKSFixtures.setB))
-                let rotated = try await Poll.until("the rotated key set pushed", timeout: .seconds(10), interval: .milliseconds(20)) {
+                let rotated = try await Poll.until(
+                    "the rotated key set pushed", timeout: .seconds(10), interval: .milliseconds(20)
+                ) {
                     provider.snapshot.fetchedJWKS[uri] == JWKSFixtures.setB ? provider.snapshot : nil
                 }
                 #expect(rotated.version != first.version)
@@ -105,7 +121,9 @@ struct JWKSPushTests {
                 _ = try await Poll.until("a failed refresh", timeout: .seconds(10), interval: .milliseconds(20)) {
                     issuer.requestCount > before && jwks.status().first?.entry.lastError != nil ? true : nil
                 }
-                #expect(provider.snapshot.fetchedJWKS[uri] == JWKSFixtures.setB, "a failed refresh keeps the last good keys")
+                #expect(
+                    provider.snapshot.fetchedJWKS[uri] == JWKSFixtures.setB, "a failed refresh keeps the last good keys"
+                )
                 #expect(provider.snapshot.version == rotated.version, "and pushes nothing")
             }
         }

@@ -8,14 +8,17 @@ import Testing
 
 /// Two small but well-formed key sets (RSA public keys; only their shape matters here).
 enum JWKSFixtures {
-    static let setA = #"{"keys":[{"kty":"RSA","kid":"a","alg":"RS256","use":"sig","e":"AQAB","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw"}]}"#
-    static let setB = #"{"keys":[{"kty":"EC","kid":"b","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#
+    static let setA =
+        #"{"keys":[{"kty":"RSA","kid":"a","alg":"RS256","use":"sig","e":"AQAB","n":"sXchDaQebHnPiGvyDOAT4saGEUetSyo9MKLOoWFsueri23bOdgWp4Dy1WlUzewbgBHod5pcM9H95GQRV3JDXboIRROSBigeC5yjU1hGzHHyXss8UDprecbAYxknTcQkhslANGRUZmdTOQ5qTRsLAt6BTYuyvVRdhS8exSZEy_c4gs_7svlJJQ4H9_NxsiIoLwAEk7-Q3UXERGYw_75IDrGA84-lA_-Ct4eTlXHBIY2EaV7t7LjJaynVJCpkv4LKjTTAumiGUIuQhrNhZLuF_RJLqHpM2kgWFLU7-VTdL1VbC2tejvcI2BlMkEpk1BzBZI0KQB0GaDWFLN-aEAw3vRw"}]}"#
+    static let setB =
+        #"{"keys":[{"kty":"EC","kid":"b","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#
 }
 
 /// A RequestAuthentication in `namespace` whose one rule names `uri`.
 func requestAuthenticationSnapshot(uri: String, namespace: String = "default", timeout: Double? = nil) -> MeshSnapshot {
     var snapshot = MeshSnapshot(
-        version: "base", services: [], endpoints: [:], workloads: [], virtualServicesByHost: [:], destinationRulesByHost: [:],
+        version: "base", services: [], endpoints: [:], workloads: [], virtualServicesByHost: [:],
+        destinationRulesByHost: [:],
         objects: [:])
     let policy = RequestAuthentication(
         meta: ObjectMeta(name: "jwt", namespace: namespace),
@@ -60,7 +63,9 @@ struct JWKSDocumentTests {
     @Test func collectsTheURIsOfRulesWithoutInlineKeys() {
         let references = requestAuthenticationSnapshot(uri: "http://issuer/jwks", timeout: 2).jwksReferences
         #expect(references.keys.sorted() == ["http://issuer/jwks"])
-        #expect(references["http://issuer/jwks"]?.first?.description == "RequestAuthentication default/jwt jwtRules[0] (issuer https://issuer.example)")
+        #expect(
+            references["http://issuer/jwks"]?.first?.description
+                == "RequestAuthentication default/jwt jwtRules[0] (issuer https://issuer.example)")
         #expect(JWKSSettings().timeout(for: references["http://issuer/jwks"] ?? []) == .seconds(2))
         #expect(JWKSSettings().timeout(for: []) == .seconds(5))
     }
@@ -113,7 +118,8 @@ struct JWKSServiceTests {
 
     /// The first snapshot handed on that satisfies `condition`, within a bounded wait.
     static func next(
-        _ snapshots: AsyncStream<MeshSnapshot>, _ what: String, where condition: @escaping @Sendable (MeshSnapshot) -> Bool
+        _ snapshots: AsyncStream<MeshSnapshot>, _ what: String,
+        where condition: @escaping @Sendable (MeshSnapshot) -> Bool
     ) async throws -> MeshSnapshot {
         try await withThrowingTaskGroup(of: MeshSnapshot?.self) { group in
             group.addTask {
@@ -125,7 +131,9 @@ struct JWKSServiceTests {
                 return nil
             }
             defer { group.cancelAll() }
-            guard let found = try await group.next() ?? nil else { throw HarnessError("no snapshot with \(what) within 10 s") }
+            guard let found = try await group.next() ?? nil else {
+                throw HarnessError("no snapshot with \(what) within 10 s")
+            }
             return found
         }
     }
@@ -138,12 +146,15 @@ struct JWKSServiceTests {
             try await Self.running(base) { service in
                 let snapshots = service.snapshots()
                 let first = try await Self.next(snapshots, "any snapshot") { _ in true }
-                #expect(first.fetchedJWKS == [uri: JWKSFixtures.setA], "the first snapshot handed on already has the keys")
+                #expect(
+                    first.fetchedJWKS == [uri: JWKSFixtures.setA], "the first snapshot handed on already has the keys")
                 #expect(first.version != base.version)
                 // The inline rule's URI is never fetched.
                 #expect(service.status().map(\.uri) == [uri])
                 issuer.set(.init(body: JWKSFixtures.setB))
-                let rotated = try await Self.next(snapshots, "the rotated key set") { $0.fetchedJWKS[uri] == JWKSFixtures.setB }
+                let rotated = try await Self.next(snapshots, "the rotated key set") {
+                    $0.fetchedJWKS[uri] == JWKSFixtures.setB
+                }
                 #expect(rotated.version != first.version, "a key change is a new version, so a push")
             }
         }
@@ -153,7 +164,8 @@ struct JWKSServiceTests {
         StaticHTTPServer.Reply(status: 500, body: "oops"),
         StaticHTTPServer.Reply(body: "<html>not json</html>"),
         StaticHTTPServer.Reply(body: #"{"keys":[]}"#),
-        StaticHTTPServer.Reply(body: #"{"keys":[{"kty":"RSA","e":"AQAB","n":""#  + String(repeating: "A", count: 600 * 1024) + #""}]}"#),
+        StaticHTTPServer.Reply(
+            body: #"{"keys":[{"kty":"RSA","e":"AQAB","n":""# + String(repeating: "A", count: 600 * 1024) + #""}]}"#),
     ])
     func aFailedFetchKeepsTheLastGoodKeySet(failure: StaticHTTPServer.Reply) async throws {
         let issuer = StaticHTTPServer(.init(body: JWKSFixtures.setA))
@@ -164,8 +176,12 @@ struct JWKSServiceTests {
                 _ = try await Self.next(snapshots, "the first key set") { $0.fetchedJWKS[uri] == JWKSFixtures.setA }
                 issuer.set(failure)
                 let before = issuer.requestCount
-                let failed = try await Poll.until("a refused refresh", timeout: .seconds(10), interval: .milliseconds(20)) {
-                    service.status().first.flatMap { $0.entry.lastError != nil && issuer.requestCount > before ? $0 : nil }
+                let failed = try await Poll.until(
+                    "a refused refresh", timeout: .seconds(10), interval: .milliseconds(20)
+                ) {
+                    service.status().first.flatMap {
+                        $0.entry.lastError != nil && issuer.requestCount > before ? $0 : nil
+                    }
                 }
                 #expect(failed.entry.keys == JWKSFixtures.setA)
                 #expect(service.keys() == [uri: JWKSFixtures.setA], "the last good key set stays in force")
@@ -186,12 +202,16 @@ struct JWKSServiceTests {
             let base = requestAuthenticationSnapshot(uri: uri, timeout: 1)
             try await Self.running(base) { service in
                 let first = try await Self.next(service.snapshots(), "any snapshot") { _ in true }
-                #expect(first.fetchedJWKS.isEmpty, "no key set: the translator gives the provider keys that verify nothing")
+                #expect(
+                    first.fetchedJWKS.isEmpty, "no key set: the translator gives the provider keys that verify nothing")
                 #expect(first.version == base.version)
                 let status = try #require(service.status().first)
                 #expect(status.entry.keys == nil)
                 #expect(status.entry.lastError != nil)
-                #expect(status.references.map(\.description) == ["RequestAuthentication default/jwt jwtRules[0] (issuer https://issuer.example)"])
+                #expect(
+                    status.references.map(\.description) == [
+                        "RequestAuthentication default/jwt jwtRules[0] (issuer https://issuer.example)"
+                    ])
             }
         }
     }

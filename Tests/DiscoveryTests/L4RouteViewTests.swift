@@ -55,7 +55,8 @@ struct L4RouteViewTests {
         let web = try Self.sidecar("10.9.0.2", labels: ["app": "web"], provider: provider)
         let reportingListeners = await provider.resources(.listener, for: reporting)
         let webListeners = await provider.resources(.listener, for: web)
-        #expect(try Self.tcpCluster(reportingListeners.resources) == "outbound|7000|reports|db.default.svc.cluster.local")
+        #expect(
+            try Self.tcpCluster(reportingListeners.resources) == "outbound|7000|reports|db.default.svc.cluster.local")
         #expect(try Self.tcpCluster(webListeners.resources) == "outbound|7000||db.default.svc.cluster.local")
     }
 }

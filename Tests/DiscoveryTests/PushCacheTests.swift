@@ -36,7 +36,8 @@ func reviewsMesh(pods: [(String, String, String)], generation: Int = 0) -> MeshS
 func sidecar(_ ip: String, pod: String, namespace: String = "bookinfo") throws -> ProxyClient {
     var node = Envoy_Config_Core_V3_Node()
     node.id = "sidecar~\(ip)~\(pod).\(namespace)~\(namespace).svc.cluster.local"
-    return try MeshResourceProvider(snapshot: MeshSnapshot.build(from: [])).admit(node: node, peer: PeerInfo(remotePeer: "test"))
+    return try MeshResourceProvider(snapshot: MeshSnapshot.build(from: [])).admit(
+        node: node, peer: PeerInfo(remotePeer: "test"))
 }
 
 /// The generation cache (one generation per distinct view, shared bytes) and the EDS fast path rule.
@@ -60,7 +61,9 @@ struct PushCacheTests {
 
         let own = try sidecar("10.0.0.1", pod: "r1")
         let ownClusters = await provider.resources(.cluster, for: own)
-        #expect(ownClusters.resources.map(\.name).contains("inbound|9080||"), "the workload's own view has its inbound cluster")
+        #expect(
+            ownClusters.resources.map(\.name).contains("inbound|9080||"),
+            "the workload's own view has its inbound cluster")
         #expect(!first.resources.map(\.name).contains("inbound|9080||"))
         let endpointsA = await provider.resources(.endpoint, for: a)
         let endpointsOwn = await provider.resources(.endpoint, for: own)
@@ -72,9 +75,12 @@ struct PushCacheTests {
         let scaled = reviewsMesh(pods: [("r1", "10.0.0.1", "reviews"), ("r2", "10.0.0.2", "reviews")])
         let otherAccount = reviewsMesh(pods: [("r1", "10.0.0.1", "reviews"), ("r2", "10.0.0.2", "reviews-canary")])
         func clustersAffected(_ new: MeshSnapshot) -> Bool {
-            MeshResourceProvider(snapshot: before).affectedTypes(by: ChangeSet(from: before, to: new), to: new).contains(.cluster)
+            MeshResourceProvider(snapshot: before).affectedTypes(by: ChangeSet(from: before, to: new), to: new)
+                .contains(.cluster)
         }
-        #expect(MeshResourceProvider(snapshot: before).affectedTypes(by: ChangeSet(from: before, to: scaled), to: scaled) == [.endpoint])
+        #expect(
+            MeshResourceProvider(snapshot: before).affectedTypes(by: ChangeSet(from: before, to: scaled), to: scaled)
+                == [.endpoint])
         #expect(clustersAffected(otherAccount), "auto-mTLS SANs in CDS name the endpoints' accounts")
         #expect(clustersAffected(reviewsMesh(pods: [])), "a cluster losing every endpoint drops auto-mTLS")
     }
@@ -109,7 +115,11 @@ struct PushCacheTests {
         var node = Envoy_Config_Core_V3_Node()
         node.id = "sidecar~10.9.0.1~client.bookinfo~bookinfo.svc.cluster.local"
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await ads.serveSotW(requests: requests, peer: PeerInfo(remotePeer: "test")) { responsesIn.yield($0.message) } }
+            group.addTask {
+                try await ads.serveSotW(requests: requests, peer: PeerInfo(remotePeer: "test")) {
+                    responsesIn.yield($0.message)
+                }
+            }
             var iterator = responses.makeAsyncIterator()
             for (index, type) in [XDSType.cluster, .endpoint, .listener, .route].enumerated() {
                 var request = Envoy_Service_Discovery_V3_DiscoveryRequest()
@@ -126,7 +136,10 @@ struct PushCacheTests {
             let pushed = await iterator.next()
             #expect(pushed?.typeURL == XDSType.endpoint.rawValue)
             // A later full push with unchanged content sends nothing: prove nothing else was queued before it.
-            provider.update(reviewsMesh(pods: [("r1", "10.0.0.1", "reviews"), ("r2", "10.0.0.2", "reviews"), ("r3", "10.0.0.3", "reviews")]), generation: 3)
+            provider.update(
+                reviewsMesh(pods: [
+                    ("r1", "10.0.0.1", "reviews"), ("r2", "10.0.0.2", "reviews"), ("r3", "10.0.0.3", "reviews"),
+                ]), generation: 3)
             ads.push(PushRequest(generation: 3))
             let next = await iterator.next()
             #expect(next?.typeURL == XDSType.endpoint.rawValue, "CDS, LDS and RDS were unchanged by an endpoint change")

@@ -5,7 +5,8 @@ import Testing
 @Suite("PushDebouncer")
 struct PushDebouncerTests {
     let start = ContinuousClock.now
-    let settings = PushSettings(debounceAfter: .milliseconds(100), debounceMax: .seconds(1), endpointWindow: .milliseconds(10))
+    let settings = PushSettings(
+        debounceAfter: .milliseconds(100), debounceMax: .seconds(1), endpointWindow: .milliseconds(10))
 
     func at(_ milliseconds: Int) -> ContinuousClock.Instant { start + .milliseconds(milliseconds) }
 

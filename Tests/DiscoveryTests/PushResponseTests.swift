@@ -1,6 +1,7 @@
 import EnvoyAPI
 import SwiftProtobuf
 import Testing
+
 @testable import XDSServer
 
 /// What a SotW stream sends from a shared, cached resource set: the cached version when nothing is filtered out,
@@ -46,7 +47,8 @@ struct PushResponseTests {
         let first = stream.response(from: set, for: .endpoint).resources
         #expect(first == before)
         #expect(
-            first.withUnsafeBufferPointer { $0.baseAddress } == set.resources.withUnsafeBufferPointer { $0.baseAddress },
+            first.withUnsafeBufferPointer { $0.baseAddress }
+                == set.resources.withUnsafeBufferPointer { $0.baseAddress },
             "a subscription that wants everything gets the set's own array, not a per-stream copy")
         #expect(stream.types[.endpoint]?.coveredNames == set.namesDigest, "the covering subscription is remembered")
         stream.shareNames(for: .endpoint) { names, _ in names }
@@ -113,7 +115,8 @@ struct PushResponseTests {
         // A digest that collides with different names never hands out the wrong set.
         var third = SotWStream()
         _ = third.received(edsRequest([requested[0]]))
-        third.shareNames(for: .endpoint) { names, _ in interner.intern(names, digest: SotWStream.digest(of: requested)) }
+        third.shareNames(for: .endpoint) { names, _ in interner.intern(names, digest: SotWStream.digest(of: requested))
+        }
         #expect(third.types[.endpoint]?.names == [requested[0]])
     }
 }
@@ -166,11 +169,23 @@ struct ChangedSetMemoTests {
         let memo = ChangedSetMemo(capacity: 2)
         let key = ChangedSetKey(type: .endpoint, held: "v1", current: "v2")
         var computed = 0
-        #expect(memo.changed(key) { computed += 1; return changed } == changed)
-        #expect(memo.changed(key) { computed += 1; return [] } == changed, "the same contents: the remembered difference")
+        #expect(
+            memo.changed(key) {
+                computed += 1
+                return changed
+            } == changed)
+        #expect(
+            memo.changed(key) {
+                computed += 1
+                return []
+            } == changed, "the same contents: the remembered difference")
         #expect(computed == 1)
         let other = ChangedSetKey(type: .route, held: "v1", current: "v2")
-        #expect(memo.changed(other) { computed += 1; return [] } == [], "another type is another difference")
+        #expect(
+            memo.changed(other) {
+                computed += 1
+                return []
+            } == [], "another type is another difference")
         #expect(memo.changed(ChangedSetKey(type: .endpoint, held: "v0", current: "v2")) { nil } == nil)
         #expect(memo.count <= 2, "bounded")
     }

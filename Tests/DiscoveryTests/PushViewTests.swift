@@ -11,7 +11,9 @@ struct PushViewTests {
     /// Services `reviews` and `ratings` (HTTP on 9080) and `billing` (gRPC on 9080), one pod each.
     func mesh() -> MeshSnapshot {
         var yaml = ""
-        for (service, portName, ip) in [("reviews", "http", "10.0.0.1"), ("ratings", "http", "10.0.0.2"), ("billing", "grpc", "10.0.0.3")] {
+        for (service, portName, ip) in [
+            ("reviews", "http", "10.0.0.1"), ("ratings", "http", "10.0.0.2"), ("billing", "grpc", "10.0.0.3"),
+        ] {
             yaml += """
                 apiVersion: v1
                 kind: Service

@@ -1,13 +1,15 @@
 import CertificateAuthority
-@testable import Discovery
 import Foundation
 import Testing
+
+@testable import Discovery
 
 /// The secure port's serving certificate is re-issued at half of its lifetime, so 15012 never serves an
 /// expired certificate however long meshd runs.
 @Suite struct RenewingServingContextTests {
     @Test func theServingCertificateIsReissuedAtHalfOfItsLifetime() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-serving-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-serving-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         var options = CAOptions()
         options.workloadCertTTL = .seconds(3600)

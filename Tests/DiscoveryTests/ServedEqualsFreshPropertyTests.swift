@@ -45,11 +45,14 @@ struct ProxyVariant: Sendable {
             "INSTANCE_IPS": Google_Protobuf_Value(stringValue: proxy.ipAddresses.joined(separator: ",")),
             "INTERCEPTION_MODE": Google_Protobuf_Value(stringValue: proxy.interceptionMode),
         ]
-        if let account = proxy.serviceAccount { fields["SERVICE_ACCOUNT"] = Google_Protobuf_Value(stringValue: account) }
+        if let account = proxy.serviceAccount {
+            fields["SERVICE_ACCOUNT"] = Google_Protobuf_Value(stringValue: account)
+        }
         if let cluster = proxy.clusterID { fields["CLUSTER_ID"] = Google_Protobuf_Value(stringValue: cluster) }
         if let mesh = proxy.meshID { fields["MESH_ID"] = Google_Protobuf_Value(stringValue: mesh) }
         fields["LABELS"] = Google_Protobuf_Value(
-            structValue: Google_Protobuf_Struct(fields: proxy.labels.mapValues { Google_Protobuf_Value(stringValue: $0) }))
+            structValue: Google_Protobuf_Struct(
+                fields: proxy.labels.mapValues { Google_Protobuf_Value(stringValue: $0) }))
         node.metadata = Google_Protobuf_Struct(fields: fields)
         return node
     }
@@ -86,7 +89,9 @@ enum ProxyVariants {
             for workload in workloads {
                 add("\(name) at \(workload.address)", base) { $0.ipAddresses = [workload.address] }
                 add("\(name) at its IPs, then \(workload.address)", base) { $0.ipAddresses += [workload.address] }
-                add("\(name) at \(workload.address), then its IPs", base) { $0.ipAddresses = [workload.address] + $0.ipAddresses }
+                add("\(name) at \(workload.address), then its IPs", base) {
+                    $0.ipAddresses = [workload.address] + $0.ipAddresses
+                }
                 for kind in [Proxy.Kind.sidecar, .router] {
                     add("\(kind) of the workload at \(workload.address)", base) {
                         $0.kind = kind
@@ -125,7 +130,8 @@ enum ProxyVariants {
                 for _ in 0..<Int.random(in: 0...2, using: &generator) {
                     proxy.labels.merge(labelSets.randomElement(using: &generator) ?? [:]) { _, new in new }
                 }
-                proxy.serviceAccount = [nil, "default", "variant-sa", proxy.serviceAccount].randomElement(using: &generator) ?? nil
+                proxy.serviceAccount =
+                    [nil, "default", "variant-sa", proxy.serviceAccount].randomElement(using: &generator) ?? nil
                 proxy.podName = "random-\(draw)"
             }
         }
@@ -181,10 +187,13 @@ struct ProviderUnderTest: Sendable {
         }
     }
 
-    static let modes: [Identity] = [.none, .claimed(trustDomain: "cluster.local"), .claimed(trustDomain: "example.org")]
+    static let modes: [Identity] = [
+        .none, .claimed(trustDomain: "cluster.local"), .claimed(trustDomain: "example.org"),
+    ]
     /// One CA for the whole test run: issuing is what costs, and certificates are per identity anyway.
     static let ca: Result<CertificateAuthority, any Error> = Result {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-property-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-property-\(UUID().uuidString)")
         return try CertificateAuthority.load(stateDirectory: directory.path, pluginDirectory: nil, options: CAOptions())
     }
     static let quiet = Logger(label: "property", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -235,7 +244,8 @@ struct ProviderUnderTest: Sendable {
             // SDS: the proxy's own certificate and the trust bundle, and nothing for a proxy without an identity.
             guard let certificates, let identity = client.proxy.workloadIdentity else { return [] }
             let spiffe = SPIFFEIdentity(
-                trustDomain: identity.trustDomain, namespace: identity.namespace, serviceAccount: identity.serviceAccount)
+                trustDomain: identity.trustDomain, namespace: identity.namespace,
+                serviceAccount: identity.serviceAccount)
             let certificate = certificates.certificate(for: spiffe)
             secrets = ProxySecrets(
                 certificateChainPEM: certificate?.certificateChainPEM, privateKeyPEM: certificate?.privateKeyPEM,
@@ -256,10 +266,12 @@ struct ProviderUnderTest: Sendable {
         let expected = try known ?? freshResources(type, for: client, snapshot: snapshot)
         guard served != expected else { return true }
         let servedByName = Dictionary(served.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        let differing = expected.filter { servedByName[$0.name] != $0 }.map(\.name)
+        let differing =
+            expected.filter { servedByName[$0.name] != $0 }.map(\.name)
             + served.map(\.name).filter { name in !expected.contains { $0.name == name } }
         Issue.record(
-            "\(context): \(type) served through the cache to '\(label)' (\(client.proxy.id), \(identity)) differs from a fresh translation in \(differing)")
+            "\(context): \(type) served through the cache to '\(label)' (\(client.proxy.id), \(identity)) differs from a fresh translation in \(differing)"
+        )
         return false
     }
 }
@@ -295,7 +307,8 @@ struct ServedEqualsFreshPropertyTests {
                 order.shuffle(using: &generator)
                 for (index, type) in order where failures < 20 {
                     let client = clients[index].client
-                    let expected = try expectations[index]?[type] ?? subject.freshResources(type, for: client, snapshot: snapshot)
+                    let expected =
+                        try expectations[index]?[type] ?? subject.freshResources(type, for: client, snapshot: snapshot)
                     expectations[index, default: [:]][type] = expected
                     let ok = try await subject.check(
                         type, client, label: clients[index].variant.label, snapshot: snapshot,
@@ -306,11 +319,14 @@ struct ServedEqualsFreshPropertyTests {
         }
     }
 
-    @Test("one provider updated through snapshots of different golden cases serves each proxy what the current one gives")
+    @Test(
+        "one provider updated through snapshots of different golden cases serves each proxy what the current one gives")
     func updatesBetweenGoldenCases() async throws {
         let seed = SeededGenerator.seed(for: "updates")
         var generator = SeededGenerator(seed: seed)
-        let meshes = try Self.meshCases.map { (name: $0.name, snapshot: try $0.snapshot(), bases: try Self.bases(of: $0)) }
+        let meshes = try Self.meshCases.map {
+            (name: $0.name, snapshot: try $0.snapshot(), bases: try Self.bases(of: $0))
+        }
         try #require(meshes.count >= 4)
         // Proxies of every case, some varied: after each update every mesh's proxies are connected at once.
         var pool: [ProxyVariant] = []
@@ -358,7 +374,9 @@ struct ServedEqualsFreshPropertyTests {
         let staleSnapshot = try second.snapshot()
         let served = await subject.provider.resources(.cluster, for: client).resources
         let fresh = try subject.freshResources(.cluster, for: client, snapshot: staleSnapshot)
-        #expect(served != fresh, "two different meshes give the same clusters: the property test could not see a stale cache")
+        #expect(
+            served != fresh,
+            "two different meshes give the same clusters: the property test could not see a stale cache")
     }
 }
 

@@ -3,7 +3,7 @@ import MeshTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue 12 item 4 (the server side) and issue 13 item 5: what clients of the xDS port may hold is bounded, and
@@ -34,13 +34,16 @@ struct ConnectionLimitTests {
         return Set(body.split(separator: "\n").compactMap { $0.split(separator: "::").first.map(String.init) })
     }
 
-    @Test("a flood of 3,000 idle connections is bounded; two Envoys keep every resource and get an edit made during the flood")
+    @Test(
+        "a flood of 3,000 idle connections is bounded; two Envoys keep every resource and get an edit made during the flood"
+    )
     func floodIsBounded() async throws {
         let limit = 300
         try await LoopbackMeshd.with(
             files: ["before.yaml": Self.serviceEntry("before", address: "127.0.0.2")],
             extraArguments: [
-                "--xds-max-connections", "\(limit)", "--xds-max-unauthenticated-connections", "50", "--xds-auth-deadline", "2s",
+                "--xds-max-connections", "\(limit)", "--xds-max-unauthenticated-connections", "50",
+                "--xds-auth-deadline", "2s",
             ],
             prefix: ["prlimit", "--nofile=1024:1024"]
         ) { meshd in
@@ -51,9 +54,11 @@ struct ConnectionLimitTests {
                 envoys.append((envoy, admin))
             }
             for envoy in envoys {
-                _ = try await Poll.until("Envoy to hold the cluster of `before`", timeout: .seconds(30)) { () -> Bool? in
+                _ = try await Poll.until("Envoy to hold the cluster of `before`", timeout: .seconds(30)) {
+                    () -> Bool? in
                     try envoy.process.checkRunning()
-                    return try Self.clusters(ofEnvoyAdmin: envoy.admin).contains("outbound|80||before.example.com") ? true : nil
+                    return try Self.clusters(ofEnvoyAdmin: envoy.admin).contains("outbound|80||before.example.com")
+                        ? true : nil
                 }
             }
             let held = try envoys.map { try Self.clusters(ofEnvoyAdmin: $0.admin) }
@@ -66,9 +71,11 @@ struct ConnectionLimitTests {
             try Self.serviceEntry("during", address: "127.0.0.3").write(
                 to: meshd.directory.appendingPathComponent("config/during.yaml"), atomically: true, encoding: .utf8)
             for envoy in envoys {
-                _ = try await Poll.until("Envoy to get the cluster added during the flood", timeout: .seconds(30)) { () -> Bool? in
+                _ = try await Poll.until("Envoy to get the cluster added during the flood", timeout: .seconds(30)) {
+                    () -> Bool? in
                     peakDescriptors = max(peakDescriptors, meshd.openDescriptors)
-                    return try Self.clusters(ofEnvoyAdmin: envoy.admin).contains("outbound|80||during.example.com") ? true : nil
+                    return try Self.clusters(ofEnvoyAdmin: envoy.admin).contains("outbound|80||during.example.com")
+                        ? true : nil
                 }
             }
             try await LoopbackMeshd.waitForOutput(flood, "closed-by-server", timeout: .seconds(60))
@@ -79,7 +86,9 @@ struct ConnectionLimitTests {
             }
             #expect(try meshd.connections().count == 2, "both Envoys stay connected")
             let refused = try meshd.metric("meshd_xds_connections_refused")
-            print("connection-limits: flood \(report); meshd refused \(Int(refused)); peak open fds \(peakDescriptors) (limit \(limit) connections, open-file limit 1024)")
+            print(
+                "connection-limits: flood \(report); meshd refused \(Int(refused)); peak open fds \(peakDescriptors) (limit \(limit) connections, open-file limit 1024)"
+            )
             #expect(refused > 0)
             #expect(peakDescriptors < 1024 - 100, "meshd kept a reserve of descriptors")
             try meshd.process.checkRunning()

@@ -19,9 +19,11 @@ struct DeltaReviewsMeshTests {
 
     /// The client Envoy's xDS update counters: CDS, LDS, and the sum over its RDS subscriptions.
     static func envoyUpdates(_ sidecar: Sidecar) throws -> (cds: Int, lds: Int, rds: Int) {
-        let rds = try sidecar.stats(matching: "\\.rds\\..*\\.update_success$").values.compactMap { Int($0) }.reduce(0, +)
+        let rds = try sidecar.stats(matching: "\\.rds\\..*\\.update_success$").values.compactMap { Int($0) }.reduce(
+            0, +)
         return (
-            try sidecar.counter("cluster_manager.cds.update_success"), try sidecar.counter("listener_manager.lds.update_success"), rds
+            try sidecar.counter("cluster_manager.cds.update_success"),
+            try sidecar.counter("listener_manager.lds.update_success"), rds
         )
     }
 
@@ -70,9 +72,15 @@ struct DeltaReviewsMeshTests {
         #expect(envoyAfter.cds == envoyBefore.cds, "no cluster was sent for a route-only change")
         #expect(envoyAfter.lds == envoyBefore.lds, "no listener was sent for a route-only change")
         #expect(meshdAfter["rds", default: 0] > meshdBefore["rds", default: 0])
-        #expect(meshdAfter["cds", default: 0] == meshdBefore["cds", default: 0], "meshd pushed CDS: \(meshdBefore) -> \(meshdAfter)")
-        #expect(meshdAfter["lds", default: 0] == meshdBefore["lds", default: 0], "meshd pushed LDS: \(meshdBefore) -> \(meshdAfter)")
-        #expect(meshdAfter["eds", default: 0] == meshdBefore["eds", default: 0], "meshd pushed EDS: \(meshdBefore) -> \(meshdAfter)")
+        #expect(
+            meshdAfter["cds", default: 0] == meshdBefore["cds", default: 0],
+            "meshd pushed CDS: \(meshdBefore) -> \(meshdAfter)")
+        #expect(
+            meshdAfter["lds", default: 0] == meshdBefore["lds", default: 0],
+            "meshd pushed LDS: \(meshdBefore) -> \(meshdAfter)")
+        #expect(
+            meshdAfter["eds", default: 0] == meshdBefore["eds", default: 0],
+            "meshd pushed EDS: \(meshdBefore) -> \(meshdAfter)")
         #expect(mesh.sidecars.map(\.pid) == pids)
     }
 }

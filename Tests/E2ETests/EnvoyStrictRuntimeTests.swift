@@ -60,7 +60,9 @@ struct EnvoyStrictRuntimeTests {
         return String(decoding: data, as: UTF8.self)
     }
 
-    @Test("meshd's config is accepted with deprecated features fatal; grpc-timeout is honoured; no connection-limit warning")
+    @Test(
+        "meshd's config is accepted with deprecated features fatal; grpc-timeout is honoured; no connection-limit warning"
+    )
     func strictEnvoyAcceptsEverything() async throws {
         try await MeshNetwork.with(label: "strict") { network in
             let client = try network.addPod(name: "sleep", labels: ["app": "sleep"], serviceAccount: "sleep")
@@ -98,7 +100,8 @@ struct EnvoyStrictRuntimeTests {
                 #expect(proxy.types["rds"]?.ackedVersion != nil, "\(proxy.proxy) holds no route configuration")
             }
             for sidecar in sidecars {
-                let rejected = try sidecar.stats(matching: "update_rejected$").values.compactMap { Int($0) }.reduce(0, +)
+                let rejected = try sidecar.stats(matching: "update_rejected$").values.compactMap { Int($0) }.reduce(
+                    0, +)
                 #expect(rejected == 0, "\(sidecar.pod.name) rejected an xDS update")
             }
 
@@ -112,7 +115,9 @@ struct EnvoyStrictRuntimeTests {
             #expect(answer.echo == nil, "the 6 s backend answered although grpc-timeout was 500 ms: \(answer)")
             #expect(answer.header("grpc-status") == "4" || answer.status == 504, "not a deadline: \(answer)")
             #expect(answer.seconds < 5, "the request waited for the backend: \(answer)")
-            print("EnvoyStrictRuntime: grpc-timeout 500m against a 6 s backend: \(answer.status), grpc-status \(answer.header("grpc-status") ?? "-") after \(answer.seconds)s")
+            print(
+                "EnvoyStrictRuntime: grpc-timeout 500m against a 6 s backend: \(answer.status), grpc-status \(answer.header("grpc-status") ?? "-") after \(answer.seconds)s"
+            )
 
             for sidecar in sidecars {
                 let log = try String(contentsOf: sidecar.process.logFile, encoding: .utf8)
@@ -127,11 +132,15 @@ struct EnvoyStrictRuntimeTests {
     /// sent before (so the test above would fail on that output).
     @Test func theFlagRefusesTheDeprecatedField() throws {
         let envoy = try EnvoyBinary.path()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-strict-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-strict-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         func bootstrap(routeAction: String, strict: Bool) throws -> String {
-            let runtime = strict ? #"{"layers": [{"name": "strict", "static_layer": {"envoy.features.fail_on_any_deprecated_feature": true}}]}"# : #"{"layers": []}"#
+            let runtime =
+                strict
+                ? #"{"layers": [{"name": "strict", "static_layer": {"envoy.features.fail_on_any_deprecated_feature": true}}]}"#
+                : #"{"layers": []}"#
             let json = """
                 {"admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": 0}}},
                  "layered_runtime": \(runtime),
@@ -150,7 +159,8 @@ struct EnvoyStrictRuntimeTests {
             return file.path
         }
         func validates(_ path: String) throws -> SubprocessResult {
-            try Subprocess.run([envoy, "--mode", "validate", "-c", path, "--disable-hot-restart"], timeout: .seconds(60))
+            try Subprocess.run(
+                [envoy, "--mode", "validate", "-c", path, "--disable-hot-restart"], timeout: .seconds(60))
         }
         let old = #""max_grpc_timeout": "0s""#
         let new = #""max_stream_duration": {"max_stream_duration": "0s", "grpc_timeout_header_max": "0s"}"#

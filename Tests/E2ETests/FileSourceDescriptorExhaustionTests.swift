@@ -34,7 +34,8 @@ struct FileSourceDescriptorExhaustionTests {
                     "details.yaml": Self.details,
                 ])
             let before = Set(try meshd.configz().objects.map(\.key))
-            try #require(before.contains("Service/default/ratings") && before.contains("DestinationRule/default/reviews"))
+            try #require(
+                before.contains("Service/default/ratings") && before.contains("DestinationRule/default/reviews"))
             let pid = meshd.process.pid
 
             // A soft limit of 3, below every descriptor meshd holds past stdio: its next open, opendir or accept
@@ -81,12 +82,15 @@ struct FileSourceDescriptorExhaustionTests {
             ["/usr/bin/prlimit", "--pid", "\(pid)", "--nofile", "--raw", "--noheadings", "--output=SOFT,HARD"],
             timeout: .seconds(10))
         let fields = result.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
-        guard result.succeeded, fields.count == 2 else { throw HarnessError("prlimit --nofile: \(result.stdout) \(result.stderr)") }
+        guard result.succeeded, fields.count == 2 else {
+            throw HarnessError("prlimit --nofile: \(result.stdout) \(result.stderr)")
+        }
         return (fields[0], fields[1])
     }
 
     func prlimit(pid: Int32, noFile: String) throws {
-        let result = try Subprocess.run(["/usr/bin/prlimit", "--pid", "\(pid)", "--nofile=\(noFile)"], timeout: .seconds(10))
+        let result = try Subprocess.run(
+            ["/usr/bin/prlimit", "--pid", "\(pid)", "--nofile=\(noFile)"], timeout: .seconds(10))
         guard result.succeeded else { throw HarnessError("prlimit --nofile=\(noFile) failed: \(result.stderr)") }
     }
 }

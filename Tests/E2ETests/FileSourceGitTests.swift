@@ -67,7 +67,9 @@ struct FileSourceGitTests {
             try await Task.sleep(for: .seconds(2))
             let settled = try changes(meshd)
             let new = settled.filter { change in !first.contains { $0.id == change.id } }
-            #expect(new.count == 1, "changes after the checkouts: \(new.map { $0.objects.map { "\($0.action) \($0.key)" } })")
+            #expect(
+                new.count == 1,
+                "changes after the checkouts: \(new.map { $0.objects.map { "\($0.action) \($0.key)" } })")
             #expect(new.first?.objects.map(\.key) == ["Service/default/ratings"])
             #expect(new.allSatisfy { $0.objects.allSatisfy { $0.action != "removed" } })
             #expect(after.count >= first.count + 1)

@@ -3,7 +3,7 @@ import MeshTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue 12 item 6: SIGTERM with proxies connected ends their streams and exits within the grace period, so that a
@@ -22,7 +22,9 @@ struct GracefulShutdownTests {
             let signalled = ContinuousClock.now
             kill(first.process.pid, SIGTERM)
             // Bounded wait: the grace period plus the cancellation allowance, and some room for a loaded machine.
-            _ = try await Poll.until("meshd to exit after SIGTERM", timeout: .seconds(20)) { first.process.isRunning ? nil : true }
+            _ = try await Poll.until("meshd to exit after SIGTERM", timeout: .seconds(20)) {
+                first.process.isRunning ? nil : true
+            }
             let took = ContinuousClock.now - signalled
             print("graceful-shutdown: meshd exited \(took) after SIGTERM with 2 Envoys connected")
             #expect(first.process.termination == .exited(0), "\(String(describing: first.process.termination))")
@@ -31,7 +33,8 @@ struct GracefulShutdownTests {
             #expect(log.contains("draining"), "meshd said it drained the streams")
 
             try await LoopbackMeshd.with(xdsPort: first.xdsPort) { replacement in
-                _ = try await Poll.until("both Envoys to reconnect to the replacement", timeout: .seconds(60)) { () -> Bool? in
+                _ = try await Poll.until("both Envoys to reconnect to the replacement", timeout: .seconds(60)) {
+                    () -> Bool? in
                     let names = Set(try replacement.connections().compactMap { $0["podName"] as? String })
                     return names == ["drain-0", "drain-1"] ? true : nil
                 }

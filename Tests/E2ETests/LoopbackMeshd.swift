@@ -2,7 +2,7 @@ import Foundation
 import MeshTestSupport
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `meshd serve` as a user runs it, on 127.0.0.1 TCP ports (xDS and admin, both free ports), with a config directory
@@ -26,20 +26,25 @@ final class LoopbackMeshd: Sendable {
     /// Starts meshd on `files` (name → YAML) with `extraArguments`, waits for /ready, runs `body`, then stops it and
     /// removes the directory. `xdsPort` reuses a port (a replacement meshd); `prefix` runs meshd under a wrapper (e.g. `prlimit --nofile=N`).
     static func with(
-        files: [String: String] = [:], extraArguments: [String] = [], prefix: [String] = [], xdsPort fixedPort: Int? = nil,
+        files: [String: String] = [:], extraArguments: [String] = [], prefix: [String] = [],
+        xdsPort fixedPort: Int? = nil,
         _ body: (LoopbackMeshd) async throws -> Void
     ) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-loop-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-loop-\(UUID().uuidString.prefix(8))")
         let config = directory.appendingPathComponent("config")
         try FileManager.default.createDirectory(at: config, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        for (name, yaml) in files { try yaml.write(to: config.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        for (name, yaml) in files {
+            try yaml.write(to: config.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         let xdsPort = try fixedPort ?? MeshdProcess.freeLocalPort()
         let adminPort = try MeshdProcess.freeLocalPort()
         let process = try ManagedProcess.start(
             name: "meshd",
             argv: prefix + [
-                try MeshdProcess.executable(), "serve", "--config-dir", config.path, "--xds-address", "127.0.0.1:\(xdsPort)",
+                try MeshdProcess.executable(), "serve", "--config-dir", config.path, "--xds-address",
+                "127.0.0.1:\(xdsPort)",
                 "--admin-address", "127.0.0.1:\(adminPort)", "--state-dir", directory.appendingPathComponent("ca").path,
                 "--secure-xds-address", "", "--insecure-trust-node-metadata",
             ] + extraArguments,
@@ -87,7 +92,9 @@ final class LoopbackMeshd: Sendable {
 
     /// Waits until no proxy is connected: /debug/connections, /debug/syncz and pilot_xds all empty.
     func waitUntilNoProxy(_ what: String, timeout: Duration = .seconds(20)) async throws {
-        _ = try await Poll.until("\(what): no proxy left in /debug/connections, /debug/syncz and pilot_xds", timeout: timeout) { () -> Bool? in
+        _ = try await Poll.until(
+            "\(what): no proxy left in /debug/connections, /debug/syncz and pilot_xds", timeout: timeout
+        ) { () -> Bool? in
             let syncz = try admin("/debug/syncz").json() as? [Any]
             return try connections().isEmpty && syncz?.isEmpty == true && metric("pilot_xds") == 0 ? true : nil
         }
@@ -108,7 +115,9 @@ final class LoopbackMeshd: Sendable {
     /// Runs the grpcio client script (Tests/E2ETests/Clients/xds_clients.py) to completion; its stdout.
     func python(_ arguments: [String], timeout: Duration = .seconds(300)) throws -> String {
         let result = try Subprocess.run([RepositoryPaths.venvPython, Self.clientScript] + arguments, timeout: timeout)
-        guard result.succeeded else { throw HarnessError("xds_clients.py \(arguments) exited \(result.status): \(result.stderr.suffix(2000))") }
+        guard result.succeeded else {
+            throw HarnessError("xds_clients.py \(arguments) exited \(result.status): \(result.stderr.suffix(2000))")
+        }
         return result.stdout
     }
 
@@ -120,7 +129,8 @@ final class LoopbackMeshd: Sendable {
     }
 
     /// Waits until a background process's log contains `text`.
-    static func waitForOutput(_ process: ManagedProcess, _ text: String, timeout: Duration = .seconds(30)) async throws {
+    static func waitForOutput(_ process: ManagedProcess, _ text: String, timeout: Duration = .seconds(30)) async throws
+    {
         _ = try await Poll.until("\(process.name) to print \"\(text)\"", timeout: timeout) { () -> Bool? in
             try process.checkRunning()
             return process.logTail(maxBytes: 100_000).contains(text) ? true : nil

@@ -10,7 +10,8 @@ struct MeshdLifecycleTests {
             let meshd = try await MeshdProcess.start(
                 in: network, configFiles: ["reviews.yaml": ReviewsConfig.serviceAndSubsets])
             let keys = try meshd.configz().objects.map(\.key)
-            #expect(keys.contains("Service/default/reviews") && keys.contains("DestinationRule/default/reviews"), "\(keys)")
+            #expect(
+                keys.contains("Service/default/reviews") && keys.contains("DestinationRule/default/reviews"), "\(keys)")
 
             meshd.stop()
             #expect(meshd.process.termination == .exited(0), "meshd log ends with:\n\(meshd.process.logTail())")

@@ -37,7 +37,8 @@ struct OperabilityTests {
             let pods = [
                 try network.addPod(name: "client", labels: ["app": "client"], serviceAccount: "client"),
                 try network.addPod(
-                    name: "reviews-v1", labels: ["app": "reviews", "version": "v1"], serviceAccount: ReviewsConfig.serviceAccount),
+                    name: "reviews-v1", labels: ["app": "reviews", "version": "v1"],
+                    serviceAccount: ReviewsConfig.serviceAccount),
             ]
             let meshd = try await MeshdProcess.start(
                 in: network,
@@ -56,11 +57,13 @@ struct OperabilityTests {
 
             // meshd accepts the regex; Envoy's RE2 refuses it.
             try meshd.writeConfig(ReviewsConfig.virtualServiceFile, Self.regexVirtualService)
-            let nacks = try await Poll.until("syncz to show RDS NACKED on both proxies", timeout: .seconds(20)) { () -> [String: String]? in
+            let nacks = try await Poll.until("syncz to show RDS NACKED on both proxies", timeout: .seconds(20)) {
+                () -> [String: String]? in
                 let rows = try meshd.syncz()
                 var errors: [String: String] = [:]
                 for id in nodeIDs {
-                    guard let rds = rows.first(where: { $0.proxy == id })?.types["rds"], let error = rds.lastNack?.error,
+                    guard let rds = rows.first(where: { $0.proxy == id })?.types["rds"],
+                        let error = rds.lastNack?.error,
                         rds.lastNack?.version == rds.sentVersion
                     else { return nil }
                     errors[id] = error
@@ -74,18 +77,25 @@ struct OperabilityTests {
             let envoyMessage = try #require(nacks[pods[0].nodeID])
 
             // /debug/changes: the change is rejected on every proxy, explained by the VirtualService.
-            let rejected = try await Poll.until("the regex change to be rejected on both proxies", timeout: .seconds(20)) {
+            let rejected = try await Poll.until(
+                "the regex change to be rejected on both proxies", timeout: .seconds(20)
+            ) {
                 () -> [String: Any]? in
                 let change = try Self.latestChange(meshd)
                 let summary = change["summary"] as? [String: Any] ?? [:]
                 return summary["rejected"] as? Int == 2 && summary["pending"] as? Int == 0 ? change : nil
             }
             #expect((rejected["summary"] as? [String: Any])?["text"] as? String == "converged on 0 of 2")
-            #expect((rejected["objects"] as? [[String: Any]])?.compactMap { $0["key"] as? String } == ["VirtualService/default/reviews"])
+            #expect(
+                (rejected["objects"] as? [[String: Any]])?.compactMap { $0["key"] as? String } == [
+                    "VirtualService/default/reviews"
+                ])
             for row in rejected["proxies"] as? [[String: Any]] ?? [] {
                 let nack = row["nack"] as? [String: Any] ?? [:]
                 #expect(row["state"] as? String == "rejected", "\(row)")
-                #expect(nack["type"] as? String == "rds" && nack["error"] as? String == nacks[row["proxy"] as? String ?? ""], "\(row)")
+                #expect(
+                    nack["type"] as? String == "rds"
+                        && nack["error"] as? String == nacks[row["proxy"] as? String ?? ""], "\(row)")
                 let sources = (nack["sources"] as? [[String: Any]] ?? []).compactMap { $0["object"] as? String }
                 #expect(sources.contains("VirtualService/default/reviews"), "\(sources)")
             }
@@ -95,10 +105,15 @@ struct OperabilityTests {
             #expect(table.status == 0, "\(table.stderr)")
             let cut = String(envoyMessage.prefix(57))
             for pod in pods {
-                let row = table.stdout.split(separator: "\n").first { $0.hasPrefix("\(pod.name).\(pod.namespace) ") } ?? ""
-                let cells = row.components(separatedBy: "   ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let row =
+                    table.stdout.split(separator: "\n").first { $0.hasPrefix("\(pod.name).\(pod.namespace) ") } ?? ""
+                let cells = row.components(separatedBy: "   ").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                    !$0.isEmpty
+                }
                 #expect(cells.count == 8 && cells[5].hasPrefix("NACKED: \(cut)"), "\(table.stdout)")
-                #expect(cells.count == 8 && cells[2] == "SYNCED" && cells[3] == "SYNCED" && cells[4] == "SYNCED", "\(table.stdout)")
+                #expect(
+                    cells.count == 8 && cells[2] == "SYNCED" && cells[3] == "SYNCED" && cells[4] == "SYNCED",
+                    "\(table.stdout)")
             }
             let detail = try await Self.proxyStatus(meshd, "client.default")
             #expect(detail.stdout.contains("RDS  NACKED\n"), "\(detail.stdout)")
@@ -106,12 +121,17 @@ struct OperabilityTests {
 
             // /metrics
             let metrics = try meshd.admin("/metrics").body
-            let rejects = metrics.split(separator: "\n").first { $0.hasPrefix("pilot_total_xds_rejects{type=\"rds\"} ") }
-            #expect((rejects?.split(separator: " ").last.flatMap { Int($0) } ?? 0) >= 2, "\(rejects ?? "no rds rejects line")")
+            let rejects = metrics.split(separator: "\n").first {
+                $0.hasPrefix("pilot_total_xds_rejects{type=\"rds\"} ")
+            }
+            #expect(
+                (rejects?.split(separator: " ").last.flatMap { Int($0) } ?? 0) >= 2,
+                "\(rejects ?? "no rds rejects line")")
 
             // The fix converges everywhere, and proxy-status is SYNCED again.
             try meshd.writeConfig(ReviewsConfig.virtualServiceFile, ReviewsConfig.allTo("v1"))
-            let fixed = try await Poll.until("the fix to converge on both proxies", timeout: .seconds(20)) { () -> [String: Any]? in
+            let fixed = try await Poll.until("the fix to converge on both proxies", timeout: .seconds(20)) {
+                () -> [String: Any]? in
                 let change = try Self.latestChange(meshd)
                 let id = change["id"] as? Int ?? 0
                 let summary = change["summary"] as? [String: Any] ?? [:]
@@ -121,7 +141,9 @@ struct OperabilityTests {
             #expect(fixed["timeToLastAckMs"] as? Double != nil, "\(fixed)")
             let after = try await Self.proxyStatus(meshd)
             for line in after.stdout.split(separator: "\n").dropFirst() {
-                let cells = line.components(separatedBy: "   ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                let cells = line.components(separatedBy: "   ").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+                    !$0.isEmpty
+                }
                 #expect(cells.count == 8 && cells[2...6].allSatisfy { $0 == "SYNCED" }, "\(after.stdout)")
             }
         }
@@ -130,7 +152,8 @@ struct OperabilityTests {
     /// `meshd proxy-status --admin <meshd>` (with a proxy name, its detail).
     static func proxyStatus(_ meshd: MeshdProcess, _ proxy: String? = nil) async throws -> SubprocessResult {
         try await Subprocess.runInBackground(
-            [try MeshdProcess.executable(), "proxy-status", "--admin", "http://\(meshd.adminAddress)"] + (proxy.map { [$0] } ?? []),
+            [try MeshdProcess.executable(), "proxy-status", "--admin", "http://\(meshd.adminAddress)"]
+                + (proxy.map { [$0] } ?? []),
             timeout: .seconds(30))
     }
 

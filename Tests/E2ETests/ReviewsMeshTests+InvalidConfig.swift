@@ -5,7 +5,9 @@ extension ReviewsMeshTests {
     @Test(
         "an invalid VirtualService edit is refused with its file and field, and traffic keeps the last good routes",
         arguments: [
-            InvalidEdit(name: "a split with total weight 0", yaml: ReviewsConfig.zeroWeightSplit, fieldPath: ["http[0]", "route"]),
+            InvalidEdit(
+                name: "a split with total weight 0", yaml: ReviewsConfig.zeroWeightSplit,
+                fieldPath: ["http[0]", "route"]),
             InvalidEdit(name: "malformed YAML", yaml: ReviewsConfig.malformedYAML, fieldPath: []),
         ])
     func invalidEdit(_ edit: InvalidEdit) async throws {
@@ -31,7 +33,8 @@ extension ReviewsMeshTests {
         }
 
         let during = try await mesh.send(count: 40)
-        #expect(during.ok == 40 && during.pods == ["reviews-v2": 40], "the last good config must stay in force: \(during)")
+        #expect(
+            during.ok == 40 && during.pods == ["reviews-v2": 40], "the last good config must stay in force: \(during)")
         #expect(try mesh.clientRouteVersion() == goodRoutes, "the refused edit changed the client's routes")
         #expect(try mesh.meshd.configz().objects.contains { $0.key == "VirtualService/default/reviews" })
 

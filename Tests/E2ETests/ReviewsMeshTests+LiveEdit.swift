@@ -23,7 +23,8 @@ extension ReviewsMeshTests {
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
-        let after = try #require(convergedAfter, "traffic never moved to v3 within 8 s; last burst: \(String(describing: last))")
+        let after = try #require(
+            convergedAfter, "traffic never moved to v3 within 8 s; last burst: \(String(describing: last))")
         mesh.markInForce(ReviewsConfig.allTo("v3"))
         #expect(after <= .seconds(3), "traffic moved to v3 only after \(after)")
 

@@ -9,10 +9,12 @@ extension ReviewsMeshTests {
 
         for sidecar in mesh.sidecars {
             // A push may be in flight right after an edit; wait (bounded) until Envoy and meshd agree.
-            let compared = try await Poll.until("\(sidecar.pod.name): Envoy and syncz to agree", timeout: .seconds(10)) {
+            let compared = try await Poll.until("\(sidecar.pod.name): Envoy and syncz to agree", timeout: .seconds(10))
+            {
                 try Self.compareVersions(of: sidecar, with: mesh.meshd)
             }
-            #expect(compared == ["cds", "eds", "lds", "rds"], "\(sidecar.pod.name): compared only \(compared.sorted())")
+            #expect(
+                compared == ["cds", "eds", "lds", "rds"], "\(sidecar.pod.name): compared only \(compared.sorted())")
         }
 
         // EDS carried the right pods: each subset cluster has exactly its pod, the service cluster all three.

@@ -41,7 +41,8 @@ struct ReviewsMeshTests {
         // ...and the backends' Envoys took the requests in through their inbound cluster.
         for version in ["v2", "v3"] {
             let backend = try #require(mesh.reviews[version])
-            #expect(try backend.counter("cluster.inbound|\(ReviewsConfig.port)||.upstream_cx_total") >= 1,
+            #expect(
+                try backend.counter("cluster.inbound|\(ReviewsConfig.port)||.upstream_cx_total") >= 1,
                 "reviews-\(version)'s sidecar did not forward through inbound|\(ReviewsConfig.port)||")
         }
     }

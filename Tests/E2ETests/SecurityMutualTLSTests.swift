@@ -125,7 +125,9 @@ struct SecurityMutualTLSTests {
                 try server.startSidecar(bootstrapJSON: meshd.bootstrap(for: server, trustDomain: "example.org")),
             ]
             for sidecar in sidecars { try await sidecar.waitUntilReady() }
-            let passed = try await Poll.until("sidecar-to-sidecar request in trust domain example.org", timeout: .seconds(20)) {
+            let passed = try await Poll.until(
+                "sidecar-to-sidecar request in trust domain example.org", timeout: .seconds(20)
+            ) {
                 let summary = try await Self.send(from: client)
                 return summary.ok == 5 ? summary : nil
             }

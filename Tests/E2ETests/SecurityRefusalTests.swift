@@ -35,7 +35,8 @@ struct SecurityRefusalTests {
             let valid = try meshdCA.issueWorkloadCertificate(for: Self.identity, ttl: .seconds(3600))
             let foreign = try otherCA.issueWorkloadCertificate(for: Self.identity, ttl: .seconds(3600))
             let expiring = try meshdCA.issueWorkloadCertificate(for: Self.identity, ttl: .seconds(1))
-            let client = TLSProbe(pod: outsider, directory: network.scratchDirectory, host: server.ip, port: SecurityMutualTLSTests.port)
+            let client = TLSProbe(
+                pod: outsider, directory: network.scratchDirectory, host: server.ip, port: SecurityMutualTLSTests.port)
 
             // The control first: once the STRICT listener is in place, meshd's certificate gets through.
             let accepted = try await Poll.until("a meshd-issued client certificate accepted", timeout: .seconds(20)) {
@@ -48,10 +49,12 @@ struct SecurityRefusalTests {
             // mid-handshake, depending on timing), and the backend's Envoy counts a failed verification.
             let none = try await Self.refused(presenting: nil, as: "none", by: client, sidecar, counter: "no_cert")
             #expect(none.status == nil, "no client certificate got through: \(none)")
-            let otherCAs = try await Self.refused(presenting: foreign, as: "foreign", by: client, sidecar, counter: "error")
+            let otherCAs = try await Self.refused(
+                presenting: foreign, as: "foreign", by: client, sidecar, counter: "error")
             #expect(otherCAs.status == nil, "another CA's certificate got through: \(otherCAs)")
             try await Task.sleep(for: .seconds(max(0.5, expiring.notAfter.timeIntervalSinceNow + 1.5)))
-            let expired = try await Self.refused(presenting: expiring, as: "expired", by: client, sidecar, counter: "error")
+            let expired = try await Self.refused(
+                presenting: expiring, as: "expired", by: client, sidecar, counter: "error")
             #expect(expired.status == nil, "an expired certificate got through: \(expired)")
         }
     }

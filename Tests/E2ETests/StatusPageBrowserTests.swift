@@ -31,7 +31,8 @@ struct StatusPageBrowserTests {
             _ = try await Self.ackedRoutes(of: pod, meshd: meshd, otherThan: first)
 
             // meshd accepts this regex; Envoy's RE2 refuses it for its program size and NACKs the routes.
-            try meshd.writeConfig(Self.virtualServiceFile, Self.virtualService(match: "regex: \"^/v2/[a-z]{1,900}[0-9]{1,900}$\""))
+            try meshd.writeConfig(
+                Self.virtualServiceFile, Self.virtualService(match: "regex: \"^/v2/[a-z]{1,900}[0-9]{1,900}$\""))
             let nack = try await Poll.until("the sidecar to NACK the new routes", timeout: .seconds(20)) {
                 try meshd.syncz().first { $0.proxy == pod.nodeID }?.types["rds"]?.lastNack
             }
@@ -41,14 +42,18 @@ struct StatusPageBrowserTests {
             let url = "http://\(meshd.adminAddress)/"
             let profile = network.scratchDirectory.appendingPathComponent("chromium")
             let dom = try chromium.dumpDOM(url, profile: profile)
-            try dom.write(to: network.outputDirectory.appendingPathComponent("status-page.html"), atomically: true, encoding: .utf8)
+            try dom.write(
+                to: network.outputDirectory.appendingPathComponent("status-page.html"), atomically: true,
+                encoding: .utf8)
             try Self.checkDOM(dom, nodeID: pod.nodeID)
 
             let screenshot = network.outputDirectory.appendingPathComponent("status-page.png")
             try chromium.screenshot(url, to: screenshot, width: 1400, height: 1000, profile: profile)
             let png = try Data(contentsOf: screenshot)
             #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]), "not a PNG: \(screenshot.path)")
-            #expect(png.count > 20_000, "a 1400×1000 screenshot of the page cannot be \(png.count) bytes: \(screenshot.path)")
+            #expect(
+                png.count > 20_000,
+                "a 1400×1000 screenshot of the page cannot be \(png.count) bytes: \(screenshot.path)")
             print("status page screenshot: \(screenshot.path) (\(png.count) bytes)")
         }
         print("status page browser test took \(ContinuousClock.now - started)")
@@ -66,7 +71,8 @@ struct StatusPageBrowserTests {
     /// The rendered page has the proxy's row with its RDS cell NACKED and the first line of Envoy's error, the
     /// NACK explained with the VirtualService behind it, and the mesh counts.
     static func checkDOM(_ dom: String, nodeID: String) throws {
-        let row = try #require(element(in: dom, from: "<tr class=\"proxy\" data-proxy=\"\(nodeID)\"", to: "</tr>"), "no row for \(nodeID)")
+        let row = try #require(
+            element(in: dom, from: "<tr class=\"proxy\" data-proxy=\"\(nodeID)\"", to: "</tr>"), "no row for \(nodeID)")
         let rds = try #require(element(in: row, from: "data-type=\"rds\"", to: "</td>"), "no rds cell: \(row)")
         #expect(rds.contains("data-status=\"NACKED\""), "\(rds)")
         #expect(rds.contains("NACKED</span>"), "\(rds)")
@@ -80,7 +86,8 @@ struct StatusPageBrowserTests {
         #expect(nacks.contains("VirtualService/default/\(service)"), "the NACK must name its source object: \(nacks)")
         #expect(nacks.contains(virtualServiceFile), "the NACK must name the file: \(nacks)")
 
-        let changes = try #require(element(in: dom, from: "<section id=\"changes\"", to: "</section>"), "no #changes section")
+        let changes = try #require(
+            element(in: dom, from: "<section id=\"changes\"", to: "</section>"), "no #changes section")
         #expect(changes.contains("converged on 0 of 1"), "the rejected change did not converge: \(changes)")
         #expect(changes.contains("class=\"straggler\" data-proxy=\"\(nodeID)\""), "\(changes)")
         #expect(changes.contains("converged on 1 of 1 in "), "the first config reached the sidecar: \(changes)")

@@ -3,7 +3,7 @@ import MeshTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Issue 12 item 5: every way an ADS stream can end releases what meshd keeps for it. Real clients only: Envoy
@@ -11,12 +11,15 @@ import Glibc
 /// a word), and 1,000 connect-and-vanish cycles with meshd's RSS before and after.
 @Suite("ADS stream lifecycle with real clients", .serialized, .tags(.e2e))
 struct StreamLifecycleTests {
-    @Test("an Envoy killed with SIGKILL is forgotten, three times over; while connected, proxy-status shows its CLUSTER_ID")
+    @Test(
+        "an Envoy killed with SIGKILL is forgotten, three times over; while connected, proxy-status shows its CLUSTER_ID"
+    )
     func envoyKilledIsForgotten() async throws {
         try await LoopbackMeshd.with { meshd in
             for round in 0..<3 {
                 // Round 1 speaks Delta ADS.
-                let envoy = try Self.startEnvoy(meshd, pod: "gw-\(round)", extraArguments: round == 1 ? ["--delta"] : [])
+                let envoy = try Self.startEnvoy(
+                    meshd, pod: "gw-\(round)", extraArguments: round == 1 ? ["--delta"] : [])
                 defer { envoy.stop(grace: .milliseconds(100)) }
                 _ = try await Poll.until("Envoy gw-\(round) to connect", timeout: .seconds(30)) { () -> Bool? in
                     try envoy.checkRunning()
@@ -27,9 +30,14 @@ struct StreamLifecycleTests {
                     #expect(try meshd.admin("/debug/config_dump?proxyID=gw-\(round).default").status == 200)
                     #expect(try meshd.admin("/debug/config_dump?proxyID=gw-9.default").status == 404)
                     let status = try Subprocess.run(
-                        [try MeshdProcess.executable(), "proxy-status", "--admin", "http://127.0.0.1:\(meshd.adminPort)"], timeout: .seconds(30))
+                        [
+                            try MeshdProcess.executable(), "proxy-status", "--admin",
+                            "http://127.0.0.1:\(meshd.adminPort)",
+                        ], timeout: .seconds(30))
                     let row = status.stdout.split(separator: "\n").first { $0.hasPrefix("gw-\(round).default") } ?? ""
-                    #expect(row.split(separator: " ").dropFirst().first == "Kubernetes", "proxy-status:\n\(status.stdout)\(status.stderr)")
+                    #expect(
+                        row.split(separator: " ").dropFirst().first == "Kubernetes",
+                        "proxy-status:\n\(status.stdout)\(status.stderr)")
                 }
                 kill(envoy.pid, SIGKILL)
                 try await meshd.waitUntilNoProxy("after SIGKILL of Envoy gw-\(round)")
@@ -40,7 +48,8 @@ struct StreamLifecycleTests {
     @Test("grpcio streams cancelled (SotW and Delta), a killed client and a frozen one are all forgotten")
     func grpcioStreamsEndingAnyWayAreForgotten() async throws {
         // Keepalive lowered so that the frozen client's silent connection is noticed within seconds.
-        try await LoopbackMeshd.with(extraArguments: ["--xds-keepalive-time", "1s", "--xds-keepalive-timeout", "1s"]) { meshd in
+        try await LoopbackMeshd.with(extraArguments: ["--xds-keepalive-time", "1s", "--xds-keepalive-timeout", "1s"]) {
+            meshd in
             for proto in ["sotw", "delta"] {
                 let output = try meshd.python(["cancel", meshd.xdsTarget, proto, "20"])
                 #expect(output.contains("cancelled 20"))
@@ -79,13 +88,16 @@ struct StreamLifecycleTests {
             _ = try meshd.python(["cancel", meshd.xdsTarget, "delta", "500"], timeout: .seconds(600))
             try await meshd.waitUntilNoProxy("after 1,000 cycles")
             let after = meshd.residentKilobytes
-            print("stream-lifecycle: 1,000 cancelled streams in \(ContinuousClock.now - started): meshd RSS \(before) kB before, \(after) kB after")
+            print(
+                "stream-lifecycle: 1,000 cancelled streams in \(ContinuousClock.now - started): meshd RSS \(before) kB before, \(after) kB after"
+            )
             #expect(try meshd.metric("pilot_xds") == 0)
         }
     }
 
     /// Envoy as a gateway (`router~`: no Gateway objects, so no listeners and no ports bound) pointed at meshd.
-    static func startEnvoy(_ meshd: LoopbackMeshd, pod: String, extraArguments: [String] = []) throws -> ManagedProcess {
+    static func startEnvoy(_ meshd: LoopbackMeshd, pod: String, extraArguments: [String] = []) throws -> ManagedProcess
+    {
         try startEnvoyWithAdmin(meshd, pod: pod, extraArguments: extraArguments).process
     }
 

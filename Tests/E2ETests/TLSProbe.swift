@@ -18,7 +18,9 @@ struct TLSProbe {
         var status: Int?
         var body: String
         var error: String
-        var description: String { "status \(status.map(String.init) ?? "none"), error \"\(error)\", body \(body.prefix(300))" }
+        var description: String {
+            "status \(status.map(String.init) ?? "none"), error \"\(error)\", body \(body.prefix(300))"
+        }
     }
 
     static let script = """
@@ -61,14 +63,16 @@ struct TLSProbe {
             try Self.writePrivate(certificate.certificateChainPEM, to: certPath)
             try Self.writePrivate(certificate.privateKeyPEM, to: keyPath)
         }
-        let run = try pod.exec(["python3", "-c", Self.script, host, "\(port)", certPath, keyPath], timeout: .seconds(15))
+        let run = try pod.exec(
+            ["python3", "-c", Self.script, host, "\(port)", certPath, keyPath], timeout: .seconds(15))
         guard run.succeeded,
             let object = try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         else {
             throw HarnessError("TLS probe in \(pod.name) exited with \(run.status): \(run.stdout) \(run.stderr)")
         }
         return Result(
-            status: object["status"] as? Int, body: object["body"] as? String ?? "", error: object["error"] as? String ?? "")
+            status: object["status"] as? Int, body: object["body"] as? String ?? "",
+            error: object["error"] as? String ?? "")
     }
 
     private static func writePrivate(_ text: String, to path: String) throws {

@@ -4,7 +4,9 @@ import Testing
 
 /// DestinationRule traffic policies through real Envoys (issue 3): consistent hashing keeps a key on one backend,
 /// a connection pool's limits overflow into 503, and outlier detection ejects a failing endpoint.
-@Suite("DestinationRule traffic policies end to end (meshd + real Envoys)", .serialized, .trafficDestinationRuleMesh, .tags(.e2e))
+@Suite(
+    "DestinationRule traffic policies end to end (meshd + real Envoys)", .serialized, .trafficDestinationRuleMesh,
+    .tags(.e2e))
 struct TrafficDestinationRuleTests {
     /// A key of its own for every request group, so that backend counts never mix between tests.
     static func key(_ name: String) -> String { "\(name)-\(UUID().uuidString.prefix(8))" }
@@ -19,7 +21,8 @@ struct TrafficDestinationRuleTests {
         for user in users {
             let key = "\(run)-\(user)"
             let traffic = try await mesh.send(
-                "hashed", headers: EchoControl.key(key).merging(["x-user": user]) { $1 }, count: perUser, maxSeconds: 15)
+                "hashed", headers: EchoControl.key(key).merging(["x-user": user]) { $1 }, count: perUser, maxSeconds: 15
+            )
             #expect(traffic.ok == perUser, "\(user): \(traffic)")
             let counts = try mesh.counts(key)
             let reached = counts.filter { $0.value > 0 }
@@ -29,7 +32,9 @@ struct TrafficDestinationRuleTests {
         }
         let distinct = Set(pods.values)
         #expect(distinct.count >= 2, "8 users must not all hash to one of 3 pods: \(pods)")
-        print("TrafficDestinationRule consistentHash: \(users.count) users x \(perUser) requests; user -> pod \(pods.sorted { $0.key < $1.key })")
+        print(
+            "TrafficDestinationRule consistentHash: \(users.count) users x \(perUser) requests; user -> pod \(pods.sorted { $0.key < $1.key })"
+        )
     }
 
     @Test("connectionPool: requests beyond one connection and one pending request are refused with 503")
@@ -59,10 +64,14 @@ struct TrafficDestinationRuleTests {
             #expect(answer.headers.contains { $0.first == "x-envoy-overloaded" }, "an overflow 503 says so: \(answer)")
         }
         let overflowAfter = try mesh.clusterCounter("slow", "upstream_rq_pending_overflow")
-        #expect(overflowAfter - overflowBefore == overflowed.count, "Envoy counted the overflows: \(overflowAfter - overflowBefore)")
+        #expect(
+            overflowAfter - overflowBefore == overflowed.count,
+            "Envoy counted the overflows: \(overflowAfter - overflowBefore)")
         let served = try mesh.counts(key).values.reduce(0, +)
         #expect(served == statuses.filter { $0 == 200 }.count, "only admitted requests reach the backend")
-        print("TrafficDestinationRule connectionPool: 8 concurrent -> statuses \(statuses.sorted()), pending overflow \(overflowAfter - overflowBefore)")
+        print(
+            "TrafficDestinationRule connectionPool: 8 concurrent -> statuses \(statuses.sorted()), pending overflow \(overflowAfter - overflowBefore)"
+        )
     }
 
     @Test("outlierDetection: the failing endpoint is ejected after one 5xx and traffic moves to the healthy one")
@@ -71,7 +80,8 @@ struct TrafficDestinationRuleTests {
         let key = Self.key("outlier")
         let count = 30
         let retriesBefore = try mesh.clusterCounter("flaky", "upstream_rq_retry")
-        let traffic = try await mesh.send("flaky", headers: EchoControl.key(key), count: count, capture: count, maxSeconds: 20)
+        let traffic = try await mesh.send(
+            "flaky", headers: EchoControl.key(key), count: count, capture: count, maxSeconds: 20)
         let statuses = traffic.responses.map(\.status)
         // Istio's default retry policy retries a 503 on another host, so the client sees every request succeed;
         // what ejection changes is how many attempts reach the bad endpoint.
@@ -84,9 +94,13 @@ struct TrafficDestinationRuleTests {
         let ejections = try mesh.clusterCounter("flaky", "outlier_detection.ejections_enforced_consecutive_5xx")
         let stats = mesh.clusterStats("flaky", ["ejections_active", "ejections_enforced_total", "upstream_rq_retry"])
         #expect(ejections >= 1, "Envoy ejected by consecutive 5xx: \(stats)")
-        #expect(stats["cluster.\(TrafficDestinationRuleMesh.cluster("flaky")).outlier_detection.ejections_active"] == "1", "\(stats)")
+        #expect(
+            stats["cluster.\(TrafficDestinationRuleMesh.cluster("flaky")).outlier_detection.ejections_active"] == "1",
+            "\(stats)")
         let healthy = try mesh.counts(key)["hash-1"] ?? 0
         #expect(healthy == count, "the healthy endpoint answered every request: \(healthy)")
-        print("TrafficDestinationRule outlierDetection: \(count) requests all 200 (retries), \(failedAttempts) failed attempt(s) at the bad endpoint before its ejection; \(stats)")
+        print(
+            "TrafficDestinationRule outlierDetection: \(count) requests all 200 (retries), \(failedAttempts) failed attempt(s) at the bad endpoint before its ejection; \(stats)"
+        )
     }
 }

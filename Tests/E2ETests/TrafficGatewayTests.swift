@@ -18,7 +18,8 @@ struct TrafficGatewayTests {
             let gateway = try network.addPod(
                 name: "ingress", namespace: "istio-system", labels: ["istio": "ingressgateway"],
                 serviceAccount: "istio-ingressgateway")
-            let productpage = try network.addPod(name: "productpage", namespace: "bookinfo", labels: ["app": "productpage"])
+            let productpage = try network.addPod(
+                name: "productpage", namespace: "bookinfo", labels: ["app": "productpage"])
             let reviews = try network.addPod(name: "reviews", namespace: "bookinfo", labels: ["app": "reviews"])
             let client = try network.addPod(name: "client", labels: ["app": "curl"])
             for pod in [gateway, productpage, reviews, client] { try pod.removeInterception() }
@@ -54,16 +55,19 @@ struct TrafficGatewayTests {
             // MUTUAL: admin.example.com needs a client certificate signed by the CA in the Secret's ca.crt.
             let refused = try curl.get(host: "admin.example.com", port: Self.httpsPort, path: "/")
             #expect(refused.status != 200, "no client certificate, yet: \(refused)")
-            let admitted = try curl.get(host: "admin.example.com", port: Self.httpsPort, path: "/", clientCertificate: true)
+            let admitted = try curl.get(
+                host: "admin.example.com", port: Self.httpsPort, path: "/", clientCertificate: true)
             #expect(admitted.status == 200 && admitted.service == "reviews", "\(admitted)")
-            #expect(admitted.echoHeader("x-forwarded-client-cert")?.contains("client.example.com") == true, "\(admitted)")
+            #expect(
+                admitted.echoHeader("x-forwarded-client-cert")?.contains("client.example.com") == true, "\(admitted)")
 
             // A host the gateway does not serve is not answered with its certificate (no SNI chain matches).
             let unknown = try curl.get(host: "unknown.example.com", port: Self.httpsPort, path: "/")
             #expect(unknown.status != 200, "\(unknown)")
 
             // httpsRedirect on the plain HTTP server.
-            let redirect = try curl.get(host: "bookinfo.example.com", port: Self.httpPort, path: "/productpage", https: false)
+            let redirect = try curl.get(
+                host: "bookinfo.example.com", port: Self.httpPort, path: "/productpage", https: false)
             #expect(redirect.status == 301, "\(redirect)")
             #expect(redirect.location?.hasPrefix("https://bookinfo.example.com") == true, "\(redirect)")
 
@@ -86,7 +90,10 @@ struct TrafficGatewayTests {
             #expect(dump.status == 200)
             let sections = try Self.sections(of: dump.body)
             let secrets = try #require(sections["type.googleapis.com/envoy.admin.v3.SecretsConfigDump"])
-            for name in ["kubernetes://bookinfo-credential", "kubernetes://admin-credential", "kubernetes://admin-credential-cacert"] {
+            for name in [
+                "kubernetes://bookinfo-credential", "kubernetes://admin-credential",
+                "kubernetes://admin-credential-cacert",
+            ] {
                 #expect(secrets.contains("\"\(name)\""), "\(name) not among Envoy's SDS secrets")
             }
             #expect(secrets.contains("dynamic_active_secrets"))
@@ -99,9 +106,13 @@ struct TrafficGatewayTests {
             #expect(meshdDump.status == 200, "\(meshdDump.body.prefix(300))")
             #expect(meshdDump.body.contains("kubernetes://bookinfo-credential"))
             let configz = try meshd.admin("/debug/configz")
-            let log = (try? String(contentsOf: network.outputDirectory.appendingPathComponent("meshd.log"), encoding: .utf8)) ?? ""
+            let log =
+                (try? String(contentsOf: network.outputDirectory.appendingPathComponent("meshd.log"), encoding: .utf8))
+                ?? ""
             for (what, text) in [("config_dump", meshdDump.body), ("configz", configz.body), ("meshd.log", log)] {
-                #expect(!text.contains(pki.keyMarker) && !text.contains(renewed.keyMarker), "a private key appears in meshd's \(what)")
+                #expect(
+                    !text.contains(pki.keyMarker) && !text.contains(renewed.keyMarker),
+                    "a private key appears in meshd's \(what)")
             }
         }
     }
@@ -216,7 +227,8 @@ struct GatewayPKI {
             in: directory, name: "server", subject: "/CN=bookinfo.example.com",
             san: "subjectAltName=DNS:bookinfo.example.com,DNS:admin.example.com")
         _ = try Self.issue(
-            in: directory, name: "client", subject: "/CN=client.example.com", san: "subjectAltName=DNS:client.example.com")
+            in: directory, name: "client", subject: "/CN=client.example.com",
+            san: "subjectAltName=DNS:client.example.com")
     }
 
     static let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
@@ -295,7 +307,9 @@ struct GatewayCurl {
 
         /// The `service` the echo backend answered as.
         var service: String? {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return nil }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
+                return nil
+            }
             return object["service"] as? String
         }
 
@@ -307,7 +321,9 @@ struct GatewayCurl {
             return headers.first { $0.key.lowercased() == name }?.value as? String
         }
 
-        var description: String { "status \(status.map(String.init) ?? "none"), error \"\(error)\", body \(body.prefix(300))" }
+        var description: String {
+            "status \(status.map(String.init) ?? "none"), error \"\(error)\", body \(body.prefix(300))"
+        }
     }
 
     /// The serial number of the certificate the gateway presents for `host` (openssl s_client with SNI).
@@ -319,7 +335,9 @@ struct GatewayCurl {
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    func get(host: String, port: Int, path: String, https: Bool = true, clientCertificate: Bool = false) throws -> Answer {
+    func get(
+        host: String, port: Int, path: String, https: Bool = true, clientCertificate: Bool = false
+    ) throws -> Answer {
         let scheme = https ? "https" : "http"
         var argv = [
             "curl", "-sS", "--max-time", "3", "--resolve", "\(host):\(port):\(gatewayIP)", "--cacert",

@@ -36,7 +36,9 @@ final class TrafficHTTPMesh: @unchecked Sendable {
     }
 
     static func require() throws -> TrafficHTTPMesh {
-        guard let current else { throw HarnessError("no HTTP traffic mesh: the suite needs the .trafficHTTPMesh trait") }
+        guard let current else {
+            throw HarnessError("no HTTP traffic mesh: the suite needs the .trafficHTTPMesh trait")
+        }
         return current
     }
 
@@ -145,9 +147,12 @@ final class TrafficHTTPMesh: @unchecked Sendable {
 
     /// meshd's errors about the VirtualService file and the client's last NACK, for failure messages.
     func diagnosis() -> String {
-        let errors = (try? meshd.configz().errors.filter { ($0.file ?? $0.message).contains(Self.virtualServiceFile) }) ?? []
+        let errors =
+            (try? meshd.configz().errors.filter { ($0.file ?? $0.message).contains(Self.virtualServiceFile) }) ?? []
         let sync = (try? meshd.syncz())?.first { $0.proxy == client.pod.nodeID }
-        let nacks = (sync?.types ?? [:]).compactMap { type, status in status.lastNack.map { "\(type): \($0.error ?? "?")" } }
+        let nacks = (sync?.types ?? [:]).compactMap { type, status in
+            status.lastNack.map { "\(type): \($0.error ?? "?")" }
+        }
         return "meshd errors for \(Self.virtualServiceFile): \(errors.map(\.message)); client NACKs: \(nacks)"
     }
 

@@ -133,7 +133,8 @@ struct TrafficHTTPTests {
         try await Task.sleep(for: .milliseconds(300))
         #expect(try mesh.echoCounts().count(otherCode) == 1, "a 500 under retryOn \"502\" must reach the backend once")
 
-        let retries = try mesh.client.counter("cluster.\(TrafficHTTPMesh.echoCluster).upstream_rq_retry") - retriesBefore
+        let retries =
+            try mesh.client.counter("cluster.\(TrafficHTTPMesh.echoCluster).upstream_rq_retry") - retriesBefore
         #expect(retries >= 8, "the client's Envoy counted \(retries) retries, expected 2 + 3 + 1 + 2")
         print("TrafficHTTP retries: per-try-timeout retry answered after \(perTry.responses.first?.seconds ?? -1)s")
     }
@@ -214,7 +215,9 @@ struct TrafficHTTPTests {
 
         let untouched = try await mesh.send(path: "/other", headers: EchoControl.key(Self.key("fault-none")))
         #expect(untouched.responses.first?.status == 200, "a route without fault is not affected: \(untouched)")
-        print("TrafficHTTP fault: delayed answers after \(delay.responses.map(\.seconds))s (delay 1s); 50% abort: \(halfAborted)/200")
+        print(
+            "TrafficHTTP fault: delayed answers after \(delay.responses.map(\.seconds))s (delay 1s); 50% abort: \(halfAborted)/200"
+        )
     }
 
     @Test("mirror: the mirror backend receives a copy of every request at 100%, about half at 50%")
@@ -275,7 +278,9 @@ struct TrafficHTTPTests {
         }
         // 200 draws at p = 0.5: the standard deviation is 7, so [60, 140] is more than 5 of them.
         #expect((60...140).contains(halfCopies), "mirrorPercentage 50 mirrored \(halfCopies) of 200")
-        print("TrafficHTTP mirror: 100% -> \(copies)/20 copies, 50% -> \(halfCopies)/200 copies, copy Host \(copyHost ?? "-")")
+        print(
+            "TrafficHTTP mirror: 100% -> \(copies)/20 copies, 50% -> \(halfCopies)/200 copies, copy Host \(copyHost ?? "-")"
+        )
     }
 
     @Test("redirect: the client's Envoy answers with the redirect status and Location, the backend sees nothing")
@@ -384,7 +389,9 @@ struct TrafficHTTPTests {
         headers["x-add"] = "client"
         headers["x-remove"] = "client"
         headers.merge(
-            EchoControl.responseHeaders([("x-resp-set", "backend"), ("x-resp-add", "backend"), ("x-resp-remove", "backend")])
+            EchoControl.responseHeaders([
+                ("x-resp-set", "backend"), ("x-resp-add", "backend"), ("x-resp-remove", "backend"),
+            ])
         ) { $1 }
         let traffic = try await mesh.send(headers: headers)
         let answer = try #require(traffic.responses.first, "\(traffic)")
@@ -396,16 +403,20 @@ struct TrafficHTTPTests {
             echo.values(of: "x-set") == ["routed"],
             "request set overwrites: \(echo.values(of: "x-set")); routes: \(routes)")
         #expect(
-            Self.flattened(echo.values(of: "x-add")).sorted() == ["client",
-            "routed"], "request add appends: \(echo.values(of: "x-add"))")
+            Self.flattened(echo.values(of: "x-add")).sorted() == [
+                "client",
+                "routed",
+            ], "request add appends: \(echo.values(of: "x-add"))")
         #expect(echo.values(of: "x-remove").isEmpty, "request remove: \(echo.values(of: "x-remove"))")
 
         #expect(
             answer.values(of: "x-resp-set") == ["routed"],
             "response set overwrites: \(answer.values(of: "x-resp-set"))")
         #expect(
-            Self.flattened(answer.values(of: "x-resp-add")).sorted() == ["backend",
-            "routed"], "response add appends: \(answer.values(of: "x-resp-add"))")
+            Self.flattened(answer.values(of: "x-resp-add")).sorted() == [
+                "backend",
+                "routed",
+            ], "response add appends: \(answer.values(of: "x-resp-add"))")
         #expect(answer.values(of: "x-resp-remove").isEmpty, "response remove: \(answer.values(of: "x-resp-remove"))")
     }
 

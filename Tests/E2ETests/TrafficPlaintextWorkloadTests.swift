@@ -46,14 +46,19 @@ struct TrafficPlaintextWorkloadTests {
 
             let url = "http://\(Self.clusterIP):9080/vm"
             let plaintext = try await Poll.until("a 200 from the plaintext VM", timeout: .seconds(20)) {
-                let traffic = try await client.exchange(url, host: Self.host, count: 5, capture: 5, perRequestTimeout: 3)
+                let traffic = try await client.exchange(
+                    url, host: Self.host, count: 5, capture: 5, perRequestTimeout: 3)
                 return traffic.ok == 5 ? traffic : nil
             }
             #expect(plaintext.responses.allSatisfy { $0.echo?.pod == "vm" }, "\(plaintext)")
             let dump = try sidecar.admin("/config_dump?resource=dynamic_active_clusters")
-            let configs = (try JSONSerialization.jsonObject(with: Data(dump.body.utf8)) as? [String: Any])?["configs"] as? [[String: Any]]
+            let configs =
+                (try JSONSerialization.jsonObject(with: Data(dump.body.utf8)) as? [String: Any])?["configs"]
+                as? [[String: Any]]
             let cluster = try #require(
-                configs?.compactMap { $0["cluster"] as? [String: Any] }.first { $0["name"] as? String == "outbound|9080||\(Self.host)" },
+                configs?.compactMap { $0["cluster"] as? [String: Any] }.first {
+                    $0["name"] as? String == "outbound|9080||\(Self.host)"
+                },
                 "the client has no cluster for the VM: \(dump.body.prefix(500))")
             #expect(cluster["transport_socket"] == nil, "a plaintext cluster expected: \(cluster)")
 
@@ -63,7 +68,9 @@ struct TrafficPlaintextWorkloadTests {
                 let traffic = try await client.exchange(url, host: Self.host, perRequestTimeout: 3)
                 return traffic.responses.first?.status == 503 ? traffic : nil
             }
-            print("TrafficPlaintextWorkload: tlsMode disabled: \(plaintext.ok)/5 OK; tlsMode istio: \(refused.responses.first?.status ?? 0)")
+            print(
+                "TrafficPlaintextWorkload: tlsMode disabled: \(plaintext.ok)/5 OK; tlsMode istio: \(refused.responses.first?.status ?? 0)"
+            )
         }
     }
 }

@@ -4,7 +4,8 @@ import Testing
 /// VirtualService `tcp` routes through real Envoys: opaque TCP connections from the client pod to the db VIP land
 /// on the pod the route names. Path: client app → iptables → client Envoy (15001) → listener `10.96.0.30_<port>` →
 /// tcp_proxy (one cluster or weighted clusters) → db pod → its Envoy (15006) → tcp_name_server.
-@Suite("VirtualService tcp routes and ServiceEntries end to end (meshd + real Envoys)", .serialized, .l4Mesh, .tags(.e2e))
+@Suite(
+    "VirtualService tcp routes and ServiceEntries end to end (meshd + real Envoys)", .serialized, .l4Mesh, .tags(.e2e))
 struct TrafficTCPTests {
     static func cluster(_ port: Int, _ subset: String) -> String {
         "cluster.outbound|\(port)|\(subset)|db.default.svc.cluster.local.upstream_cx_total"

@@ -36,7 +36,10 @@ import Testing
         try await cluster.serving { port in
             try await KubernetesMeshd.with(apiPort: port) { meshd in
                 try await meshd.waitUntilReady()
-                #expect(meshd.keys.filter { $0.hasPrefix("Service/") } == ["Service/default/ratings", "Service/default/reviews"])
+                #expect(
+                    meshd.keys.filter { $0.hasPrefix("Service/") } == [
+                        "Service/default/ratings", "Service/default/reviews",
+                    ])
                 // The gap: the watch is down while an object is deleted and another added, then history is lost.
                 cluster.dropWatches()
                 cluster.delete(kind: "Service", name: "ratings")

@@ -39,7 +39,9 @@ import Testing
         #expect(current.credentials == .token("secret"))
         let other = try Kubeconfig.parse(yaml: yaml, context: "b", file: "kc", baseDirectory: "/tmp")
         #expect(other.server == "http://127.0.0.1:8080")
-        #expect(throws: KubernetesError.self) { try Kubeconfig.parse(yaml: yaml, context: "zz", file: "kc", baseDirectory: "/") }
+        #expect(throws: KubernetesError.self) {
+            try Kubeconfig.parse(yaml: yaml, context: "zz", file: "kc", baseDirectory: "/")
+        }
     }
 
     @Test func relistReportsDeletionsInTheGapAndSkipsUnchanged() throws {

@@ -29,7 +29,8 @@ struct KubernetesMeshd: Sendable {
         apiPort: Int, options: KubernetesSource.Options = fastOptions(), logger: Logger = quietLogger(),
         _ body: @Sendable (KubernetesMeshd) async throws -> Void
     ) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-k8s-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-k8s-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let socket = directory.appendingPathComponent("xds.sock").path

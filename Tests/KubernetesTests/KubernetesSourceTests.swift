@@ -23,7 +23,9 @@ import XDSServer
                     try cluster.apply(FakeObjects.pod("reviews-1", labels: ["app": "reviews"], ip: "10.1.0.5"))
                     try await proxy.waitFor("pod endpoint", .endpoint) { $0.contains("10.1.0.5") }
                     try cluster.apply(FakeObjects.pod("reviews-1", labels: ["app": "reviews"], ip: "10.1.0.6"))
-                    try await proxy.waitFor("moved endpoint", .endpoint) { $0.contains("10.1.0.6") && !$0.contains("10.1.0.5") }
+                    try await proxy.waitFor("moved endpoint", .endpoint) {
+                        $0.contains("10.1.0.6") && !$0.contains("10.1.0.5")
+                    }
                     cluster.delete(kind: "Pod", name: "reviews-1")
                     try await proxy.waitFor("endpoint gone", .endpoint) { !$0.contains("10.1.0.6") }
                     // Service: update (a second port) and delete.
@@ -48,7 +50,9 @@ import XDSServer
                     // VirtualService: add, update, delete.
                     let ratings = "outbound|9080||ratings.default.svc.cluster.local"
                     try cluster.apply(FakeObjects.virtualService("reviews", host: "reviews", destination: "ratings"))
-                    try await proxy.waitFor("route to ratings", .route) { $0.contains("prefix: \"/\"") && $0.contains(ratings) }
+                    try await proxy.waitFor("route to ratings", .route) {
+                        $0.contains("prefix: \"/\"") && $0.contains(ratings)
+                    }
                     try cluster.apply(
                         FakeObjects.virtualService("reviews", host: "reviews", destination: "ratings", prefix: "/v2"))
                     try await proxy.waitFor("updated route", .route) { $0.contains("prefix: \"/v2\"") }
@@ -74,7 +78,9 @@ import XDSServer
                     try cluster.apply(FakeObjects.workloadEntry("vm", address: "10.2.0.1", labels: ["app": "reviews"]))
                     try await proxy.waitFor("vm endpoint", .endpoint) { $0.contains("10.2.0.1") }
                     try cluster.apply(FakeObjects.workloadEntry("vm", address: "10.2.0.2", labels: ["app": "reviews"]))
-                    try await proxy.waitFor("vm moved", .endpoint) { $0.contains("10.2.0.2") && !$0.contains("10.2.0.1") }
+                    try await proxy.waitFor("vm moved", .endpoint) {
+                        $0.contains("10.2.0.2") && !$0.contains("10.2.0.1")
+                    }
                     cluster.delete(kind: "WorkloadEntry", name: "vm")
                     try await proxy.waitFor("vm gone", .endpoint) { !$0.contains("10.2.0.2") }
                 }

@@ -13,7 +13,8 @@ final class ProxyView: Sendable {
 
     /// Connects a sidecar in `default` to meshd for the duration of `body`.
     static func with(
-        _ meshd: KubernetesMeshd, endpoints: [String], routes: [String], _ body: @Sendable (ProxyView) async throws -> Void
+        _ meshd: KubernetesMeshd, endpoints: [String], routes: [String],
+        _ body: @Sendable (ProxyView) async throws -> Void
     ) async throws {
         let view = ProxyView()
         try await XDSClient.withADSStream(to: .unix(path: meshd.xdsSocket)) { stream in
@@ -25,7 +26,9 @@ final class ProxyView: Sendable {
                         // An ACK repeats the subscription: empty names would unsubscribe EDS and RDS.
                         let names = type == .endpoint ? endpoints : type == .route ? routes : []
                         stream.send(
-                            .make(type: response.typeURL, names: names, version: response.versionInfo, nonce: response.nonce))
+                            .make(
+                                type: response.typeURL, names: names, version: response.versionInfo,
+                                nonce: response.nonce))
                     }
                 }
                 var node = Envoy_Config_Core_V3_Node()
@@ -48,7 +51,8 @@ final class ProxyView: Sendable {
         _ what: String, _ type: XDSType, timeout: Duration = .seconds(1), _ condition: @escaping (String) -> Bool
     ) async throws {
         do {
-            _ = try await Poll.until("\(what) in \(type)", timeout: timeout, interval: .milliseconds(20)) { () -> Bool? in
+            _ = try await Poll.until("\(what) in \(type)", timeout: timeout, interval: .milliseconds(20)) {
+                () -> Bool? in
                 let text = latest.withLock { $0[type] } ?? ""
                 return condition(text) ? true : nil
             }
@@ -62,7 +66,8 @@ final class ProxyView: Sendable {
         response.resources.map { any -> String in
             switch type {
             case .cluster: (try? Envoy_Config_Cluster_V3_Cluster(unpackingAny: any).textFormatString()) ?? ""
-            case .endpoint: (try? Envoy_Config_Endpoint_V3_ClusterLoadAssignment(unpackingAny: any).textFormatString()) ?? ""
+            case .endpoint:
+                (try? Envoy_Config_Endpoint_V3_ClusterLoadAssignment(unpackingAny: any).textFormatString()) ?? ""
             case .route: (try? Envoy_Config_Route_V3_RouteConfiguration(unpackingAny: any).textFormatString()) ?? ""
             default: ""
             }

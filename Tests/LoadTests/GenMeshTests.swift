@@ -2,9 +2,9 @@ import Foundation
 import Logging
 import MeshModel
 import Registry
+import SyntheticMesh
 import Testing
 
-import SyntheticMesh
 @testable import meshd_load
 
 /// The synthetic mesh is only useful if meshd accepts all of it.

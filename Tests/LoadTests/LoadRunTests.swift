@@ -1,14 +1,15 @@
 import Foundation
+import SyntheticMesh
 import Testing
 
-import SyntheticMesh
 @testable import meshd_load
 
 /// A small run against a spawned debug meshd: every proxy syncs, an endpoint change reaches every proxy, and the
 /// numbers are sane. Never asserts speed.
 @Suite(.serialized) struct LoadRunTests {
     static var meshdPath: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent(".build/debug/meshd").path
     }
 
@@ -19,13 +20,16 @@ import SyntheticMesh
         let mesh = SyntheticMesh(services: 10, endpointsPerService: 3, namespaces: 2)
         _ = try mesh.write(to: directory)
         let options = try RunOptions.parse([
-            "--proxies", "20", "--services", "10", "--endpoints", "3", "--namespaces", "2", "--config-dir", directory.path,
+            "--proxies", "20", "--services", "10", "--endpoints", "3", "--namespaces", "2", "--config-dir",
+            directory.path,
             "--meshd", Self.meshdPath, "--change", "endpoint", "--nack-fraction", "0.1", "--sync-timeout", "60",
             "--convergence-timeout", "30",
         ])
         let target = try await LoadTarget.start(options: options, configDir: directory)
         defer { target.server?.stop() }
-        let report = try await LoadScenario(options: options, mesh: mesh, configDir: directory, target: target, notes: []).run()
+        let report = try await LoadScenario(
+            options: options, mesh: mesh, configDir: directory, target: target, notes: []
+        ).run()
 
         #expect(report.synced == 20)
         #expect(report.nackingProxies == 2)

@@ -78,28 +78,48 @@ struct AuthorizationPolicyDecodingTests {
         #expect(operation.ports == ["8080"] && operation.notPorts == ["9090"])
         #expect(operation.methods == ["GET"] && operation.notMethods == ["DELETE"])
         #expect(operation.paths == ["/api/{*}/items", "/static/*"] && operation.notPaths == ["/api/admin*"])
-        #expect(rule.when == [AuthorizationCondition(key: "request.auth.claims[groups][admin]", values: ["true"], notValues: ["false"])])
+        #expect(
+            rule.when == [
+                AuthorizationCondition(
+                    key: "request.auth.claims[groups][admin]", values: ["true"], notValues: ["false"])
+            ])
     }
 
     @Test func allowNothingAndAllowEverythingAreTold() throws {
         let nothing = decode(policy(spec: "{}"))
-        guard case .authorizationPolicy(let none) = onlyResource(nothing) else { Issue.record("not decoded"); return }
+        guard case .authorizationPolicy(let none) = onlyResource(nothing) else {
+            Issue.record("not decoded")
+            return
+        }
         #expect(none.action == .allow && none.rules.isEmpty && !none.rulesPresent)
         let everything = decode(policy(spec: "\n  rules:\n  - {}"))
-        guard case .authorizationPolicy(let all) = onlyResource(everything) else { Issue.record("not decoded"); return }
+        guard case .authorizationPolicy(let all) = onlyResource(everything) else {
+            Issue.record("not decoded")
+            return
+        }
         #expect(all.rules == [AuthorizationRule()])
         #expect(!all.dryRun)
     }
 
     @Test func targetRefAndTargetRefsDecode() throws {
         let single = decode(policy(spec: "\n  targetRef: {kind: Service, group: \"\", name: orders}"))
-        guard case .authorizationPolicy(let one) = onlyResource(single) else { Issue.record("not decoded"); return }
+        guard case .authorizationPolicy(let one) = onlyResource(single) else {
+            Issue.record("not decoded")
+            return
+        }
         #expect(one.targetRefs == [PolicyTargetReference(kind: "Service", name: "orders")])
         #expect(one.selector == nil)
-        #expect(single.warnings.contains { $0.fieldPath == "spec.targetRef" && $0.reason.contains("applies to no proxy") })
+        #expect(
+            single.warnings.contains { $0.fieldPath == "spec.targetRef" && $0.reason.contains("applies to no proxy") })
         let list = decode(
-            policy(spec: "\n  targetRefs:\n  - {kind: Gateway, group: gateway.networking.k8s.io, name: ingress}\n  - {kind: ServiceEntry, group: networking.istio.io, name: ext}"))
-        guard case .authorizationPolicy(let many) = onlyResource(list) else { Issue.record("not decoded"); return }
+            policy(
+                spec:
+                    "\n  targetRefs:\n  - {kind: Gateway, group: gateway.networking.k8s.io, name: ingress}\n  - {kind: ServiceEntry, group: networking.istio.io, name: ext}"
+            ))
+        guard case .authorizationPolicy(let many) = onlyResource(list) else {
+            Issue.record("not decoded")
+            return
+        }
         #expect(many.targetRefs.map(\.name) == ["ingress", "ext"])
     }
 
@@ -112,7 +132,10 @@ struct AuthorizationPolicyDecodingTests {
                 metadata: {name: p, namespace: shop, annotations: {istio.io/dry-run: \(value)}}
                 spec: {}
                 """)
-            guard case .authorizationPolicy(let policy) = onlyResource(result) else { Issue.record("not decoded"); continue }
+            guard case .authorizationPolicy(let policy) = onlyResource(result) else {
+                Issue.record("not decoded")
+                continue
+            }
             #expect(policy.dryRun == expected, "\(value)")
         }
         let odd = decode(
@@ -122,12 +145,18 @@ struct AuthorizationPolicyDecodingTests {
             metadata: {name: p, namespace: shop, annotations: {istio.io/dry-run: "yes"}}
             spec: {}
             """)
-        #expect(odd.warnings.contains { $0.fieldPath.hasPrefix("metadata.annotations") && $0.reason.contains("not a boolean") })
+        #expect(
+            odd.warnings.contains {
+                $0.fieldPath.hasPrefix("metadata.annotations") && $0.reason.contains("not a boolean")
+            })
     }
 
     @Test func emptySelectorIsNamespaceWideWithAWarning() {
         let result = decode(policy(spec: "\n  selector: {matchLabels: {}}"))
-        guard case .authorizationPolicy(let policy) = onlyResource(result) else { Issue.record("not decoded"); return }
+        guard case .authorizationPolicy(let policy) = onlyResource(result) else {
+            Issue.record("not decoded")
+            return
+        }
         #expect(policy.selector == nil)
         #expect(result.warnings.contains { $0.fieldPath == "spec.selector" && $0.reason.contains("without labels") })
     }
@@ -211,8 +240,14 @@ struct AuthorizationPolicyDecodingTests {
             """)
         #expect(result.errors.isEmpty, "\(result.errors)")
         let snapshot = MeshSnapshot.build(from: result.objects)
-        #expect(snapshot.authorizationPolicies(namespace: "shop", labels: ["app": "orders"]).map(\.meta.name) == ["mesh-wide", "ns-wide", "orders-only"])
-        #expect(snapshot.authorizationPolicies(namespace: "shop", labels: ["app": "web"]).map(\.meta.name) == ["mesh-wide", "ns-wide"])
+        #expect(
+            snapshot.authorizationPolicies(namespace: "shop", labels: ["app": "orders"]).map(\.meta.name) == [
+                "mesh-wide", "ns-wide", "orders-only",
+            ])
+        #expect(
+            snapshot.authorizationPolicies(namespace: "shop", labels: ["app": "web"]).map(\.meta.name) == [
+                "mesh-wide", "ns-wide",
+            ])
         #expect(snapshot.authorizationPolicies(namespace: "other", labels: [:]).map(\.meta.name) == ["mesh-wide"])
         #expect(snapshot.requestAuthentications(namespace: "shop", labels: [:]).map(\.meta.name) == ["jwt"])
     }

@@ -7,8 +7,10 @@ import Testing
 struct DecodeLimitsTests {
     /// The classic "billion laughs": nine levels of nine aliases each, about 1.9 KB, standing for 9^9 nodes.
     static func aliasBomb(levels: Int = 9) -> String {
-        var lines = ["apiVersion: v1", "kind: Service", "metadata:", "  name: bomb", "  namespace: default",
-                     "  labels: {app: bomb}", "spec:", "  selector:", "    a0: &a0 lol"]
+        var lines = [
+            "apiVersion: v1", "kind: Service", "metadata:", "  name: bomb", "  namespace: default",
+            "  labels: {app: bomb}", "spec:", "  selector:", "    a0: &a0 lol",
+        ]
         for level in 1..<levels {
             let refs = Array(repeating: "*a\(level - 1)", count: 9).joined(separator: ", ")
             lines.append("    a\(level): &a\(level) [\(refs)]")
@@ -60,7 +62,10 @@ struct DecodeLimitsTests {
               - route: *v2
             """
         let resource = try #require(onlyResource(decode(yaml)))
-        guard case .virtualService(let service) = resource else { Issue.record("not a VirtualService"); return }
+        guard case .virtualService(let service) = resource else {
+            Issue.record("not a VirtualService")
+            return
+        }
         #expect(service.http.map { $0.route.first?.destination.subset } == ["v2", "v2", "v2"])
     }
 
@@ -80,7 +85,8 @@ struct DecodeLimitsTests {
         #expect(accepted.objects.count == 1)
         let limits = DecodeLimits(maxFileBytes: 1 << 20, maxDocumentBytes: 1 << 20, maxAliasNodes: 11)
         let error = try #require(onlyError(ConfigDecoder.decode(yaml: yaml, file: "x.yaml", limits: limits)))
-        #expect(error.reason == "aliases expand to more than 11 nodes (the limit) by alias *ports; document not decoded")
+        #expect(
+            error.reason == "aliases expand to more than 11 nodes (the limit) by alias *ports; document not decoded")
         #expect(error.line == 6)
     }
 
@@ -88,18 +94,24 @@ struct DecodeLimitsTests {
     @Test("aliases that repeat a long string are bounded by bytes as well as nodes")
     func aliasBytes() throws {
         let long = String(repeating: "x", count: 2_000)
-        var lines = ["apiVersion: v1", "kind: Service", "metadata: {name: long, namespace: default}",
-                     "status:", "  text: &t \(long)", "  copies:"]
+        var lines = [
+            "apiVersion: v1", "kind: Service", "metadata: {name: long, namespace: default}",
+            "status:", "  text: &t \(long)", "  copies:",
+        ]
         lines += Array(repeating: "  - *t", count: 600)
-        let error = try #require(onlyError(ConfigDecoder.decode(yaml: lines.joined(separator: "\n"), file: "long.yaml")))
-        #expect(error.reason == "aliases expand to more than 1048576 bytes of text (the limit) by alias *t; document not decoded")
+        let error = try #require(
+            onlyError(ConfigDecoder.decode(yaml: lines.joined(separator: "\n"), file: "long.yaml")))
+        #expect(
+            error.reason
+                == "aliases expand to more than 1048576 bytes of text (the limit) by alias *t; document not decoded")
         // The 525th copy is the first past 1 MiB (525 x 2,000 bytes), on line 6 + 525.
         #expect(error.line == 531, "\(error)")
     }
 
     @Test("a document over the size limit is refused unparsed; the file's other documents still decode")
     func documentTooLarge() throws {
-        let small = "apiVersion: v1\nkind: Service\nmetadata: {name: small, namespace: default}\nspec: {ports: [{port: 80}]}\n"
+        let small =
+            "apiVersion: v1\nkind: Service\nmetadata: {name: small, namespace: default}\nspec: {ports: [{port: 80}]}\n"
         let padding = String(repeating: "# padding\n", count: 200)
         let large = "apiVersion: v1\nkind: Service\nmetadata: {name: large, namespace: default}\n" + padding
         let limits = DecodeLimits(maxFileBytes: 1 << 20, maxDocumentBytes: 1_000, maxAliasNodes: 10)
@@ -123,7 +135,9 @@ struct DecodeLimitsTests {
     /// 40,000 labels (about 560 KB) took 75 s to decode when every label lookup scanned the mapping.
     @Test("40,000 labels decode, every one of them")
     func manyLabels() throws {
-        var lines = ["apiVersion: v1", "kind: Pod", "metadata:", "  name: labelled", "  namespace: default", "  labels:"]
+        var lines = [
+            "apiVersion: v1", "kind: Pod", "metadata:", "  name: labelled", "  namespace: default", "  labels:",
+        ]
         for index in 0..<40_000 { lines.append("    label-number-\(index): value-number-\(index)") }
         lines += ["spec: {containers: [{name: app}]}", "status: {podIP: 10.1.2.3}"]
         let text = lines.joined(separator: "\n")
@@ -142,8 +156,10 @@ struct DecodeLimitsTests {
         let result = ConfigDecoder.decode(bytes: bytes, file: "latin1.yaml")
         #expect(result.objects.isEmpty)
         let error = try #require(onlyError(result))
-        #expect(error.description == "latin1.yaml:4: not UTF-8 text: invalid byte 0xE9 at byte offset \(offset) (line 4)")
-        let valid = ConfigDecoder.decode(bytes: Array("apiVersion: v1\nkind: Service\nmetadata: {name: café}\n".utf8), file: "ok.yaml")
+        #expect(
+            error.description == "latin1.yaml:4: not UTF-8 text: invalid byte 0xE9 at byte offset \(offset) (line 4)")
+        let valid = ConfigDecoder.decode(
+            bytes: Array("apiVersion: v1\nkind: Service\nmetadata: {name: café}\n".utf8), file: "ok.yaml")
         #expect(valid.errors.isEmpty, "\(valid.errors)")
         #expect(valid.objects.map(\.key.name) == ["café"])
     }

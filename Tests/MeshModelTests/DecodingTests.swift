@@ -32,7 +32,10 @@ struct DecodingTests {
             status:
               loadBalancer: {}
             """)
-        guard case .service(let service) = onlyResource(result) else { Issue.record("not a service"); return }
+        guard case .service(let service) = onlyResource(result) else {
+            Issue.record("not a service")
+            return
+        }
         #expect(result.warnings.isEmpty, "\(result.warnings.map(\.description))")
         #expect(service.meta == ObjectMeta(name: "reviews", namespace: "bookinfo", labels: ["app": "reviews"]))
         #expect(service.clusterIP == "10.96.0.12")
@@ -73,7 +76,10 @@ struct DecodingTests {
               podIP: 10.0.0.7
               phase: Running
             """)
-        guard case .pod(let pod) = onlyResource(result) else { Issue.record("not a pod"); return }
+        guard case .pod(let pod) = onlyResource(result) else {
+            Issue.record("not a pod")
+            return
+        }
         #expect(pod.meta.namespace == "default")
         #expect(pod.podIP == "10.0.0.7")
         #expect(pod.serviceAccountName == "bookinfo-reviews")
@@ -83,7 +89,10 @@ struct DecodingTests {
 
     @Test func podWithoutServiceAccountUsesDefault() {
         let result = decode("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: []}\n")
-        guard case .pod(let pod) = onlyResource(result) else { Issue.record("not a pod"); return }
+        guard case .pod(let pod) = onlyResource(result) else {
+            Issue.record("not a pod")
+            return
+        }
         #expect(pod.serviceAccountName == "default")
         #expect(pod.podIP == nil)
     }
@@ -92,32 +101,35 @@ struct DecodingTests {
         let result = decode(
             virtualService(
                 http: """
-                  - name: jason
-                    match:
-                    - name: by-user
-                      headers:
-                        End-User:
-                          exact: jason
-                      uri:
-                        prefix: /reviews
-                    - uri:
-                        regex: "^/api/v[0-9]+/.*"
-                    route:
-                    - destination:
-                        host: reviews
-                        subset: v2
-                        port:
-                          number: 9080
-                      weight: 80
-                    - destination:
-                        host: reviews.other.svc.cluster.local
-                      weight: 20
-                  - route:
-                    - destination:
-                        host: reviews
-                        subset: v1
-                """))
-        guard case .virtualService(let vs) = onlyResource(result) else { Issue.record("not a VS"); return }
+                      - name: jason
+                        match:
+                        - name: by-user
+                          headers:
+                            End-User:
+                              exact: jason
+                          uri:
+                            prefix: /reviews
+                        - uri:
+                            regex: "^/api/v[0-9]+/.*"
+                        route:
+                        - destination:
+                            host: reviews
+                            subset: v2
+                            port:
+                              number: 9080
+                          weight: 80
+                        - destination:
+                            host: reviews.other.svc.cluster.local
+                          weight: 20
+                      - route:
+                        - destination:
+                            host: reviews
+                            subset: v1
+                    """))
+        guard case .virtualService(let vs) = onlyResource(result) else {
+            Issue.record("not a VS")
+            return
+        }
         #expect(vs.hosts == ["reviews"])
         #expect(vs.meta.namespace == "bookinfo")
         #expect(vs.http.count == 2)
@@ -133,7 +145,10 @@ struct DecodingTests {
                 HTTPRouteDestination(destination: Destination(host: "reviews", subset: "v2", port: 9080), weight: 80),
                 HTTPRouteDestination(destination: Destination(host: "reviews.other.svc.cluster.local"), weight: 20),
             ])
-        #expect(vs.http[1].route == [HTTPRouteDestination(destination: Destination(host: "reviews", subset: "v1"), weight: 100)])
+        #expect(
+            vs.http[1].route == [
+                HTTPRouteDestination(destination: Destination(host: "reviews", subset: "v1"), weight: 100)
+            ])
     }
 
     @Test func virtualServiceGatewaysAndExportTo() {
@@ -150,7 +165,10 @@ struct DecodingTests {
               - route:
                 - destination: {host: productpage}
             """)
-        guard case .virtualService(let vs) = onlyResource(result) else { Issue.record("not a VS"); return }
+        guard case .virtualService(let vs) = onlyResource(result) else {
+            Issue.record("not a VS")
+            return
+        }
         #expect(vs.gateways == ["bookinfo-gateway", "mesh"])
         #expect(vs.exportTo == ["."])
     }
@@ -180,7 +198,10 @@ struct DecodingTests {
                   loadBalancer:
                     simple: RANDOM
             """)
-        guard case .destinationRule(let rule) = onlyResource(result) else { Issue.record("not a DR"); return }
+        guard case .destinationRule(let rule) = onlyResource(result) else {
+            Issue.record("not a DR")
+            return
+        }
         #expect(rule.host == "reviews")
         #expect(rule.exportTo == ["*"])
         #expect(rule.trafficPolicy == TrafficPolicy(loadBalancer: .leastRequest))
@@ -217,16 +238,21 @@ struct DecodingTests {
                 weight: 3
               exportTo: ["."]
             """)
-        guard case .serviceEntry(let entry) = onlyResource(result) else { Issue.record("not an SE"); return }
+        guard case .serviceEntry(let entry) = onlyResource(result) else {
+            Issue.record("not an SE")
+            return
+        }
         #expect(entry.hosts == ["db.example.com"])
         #expect(entry.addresses == ["240.0.0.1"])
         #expect(entry.location == ServiceEntry.Location.meshInternal)
         #expect(entry.resolution == ServiceEntry.Resolution.staticAddresses)
-        #expect(entry.ports == [ServiceEntryPort(number: 5432, protocol: "TCP", name: "tcp-postgres", targetPort: 15432)])
+        #expect(
+            entry.ports == [ServiceEntryPort(number: 5432, protocol: "TCP", name: "tcp-postgres", targetPort: 15432)])
         #expect(
             entry.endpoints == [
                 WorkloadEntrySpec(
-                    address: "192.168.1.10", ports: ["tcp-postgres": 25432], labels: ["zone": "a"], serviceAccount: "db",
+                    address: "192.168.1.10", ports: ["tcp-postgres": 25432], labels: ["zone": "a"],
+                    serviceAccount: "db",
                     network: "net1", locality: "us-east/a", weight: 3)
             ])
         #expect(entry.exportTo == ["."])
@@ -245,7 +271,10 @@ struct DecodingTests {
               workloadSelector:
                 labels: {app: vm}
             """)
-        guard case .serviceEntry(let entry) = onlyResource(result) else { Issue.record("not an SE"); return }
+        guard case .serviceEntry(let entry) = onlyResource(result) else {
+            Issue.record("not an SE")
+            return
+        }
         #expect(entry.location == ServiceEntry.Location.meshExternal)
         #expect(entry.resolution == ServiceEntry.Resolution.none)
         #expect(entry.workloadSelector == ["app": "vm"])
@@ -269,12 +298,16 @@ struct DecodingTests {
               locality: eu-west/b
               weight: 2
             """)
-        guard case .workloadEntry(let entry) = onlyResource(result) else { Issue.record("not a WE"); return }
+        guard case .workloadEntry(let entry) = onlyResource(result) else {
+            Issue.record("not a WE")
+            return
+        }
         #expect(entry.meta == ObjectMeta(name: "vm-1", namespace: "vms"))
         #expect(
             entry.spec
                 == WorkloadEntrySpec(
-                    address: "10.1.0.5", ports: ["http": 8080], labels: ["app": "ratings"], serviceAccount: "ratings-vm",
+                    address: "10.1.0.5", ports: ["http": 8080], labels: ["app": "ratings"],
+                    serviceAccount: "ratings-vm",
                     locality: "eu-west/b", weight: 2))
     }
 }

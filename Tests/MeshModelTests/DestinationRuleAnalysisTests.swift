@@ -61,7 +61,10 @@ struct DestinationRuleAnalysisTests {
             ])
         let subset = try #require(warnings.first)
         #expect(subset.severity == .warning)
-        #expect(subset.reason == "IST0101 ReferencedResourceNotFound: referenced host+subset in destinationrule not found: \"reviews+v3\"")
+        #expect(
+            subset.reason
+                == "IST0101 ReferencedResourceNotFound: referenced host+subset in destinationrule not found: \"reviews+v3\""
+        )
         #expect(subset.file == "test.yaml")
         #expect(subset.line != nil && subset.line == warnings.last?.line, "both name the VirtualService's line")
         #expect(warnings.last?.reason.contains("referenced host not found: \"shadow\"") == true)

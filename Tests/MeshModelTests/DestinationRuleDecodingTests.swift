@@ -60,7 +60,10 @@ struct DestinationRuleDecodingTests {
                     - port: {number: 9080}
                       loadBalancer: {simple: RANDOM}
                 """))
-        guard case .destinationRule(let rule) = onlyResource(result) else { Issue.record("not a DR"); return }
+        guard case .destinationRule(let rule) = onlyResource(result) else {
+            Issue.record("not a DR")
+            return
+        }
         #expect(result.warnings.isEmpty, "\(result.warnings.map(\.description))")
         let policy = try #require(rule.trafficPolicy)
         #expect(
@@ -90,7 +93,10 @@ struct DestinationRuleDecodingTests {
                 == ClientTLSSettings(
                     mode: .simple, caCertificates: "/etc/certs/ca.pem", sni: "reviews.example.com",
                     subjectAltNames: ["reviews.example.com"]))
-        #expect(policy.portLevelSettings == [PortTrafficPolicy(port: 9080, loadBalancer: LoadBalancerSettings(simple: .random))])
+        #expect(
+            policy.portLevelSettings == [
+                PortTrafficPolicy(port: 9080, loadBalancer: LoadBalancerSettings(simple: .random))
+            ])
     }
 
     @Test(arguments: [
@@ -109,7 +115,10 @@ struct DestinationRuleDecodingTests {
                         \(line)
                         minimumRingSize: 2048
                 """))
-        guard case .destinationRule(let rule) = onlyResource(result) else { Issue.record("not a DR"); return }
+        guard case .destinationRule(let rule) = onlyResource(result) else {
+            Issue.record("not a DR")
+            return
+        }
         #expect(rule.trafficPolicy?.loadBalancer?.consistentHash == ConsistentHashLB(key: key, minimumRingSize: 2048))
     }
 

@@ -14,7 +14,9 @@ struct DestinationRulePrecedenceTests {
         """
     static let host = "reviews.bookinfo.svc.cluster.local"
 
-    func rule(_ namespace: String, exportTo: String? = nil, host: String = "reviews.bookinfo.svc.cluster.local")
+    func rule(
+        _ namespace: String, exportTo: String? = nil, host: String = "reviews.bookinfo.svc.cluster.local"
+    )
         -> String
     {
         let export = exportTo.map { "\n  exportTo: \($0)" } ?? ""
@@ -103,10 +105,15 @@ struct DestinationRulePrecedenceTests {
                       - port: {number: 9080}
                         connectionPool: {http: {maxRetries: 1}}
                 """))
-        guard case .destinationRule(let rule) = onlyResource(result) else { Issue.record("not a DR"); return }
+        guard case .destinationRule(let rule) = onlyResource(result) else {
+            Issue.record("not a DR")
+            return
+        }
         let random = LoadBalancerSettings(simple: .random)
         let tenConnections = ConnectionPoolSettings(tcp: .init(maxConnections: 10))
-        #expect(rule.effectivePolicy(port: 9080, subset: nil) == TrafficPolicy(loadBalancer: random, connectionPool: tenConnections))
+        #expect(
+            rule.effectivePolicy(port: 9080, subset: nil)
+                == TrafficPolicy(loadBalancer: random, connectionPool: tenConnections))
         // A port-level entry replaces the top level wholesale: no load balancer, no pool on 9443.
         #expect(rule.effectivePolicy(port: 9443, subset: nil) == TrafficPolicy(tls: ClientTLSSettings(mode: .simple)))
         // A subset overrides field by field.
@@ -121,6 +128,7 @@ struct DestinationRulePrecedenceTests {
                 == TrafficPolicy(connectionPool: ConnectionPoolSettings(http: .init(maxRetries: 1))))
         #expect(
             rule.effectivePolicy(port: 9443, subset: "v2")
-                == TrafficPolicy(loadBalancer: LoadBalancerSettings(simple: .roundRobin), tls: ClientTLSSettings(mode: .simple)))
+                == TrafficPolicy(
+                    loadBalancer: LoadBalancerSettings(simple: .roundRobin), tls: ClientTLSSettings(mode: .simple)))
     }
 }

@@ -33,12 +33,12 @@ struct DocumentTests {
         let result = decode(
             virtualService(
                 http: """
-                  - sessionAffinity: {cookie: x}
-                    route:
-                    - destination: {host: reviews}
-                    trafficShift:
-                      weight: 3
-                """))
+                      - sessionAffinity: {cookie: x}
+                        route:
+                        - destination: {host: reviews}
+                        trafficShift:
+                          weight: 3
+                    """))
         #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
         #expect(result.objects.count == 1)
         let warned = result.warnings.map { "\($0.line ?? 0) \($0.fieldPath)" }
@@ -69,12 +69,15 @@ struct DocumentTests {
         let result = decode(
             virtualService(
                 http: """
-                  - match: [{uri: {prefix: /v1}}]
-                    redirect: {uri: /v2}
-                  - route:
-                    - destination: {host: reviews}
-                """))
-        guard case .virtualService(let vs) = onlyResource(result) else { Issue.record("no VS"); return }
+                      - match: [{uri: {prefix: /v1}}]
+                        redirect: {uri: /v2}
+                      - route:
+                        - destination: {host: reviews}
+                    """))
+        guard case .virtualService(let vs) = onlyResource(result) else {
+            Issue.record("no VS")
+            return
+        }
         #expect(vs.http.count == 2)
         #expect(vs.http[0].redirect == HTTPRedirect(uri: "/v2"))
         #expect(result.warnings.isEmpty, "\(result.warnings.map(\.description))")

@@ -66,11 +66,14 @@ import Testing
 
     @Test func slicesReplaceTheSelectorWithReadyEndpoints() throws {
         let slice = try #require(decode(Self.sliceYAML(port: "8080")).objects.first?.resource)
-        let snapshot = MeshSnapshot.build(from: objects([
-            reviews, slice,
-            pod("reviews-1", ip: "10.0.0.1", labels: ["app": "reviews", "version": "v1", "security.istio.io/tlsMode": "istio"]),
-            pod("reviews-9", ip: "10.0.0.9", labels: ["app": "reviews"]),
-        ]))
+        let snapshot = MeshSnapshot.build(
+            from: objects([
+                reviews, slice,
+                pod(
+                    "reviews-1", ip: "10.0.0.1",
+                    labels: ["app": "reviews", "version": "v1", "security.istio.io/tlsMode": "istio"]),
+                pod("reviews-9", ip: "10.0.0.9", labels: ["app": "reviews"]),
+            ]))
         let endpoints = snapshot.endpoints(hostname: "reviews.bookinfo.svc.cluster.local", port: 9080)
         // 10.0.0.9 is selected by labels but not in the slice; 10.0.0.2 is not ready. The port is the slice's.
         #expect(endpoints.map { "\($0.address):\($0.port)" } == ["10.0.0.1:8080", "10.0.0.3:8080"])
@@ -99,9 +102,10 @@ import Testing
         let yaml = Self.sliceYAML().replacingOccurrences(
             of: "kubernetes.io/service-name: reviews", with: "kubernetes.io/service-name: ratings")
         let other = try #require(decode(yaml).objects.first?.resource)
-        let snapshot = MeshSnapshot.build(from: objects([
-            reviews, other, pod("reviews-9", ip: "10.0.0.9", labels: ["app": "reviews"]),
-        ]))
+        let snapshot = MeshSnapshot.build(
+            from: objects([
+                reviews, other, pod("reviews-9", ip: "10.0.0.9", labels: ["app": "reviews"]),
+            ]))
         let endpoints = snapshot.endpoints(hostname: "reviews.bookinfo.svc.cluster.local", port: 9080)
         #expect(endpoints.map(\.address) == ["10.0.0.9"])
     }

@@ -64,7 +64,9 @@ struct MeshConfigTests {
         #expect(http.includeAdditionalHeadersInCheck == ["x-added": "yes"])
         #expect(http.headersToUpstreamOnAllow == ["x-user"] && http.headersToDownstreamOnDeny == ["x-reason"])
         #expect(http.headersToDownstreamOnAllow == ["x-trace"])
-        #expect(http.includeRequestBodyInCheck == ExtAuthzRequestBody(maxRequestBytes: 1024, allowPartialMessage: true, packAsBytes: true))
+        #expect(
+            http.includeRequestBodyInCheck
+                == ExtAuthzRequestBody(maxRequestBytes: 1024, allowPartialMessage: true, packAsBytes: true))
         guard case .envoyExtAuthzGRPC(let grpc)? = config.extensionProvider(named: "ext-grpc")?.kind else {
             Issue.record("no gRPC provider")
             return
@@ -94,19 +96,52 @@ struct MeshConfigTests {
         ("rootNamespace: Not_A_Namespace", "rootNamespace", "not a valid namespace name"),
         ("trustDomain: \"a/b\"", "trustDomain", "may only hold"),
         ("trustDomainAliases: [\"\"]", "trustDomainAliases[0]", "must not be empty"),
-        ("outboundTrafficPolicy: {mode: SOMETIMES}", "outboundTrafficPolicy.mode", "expected ALLOW_ANY or REGISTRY_ONLY"),
+        (
+            "outboundTrafficPolicy: {mode: SOMETIMES}", "outboundTrafficPolicy.mode",
+            "expected ALLOW_ANY or REGISTRY_ONLY"
+        ),
         ("enableAutoMtls: maybe", "enableAutoMtls", "expected true or false"),
-        ("extensionProviders: [{envoyExtAuthzHttp: {service: a, port: 1}}]", "extensionProviders[0].name", "must not be empty"),
+        (
+            "extensionProviders: [{envoyExtAuthzHttp: {service: a, port: 1}}]", "extensionProviders[0].name",
+            "must not be empty"
+        ),
         ("extensionProviders: [{name: a}]", "extensionProviders[0]", "must set one provider kind"),
-        ("extensionProviders: [{name: a, envoyExtAuthzHttp: {service: a, port: 1}, envoyExtAuthzGrpc: {service: a, port: 1}}]", "extensionProviders[0]", "expected one"),
-        ("extensionProviders: [{name: a, envoyExtAuthzHttp: {port: 80}}]", "extensionProviders[0].envoyExtAuthzHttp.service", "must not be empty"),
-        ("extensionProviders: [{name: a, envoyExtAuthzHttp: {service: a}}]", "extensionProviders[0].envoyExtAuthzHttp.port", "required"),
-        ("extensionProviders: [{name: a, envoyExtAuthzGrpc: {service: a, port: 70000}}]", "extensionProviders[0].envoyExtAuthzGrpc.port", "out of range"),
-        ("extensionProviders: [{name: a, envoyExtAuthzHttp: {service: a, port: 80, pathPrefix: check}}]", "extensionProviders[0].envoyExtAuthzHttp.pathPrefix", "must begin with `/`"),
-        ("extensionProviders: [{name: a, envoyExtAuthzHttp: {service: a, port: 80, statusOnError: nope}}]", "extensionProviders[0].envoyExtAuthzHttp.statusOnError", "HTTP status code"),
-        ("extensionProviders: [{name: a, envoyExtAuthzGrpc: {service: a, port: 80, timeout: forever}}]", "extensionProviders[0].envoyExtAuthzGrpc.timeout", "invalid duration"),
-        ("extensionProviders: [{name: a, envoyExtAuthzHttp: {service: \"a b\", port: 80}}]", "extensionProviders[0].envoyExtAuthzHttp.service", "not a hostname"),
-        ("extensionProviders: [{name: a, envoyExtAuthzGrpc: {service: a, port: 1}}, {name: a, envoyExtAuthzGrpc: {service: b, port: 2}}]", "extensionProviders[1].name", "duplicate extension provider name"),
+        (
+            "extensionProviders: [{name: a, envoyExtAuthzHttp: {service: a, port: 1}, envoyExtAuthzGrpc: {service: a, port: 1}}]",
+            "extensionProviders[0]", "expected one"
+        ),
+        (
+            "extensionProviders: [{name: a, envoyExtAuthzHttp: {port: 80}}]",
+            "extensionProviders[0].envoyExtAuthzHttp.service", "must not be empty"
+        ),
+        (
+            "extensionProviders: [{name: a, envoyExtAuthzHttp: {service: a}}]",
+            "extensionProviders[0].envoyExtAuthzHttp.port", "required"
+        ),
+        (
+            "extensionProviders: [{name: a, envoyExtAuthzGrpc: {service: a, port: 70000}}]",
+            "extensionProviders[0].envoyExtAuthzGrpc.port", "out of range"
+        ),
+        (
+            "extensionProviders: [{name: a, envoyExtAuthzHttp: {service: a, port: 80, pathPrefix: check}}]",
+            "extensionProviders[0].envoyExtAuthzHttp.pathPrefix", "must begin with `/`"
+        ),
+        (
+            "extensionProviders: [{name: a, envoyExtAuthzHttp: {service: a, port: 80, statusOnError: nope}}]",
+            "extensionProviders[0].envoyExtAuthzHttp.statusOnError", "HTTP status code"
+        ),
+        (
+            "extensionProviders: [{name: a, envoyExtAuthzGrpc: {service: a, port: 80, timeout: forever}}]",
+            "extensionProviders[0].envoyExtAuthzGrpc.timeout", "invalid duration"
+        ),
+        (
+            "extensionProviders: [{name: a, envoyExtAuthzHttp: {service: \"a b\", port: 80}}]",
+            "extensionProviders[0].envoyExtAuthzHttp.service", "not a hostname"
+        ),
+        (
+            "extensionProviders: [{name: a, envoyExtAuthzGrpc: {service: a, port: 1}}, {name: a, envoyExtAuthzGrpc: {service: b, port: 2}}]",
+            "extensionProviders[1].name", "duplicate extension provider name"
+        ),
         ("rootNamespace: [a]", "rootNamespace", "expected a string"),
         ("[not, a, mapping]", "", "expected a mapping"),
         ("rootNamespace: {", "", "does not parse"),

@@ -49,7 +49,8 @@ struct NumericLimitsTests {
     }
 
     /// Envoy NACKs weighted clusters whose weights add up to more than a uint32; two int32 maxima still fit.
-    @Test("a split whose sum exceeds a uint32 is refused; one that fits is accepted", arguments: ["http", "tcp", "tls"])
+    @Test(
+        "a split whose sum exceeds a uint32 is refused; one that fits is accepted", arguments: ["http", "tcp", "tls"])
     func weightSum(kind: String) throws {
         let fits = decode(Self.split(kind, weights: ["2147483647", "2147483647"]))
         #expect(fits.errors.isEmpty, "\(fits.errors)")
@@ -71,8 +72,11 @@ struct NumericLimitsTests {
         let service = VirtualService(
             meta: ObjectMeta(name: "reviews", namespace: "bookinfo"), hosts: ["reviews"], http: [route])
         let issues = ResourceValidator.validate(.virtualService(service)).map(\.description)
-        #expect(issues.contains { $0.hasPrefix("spec.http[0].route[0].weight: weight 9223372036854775807 does not fit") })
-        #expect(issues.contains { $0.hasPrefix("spec.http[0].route: total destination weight 9223372036854775807 exceeds") })
+        #expect(
+            issues.contains { $0.hasPrefix("spec.http[0].route[0].weight: weight 9223372036854775807 does not fit") })
+        #expect(
+            issues.contains { $0.hasPrefix("spec.http[0].route: total destination weight 9223372036854775807 exceeds") }
+        )
     }
 
     struct Case: CustomTestStringConvertible, Sendable {
@@ -135,10 +139,13 @@ struct NumericLimitsTests {
         Case(
             name: "negative keepalive probes",
             yaml: destinationRule("    connectionPool: {tcp: {tcpKeepalive: {probes: -1}}}"),
-            fieldPath: "spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.probes", reason: "must not be negative, found -1"),
+            fieldPath: "spec.trafficPolicy.connectionPool.tcp.tcpKeepalive.probes",
+            reason: "must not be negative, found -1"),
         Case(
-            name: "Service port beyond int64", yaml: service.replacingOccurrences(of: "9080", with: "18446744073709551616"),
-            fieldPath: "spec.ports[0].port", reason: "18446744073709551616 does not fit in an int32 (-2147483648 to 2147483647)"),
+            name: "Service port beyond int64",
+            yaml: service.replacingOccurrences(of: "9080", with: "18446744073709551616"),
+            fieldPath: "spec.ports[0].port",
+            reason: "18446744073709551616 does not fit in an int32 (-2147483648 to 2147483647)"),
         Case(
             name: "Service targetPort beyond int32",
             yaml: service.replacingOccurrences(of: "port: 9080", with: "port: 9080, targetPort: 4294967297"),
@@ -185,7 +192,8 @@ struct NumericLimitsTests {
             fieldPath: "spec.ports[0].number", reason: "4294967377 does not fit in a uint32"),
         Case(
             name: "ring hash larger than Envoy allows",
-            yaml: destinationRule("    loadBalancer: {consistentHash: {useSourceIp: true, ringHash: {minimumRingSize: 8388609}}}"),
+            yaml: destinationRule(
+                "    loadBalancer: {consistentHash: {useSourceIp: true, ringHash: {minimumRingSize: 8388609}}}"),
             fieldPath: "spec.trafficPolicy.loadBalancer.consistentHash.ringHash.minimumRingSize",
             reason: "must be at most 8388608 (Envoy's limit), found 8388609"),
         Case(
@@ -215,7 +223,9 @@ struct NumericLimitsTests {
                   - {address: 10.0.0.3, weight: 4294967295, locality: us/west}
                 """,
             fieldPath: "spec.endpoints",
-            reason: "the weights of the endpoints in locality us/east add up to 4294967296, more than 4294967295 (Envoy's limit)"),
+            reason:
+                "the weights of the endpoints in locality us/east add up to 4294967296, more than 4294967295 (Envoy's limit)"
+        ),
         Case(
             name: "EndpointSlice address of the wrong family",
             yaml: """

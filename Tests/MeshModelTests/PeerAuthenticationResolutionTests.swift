@@ -4,8 +4,10 @@ import Testing
 /// How the snapshot resolves the mode in force for a workload: workload > namespace > mesh, UNSET inherits.
 @Suite("PeerAuthentication resolution")
 struct PeerAuthenticationResolutionTests {
-    static func policy(_ name: String, _ namespace: String, selector: [String: String]? = nil, mode: MutualTLSMode?,
-                       ports: [Int: MutualTLSMode] = [:]) -> ConfigObject {
+    static func policy(
+        _ name: String, _ namespace: String, selector: [String: String]? = nil, mode: MutualTLSMode?,
+        ports: [Int: MutualTLSMode] = [:]
+    ) -> ConfigObject {
         ConfigObject(
             resource: .peerAuthentication(
                 PeerAuthentication(
@@ -32,7 +34,8 @@ struct PeerAuthenticationResolutionTests {
         let snapshot = MeshSnapshot.build(from: [
             Self.policy("default", MeshDefaults.rootNamespace, mode: .strict),
             Self.policy("default", "shop", mode: .unset),
-            Self.policy("orders", "shop", selector: ["app": "orders"], mode: nil, ports: [8080: .disable, 9090: .unset]),
+            Self.policy(
+                "orders", "shop", selector: ["app": "orders"], mode: nil, ports: [8080: .disable, 9090: .unset]),
         ])
         let orders = snapshot.effectiveMutualTLS(namespace: "shop", labels: ["app": "orders"])
         #expect(orders.mode == .strict)
@@ -46,7 +49,8 @@ struct PeerAuthenticationResolutionTests {
             Self.policy("gw", MeshDefaults.rootNamespace, selector: ["app": "gw"], mode: .disable)
         ])
         #expect(snapshot.effectiveMutualTLS(namespace: "shop", labels: ["app": "gw"]).mode == .permissive)
-        #expect(snapshot.effectiveMutualTLS(namespace: MeshDefaults.rootNamespace, labels: ["app": "gw"]).mode == .disable)
+        #expect(
+            snapshot.effectiveMutualTLS(namespace: MeshDefaults.rootNamespace, labels: ["app": "gw"]).mode == .disable)
     }
 
     @Test func podsTakeMutualTLSOnlyWhenLabelledIstio() {

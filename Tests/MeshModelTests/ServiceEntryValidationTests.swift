@@ -52,7 +52,8 @@ struct ServiceEntryValidationTests {
         #expect(entry.resolution == .staticAddresses)
         #expect(entry.exportTo == [".", "default"])
         #expect(entry.subjectAltNames == ["spiffe://cluster.local/ns/data/sa/db"])
-        #expect(entry.ports == [ServiceEntryPort(number: 5432, protocol: "TCP", name: "tcp-postgres", targetPort: 15432)])
+        #expect(
+            entry.ports == [ServiceEntryPort(number: 5432, protocol: "TCP", name: "tcp-postgres", targetPort: 15432)])
         #expect(
             entry.endpoints == [
                 WorkloadEntrySpec(
@@ -202,14 +203,15 @@ struct ServiceEntryValidationTests {
 
             """
         #expect(
-            errors(yaml) == [
-                "spec.address: endpoint address \"not an address\" is not a valid FQDN or an IP address",
-                "spec.ports.Bad_Port: invalid port name: Bad_Port",
-                "spec.ports.http: port 0 is out of range 1-65535",
-                "spec.labels: invalid label key \"bad key!\"",
-                "spec.weight: must not be negative, found -1",
-                "spec.locality: \"a/b/c/d\" is not region/zone/subzone",
-            ].sorted())
+            errors(yaml)
+                == [
+                    "spec.address: endpoint address \"not an address\" is not a valid FQDN or an IP address",
+                    "spec.ports.Bad_Port: invalid port name: Bad_Port",
+                    "spec.ports.http: port 0 is out of range 1-65535",
+                    "spec.labels: invalid label key \"bad key!\"",
+                    "spec.weight: must not be negative, found -1",
+                    "spec.locality: \"a/b/c/d\" is not region/zone/subzone",
+                ].sorted())
         // Without an address only a network (reached through its gateway) will do.
         let networkOnly = yaml.replacingOccurrences(of: "  address: \"not an address\"\n", with: "  network: net-b\n")
             .replacingOccurrences(of: "  ports: {Bad_Port: 80, http: 0}\n", with: "")

@@ -2,7 +2,9 @@ import MeshModel
 import Testing
 
 /// A Sidecar document in namespace `ns` whose spec is `spec` (indented for `spec:`).
-private func sidecarYAML(_ spec: String, name: String = "default", namespace: String = "bookinfo")
+private func sidecarYAML(
+    _ spec: String, name: String = "default", namespace: String = "bookinfo"
+)
     -> String
 {
     """

@@ -10,12 +10,12 @@ struct ValidationTests {
         let result = decode(
             virtualService(
                 http: """
-                  - route:
-                    - destination: {host: reviews, subset: v1}
-                      weight: -150
-                    - destination: {host: reviews, subset: v2}
-                      weight: -50
-                """))
+                      - route:
+                        - destination: {host: reviews, subset: v1}
+                          weight: -150
+                        - destination: {host: reviews, subset: v2}
+                          weight: -50
+                    """))
         #expect(result.objects.isEmpty)
         #expect(result.errors.count == 2)
         let first = try #require(result.errors.first)
@@ -24,7 +24,9 @@ struct ValidationTests {
         #expect(first.object == reviews)
         #expect(first.fieldPath == "spec.http[0].route[0].weight")
         #expect(first.severity == .error)
-        #expect(first.description.hasPrefix("test.yaml:12: VirtualService/bookinfo/reviews: spec.http[0].route[0].weight: "))
+        #expect(
+            first.description.hasPrefix("test.yaml:12: VirtualService/bookinfo/reviews: spec.http[0].route[0].weight: ")
+        )
     }
 
     /// Istio's weights are relative (Envoy sums them): 50 + 40 is valid, as istiod's webhook accepts it.
@@ -32,12 +34,12 @@ struct ValidationTests {
         let result = decode(
             virtualService(
                 http: """
-                  - route:
-                    - destination: {host: reviews, subset: v1}
-                      weight: 50
-                    - destination: {host: reviews, subset: v2}
-                      weight: 40
-                """))
+                      - route:
+                        - destination: {host: reviews, subset: v1}
+                          weight: 50
+                        - destination: {host: reviews, subset: v2}
+                          weight: 40
+                    """))
         #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
     }
 
@@ -45,10 +47,10 @@ struct ValidationTests {
         let result = decode(
             virtualService(
                 http: """
-                  - route:
-                    - destination: {host: reviews, subset: v1}
-                    - destination: {host: reviews, subset: v2}
-                """))
+                      - route:
+                        - destination: {host: reviews, subset: v1}
+                        - destination: {host: reviews, subset: v2}
+                    """))
         #expect(try #require(onlyError(result)).fieldPath == "spec.http[0].route")
     }
 
@@ -57,26 +59,27 @@ struct ValidationTests {
         let result = decode(
             virtualService(
                 http: """
-                  - route:
-                    - destination: {host: reviews}
-                      weight: 30
-                """))
+                      - route:
+                        - destination: {host: reviews}
+                          weight: 30
+                    """))
         #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
     }
 
     @Test(arguments: [
-        ("^/(?=api)", "lookaround"), ("(a)\\\\1", "backreference"), ("[unclosed", "does not compile"), ("(?<!x)y", "lookaround"),
+        ("^/(?=api)", "lookaround"), ("(a)\\\\1", "backreference"), ("[unclosed", "does not compile"),
+        ("(?<!x)y", "lookaround"),
     ])
     func invalidRegex(pattern: String, why: String) throws {
         let result = decode(
             virtualService(
                 http: """
-                  - match:
-                    - uri:
-                        regex: "\(pattern)"
-                    route:
-                    - destination: {host: reviews}
-                """))
+                      - match:
+                        - uri:
+                            regex: "\(pattern)"
+                        route:
+                        - destination: {host: reviews}
+                    """))
         let error = try #require(onlyError(result))
         #expect(error.fieldPath == "spec.http[0].match[0].uri.regex")
         #expect(error.line == 12)
@@ -87,12 +90,12 @@ struct ValidationTests {
         let result = decode(
             virtualService(
                 http: """
-                  - match:
-                    - headers:
-                        x-path: {regex: "a\\\\\\\\1"}
-                    route:
-                    - destination: {host: reviews}
-                """))
+                      - match:
+                        - headers:
+                            x-path: {regex: "a\\\\\\\\1"}
+                        route:
+                        - destination: {host: reviews}
+                    """))
         #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
     }
 
@@ -101,12 +104,12 @@ struct ValidationTests {
         let result = decode(
             virtualService(
                 http: """
-                  - match:
-                    - headers:
-                        x-user: \(match)
-                    route:
-                    - destination: {host: reviews}
-                """))
+                      - match:
+                        - headers:
+                            x-user: \(match)
+                        route:
+                        - destination: {host: reviews}
+                    """))
         let error = try #require(onlyError(result))
         #expect(error.fieldPath == "spec.http[0].match[0].headers.x-user")
         #expect(error.line == 12)
@@ -117,10 +120,10 @@ struct ValidationTests {
         let result = decode(
             virtualService(
                 http: """
-                  - route:
-                    - destination:
-                        subset: v1
-                """))
+                      - route:
+                        - destination:
+                            subset: v1
+                    """))
         let error = try #require(onlyError(result))
         #expect(error.fieldPath == "spec.http[0].route[0].destination.host")
         #expect(error.line == 11)
@@ -163,7 +166,8 @@ struct ValidationTests {
     }
 
     @Test func destinationRuleHostIsRequired() throws {
-        let result = decode("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec:\n  subsets: []\n")
+        let result = decode(
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r}\nspec:\n  subsets: []\n")
         #expect(try #require(onlyError(result)).fieldPath == "spec.host")
     }
 
@@ -241,12 +245,18 @@ struct ValidationTests {
 
     /// istiod requires hosts but not ports (its own test data accepts a ServiceEntry without any); meshd warns.
     @Test func serviceEntryHostsAreRequiredPortsAreNot() {
-        let result = decode("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec: {resolution: DNS}\n")
+        let result = decode(
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec: {resolution: DNS}\n")
         #expect(result.errors.map(\.fieldPath) == ["spec.hosts"])
-        let portless = decode("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec: {hosts: [example.com]}\n")
+        let portless = decode(
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec: {hosts: [example.com]}\n"
+        )
         #expect(portless.errors.isEmpty, "\(portless.errors)")
         #expect(portless.objects.count == 1)
-        #expect(portless.warnings.map(\.description) == ["test.yaml:4: ServiceEntry/default/ext: spec.ports: no ports: the entry adds no cluster or listener"])
+        #expect(
+            portless.warnings.map(\.description) == [
+                "test.yaml:4: ServiceEntry/default/ext: spec.ports: no ports: the entry adds no cluster or listener"
+            ])
     }
 
     @Test func staticServiceEntryEndpointsMustBeIPs() throws {
@@ -266,7 +276,9 @@ struct ValidationTests {
     }
 
     @Test func workloadEntryAddressIsRequired() throws {
-        let result = decode("apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: vm}\nspec:\n  labels: {app: a}\n")
+        let result = decode(
+            "apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: vm}\nspec:\n  labels: {app: a}\n"
+        )
         #expect(try #require(onlyError(result)).fieldPath == "spec.address")
     }
 
@@ -287,7 +299,8 @@ struct ValidationTests {
 
     @Test func unsupportedAPIVersionIsAnError() throws {
         let result = decode(
-            "apiVersion: networking.istio.io/v2\nkind: VirtualService\nmetadata: {name: vs}\nspec: {hosts: [a], http: [{route: [{destination: {host: a}}]}]}\n")
+            "apiVersion: networking.istio.io/v2\nkind: VirtualService\nmetadata: {name: vs}\nspec: {hosts: [a], http: [{route: [{destination: {host: a}}]}]}\n"
+        )
         let error = try #require(onlyError(result))
         #expect(error.fieldPath == "apiVersion")
         #expect(error.line == 1)
@@ -298,10 +311,10 @@ struct ValidationTests {
         let result = decode(
             virtualService(
                 http: """
-                  - route:
-                    - destination: {host: reviews}
-                      weight: heavy
-                """))
+                      - route:
+                        - destination: {host: reviews}
+                          weight: heavy
+                    """))
         let error = try #require(onlyError(result))
         #expect(error.fieldPath == "spec.http[0].route[0].weight")
         #expect(error.line == 12)
@@ -334,12 +347,12 @@ struct ValidationTests {
         decode(
             virtualService(
                 http: """
-                  - match:
-                    - uri:
-                        regex: '\(pattern)'
-                    route:
-                    - destination: {host: reviews}
-                """))
+                      - match:
+                        - uri:
+                            regex: '\(pattern)'
+                        route:
+                        - destination: {host: reviews}
+                    """))
     }
 
     @Test(arguments: ["/v2/a++", "/x*+", "/y?+", "/z{2}+", "(?>abc)"])

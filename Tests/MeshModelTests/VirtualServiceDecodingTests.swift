@@ -4,7 +4,8 @@ import Testing
 /// Every `http` field of a VirtualService decodes to the model, and what meshd does not know is warned about.
 @Suite("VirtualService http decoding")
 struct VirtualServiceDecodingTests {
-    private func onlyHTTPRoute(_ http: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> HTTPRoute? {
+    private func onlyHTTPRoute(_ http: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) -> HTTPRoute?
+    {
         let result = decode(virtualService(http: http))
         guard case .virtualService(let service) = onlyResource(result, sourceLocation: sourceLocation) else {
             return nil
@@ -105,12 +106,12 @@ struct VirtualServiceDecodingTests {
         let result = decode(
             virtualService(
                 http: """
-                  - match: [{uri: {exact: /old}}]
-                    redirect: {uri: /new, authority: new.example, derivePort: FROM_REQUEST_PORT, scheme: https, redirectCode: 308}
-                  - match: [{uri: {exact: /teapot}}]
-                    directResponse: {status: 418, body: {bytes: "aGVsbG8="}}
-                  - delegate: {name: reviews-v2, namespace: team}
-                """))
+                      - match: [{uri: {exact: /old}}]
+                        redirect: {uri: /new, authority: new.example, derivePort: FROM_REQUEST_PORT, scheme: https, redirectCode: 308}
+                      - match: [{uri: {exact: /teapot}}]
+                        directResponse: {status: 418, body: {bytes: "aGVsbG8="}}
+                      - delegate: {name: reviews-v2, namespace: team}
+                    """))
         guard case .virtualService(let service) = onlyResource(result) else { return }
         #expect(
             service.http[0].redirect
@@ -125,14 +126,14 @@ struct VirtualServiceDecodingTests {
         let result = decode(
             virtualService(
                 http: """
-                  - route:
-                    - destination: {host: reviews}
-                    mirrorPercent: 30
-                    sessionAffinity: {cookie: x}
-                    match:
-                    - uri: {prefix: /a}
-                      statPrefix: api
-                """))
+                      - route:
+                        - destination: {host: reviews}
+                        mirrorPercent: 30
+                        sessionAffinity: {cookie: x}
+                        match:
+                        - uri: {prefix: /a}
+                          statPrefix: api
+                    """))
         let warned = Set(result.warnings.map(\.fieldPath))
         #expect(warned.contains("spec.http[0].sessionAffinity"), "\(warned)")
         #expect(warned.contains("spec.http[0].mirrorPercent"), "deprecated fields are named too: \(warned)")
@@ -140,15 +141,18 @@ struct VirtualServiceDecodingTests {
         #expect(service.http[0].mirrorPercentage == 30)
     }
 
-    @Test(arguments: [("timeout: 10", "timeout"), ("timeout: fast", "timeout"), ("retries: {attempts: 2, perTryTimeout: 1x}", "retries.perTryTimeout")])
+    @Test(arguments: [
+        ("timeout: 10", "timeout"), ("timeout: fast", "timeout"),
+        ("retries: {attempts: 2, perTryTimeout: 1x}", "retries.perTryTimeout"),
+    ])
     func badDurationNamesItsField(line: String, field: String) throws {
         let result = decode(
             virtualService(
                 http: """
-                  - route:
-                    - destination: {host: reviews}
-                    \(line)
-                """))
+                      - route:
+                        - destination: {host: reviews}
+                        \(line)
+                    """))
         let error = try #require(onlyError(result))
         #expect(error.fieldPath == "spec.http[0].\(field)")
         #expect(error.line == 12)
@@ -159,11 +163,11 @@ struct VirtualServiceDecodingTests {
         let result = decode(
             virtualService(
                 http: """
-                  - match:
-                    - uri: {exact: /a, prefix: /b}
-                    route:
-                    - destination: {host: reviews}
-                """))
+                      - match:
+                        - uri: {exact: /a, prefix: /b}
+                        route:
+                        - destination: {host: reviews}
+                    """))
         let error = try #require(onlyError(result))
         #expect(error.fieldPath == "spec.http[0].match[0].uri")
     }
@@ -172,9 +176,9 @@ struct VirtualServiceDecodingTests {
         let result = decode(
             virtualService(
                 http: """
-                  - redirect: {uri: /x, derivePort: SOMETIMES}
-                  - directResponse: {status: 200, body: {bytes: "not base64!"}}
-                """))
+                      - redirect: {uri: /x, derivePort: SOMETIMES}
+                      - directResponse: {status: 200, body: {bytes: "not base64!"}}
+                    """))
         #expect(
             Set(result.errors.map(\.fieldPath))
                 == ["spec.http[0].redirect.derivePort", "spec.http[1].directResponse.body.bytes"])
@@ -188,18 +192,18 @@ struct VirtualServiceUnreachableRuleTests {
         let result = decode(
             virtualService(
                 http: """
-                  - name: a
-                    match: [{uri: {prefix: /a}}]
-                    route: [{destination: {host: reviews}}]
-                  - name: b
-                    match: [{name: again, uri: {prefix: /a}}, {uri: {prefix: /b}}]
-                    route: [{destination: {host: reviews}}]
-                  - name: all
-                    route: [{destination: {host: reviews}}]
-                  - name: late
-                    match: [{uri: {prefix: /c}}]
-                    route: [{destination: {host: reviews}}]
-                """))
+                      - name: a
+                        match: [{uri: {prefix: /a}}]
+                        route: [{destination: {host: reviews}}]
+                      - name: b
+                        match: [{name: again, uri: {prefix: /a}}, {uri: {prefix: /b}}]
+                        route: [{destination: {host: reviews}}]
+                      - name: all
+                        route: [{destination: {host: reviews}}]
+                      - name: late
+                        match: [{uri: {prefix: /c}}]
+                        route: [{destination: {host: reviews}}]
+                    """))
         #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
         #expect(result.objects.count == 1, "warnings do not refuse the object")
         #expect(

@@ -29,7 +29,9 @@ public struct EnvoyConfigDump: Sendable {
             let type = (config["@type"] as? String) ?? ""
             if type.hasSuffix(".ClustersConfigDump") {
                 clustersVersion = config["version_info"] as? String
-                let clusters = Self.array(config["dynamic_active_clusters"]).compactMap { $0["cluster"] as? [String: Any] }
+                let clusters = Self.array(config["dynamic_active_clusters"]).compactMap {
+                    $0["cluster"] as? [String: Any]
+                }
                 dynamicClusters = clusters.compactMap { $0["name"] as? String }
                 edsClusters = clusters.filter { $0["type"] as? String == "EDS" }.compactMap { $0["name"] as? String }
             } else if type.hasSuffix(".ListenersConfigDump") {

@@ -37,11 +37,14 @@ public enum GoldenCorpus {
     public static var unknownUpdateNames: [String] {
         guard let setting = updateSetting, setting != "1" else { return [] }
         let known = Set(folderNames)
-        return setting.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !known.contains($0) }
+        return setting.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !known.contains($0)
+        }
     }
 
     static var folderNames: [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []).filter { !$0.hasPrefix(".") }
+            .sorted()
     }
 
     /// Every mesh case, sorted by name.
@@ -144,12 +147,15 @@ public struct GoldenMeshCase: Sendable, CustomStringConvertible {
         return try names.map {
             let proxyName = String($0.dropLast(".json".count))
             return try Self.proxy(
-                named: proxyName, at: directory.appendingPathComponent($0), output: folder.appendingPathComponent(proxyName))
+                named: proxyName, at: directory.appendingPathComponent($0),
+                output: folder.appendingPathComponent(proxyName))
         }
     }
 
     private static func proxy(named name: String, at url: URL, output: URL) throws -> GoldenProxy {
-        GoldenProxy(name: name, outputFolder: output, file: try JSONDecoder().decode(GoldenProxy.File.self, from: Data(contentsOf: url)))
+        GoldenProxy(
+            name: name, outputFolder: output,
+            file: try JSONDecoder().decode(GoldenProxy.File.self, from: Data(contentsOf: url)))
     }
 
     /// The decoded objects and their diagnostics.

@@ -14,7 +14,8 @@ public struct HeadlessChromium: Sendable {
             return HeadlessChromium(executable: candidate)
         }
         throw HarnessError(
-            "headless Chromium is missing (/usr/bin/chromium): run Scripts/test, which installs Debian's `chromium` package")
+            "headless Chromium is missing (/usr/bin/chromium): run Scripts/test, which installs Debian's `chromium` package"
+        )
     }
 
     /// The DOM after the page at `url` loaded, serialised (`--dump-dom`).
@@ -30,7 +31,8 @@ public struct HeadlessChromium: Sendable {
     public func screenshot(_ url: String, to file: URL, width: Int = 1400, height: Int = 1000, profile: URL) throws {
         try? FileManager.default.removeItem(at: file)
         let result = try run(
-            ["--hide-scrollbars", "--window-size=\(width),\(height)", "--screenshot=\(file.path)", url], profile: profile)
+            ["--hide-scrollbars", "--window-size=\(width),\(height)", "--screenshot=\(file.path)", url],
+            profile: profile)
         guard result.succeeded, FileManager.default.fileExists(atPath: file.path) else {
             throw HarnessError("chromium --screenshot \(url) exited \(result.status): \(result.stderr.suffix(600))")
         }
@@ -38,10 +40,11 @@ public struct HeadlessChromium: Sendable {
 
     private func run(_ arguments: [String], profile: URL) throws -> SubprocessResult {
         try FileManager.default.createDirectory(at: profile, withIntermediateDirectories: true)
-        let argv = [
-            executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-            "--user-data-dir=\(profile.path)",
-        ] + arguments
+        let argv =
+            [
+                executable, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--user-data-dir=\(profile.path)",
+            ] + arguments
         return try Subprocess.run(argv, timeout: .seconds(90))
     }
 }

@@ -1,9 +1,9 @@
 public import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A long-running child of the test (an Envoy, a backend, meshd) whose stdout and stderr go to a log file.
@@ -36,7 +36,8 @@ public final class ManagedProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["--default-signal"] + argv
         process.standardInput = FileHandle.nullDevice
-        _ = FileManager.default.createFile(atPath: logFile.path, contents: Data("$ \(argv.joined(separator: " "))\n".utf8))
+        _ = FileManager.default.createFile(
+            atPath: logFile.path, contents: Data("$ \(argv.joined(separator: " "))\n".utf8))
         let log = try FileHandle(forWritingTo: logFile)
         try log.seekToEnd()
         process.standardOutput = log

@@ -86,7 +86,9 @@ public final class MeshNetwork: @unchecked Sendable {
 
         try Subprocess.check(["ip", "netns", "add", netns])
         try Subprocess.check(["ip", "-n", netns, "link", "set", "lo", "up"])
-        try Subprocess.check(["ip", "-n", hubNetns, "link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", netns])
+        try Subprocess.check([
+            "ip", "-n", hubNetns, "link", "add", hostSide, "type", "veth", "peer", "name", "eth0", "netns", netns,
+        ])
         try Subprocess.check(["ip", "-n", hubNetns, "link", "set", hostSide, "master", bridge, "up"])
         try Subprocess.check(["ip", "-n", netns, "addr", "add", "\(ip)/24", "dev", "eth0"])
         try Subprocess.check(["ip", "-n", netns, "link", "set", "eth0", "up"])
@@ -140,11 +142,14 @@ public final class MeshNetwork: @unchecked Sendable {
     /// around for a while without piling up.
     private static let pruneOutputsOnce: Void = {
         let fileManager = FileManager.default
-        let entries = (try? fileManager.contentsOfDirectory(
-            at: outputsRoot, includingPropertiesForKeys: [.contentModificationDateKey])) ?? []
+        let entries =
+            (try? fileManager.contentsOfDirectory(
+                at: outputsRoot, includingPropertiesForKeys: [.contentModificationDateKey])) ?? []
         let newestFirst = entries.sorted {
-            let first = (try? $0.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast
-            let second = (try? $1.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast
+            let first =
+                (try? $0.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast
+            let second =
+                (try? $1.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate) ?? .distantPast
             return first > second
         }
         for old in newestFirst.dropFirst(20) { try? fileManager.removeItem(at: old) }

@@ -1,9 +1,9 @@
 public import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// `meshd serve` running in the root namespace for one test, reading YAML from a config directory it owns.
@@ -126,7 +126,8 @@ public final class MeshdProcess: Sendable {
             ] + (trustDomain.map { ["--trust-domain", $0] } ?? []), timeout: .seconds(30))
         let token = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         guard result.succeeded, !token.isEmpty else {
-            throw HarnessError("`meshd token` for \(namespace)/\(serviceAccount) exited with \(result.status): \(result.stderr)")
+            throw HarnessError(
+                "`meshd token` for \(namespace)/\(serviceAccount) exited with \(result.status): \(result.stderr)")
         }
         return token
     }
@@ -143,7 +144,10 @@ public final class MeshdProcess: Sendable {
             "--admin-port", "\(Sidecar.adminPort)",
         ]
         if withToken {
-            argv += ["--token", try token(namespace: pod.namespace, serviceAccount: pod.serviceAccount, trustDomain: trustDomain)]
+            argv += [
+                "--token",
+                try token(namespace: pod.namespace, serviceAccount: pod.serviceAccount, trustDomain: trustDomain),
+            ]
         }
         for (key, value) in pod.labels.sorted(by: { $0.key < $1.key }) { argv += ["--label", "\(key)=\(value)"] }
         argv += extraArguments
@@ -171,7 +175,9 @@ public final class MeshdProcess: Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw HarnessError("cannot bind a free port: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))

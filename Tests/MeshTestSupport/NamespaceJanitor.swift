@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// Remembers which test process owns which network namespaces and root-namespace processes, and removes what
@@ -48,7 +48,8 @@ enum NamespaceJanitor {
     /// stops the meshd processes such owners recorded.
     static func sweep() {
         for prefix in stalePrefixes() {
-            for line in (try? String(contentsOf: processesFile(prefix), encoding: .utf8))?.split(separator: "\n") ?? [] {
+            for line in (try? String(contentsOf: processesFile(prefix), encoding: .utf8))?.split(separator: "\n") ?? []
+            {
                 let fields = line.split(separator: " ", maxSplits: 1).map(String.init)
                 guard fields.count == 2, let pid = Int32(fields[0]), commandLine(of: pid).contains(fields[1]) else {
                     continue

@@ -146,7 +146,8 @@ extension Pod {
         do {
             return try JSONDecoder().decode(CapturedTraffic.self, from: Data(result.stdout.utf8))
         } catch {
-            throw HarnessError("traffic client in \(name) printed no summary (\(error)): \(result.stdout) \(result.stderr)")
+            throw HarnessError(
+                "traffic client in \(name) printed no summary (\(error)): \(result.stdout) \(result.stderr)")
         }
     }
 
@@ -155,7 +156,8 @@ extension Pod {
     public func echoCounts(port: Int) throws -> EchoCounts {
         let response = try localGet(port: port, path: "/__echo/counts")
         guard response.status == 200 else {
-            throw HarnessError("echo counts on \(name):\(port) answered \(response.status): \(response.body.prefix(200))")
+            throw HarnessError(
+                "echo counts on \(name):\(port) answered \(response.status): \(response.body.prefix(200))")
         }
         return try response.decode(EchoCounts.self)
     }

@@ -135,7 +135,8 @@ extension SecurityFixture.Meta {
 extension SecurityFixture.Policy {
     var model: AuthorizationPolicy {
         AuthorizationPolicy(
-            meta: metadata.model, selector: selector, action: AuthorizationAction(rawValue: action ?? "ALLOW") ?? .allow,
+            meta: metadata.model, selector: selector,
+            action: AuthorizationAction(rawValue: action ?? "ALLOW") ?? .allow,
             provider: provider, rules: (rules ?? []).map(\.model), dryRun: dryRun ?? false)
     }
 }
@@ -145,7 +146,9 @@ extension SecurityFixture.Rule {
         AuthorizationRule(
             from: (from ?? []).map { ($0.source ?? .init()).model },
             to: (to ?? []).map { ($0.operation ?? .init()).model },
-            when: (when ?? []).map { AuthorizationCondition(key: $0.key, values: $0.values ?? [], notValues: $0.notValues ?? []) })
+            when: (when ?? []).map {
+                AuthorizationCondition(key: $0.key, values: $0.values ?? [], notValues: $0.notValues ?? [])
+            })
     }
 }
 
@@ -193,7 +196,9 @@ extension SecurityFixture.Authentication {
                     fromHeaders: (rule.fromHeaders ?? []).map { JWTHeader(name: $0.name, prefix: $0.prefix ?? "") },
                     fromParams: rule.fromParams ?? [], fromCookies: rule.fromCookies ?? [],
                     outputPayloadToHeader: rule.outputPayloadToHeader,
-                    outputClaimToHeaders: (rule.outputClaimToHeaders ?? []).map { JWTClaimToHeader(header: $0.header, claim: $0.claim) },
+                    outputClaimToHeaders: (rule.outputClaimToHeaders ?? []).map {
+                        JWTClaimToHeader(header: $0.header, claim: $0.claim)
+                    },
                     forwardOriginalToken: rule.forwardOriginalToken ?? false)
             })
     }
@@ -207,7 +212,8 @@ extension SecurityFixture.Provider {
                 kind: .envoyExtAuthzHTTP(
                     ExtAuthzHTTPProvider(
                         service: http.service, port: http.port, timeoutSeconds: http.timeoutSeconds,
-                        pathPrefix: http.pathPrefix, failOpen: http.failOpen ?? false, statusOnError: http.statusOnError,
+                        pathPrefix: http.pathPrefix, failOpen: http.failOpen ?? false,
+                        statusOnError: http.statusOnError,
                         includeRequestHeadersInCheck: http.includeRequestHeadersInCheck ?? [],
                         includeAdditionalHeadersInCheck: http.includeAdditionalHeadersInCheck ?? [:],
                         headersToUpstreamOnAllow: http.headersToUpstreamOnAllow ?? [],

@@ -26,11 +26,13 @@ extension Sidecar {
                     !result.contains(where: { $0.serialNumber == serial })
                 else { continue }
                 let names = certificate["subject_alt_names"] as? [[String: Any]] ?? []
-                let days = (certificate["days_until_expiration"] as? String).flatMap { Int($0) }
+                let days =
+                    (certificate["days_until_expiration"] as? String).flatMap { Int($0) }
                     ?? certificate["days_until_expiration"] as? Int
                 result.append(
                     EnvoyCertificate(
-                        serialNumber: serial, uris: names.compactMap { $0["uri"] as? String }, daysUntilExpiration: days))
+                        serialNumber: serial, uris: names.compactMap { $0["uri"] as? String }, daysUntilExpiration: days
+                    ))
             }
         }
         return result

@@ -80,7 +80,8 @@ extension Pod {
     /// the drain flags istio-proxy runs with).
     public func startSidecar(bootstrapJSON: String, envoyArguments: [String] = []) throws -> Sidecar {
         let envoy = try EnvoyBinary.path()
-        try bootstrapJSON.write(to: directory.appendingPathComponent("bootstrap.json"), atomically: true, encoding: .utf8)
+        try bootstrapJSON.write(
+            to: directory.appendingPathComponent("bootstrap.json"), atomically: true, encoding: .utf8)
         let bootstrap = scratchDirectory.appendingPathComponent("\(name)-bootstrap.json")
         try bootstrapJSON.write(to: bootstrap, atomically: true, encoding: .utf8)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: bootstrap.path)

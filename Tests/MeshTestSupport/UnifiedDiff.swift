@@ -21,7 +21,8 @@ public enum UnifiedDiff {
             for line in hunk.lines { output += line + "\n" }
         }
         if !expected.isEmpty, !actual.isEmpty, expected.hasSuffix("\n") != actual.hasSuffix("\n") {
-            output += "\\ the files differ in their final newline (expected \(expected.hasSuffix("\n") ? "has" : "lacks") one)\n"
+            output +=
+                "\\ the files differ in their final newline (expected \(expected.hasSuffix("\n") ? "has" : "lacks") one)\n"
         }
         return output
     }

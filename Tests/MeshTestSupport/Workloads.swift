@@ -66,7 +66,8 @@ public struct HeaderChange: Decodable, Sendable, CustomStringConvertible {
 enum Workloads {
     static let directory = RepositoryPaths.root.appendingPathComponent("Scripts/testdata")
     static var python: String {
-        FileManager.default.isExecutableFile(atPath: RepositoryPaths.venvPython) ? RepositoryPaths.venvPython : "python3"
+        FileManager.default.isExecutableFile(atPath: RepositoryPaths.venvPython)
+            ? RepositoryPaths.venvPython : "python3"
     }
 }
 

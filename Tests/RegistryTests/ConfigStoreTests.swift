@@ -8,7 +8,9 @@ func serviceYAML(_ name: String, port: Int = 80) -> String {
 }
 
 extension ConfigStore {
-    func load(_ file: String, _ yaml: String) { apply(file: file, result: ConfigDecoder.decode(yaml: yaml, file: file)) }
+    func load(_ file: String, _ yaml: String) {
+        apply(file: file, result: ConfigDecoder.decode(yaml: yaml, file: file))
+    }
 
     func port(of name: String) -> Int? {
         snapshot().servicesByHostname["\(name).default.svc.cluster.local"]?.ports.first?.port

@@ -2,9 +2,10 @@ import Dispatch
 import Foundation
 import Logging
 import MeshModel
-@testable import Registry
 import Synchronization
 import Testing
+
+@testable import Registry
 
 /// A decoder that blocks on files marked `# slow` until released: a stand-in for a file that takes 75 s to decode.
 final class GatedDecoder: Sendable {

@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import MeshModel
-@testable import Registry
 import Testing
 
+@testable import Registry
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// An I/O error is never a deletion: with failures injected into the scan's file-system calls, nothing the scan

@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import MeshModel
-@testable import Registry
 import Synchronization
 
+@testable import Registry
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The real file system, with failures and side effects injected per call: what a process out of descriptors, a

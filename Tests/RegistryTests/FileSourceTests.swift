@@ -33,7 +33,9 @@ struct FileSourceTests {
         let store = ConfigStore()
         try FileSource(directory: directory.path, store: store, logger: Logger(label: "test")).loadOnce()
         let messages = store.diagnostics().map(\.description)
-        #expect(messages.contains { $0.contains("latin1.yaml") && $0.contains("byte offset 31") && $0.contains("0xE9") }, "\(messages)")
+        #expect(
+            messages.contains { $0.contains("latin1.yaml") && $0.contains("byte offset 31") && $0.contains("0xE9") },
+            "\(messages)")
     }
 
     @Test func loadOnceThrowsForAMissingDirectory() {

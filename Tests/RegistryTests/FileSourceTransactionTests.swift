@@ -1,11 +1,12 @@
 import Foundation
 import Logging
 import MeshModel
-@testable import Registry
 import Testing
 
+@testable import Registry
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A directory update is one transaction: a file that vanishes and comes back, a rewrite with identical content, a
@@ -79,7 +80,8 @@ struct FileSourceTransactionTests {
         try directory.write("mesh.yaml", serviceYAML("web") + "---\n" + serviceYAML("api"))
         let store = ConfigStore()
         let source = FileSource(
-            directory: directory.path, store: store, options: testOptions(quietPeriod: .milliseconds(300)), metrics: nil,
+            directory: directory.path, store: store, options: testOptions(quietPeriod: .milliseconds(300)),
+            metrics: nil,
             logger: Logger(label: "test"))
         try source.loadOnce()
         let before = store.snapshot().version
@@ -147,7 +149,8 @@ struct FileSourceTransactionTests {
         try await racing(clone) { store, _, scanWhile in
             for round in 1...4 {
                 try upstream.write(
-                    "reviews.yaml", Self.reviews.replacingOccurrences(of: "subset: v1", with: "subset: v\(round % 2 + 1)"))
+                    "reviews.yaml",
+                    Self.reviews.replacingOccurrences(of: "subset: v1", with: "subset: v\(round % 2 + 1)"))
                 try upstream.write("team/ratings.yaml", serviceYAML("ratings", port: 9080 + round))
                 try upstream.write("team/new-\(round).yaml", serviceYAML("new-\(round)"))
                 try git(["add", "."], in: upstream)
@@ -231,14 +234,19 @@ struct FileSourceTransactionTests {
         for snapshot in recorder.snapshots {
             let alpha = snapshot.servicesByHostname["alpha.default.svc.cluster.local"]?.ports.first?.port
             let beta = snapshot.servicesByHostname["beta.default.svc.cluster.local"]?.ports.first?.port
-            #expect(alpha == beta, "a snapshot mixed two ConfigMap generations: alpha \(String(describing: alpha)), beta \(String(describing: beta))")
+            #expect(
+                alpha == beta,
+                "a snapshot mixed two ConfigMap generations: alpha \(String(describing: alpha)), beta \(String(describing: beta))"
+            )
         }
     }
 
     // MARK: - Helpers
 
     /// A repository holding the mesh in one commit, and a clone of it.
-    func cloneOfMesh(upstream upstreamName: String, clone cloneName: String) throws -> (ScratchDirectory, ScratchDirectory) {
+    func cloneOfMesh(
+        upstream upstreamName: String, clone cloneName: String
+    ) throws -> (ScratchDirectory, ScratchDirectory) {
         let upstream = try ScratchDirectory(upstreamName)
         let clone = try ScratchDirectory(cloneName)
         try writeMesh(into: upstream)
@@ -293,7 +301,8 @@ struct FileSourceTransactionTests {
     func startGit(_ arguments: [String], in directory: ScratchDirectory) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/git")
-        process.arguments = ["-c", "user.name=meshd-test", "-c", "user.email=test@meshd.invalid", "-C", directory.path]
+        process.arguments =
+            ["-c", "user.name=meshd-test", "-c", "user.email=test@meshd.invalid", "-C", directory.path]
             + arguments
         try process.run()
         return process

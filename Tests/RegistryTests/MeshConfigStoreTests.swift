@@ -33,11 +33,13 @@ struct MeshConfigStoreTests {
 
     @Test func outboundFlagOverridesTheMeshConfig() {
         let overridden = ConfigStore(outboundTrafficPolicyOverride: .allowAny)
-        overridden.apply(meshConfig: MeshConfigDecoder.decode(yaml: "outboundTrafficPolicy: {mode: REGISTRY_ONLY}", file: "m"))
+        overridden.apply(
+            meshConfig: MeshConfigDecoder.decode(yaml: "outboundTrafficPolicy: {mode: REGISTRY_ONLY}", file: "m"))
         #expect(overridden.meshConfig().outboundTrafficPolicy == .allowAny)
         let plain = ConfigStore()
         #expect(plain.meshConfig().outboundTrafficPolicy == nil)
-        plain.apply(meshConfig: MeshConfigDecoder.decode(yaml: "outboundTrafficPolicy: {mode: REGISTRY_ONLY}", file: "m"))
+        plain.apply(
+            meshConfig: MeshConfigDecoder.decode(yaml: "outboundTrafficPolicy: {mode: REGISTRY_ONLY}", file: "m"))
         #expect(plain.meshConfig().outboundTrafficPolicy == .registryOnly)
     }
 
@@ -67,14 +69,16 @@ struct MeshConfigStoreTests {
         store.apply(meshConfig: MeshConfigDecoder.decode(yaml: "rootNamespace: mesh-root", file: "m"))
         let snapshot = store.snapshot()
         #expect(snapshot.effectiveMutualTLS(namespace: "shop", labels: [:]).mode == .strict)
-        #expect(snapshot.destinationRule(for: "web.shop.svc.cluster.local", clientNamespace: "shop")?.meta.name == "all")
+        #expect(
+            snapshot.destinationRule(for: "web.shop.svc.cluster.local", clientNamespace: "shop")?.meta.name == "all")
         #expect(snapshot.authorizationPolicies(namespace: "shop", labels: [:]).map(\.meta.name) == ["deny-all"])
     }
 
     /// `meshd serve --mesh-config`: the file is read at start (a bad one refuses to start) and watched; a bad edit
     /// keeps the last good config, a good one is applied with a new version.
     @Test func meshConfigFileIsReloadedLive() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-mesh-\(UUID().uuidString.prefix(8))")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-mesh-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("mesh.yaml").path
@@ -91,10 +95,13 @@ struct MeshConfigStoreTests {
             group.addTask { try await source.run() }
             defer { group.cancelAll() }
             try "outboundTrafficPolicy: {mode: NEVER}\n".write(toFile: path, atomically: true, encoding: .utf8)
-            try await waitFor { store.diagnostics().contains { $0.isError && $0.fieldPath == "outboundTrafficPolicy.mode" } }
+            try await waitFor {
+                store.diagnostics().contains { $0.isError && $0.fieldPath == "outboundTrafficPolicy.mode" }
+            }
             #expect(store.meshConfig().outboundTrafficPolicy == .registryOnly)
             #expect(store.snapshot().version == first)
-            try "outboundTrafficPolicy: {mode: ALLOW_ANY}\nrootNamespace: mesh-root\n".write(toFile: path, atomically: true, encoding: .utf8)
+            try "outboundTrafficPolicy: {mode: ALLOW_ANY}\nrootNamespace: mesh-root\n".write(
+                toFile: path, atomically: true, encoding: .utf8)
             try await waitFor { store.meshConfig().rootNamespace == "mesh-root" }
             #expect(store.meshConfig().outboundTrafficPolicy == .allowAny)
             #expect(store.snapshot().version != first)

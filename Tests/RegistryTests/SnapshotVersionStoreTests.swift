@@ -1,8 +1,9 @@
 import Foundation
 import Logging
 import MeshModel
-@testable import Registry
 import Testing
+
+@testable import Registry
 
 /// The store's snapshot version, kept from stored content hashes, is the one a fresh build gives. (Moved from
 /// MeshModelTests' `SnapshotVersionTests`, whose pure version tests stay there.)
@@ -26,7 +27,8 @@ struct StoredSnapshotVersionTests {
 @Suite("Snapshot builds per load")
 struct SnapshotBatchingTests {
     @Test func theInitialDirectoryScanBuildsOneSnapshot() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-batch-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-batch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         for index in 0..<5 {

@@ -41,7 +41,8 @@ func withADSServer(
     _ provider: SettableProvider, _ body: @Sendable (ADSServer<SettableProvider>, Int) async throws -> Void
 ) async throws {
     let ads = ADSServer(provider: provider, logger: Logger(label: "test"))
-    let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext)
+    let transport = HTTP2ServerTransport.Posix(
+        address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext)
     let server = GRPCServer(transport: transport, services: [AggregatedDiscoveryService(server: ads)])
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.serve() }
@@ -72,7 +73,9 @@ func stringValues(_ response: Envoy_Service_Discovery_V3_DiscoveryResponse) thro
 }
 
 /// Reads the next response, failing the test if the stream ends first.
-func nextResponse(_ iterator: inout AsyncThrowingStream<Envoy_Service_Discovery_V3_DiscoveryResponse, any Error>.Iterator) async throws
+func nextResponse(
+    _ iterator: inout AsyncThrowingStream<Envoy_Service_Discovery_V3_DiscoveryResponse, any Error>.Iterator
+) async throws
     -> Envoy_Service_Discovery_V3_DiscoveryResponse
 {
     guard let response = try await iterator.next() else { throw StreamEnded() }
@@ -136,7 +139,10 @@ struct StreamEnded: Error {}
             try await XDSClient.withADSStream(to: .tcp(host: "127.0.0.1", port: port)) { stream in
                 var responses = stream.responses.makeAsyncIterator()
                 let eds = XDSType.endpoint.rawValue
-                stream.send(.make(type: eds, names: ["c1", "nope"], node: node("sidecar~10.0.0.2~b.default~default.svc.cluster.local")))
+                stream.send(
+                    .make(
+                        type: eds, names: ["c1", "nope"],
+                        node: node("sidecar~10.0.0.2~b.default~default.svc.cluster.local")))
                 let first = try await nextResponse(&responses)
                 #expect(try stringValues(first) == ["e1"])
                 // The ACK widens the subscription: the answer holds the new set.
@@ -171,9 +177,15 @@ struct StreamEnded: Error {}
                 var responses = stream.responses.makeAsyncIterator()
                 let types: [XDSType] = [.route, .listener, .endpoint, .cluster]
                 for (index, type) in types.enumerated() {
-                    stream.send(.make(type: type.rawValue, names: type.isWildcard ? [] : ["x"], node: index == 0 ? node("sidecar~10.0.0.3~c.default~default.svc.cluster.local") : nil))
+                    stream.send(
+                        .make(
+                            type: type.rawValue, names: type.isWildcard ? [] : ["x"],
+                            node: index == 0 ? node("sidecar~10.0.0.3~c.default~default.svc.cluster.local") : nil))
                     let response = try await nextResponse(&responses)
-                    stream.send(.make(type: type.rawValue, names: type.isWildcard ? [] : ["x"], version: response.versionInfo, nonce: response.nonce))
+                    stream.send(
+                        .make(
+                            type: type.rawValue, names: type.isWildcard ? [] : ["x"], version: response.versionInfo,
+                            nonce: response.nonce))
                 }
                 for type in [XDSType.cluster, .endpoint, .listener, .route] { provider.set(type, ["x": "2"]) }
                 ads.pushAll()
@@ -198,9 +210,13 @@ struct StreamEnded: Error {}
                 let types: [XDSType] = [.cluster, .listener, .route]
                 for (index, type) in types.enumerated() {
                     let names = type.isWildcard ? [] : ["r"]
-                    stream.send(.make(type: type.rawValue, names: names, node: index == 0 ? node("sidecar~10.0.0.4~d.default~default.svc.cluster.local") : nil))
+                    stream.send(
+                        .make(
+                            type: type.rawValue, names: names,
+                            node: index == 0 ? node("sidecar~10.0.0.4~d.default~default.svc.cluster.local") : nil))
                     let response = try await nextResponse(&responses)
-                    stream.send(.make(type: type.rawValue, names: names, version: response.versionInfo, nonce: response.nonce))
+                    stream.send(
+                        .make(type: type.rawValue, names: names, version: response.versionInfo, nonce: response.nonce))
                 }
                 provider.set(.cluster, ["new": "c-new", "keep": "c-keep"])
                 provider.set(.listener, ["l": "to-new"])
@@ -210,13 +226,19 @@ struct StreamEnded: Error {}
                 for _ in 0..<4 {
                     let response = try await nextResponse(&responses)
                     seen.append((response.typeURL, try stringValues(response).sorted()))
-                    stream.send(.make(type: response.typeURL, names: response.typeURL == XDSType.route.rawValue ? ["r"] : [], version: response.versionInfo, nonce: response.nonce))
+                    stream.send(
+                        .make(
+                            type: response.typeURL, names: response.typeURL == XDSType.route.rawValue ? ["r"] : [],
+                            version: response.versionInfo, nonce: response.nonce))
                 }
                 #expect(seen.map(\.type) == [XDSType.cluster, .listener, .route, .cluster].map(\.rawValue))
                 #expect(seen.first?.values == ["c-keep", "c-new", "c-old"])
                 #expect(seen.last?.values == ["c-keep", "c-new"])
                 // Nothing else is due: the final CDS is what the provider holds.
-                try await waitUntil { ads.status.all().first?.types[.cluster]?.ackedVersion == ads.status.all().first?.types[.cluster]?.lastSent?.version }
+                try await waitUntil {
+                    ads.status.all().first?.types[.cluster]?.ackedVersion
+                        == ads.status.all().first?.types[.cluster]?.lastSent?.version
+                }
                 stream.finish()
             }
         }

@@ -8,7 +8,8 @@ import Testing
 struct ConnectionGateTests {
     @Test("bounds open and unauthenticated connections, closes the unauthenticated at the deadline, keeps the admitted")
     func limitsAndDeadline() throws {
-        let gate = ConnectionGate(limits: .init(maxConnections: 3, maxUnauthenticated: 2, authenticationDeadline: .seconds(5)))
+        let gate = ConnectionGate(
+            limits: .init(maxConnections: 3, maxUnauthenticated: 2, authenticationDeadline: .seconds(5)))
         let loop = EmbeddedEventLoop()
         func connect(_ port: Int) throws -> EmbeddedChannel {
             let channel = EmbeddedChannel(loop: loop)

@@ -3,6 +3,7 @@ import NIOEmbedded
 import NIOHPACK
 import NIOHTTP2
 import Testing
+
 @testable import GRPCTransportTuning
 
 /// The handler that lets grpc-swift's deframer free its buffer: it must pass every frame through untouched and
@@ -23,7 +24,11 @@ struct DeframerBufferReleaseTests {
     func readSizes(_ channel: EmbeddedChannel) throws -> [Int] {
         var sizes: [Int] = []
         while let payload = try channel.readInbound(as: HTTP2Frame.FramePayload.self) {
-            if case .data(let data) = payload, case .byteBuffer(let buffer) = data.data { sizes.append(buffer.readableBytes) } else { sizes.append(-1) }
+            if case .data(let data) = payload, case .byteBuffer(let buffer) = data.data {
+                sizes.append(buffer.readableBytes)
+            } else {
+                sizes.append(-1)
+            }
         }
         return sizes
     }

@@ -6,7 +6,9 @@ import XDSServer
 
 func names(_ response: Envoy_Service_Discovery_V3_DeltaDiscoveryResponse) -> [String] { response.resources.map(\.name) }
 
-func nextDelta(_ iterator: inout AsyncThrowingStream<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse, any Error>.Iterator) async throws
+func nextDelta(
+    _ iterator: inout AsyncThrowingStream<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse, any Error>.Iterator
+) async throws
     -> Envoy_Service_Discovery_V3_DeltaDiscoveryResponse
 {
     guard let response = try await iterator.next() else { throw StreamEnded() }
@@ -71,7 +73,10 @@ struct DeltaADSIntegrationTests {
                 ads.pushAll()
                 var fixed = try await nextDelta(&responses)
                 while fixed.typeURL != cds { fixed = try await nextDelta(&responses) }
-                #expect(try fixed.resources.map { try Google_Protobuf_StringValue(unpackingAny: $0.resource).value } == ["3"])
+                #expect(
+                    try fixed.resources.map { try Google_Protobuf_StringValue(unpackingAny: $0.resource).value } == [
+                        "3"
+                    ])
                 let status = ads.status.all().first?.types[.cluster]
                 #expect(status?.lastNack?.message == "invalid cluster")
                 #expect(status?.lastNack?.resourceNames == ["a"])

@@ -42,14 +42,25 @@ struct DeltaBackpressureTests {
         let provider = SettableProvider()
         provider.set(.cluster, ["a": "0"])
         let log = EventLog()
-        let ads = ADSServer(provider: provider, observer: log, options: ADSServerOptions(pushConcurrency: 1, sendTimeout: nil), logger: Logger(label: "test"))
+        let ads = ADSServer(
+            provider: provider, observer: log, options: ADSServerOptions(pushConcurrency: 1, sendTimeout: nil),
+            logger: Logger(label: "test"))
         let stuck = GatedWriter<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse>()
         let healthy = GatedWriter<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse>()
         let (stuckRequests, stuckIn) = AsyncStream.makeStream(of: Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self)
-        let (healthyRequests, healthyIn) = AsyncStream.makeStream(of: Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self)
+        let (healthyRequests, healthyIn) = AsyncStream.makeStream(
+            of: Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await ads.serveDelta(requests: stuckRequests, peer: PeerInfo(remotePeer: "stuck")) { try await stuck.write($0.message) } }
-            group.addTask { try await ads.serveDelta(requests: healthyRequests, peer: PeerInfo(remotePeer: "ok")) { try await healthy.write($0.message) } }
+            group.addTask {
+                try await ads.serveDelta(requests: stuckRequests, peer: PeerInfo(remotePeer: "stuck")) {
+                    try await stuck.write($0.message)
+                }
+            }
+            group.addTask {
+                try await ads.serveDelta(requests: healthyRequests, peer: PeerInfo(remotePeer: "ok")) {
+                    try await healthy.write($0.message)
+                }
+            }
             var stuckWrites = stuck.writes.makeAsyncIterator()
             var healthyWrites = healthy.writes.makeAsyncIterator()
             stuckIn.yield(.make(type: cds, node: node("stuck")))
@@ -62,7 +73,9 @@ struct DeltaBackpressureTests {
                 provider.set(.cluster, ["a": "\(value)"])
                 ads.pushAll()
                 let pushed = await healthyWrites.next()
-                #expect(pushed?.resources.first?.version == (try resource("a", "\(value)")).version, "the healthy proxy gets every push")
+                #expect(
+                    pushed?.resources.first?.version == (try resource("a", "\(value)")).version,
+                    "the healthy proxy gets every push")
             }
             stuck.open()
             // The stuck write holds whatever content its push read when it started (1 unless the machine was slow to
@@ -78,9 +91,13 @@ struct DeltaBackpressureTests {
             provider.set(.cluster, ["a": "final"])
             ads.pushAll()
             let final = await stuckWrites.next()
-            #expect(final?.resources.first?.version == (try resource("a", "final")).version, "no stale push was queued in between")
+            #expect(
+                final?.resources.first?.version == (try resource("a", "final")).version,
+                "no stale push was queued in between")
             _ = await healthyWrites.next()
-            #expect(log.pushesEvaluated("stuck") <= 3, "50 pushes while stuck were merged, not queued (evaluated \(log.pushesEvaluated("stuck")))")
+            #expect(
+                log.pushesEvaluated("stuck") <= 3,
+                "50 pushes while stuck were merged, not queued (evaluated \(log.pushesEvaluated("stuck")))")
             #expect(log.pushesEvaluated("healthy") >= 50)
             stuckIn.finish()
             healthyIn.finish()
@@ -92,13 +109,16 @@ struct DeltaBackpressureTests {
         let provider = SettableProvider()
         provider.set(.cluster, ["a": "0"])
         let ads = ADSServer(
-            provider: provider, options: ADSServerOptions(sendTimeout: .milliseconds(200)), logger: Logger(label: "test"))
+            provider: provider, options: ADSServerOptions(sendTimeout: .milliseconds(200)),
+            logger: Logger(label: "test"))
         let stuck = GatedWriter<Envoy_Service_Discovery_V3_DiscoveryResponse>()
         let (requests, requestsIn) = AsyncStream.makeStream(of: Envoy_Service_Discovery_V3_DiscoveryRequest.self)
         stuck.close()
         requestsIn.yield(.make(type: cds, node: node("stuck")))
         await #expect(throws: XDSStreamError.self) {
-            try await ads.serveSotW(requests: requests, peer: PeerInfo(remotePeer: "stuck")) { try await stuck.write($0.message) }
+            try await ads.serveSotW(requests: requests, peer: PeerInfo(remotePeer: "stuck")) {
+                try await stuck.write($0.message)
+            }
         }
         #expect(ads.connectionCount == 0, "the closed stream is unregistered")
         requestsIn.finish()

@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import Testing
 import XDSClient
+
 @testable import XDSServer
 
 /// Delta streams whose proxies hold exactly one set share that set's name → version dictionary, and the
@@ -95,11 +96,17 @@ struct DeltaSharedStateTests {
         var outputs: [AsyncStream<Envoy_Service_Discovery_V3_DeltaDiscoveryResponse>] = []
         try await withThrowingTaskGroup(of: Void.self) { group in
             for index in 0..<count {
-                let (requests, requestsIn) = AsyncStream.makeStream(of: Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self)
-                let (responses, responsesIn) = AsyncStream.makeStream(of: Envoy_Service_Discovery_V3_DeltaDiscoveryResponse.self)
+                let (requests, requestsIn) = AsyncStream.makeStream(
+                    of: Envoy_Service_Discovery_V3_DeltaDiscoveryRequest.self)
+                let (responses, responsesIn) = AsyncStream.makeStream(
+                    of: Envoy_Service_Discovery_V3_DeltaDiscoveryResponse.self)
                 inputs.append(requestsIn)
                 outputs.append(responses)
-                group.addTask { try await ads.serveDelta(requests: requests, peer: PeerInfo(remotePeer: "p\(index)")) { responsesIn.yield($0.message) } }
+                group.addTask {
+                    try await ads.serveDelta(requests: requests, peer: PeerInfo(remotePeer: "p\(index)")) {
+                        responsesIn.yield($0.message)
+                    }
+                }
             }
             var iterators = outputs.map { $0.makeAsyncIterator() }
             for index in 0..<count {

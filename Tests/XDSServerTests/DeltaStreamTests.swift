@@ -11,7 +11,6 @@ func resource(_ name: String, _ value: String) throws -> XDSResource {
     return try XDSResource(name: name, resource: Google_Protobuf_Any(message: message))
 }
 
-
 /// The Delta protocol state machine, request by request, with no sockets.
 @Suite("DeltaStream")
 struct DeltaStreamTests {
@@ -28,7 +27,9 @@ struct DeltaStreamTests {
         #expect(diff.removed.isEmpty)
         let sent = stream.sent(.cluster, diff, nonce: "n1", generation: 3)
         #expect(stream.diff(.cluster, [a, b]).isEmpty, "nothing is re-sent once the proxy holds it")
-        #expect(stream.received(.make(type: cds, nonce: "n1")) == .handled(.cluster, reply: .acknowledged(sent), respond: false))
+        #expect(
+            stream.received(.make(type: cds, nonce: "n1"))
+                == .handled(.cluster, reply: .acknowledged(sent), respond: false))
         #expect(stream.status[.cluster]?.ackedVersion == diff.version)
     }
 
@@ -48,7 +49,9 @@ struct DeltaStreamTests {
 
     @Test func explicitSubscriptionsAnswerOnlyNamesAskedForAndReportUnknownNamesAsRemoved() throws {
         var stream = DeltaStream()
-        #expect(stream.received(.make(type: eds, subscribe: ["x", "missing"])) == .handled(.endpoint, reply: .none, respond: true))
+        #expect(
+            stream.received(.make(type: eds, subscribe: ["x", "missing"]))
+                == .handled(.endpoint, reply: .none, respond: true))
         let x = try resource("x", "1")
         let y = try resource("y", "1")
         let diff = stream.diff(.endpoint, [x, y])
@@ -64,10 +67,13 @@ struct DeltaStreamTests {
         let x = try resource("x", "1")
         let y = try resource("y", "1")
         stream.sent(.endpoint, stream.diff(.endpoint, [x, y]), nonce: "n1")
-        #expect(stream.received(.make(type: eds, subscribe: ["y"], nonce: "n1")) == .handled(.endpoint, reply: .acknowledged(stream.status[.endpoint]!.lastSent!), respond: true))
+        #expect(
+            stream.received(.make(type: eds, subscribe: ["y"], nonce: "n1"))
+                == .handled(.endpoint, reply: .acknowledged(stream.status[.endpoint]!.lastSent!), respond: true))
         #expect(stream.diff(.endpoint, [x, y]).updated == [y])
         stream.sent(.endpoint, stream.diff(.endpoint, [x, y]), nonce: "n2")
-        #expect(stream.received(.make(type: eds, unsubscribe: ["x"])) == .handled(.endpoint, reply: .none, respond: false))
+        #expect(
+            stream.received(.make(type: eds, unsubscribe: ["x"])) == .handled(.endpoint, reply: .none, respond: false))
         let x2 = try resource("x", "2")
         #expect(stream.diff(.endpoint, [x2, y]).isEmpty, "an unsubscribed name is neither updated nor removed")
         _ = stream.received(.make(type: eds, subscribe: ["x"]))
@@ -114,13 +120,18 @@ struct DeltaStreamTests {
         _ = stream.received(.make(type: eds, subscribe: ["x"]))
         let x = try resource("x", "1")
         stream.sent(.endpoint, stream.diff(.endpoint, [x]), nonce: "n1")
-        #expect(stream.received(.make(type: eds, subscribe: ["y"], nonce: "old")) == .handled(.endpoint, reply: .staleNonce, respond: true))
-        #expect(stream.received(.make(type: eds, nonce: "old", error: "x")) == .handled(.endpoint, reply: .staleNonce, respond: false))
+        #expect(
+            stream.received(.make(type: eds, subscribe: ["y"], nonce: "old"))
+                == .handled(.endpoint, reply: .staleNonce, respond: true))
+        #expect(
+            stream.received(.make(type: eds, nonce: "old", error: "x"))
+                == .handled(.endpoint, reply: .staleNonce, respond: false))
         #expect(stream.status[.endpoint]?.lastNack == nil)
     }
 
     @Test func unknownTypeIsUnsupported() {
         var stream = DeltaStream()
-        #expect(stream.received(.make(type: "type.googleapis.com/unknown")) == .unsupported("type.googleapis.com/unknown"))
+        #expect(
+            stream.received(.make(type: "type.googleapis.com/unknown")) == .unsupported("type.googleapis.com/unknown"))
     }
 }

@@ -4,8 +4,9 @@ import GRPCNIOTransportHTTP2
 import Logging
 import Synchronization
 import Testing
-@testable import XDSServer
 import XDSClient
+
+@testable import XDSServer
 
 /// Keeps every log record in memory, for tests that check what meshd logs.
 final class CapturedLog: Sendable {
@@ -35,7 +36,8 @@ final class CapturedLog: Sendable {
         }
 
         func log(
-            level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String,
+            level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+            function: String,
             line: UInt
         ) {
             let merged = self.metadata.merging(metadata ?? [:]) { $1 }
@@ -56,7 +58,10 @@ struct NackLogTests {
         try await withADSServer(on: ads) { port in
             try await XDSClient.withADSStream(to: .tcp(host: "127.0.0.1", port: port)) { stream in
                 var responses = stream.responses.makeAsyncIterator()
-                stream.send(.make(type: XDSType.cluster.rawValue, node: node("sidecar~10.0.0.1~nack.default~default.svc.cluster.local")))
+                stream.send(
+                    .make(
+                        type: XDSType.cluster.rawValue,
+                        node: node("sidecar~10.0.0.1~nack.default~default.svc.cluster.local")))
                 let first = try await nextResponse(&responses)
                 for _ in 0..<50 {
                     stream.send(.make(type: XDSType.cluster.rawValue, nonce: first.nonce, error: huge))
@@ -68,7 +73,9 @@ struct NackLogTests {
         }
         let rejections = log.all.filter { $0.message == "proxy rejected config" }
         #expect((1...5).contains(rejections.count), "\(rejections.count) NACK lines logged")
-        let total = log.all.reduce(0) { $0 + $1.message.utf8.count + $1.metadata.values.reduce(0) { $0 + $1.utf8.count } }
+        let total = log.all.reduce(0) {
+            $0 + $1.message.utf8.count + $1.metadata.values.reduce(0) { $0 + $1.utf8.count }
+        }
         #expect(total < 20_000, "the log took \(total) bytes")
         for record in rejections {
             let error = try #require(record.metadata["error"])
@@ -104,7 +111,8 @@ struct NackLogTests {
 
 /// Runs `ads` over real gRPC on 127.0.0.1 for the duration of `body`.
 func withADSServer(on ads: ADSServer<SettableProvider>, _ body: @Sendable (Int) async throws -> Void) async throws {
-    let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext)
+    let transport = HTTP2ServerTransport.Posix(
+        address: .ipv4(host: "127.0.0.1", port: 0), transportSecurity: .plaintext)
     let server = GRPCServer(transport: transport, services: [AggregatedDiscoveryService(server: ads)])
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await server.serve() }

@@ -4,6 +4,7 @@ import SwiftProtobuf
 import Synchronization
 import Testing
 import XDSClient
+
 @testable import XDSServer
 
 /// Responses written from each resource's stored bytes must be, to any protobuf reader, the messages Envoy's own
@@ -15,7 +16,8 @@ struct PreparedResponseTests {
         let resources = try [resource("a", String(repeating: "x", count: 300)), resource("b", "")]
         for nonce in ["7-1", ""] {
             let prepared = PreparedResponse(
-                versionInfo: "v1", typeURL: XDSType.cluster.rawValue, nonce: nonce, controlPlaneID: "meshd-test", resources: resources)
+                versionInfo: "v1", typeURL: XDSType.cluster.rawValue, nonce: nonce, controlPlaneID: "meshd-test",
+                resources: resources)
             var expected = Envoy_Service_Discovery_V3_DiscoveryResponse()
             expected.versionInfo = "v1"
             expected.typeURL = XDSType.cluster.rawValue
@@ -131,20 +133,31 @@ struct ResponseBudgetTests {
         let (secondResponses, secondOut) = AsyncStream.makeStream(of: Envoy_Service_Discovery_V3_DiscoveryResponse.self)
         let cds = XDSType.cluster.rawValue
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await ads.serveSotW(requests: firstRequests, peer: PeerInfo(remotePeer: "one")) { firstOut.yield($0.message) } }
-            group.addTask { try await ads.serveSotW(requests: secondRequests, peer: PeerInfo(remotePeer: "two")) { secondOut.yield($0.message) } }
+            group.addTask {
+                try await ads.serveSotW(requests: firstRequests, peer: PeerInfo(remotePeer: "one")) {
+                    firstOut.yield($0.message)
+                }
+            }
+            group.addTask {
+                try await ads.serveSotW(requests: secondRequests, peer: PeerInfo(remotePeer: "two")) {
+                    secondOut.yield($0.message)
+                }
+            }
             var first = firstResponses.makeAsyncIterator()
             var second = secondResponses.makeAsyncIterator()
             var node = Envoy_Config_Core_V3_Node()
             node.id = "one"
             firstIn.yield(.make(type: cds, node: node))
             let response = try #require(await first.next())
-            #expect(ads.unansweredBytes.held > 100, "one response larger than the budget goes out when nothing else is held")
+            #expect(
+                ads.unansweredBytes.held > 100, "one response larger than the budget goes out when nothing else is held"
+            )
 
             node.id = "two"
             secondIn.yield(.make(type: cds, node: node))
             try await Task.sleep(for: .milliseconds(200))
-            #expect(ads.unansweredBytes.held == ads.unansweredBytes.peak, "the second proxy's response is not written yet")
+            #expect(
+                ads.unansweredBytes.held == ads.unansweredBytes.peak, "the second proxy's response is not written yet")
 
             firstIn.yield(.make(type: cds, version: response.versionInfo, nonce: response.nonce))
             let secondResponse = try #require(await second.next())

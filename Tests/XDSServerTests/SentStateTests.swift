@@ -11,11 +11,15 @@ struct SentStateTests {
     let cds = XDSType.cluster.rawValue
     let eds = XDSType.endpoint.rawValue
 
-    @Test("SotW: the registry keeps the last response sent and the one ACKed; new provider content is not shown until pushed")
+    @Test(
+        "SotW: the registry keeps the last response sent and the one ACKed; new provider content is not shown until pushed"
+    )
     func sotwSentAndAcked() async throws {
         let provider = SettableProvider()
         provider.set(.cluster, ["a": "one", "b": "one"])
-        let a1 = try resource("a", "one"), a2 = try resource("a", "two"), b1 = try resource("b", "one")
+        let a1 = try resource("a", "one")
+        let a2 = try resource("a", "two")
+        let b1 = try resource("b", "one")
         try await withADSServer(provider) { ads, port in
             try await XDSClient.withADSStream(to: .tcp(host: "127.0.0.1", port: port)) { stream in
                 var responses = stream.responses.makeAsyncIterator()
@@ -43,12 +47,16 @@ struct SentStateTests {
 
                 // The provider's content changes without a push: what was sent is what the record shows.
                 provider.set(.cluster, ["a": "three"])
-                #expect(ads.connections.all().first?.sent(.cluster)?.heldVersions == ["a": a2.version, "b": b1.version])
+                #expect(
+                    ads.connections.all().first?.sent(.cluster)?.heldVersions == ["a": a2.version, "b": b1.version])
 
                 // Rejected: the last sent stays recorded as rejected; the ACKed set is still the first.
                 stream.send(.make(type: cds, version: first.versionInfo, nonce: second.nonce, error: "bad a"))
-                try await waitUntil { ads.connections.all().first?.sent(.cluster)?.rejectedVersion == second.versionInfo }
-                #expect(ads.connections.all().first?.sent(.cluster)?.ackedVersions == ["a": a1.version, "b": b1.version])
+                try await waitUntil {
+                    ads.connections.all().first?.sent(.cluster)?.rejectedVersion == second.versionInfo
+                }
+                #expect(
+                    ads.connections.all().first?.sent(.cluster)?.ackedVersions == ["a": a1.version, "b": b1.version])
                 stream.finish()
             }
         }
@@ -58,11 +66,15 @@ struct SentStateTests {
     func sotwPartialResponseKeepsTheWholeSet() async throws {
         let provider = SettableProvider()
         provider.set(.endpoint, ["x": "1", "y": "1"])
-        let x2 = try resource("x", "2"), y1 = try resource("y", "1")
+        let x2 = try resource("x", "2")
+        let y1 = try resource("y", "1")
         try await withADSServer(provider) { ads, port in
             try await XDSClient.withADSStream(to: .tcp(host: "127.0.0.1", port: port)) { stream in
                 var responses = stream.responses.makeAsyncIterator()
-                stream.send(.make(type: eds, names: ["x", "y"], node: node("sidecar~10.0.0.2~b.default~default.svc.cluster.local")))
+                stream.send(
+                    .make(
+                        type: eds, names: ["x", "y"], node: node("sidecar~10.0.0.2~b.default~default.svc.cluster.local")
+                    ))
                 let first = try await nextResponse(&responses)
                 stream.send(.make(type: eds, names: ["x", "y"], version: first.versionInfo, nonce: first.nonce))
                 try await waitUntil { ads.connections.all().first?.sent(.endpoint)?.acked?.nonce == first.nonce }
@@ -84,7 +96,9 @@ struct SentStateTests {
     func deltaAckedVersions() throws {
         var stream = DeltaStream()
         _ = stream.received(.make(type: cds))
-        let a = try resource("a", "1"), b = try resource("b", "1"), a2 = try resource("a", "2")
+        let a = try resource("a", "1")
+        let b = try resource("b", "1")
+        let a2 = try resource("a", "2")
         stream.sent(.cluster, stream.diff(.cluster, [a, b]), nonce: "1-1")
         #expect(stream.types[.cluster]?.heldVersions == ["a": a.version, "b": b.version])
         #expect(stream.types[.cluster]?.ackedVersions == [:], "nothing is accepted before the ACK")
@@ -112,7 +126,8 @@ struct SentStateTests {
     func deltaConnectionRecord() async throws {
         let provider = SettableProvider()
         provider.set(.cluster, ["a": "1", "b": "1"])
-        let a = try resource("a", "1"), b = try resource("b", "1")
+        let a = try resource("a", "1")
+        let b = try resource("b", "1")
         try await withADSServer(provider) { ads, port in
             try await XDSClient.withDeltaStream(to: .tcp(host: "127.0.0.1", port: port)) { stream in
                 var responses = stream.responses.makeAsyncIterator()

@@ -1,6 +1,6 @@
 import Discovery
-import Foundation
 import EnvoyAPI
+import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import Logging
@@ -53,17 +53,22 @@ struct DiscoveryStack: Sendable {
         let tracker = ChangeTracker(capacity: 20)
         let recorder = XDSEventRecorder()
         let ads = ADSServer(
-            provider: provider, observer: XDSEventFanOut([provider.connected, tracker, recorder]), options: options, logger: logger)
+            provider: provider, observer: XDSEventFanOut([provider.connected, tracker, recorder]), options: options,
+            logger: logger)
         let port = try MeshdProcess.freeLocalPort()
         let readiness = Readiness()
         let service = XDSGRPCService(
-            address: .tcp(host: "127.0.0.1", port: port), provider: provider, ads: ads, readiness: readiness, transport: transport,
+            address: .tcp(host: "127.0.0.1", port: port), provider: provider, ads: ads, readiness: readiness,
+            transport: transport,
             logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run() }
             defer { group.cancelAll() }
-            _ = try await Poll.until("the xDS server to listen", timeout: .seconds(10)) { readiness.pending.contains("xDS server not listening") ? nil : true }
-            try await body(DiscoveryStack(provider: provider, ads: ads, tracker: tracker, recorder: recorder, port: port))
+            _ = try await Poll.until("the xDS server to listen", timeout: .seconds(10)) {
+                readiness.pending.contains("xDS server not listening") ? nil : true
+            }
+            try await body(
+                DiscoveryStack(provider: provider, ads: ads, tracker: tracker, recorder: recorder, port: port))
         }
     }
 
@@ -117,7 +122,9 @@ struct StreamEndTests {
                     }
                 }
             }
-            _ = try await Poll.until("three proxies to connect", timeout: .seconds(10)) { stack.provider.connected.all().count == 3 ? true : nil }
+            _ = try await Poll.until("three proxies to connect", timeout: .seconds(10)) {
+                stack.provider.connected.all().count == 3 ? true : nil
+            }
             stack.ads.drain()
             for client in clients {
                 let error = try await client.value

@@ -47,7 +47,8 @@ struct AuthorizationEnvoyRuntimeTests {
         """#
 
     static func security(jwks: String) throws -> String {
-        let escaped = String(decoding: try JSONSerialization.data(withJSONObject: [jwks]), as: UTF8.self).dropFirst().dropLast()
+        let escaped = String(decoding: try JSONSerialization.data(withJSONObject: [jwks]), as: UTF8.self).dropFirst()
+            .dropLast()
         return #"""
             {"meshConfig": {"extensionProviders": [{"name": "ext", "envoyExtAuthzHttp": {"service": "ops/authz", "port": 8000, "includeRequestHeadersInCheck": ["x-allow"]}}]},
              "requestAuthentications": [{"metadata": {"name": "ra", "namespace": "default"}, "jwtRules": [{"issuer": "https://idp.example/t", "jwks": \#(escaped)}]}],
@@ -73,14 +74,20 @@ struct AuthorizationEnvoyRuntimeTests {
         var manager = try #require(filter["typed_config"] as? [String: Any])
         manager["stat_prefix"] = "authz"
         manager["route_config"] = [
-            "virtual_hosts": [["name": "all", "domains": ["*"], "routes": [["match": ["prefix": "/"], "direct_response": ["status": 200]]]]]
+            "virtual_hosts": [
+                [
+                    "name": "all", "domains": ["*"],
+                    "routes": [["match": ["prefix": "/"], "direct_response": ["status": 200]]],
+                ]
+            ]
         ]
         return manager
     }
 
     @Test("JWT, DENY, ALLOW, path template, dry run and CUSTOM give the statuses istiod's config gives")
     func statuses() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-authz-run-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-authz-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let python = RepositoryPaths.venvPython
@@ -88,7 +95,8 @@ struct AuthorizationEnvoyRuntimeTests {
         try Self.tokenScript.write(to: tokenFile, atomically: true, encoding: .utf8)
         let tokenRun = try Subprocess.run([python, tokenFile.path], timeout: .seconds(30))
         try #require(tokenRun.succeeded, "\(tokenRun.stderr)")
-        let tokens = try #require(try JSONSerialization.jsonObject(with: Data(tokenRun.stdout.utf8)) as? [String: String])
+        let tokens = try #require(
+            try JSONSerialization.jsonObject(with: Data(tokenRun.stdout.utf8)) as? [String: String])
 
         let fixture = try AuthorizationTranslationTests.fixture(try Self.security(jwks: try #require(tokens["jwks"])))
         let manager = try Self.connectionManager(fixture)
@@ -110,18 +118,38 @@ struct AuthorizationEnvoyRuntimeTests {
             "name": "outbound|8000||authz.ops.svc.cluster.local", "type": "STATIC", "connect_timeout": "2s",
             "load_assignment": [
                 "cluster_name": "authz",
-                "endpoints": [["lb_endpoints": [["endpoint": ["address": ["socket_address": ["address": "127.0.0.1", "port_value": authzPort]]]]]]],
+                "endpoints": [
+                    [
+                        "lb_endpoints": [
+                            [
+                                "endpoint": [
+                                    "address": ["socket_address": ["address": "127.0.0.1", "port_value": authzPort]]
+                                ]
+                            ]
+                        ]
+                    ]
+                ],
             ],
         ]
         let bootstrap: [String: Any] = [
             "admin": ["address": ["socket_address": ["address": "127.0.0.1", "port_value": 0]]],
-            "layered_runtime": ["layers": [["name": "strict", "static_layer": ["envoy.features.fail_on_any_deprecated_feature": true]]]],
+            "layered_runtime": [
+                "layers": [["name": "strict", "static_layer": ["envoy.features.fail_on_any_deprecated_feature": true]]]
+            ],
             "static_resources": [
                 "clusters": [cluster],
-                "listeners": [[
-                    "name": "authz", "address": ["socket_address": ["address": "127.0.0.1", "port_value": 0]],
-                    "filter_chains": [["filters": [["name": "envoy.filters.network.http_connection_manager", "typed_config": manager]]]],
-                ]],
+                "listeners": [
+                    [
+                        "name": "authz", "address": ["socket_address": ["address": "127.0.0.1", "port_value": 0]],
+                        "filter_chains": [
+                            [
+                                "filters": [
+                                    ["name": "envoy.filters.network.http_connection_manager", "typed_config": manager]
+                                ]
+                            ]
+                        ],
+                    ]
+                ],
             ],
         ]
         let bootstrapFile = directory.appendingPathComponent("envoy.json")
@@ -129,12 +157,17 @@ struct AuthorizationEnvoyRuntimeTests {
         let adminFile = directory.appendingPathComponent("admin.address")
         let envoy = try ManagedProcess.start(
             name: "envoy",
-            argv: [try EnvoyBinary.path(), "-c", bootstrapFile.path, "--disable-hot-restart", "--admin-address-path", adminFile.path, "-l", "warning"],
+            argv: [
+                try EnvoyBinary.path(), "-c", bootstrapFile.path, "--disable-hot-restart", "--admin-address-path",
+                adminFile.path, "-l", "warning",
+            ],
             logFile: directory.appendingPathComponent("envoy.log"))
         processes.append(envoy)
         let admin = try await Poll.until("Envoy's admin address", timeout: .seconds(30)) {
             try envoy.checkRunning()
-            return (try? String(contentsOf: adminFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines).nilIfEmpty
+            return (try? String(contentsOf: adminFile, encoding: .utf8))?.trimmingCharacters(
+                in: .whitespacesAndNewlines
+            ).nilIfEmpty
         }
         let port = try await Poll.until("the listener's port", timeout: .seconds(30)) { () -> Int? in
             try envoy.checkRunning()
@@ -142,15 +175,19 @@ struct AuthorizationEnvoyRuntimeTests {
             guard let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
                 let statuses = object["listener_statuses"] as? [[String: Any]],
                 let address = statuses.first?["local_address"] as? [String: Any],
-                let socket = address["socket_address"] as? [String: Any], let port = socket["port_value"] as? Int, port > 0
+                let socket = address["socket_address"] as? [String: Any], let port = socket["port_value"] as? Int,
+                port > 0
             else { return nil }
             return port
         }
 
         func status(_ path: String, _ headers: [String] = []) throws -> Int {
-            let argv = ["curl", "-sS", "--noproxy", "*", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}"]
+            let argv =
+                ["curl", "-sS", "--noproxy", "*", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code}"]
                 + headers.flatMap { ["-H", $0] } + ["http://127.0.0.1:\(port)\(path)"]
-            return Int(try Subprocess.run(argv, timeout: .seconds(10)).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            return Int(
+                try Subprocess.run(argv, timeout: .seconds(10)).stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+                ?? 0
         }
         let bearer = { (name: String) in "Authorization: Bearer \(tokens[name] ?? "")" }
         let expectations: [(String, [String], Int)] = [

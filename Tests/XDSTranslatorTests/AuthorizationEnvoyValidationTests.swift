@@ -30,7 +30,8 @@ struct AuthorizationEnvoyValidationTests {
                {"socket_address": {"address": "127.0.0.1", "port_value": 15010}}}}]}]}}
             """
         let clusterList = clusters.trimmingCharacters(in: .whitespacesAndNewlines).dropFirst().dropLast()
-        let allClusters = clusterList.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "[\(ads)]" : "[\(ads),\(clusterList)]"
+        let allClusters =
+            clusterList.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "[\(ads)]" : "[\(ads),\(clusterList)]"
         return """
             {"node": {"id": "sidecar~10.0.0.1~validate.default~default.svc.cluster.local", "cluster": "validate"},
              "admin": {"address": {"socket_address": {"address": "127.0.0.1", "port_value": 0}}},
@@ -43,11 +44,13 @@ struct AuthorizationEnvoyValidationTests {
 
     static func validate(_ bootstrap: String) throws -> SubprocessResult {
         let envoy = try EnvoyBinary.path()
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-authz-\(UUID().uuidString).json")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-authz-\(UUID().uuidString).json")
         try bootstrap.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         return try Subprocess.run(
-            [envoy, "--mode", "validate", "-c", file.path, "--disable-hot-restart", "-l", "error"], timeout: .seconds(120))
+            [envoy, "--mode", "validate", "-c", file.path, "--disable-hot-restart", "-l", "error"],
+            timeout: .seconds(120))
     }
 
     @Test("every security golden case validates in Envoy 1.40", arguments: securityCases)
@@ -57,7 +60,9 @@ struct AuthorizationEnvoyValidationTests {
         for (proxy, fixture) in try golden.fixtures() {
             let listeners = try ProtoJSON.render(fixture.messages(TypeURL.listener))
             let clusters = try ProtoJSON.render(fixture.messages(TypeURL.cluster))
-            if listeners.contains("envoy.filters.http.rbac") || listeners.contains("envoy.filters.network.rbac") { withRBAC += 1 }
+            if listeners.contains("envoy.filters.http.rbac") || listeners.contains("envoy.filters.network.rbac") {
+                withRBAC += 1
+            }
             let result = try Self.validate(Self.bootstrap(listeners: listeners, clusters: clusters))
             #expect(result.succeeded, "Envoy refused \(golden.name) (\(proxy.name)):\n\(result.stdout)\(result.stderr)")
         }

@@ -1,7 +1,7 @@
 import EnvoyAPI
 import Foundation
-import SwiftProtobuf
 import MeshModel
+import SwiftProtobuf
 import Testing
 import XDSTranslator
 
@@ -25,7 +25,9 @@ struct AuthorizationFailClosedTests {
             identity: WorkloadIdentity(namespace: "default", serviceAccount: "api"))
     }
 
-    static func httpFilters(_ fixture: MeshFixture) throws -> [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] {
+    static func httpFilters(
+        _ fixture: MeshFixture
+    ) throws -> [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] {
         let listener = try #require(fixture.resources(TypeURL.listener, as: Listener.self)["virtualInbound"])
         let chain = try #require(listener.filterChains.first { $0.name == "inbound_0.0.0.0_8080_mtls" })
         return try HCM(unpackingAny: try #require(chain.filters.first).typedConfig).httpFilters
@@ -62,7 +64,9 @@ struct AuthorizationFailClosedTests {
     @Test("`from.source.trustDomains` and its not form match the peer certificate's trust domain")
     func trustDomains() throws {
         let fixture = try Self.fixture(
-            Self.policy("td", action: "ALLOW", rule: "  - from: [{source: {trustDomains: [partner.example], notTrustDomains: [\"bad*\"]}}]"))
+            Self.policy(
+                "td", action: "ALLOW",
+                rule: "  - from: [{source: {trustDomains: [partner.example], notTrustDomains: [\"bad*\"]}}]"))
         let allow = try Self.rbac(fixture, .allow)
         let principal = try #require(allow.rules.policies["ns[default]-policy[td]-rule[0]"]?.principals.first)
         let found = try Self.regexes(principal)

@@ -20,7 +20,8 @@ struct AuthorizationLDSSizeTests {
             documents.append(
                 MeshYAML.service(
                     "svc-\(index)", namespace: namespace,
-                    clusterIP: "10.96.\(index >> 8 & 0xff).\(index & 0xff)", ports: [("http", 9080, nil), ("grpc-admin", 9090, nil)]))
+                    clusterIP: "10.96.\(index >> 8 & 0xff).\(index & 0xff)",
+                    ports: [("http", 9080, nil), ("grpc-admin", 9090, nil)]))
             documents.append(
                 MeshYAML.pod(
                     "svc-\(index)-0", namespace: namespace, ip: "10.64.\(index >> 8 & 0xff).\(index & 0xff)",
@@ -44,7 +45,10 @@ struct AuthorizationLDSSizeTests {
     static var spread: String {
         var policies: [String] = []
         for namespace in 0..<namespaces {
-            for app in 0..<19 { policies.append(policy("p-\(app)", namespace: "ns-\(namespace)", app: "svc-\(app * namespaces + namespace)")) }
+            for app in 0..<19 {
+                policies.append(
+                    policy("p-\(app)", namespace: "ns-\(namespace)", app: "svc-\(app * namespaces + namespace)"))
+            }
             policies.append(policy("ns-wide", namespace: "ns-\(namespace)", app: nil))
         }
         return #"{"authorizationPolicies": [\#(policies.joined(separator: ","))]}"#
@@ -74,11 +78,13 @@ struct AuthorizationLDSSizeTests {
         let all = try Self.ldsBytes(Self.meshWide, mesh: mesh)
         let perPolicy = Double(all - none) / 200
         print(
-            "LDS bytes per proxy, 1,000 services: no policies \(none); 200 policies spread (2 apply to this proxy) \(spread) (+\(spread - none)); 200 mesh-wide \(all) (+\(all - none), \(String(format: "%.0f", perPolicy)) bytes per applying policy)")
+            "LDS bytes per proxy, 1,000 services: no policies \(none); 200 policies spread (2 apply to this proxy) \(spread) (+\(spread - none)); 200 mesh-wide \(all) (+\(all - none), \(String(format: "%.0f", perPolicy)) bytes per applying policy)"
+        )
         #expect(spread > none)
         #expect(all > spread)
         // A policy of another namespace or selecting another app changes nothing for this proxy.
-        let elsewhere = #"{"authorizationPolicies": [\#(Self.policy("x", namespace: "ns-3", app: nil)), \#(Self.policy("y", namespace: "ns-0", app: "svc-10"))]}"#
+        let elsewhere =
+            #"{"authorizationPolicies": [\#(Self.policy("x", namespace: "ns-3", app: nil)), \#(Self.policy("y", namespace: "ns-0", app: "svc-10"))]}"#
         #expect(try Self.ldsBytes(elsewhere, mesh: mesh) == none)
     }
 }

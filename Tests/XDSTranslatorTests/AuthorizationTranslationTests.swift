@@ -20,7 +20,8 @@ struct AuthorizationTranslationTests {
     static let mesh = MeshYAML.join(
         MeshYAML.service("api", clusterIP: "10.96.1.1", ports: [("http", 80, 8080), ("tcp-db", 5432, nil)]),
         MeshYAML.pod("api-1", ip: "10.1.1.1", labels: ["app": "api"]),
-        MeshYAML.service("authz", namespace: "ops", clusterIP: "10.96.2.1", ports: [("grpc", 9000, nil), ("http", 8000, nil)]))
+        MeshYAML.service(
+            "authz", namespace: "ops", clusterIP: "10.96.2.1", ports: [("grpc", 9000, nil), ("http", 8000, nil)]))
 
     static func fixture(_ security: String, labels: [String: String] = ["app": "api"]) throws -> MeshFixture {
         try MeshFixture(
@@ -37,16 +38,22 @@ struct AuthorizationTranslationTests {
         return try #require(listener.filterChains.first { $0.name == name }, "no chain \(name)")
     }
 
-    static func httpFilters(_ fixture: MeshFixture) throws -> [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] {
+    static func httpFilters(
+        _ fixture: MeshFixture
+    ) throws -> [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] {
         let chain = try chain(fixture, "inbound_0.0.0.0_8080_mtls")
         return try HCM(unpackingAny: try #require(chain.filters.first).typedConfig).httpFilters
     }
 
     static func httpRBAC(_ fixture: MeshFixture) throws -> [HTTPRBAC] {
-        try httpFilters(fixture).filter { $0.name == "envoy.filters.http.rbac" }.map { try HTTPRBAC(unpackingAny: $0.typedConfig) }
+        try httpFilters(fixture).filter { $0.name == "envoy.filters.http.rbac" }.map {
+            try HTTPRBAC(unpackingAny: $0.typedConfig)
+        }
     }
 
-    static func networkRBAC(_ fixture: MeshFixture, chain name: String = "inbound_0.0.0.0_5432_mtls") throws -> [NetworkRBAC] {
+    static func networkRBAC(
+        _ fixture: MeshFixture, chain name: String = "inbound_0.0.0.0_5432_mtls"
+    ) throws -> [NetworkRBAC] {
         try chain(fixture, name).filters.filter { $0.name == "envoy.filters.network.rbac" }
             .map { try NetworkRBAC(unpackingAny: $0.typedConfig) }
     }
@@ -54,15 +61,22 @@ struct AuthorizationTranslationTests {
     @Test("without policies the inbound chains carry no security filter")
     func noPolicies() throws {
         let fixture = try Self.fixture("{}")
-        #expect(try Self.httpFilters(fixture).map(\.name) == ["envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router"])
-        #expect(try Self.chain(fixture, "inbound_0.0.0.0_5432_mtls").filters.map(\.name) == ["envoy.filters.network.tcp_proxy"])
+        #expect(
+            try Self.httpFilters(fixture).map(\.name) == [
+                "envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router",
+            ])
+        #expect(
+            try Self.chain(fixture, "inbound_0.0.0.0_5432_mtls").filters.map(\.name) == [
+                "envoy.filters.network.tcp_proxy"
+            ])
         let inputs = fixture.translator.authorizationInputs(snapshot: fixture.snapshot, proxy: fixture.proxy)
         #expect(inputs.all.isEmpty && inputs.posture == .open && inputs.listeners.isEmpty)
     }
 
     @Test("`spec: {}` allows nothing: an ALLOW filter whose only policy never matches, on HTTP, TCP and passthrough")
     func allowNothing() throws {
-        let fixture = try Self.fixture(#"{"authorizationPolicies": [{"metadata": {"name": "none", "namespace": "default"}}]}"#)
+        let fixture = try Self.fixture(
+            #"{"authorizationPolicies": [{"metadata": {"name": "none", "namespace": "default"}}]}"#)
         let allow = try #require(try Self.httpRBAC(fixture).only)
         #expect(allow.rules.action == .allow)
         let policy = try #require(allow.rules.policies["ns[default]-policy[none]-rule[0]"])
@@ -81,11 +95,14 @@ struct AuthorizationTranslationTests {
 
     @Test("`rules: [{}]` allows everything: one policy of any permission and any principal")
     func allowAll() throws {
-        let fixture = try Self.fixture(#"{"authorizationPolicies": [{"metadata": {"name": "all", "namespace": "default"}, "rules": [{}]}]}"#)
+        let fixture = try Self.fixture(
+            #"{"authorizationPolicies": [{"metadata": {"name": "all", "namespace": "default"}, "rules": [{}]}]}"#)
         let policy = try #require(try Self.httpRBAC(fixture).only?.rules.policies["ns[default]-policy[all]-rule[0]"])
         #expect(policy.permissions.first?.andRules.rules.first?.any == true)
         #expect(policy.principals.first?.andIds.ids.first?.any == true)
-        #expect(fixture.translator.authorizationInputs(snapshot: fixture.snapshot, proxy: fixture.proxy).posture == .allowSome)
+        #expect(
+            fixture.translator.authorizationInputs(snapshot: fixture.snapshot, proxy: fixture.proxy).posture
+                == .allowSome)
     }
 
     @Test("HTTP filters come in istiod's order: jwt_authn, CUSTOM (shadow RBAC, ext_authz), AUDIT, DENY, ALLOW")
@@ -108,7 +125,10 @@ struct AuthorizationTranslationTests {
                 "envoy.filters.http.fault", "envoy.filters.http.cors", "envoy.filters.http.router",
             ])
         let rbac = try Self.httpRBAC(fixture)
-        #expect(rbac.map { $0.hasRules ? "\($0.rules.action)" : "shadow \($0.shadowRules.action)" } == ["shadow deny", "log", "deny", "allow"])
+        #expect(
+            rbac.map { $0.hasRules ? "\($0.rules.action)" : "shadow \($0.shadowRules.action)" } == [
+                "shadow deny", "log", "deny", "allow",
+            ])
         // CUSTOM: never enforced; its rules record a name ext_authz is enabled by.
         #expect(rbac[0].shadowRulesStatPrefix == "istio_ext_authz_")
         #expect(rbac[0].shadowRules.policies.keys.sorted() == ["istio-ext-authz-ext-ns[default]-policy[d]-rule[0]"])
@@ -134,7 +154,9 @@ struct AuthorizationTranslationTests {
         let denyPolicy = try #require(deny.rules.policies["ns[default]-policy[deny-admin]-rule[0]"])
         // The path is gone; the namespace stays: every TCP connection from `bad` is refused.
         #expect(denyPolicy.permissions.first?.andRules.rules.first?.any == true)
-        #expect(denyPolicy.principals.first?.andIds.ids.first?.orIds.ids.first?.authenticated.principalName.safeRegex.regex == ".*/ns/bad/.*")
+        #expect(
+            denyPolicy.principals.first?.andIds.ids.first?.orIds.ids.first?.authenticated.principalName.safeRegex.regex
+                == ".*/ns/bad/.*")
         let allow = try #require(tcp.first { $0.rules.action == .allow })
         #expect(allow.rules.policies.keys.sorted() == ["ns[default]-policy[allow-get]-rule[1]"])
         // On HTTP both ALLOW rules are there.
@@ -145,12 +167,16 @@ struct AuthorizationTranslationTests {
     @Test("a CUSTOM policy with an unknown provider denies what it matches, with a warning naming the provider")
     func unknownProviderFailsClosed() throws {
         let fixture = try Self.fixture(
-            #"{"authorizationPolicies": [{"metadata": {"name": "ext", "namespace": "default"}, "action": "CUSTOM", "provider": "opa", "rules": [{"to": [{"operation": {"paths": ["/admin*"]}}]}]}]}"#)
+            #"{"authorizationPolicies": [{"metadata": {"name": "ext", "namespace": "default"}, "action": "CUSTOM", "provider": "opa", "rules": [{"to": [{"operation": {"paths": ["/admin*"]}}]}]}]}"#
+        )
         let filters = try Self.httpFilters(fixture)
         #expect(!filters.contains { $0.name == "envoy.filters.http.ext_authz" })
         let deny = try #require(try Self.httpRBAC(fixture).only)
         #expect(deny.rules.action == .deny)
-        #expect(deny.rules.policies.keys.sorted() == ["istio-ext-authz-opa-ns[default]-policy[ext]-rule[0]-deny-due-to-bad-CUSTOM-action"])
+        #expect(
+            deny.rules.policies.keys.sorted() == [
+                "istio-ext-authz-opa-ns[default]-policy[ext]-rule[0]-deny-due-to-bad-CUSTOM-action"
+            ])
         let inputs = fixture.translator.authorizationInputs(snapshot: fixture.snapshot, proxy: fixture.proxy)
         #expect(inputs.warnings.contains { $0.contains("opa") && $0.contains("default/ext") && $0.contains("denied") })
     }
@@ -167,7 +193,8 @@ struct AuthorizationTranslationTests {
         #expect(rbac.count == 2)
         #expect(rbac.allSatisfy { !$0.hasRules && $0.hasShadowRules })
         #expect(rbac.map(\.shadowRulesStatPrefix) == ["istio_dry_run_deny_", "istio_dry_run_allow_"])
-        #expect(fixture.translator.authorizationInputs(snapshot: fixture.snapshot, proxy: fixture.proxy).posture == .open)
+        #expect(
+            fixture.translator.authorizationInputs(snapshot: fixture.snapshot, proxy: fixture.proxy).posture == .open)
     }
 
     @Test("principals expand over the trust domain and its aliases; cluster.local stands for the local domain")
@@ -182,13 +209,18 @@ struct AuthorizationTranslationTests {
             let name = principal.authenticated.principalName
             return name.exact.isEmpty ? name.safeRegex.regex : name.exact
         }
-        #expect(names == ["spiffe://prod.example/ns/a/sa/b", "spiffe://old.example/ns/a/sa/b", "spiffe://other.example/ns/c/sa/d", "spiffe://.*/sa/e"])
+        #expect(
+            names == [
+                "spiffe://prod.example/ns/a/sa/b", "spiffe://old.example/ns/a/sa/b", "spiffe://other.example/ns/c/sa/d",
+                "spiffe://.*/sa/e",
+            ])
     }
 
     @Test("request principals match iss and sub of the verified JWT, split at the last slash")
     func requestPrincipals() throws {
         let fixture = try Self.fixture(
-            #"{"authorizationPolicies": [{"metadata": {"name": "p", "namespace": "default"}, "rules": [{"from": [{"source": {"requestPrincipals": ["https://idp.example/tenant/user-1"]}}]}]}]}"#)
+            #"{"authorizationPolicies": [{"metadata": {"name": "p", "namespace": "default"}, "rules": [{"from": [{"source": {"requestPrincipals": ["https://idp.example/tenant/user-1"]}}]}]}]}"#
+        )
         let policy = try #require(try Self.httpRBAC(fixture).only?.rules.policies["ns[default]-policy[p]-rule[0]"])
         let pair = try #require(policy.principals.first?.andIds.ids.first?.orIds.ids.first?.andIds.ids)
         let matchers = pair.map(\.sourcedMetadata.metadataMatcher)
@@ -216,13 +248,18 @@ struct AuthorizationTranslationTests {
         // Missing token passes (AuthorizationPolicy decides); an invalid one fails.
         let requirements = try #require(jwt.rules.only).requires.requiresAny.requirements
         #expect(requirements.map(\.providerName).prefix(2) == ["origins-0", "origins-1"])
-        if case .allowMissing = requirements.last?.requiresType {} else { Issue.record("the last requirement is not allow_missing") }
+        if case .allowMissing = requirements.last?.requiresType {
+        } else {
+            Issue.record("the last requirement is not allow_missing")
+        }
         let warnings = fixture.translator.authorizationInputs(snapshot: fixture.snapshot, proxy: fixture.proxy).warnings
         #expect(warnings.contains { $0.contains("default/ra") && $0.contains("https://a/keys") })
         #expect(!warnings.contains { $0.contains("https://b/keys") })
     }
 
-    @Test("a key set Envoy would refuse (and with it the listener) is replaced by keys that verify nothing, with a warning")
+    @Test(
+        "a key set Envoy would refuse (and with it the listener) is replaced by keys that verify nothing, with a warning"
+    )
     func invalidKeySetFailsClosed() throws {
         let fixture = try Self.fixture(
             #"""
@@ -255,9 +292,11 @@ struct AuthorizationTranslationTests {
     @Test("path templates become regexes with Envoy's URI template semantics")
     func pathTemplates() throws {
         let fixture = try Self.fixture(
-            #"{"authorizationPolicies": [{"metadata": {"name": "p", "namespace": "default"}, "rules": [{"to": [{"operation": {"paths": ["/v1/{*}/items/{**}"]}}]}]}]}"#)
+            #"{"authorizationPolicies": [{"metadata": {"name": "p", "namespace": "default"}, "rules": [{"to": [{"operation": {"paths": ["/v1/{*}/items/{**}"]}}]}]}]}"#
+        )
         let policy = try #require(try Self.httpRBAC(fixture).only?.rules.policies["ns[default]-policy[p]-rule[0]"])
-        let pattern = try #require(policy.permissions.first?.andRules.rules.first?.orRules.rules.first).urlPath.path.safeRegex.regex
+        let pattern = try #require(policy.permissions.first?.andRules.rules.first?.orRules.rules.first).urlPath.path
+            .safeRegex.regex
         let regex = try Regex(pattern)
         for path in ["/v1/a/items/", "/v1/a/items/b/c", "/v1/a-b_c/items/x"] {
             #expect((try? regex.wholeMatch(in: path)) != nil, "\(path) should match \(pattern)")
@@ -274,7 +313,11 @@ struct AuthorizationTranslationTests {
         let listeners = fixture.resources(TypeURL.listener, as: Listener.self)
         let http = try #require(listeners["0.0.0.0_80"])
         let manager = try HCM(unpackingAny: try #require(http.filterChains.first?.filters.first).typedConfig)
-        #expect(manager.httpFilters.map(\.name) == ["envoy.filters.http.jwt_authn", "envoy.filters.http.rbac", "envoy.filters.http.rbac", "envoy.filters.http.router"])
+        #expect(
+            manager.httpFilters.map(\.name) == [
+                "envoy.filters.http.jwt_authn", "envoy.filters.http.rbac", "envoy.filters.http.rbac",
+                "envoy.filters.http.router",
+            ])
         let inputs = fixture.translator.authorizationInputs(snapshot: fixture.snapshot, proxy: fixture.proxy)
         #expect(inputs.listeners.contains("0.0.0.0_80"))
         #expect(inputs.all.map(\.name).sorted() == ["ingress-allow", "ingress-deny-admin", "ingress-jwt"])

@@ -52,14 +52,22 @@ struct EndpointTLSModeTests {
     }
 
     @Test func workloadEntries() throws {
-        #expect(try Self.clusterUsesMutualTLS(Self.workloadEntry(serviceAccount: "vm", tlsMode: nil)), "a service account means istio")
-        #expect(!(try Self.clusterUsesMutualTLS(Self.workloadEntry(serviceAccount: nil, tlsMode: nil))), "no service account: disabled")
-        #expect(!(try Self.clusterUsesMutualTLS(Self.workloadEntry(serviceAccount: "vm", tlsMode: "disabled"))), "the label wins")
-        #expect(try Self.clusterUsesMutualTLS(Self.workloadEntry(serviceAccount: nil, tlsMode: "istio")), "the label wins")
+        #expect(
+            try Self.clusterUsesMutualTLS(Self.workloadEntry(serviceAccount: "vm", tlsMode: nil)),
+            "a service account means istio")
+        #expect(
+            !(try Self.clusterUsesMutualTLS(Self.workloadEntry(serviceAccount: nil, tlsMode: nil))),
+            "no service account: disabled")
+        #expect(
+            !(try Self.clusterUsesMutualTLS(Self.workloadEntry(serviceAccount: "vm", tlsMode: "disabled"))),
+            "the label wins")
+        #expect(
+            try Self.clusterUsesMutualTLS(Self.workloadEntry(serviceAccount: nil, tlsMode: "istio")), "the label wins")
     }
 
     @Test func pods() throws {
-        #expect(!(try Self.clusterUsesMutualTLS(Self.pod(tlsMode: nil))), "a pod the injector did not label has no sidecar")
+        #expect(
+            !(try Self.clusterUsesMutualTLS(Self.pod(tlsMode: nil))), "a pod the injector did not label has no sidecar")
         #expect(try Self.clusterUsesMutualTLS(Self.pod(tlsMode: "istio")))
         #expect(!(try Self.clusterUsesMutualTLS(Self.pod(tlsMode: "disabled"))))
     }

@@ -26,7 +26,9 @@ struct ConstraintInput {
             let bytes = try Data(resource.resource.serializedBytes(options: options) as [UInt8])
             guard seen.insert(bytes).inserted else { continue }
             sources.insert(source)
-            let record: [String: String] = ["source": source, "name": resource.name, "any": bytes.base64EncodedString()]
+            let record: [String: String] = [
+                "source": source, "name": resource.name, "any": bytes.base64EncodedString(),
+            ]
             let json = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys])
             lines.append(String(decoding: json, as: UTF8.self))
         }
@@ -68,17 +70,21 @@ struct EnvoyConstraintTests {
             for (proxy, each) in try golden.fixtures() {
                 for (_, typeURL) in GoldenCase.outputs(of: proxy) {
                     try input.add(
-                        Self.translator.generate(typeURL: typeURL, snapshot: each.snapshot, proxy: each.proxy, secrets: each.secrets),
+                        Self.translator.generate(
+                            typeURL: typeURL, snapshot: each.snapshot, proxy: each.proxy, secrets: each.secrets),
                         source: "\(golden.name)/\(proxy.name)/\(typeURL.split(separator: ".").last ?? "")")
                 }
             }
             for typeURL in Self.types {
                 try input.add(
-                    Self.translator.generate(typeURL: typeURL, snapshot: fixture.snapshot, proxy: Self.router(fixture.proxy)),
+                    Self.translator.generate(
+                        typeURL: typeURL, snapshot: fixture.snapshot, proxy: Self.router(fixture.proxy)),
                     source: "\(golden.name)/router")
             }
             let yaml = try String(contentsOf: golden.folder.appendingPathComponent("input.yaml"), encoding: .utf8)
-            for (index, mutant) in YAMLMutants.sample(of: yaml, limit: Self.mutantsPerCase, seed: 0x6D65_7368).enumerated() {
+            for (index, mutant) in YAMLMutants.sample(of: yaml, limit: Self.mutantsPerCase, seed: 0x6D65_7368)
+                .enumerated()
+            {
                 let decoded = ConfigDecoder.decode(yaml: mutant, file: "\(golden.name)/mutant-\(index).yaml")
                 guard decoded.errors.isEmpty else {
                     refused += 1
@@ -96,7 +102,9 @@ struct EnvoyConstraintTests {
             }
         }
         let result = try input.check()
-        print("PGV check: \(accepted) mutants accepted, \(refused) refused; \(result.stdout.split(separator: "\n").last ?? "")")
+        print(
+            "PGV check: \(accepted) mutants accepted, \(refused) refused; \(result.stdout.split(separator: "\n").last ?? "")"
+        )
         #expect(result.succeeded, "generated resources break Envoy's rules:\n\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains(" 0 violations"), "\(result.stdout)")
         #expect(accepted > 100, "too few accepted mutants to mean anything: \(accepted)")
@@ -108,10 +116,12 @@ struct EnvoyConstraintTests {
     @Test("every accepted fuzz regression input, for a sidecar and a router, satisfies every rule")
     func fuzzRegressionInputs() throws {
         let folder = RepositoryPaths.root.appendingPathComponent("Tests/FuzzRegressionTests/Inputs/translate")
-        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix(".") }
+            .sorted()
         let sidecar = try Proxy(
             nodeID: "sidecar~10.44.0.10~reviews-v1.default~default.svc.cluster.local",
-            metadata: ["NAMESPACE": "default", "SERVICE_ACCOUNT": "reviews"], labels: ["app": "reviews", "version": "v1"])
+            metadata: ["NAMESPACE": "default", "SERVICE_ACCOUNT": "reviews"],
+            labels: ["app": "reviews", "version": "v1"])
         let router = try Proxy(
             nodeID: "router~10.44.0.20~istio-ingressgateway.istio-system~istio-system.svc.cluster.local",
             metadata: ["NAMESPACE": "istio-system"], labels: ["istio": "ingressgateway", "app": "istio-ingressgateway"])
@@ -134,7 +144,9 @@ struct EnvoyConstraintTests {
             }
         }
         let result = try input.check()
-        print("PGV check, fuzz inputs: \(accepted.count) of \(names.count) accepted; \(result.stdout.split(separator: "\n").last ?? "")")
+        print(
+            "PGV check, fuzz inputs: \(accepted.count) of \(names.count) accepted; \(result.stdout.split(separator: "\n").last ?? "")"
+        )
         #expect(!accepted.isEmpty, "no fuzz input of \(folder.path) is accepted: nothing was checked")
         #expect(input.lines.count > 0, "the accepted fuzz inputs generated no resources")
         #expect(result.succeeded, "generated resources break Envoy's rules:\n\(result.stdout)\(result.stderr)")
@@ -147,7 +159,8 @@ struct EnvoyConstraintTests {
         var input = ConstraintInput()
         var expected: [(name: String, rule: String)] = []
         func add<M: SwiftProtobuf.Message>(_ name: String, _ message: M, breaks rule: String) throws {
-            try input.add([TranslatedResource(name: name, resource: Google_Protobuf_Any(message: message))], source: "bad")
+            try input.add(
+                [TranslatedResource(name: name, resource: Google_Protobuf_Any(message: message))], source: "bad")
             expected.append((name, rule))
         }
 
@@ -250,7 +263,8 @@ struct EnvoyConstraintTests {
         try add("ports", assignment, breaks: "port_value: uint32.lte")
 
         let result = try input.check()
-        #expect(result.status == 1, "expected violations (exit 1), got \(result.status):\n\(result.stdout)\(result.stderr)")
+        #expect(
+            result.status == 1, "expected violations (exit 1), got \(result.status):\n\(result.stdout)\(result.stderr)")
         let reported = result.stdout.split(separator: "\n").filter { $0.hasPrefix("VIOLATION ") }
         for (name, rule) in expected {
             #expect(

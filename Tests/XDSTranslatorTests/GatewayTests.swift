@@ -30,7 +30,9 @@ struct GatewayTests {
         """
     }
 
-    static func gateway(_ name: String = "ingress", selector: String = "{istio: ingressgateway}", servers: String)
+    static func gateway(
+        _ name: String = "ingress", selector: String = "{istio: ingressgateway}", servers: String
+    )
         -> String
     {
         """
@@ -60,7 +62,8 @@ struct GatewayTests {
         """
 
     static func fixture(
-        _ yaml: String, labels: [String: String] = ["istio": "ingressgateway"], identityNamespace: String? = "istio-system",
+        _ yaml: String, labels: [String: String] = ["istio": "ingressgateway"],
+        identityNamespace: String? = "istio-system",
         nodeID: String = routerID
     ) throws -> MeshFixture {
         try MeshFixture(
@@ -78,7 +81,9 @@ struct GatewayTests {
     @Test func aRouterGetsOnlyTheListenersOfGatewaysSelectingIt() throws {
         let yaml = [
             Self.gateway(servers: Self.https), Self.secret("web-credential"), Self.services,
-            Self.gateway("egress", selector: "{istio: egressgateway}", servers: "  - port: {number: 9000, name: tcp, protocol: TCP}\n    hosts: ['*']"),
+            Self.gateway(
+                "egress", selector: "{istio: egressgateway}",
+                servers: "  - port: {number: 9000, name: tcp, protocol: TCP}\n    hosts: ['*']"),
         ].joined(separator: "\n---\n")
         let ingress = try Self.fixture(yaml)
         #expect(ingress.messages(TypeURL.listener).map(\.name) == ["0.0.0.0_443"])
@@ -90,26 +95,35 @@ struct GatewayTests {
     }
 
     @Test func theCertificateTravelsOverSDSAndNeverInTheListener() throws {
-        let yaml = [Self.gateway(servers: Self.https), Self.secret("web-credential"), Self.services].joined(separator: "\n---\n")
+        let yaml = [Self.gateway(servers: Self.https), Self.secret("web-credential"), Self.services].joined(
+            separator: "\n---\n")
         let fixture = try Self.fixture(yaml)
         let listenerJSON = try ProtoJSON.render(fixture.messages(TypeURL.listener))
         #expect(listenerJSON.contains("kubernetes://web-credential"))
-        #expect(!listenerJSON.contains("PRIVATE KEY") && !listenerJSON.contains("inline"), "key material inlined in LDS")
+        #expect(
+            !listenerJSON.contains("PRIVATE KEY") && !listenerJSON.contains("inline"), "key material inlined in LDS")
         let clusterJSON = try ProtoJSON.render(fixture.messages(TypeURL.cluster))
         #expect(!clusterJSON.contains("kubernetes://") && !clusterJSON.contains("PRIVATE KEY"))
         let secrets = fixture.resources(TypeURL.secret, as: Envoy_Extensions_TransportSockets_Tls_V3_Secret.self)
         let served = try #require(secrets["kubernetes://web-credential"])
-        let trimmed = { (data: Data) in String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }
+        let trimmed = { (data: Data) in
+            String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         #expect(trimmed(served.tlsCertificate.privateKey.inlineBytes) == Self.key.trimmingCharacters(in: .newlines))
-        #expect(trimmed(served.tlsCertificate.certificateChain.inlineBytes) == Self.certificate.trimmingCharacters(in: .newlines))
+        #expect(
+            trimmed(served.tlsCertificate.certificateChain.inlineBytes)
+                == Self.certificate.trimmingCharacters(in: .newlines))
     }
 
     @Test func credentialsAreServedOnlyToAnIdentityOfTheGatewaysNamespace() throws {
         // The credential exists only in another namespace: not served, even though the name matches.
-        let elsewhere = [Self.gateway(servers: Self.https), Self.secret("web-credential", namespace: "shop"), Self.services]
-            .joined(separator: "\n---\n")
+        let elsewhere = [
+            Self.gateway(servers: Self.https), Self.secret("web-credential", namespace: "shop"), Self.services,
+        ]
+        .joined(separator: "\n---\n")
         #expect(try Self.fixture(elsewhere).messages(TypeURL.secret).isEmpty)
-        let yaml = [Self.gateway(servers: Self.https), Self.secret("web-credential"), Self.services].joined(separator: "\n---\n")
+        let yaml = [Self.gateway(servers: Self.https), Self.secret("web-credential"), Self.services].joined(
+            separator: "\n---\n")
         // No proven identity, or one from another namespace: nothing.
         #expect(try Self.fixture(yaml, identityNamespace: nil).messages(TypeURL.secret).isEmpty)
         #expect(try Self.fixture(yaml, identityNamespace: "shop").messages(TypeURL.secret).isEmpty)
@@ -143,12 +157,14 @@ struct GatewayTests {
         let ca = try #require(secrets["kubernetes://web-credential-cacert"])
         #expect(String(decoding: ca.validationContext.trustedCa.inlineBytes, as: UTF8.self).contains("MIIBclientca"))
         let listener = try #require(
-            try Self.fixture(yaml).resources(TypeURL.listener, as: Envoy_Config_Listener_V3_Listener.self)["0.0.0.0_443"])
+            try Self.fixture(yaml).resources(TypeURL.listener, as: Envoy_Config_Listener_V3_Listener.self)[
+                "0.0.0.0_443"])
         let context = try Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsContext(
             unpackingAny: listener.filterChains[0].transportSocket.typedConfig)
         #expect(context.requireClientCertificate.value)
-        #expect(context.commonTlsContext.combinedValidationContext.validationContextSdsSecretConfig.name
-            == "kubernetes://web-credential-cacert")
+        #expect(
+            context.commonTlsContext.combinedValidationContext.validationContextSdsSecretConfig.name
+                == "kubernetes://web-credential-cacert")
     }
 
     @Test func aServerWhoseProtocolConflictsOnItsPortIsLeftOut() throws {

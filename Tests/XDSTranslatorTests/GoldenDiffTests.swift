@@ -48,7 +48,9 @@ struct GoldenDiffTests {
     func roundTrip() throws {
         var generator = SeededGenerator(seed: 0x6469_6666)
         for round in 0..<300 {
-            let old = (0..<Int.random(in: 0...40, using: &generator)).map { _ in "v\(Int.random(in: 0...6, using: &generator))" }
+            let old = (0..<Int.random(in: 0...40, using: &generator)).map { _ in
+                "v\(Int.random(in: 0...6, using: &generator))"
+            }
             var new = old
             var edits = 0
             for _ in 0..<Int.random(in: 0...6, using: &generator) {
@@ -63,7 +65,9 @@ struct GoldenDiffTests {
             let newText = new.map { $0 + "\n" }.joined()
             let diff = UnifiedDiff.of(expected: oldText, actual: newText)
             #expect(try Self.apply(diff, to: old) == new, "round \(round):\n\(diff)")
-            let marked = diff.split(separator: "\n").filter { ($0.hasPrefix("-") || $0.hasPrefix("+")) && !$0.hasPrefix("---") && !$0.hasPrefix("+++") }
+            let marked = diff.split(separator: "\n").filter {
+                ($0.hasPrefix("-") || $0.hasPrefix("+")) && !$0.hasPrefix("---") && !$0.hasPrefix("+++")
+            }
             #expect(marked.count <= 2 * edits, "round \(round): \(marked.count) lines marked for \(edits) edits")
         }
     }
@@ -71,7 +75,8 @@ struct GoldenDiffTests {
     @Test("a golden mismatch names the file, tells how to regenerate only its case, and shows the diff")
     func mismatchMessage() throws {
         let message = try #require(
-            GoldenFile.mismatch(expected: "[\n  1\n]\n", actual: "[\n  2\n]\n", label: "vs-match/routes.json", caseName: "vs-match"))
+            GoldenFile.mismatch(
+                expected: "[\n  1\n]\n", actual: "[\n  2\n]\n", label: "vs-match/routes.json", caseName: "vs-match"))
         #expect(message.contains("vs-match/routes.json differs"))
         #expect(message.contains("MESHD_UPDATE_GOLDEN=vs-match swift test"))
         #expect(message.contains("-  1\n+  2\n"))
@@ -106,7 +111,9 @@ struct GoldenDiffTests {
             let text = String(line.dropFirst())
             switch line.first {
             case " ", "-":
-                guard position < lines.count, lines[position] == text else { throw HarnessError("context mismatch at \(position): \(line)") }
+                guard position < lines.count, lines[position] == text else {
+                    throw HarnessError("context mismatch at \(position): \(line)")
+                }
                 if line.first == " " { result.append(text) }
                 position += 1
             case "+": result.append(text)

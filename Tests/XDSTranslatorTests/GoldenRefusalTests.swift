@@ -47,7 +47,9 @@ struct GoldenRefusalTests {
         }
     }
 
-    @Test("a refused edit reports the expected errors and changes nothing that is served", arguments: GoldenCorpus.refusalCases)
+    @Test(
+        "a refused edit reports the expected errors and changes nothing that is served",
+        arguments: GoldenCorpus.refusalCases)
     func refusedEdit(_ refusal: GoldenRefusalCase) throws {
         let base = try refusal.base()
         let edit = ConfigDecoder.decode(yaml: try refusal.editYAML(), file: base.inputFile)
@@ -56,7 +58,8 @@ struct GoldenRefusalTests {
         for error in edit.errors {
             #expect(
                 error.object != nil && !error.fieldPath.isEmpty && !error.reason.isEmpty && error.line != nil,
-                "\(refusal.name): the error does not name the object, the field path, the line and the reason: \(error)")
+                "\(refusal.name): the error does not name the object, the field path, the line and the reason: \(error)"
+            )
         }
         let errors = edit.errors.map(RefusedError.init)
         try GoldenFile.check(
@@ -89,7 +92,8 @@ struct GoldenRefusalTests {
                     Self.translator.generateMessages(typeURL: typeURL, snapshot: after, proxy: model, secrets: secrets))
                 let expected = try String(contentsOf: proxy.outputFolder.appendingPathComponent(file), encoding: .utf8)
                 if let message = GoldenFile.mismatch(
-                    expected: expected, actual: served, label: "\(golden.name)/\(proxy.name)/\(file) after \(refusal.name)",
+                    expected: expected, actual: served,
+                    label: "\(golden.name)/\(proxy.name)/\(file) after \(refusal.name)",
                     caseName: golden.name)
                 {
                     Issue.record(Comment(rawValue: "the refused edit changed what is served: " + message))

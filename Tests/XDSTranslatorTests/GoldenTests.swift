@@ -69,7 +69,9 @@ struct GoldenCase: CustomTestStringConvertible, Sendable {
             let fixture = try MeshFixture(
                 yaml: yaml, file: mesh.inputFile, nodeID: file.id, metadata: file.metadata ?? [:],
                 labels: file.labels ?? [:],
-                identity: file.identity.map { WorkloadIdentity(namespace: $0.namespace, serviceAccount: $0.serviceAccount) },
+                identity: file.identity.map {
+                    WorkloadIdentity(namespace: $0.namespace, serviceAccount: $0.serviceAccount)
+                },
                 secrets: file.secrets.map {
                     ProxySecrets(
                         certificateChainPEM: $0.certificateChainPEM, privateKeyPEM: $0.privateKeyPEM,
@@ -99,7 +101,8 @@ enum GoldenFile {
         sourceLocation: Testing.SourceLocation = #_sourceLocation
     ) throws {
         if GoldenCorpus.updates(caseName) {
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try actual.write(to: url, atomically: true, encoding: .utf8)
             return
         }
@@ -125,7 +128,8 @@ struct GoldenTests {
             "expected at least one case of several proxies (proxies/<name>.json)")
         #expect(
             GoldenCorpus.unknownUpdateNames.isEmpty,
-            "MESHD_UPDATE_GOLDEN names no case: \(GoldenCorpus.unknownUpdateNames); cases are the folder names under \(GoldenCase.directory.path)")
+            "MESHD_UPDATE_GOLDEN names no case: \(GoldenCorpus.unknownUpdateNames); cases are the folder names under \(GoldenCase.directory.path)"
+        )
     }
 
     @Test("translator output matches the golden files", arguments: GoldenCase.all)
@@ -134,7 +138,8 @@ struct GoldenTests {
             let prefix = proxy.outputFolder == golden.folder ? golden.name : "\(golden.name)/\(proxy.name)"
             for (file, typeURL) in GoldenCase.outputs(of: proxy) {
                 try GoldenFile.check(
-                    ProtoJSON.render(fixture.messages(typeURL)), against: proxy.outputFolder.appendingPathComponent(file),
+                    ProtoJSON.render(fixture.messages(typeURL)),
+                    against: proxy.outputFolder.appendingPathComponent(file),
                     label: "\(prefix)/\(file)", caseName: golden.name)
             }
         }
@@ -157,9 +162,11 @@ struct GoldenTests {
 
     /// The proxies of one mesh are not copies of each other: each folder of a case of several proxies holds what that
     /// proxy alone is given, so at least two of them differ.
-    @Test("the proxies of a case of several proxies get different config", arguments: GoldenCase.all.filter {
-        ((try? $0.corpusCase.proxies().count) ?? 0) > 1
-    })
+    @Test(
+        "the proxies of a case of several proxies get different config",
+        arguments: GoldenCase.all.filter {
+            ((try? $0.corpusCase.proxies().count) ?? 0) > 1
+        })
     func severalProxiesDiffer(_ golden: GoldenCase) throws {
         var renderings: Set<String> = []
         let fixtures = try golden.fixtures()
@@ -167,6 +174,8 @@ struct GoldenTests {
             renderings.insert(
                 try GoldenCase.outputs(of: proxy).map { try ProtoJSON.render(fixture.messages($0.typeURL)) }.joined())
         }
-        #expect(renderings.count == fixtures.count, "\(golden.name): two proxies get identical config; one of them adds nothing")
+        #expect(
+            renderings.count == fixtures.count,
+            "\(golden.name): two proxies get identical config; one of them adds nothing")
     }
 }

@@ -12,8 +12,10 @@ struct ProvenanceTests {
     /// them); they name what else shaped them (PeerAuthentications, policies, a Sidecar's ingress), which a mesh may
     /// not have.
     static func mayHaveNoSource(_ name: String) -> Bool {
-        ["virtualOutbound", "virtualInbound", "BlackHoleCluster", "PassthroughCluster", "InboundPassthroughCluster",
-         "default", "ROOTCA"].contains(name) || (name.hasPrefix("inbound|") && name.hasSuffix("||"))
+        [
+            "virtualOutbound", "virtualInbound", "BlackHoleCluster", "PassthroughCluster", "InboundPassthroughCluster",
+            "default", "ROOTCA",
+        ].contains(name) || (name.hasPrefix("inbound|") && name.hasSuffix("||"))
     }
 
     /// Every type of a golden case, SDS included when the proxy has secrets.
@@ -37,7 +39,8 @@ struct ProvenanceTests {
             for key in message.sources {
                 // Security policies of the golden cases come from security.json, not from objects.
                 let known =
-                    fixture.snapshot.objects[key] != nil || [.authorizationPolicy, .requestAuthentication].contains(key.kind)
+                    fixture.snapshot.objects[key] != nil
+                    || [.authorizationPolicy, .requestAuthentication].contains(key.kind)
                 #expect(known, "\(golden.name): \(message.name) names \(key), which is not in the mesh")
             }
         }
@@ -46,7 +49,8 @@ struct ProvenanceTests {
     @Test("the packed resources carry the messages' sources")
     func packedKeepsSources() throws {
         let fixture = try GoldenCase(name: "vs-delegate").fixture()
-        let packed = fixture.translator.generate(typeURL: TypeURL.route, snapshot: fixture.snapshot, proxy: fixture.proxy)
+        let packed = fixture.translator.generate(
+            typeURL: TypeURL.route, snapshot: fixture.snapshot, proxy: fixture.proxy)
         #expect(packed.map(\.sources) == fixture.messages(TypeURL.route).map(\.sources))
         #expect(packed.contains { !$0.sources.isEmpty })
     }
@@ -56,7 +60,9 @@ struct ProvenanceTests {
         let fixture = try GoldenCase(name: "dr-subsets-ports").fixture()
         let name = "outbound|9080|v1|reviews.default.svc.cluster.local"
         #expect(
-            Self.sources(fixture, TypeURL.cluster, name) == ["DestinationRule/default/reviews", "Service/default/reviews"])
+            Self.sources(fixture, TypeURL.cluster, name) == [
+                "DestinationRule/default/reviews", "Service/default/reviews",
+            ])
         let endpoints = Self.sources(fixture, TypeURL.endpoint, name)
         #expect(endpoints.contains("DestinationRule/default/reviews") && endpoints.contains("Service/default/reviews"))
     }
@@ -73,7 +79,10 @@ struct ProvenanceTests {
     @Test("a TCP listener names the VirtualService whose tcp routes made its chains")
     func tcpListenerNamesVirtualService() throws {
         let fixture = try GoldenCase(name: "vs-tcp-routes").fixture()
-        #expect(Self.sources(fixture, TypeURL.listener, "10.96.0.30_7000") == ["Service/default/db", "VirtualService/default/db"])
+        #expect(
+            Self.sources(fixture, TypeURL.listener, "10.96.0.30_7000") == [
+                "Service/default/db", "VirtualService/default/db",
+            ])
         // The cache service has no VirtualService: its listener names the Service alone.
         #expect(Self.sources(fixture, TypeURL.listener, "10.96.0.31_6379") == ["Service/default/cache"])
     }

@@ -47,7 +47,9 @@ enum ScopedMesh {
         return documents.joined(separator: "\n---\n")
     }
 
-    static func sidecar(_ spec: String, name: String = "default", namespace: String = "ns-0")
+    static func sidecar(
+        _ spec: String, name: String = "default", namespace: String = "ns-0"
+    )
         -> String
     {
         """
@@ -61,7 +63,9 @@ enum ScopedMesh {
         """
     }
 
-    static func fixture(sidecar: String? = nil, labels: [String: String] = ["app": "svc-0"]) throws
+    static func fixture(
+        sidecar: String? = nil, labels: [String: String] = ["app": "svc-0"]
+    ) throws
         -> MeshFixture
     {
         try MeshFixture(
@@ -226,7 +230,9 @@ enum ScopedMesh {
 }
 
 @Suite struct OutboundTrafficPolicyTests {
-    static func catchAll(_ fixture: MeshFixture, translator: XDSTranslator? = nil)
+    static func catchAll(
+        _ fixture: MeshFixture, translator: XDSTranslator? = nil
+    )
         -> (listenerCluster: String?, virtualHost: Envoy_Config_Route_V3_VirtualHost?)
     {
         let translator = translator ?? fixture.translator

@@ -11,7 +11,8 @@ let benchmarks: @Sendable () -> Void = {
     let workload = mesh.workload(at: 0)
     guard
         let proxy = try? Proxy(
-            nodeID: "sidecar~\(workload.address)~\(workload.name).\(workload.namespace)~\(workload.namespace).svc.cluster.local",
+            nodeID:
+                "sidecar~\(workload.address)~\(workload.name).\(workload.namespace)~\(workload.namespace).svc.cluster.local",
             metadata: ["NAMESPACE": workload.namespace, "INSTANCE_IPS": workload.address],
             labels: ["app": workload.app, "version": workload.version])
     else { fatalError("the generated workload is not a valid proxy identity") }

@@ -1,6 +1,6 @@
 import Foundation
-import LibFuzzerDriver
 import FuzzTargets
+import LibFuzzerDriver
 
 /// The target this process fuzzes: `MESHD_FUZZ_TARGET`, one of `FuzzTargets.names` (Scripts/fuzz sets it).
 let target: String = {

@@ -50,9 +50,11 @@ struct AuthorizationJSON: Encodable {
         let labels = snapshot.policyLabels(of: proxy)
         posture = AuthorizationSummary.posture(snapshot, namespace: proxy.namespace, labels: labels).rawValue
         let sources = Self.sources(snapshot)
-        var policies: [Policy] = snapshot.authorizationPolicies(namespace: proxy.namespace, labels: labels).map { policy in
+        var policies: [Policy] = snapshot.authorizationPolicies(namespace: proxy.namespace, labels: labels).map {
+            policy in
             Policy(
-                kind: "AuthorizationPolicy", namespace: policy.meta.namespace, name: policy.meta.name, action: policy.action.rawValue,
+                kind: "AuthorizationPolicy", namespace: policy.meta.namespace, name: policy.meta.name,
+                action: policy.action.rawValue,
                 provider: policy.provider, dryRun: policy.dryRun, rules: policy.rules.count,
                 source: sources["AuthorizationPolicy/\(policy.meta.namespace)/\(policy.meta.name)"])
         }
@@ -62,13 +64,16 @@ struct AuthorizationJSON: Encodable {
                 Policy(
                     kind: "RequestAuthentication", namespace: policy.meta.namespace, name: policy.meta.name,
                     jwtRules: policy.jwtRules.map { rule in
-                        let keys = rule.jwks.map { _ in "inline jwks" } ?? rule.jwksURI.map { "jwksUri \($0)" } ?? "no keys"
+                        let keys =
+                            rule.jwks.map { _ in "inline jwks" } ?? rule.jwksURI.map { "jwksUri \($0)" } ?? "no keys"
                         return "issuer \(rule.issuer) (\(keys))"
                     },
                     source: sources["RequestAuthentication/\(policy.meta.namespace)/\(policy.meta.name)"]))
             for rule in policy.jwtRules where rule.jwks?.isEmpty ?? true {
                 guard let uri = rule.jwksURI else { continue }
-                let state = snapshot.fetchedJWKS[uri].map { "fetched (\($0.utf8.count) bytes)" } ?? "not fetched: every token of \(rule.issuer) is rejected"
+                let state =
+                    snapshot.fetchedJWKS[uri].map { "fetched (\($0.utf8.count) bytes)" }
+                    ?? "not fetched: every token of \(rule.issuer) is rejected"
                 jwks.append(JWKS(uri: uri, state: state))
             }
         }
@@ -79,7 +84,8 @@ struct AuthorizationJSON: Encodable {
             .compactMap { $0.message as? Envoy_Config_Listener_V3_Listener }
         filters = AuthorizationSummary(listeners: listeners).filters.map { row in
             Filter(
-                listener: row.listener, filterChain: row.filterChain, filter: row.name, index: row.index, action: row.action,
+                listener: row.listener, filterChain: row.filterChain, filter: row.name, index: row.index,
+                action: row.action,
                 policies: row.policies, shadowAction: row.shadowAction, shadowPolicies: row.shadowPolicies,
                 providers: row.providers.isEmpty ? nil : row.providers)
         }
@@ -90,7 +96,8 @@ struct AuthorizationJSON: Encodable {
         var sources: [String: String] = [:]
         for object in snapshot.objects.values
         where object.key.kind.rawValue == "AuthorizationPolicy" || object.key.kind.rawValue == "RequestAuthentication" {
-            sources["\(object.key.kind.rawValue)/\(object.key.namespace)/\(object.key.name)"] = object.source.description
+            sources["\(object.key.kind.rawValue)/\(object.key.namespace)/\(object.key.name)"] =
+                object.source.description
         }
         return sources
     }

@@ -50,7 +50,9 @@ struct ChangeJSON: Encodable {
         snapshotVersion = tracked.change.snapshotVersion
         publishedAt = ISO8601DateFormatter().string(from: tracked.change.publishedAt)
         trigger = tracked.change.trigger.rawValue
-        objects = tracked.change.objects.map { Object(key: $0.key.description, action: $0.action.rawValue, source: $0.source.description) }
+        objects = tracked.change.objects.map {
+            Object(key: $0.key.description, action: $0.action.rawValue, source: $0.source.description)
+        }
         var proxies: [ProxyState] = []
         var counts = (rejected: 0, pending: 0, unaffected: 0)
         for (connection, name) in tracked.candidates.sorted(by: { ($0.value, $0.key) < ($1.value, $1.key) }) {
@@ -87,7 +89,8 @@ struct ChangeJSON: Encodable {
         let (acked, affected) = tracked.converged
         let time = tracked.timeToConvergence
         summary = Summary(
-            affected: affected, acknowledged: acked, rejected: counts.rejected, pending: counts.pending, unaffected: counts.unaffected,
+            affected: affected, acknowledged: acked, rejected: counts.rejected, pending: counts.pending,
+            unaffected: counts.unaffected,
             converged: time != nil || (affected == 0 && counts.pending == 0),
             text: "converged on \(acked) of \(affected)", timeToLastAckMs: time.map(Durations.milliseconds),
             stragglers: tracked.stragglers)

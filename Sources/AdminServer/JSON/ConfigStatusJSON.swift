@@ -25,12 +25,15 @@ struct ConfigStatusJSON: Encodable {
 
     init(store: ConfigStore) {
         snapshotVersion = store.snapshot().version
-        objects = store.objects().sorted { $0.key < $1.key }.map { Object(key: $0.key.description, source: $0.source.description) }
+        objects = store.objects().sorted { $0.key < $1.key }.map {
+            Object(key: $0.key.description, source: $0.source.description)
+        }
         var errors: [Diagnostic] = []
         var warnings: [Diagnostic] = []
         for diagnostic in store.diagnostics() {
             let row = Diagnostic(
-                message: diagnostic.description, file: diagnostic.file, document: diagnostic.document, line: diagnostic.line,
+                message: diagnostic.description, file: diagnostic.file, document: diagnostic.document,
+                line: diagnostic.line,
                 object: diagnostic.object?.description, field: diagnostic.fieldPath, reason: diagnostic.reason)
             if diagnostic.isError { errors.append(row) } else { warnings.append(row) }
         }

@@ -70,7 +70,8 @@ extension ConfigStatusJSON.Diagnostic {
     /// `file:line: Kind/ns/name: field.path: reason` line.
     init(_ diagnostic: ConfigDiagnostic) {
         self.init(
-            message: diagnostic.description, file: diagnostic.file, document: diagnostic.document, line: diagnostic.line,
+            message: diagnostic.description, file: diagnostic.file, document: diagnostic.document,
+            line: diagnostic.line,
             object: diagnostic.object?.description, field: diagnostic.fieldPath, reason: diagnostic.reason)
     }
 }

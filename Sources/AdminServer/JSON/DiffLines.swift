@@ -45,7 +45,8 @@ enum LineDiff {
             for i in stride(from: n - 1, through: 0, by: -1) {
                 for j in stride(from: m - 1, through: 0, by: -1) {
                     lcs[i * width + j] =
-                        a[i] == b[j] ? lcs[(i + 1) * width + j + 1] + 1 : max(lcs[(i + 1) * width + j], lcs[i * width + j + 1])
+                        a[i] == b[j]
+                        ? lcs[(i + 1) * width + j + 1] + 1 : max(lcs[(i + 1) * width + j], lcs[i * width + j + 1])
                 }
             }
         }
@@ -94,7 +95,9 @@ enum LineDiff {
             oldLine[index] = o
             newLine[index] = n
             switch edit {
-            case .same: o += 1; n += 1
+            case .same:
+                o += 1
+                n += 1
             case .removed: o += 1
             case .added: n += 1
             }
@@ -107,9 +110,16 @@ enum LineDiff {
             var (oldCount, newCount) = (0, 0)
             for edit in edits[lower...upper] {
                 switch edit {
-                case .same(let text): body.append(" " + text); oldCount += 1; newCount += 1
-                case .removed(let text): body.append("-" + text); oldCount += 1
-                case .added(let text): body.append("+" + text); newCount += 1
+                case .same(let text):
+                    body.append(" " + text)
+                    oldCount += 1
+                    newCount += 1
+                case .removed(let text):
+                    body.append("-" + text)
+                    oldCount += 1
+                case .added(let text):
+                    body.append("+" + text)
+                    newCount += 1
                 }
             }
             let oldStart = oldCount == 0 ? oldLine[lower] - 1 : oldLine[lower]

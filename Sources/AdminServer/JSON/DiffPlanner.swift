@@ -21,7 +21,9 @@ struct DiffTarget: Sendable {
     init(_ connection: XDSConnection<ProxyClient>) {
         self.init(
             proxy: connection.client.proxy,
-            sent: Dictionary(uniqueKeysWithValues: DiffPlanner.types.compactMap { type in connection.sent(type).map { (type, $0) } }))
+            sent: Dictionary(
+                uniqueKeysWithValues: DiffPlanner.types.compactMap { type in connection.sent(type).map { (type, $0) } })
+        )
     }
 }
 
@@ -54,7 +56,8 @@ struct DiffPlanner {
             snapshotVersion: current.version, newSnapshotVersion: nil, errors: errors.map { .init($0) },
             warnings: warnings.map { .init($0) }, objects: [], proxies: [])
         json.objects = decoded.sorted { $0.key < $1.key }.map { object in
-            let action = current.objects[object.key].map { $0.resource == object.resource ? "unchanged" : "updated" } ?? "added"
+            let action =
+                current.objects[object.key].map { $0.resource == object.resource ? "unchanged" : "updated" } ?? "added"
             return DiffJSON.Object(key: object.key.description, action: action, source: object.source.description)
         }
         guard errors.isEmpty else { return json }
@@ -86,9 +89,12 @@ struct DiffPlanner {
             var after = versions(type, new, proxy)
             if !sent.wildcard { after = after.filter { sent.wants($0.key) || named[type]?.contains($0.key) == true } }
             if type == .cluster || type == .listener {
-                let messages = translator.generateMessages(typeURL: type.rawValue, snapshot: new, proxy: proxy).filter { after[$0.name] != nil }
+                let messages = translator.generateMessages(typeURL: type.rawValue, snapshot: new, proxy: proxy).filter {
+                    after[$0.name] != nil
+                }
                 if type == .cluster {
-                    named[.endpoint] = Self.endpointNames(messages.compactMap { $0.message as? Envoy_Config_Cluster_V3_Cluster })
+                    named[.endpoint] = Self.endpointNames(
+                        messages.compactMap { $0.message as? Envoy_Config_Cluster_V3_Cluster })
                 } else {
                     proposedListeners = messages.compactMap { $0.message as? Envoy_Config_Listener_V3_Listener }
                     named[.route] = Self.routeNames(proposedListeners)
@@ -98,11 +104,15 @@ struct DiffPlanner {
             for name in Set(before.keys).union(after.keys).sorted() {
                 switch (before[name], after[name]) {
                 case (nil, let version?):
-                    rows.append(ResourceDiffJSON(type: type.shortName, name: name, action: "added", newVersion: version))
+                    rows.append(
+                        ResourceDiffJSON(type: type.shortName, name: name, action: "added", newVersion: version))
                 case (let version?, nil):
-                    rows.append(ResourceDiffJSON(type: type.shortName, name: name, action: "removed", oldVersion: version))
+                    rows.append(
+                        ResourceDiffJSON(type: type.shortName, name: name, action: "removed", oldVersion: version))
                 case (let was?, let now?) where was != now:
-                    rows.append(ResourceDiffJSON(type: type.shortName, name: name, action: "changed", oldVersion: was, newVersion: now))
+                    rows.append(
+                        ResourceDiffJSON(
+                            type: type.shortName, name: name, action: "changed", oldVersion: was, newVersion: now))
                     changedNames.append(name)
                 default:
                     break
@@ -111,11 +121,13 @@ struct DiffPlanner {
             fillSources(&rows, type, sent: sent.heldResources, new: new, proxy)
             guard withLineDiffs, !changedNames.isEmpty else { continue }
             let names = Set(changedNames)
-            let oldJSON = Self.prettyJSON(sent.heldResources.filter { names.contains($0.name) }.compactMap { resource in
-                ResourceJSON.message(of: resource).map { (resource.name, $0) }
-            })
-            let newJSON = Self.prettyJSON(translator.generateMessages(typeURL: type.rawValue, snapshot: new, proxy: proxy)
-                .filter { names.contains($0.name) }.map { ($0.name, $0.message) })
+            let oldJSON = Self.prettyJSON(
+                sent.heldResources.filter { names.contains($0.name) }.compactMap { resource in
+                    ResourceJSON.message(of: resource).map { (resource.name, $0) }
+                })
+            let newJSON = Self.prettyJSON(
+                translator.generateMessages(typeURL: type.rawValue, snapshot: new, proxy: proxy)
+                    .filter { names.contains($0.name) }.map { ($0.name, $0.message) })
             for index in rows.indices where rows[index].type == type.shortName && rows[index].action == "changed" {
                 let name = rows[index].name
                 let (lines, truncated) = LineDiff.unified(old: oldJSON[name] ?? [], new: newJSON[name] ?? [])
@@ -130,7 +142,8 @@ struct DiffPlanner {
         }
         let authorization = listenersChanged ? AuthorizationDiff.lines(old: sentListeners, new: proposedListeners) : []
         return ProxyDiffJSON(
-            proxy: proxy.id, name: "\(proxy.podName).\(proxy.namespace)", added: count("added"), removed: count("removed"),
+            proxy: proxy.id, name: "\(proxy.podName).\(proxy.namespace)", added: count("added"),
+            removed: count("removed"),
             changed: count("changed"), resources: rows, authorization: authorization.isEmpty ? nil : authorization)
     }
 
@@ -143,7 +156,10 @@ struct DiffPlanner {
 
     /// The EDS names Envoy subscribes to for `clusters`: each EDS cluster's service name, or its own name.
     static func endpointNames(_ clusters: [Envoy_Config_Cluster_V3_Cluster]) -> Set<String> {
-        Set(clusters.filter { $0.type == .eds }.map { $0.edsClusterConfig.serviceName.isEmpty ? $0.name : $0.edsClusterConfig.serviceName })
+        Set(
+            clusters.filter { $0.type == .eds }.map {
+                $0.edsClusterConfig.serviceName.isEmpty ? $0.name : $0.edsClusterConfig.serviceName
+            })
     }
 
     /// The RDS names Envoy subscribes to for `listeners`: every HTTP connection manager's `rds.route_config_name`.
@@ -153,8 +169,9 @@ struct DiffPlanner {
             for chain in listener.filterChains + [listener.defaultFilterChain] {
                 for filter in chain.filters where filter.typedConfig.typeURL.hasSuffix(".HttpConnectionManager") {
                     guard
-                        let manager = try? Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager(
-                            serializedBytes: filter.typedConfig.value)
+                        let manager =
+                            try? Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager(
+                                serializedBytes: filter.typedConfig.value)
                     else { continue }
                     if !manager.rds.routeConfigName.isEmpty { names.insert(manager.rds.routeConfigName) }
                 }
@@ -169,9 +186,12 @@ struct DiffPlanner {
         for (name, message) in messages {
             guard let compact = try? message.jsonString(),
                 let object = try? JSONSerialization.jsonObject(with: Data(compact.utf8)),
-                let pretty = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                let pretty = try? JSONSerialization.data(
+                    withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
             else { continue }
-            result[name] = String(decoding: pretty, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            result[name] = String(decoding: pretty, as: UTF8.self).split(
+                separator: "\n", omittingEmptySubsequences: false
+            ).map(String.init)
         }
         return result
     }
@@ -184,8 +204,10 @@ struct DiffPlanner {
             if let earlier = first[object.key] {
                 problems.append(
                     ConfigDiagnostic(
-                        file: object.source.file, document: object.source.document, line: object.source.line, object: object.key,
-                        fieldPath: "", reason: "duplicate \(object.key): already declared at \(earlier.description)", severity: .error))
+                        file: object.source.file, document: object.source.document, line: object.source.line,
+                        object: object.key,
+                        fieldPath: "", reason: "duplicate \(object.key): already declared at \(earlier.description)",
+                        severity: .error))
             } else {
                 first[object.key] = object.source
             }

@@ -30,7 +30,8 @@ struct NackExplanationJSON: Encodable {
         resourceNames = nack.resourceNames
         error = nack.message
         ageSeconds = Durations.seconds(now - nack.at)
-        sources = Self.sources(of: Self.namesIn(error: nack.message, sent: nack.resourceNames), error: nack.message, in: sent)
+        sources = Self.sources(
+            of: Self.namesIn(error: nack.message, sent: nack.resourceNames), error: nack.message, in: sent)
     }
 
     /// Envoy names the failing resource in its message when it can; explain those first, else all sent.
@@ -66,7 +67,8 @@ struct NackExplanationJSON: Encodable {
         var rest = Substring(text)
         while let ns = rest.range(of: "ns[") {
             let after = rest[ns.upperBound...]
-            guard let close = after.range(of: "]-policy["), let end = after[close.upperBound...].firstIndex(of: "]") else { break }
+            guard let close = after.range(of: "]-policy["), let end = after[close.upperBound...].firstIndex(of: "]")
+            else { break }
             found.append((String(after[..<close.lowerBound]), String(after[close.upperBound..<end])))
             rest = after[end...]
         }

@@ -40,7 +40,8 @@ struct RegistryServiceJSON: Encodable {
         for port in service.ports {
             endpoints[String(port.port)] = snapshot.endpoints(hostname: service.hostname, port: port.port).map {
                 Endpoint(
-                    address: $0.address, port: $0.port, labels: $0.labels, serviceAccount: $0.serviceAccount, locality: $0.locality,
+                    address: $0.address, port: $0.port, labels: $0.labels, serviceAccount: $0.serviceAccount,
+                    locality: $0.locality,
                     weight: $0.weight, origin: $0.origin.description)
             }
         }

@@ -11,13 +11,15 @@ struct AuthorizationRoutes {
         let context = context
         router.get("/debug/authorizationz") { request, _ -> Response in
             guard let proxyID = request.uri.queryParameters.get("proxyID") else {
-                return Responses.badRequest("authorizationz needs ?proxyID=<pod>.<namespace> or the full node id; see /debug/connections")
+                return Responses.badRequest(
+                    "authorizationz needs ?proxyID=<pod>.<namespace> or the full node id; see /debug/connections")
             }
             guard let proxy = context.provider.connected.proxy(id: proxyID) else {
                 return Responses.notFound("no connected proxy \"\(proxyID)\"; see /debug/connections")
             }
             return Responses.json(
-                AuthorizationJSON(proxy: proxy, snapshot: context.provider.snapshot, settings: context.provider.translatorSettings))
+                AuthorizationJSON(
+                    proxy: proxy, snapshot: context.provider.snapshot, settings: context.provider.translatorSettings))
         }
     }
 }

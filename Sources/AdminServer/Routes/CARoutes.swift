@@ -30,7 +30,8 @@ struct CARoutes {
             let status = ca.status
             return Responses.json(
                 RotationJSON(
-                    rootNotAfter: ISO8601DateFormatter().string(from: status.rootNotAfter), trustedRoots: status.trustedRootCount,
+                    rootNotAfter: ISO8601DateFormatter().string(from: status.rootNotAfter),
+                    trustedRoots: status.trustedRootCount,
                     pushedProxies: context.ads.connectionCount))
         }
     }

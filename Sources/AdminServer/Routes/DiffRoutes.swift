@@ -29,7 +29,8 @@ struct DiffRoutes {
             }
             let withLineDiffs = request.uri.queryParameters.get("summary") != "true"
             let plan = DiffPlanner(translator: XDSTranslator(settings: context.provider.translatorSettings)).plan(
-                files: files, current: context.store.snapshot(), proxies: context.ads.connections.all().map(DiffTarget.init),
+                files: files, current: context.store.snapshot(),
+                proxies: context.ads.connections.all().map(DiffTarget.init),
                 withLineDiffs: withLineDiffs)
             var response = Responses.json(plan)
             if !plan.errors.isEmpty { response.status = .unprocessableContent }

@@ -24,11 +24,16 @@ struct HealthRoutes {
         router.get("/metrics") { _, _ in
             context.caMetrics?.refresh()
             let budget = context.ads.unansweredBytes
-            context.metrics.makeGauge(name: "meshd_xds_unanswered_bytes", help: "Bytes of responses written and not yet ACKed or NACKed")
-                .set(Int64(budget.held))
-            context.metrics.makeGauge(name: "meshd_xds_unanswered_bytes_peak", help: "The most bytes ever written and unanswered at once")
-                .set(Int64(budget.peak))
-            return Responses.text(context.metrics.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
+            context.metrics.makeGauge(
+                name: "meshd_xds_unanswered_bytes", help: "Bytes of responses written and not yet ACKed or NACKed"
+            )
+            .set(Int64(budget.held))
+            context.metrics.makeGauge(
+                name: "meshd_xds_unanswered_bytes_peak", help: "The most bytes ever written and unanswered at once"
+            )
+            .set(Int64(budget.peak))
+            return Responses.text(
+                context.metrics.emitToString(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
     }
 }

@@ -15,14 +15,16 @@ struct ProxyRoutes {
         }
         router.get("/debug/config_dump") { request, _ -> Response in
             guard let proxyID = request.uri.queryParameters.get("proxyID") else {
-                return Responses.badRequest("config_dump needs ?proxyID=<pod>.<namespace> or the full node id; see /debug/connections")
+                return Responses.badRequest(
+                    "config_dump needs ?proxyID=<pod>.<namespace> or the full node id; see /debug/connections")
             }
             guard let connection = context.provider.connected.connection(id: proxyID) else {
                 return Responses.notFound("no connected proxy \"\(proxyID)\"; see /debug/connections")
             }
             return Responses.jsonObject(
                 Self.configDump(
-                    of: connection, generation: context.provider.generation, snapshotVersion: context.provider.snapshot.version))
+                    of: connection, generation: context.provider.generation,
+                    snapshotVersion: context.provider.snapshot.version))
         }
     }
 
@@ -31,14 +33,17 @@ struct ProxyRoutes {
     /// holds as sent with its own version and Envoy JSON (`resources`), and what it ACKed (`ackedVersion`, `acked`,
     /// and `ackedResources`, name to version; for Delta each resource's own). Secrets are listed by name and version
     /// only. `generation` and `snapshotVersion` at the top are the control plane's current ones, to compare with.
-    static func configDump(of connection: XDSConnection<ProxyClient>, generation: UInt64, snapshotVersion: String) -> [String: Any] {
+    static func configDump(
+        of connection: XDSConnection<ProxyClient>, generation: UInt64, snapshotVersion: String
+    ) -> [String: Any] {
         var types: [String: Any] = [:]
         for type in XDSType.pushOrder {
             guard let sent = connection.sent(type) else { continue }
             types[type.shortName] = typeDump(sent)
         }
         return [
-            "proxy": connection.client.proxy.id, "connection": connection.id, "protocol": connection.streamProtocol.rawValue,
+            "proxy": connection.client.proxy.id, "connection": connection.id,
+            "protocol": connection.streamProtocol.rawValue,
             "generation": generation, "snapshotVersion": snapshotVersion, "types": types,
         ]
     }
@@ -63,7 +68,8 @@ struct ProxyRoutes {
         }
         if let version = sent.ackedVersion { dump["ackedVersion"] = version }
         if let acked = sent.acked {
-            dump["acked"] = ["version": acked.version, "nonce": acked.nonce, "generation": acked.generation] as [String: Any]
+            dump["acked"] =
+                ["version": acked.version, "nonce": acked.nonce, "generation": acked.generation] as [String: Any]
         }
         if let rejected = sent.rejectedVersion { dump["rejectedVersion"] = rejected }
         return dump

@@ -21,7 +21,9 @@ struct SyncRoutes {
     static func nacks(_ context: AdminContext, sent: SentResources) -> [NackExplanationJSON] {
         context.ads.status.all().flatMap { status in
             XDSType.pushOrder.compactMap { type -> NackExplanationJSON? in
-                guard let state = status.types[type], let nack = state.lastNack, state.rejectedVersion == state.lastSent?.version else {
+                guard let state = status.types[type], let nack = state.lastNack,
+                    state.rejectedVersion == state.lastSent?.version
+                else {
                     return nil
                 }
                 return NackExplanationJSON(

@@ -33,7 +33,8 @@ struct ProxySyncRow {
             guard let state = status.types[type] else { return Cell(type: type.shortName, status: "NOT_SENT") }
             let verdict = ProxySyncJSON.status(of: state)
             var cell = Cell(
-                type: type.shortName, status: verdict, sentVersion: state.lastSent?.version, ackedVersion: state.ackedVersion)
+                type: type.shortName, status: verdict, sentVersion: state.lastSent?.version,
+                ackedVersion: state.ackedVersion)
             if verdict == "STALE", let sent = state.lastSent { cell.waitingSeconds = Durations.seconds(now - sent.at) }
             if verdict == "NACKED" { cell.error = state.lastNack?.message ?? "rejected (no error_detail)" }
             return cell

@@ -31,7 +31,9 @@ enum StatusPage {
     }
 
     /// The machine-readable endpoints behind each section.
-    static let links = ["/debug/syncz", "/debug/nacks", "/debug/changes", "/debug/configz", "/debug/registryz",
-                        "/debug/connections", "/debug/push_status", "/metrics", "/version"]
-        .map { "<a href=\"\($0)\">\($0)</a>" }.joined(separator: " · ")
+    static let links = [
+        "/debug/syncz", "/debug/nacks", "/debug/changes", "/debug/configz", "/debug/registryz",
+        "/debug/connections", "/debug/push_status", "/metrics", "/version",
+    ]
+    .map { "<a href=\"\($0)\">\($0)</a>" }.joined(separator: " · ")
 }

@@ -23,7 +23,8 @@ struct StatusPageModel {
 
     /// Proxies that were sent SDS secrets: evidence of a working CA while `certificates` is nil.
     var sdsProxies: Int {
-        proxies.filter { row in row.cells.contains { $0.type == XDSType.secret.shortName && $0.status != "NOT_SENT" } }.count
+        proxies.filter { row in row.cells.contains { $0.type == XDSType.secret.shortName && $0.status != "NOT_SENT" } }
+            .count
     }
 }
 
@@ -73,7 +74,8 @@ extension StatusPageModel {
         certificates = context.caMetrics.map { metrics in
             let status = metrics.status
             return CertificateSummary(
-                rootNotAfter: status.rootNotAfter, signingCertNotAfter: status.signingCertNotAfter, isPluginCA: status.isPluginCA,
+                rootNotAfter: status.rootNotAfter, signingCertNotAfter: status.signingCertNotAfter,
+                isPluginCA: status.isPluginCA,
                 issuedCount: status.issuedCount)
         }
     }

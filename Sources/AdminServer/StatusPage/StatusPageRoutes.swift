@@ -8,7 +8,8 @@ struct StatusPageRoutes {
     func register(on router: Router<BasicRequestContext>) {
         let context = context
         router.get("/") { _, _ -> Response in
-            let html = PrivateKeyRedaction.redact(StatusPage.render(StatusPageModel(context: context, sent: await SentResources.rejected(context))))
+            let html = PrivateKeyRedaction.redact(
+                StatusPage.render(StatusPageModel(context: context, sent: await SentResources.rejected(context))))
             return Response(
                 status: .ok,
                 headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],

@@ -43,7 +43,9 @@ struct BootstrapToken: Sendable {
         guard ttl <= maxLifetime else {
             throw CAError(
                 field: "ttl",
-                reason: "\(Self.describe(ttl)) exceeds the maximum token lifetime of \(Self.describe(maxLifetime)) (meshd serve --max-token-ttl)")
+                reason:
+                    "\(Self.describe(ttl)) exceeds the maximum token lifetime of \(Self.describe(maxLifetime)) (meshd serve --max-token-ttl)"
+            )
         }
         let issuedAt = Int64(now.timeIntervalSince1970)
         let claims = Claims(
@@ -90,7 +92,8 @@ struct BootstrapToken: Sendable {
         let (lifetime, overflow) = claims.exp.subtractingReportingOverflow(claims.iat)
         guard !overflow, lifetime > 0, lifetime <= Int64(maxLifetime.components.seconds) else {
             throw refuse(
-                "lives longer than the maximum token lifetime of \(Self.describe(maxLifetime)) (meshd serve --max-token-ttl)")
+                "lives longer than the maximum token lifetime of \(Self.describe(maxLifetime)) (meshd serve --max-token-ttl)"
+            )
         }
         guard claims.iat <= nowSeconds + Int64(clockSkew.components.seconds) else {
             throw refuse("was issued in the future (iat \(Date(timeIntervalSince1970: TimeInterval(claims.iat))))")

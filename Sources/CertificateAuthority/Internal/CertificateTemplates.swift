@@ -22,7 +22,9 @@ enum CertificateTemplates {
 
     /// A self-signed root for `trustDomain`. The common name carries the creation time, so that two roots
     /// of one trust domain (during a rotation) have different subjects and chain building cannot confuse them.
-    static func selfSignedRoot(key: Certificate.PrivateKey, trustDomain: String, validity: Duration, now: Date) throws
+    static func selfSignedRoot(
+        key: Certificate.PrivateKey, trustDomain: String, validity: Duration, now: Date
+    ) throws
         -> Certificate
     {
         let formatter = ISO8601DateFormatter()

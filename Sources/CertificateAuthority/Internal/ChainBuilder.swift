@@ -24,7 +24,9 @@ enum ChainBuilder {
 
     /// Builds the path from `leaf` to one of `roots` through `intermediates`, checking every link at `now`.
     /// Returns the path, leaf first and root last; throws a `CAError` saying which link failed.
-    static func verify(leaf: Certificate, intermediates: [Certificate], roots: [Certificate], now: Date) throws
+    static func verify(
+        leaf: Certificate, intermediates: [Certificate], roots: [Certificate], now: Date
+    ) throws
         -> [Certificate]
     {
         try checkValidity(leaf, role: "the leaf", now: now)

@@ -26,7 +26,8 @@ public final class ChangeTracker: XDSEventObserver, Sendable {
     /// Records a newly published change; the proxies connected now are the ones it is tracked on.
     public func published(_ change: ConfigChange) {
         state.withLock { state in
-            state.changes.append(TrackedChange(change: change, publishedAt: .now, candidates: state.connected, proxies: [:]))
+            state.changes.append(
+                TrackedChange(change: change, publishedAt: .now, candidates: state.connected, proxies: [:]))
             if state.changes.count > capacity { state.changes.removeFirst(state.changes.count - capacity) }
         }
     }
@@ -92,7 +93,8 @@ public final class ChangeTracker: XDSEventObserver, Sendable {
         _ changes: inout [TrackedChange], connection: UInt64, upTo generation: UInt64,
         _ transform: (ProxyChangeState?) -> ProxyChangeState?
     ) {
-        for index in changes.indices where changes[index].change.id <= generation && changes[index].candidates[connection] != nil {
+        for index in changes.indices
+        where changes[index].change.id <= generation && changes[index].candidates[connection] != nil {
             changes[index].proxies[connection] = transform(changes[index].proxies[connection])
         }
     }

@@ -30,7 +30,8 @@ public struct ConfigChange: Sendable {
 
     /// A change of just these objects (for tests and status pages that show one).
     public init(id: UInt64, snapshotVersion: String, publishedAt: Date, objects: [ObjectChange]) {
-        self.init(id: id, snapshotVersion: snapshotVersion, publishedAt: publishedAt, changes: ChangeSet(objects: objects))
+        self.init(
+            id: id, snapshotVersion: snapshotVersion, publishedAt: publishedAt, changes: ChangeSet(objects: objects))
     }
 
     /// `.endpoint` when only workloads or EndpointSlices changed, else `.config`.

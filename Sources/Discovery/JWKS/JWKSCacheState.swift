@@ -33,7 +33,9 @@ struct JWKSCacheState: Sendable {
     }
 
     /// Records a good key set; true when the keys in force changed.
-    mutating func succeeded(_ uri: String, keys: String, at now: ContinuousClock.Instant, date: Date, settings: JWKSSettings)
+    mutating func succeeded(
+        _ uri: String, keys: String, at now: ContinuousClock.Instant, date: Date, settings: JWKSSettings
+    )
         -> Bool
     {
         guard var entry = entries[uri] else { return false }
@@ -48,7 +50,9 @@ struct JWKSCacheState: Sendable {
     }
 
     /// Records a failed fetch; the last good keys stay. Returns the entry, for the warning.
-    mutating func failed(_ uri: String, error: JWKSError, at now: ContinuousClock.Instant, date: Date, settings: JWKSSettings)
+    mutating func failed(
+        _ uri: String, error: JWKSError, at now: ContinuousClock.Instant, date: Date, settings: JWKSSettings
+    )
         -> JWKSEntry?
     {
         guard var entry = entries[uri] else { return nil }

@@ -22,8 +22,9 @@ public struct HTTPJWKSFetcher: JWKSFetcher {
         request.method = .GET
         request.headers.add(name: "Accept", value: "application/json")
         request.headers.add(name: "User-Agent", value: "meshd")
-        let amount = TimeAmount.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000
-            + timeout.components.attoseconds / 1_000_000_000)
+        let amount = TimeAmount.nanoseconds(
+            Int64(timeout.components.seconds) * 1_000_000_000
+                + timeout.components.attoseconds / 1_000_000_000)
         do {
             let response = try await http.execute(request, timeout: amount)
             guard response.status.code == 200 else { throw JWKSError.httpStatus(Int(response.status.code)) }

@@ -38,9 +38,12 @@ public final class JWKSService: Service, Sendable {
     let state = Mutex(State())
 
     /// Follows `store`'s snapshots.
-    public convenience init(store: ConfigStore, fetcher: any JWKSFetcher, settings: JWKSSettings = JWKSSettings(), logger: Logger) {
+    public convenience init(
+        store: ConfigStore, fetcher: any JWKSFetcher, settings: JWKSSettings = JWKSSettings(), logger: Logger
+    ) {
         self.init(
-            snapshots: { store.snapshots() }, fetcher: fetcher, settings: settings, changeLog: store.changeLog, logger: logger)
+            snapshots: { store.snapshots() }, fetcher: fetcher, settings: settings, changeLog: store.changeLog,
+            logger: logger)
     }
 
     /// Follows the snapshots of `source`, called once when the service runs (a store's `snapshots()`).
@@ -148,17 +151,23 @@ public final class JWKSService: Service, Sendable {
         let now = ContinuousClock.now
         switch result {
         case .success(let keys):
-            let changed = state.withLock { $0.cache.succeeded(uri, keys: keys, at: now, date: Date(), settings: settings) }
+            let changed = state.withLock {
+                $0.cache.succeeded(uri, keys: keys, at: now, date: Date(), settings: settings)
+            }
             if changed { logger.info("jwks fetched", metadata: ["uri": "\(uri)", "bytes": "\(keys.utf8.count)"]) }
         case .failure(let error):
             let (entry, references) = state.withLock { state in
-                (state.cache.failed(uri, error: error, at: now, date: Date(), settings: settings), state.cache.references[uri] ?? [])
+                (
+                    state.cache.failed(uri, error: error, at: now, date: Date(), settings: settings),
+                    state.cache.references[uri] ?? []
+                )
             }
             guard let entry else { return }
             if entry.keys == nil {
                 for reference in references {
                     logger.warning(
-                        "\(reference): jwksUri \(uri) has no key set (\(error)); every token of this issuer is rejected")
+                        "\(reference): jwksUri \(uri) has no key set (\(error)); every token of this issuer is rejected"
+                    )
                 }
             } else {
                 let since = entry.lastSuccess.map { "\($0)" } ?? "-"

@@ -7,7 +7,10 @@ public struct PushSettings: Sendable, Hashable {
     /// Endpoint-only changes are coalesced for this long after the first one (`--eds-debounce`).
     public var endpointWindow: Duration
 
-    public init(debounceAfter: Duration = .milliseconds(100), debounceMax: Duration = .seconds(10), endpointWindow: Duration = .milliseconds(10)) {
+    public init(
+        debounceAfter: Duration = .milliseconds(100), debounceMax: Duration = .seconds(10),
+        endpointWindow: Duration = .milliseconds(10)
+    ) {
         self.debounceAfter = debounceAfter
         self.debounceMax = max(debounceMax, .zero)
         self.endpointWindow = endpointWindow

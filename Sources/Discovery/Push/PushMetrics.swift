@@ -51,6 +51,7 @@ public final class PushMetrics: Sendable {
     }
 
     func encodingFailed(type: String) {
-        Counter(label: "meshd_xds_resource_encoding_failures_total", dimensions: [("type", type)], factory: factory).increment()
+        Counter(label: "meshd_xds_resource_encoding_failures_total", dimensions: [("type", type)], factory: factory)
+            .increment()
     }
 }

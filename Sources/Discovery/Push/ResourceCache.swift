@@ -82,14 +82,16 @@ final class ResourceCache: Sendable {
                 switch ready {
                 case .some(.some(let entry)): continuation.resume(returning: entry)
                 case .some(.none): break
-                case .none: continuation.resume(returning: Entry(resources: [], version: XDSResource.setVersion(of: [])))
+                case .none:
+                    continuation.resume(returning: Entry(resources: [], version: XDSResource.setVersion(of: [])))
                 }
             }
         case .generate:
             metrics?.cacheMiss()
             let resources = generate()
             let entry = Entry(
-                resources: resources, version: XDSResource.setVersion(of: resources), namesDigest: XDSResource.namesDigest(of: resources))
+                resources: resources, version: XDSResource.setVersion(of: resources),
+                namesDigest: XDSResource.namesDigest(of: resources))
             let waiters = slots.withLock { slots -> [CheckedContinuation<Entry, Never>] in
                 guard case .generating(let waiters)? = slots[key] else { return [] }
                 slots[key] = .ready(entry)

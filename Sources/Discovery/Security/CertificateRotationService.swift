@@ -13,7 +13,8 @@ public struct CertificateRotationService: Service {
     let maximumInterval: Duration
 
     public init(
-        certificates: WorkloadCertificates, ads: ADSServer<MeshResourceProvider>, maximumInterval: Duration = .seconds(5),
+        certificates: WorkloadCertificates, ads: ADSServer<MeshResourceProvider>,
+        maximumInterval: Duration = .seconds(5),
         logger: Logger
     ) {
         self.certificates = certificates

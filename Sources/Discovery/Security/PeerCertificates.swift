@@ -60,7 +60,8 @@ public final class PeerCertificates: Sendable {
 
         func intercept<Input: Sendable, Output: Sendable>(
             request: StreamingServerRequest<Input>, context: ServerContext,
-            next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+            next:
+                @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
         ) async throws -> StreamingServerResponse<Output> {
             let chain = peers.chain(for: context.remotePeer)
             var response = try await PeerCertificates.$current.withValue(chain) { try await next(request, context) }

@@ -21,7 +21,9 @@ public struct ProxyAuthenticator: Sendable {
     /// next to meshd-signed tokens and client certificates. Nil outside Kubernetes.
     public var tokenReview: TokenReviewer? = nil
 
-    public init(ca: CertificateAuthority, trustDomain: String = "cluster.local", trustNodeMetadata: Bool = false, logger: Logger) {
+    public init(
+        ca: CertificateAuthority, trustDomain: String = "cluster.local", trustNodeMetadata: Bool = false, logger: Logger
+    ) {
         self.ca = ca
         self.trustDomain = trustDomain
         self.trustNodeMetadata = trustNodeMetadata
@@ -68,7 +70,8 @@ public struct ProxyAuthenticator: Sendable {
             throw AdmissionError(.unauthenticated, "the proxy's credentials do not verify: \(error)")
         }
         guard proven.namespace == claimed.namespace, proven.serviceAccount == claimed.serviceAccount else {
-            throw AdmissionError(.permissionDenied, "node metadata claims \(claimed.uri) but the caller proved \(proven.uri)")
+            throw AdmissionError(
+                .permissionDenied, "node metadata claims \(claimed.uri) but the caller proved \(proven.uri)")
         }
         return proven
     }

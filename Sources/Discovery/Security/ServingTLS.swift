@@ -6,13 +6,17 @@ public import GRPCNIOTransportHTTP2
 /// UNIX socket) cannot ask for one without requiring it, so there callers authenticate with a bootstrap token.
 public enum ServingTLS {
     /// TLS with a serving certificate from the CA that also verifies a client certificate when one is presented.
-    public static func clientCertificates(ca: CertificateAuthority, dnsNames: [String]? = nil) throws
+    public static func clientCertificates(
+        ca: CertificateAuthority, dnsNames: [String]? = nil
+    ) throws
         -> ClientCertificateTLS
     {
         ClientCertificateTLS(serving: try RenewingServingContext(ca: ca, dnsNames: dnsNames), ca: ca)
     }
 
-    public static func transportSecurity(ca: CertificateAuthority, dnsNames: [String]? = nil) throws
+    public static func transportSecurity(
+        ca: CertificateAuthority, dnsNames: [String]? = nil
+    ) throws
         -> HTTP2ServerTransport.Posix.TransportSecurity
     {
         let serving = try ca.issueServingCertificate(dnsNames: dnsNames)

@@ -113,7 +113,9 @@ public final class TokenReviewer: Service, Sendable {
     }
 
     /// Applies istiod's rules to a TokenReview status.
-    static func identity(from status: TokenReviewResponse.Status, trustDomain: String) throws(TokenReviewError)
+    static func identity(
+        from status: TokenReviewResponse.Status, trustDomain: String
+    ) throws(TokenReviewError)
         -> SPIFFEIdentity
     {
         guard status.authenticated == true else {

@@ -9,7 +9,9 @@ extension ConfigAnalysis {
     /// The findings about one Sidecar: it is not the only selector-less Sidecar of its namespace, or its selector
     /// picks a workload that another Sidecar of the namespace also picks. In both cases meshd (like istiod) uses the
     /// first by name; the warning names the others.
-    static func sidecarFindings(_ sidecar: Sidecar, in snapshot: MeshSnapshot) -> [(
+    static func sidecarFindings(
+        _ sidecar: Sidecar, in snapshot: MeshSnapshot
+    ) -> [(
         path: String, message: String
     )] {
         let namespace = sidecar.meta.namespace

@@ -86,7 +86,8 @@ public enum ConfigAnalysis {
     /// Whether any DestinationRule whose host covers `host` (in any namespace) defines `subset`. Looser than the
     /// rule a given client would use, so a warning is never a false alarm.
     static func definesSubset(_ subset: String, host: String, in snapshot: MeshSnapshot) -> Bool {
-        let candidates = (snapshot.destinationRulesByHost[host] ?? [])
+        let candidates =
+            (snapshot.destinationRulesByHost[host] ?? [])
             + snapshot.destinationRuleWildcardHosts.filter { MeshSnapshot.wildcard($0, matches: host) }
             .flatMap { snapshot.destinationRulesByHost[$0] ?? [] }
         return candidates.contains { $0.subset(named: subset) != nil }

@@ -2,7 +2,9 @@ extension ConfigDecoder {
     /// `spec` of an AuthorizationPolicy. Structural rules that the typed value cannot express (a null or empty
     /// `from`, `to` or `source`; DENY or CUSTOM without `rules`) are checked here with istiod's reasons; value rules
     /// are `ResourceValidator.validateAuthorizationPolicy`.
-    static func decodeAuthorizationPolicy(meta: ObjectMeta, spec: YAMLMapping?, root: YAMLMapping) -> AuthorizationPolicy {
+    static func decodeAuthorizationPolicy(
+        meta: ObjectMeta, spec: YAMLMapping?, root: YAMLMapping
+    ) -> AuthorizationPolicy {
         var policy = AuthorizationPolicy(meta: meta, dryRun: dryRun(meta, root: root))
         guard let spec else { return policy }
         spec.warnUnsupported(handled: ["selector", "targetRef", "targetRefs", "action", "provider", "rules"])
@@ -32,7 +34,8 @@ extension ConfigDecoder {
                     mapping.context.warning(
                         mapping.path,
                         "configured AuthorizationPolicy will deny all traffic to TCP ports under its scope due to the "
-                            + "use of only HTTP attributes in a DENY rule; it is recommended to explicitly specify the port")
+                            + "use of only HTTP attributes in a DENY rule; it is recommended to explicitly specify the port"
+                    )
                 }
                 policy.rules.append(rule)
             }

@@ -34,7 +34,8 @@ public struct InvalidUTF8: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         let hex = String(byte, radix: 16, uppercase: true)
-        return "not UTF-8 text: invalid byte 0x\(hex.count == 1 ? "0" + hex : hex) at byte offset \(byteOffset) (line \(line))"
+        return
+            "not UTF-8 text: invalid byte 0x\(hex.count == 1 ? "0" + hex : hex) at byte offset \(byteOffset) (line \(line))"
     }
 }
 

@@ -10,7 +10,8 @@ extension ConfigDecoder {
             if let alive = tcp.mapping("tcpKeepalive") {
                 alive.warnUnsupported(handled: ["probes", "time", "interval"])
                 keepalive = ConnectionPoolSettings.TCPKeepalive(
-                    probes: alive.int("probes", .uint32), time: alive.goDuration("time"), interval: alive.goDuration("interval"))
+                    probes: alive.int("probes", .uint32), time: alive.goDuration("time"),
+                    interval: alive.goDuration("interval"))
             }
             settings.tcp = ConnectionPoolSettings.TCPSettings(
                 maxConnections: tcp.int("maxConnections", .int32), connectTimeout: tcp.goDuration("connectTimeout"),
@@ -34,7 +35,8 @@ extension ConfigDecoder {
             settings.http = ConnectionPoolSettings.HTTPSettings(
                 http1MaxPendingRequests: http.int("http1MaxPendingRequests", .int32),
                 http2MaxRequests: http.int("http2MaxRequests", .int32),
-                maxRequestsPerConnection: http.int("maxRequestsPerConnection", .int32), maxRetries: http.int("maxRetries", .int32),
+                maxRequestsPerConnection: http.int("maxRequestsPerConnection", .int32),
+                maxRetries: http.int("maxRetries", .int32),
                 idleTimeout: http.goDuration("idleTimeout"), h2UpgradePolicy: upgrade,
                 useClientProtocol: http.bool("useClientProtocol") ?? false,
                 maxConcurrentStreams: http.int("maxConcurrentStreams", .int32))
@@ -56,7 +58,8 @@ extension ConfigDecoder {
             consecutiveLocalOriginFailures: outlier.int("consecutiveLocalOriginFailures", .uint32),
             splitExternalLocalOriginErrors: outlier.bool("splitExternalLocalOriginErrors") ?? false,
             interval: outlier.goDuration("interval"), baseEjectionTime: outlier.goDuration("baseEjectionTime"),
-            maxEjectionPercent: outlier.int("maxEjectionPercent", .int32), minHealthPercent: outlier.int("minHealthPercent", .int32) ?? 0)
+            maxEjectionPercent: outlier.int("maxEjectionPercent", .int32),
+            minHealthPercent: outlier.int("minHealthPercent", .int32) ?? 0)
     }
 
     /// `trafficPolicy.tls` of a DestinationRule. `caCrl` is reported as not supported.

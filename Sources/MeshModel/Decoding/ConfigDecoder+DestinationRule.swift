@@ -10,7 +10,8 @@ extension ConfigDecoder {
                 trafficPolicy: subset.mapping("trafficPolicy").map(decodeTrafficPolicy))
         }
         return DestinationRule(
-            meta: meta, host: spec.string("host") ?? "", trafficPolicy: spec.mapping("trafficPolicy").map(decodeTrafficPolicy),
+            meta: meta, host: spec.string("host") ?? "",
+            trafficPolicy: spec.mapping("trafficPolicy").map(decodeTrafficPolicy),
             subsets: subsets, exportTo: spec.stringList("exportTo"))
     }
 
@@ -63,7 +64,8 @@ extension ConfigDecoder {
             } else {
                 field.context.error(
                     field.path,
-                    "unknown load balancer \"\(text)\"; expected ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM or PASSTHROUGH")
+                    "unknown load balancer \"\(text)\"; expected ROUND_ROBIN, LEAST_REQUEST, LEAST_CONN, RANDOM or PASSTHROUGH"
+                )
             }
         }
         if let hash = loadBalancer.mapping("consistentHash") {
@@ -96,7 +98,8 @@ extension ConfigDecoder {
         } else if let cookie = hash.mapping("httpCookie") {
             cookie.warnUnsupported(handled: ["name", "path", "ttl"])
             key = .cookie(
-                HTTPCookie(name: cookie.string("name") ?? "", path: cookie.string("path"), ttl: cookie.goDuration("ttl")))
+                HTTPCookie(
+                    name: cookie.string("name") ?? "", path: cookie.string("path"), ttl: cookie.goDuration("ttl")))
         } else if let useSourceIP = hash.bool("useSourceIp") {
             key = useSourceIP ? .sourceIP : nil
         } else if let parameter = hash.string("httpQueryParameterName") {

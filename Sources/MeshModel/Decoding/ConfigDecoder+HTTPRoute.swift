@@ -34,13 +34,16 @@ extension ConfigDecoder {
         result.mirrorPercentage = route.mapping("mirrorPercentage").flatMap(decodePercent)
         if let legacy = route["mirrorPercent"] {
             route.context.warning(legacy.path, "deprecated; use mirrorPercentage")
-            if result.mirrorPercentage == nil, let value = legacy.int(.uint32) { result.mirrorPercentage = Double(value) }
+            if result.mirrorPercentage == nil, let value = legacy.int(.uint32) {
+                result.mirrorPercentage = Double(value)
+            }
         }
         result.mirrors = route.sequence("mirrors").compactMap { item -> HTTPMirrorPolicy? in
             guard let entry = item.mapping() else { return nil }
             entry.warnUnsupported(handled: ["destination", "percentage"])
             let destination = entry.mapping("destination").map(decodeDestination) ?? Destination(host: "")
-            return HTTPMirrorPolicy(destination: destination, percentage: entry.mapping("percentage").flatMap(decodePercent))
+            return HTTPMirrorPolicy(
+                destination: destination, percentage: entry.mapping("percentage").flatMap(decodePercent))
         }
         result.corsPolicy = route.mapping("corsPolicy").map(decodeCORSPolicy)
         result.headers = route.mapping("headers").map(decodeHeaders)
@@ -105,7 +108,9 @@ extension ConfigDecoder {
         var result = HTTPRedirect(
             uri: redirect.string("uri"), authority: redirect.string("authority"), port: redirect.int("port", .uint32),
             scheme: redirect.string("scheme"), redirectCode: redirect.int("redirectCode", .uint32))
-        if let code = result.redirectCode, code != 0, (300...399).contains(code), ![301, 302, 303, 307, 308].contains(code) {
+        if let code = result.redirectCode, code != 0, (300...399).contains(code),
+            ![301, 302, 303, 307, 308].contains(code)
+        {
             redirect.context.warning(
                 redirect.path.appendingField("redirectCode"),
                 "Envoy can only answer 301, 302, 303, 307 or 308; this route is left out")
@@ -247,7 +252,8 @@ extension ConfigDecoder {
             if route.match.isEmpty {
                 if catchAll != nil {
                     spec.context.warning(
-                        path, "virtualService rule \(name(route, index)) not used (only the last rule can have no matches)")
+                        path,
+                        "virtualService rule \(name(route, index)) not used (only the last rule can have no matches)")
                 }
                 catchAll = catchAll ?? index
                 continue
@@ -272,7 +278,8 @@ extension ConfigDecoder {
                 }
             }
             if duplicates == route.match.count {
-                spec.context.warning(path, "virtualService rule \(name(route, index)) not used (all matches used by prior rules)")
+                spec.context.warning(
+                    path, "virtualService rule \(name(route, index)) not used (all matches used by prior rules)")
             }
         }
     }

@@ -9,7 +9,8 @@ extension ConfigDecoder {
         let ports = spec.sequence("ports").compactMap { item -> ServicePort? in
             guard let port = item.mapping() else { return nil }
             return ServicePort(
-                name: port.string("name"), port: port.int("port", .int32) ?? 0, targetPort: decodeTargetPort(port["targetPort"]),
+                name: port.string("name"), port: port.int("port", .int32) ?? 0,
+                targetPort: decodeTargetPort(port["targetPort"]),
                 transportProtocol: port.string("protocol") ?? "TCP", appProtocol: port.string("appProtocol"))
         }
         return KubernetesService(
@@ -43,6 +44,7 @@ extension ConfigDecoder {
             }
         }
         let serviceAccount = spec?.string("serviceAccountName") ?? spec?.string("serviceAccount") ?? "default"
-        return Pod(meta: meta, podIP: status?.string("podIP"), serviceAccountName: serviceAccount, namedPorts: namedPorts)
+        return Pod(
+            meta: meta, podIP: status?.string("podIP"), serviceAccountName: serviceAccount, namedPorts: namedPorts)
     }
 }

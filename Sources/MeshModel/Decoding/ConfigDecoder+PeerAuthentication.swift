@@ -10,7 +10,8 @@ extension ConfigDecoder {
             // istiod scopes a policy whose selector names no label like one without a selector (and accepts it).
             if labels.isEmpty {
                 mapping.context.warning(
-                    mapping.path, "selector has no labels: the policy applies to the whole namespace, as without a selector")
+                    mapping.path,
+                    "selector has no labels: the policy applies to the whole namespace, as without a selector")
             } else {
                 selector = labels
             }

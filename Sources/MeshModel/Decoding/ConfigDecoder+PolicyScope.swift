@@ -3,7 +3,9 @@ extension ConfigDecoder {
     /// labels is scoped like no selector (istiod warns and selects every workload of the namespace), so it is kept
     /// as nil with a warning; it still counts as "set" for the one-of rule, which is checked here because the typed
     /// value no longer tells an empty selector from an absent one.
-    static func decodePolicyScope(_ spec: YAMLMapping) -> (selector: [String: String]?, targetRefs: [PolicyTargetReference]) {
+    static func decodePolicyScope(
+        _ spec: YAMLMapping
+    ) -> (selector: [String: String]?, targetRefs: [PolicyTargetReference]) {
         var selector: [String: String]?
         var selectorWritten = false
         if let mapping = spec.mapping("selector") {
@@ -12,7 +14,8 @@ extension ConfigDecoder {
             let labels = mapping.stringMap("matchLabels")
             if labels.isEmpty {
                 mapping.context.warning(
-                    mapping.path, "workload selector specified without labels: the policy applies to the whole namespace")
+                    mapping.path,
+                    "workload selector specified without labels: the policy applies to the whole namespace")
             } else {
                 selector = labels
             }
@@ -25,7 +28,8 @@ extension ConfigDecoder {
         }
         let list = spec.sequence("targetRefs")
         if list.count > 16 {
-            spec.context.error(spec.path.appendingField("targetRefs"), "must have at most 16 items, found \(list.count)")
+            spec.context.error(
+                spec.path.appendingField("targetRefs"), "must have at most 16 items, found \(list.count)")
         }
         for item in list {
             if let ref = decodeTargetReference(item) { refs.append(ref) }
@@ -56,10 +60,12 @@ extension ConfigDecoder {
         guard let mapping = field.mapping() else { return nil }
         mapping.warnUnsupported(handled: ["group", "kind", "name", "namespace"])
         let ref = PolicyTargetReference(
-            group: mapping.string("group") ?? "", kind: mapping.string("kind") ?? "", name: mapping.string("name") ?? "",
+            group: mapping.string("group") ?? "", kind: mapping.string("kind") ?? "",
+            name: mapping.string("name") ?? "",
             namespace: mapping.string("namespace"))
         for problem in ResourceValidator.targetReferenceProblems(ref) {
-            mapping.context.error(problem.field.isEmpty ? mapping.path : mapping.path.appendingField(problem.field), problem.reason)
+            mapping.context.error(
+                problem.field.isEmpty ? mapping.path : mapping.path.appendingField(problem.field), problem.reason)
         }
         return ref
     }

@@ -8,7 +8,8 @@ extension ConfigDecoder {
         (policy.selector, policy.targetRefs) = decodePolicyScope(spec)
         for item in spec.sequence("jwtRules") {
             if item.isNull {
-                item.context.error(item.path, "must be a JWT rule (a mapping with issuer or jwksUri), found null", node: item.node)
+                item.context.error(
+                    item.path, "must be a JWT rule (a mapping with issuer or jwksUri), found null", node: item.node)
                 continue
             }
             guard let mapping = item.mapping() else { continue }
@@ -34,7 +35,8 @@ extension ConfigDecoder {
             }
             guard let header = item.mapping() else { continue }
             header.warnUnsupported(handled: ["name", "prefix"])
-            result.fromHeaders.append(JWTHeader(name: header.string("name") ?? "", prefix: header.string("prefix") ?? ""))
+            result.fromHeaders.append(
+                JWTHeader(name: header.string("name") ?? "", prefix: header.string("prefix") ?? ""))
         }
         result.fromParams = strictStringList(rule, "fromParams")
         result.fromCookies = strictStringList(rule, "fromCookies")
@@ -54,7 +56,9 @@ extension ConfigDecoder {
             let milliseconds = duration.milliseconds
             // istiod's ValidateDuration: at least 1ms, and whole milliseconds.
             if milliseconds < 1 {
-                field.context.error(field.path, "must be a valid duration greater than 1ms, found \(field.string() ?? "")", node: field.node)
+                field.context.error(
+                    field.path, "must be a valid duration greater than 1ms, found \(field.string() ?? "")",
+                    node: field.node)
             } else if duration != .milliseconds(milliseconds) {
                 field.context.error(field.path, "only durations to ms precision are supported", node: field.node)
             } else {

@@ -51,7 +51,9 @@ extension ConfigDecoder {
         }
         // istiod does not validate Secrets: an Opaque one without TLS keys (bookinfo's database password) is kept,
         // holding no TLS material, rather than refused.
-        if type == "Opaque" && !values.keys.contains(where: tlsKeys.contains) { return TLSSecret(meta: meta, type: type) }
+        if type == "Opaque" && !values.keys.contains(where: tlsKeys.contains) {
+            return TLSSecret(meta: meta, type: type)
+        }
         // Istio reads the generic keys first, then the kubernetes.io/tls ones.
         let certificate = values["cert"] ?? values["tls.crt"]
         let key = values["key"] ?? values["tls.key"]

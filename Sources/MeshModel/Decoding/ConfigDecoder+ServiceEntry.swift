@@ -9,7 +9,8 @@ extension ConfigDecoder {
             guard let port = item.mapping() else { return nil }
             port.warnUnsupported(handled: ["number", "protocol", "name", "targetPort"])
             return ServiceEntryPort(
-                number: port.int("number", .uint32) ?? 0, protocol: port.string("protocol") ?? "TCP", name: port.string("name") ?? "",
+                number: port.int("number", .uint32) ?? 0, protocol: port.string("protocol") ?? "TCP",
+                name: port.string("name") ?? "",
                 targetPort: port.int("targetPort", .uint32))
         }
         var location = ServiceEntry.Location.meshExternal

@@ -45,7 +45,9 @@ public enum ConfigDecoder {
         var context: DecodeContext
     }
 
-    static func decodeDocument(_ document: YAMLDocumentText, file: String, limits: DecodeLimits = .default)
+    static func decodeDocument(
+        _ document: YAMLDocumentText, file: String, limits: DecodeLimits = .default
+    )
         -> [Outcome]
     {
         let context = DecodeContext(file: file, document: document.index, lineOffset: document.lineOffset)
@@ -83,7 +85,8 @@ public enum ConfigDecoder {
                 // over every scalar each time Yams hashes a mapping key (its duplicate-key check).
                 return try Yams.compose(yaml: text, .basic, .default, .utf8)
             } catch {
-                guard repairs < FlowColonRepair.maximumRepairs, let repaired = FlowColonRepair.repaired(text, after: error)
+                guard repairs < FlowColonRepair.maximumRepairs,
+                    let repaired = FlowColonRepair.repaired(text, after: error)
                 else { throw error }
                 text = repaired
                 repairs += 1
@@ -219,7 +222,8 @@ public enum ConfigDecoder {
         if !supported.contains(apiVersion) {
             root.context.error(
                 "apiVersion",
-                "\(kind.rawValue) \"\(apiVersion)\" is not supported; expected one of \(supported.joined(separator: ", "))")
+                "\(kind.rawValue) \"\(apiVersion)\" is not supported; expected one of \(supported.joined(separator: ", "))"
+            )
         }
     }
 

@@ -11,22 +11,29 @@ extension MeshConfigDecoder {
         let kinds = ["envoyExtAuthzHttp", "envoyExtAuthzGrpc"]
         warnIgnored(mapping, handled: Set(["name"] + kinds).union(otherProviderKinds))
         let name = mapping.string("name") ?? ""
-        if name.isEmpty { mapping.context.error(mapping.path.appendingField("name"), "extension provider name must not be empty") }
+        if name.isEmpty {
+            mapping.context.error(mapping.path.appendingField("name"), "extension provider name must not be empty")
+        }
         let written = mapping.keys.filter { kinds.contains($0) || otherProviderKinds.contains($0) }
         if written.count != 1 {
             mapping.context.error(
                 mapping.path,
                 written.isEmpty
                     ? "extension provider \"\(name)\" must set one provider kind"
-                    : "extension provider \"\(name)\" sets \(written.count) provider kinds (\(written.joined(separator: ", "))); expected one")
+                    : "extension provider \"\(name)\" sets \(written.count) provider kinds (\(written.joined(separator: ", "))); expected one"
+            )
             return nil
         }
         switch written[0] {
         case "envoyExtAuthzHttp":
-            guard let body = mapping.mapping("envoyExtAuthzHttp"), let http = decodeExtAuthzHTTP(body) else { return nil }
+            guard let body = mapping.mapping("envoyExtAuthzHttp"), let http = decodeExtAuthzHTTP(body) else {
+                return nil
+            }
             return name.isEmpty ? nil : ExtensionProvider(name: name, kind: .envoyExtAuthzHTTP(http))
         case "envoyExtAuthzGrpc":
-            guard let body = mapping.mapping("envoyExtAuthzGrpc"), let grpc = decodeExtAuthzGRPC(body) else { return nil }
+            guard let body = mapping.mapping("envoyExtAuthzGrpc"), let grpc = decodeExtAuthzGRPC(body) else {
+                return nil
+            }
             return name.isEmpty ? nil : ExtensionProvider(name: name, kind: .envoyExtAuthzGRPC(grpc))
         default:
             _ = mapping[written[0]]
@@ -38,11 +45,14 @@ extension MeshConfigDecoder {
     }
 
     static func decodeExtAuthzHTTP(_ body: YAMLMapping) -> ExtAuthzHTTPProvider? {
-        warnIgnored(body, handled: [
-            "service", "port", "timeout", "pathPrefix", "failOpen", "statusOnError", "includeHeadersInCheck",
-            "includeRequestHeadersInCheck", "includeAdditionalHeadersInCheck", "includeRequestBodyInCheck",
-            "headersToUpstreamOnAllow", "headersToDownstreamOnDeny", "headersToDownstreamOnAllow", "clearRouteCache",
-        ])
+        warnIgnored(
+            body,
+            handled: [
+                "service", "port", "timeout", "pathPrefix", "failOpen", "statusOnError", "includeHeadersInCheck",
+                "includeRequestHeadersInCheck", "includeAdditionalHeadersInCheck", "includeRequestBodyInCheck",
+                "headersToUpstreamOnAllow", "headersToDownstreamOnDeny", "headersToDownstreamOnAllow",
+                "clearRouteCache",
+            ])
         guard let (service, port) = serviceAndPort(body) else { return nil }
         var provider = ExtAuthzHTTPProvider(service: service, port: port)
         provider.timeoutSeconds = timeout(body)
@@ -66,7 +76,8 @@ extension MeshConfigDecoder {
             for key in additional.keys {
                 guard let value = additional[key]?.string() else { continue }
                 if !HTTPHeaderSyntax.isToken(key) {
-                    additional.context.error(additional.path.appendingField(key), "\"\(key)\" is not a valid header name")
+                    additional.context.error(
+                        additional.path.appendingField(key), "\"\(key)\" is not a valid header name")
                 }
                 provider.includeAdditionalHeadersInCheck[key] = value
             }
@@ -79,9 +90,12 @@ extension MeshConfigDecoder {
     }
 
     static func decodeExtAuthzGRPC(_ body: YAMLMapping) -> ExtAuthzGRPCProvider? {
-        warnIgnored(body, handled: [
-            "service", "port", "timeout", "failOpen", "statusOnError", "includeRequestBodyInCheck", "clearRouteCache",
-        ])
+        warnIgnored(
+            body,
+            handled: [
+                "service", "port", "timeout", "failOpen", "statusOnError", "includeRequestBodyInCheck",
+                "clearRouteCache",
+            ])
         guard let (service, port) = serviceAndPort(body) else { return nil }
         var provider = ExtAuthzGRPCProvider(service: service, port: port)
         provider.timeoutSeconds = timeout(body)
@@ -134,7 +148,8 @@ extension MeshConfigDecoder {
     private static func statusOnError(_ body: YAMLMapping) -> Int? {
         guard let field = body["statusOnError"], let text = field.string() else { return nil }
         guard let code = Int(text), (100...599).contains(code) else {
-            field.context.error(field.path, "statusOnError must be an HTTP status code (100-599), found \"\(text)\"", node: field.node)
+            field.context.error(
+                field.path, "statusOnError must be an HTTP status code (100-599), found \"\(text)\"", node: field.node)
             return nil
         }
         return code

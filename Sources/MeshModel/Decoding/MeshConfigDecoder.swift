@@ -30,7 +30,10 @@ public enum MeshConfigDecoder {
     public static func decode(yaml: String, file: String) -> MeshConfigDecodeResult {
         let context = DecodeContext(file: file, document: 1, lineOffset: 0)
         if yaml.utf8.count > DecodeLimits.default.maxDocumentBytes {
-            context.error("", "mesh config is \(yaml.utf8.count) bytes, more than the limit of \(DecodeLimits.default.maxDocumentBytes)")
+            context.error(
+                "",
+                "mesh config is \(yaml.utf8.count) bytes, more than the limit of \(DecodeLimits.default.maxDocumentBytes)"
+            )
             return result(nil, context)
         }
         let document = YAMLDocumentText(index: 1, lineOffset: 0, text: yaml)
@@ -67,7 +70,8 @@ public enum MeshConfigDecoder {
             if HostSyntax.isDNS1123Label(text) {
                 config.rootNamespace = text
             } else {
-                field.context.error(field.path, "\"\(text)\" is not a valid namespace name (a DNS-1123 label)", node: field.node)
+                field.context.error(
+                    field.path, "\"\(text)\" is not a valid namespace name (a DNS-1123 label)", node: field.node)
             }
         }
         if let field = mesh["trustDomain"], let text = field.string() {

@@ -19,9 +19,11 @@ public struct Proxy: Sendable, Hashable {
     /// Only a proxy with an identity gets certificates, and with them mutual TLS in and out.
     public var workloadIdentity: WorkloadIdentity?
 
-    public init(id: String, kind: Kind, ipAddresses: [String], podName: String, namespace: String, dnsDomain: String,
-                labels: [String: String] = [:], serviceAccount: String? = nil, interceptionMode: String = "REDIRECT",
-                clusterID: String? = nil, meshID: String? = nil) {
+    public init(
+        id: String, kind: Kind, ipAddresses: [String], podName: String, namespace: String, dnsDomain: String,
+        labels: [String: String] = [:], serviceAccount: String? = nil, interceptionMode: String = "REDIRECT",
+        clusterID: String? = nil, meshID: String? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.ipAddresses = ipAddresses
@@ -52,10 +54,13 @@ extension Proxy {
     public init(nodeID: String, metadata: [String: String], labels: [String: String]) throws(ProxyIdentityError) {
         let parts = nodeID.split(separator: "~", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 4 else {
-            throw ProxyIdentityError(nodeID: nodeID, reason: "expected 4 parts separated by '~' (type~ip~pod.namespace~domain), found \(parts.count)")
+            throw ProxyIdentityError(
+                nodeID: nodeID,
+                reason: "expected 4 parts separated by '~' (type~ip~pod.namespace~domain), found \(parts.count)")
         }
         guard let kind = Kind(rawValue: parts[0]) else {
-            throw ProxyIdentityError(nodeID: nodeID, reason: "unknown proxy type \"\(parts[0])\"; expected \"sidecar\" or \"router\"")
+            throw ProxyIdentityError(
+                nodeID: nodeID, reason: "unknown proxy type \"\(parts[0])\"; expected \"sidecar\" or \"router\"")
         }
         guard !parts[1].isEmpty else { throw ProxyIdentityError(nodeID: nodeID, reason: "empty IP address") }
         let podAndNamespace = parts[2]
@@ -66,9 +71,12 @@ extension Proxy {
             if namespace.isEmpty { namespace = String(podAndNamespace[podAndNamespace.index(after: dot)...]) }
         }
         if namespace.isEmpty {
-            throw ProxyIdentityError(nodeID: nodeID, reason: "no namespace in the id (pod.namespace) or in NAMESPACE metadata")
+            throw ProxyIdentityError(
+                nodeID: nodeID, reason: "no namespace in the id (pod.namespace) or in NAMESPACE metadata")
         }
-        var ips = (metadata["INSTANCE_IPS"] ?? "").split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+        var ips = (metadata["INSTANCE_IPS"] ?? "").split(separator: ",").map { String($0).trimmingSpaces() }.filter {
+            !$0.isEmpty
+        }
         if !ips.contains(parts[1]) { ips.insert(parts[1], at: 0) }
         self.init(
             id: nodeID, kind: kind, ipAddresses: ips, podName: podName, namespace: namespace, dnsDomain: parts[3],

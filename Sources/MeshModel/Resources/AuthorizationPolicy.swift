@@ -56,7 +56,9 @@ public struct AuthorizationRule: Sendable, Hashable {
     public var to: [AuthorizationOperation]
     public var when: [AuthorizationCondition]
 
-    public init(from: [AuthorizationSource] = [], to: [AuthorizationOperation] = [], when: [AuthorizationCondition] = []) {
+    public init(
+        from: [AuthorizationSource] = [], to: [AuthorizationOperation] = [], when: [AuthorizationCondition] = []
+    ) {
         self.from = from
         self.to = to
         self.when = when

@@ -6,7 +6,10 @@ public struct DestinationRule: Sendable, Hashable {
     public var subsets: [Subset]
     public var exportTo: [String]
 
-    public init(meta: ObjectMeta, host: String, trafficPolicy: TrafficPolicy? = nil, subsets: [Subset] = [], exportTo: [String] = []) {
+    public init(
+        meta: ObjectMeta, host: String, trafficPolicy: TrafficPolicy? = nil, subsets: [Subset] = [],
+        exportTo: [String] = []
+    ) {
         self.meta = meta
         self.host = host
         self.trafficPolicy = trafficPolicy

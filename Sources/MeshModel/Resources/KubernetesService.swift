@@ -24,7 +24,10 @@ public struct ServicePort: Sendable, Hashable {
     public var transportProtocol: String
     public var appProtocol: String?
 
-    public init(name: String? = nil, port: Int, targetPort: TargetPort? = nil, transportProtocol: String = "TCP", appProtocol: String? = nil) {
+    public init(
+        name: String? = nil, port: Int, targetPort: TargetPort? = nil, transportProtocol: String = "TCP",
+        appProtocol: String? = nil
+    ) {
         self.name = name
         self.port = port
         self.targetPort = targetPort
@@ -48,7 +51,9 @@ public struct Pod: Sendable, Hashable {
     /// Named container ports, for Services whose `targetPort` is a name.
     public var namedPorts: [String: Int]
 
-    public init(meta: ObjectMeta, podIP: String?, serviceAccountName: String = "default", namedPorts: [String: Int] = [:]) {
+    public init(
+        meta: ObjectMeta, podIP: String?, serviceAccountName: String = "default", namedPorts: [String: Int] = [:]
+    ) {
         self.meta = meta
         self.podIP = podIP
         self.serviceAccountName = serviceAccountName

@@ -1,8 +1,14 @@
 /// Istio `ServiceEntry`: adds hosts to the mesh's service registry.
 public struct ServiceEntry: Sendable, Hashable {
-    public enum Location: String, Sendable, Hashable { case meshExternal = "MESH_EXTERNAL", meshInternal = "MESH_INTERNAL" }
+    public enum Location: String, Sendable, Hashable {
+        case meshExternal = "MESH_EXTERNAL"
+        case meshInternal = "MESH_INTERNAL"
+    }
     public enum Resolution: String, Sendable, Hashable {
-        case none = "NONE", staticAddresses = "STATIC", dns = "DNS", dnsRoundRobin = "DNS_ROUND_ROBIN"
+        case none = "NONE"
+        case staticAddresses = "STATIC"
+        case dns = "DNS"
+        case dnsRoundRobin = "DNS_ROUND_ROBIN"
         /// Resolved per request from the HTTP Host or TLS SNI (Envoy's dynamic forward proxy); for wildcard hosts.
         case dynamicDNS = "DYNAMIC_DNS"
     }
@@ -23,9 +29,12 @@ public struct ServiceEntry: Sendable, Hashable {
     /// Whether `workloadSelector` was written without labels (it then selects every workload of the namespace).
     public var workloadSelectorWithoutLabels = false
 
-    public init(meta: ObjectMeta, hosts: [String], addresses: [String] = [], ports: [ServiceEntryPort], location: Location = .meshExternal,
-                resolution: Resolution = .none, endpoints: [WorkloadEntrySpec] = [], workloadSelector: [String: String]? = nil,
-                exportTo: [String] = []) {
+    public init(
+        meta: ObjectMeta, hosts: [String], addresses: [String] = [], ports: [ServiceEntryPort],
+        location: Location = .meshExternal,
+        resolution: Resolution = .none, endpoints: [WorkloadEntrySpec] = [], workloadSelector: [String: String]? = nil,
+        exportTo: [String] = []
+    ) {
         self.meta = meta
         self.hosts = hosts
         self.addresses = addresses

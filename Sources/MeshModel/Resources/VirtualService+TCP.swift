@@ -35,8 +35,10 @@ public struct L4MatchAttributes: Sendable, Hashable {
     /// Gateways the rule applies to; empty inherits the VirtualService's `gateways`.
     public var gateways: [String]
 
-    public init(destinationSubnets: [String] = [], port: Int? = nil, sourceLabels: [String: String] = [:],
-                sourceNamespace: String? = nil, gateways: [String] = []) {
+    public init(
+        destinationSubnets: [String] = [], port: Int? = nil, sourceLabels: [String: String] = [:],
+        sourceNamespace: String? = nil, gateways: [String] = []
+    ) {
         self.destinationSubnets = destinationSubnets
         self.port = port
         self.sourceLabels = sourceLabels
@@ -55,8 +57,10 @@ public struct TLSMatchAttributes: Sendable, Hashable {
     public var sourceNamespace: String?
     public var gateways: [String]
 
-    public init(sniHosts: [String], destinationSubnets: [String] = [], port: Int? = nil,
-                sourceLabels: [String: String] = [:], sourceNamespace: String? = nil, gateways: [String] = []) {
+    public init(
+        sniHosts: [String], destinationSubnets: [String] = [], port: Int? = nil,
+        sourceLabels: [String: String] = [:], sourceNamespace: String? = nil, gateways: [String] = []
+    ) {
         self.sniHosts = sniHosts
         self.destinationSubnets = destinationSubnets
         self.port = port

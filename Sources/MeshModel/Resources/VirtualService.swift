@@ -12,7 +12,9 @@ public struct VirtualService: Sendable, Hashable {
     /// `spec.tls`: SNI routes for TLS that is passed through.
     public var tls: [TLSRoute] = []
 
-    public init(meta: ObjectMeta, hosts: [String], gateways: [String] = [], exportTo: [String] = [], http: [HTTPRoute] = []) {
+    public init(
+        meta: ObjectMeta, hosts: [String], gateways: [String] = [], exportTo: [String] = [], http: [HTTPRoute] = []
+    ) {
         self.meta = meta
         self.hosts = hosts
         self.gateways = gateways

@@ -20,8 +20,10 @@ public struct WorkloadEntrySpec: Sendable, Hashable {
     public var locality: String?
     public var weight: Int?
 
-    public init(address: String, ports: [String: Int] = [:], labels: [String: String] = [:], serviceAccount: String? = nil,
-                network: String? = nil, locality: String? = nil, weight: Int? = nil) {
+    public init(
+        address: String, ports: [String: Int] = [:], labels: [String: String] = [:], serviceAccount: String? = nil,
+        network: String? = nil, locality: String? = nil, weight: Int? = nil
+    ) {
         self.address = address
         self.ports = ports
         self.labels = labels

@@ -31,8 +31,10 @@ public struct ChangeSet: Sendable, Hashable {
     /// Unknown: the reader must assume anything changed (its first snapshot, or a log that no longer reaches back).
     public var everything = false
 
-    public init(objects: [ObjectChange] = [], meshConfig: Bool = false, fetchedJWKS: Bool = false,
-                endpointHostnames: Set<String> = [], everything: Bool = false) {
+    public init(
+        objects: [ObjectChange] = [], meshConfig: Bool = false, fetchedJWKS: Bool = false,
+        endpointHostnames: Set<String> = [], everything: Bool = false
+    ) {
         for object in objects { self.objects[object.key] = object }
         self.meshConfig = meshConfig
         self.fetchedJWKS = fetchedJWKS
@@ -79,7 +81,8 @@ public struct ChangeSet: Sendable, Hashable {
             switch (earlier.action, next.action) {
             case (.added, .removed): objects[key] = nil  // never seen by the reader
             case (.added, _): objects[key] = ObjectChange(key: key, action: .added, source: next.source)
-            case (.removed, .added), (.removed, .updated): objects[key] = ObjectChange(key: key, action: .updated, source: next.source)
+            case (.removed, .added), (.removed, .updated):
+                objects[key] = ObjectChange(key: key, action: .updated, source: next.source)
             default: objects[key] = next
             }
         }
@@ -180,7 +183,8 @@ extension ChangeSet {
             objects.append(ObjectChange(key: key, action: .removed, source: object.source))
         }
         self.init(
-            objects: objects, meshConfig: old.meshConfig != new.meshConfig, fetchedJWKS: old.fetchedJWKS != new.fetchedJWKS,
+            objects: objects, meshConfig: old.meshConfig != new.meshConfig,
+            fetchedJWKS: old.fetchedJWKS != new.fetchedJWKS,
             endpointHostnames: new.endpointHostnames(changedSince: old))
     }
 }

@@ -57,8 +57,10 @@ public struct MeshService: Sendable, Hashable {
     /// A ServiceEntry's `exportTo` (empty: everywhere).
     public var exportTo: [String] = []
 
-    public init(hostname: String, namespace: String, shortName: String?, addresses: [String], ports: [MeshServicePort],
-                resolution: MeshResolution, meshExternal: Bool, origin: ResourceKey) {
+    public init(
+        hostname: String, namespace: String, shortName: String?, addresses: [String], ports: [MeshServicePort],
+        resolution: MeshResolution, meshExternal: Bool, origin: ResourceKey
+    ) {
         self.hostname = hostname
         self.namespace = namespace
         self.shortName = shortName
@@ -91,8 +93,10 @@ public struct MeshEndpoint: Sendable, Hashable {
     /// inline endpoint with a service account; false for other Pods and for ServiceEntry hosts.
     public var hasSidecar: Bool
 
-    public init(address: String, port: Int, labels: [String: String], serviceAccount: String?, namespace: String,
-                locality: String? = nil, weight: Int? = nil, origin: ResourceKey, hasSidecar: Bool = false) {
+    public init(
+        address: String, port: Int, labels: [String: String], serviceAccount: String?, namespace: String,
+        locality: String? = nil, weight: Int? = nil, origin: ResourceKey, hasSidecar: Bool = false
+    ) {
         self.address = address
         self.port = port
         self.labels = labels
@@ -118,7 +122,9 @@ public struct MeshWorkload: Sendable, Hashable {
     public var serviceAccount: String?
     public var origin: ResourceKey
 
-    public init(address: String, namespace: String, labels: [String: String], serviceAccount: String?, origin: ResourceKey) {
+    public init(
+        address: String, namespace: String, labels: [String: String], serviceAccount: String?, origin: ResourceKey
+    ) {
         self.address = address
         self.namespace = namespace
         self.labels = labels

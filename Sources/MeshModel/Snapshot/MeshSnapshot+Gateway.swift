@@ -23,7 +23,8 @@ extension MeshSnapshot {
         var seen: Set<ResourceKey> = []
         var result: [VirtualService] = []
         for list in virtualServicesByHost.values {
-            for service in list where service.gateways.contains(where: {
+            for service in list
+            where service.gateways.contains(where: {
                 Self.resolveGatewayName($0, namespace: service.meta.namespace) == gateway
             }) {
                 let key = ResourceKey(kind: .virtualService, namespace: service.meta.namespace, name: service.meta.name)

@@ -40,7 +40,9 @@ extension MeshSnapshot {
         return [meshWide, namespaceWide, workload].compactMap { $0 }
     }
 
-    private func peerAuthenticationLevels(namespace: String, labels: [String: String])
+    private func peerAuthenticationLevels(
+        namespace: String, labels: [String: String]
+    )
         -> (meshWide: PeerAuthentication?, namespaceWide: PeerAuthentication?, workload: PeerAuthentication?)
     {
         let local = peerAuthentications[namespace] ?? []

@@ -4,7 +4,8 @@ extension MeshSnapshot {
     /// namespace's Sidecar without a selector, else the root namespace's Sidecar without a selector (the mesh
     /// default). Nil when none applies: the proxy then imports everything.
     public func sidecar(forNamespace namespace: String, labels: [String: String]) -> Sidecar? {
-        Self.sidecar(in: sidecarsByNamespace, namespace: namespace, labels: labels, rootNamespace: meshConfig.rootNamespace)
+        Self.sidecar(
+            in: sidecarsByNamespace, namespace: namespace, labels: labels, rootNamespace: meshConfig.rootNamespace)
     }
 
     /// `sidecar(forNamespace:labels:)` over an index of Sidecars by namespace (each list ordered by name).

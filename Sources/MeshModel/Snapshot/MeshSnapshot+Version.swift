@@ -43,7 +43,9 @@ extension MeshResource {
 extension MeshSnapshot {
     /// The snapshot version: FNV-1a 64 over each object's key and content hash, in key order, as 16 hex digits.
     /// Any change to any field of any object changes its content hash, and so the version.
-    static func contentVersion(of objects: [ResourceKey: HashedConfigObject], meshConfig: MeshConfig = .default) -> String {
+    static func contentVersion(
+        of objects: [ResourceKey: HashedConfigObject], meshConfig: MeshConfig = .default
+    ) -> String {
         var hash = FNV1a64()
         // istiod's defaults add nothing, so versions of snapshots without a mesh config stay as they were.
         if meshConfig != .default {

@@ -40,13 +40,16 @@ public struct MeshSnapshot: Sendable {
     /// The wildcard hosts of `destinationRulesByHost`, most specific (longest) first.
     public let destinationRuleWildcardHosts: [String]
 
-    public init(version: String, services: [MeshService], endpoints: [String: [Int: [MeshEndpoint]]], workloads: [MeshWorkload],
-                virtualServicesByHost: [String: [VirtualService]], destinationRulesByHost: [String: [DestinationRule]],
-                peerAuthentications: [String: [PeerAuthentication]] = [:], sidecars: [String: [Sidecar]] = [:],
-                objects: [ResourceKey: ConfigObject]) {
+    public init(
+        version: String, services: [MeshService], endpoints: [String: [Int: [MeshEndpoint]]], workloads: [MeshWorkload],
+        virtualServicesByHost: [String: [VirtualService]], destinationRulesByHost: [String: [DestinationRule]],
+        peerAuthentications: [String: [PeerAuthentication]] = [:], sidecars: [String: [Sidecar]] = [:],
+        objects: [ResourceKey: ConfigObject]
+    ) {
         self.version = version
         self.services = services.sorted { $0.hostname < $1.hostname }
-        self.servicesByHostname = Dictionary(services.map { ($0.hostname, $0) }, uniquingKeysWith: { first, _ in first })
+        self.servicesByHostname = Dictionary(
+            services.map { ($0.hostname, $0) }, uniquingKeysWith: { first, _ in first })
         self.endpoints = endpoints
         self.workloads = workloads
         self.virtualServicesByHost = virtualServicesByHost
@@ -82,7 +85,9 @@ public struct MeshSnapshot: Sendable {
 
     /// The first rule of `namespace` for the most specific host matching `hostname`, visible to `client` (nil: the
     /// namespace's own clients, which see every rule of it).
-    private func mostSpecificDestinationRule(_ hostname: String, namespace: String, client: String?)
+    private func mostSpecificDestinationRule(
+        _ hostname: String, namespace: String, client: String?
+    )
         -> DestinationRule?
     {
         func pick(_ host: String) -> DestinationRule? {

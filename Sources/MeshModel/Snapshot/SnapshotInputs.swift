@@ -85,7 +85,8 @@ struct SnapshotInputs {
         }
         var result: [String: [Int: [MeshEndpoint]]] = [:]
         for host in entry.hosts {
-            let usesHost = entry.endpoints.isEmpty && entry.workloadSelector == nil && !host.hasPrefix("*")
+            let usesHost =
+                entry.endpoints.isEmpty && entry.workloadSelector == nil && !host.hasPrefix("*")
                 && (entry.resolution == .dns || entry.resolution == .dnsRoundRobin)
             guard usesHost else {
                 result[host] = perPort
@@ -141,7 +142,8 @@ struct SnapshotInputs {
         return result
     }
 
-    private func endpoint(_ spec: WorkloadEntrySpec, namespace: String, port: Int, origin: ResourceKey) -> MeshEndpoint {
+    private func endpoint(_ spec: WorkloadEntrySpec, namespace: String, port: Int, origin: ResourceKey) -> MeshEndpoint
+    {
         MeshEndpoint(
             address: spec.address, port: port, labels: spec.labels, serviceAccount: spec.serviceAccount,
             namespace: namespace, locality: spec.locality, weight: spec.weight, origin: origin)
@@ -151,7 +153,9 @@ struct SnapshotInputs {
         endpoints.sorted { ($0.address, $0.port, $0.origin) < ($1.address, $1.port, $1.origin) }
     }
 
-    private func key(_ pod: Pod) -> ResourceKey { ResourceKey(kind: .pod, namespace: pod.meta.namespace, name: pod.meta.name) }
+    private func key(_ pod: Pod) -> ResourceKey {
+        ResourceKey(kind: .pod, namespace: pod.meta.namespace, name: pod.meta.name)
+    }
 
     private func key(_ entry: WorkloadEntry) -> ResourceKey {
         ResourceKey(kind: .workloadEntry, namespace: entry.meta.namespace, name: entry.meta.name)

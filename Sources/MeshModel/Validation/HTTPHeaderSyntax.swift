@@ -1,7 +1,8 @@
 /// HTTP syntax rules of istiod's VirtualService validation: header names, header values, retry conditions.
 enum HTTPHeaderSyntax {
     /// RFC 7230 token characters.
-    private static let tokenCharacters = Set("!#$%&'*+-.^_`|~ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+    private static let tokenCharacters = Set(
+        "!#$%&'*+-.^_`|~ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
     private static let pseudoHeaders: Set<String> = [":method", ":scheme", ":authority", ":path", ":status"]
 
     static func isToken(_ name: String) -> Bool { !name.isEmpty && name.allSatisfy(tokenCharacters.contains) }
@@ -28,7 +29,9 @@ enum HTTPHeaderSyntax {
     /// A request header to set or add: not a pseudo header, except the authority (`:authority` or `host`).
     static func requestOperationNameProblem(_ name: String) -> String? {
         if name.isEmpty { return "header name cannot be empty" }
-        if isInternal(name) && !isAuthority(name) { return "invalid header \"\(name)\": header cannot have \":\" prefix" }
+        if isInternal(name) && !isAuthority(name) {
+            return "invalid header \"\(name)\": header cannot have \":\" prefix"
+        }
         return nil
     }
 
@@ -77,7 +80,9 @@ enum HTTPHeaderSyntax {
     }
 
     /// Methods allowed in `corsPolicy.allowMethods` (Go's net/http method names).
-    static let corsMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE"]
+    static let corsMethods: Set<String> = [
+        "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+    ]
 
     /// Envoy's `x-envoy-retry-on` and `x-envoy-retry-grpc-on` conditions.
     static let retryOnPolicies: Set<String> = [
@@ -129,7 +134,8 @@ extension HostSyntax {
     static func wildcardMatches(_ first: String, _ second: String) -> Bool {
         switch (first.hasPrefix("*"), second.hasPrefix("*")) {
         case (true, true):
-            let a = first.dropFirst(), b = second.dropFirst()
+            let a = first.dropFirst()
+            let b = second.dropFirst()
             return a.count < b.count ? b.hasSuffix(a) : a.hasSuffix(b)
         case (true, false): return second.hasSuffix(first.dropFirst())
         case (false, true): return first.hasSuffix(second.dropFirst())

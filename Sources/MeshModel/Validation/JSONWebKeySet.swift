@@ -4,7 +4,9 @@ import Foundation
 /// and as Envoy's jwt_authn loads a `local_jwks` (a set it refuses makes Envoy refuse the whole listener).
 public enum JSONWebKeySet {
     /// The members each key type needs.
-    static let requiredMembers: [String: [String]] = ["RSA": ["n", "e"], "EC": ["crv", "x", "y"], "OKP": ["crv", "x"], "oct": ["k"]]
+    static let requiredMembers: [String: [String]] = [
+        "RSA": ["n", "e"], "EC": ["crv", "x", "y"], "OKP": ["crv", "x"], "oct": ["k"],
+    ]
 
     /// Why istiod's parser (lestrrat-go/jwx `jwk.Parse`) would refuse `text`, or nil: a set `{"keys": [...]}` or one
     /// key, each key an object with a known `kty` and that type's required members.

@@ -7,18 +7,23 @@ extension ResourceValidator {
         switch policy.action {
         case .custom:
             if !policy.rulesPresent {
-                issues.add("spec.rules", "CUSTOM action without `rules` is meaningless as it will never be triggered, \(triggerHint)")
+                issues.add(
+                    "spec.rules",
+                    "CUSTOM action without `rules` is meaningless as it will never be triggered, \(triggerHint)")
             } else if (policy.provider ?? "").isEmpty {
                 issues.add("spec.provider.name", "`provider.name` must not be empty")
             }
             validateCustomRules(policy.rules, into: &issues)
         case .deny where !policy.rulesPresent:
-            issues.add("spec.rules", "DENY action without `rules` is meaningless as it will never be triggered, \(triggerHint)")
+            issues.add(
+                "spec.rules", "DENY action without `rules` is meaningless as it will never be triggered, \(triggerHint)"
+            )
         default:
             break
         }
         if policy.provider != nil && policy.action != .custom {
-            issues.add("spec.provider", "`provider` must not be with non CUSTOM action, found \(policy.action.rawValue)")
+            issues.add(
+                "spec.provider", "`provider` must not be with non CUSTOM action, found \(policy.action.rawValue)")
         }
         for (index, rule) in policy.rules.enumerated() {
             let path = "spec.rules[\(index)]"
@@ -59,13 +64,16 @@ extension ResourceValidator {
                     || key.hasPrefix("request.auth.")
                 {
                     issues.add(
-                        "spec.rules[\(index)].when[\(conditionIndex)].key", "\(key) is currently not supported with CUSTOM action")
+                        "spec.rules[\(index)].when[\(conditionIndex)].key",
+                        "\(key) is currently not supported with CUSTOM action")
                 }
             }
         }
     }
 
-    private static func validateSource(_ source: AuthorizationSource, at path: String, rule: Int, into issues: inout IssueList) {
+    private static func validateSource(
+        _ source: AuthorizationSource, at path: String, rule: Int, into issues: inout IssueList
+    ) {
         let identityCount =
             source.principals.count + source.notPrincipals.count + source.namespaces.count + source.notNamespaces.count
         if identityCount > 0 && source.serviceAccounts.count + source.notServiceAccounts.count > 0 {
@@ -133,7 +141,9 @@ extension ResourceValidator {
         }
     }
 
-    private static func validateCondition(_ condition: AuthorizationCondition, at path: String, into issues: inout IssueList) {
+    private static func validateCondition(
+        _ condition: AuthorizationCondition, at path: String, into issues: inout IssueList
+    ) {
         let key = condition.key
         guard !key.isEmpty else {
             issues.add("\(path).key", "`key` must not be empty")
@@ -150,7 +160,9 @@ extension ResourceValidator {
             issues.add("\(path).key", problem.reason)
             return
         }
-        for (field, label, values) in [("values", "value", condition.values), ("notValues", "notValue", condition.notValues)] {
+        for (field, label, values) in [
+            ("values", "value", condition.values), ("notValues", "notValue", condition.notValues),
+        ] {
             if let problem = SecurityAttributes.valueProblem(kind, keyName: key, values: values) {
                 issues.add("\(path).\(field)", "invalid `\(label)` for `key` \(key): \(problem)")
             }

@@ -17,7 +17,8 @@ extension ResourceValidator {
             } else if !HostSyntax.isDNS1123Label(subset.name) {
                 issues.add(
                     "\(path).name",
-                    "subset name \"\(subset.name)\" is invalid: it must be a DNS-1123 label (letters, digits and '-', at most 63)")
+                    "subset name \"\(subset.name)\" is invalid: it must be a DNS-1123 label (letters, digits and '-', at most 63)"
+                )
             } else if !seen.insert(subset.name).inserted {
                 issues.add("\(path).name", "duplicate subset name \"\(subset.name)\"")
             }
@@ -46,8 +47,12 @@ extension ResourceValidator {
     }
 
     static func validateTrafficPolicy(_ policy: TrafficPolicy, at path: String, into issues: inout IssueList) {
-        if let balancer = policy.loadBalancer { validateLoadBalancer(balancer, at: "\(path).loadBalancer", into: &issues) }
-        if let pool = policy.connectionPool { validateConnectionPool(pool, at: "\(path).connectionPool", into: &issues) }
+        if let balancer = policy.loadBalancer {
+            validateLoadBalancer(balancer, at: "\(path).loadBalancer", into: &issues)
+        }
+        if let pool = policy.connectionPool {
+            validateConnectionPool(pool, at: "\(path).connectionPool", into: &issues)
+        }
         if let outlier = policy.outlierDetection {
             validateOutlierDetection(outlier, at: "\(path).outlierDetection", into: &issues)
         }
@@ -99,7 +104,8 @@ extension ResourceValidator {
         guard let hash = balancer.consistentHash else { return }
         let hashPath = "\(path).consistentHash"
         if hash.key == nil {
-            issues.add(hashPath, "a hash key is required: httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName")
+            issues.add(
+                hashPath, "a hash key is required: httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName")
         }
         if case .cookie(let cookie) = hash.key {
             if cookie.name.isEmpty { issues.add("\(hashPath).httpCookie.name", "required for httpCookie") }
@@ -119,7 +125,9 @@ extension ResourceValidator {
             (hash.minimumRingSize, "\(hashPath).minimumRingSize"),
             (hash.ringHashMinimumSize, "\(hashPath).ringHash.minimumRingSize"),
         ] {
-            if let ring, ring > 8_388_608 { issues.add(ringPath, "must be at most 8388608 (Envoy's limit), found \(ring)") }
+            if let ring, ring > 8_388_608 {
+                issues.add(ringPath, "must be at most 8388608 (Envoy's limit), found \(ring)")
+            }
         }
         if case .maglev(let size) = hash.algorithm {
             let sizePath = "\(hashPath).maglev.tableSize"
@@ -185,7 +193,8 @@ extension ResourceValidator {
         if !outlier.splitExternalLocalOriginErrors, (outlier.consecutiveLocalOriginFailures ?? 0) > 0 {
             issues.add(
                 "\(path).consecutiveLocalOriginFailures",
-                "is set, but splitExternalLocalOriginErrors is false (local origin failures are only counted when split)")
+                "is set, but splitExternalLocalOriginErrors is false (local origin failures are only counted when split)"
+            )
         }
         if let interval = outlier.interval { issues.checkDuration(interval, at: "\(path).interval") }
         if let base = outlier.baseEjectionTime { issues.checkDuration(base, at: "\(path).baseEjectionTime") }

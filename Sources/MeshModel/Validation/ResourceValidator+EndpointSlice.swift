@@ -10,7 +10,9 @@ extension ResourceValidator {
             }
         }
         for (index, endpoint) in slice.endpoints.enumerated() {
-            if endpoint.addresses.isEmpty { issues.add("endpoints[\(index)].addresses", "at least one address is required") }
+            if endpoint.addresses.isEmpty {
+                issues.add("endpoints[\(index)].addresses", "at least one address is required")
+            }
             for (position, address) in endpoint.addresses.enumerated() {
                 if let reason = addressProblem(address, type: slice.addressType) {
                     issues.add("endpoints[\(index)].addresses[\(position)]", reason)

@@ -3,7 +3,8 @@ extension ResourceValidator {
     /// `validateServerBind`, `validateTLSOptions`).
     static func validateGateway(_ gateway: Gateway, into issues: inout IssueList) {
         if !gateway.meta.name.isEmpty && !HostSyntax.isDNS1123Label(gateway.meta.name) {
-            issues.add("metadata.name", "invalid gateway name \"\(gateway.meta.name)\": must be a DNS-1123 label (no dots)")
+            issues.add(
+                "metadata.name", "invalid gateway name \"\(gateway.meta.name)\": must be a DNS-1123 label (no dots)")
         }
         for (key, value) in gateway.selector.sorted(by: { $0.key < $1.key }) {
             if let problem = LabelSyntax.problem(key: key, value: value) { issues.add("spec.selector", problem) }
@@ -61,7 +62,8 @@ extension ResourceValidator {
                 let passthrough = tls.mode == .passthrough || tls.mode == .autoPassthrough
                 if !passthrough || tls.caCertificates != nil || tls.privateKey != nil || tls.serverCertificate != nil {
                     issues.add(
-                        "\(path).tls", "a server cannot have TLS settings for plain text HTTP ports (only httpsRedirect)")
+                        "\(path).tls",
+                        "a server cannot have TLS settings for plain text HTTP ports (only httpsRedirect)")
                 }
             } else {
                 issues.add("\(path).tls", "a server cannot have TLS settings for non HTTPS/TLS ports")
@@ -139,7 +141,8 @@ extension ResourceValidator {
             issues.add("data", "a TLS Secret needs both a certificate (tls.crt or cert) and its key (tls.key or key)")
         }
         if secret.certificateChain == nil && secret.caCertificate == nil {
-            issues.add("data", "a TLS Secret needs tls.crt and tls.key (or cert and key), or a CA bundle (ca.crt or cacert)")
+            issues.add(
+                "data", "a TLS Secret needs tls.crt and tls.key (or cert and key), or a CA bundle (ca.crt or cacert)")
         }
         for (field, value) in [
             ("tls.crt", secret.certificateChain), ("ca.crt", secret.caCertificate),

@@ -112,7 +112,9 @@ extension ResourceValidator {
             }
         }
         for name in response.remove {
-            if let reason = HTTPHeaderSyntax.operationNameProblem(name) { issues.add("\(path).response.remove", reason) }
+            if let reason = HTTPHeaderSyntax.operationNameProblem(name) {
+                issues.add("\(path).response.remove", reason)
+            }
         }
     }
 
@@ -131,7 +133,9 @@ extension ResourceValidator {
         }
         for (field, names) in [("allowHeaders", policy.allowHeaders), ("exposeHeaders", policy.exposeHeaders)] {
             for (index, name) in names.enumerated() {
-                if let reason = HTTPHeaderSyntax.corsNameProblem(name) { issues.add("\(path).\(field)[\(index)]", reason) }
+                if let reason = HTTPHeaderSyntax.corsNameProblem(name) {
+                    issues.add("\(path).\(field)[\(index)]", reason)
+                }
             }
         }
         if let maxAge = policy.maxAge {
@@ -192,7 +196,8 @@ extension ResourceValidator {
         case nil: size = 0
         }
         if size > 1024 * 1024 {
-            issues.add("\(path).body", "large direct_responses may impact control plane performance, must be less than 1MB")
+            issues.add(
+                "\(path).body", "large direct_responses may impact control plane performance, must be less than 1MB")
         }
         checkHTTPStatus(response.status, at: "\(path).status", into: &issues)
     }
@@ -242,7 +247,8 @@ extension ResourceValidator {
             if !current.isEmpty {
                 issues.add(
                     "\(path).headers.request",
-                    "authority header cannot be set multiple times: have \"\(current)\", attempting to set \"\(value)\"")
+                    "authority header cannot be set multiple times: have \"\(current)\", attempting to set \"\(value)\""
+                )
                 return
             }
             current = value

@@ -53,9 +53,10 @@ extension ResourceValidator {
 
     /// istiod's ValidateStrictHTTPHeaderName.
     static func isStrictHeaderName(_ name: String) -> Bool {
-        !name.isEmpty && name.unicodeScalars.allSatisfy { scalar in
-            scalar.isASCII && (scalar == "-" || scalar == "_" || CharacterSet.alphanumerics.contains(scalar))
-        }
+        !name.isEmpty
+            && name.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII && (scalar == "-" || scalar == "_" || CharacterSet.alphanumerics.contains(scalar))
+            }
     }
 }
 
@@ -82,7 +83,9 @@ enum JWKSURI {
         let authority = afterScheme.dropFirst(2).prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         let hostPort = authority.split(separator: "@").last.map(String.init) ?? ""
         if hostPort.hasPrefix("[") {
-            guard let close = hostPort.firstIndex(of: "]") else { return "\"\(uri)\" is not a URL: missing ']' in host" }
+            guard let close = hostPort.firstIndex(of: "]") else {
+                return "\"\(uri)\" is not a URL: missing ']' in host"
+            }
             let rest = hostPort[hostPort.index(after: close)...]
             if !rest.isEmpty { return portProblem(rest, uri: uri) }
             return nil

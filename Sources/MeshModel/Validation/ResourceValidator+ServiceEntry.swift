@@ -26,7 +26,8 @@ extension ResourceValidator {
                 issues.add("spec.endpoints", "no endpoints should be provided for resolution type DYNAMIC_DNS")
             }
             if entry.workloadSelector != nil {
-                issues.add("spec.workloadSelector", "no workloadSelector should be provided for resolution type DYNAMIC_DNS")
+                issues.add(
+                    "spec.workloadSelector", "no workloadSelector should be provided for resolution type DYNAMIC_DNS")
             }
         case .staticAddresses:
             for (index, endpoint) in entry.endpoints.enumerated() {
@@ -39,7 +40,8 @@ extension ResourceValidator {
                 for (index, host) in entry.hosts.enumerated() where !host.isEmpty && !isFQDN(host) {
                     issues.add(
                         "spec.hosts[\(index)]",
-                        "hosts must be FQDN if no endpoints are provided for resolution mode \(entry.resolution.rawValue)")
+                        "hosts must be FQDN if no endpoints are provided for resolution mode \(entry.resolution.rawValue)"
+                    )
                 }
             }
             if entry.resolution == .dnsRoundRobin && entry.endpoints.count > 1 {
@@ -75,11 +77,14 @@ extension ResourceValidator {
         for endpoint in endpoints {
             let weight = min(max(endpoint.weight ?? 1, 0), Int(UInt32.max))
             // Capped just past the limit: the sum can neither overflow nor hide that it went over.
-            sums[endpoint.locality ?? "", default: 0] = min(sums[endpoint.locality ?? "", default: 0] + weight, Int(UInt32.max) * 2)
+            sums[endpoint.locality ?? "", default: 0] = min(
+                sums[endpoint.locality ?? "", default: 0] + weight, Int(UInt32.max) * 2)
         }
         for (locality, sum) in sums.sorted(by: { $0.key < $1.key }) where sum > Int(UInt32.max) {
             let name = locality.isEmpty ? "without a locality" : "in locality \(locality)"
-            issues.add("spec.endpoints", "the weights of the endpoints \(name) add up to \(sum), more than \(UInt32.max) (Envoy's limit)")
+            issues.add(
+                "spec.endpoints",
+                "the weights of the endpoints \(name) add up to \(sum), more than \(UInt32.max) (Envoy's limit)")
         }
     }
 
@@ -147,7 +152,9 @@ extension ResourceValidator {
             if socket.isEmpty || !(socket.hasPrefix("/") || socket.hasPrefix("@")) || socket.hasSuffix("/") {
                 issues.add("\(path).address", "\(socket) is not an absolute path to a file")
             }
-            if !spec.ports.isEmpty { issues.add("\(path).ports", "unix endpoint \(spec.address) must not include ports") }
+            if !spec.ports.isEmpty {
+                issues.add("\(path).ports", "unix endpoint \(spec.address) must not include ports")
+            }
             if let servicePorts, servicePorts.count != 1 {
                 issues.add("\(path).address", "exactly 1 service port required for unix endpoints")
             }
@@ -155,7 +162,8 @@ extension ResourceValidator {
             if !allowHostnames {
                 issues.add("\(path).address", "endpoint address \"\(spec.address)\" is not a valid IP address")
             } else if !isFQDN(spec.address) {
-                issues.add("\(path).address", "endpoint address \"\(spec.address)\" is not a valid FQDN or an IP address")
+                issues.add(
+                    "\(path).address", "endpoint address \"\(spec.address)\" is not a valid FQDN or an IP address")
             }
         }
         for (name, number) in spec.ports.sorted(by: { $0.key < $1.key }) {
@@ -168,7 +176,9 @@ extension ResourceValidator {
         for (key, value) in spec.labels.sorted(by: { $0.key < $1.key }) {
             if let reason = LabelSyntax.problem(key: key, value: value) { issues.add("\(path).labels", reason) }
         }
-        if let weight = spec.weight, weight < 0 { issues.add("\(path).weight", "must not be negative, found \(weight)") }
+        if let weight = spec.weight, weight < 0 {
+            issues.add("\(path).weight", "must not be negative, found \(weight)")
+        }
         if let weight = spec.weight, weight > Int(UInt32.max) {
             issues.add("\(path).weight", "must fit in 32 bits, found \(weight)")
         }

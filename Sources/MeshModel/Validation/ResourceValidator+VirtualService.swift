@@ -10,8 +10,12 @@ extension ResourceValidator {
             if !service.gateways.isEmpty {
                 issues.add("spec.gateways", "delegate virtual service must have no gateways specified")
             }
-            if !service.tls.isEmpty { issues.add("spec.tls", "delegate virtual service must have no tls route specified") }
-            if !service.tcp.isEmpty { issues.add("spec.tcp", "delegate virtual service must have no tcp route specified") }
+            if !service.tls.isEmpty {
+                issues.add("spec.tls", "delegate virtual service must have no tls route specified")
+            }
+            if !service.tcp.isEmpty {
+                issues.add("spec.tcp", "delegate virtual service must have no tcp route specified")
+            }
         }
         validateGatewayNames(service.gateways, at: "spec.gateways", into: &issues)
         let appliesToGateway = !service.gateways.isEmpty && !service.gateways.contains("mesh")
@@ -70,12 +74,14 @@ extension ResourceValidator {
             let entry = "\(path)[\(index)]"
             let parts = name.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard parts.count == 2 else {
-                if name.isEmpty || name.split(separator: ".", omittingEmptySubsequences: false)
-                    .enumerated().contains(where: { offset, label in
-                        !(HostSyntax.isDNS1123Label(String(label)) || (label.isEmpty && offset > 0))
-                    })
+                if name.isEmpty
+                    || name.split(separator: ".", omittingEmptySubsequences: false)
+                        .enumerated().contains(where: { offset, label in
+                            !(HostSyntax.isDNS1123Label(String(label)) || (label.isEmpty && offset > 0))
+                        })
                 {
-                    issues.add(entry, "invalid gateway name \"\(name)\": expected a DNS-1123 name or <namespace>/<name>")
+                    issues.add(
+                        entry, "invalid gateway name \"\(name)\": expected a DNS-1123 name or <namespace>/<name>")
                 }
                 continue
             }
@@ -83,8 +89,12 @@ extension ResourceValidator {
                 issues.add(entry, "config namespace and gateway name cannot be empty")
                 continue
             }
-            if !HostSyntax.isDNS1123Label(parts[0]) { issues.add(entry, "invalid value for namespace: \"\(parts[0])\"") }
-            if !HostSyntax.isDNS1123Label(parts[1]) { issues.add(entry, "invalid value for gateway name: \"\(parts[1])\"") }
+            if !HostSyntax.isDNS1123Label(parts[0]) {
+                issues.add(entry, "invalid value for namespace: \"\(parts[0])\"")
+            }
+            if !HostSyntax.isDNS1123Label(parts[1]) {
+                issues.add(entry, "invalid value for gateway name: \"\(parts[1])\"")
+            }
         }
     }
 

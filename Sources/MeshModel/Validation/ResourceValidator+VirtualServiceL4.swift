@@ -21,8 +21,10 @@ extension ResourceValidator {
         validateL4Destinations(route.route, at: "\(path).route", into: &issues)
     }
 
-    static func validateTLSRoute(_ route: TLSRoute, in service: VirtualService, at path: String,
-                                 into issues: inout IssueList) {
+    static func validateTLSRoute(
+        _ route: TLSRoute, in service: VirtualService, at path: String,
+        into issues: inout IssueList
+    ) {
         if route.match.isEmpty { issues.add("\(path).match", "TLS route must have at least one match condition") }
         for (index, match) in route.match.enumerated() {
             let matchPath = "\(path).match[\(index)]"
@@ -83,8 +85,10 @@ extension ResourceValidator {
     }
 
     /// Destinations of a tcp or tls route: each destination valid, and the weights as `checkWeights` wants them.
-    static func validateL4Destinations(_ destinations: [RouteDestination], at path: String,
-                                       into issues: inout IssueList) {
+    static func validateL4Destinations(
+        _ destinations: [RouteDestination], at path: String,
+        into issues: inout IssueList
+    ) {
         for (index, destination) in destinations.enumerated() {
             let destinationPath = "\(path)[\(index)]"
             validateDestination(destination.destination, at: "\(destinationPath).destination", into: &issues)

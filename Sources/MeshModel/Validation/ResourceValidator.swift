@@ -26,7 +26,9 @@ public enum ResourceValidator {
     static func validateService(_ service: KubernetesService, into issues: inout IssueList) {
         // Kubernetes' own rule; an invalid address would reach Envoy as a listener or route address and be NACKed.
         if let clusterIP = service.clusterIP, !clusterIP.isEmpty, clusterIP != "None", !IPAddress.isValid(clusterIP) {
-            issues.add("spec.clusterIP", "\"\(clusterIP)\" must be a valid IP address (such as 10.96.0.10 or 2001:db8::a), \"None\" or empty")
+            issues.add(
+                "spec.clusterIP",
+                "\"\(clusterIP)\" must be a valid IP address (such as 10.96.0.10 or 2001:db8::a), \"None\" or empty")
         }
         for (index, port) in service.ports.enumerated() {
             let path = "spec.ports[\(index)]"

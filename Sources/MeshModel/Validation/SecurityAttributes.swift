@@ -80,7 +80,8 @@ enum SecurityAttributes {
     /// istiod's ValidatePorts: a decimal number 0-65535.
     static func portProblem(_ values: [String]) -> String? {
         for value in values {
-            guard !value.isEmpty, value.allSatisfy(\.isASCIIDigit), value.count <= 10, let port = Int(value), port <= 65535
+            guard !value.isEmpty, value.allSatisfy(\.isASCIIDigit), value.count <= 10, let port = Int(value),
+                port <= 65535
             else { return "bad port (\(value)): expected a number 0-65535" }
         }
         return nil

@@ -1,11 +1,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The real file system, through the POSIX calls themselves rather than `FileManager`, whose enumerator and
@@ -36,7 +36,9 @@ struct POSIXFileSystem: ScanFileSystem {
 
     /// `d_type`, or `lstat` for file systems that leave it unknown. An entry gone since the listing is `.other`:
     /// the scan then finds it absent through `status`.
-    private func kind(of type: UInt8, _ directory: String, _ name: String) throws(FileSystemError) -> DirectoryEntry.Kind {
+    private func kind(
+        of type: UInt8, _ directory: String, _ name: String
+    ) throws(FileSystemError) -> DirectoryEntry.Kind {
         switch Int32(type) {
         case Int32(DT_REG): return .file
         case Int32(DT_DIR): return .directory
@@ -63,9 +65,9 @@ struct POSIXFileSystem: ScanFileSystem {
         var info = stat()
         guard stat(path, &info) == 0 else { throw FileSystemError(operation: "stat", path: path, code: errno) }
         #if canImport(Darwin)
-        let modified = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
+            let modified = Int64(info.st_mtimespec.tv_sec) * 1_000_000_000 + Int64(info.st_mtimespec.tv_nsec)
         #else
-        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
         #endif
         return FileStatus(
             modifiedNanoseconds: modified, size: Int64(info.st_size), isDirectory: info.st_mode & S_IFMT == S_IFDIR)

@@ -41,7 +41,8 @@ struct Informer: Sendable {
                     apply(kind, state.replace(with: items, resourceVersion: version))
                     needsList = false
                     reportedMissing = false
-                    logger.debug("listed \(kind)", metadata: ["objects": "\(items.count)", "resourceVersion": "\(version)"])
+                    logger.debug(
+                        "listed \(kind)", metadata: ["objects": "\(items.count)", "resourceVersion": "\(version)"])
                     if !hasSynced {
                         hasSynced = true
                         synced(kind)
@@ -64,7 +65,8 @@ struct Informer: Sendable {
                 if !reportedMissing {
                     let kept = state.objects.isEmpty ? "" : "; keeping its \(state.objects.count) object(s)"
                     logger.warning(
-                        "\(kind) is not served (\(message)); is its CRD installed? Retrying every \(options.missingKindRetry)\(kept)")
+                        "\(kind) is not served (\(message)); is its CRD installed? Retrying every \(options.missingKindRetry)\(kept)"
+                    )
                     reportedMissing = true
                 }
                 needsList = true

@@ -37,7 +37,8 @@ public enum Kubeconfig {
         guard let context = named(root["contexts"], contextName)?["context"] else {
             throw fail("context \"\(contextName)\" not found")
         }
-        guard let clusterName = context["cluster"]?.string, let cluster = named(root["clusters"], clusterName)?["cluster"]
+        guard let clusterName = context["cluster"]?.string,
+            let cluster = named(root["clusters"], clusterName)?["cluster"]
         else { throw fail("context \"\(contextName)\": cluster not found") }
         guard let server = cluster["server"]?.string, !server.isEmpty else {
             throw fail("cluster \"\(clusterName)\": server is required")
@@ -48,7 +49,9 @@ public enum Kubeconfig {
         var credentials = KubernetesConnection.Credentials.none
         if let userName = context["user"]?.string, let user = named(root["users"], userName)?["user"] {
             if user["exec"] != nil || user["auth-provider"] != nil {
-                throw fail("user \"\(userName)\": exec and auth-provider plugins are not supported; use a token or a client certificate")
+                throw fail(
+                    "user \"\(userName)\": exec and auth-provider plugins are not supported; use a token or a client certificate"
+                )
             }
             if let token = user["token"]?.string {
                 credentials = .token(token)
@@ -61,7 +64,8 @@ public enum Kubeconfig {
                 credentials = .clientCertificate(certificatePEM: cert, keyPEM: key)
             }
         }
-        return KubernetesConnection(server: server, credentials: credentials, certificateAuthorityPEM: ca, skipTLSVerify: skip)
+        return KubernetesConnection(
+            server: server, credentials: credentials, certificateAuthorityPEM: ca, skipTLSVerify: skip)
     }
 
     /// The entry of a `[{name, <kind>}]` list with the given name.

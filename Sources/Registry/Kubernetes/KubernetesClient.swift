@@ -35,7 +35,9 @@ package struct KubernetesClient: Sendable {
                 tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(ca.utf8)))
             }
             if case .clientCertificate(let certificate, let key) = connection.credentials {
-                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificate.utf8)).map { .certificate($0) }
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificate.utf8)).map {
+                    .certificate($0)
+                }
                 tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem))
             }
         } catch {
@@ -72,7 +74,8 @@ package struct KubernetesClient: Sendable {
         let response = try await http.execute(try request(kind.collectionPath, query), timeout: deadline)
         if response.status.code != 200 {
             let body = try await response.body.collect(upTo: 1024 * 1024)
-            try Self.check(status: Int(response.status.code), body: Data(body.readableBytesView), path: kind.collectionPath)
+            try Self.check(
+                status: Int(response.status.code), body: Data(body.readableBytesView), path: kind.collectionPath)
         }
         var lines = LineSplitter()
         for try await chunk in response.body {
@@ -110,7 +113,8 @@ package struct KubernetesClient: Sendable {
 
     /// Percent-escapes a query value: continue tokens and selectors carry `+`, `=` and `/`.
     static func escape(_ value: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        let unreserved = CharacterSet(
+            charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
         return value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
     }
 

@@ -45,7 +45,8 @@ public struct KubernetesConnection: Sendable, Hashable {
             let port = environment["KUBERNETES_SERVICE_PORT"], !port.isEmpty
         else {
             throw KubernetesError.configuration(
-                "--in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set (is meshd running in a pod?)")
+                "--in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set (is meshd running in a pod?)"
+            )
         }
         let tokenPath = "\(directory)/token"
         guard FileManager.default.isReadableFile(atPath: tokenPath) else {

@@ -20,7 +20,9 @@ struct KubernetesObject: Sendable, Hashable {
     /// Reads a decoded JSON object. List items of built-in kinds carry no `apiVersion`/`kind`; they are taken from
     /// the watched kind. Throws `KubernetesError.malformed` when the shape is wrong; never traps.
     init(json value: Any, kind: KubernetesKind) throws {
-        guard var object = value as? [String: Any] else { throw KubernetesError.malformed("\(kind.kind): not an object") }
+        guard var object = value as? [String: Any] else {
+            throw KubernetesError.malformed("\(kind.kind): not an object")
+        }
         guard var metadata = object["metadata"] as? [String: Any], let name = metadata["name"] as? String, !name.isEmpty
         else { throw KubernetesError.malformed("\(kind.kind): object without metadata.name") }
         let namespace = metadata["namespace"] as? String ?? ""

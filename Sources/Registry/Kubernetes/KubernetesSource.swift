@@ -37,7 +37,8 @@ public struct KubernetesSource: Service {
 
     /// - Parameter onSynced: called once per kind after its first complete LIST; readiness waits for all of them.
     public init(
-        connection: KubernetesConnection, store: ConfigStore, options: Options = Options(), metrics: SourceMetrics? = nil,
+        connection: KubernetesConnection, store: ConfigStore, options: Options = Options(),
+        metrics: SourceMetrics? = nil,
         logger: Logger, onSynced: @escaping @Sendable (KubernetesKind) -> Void = { _ in }
     ) {
         self.metrics = metrics
@@ -110,13 +111,16 @@ extension KubernetesSource {
         if store.apply(meshConfig: result) {
             logger.info("mesh config from ConfigMap istio-system/istio applied")
         } else {
-            logger.error("mesh config from ConfigMap istio-system/istio refused; the last good mesh config stays in force")
+            logger.error(
+                "mesh config from ConfigMap istio-system/istio refused; the last good mesh config stays in force")
         }
     }
 
     /// `data.mesh` of a ConfigMap's JSON; nil when absent or not a string.
     static func meshKey(of json: String) -> String? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+            return nil
+        }
         return (object["data"] as? [String: Any])?["mesh"] as? String
     }
 }

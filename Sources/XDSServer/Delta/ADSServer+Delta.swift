@@ -15,7 +15,8 @@ extension ADSServer {
         var session = DeltaSession<Provider>(id: registry.makeID(), peer: peer)
         try await runStream(
             requests, session: &session,
-            handle: { request, session, wake in try await handle(request, session: &session, wake: wake, write: write) },
+            handle: { request, session, wake in try await handle(request, session: &session, wake: wake, write: write)
+            },
             push: { request, session in try await push(request, session: &session, write: write) })
     }
 
@@ -23,7 +24,8 @@ extension ADSServer {
         _ request: DeltaRequest, session: inout DeltaSession<Provider>, wake: @escaping @Sendable () -> Void,
         write: @escaping @Sendable (PreparedDeltaResponse) async throws -> Void
     ) async throws {
-        let client = try admitted(request.hasNode ? request.node : nil, session: &session, wake: wake, protocol: "delta")
+        let client = try admitted(
+            request.hasNode ? request.node : nil, session: &session, wake: wake, protocol: "delta")
         let action = session.stream.received(request)
         if case .handled(_, let reply, _) = action, reply != .staleNonce {
             session.ledger.answered(nonce: request.responseNonce, budget: budget)
@@ -34,10 +36,15 @@ extension ADSServer {
             case .none, .staleNonce:
                 break
             case .acknowledged(let response):
-                observer.observe(.acknowledged(proxy: session.proxyName, connection: session.id, type: type, response: response))
+                observer.observe(
+                    .acknowledged(proxy: session.proxyName, connection: session.id, type: type, response: response))
             case .rejected(let nack, let generation):
-                observer.observe(.rejected(proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation))
-                logRejection(proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation)
+                observer.observe(
+                    .rejected(
+                        proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation
+                    ))
+                logRejection(
+                    proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation)
             }
             if respond {
                 session.stream.shareNames(for: type) { nameSets.intern($0, digest: $1) }
@@ -46,7 +53,8 @@ extension ADSServer {
                 let diff = difference(type, set, session: session)
                 let first = session.stream.types[type]?.responded == false
                 if !diff.isEmpty || first {
-                    try await send(type, diff, of: set, trigger: .request, started: started, session: &session, write: write)
+                    try await send(
+                        type, diff, of: set, trigger: .request, started: started, session: &session, write: write)
                 }
                 session.holds(type, set, wholeSet: diff.wholeSet)
             }
@@ -59,7 +67,8 @@ extension ADSServer {
     /// Sends what changed: updates in push order (CDS, EDS, LDS, RDS), then removals in reverse order, so a
     /// proxy never holds a reference to something it lacks.
     private func push(
-        _ request: PushRequest, session: inout DeltaSession<Provider>, write: @escaping @Sendable (PreparedDeltaResponse) async throws -> Void
+        _ request: PushRequest, session: inout DeltaSession<Provider>,
+        write: @escaping @Sendable (PreparedDeltaResponse) async throws -> Void
     ) async throws {
         guard let client = session.client else { return }
         var sentTypes: [XDSType] = []
@@ -85,7 +94,11 @@ extension ADSServer {
                 }
             }
             if !removed.isEmpty {
-                removals.append((type, DeltaDiff(updated: [], removed: removed, version: diff.version, wholeSet: diff.wholeSet), set))
+                removals.append(
+                    (
+                        type, DeltaDiff(updated: [], removed: removed, version: diff.version, wholeSet: diff.wholeSet),
+                        set
+                    ))
             }
             sentTypes.append(type)
         }
@@ -93,7 +106,8 @@ extension ADSServer {
             try await send(type, diff, of: set, trigger: .push, started: .now, session: &session, write: write)
             session.holds(type, set, wholeSet: diff.wholeSet)
         }
-        observer.observe(.pushEvaluated(proxy: session.proxyName, connection: session.id, generation: generation, sent: sentTypes))
+        observer.observe(
+            .pushEvaluated(proxy: session.proxyName, connection: session.id, generation: generation, sent: sentTypes))
         publishStatus(session)
     }
 
@@ -108,12 +122,14 @@ extension ADSServer {
     }
 
     private func send(
-        _ type: XDSType, _ diff: DeltaDiff, of set: ResourceSet, trigger: XDSEvent.Trigger, started: ContinuousClock.Instant,
+        _ type: XDSType, _ diff: DeltaDiff, of set: ResourceSet, trigger: XDSEvent.Trigger,
+        started: ContinuousClock.Instant,
         session: inout DeltaSession<Provider>, write: @escaping @Sendable (PreparedDeltaResponse) async throws -> Void
     ) async throws {
         let nonce = session.nonces.next()
         let response = PreparedDeltaResponse(
-            systemVersionInfo: diff.version, typeURL: type.rawValue, nonce: nonce, resources: diff.updated, removedResources: diff.removed)
+            systemVersionInfo: diff.version, typeURL: type.rawValue, nonce: nonce, resources: diff.updated,
+            removedResources: diff.removed)
         try await self.write(response, type: type, nonce: nonce, supersedes: false, session: &session, with: write)
         let generation = set.generation
         let next = set.version.flatMap { version in set.versions.map { (version, $0) } }
@@ -121,7 +137,8 @@ extension ADSServer {
         let bytes = diff.updated.reduce(0) { $0 + $1.byteCount }
         observer.observe(
             .sent(
-                proxy: session.proxyName, connection: session.id, type: type, response: sent, trigger: trigger, bytes: bytes,
+                proxy: session.proxyName, connection: session.id, type: type, response: sent, trigger: trigger,
+                bytes: bytes,
                 duration: ContinuousClock.now - started))
         logger.debug(
             "pushed",

@@ -41,7 +41,8 @@ public struct DeltaStream: Sendable {
             return .handled(type, reply: .none, respond: true)
         }
         defer { types[type] = state }
-        let changed = Self.applySubscription(&state, subscribe: request.resourceNamesSubscribe, unsubscribe: request.resourceNamesUnsubscribe)
+        let changed = Self.applySubscription(
+            &state, subscribe: request.resourceNamesSubscribe, unsubscribe: request.resourceNamesUnsubscribe)
         if !request.resourceNamesSubscribe.isEmpty || !request.resourceNamesUnsubscribe.isEmpty { state.heldSet = nil }
         guard !request.responseNonce.isEmpty else { return .handled(type, reply: .none, respond: changed) }
         guard let sent = state.outstanding.removeValue(forKey: request.responseNonce) else {
@@ -52,7 +53,11 @@ public struct DeltaStream: Sendable {
                 version: sent.response.version, nonce: sent.response.nonce, resourceNames: sent.response.resourceNames,
                 message: request.errorDetail.message, code: request.errorDetail.code, at: now)
             for name in sent.updated.map(\.name) + sent.removed {
-                if let version = sent.previous[name], state.wants(name) { state.known[name] = version } else { state.known[name] = nil }
+                if let version = sent.previous[name], state.wants(name) {
+                    state.known[name] = version
+                } else {
+                    state.known[name] = nil
+                }
             }
             for resource in sent.updated { state.rejected[resource.name] = resource.version }
             state.heldSet = nil
@@ -73,7 +78,9 @@ public struct DeltaStream: Sendable {
     /// not exist is reported removed once, so the proxy stops waiting for it. `setVersion`, when the provider knows
     /// it, is `XDSResource.setVersion(of: resources)`: reused when the subscription wants the whole set.
     public func diff(_ type: XDSType, _ resources: [XDSResource], setVersion: String? = nil) -> DeltaDiff {
-        guard let state = types[type] else { return DeltaDiff(updated: [], removed: [], version: XDSResource.setVersion(of: [])) }
+        guard let state = types[type] else {
+            return DeltaDiff(updated: [], removed: [], version: XDSResource.setVersion(of: []))
+        }
         // Whole sets stay the provider's own (shared) arrays: a first sync sends every resource, and the response and
         // the status record keep what was sent.
         let wholeSet = state.wildcard || resources.allSatisfy { state.wants($0.name) }
@@ -81,7 +88,9 @@ public struct DeltaStream: Sendable {
         let version = wholeSet ? setVersion ?? XDSResource.setVersion(of: desired) : XDSResource.setVersion(of: desired)
         // A first sync (nothing held, nothing rejected) sends everything wanted; only names that do not exist are removed.
         if state.known.isEmpty, state.rejected.isEmpty {
-            let absent = state.wildcard || state.names.count == desired.count ? [] : Self.absentNames(state.names, among: desired)
+            let absent =
+                state.wildcard || state.names.count == desired.count
+                ? [] : Self.absentNames(state.names, among: desired)
             return DeltaDiff(updated: desired, removed: absent, version: version, wholeSet: wholeSet)
         }
         let desiredNames = Set(desired.map(\.name))
@@ -113,7 +122,8 @@ public struct DeltaStream: Sendable {
     /// remembers the set, so the next difference can be shared too; and keeps `resources`, the set's own (shared)
     /// array, as what config dumps show of it.
     public mutating func holds(
-        _ type: XDSType, set version: String, versions: [String: String], wholeSet: Bool, resources: [XDSResource]? = nil
+        _ type: XDSType, set version: String, versions: [String: String], wholeSet: Bool,
+        resources: [XDSResource]? = nil
     ) {
         guard var state = types[type] else { return }
         defer { types[type] = state }
@@ -133,7 +143,8 @@ public struct DeltaStream: Sendable {
     /// stream keeps `next`'s shared dictionary at once instead of editing (and so copying) the one it shares.
     @discardableResult
     public mutating func sent(
-        _ type: XDSType, _ diff: DeltaDiff, nonce: String, generation: UInt64 = 0, at now: ContinuousClock.Instant = .now,
+        _ type: XDSType, _ diff: DeltaDiff, nonce: String, generation: UInt64 = 0,
+        at now: ContinuousClock.Instant = .now,
         next: (version: String, versions: [String: String])? = nil
     ) -> SentResponse {
         var state = types[type] ?? DeltaTypeState(wildcard: type.isWildcard)
@@ -144,7 +155,9 @@ public struct DeltaStream: Sendable {
             for name in diff.removed { previous[name] = state.known[name] }
         }
         // Held exactly a whole set (or nothing, and nothing is reported absent) and now gets the whole of `next`.
-        if let next, diff.wholeSet, state.rejected.isEmpty, state.heldSet != nil || (state.known.isEmpty && diff.removed.isEmpty) {
+        if let next, diff.wholeSet, state.rejected.isEmpty,
+            state.heldSet != nil || (state.known.isEmpty && diff.removed.isEmpty)
+        {
             state.known = next.versions
             state.heldSet = next.version
         } else {
@@ -156,10 +169,13 @@ public struct DeltaStream: Sendable {
         }
         let response =
             diff.removed.isEmpty
-            ? SentResponse(version: diff.version, nonce: nonce, resources: diff.updated, generation: generation, at: now)
+            ? SentResponse(
+                version: diff.version, nonce: nonce, resources: diff.updated, generation: generation, at: now)
             : SentResponse(
-                version: diff.version, nonce: nonce, resourceNames: diff.updated.map(\.name) + diff.removed, generation: generation, at: now)
-        state.outstanding[nonce] = DeltaSent(response: response, updated: diff.updated, removed: diff.removed, previous: previous)
+                version: diff.version, nonce: nonce, resourceNames: diff.updated.map(\.name) + diff.removed,
+                generation: generation, at: now)
+        state.outstanding[nonce] = DeltaSent(
+            response: response, updated: diff.updated, removed: diff.removed, previous: previous)
         if state.outstanding.count > DeltaTypeState.outstandingLimit,
             let oldest = state.outstanding.min(by: { $0.value.response.at < $1.value.response.at })?.key
         {
@@ -211,7 +227,9 @@ public struct DeltaStream: Sendable {
     }
 
     /// Applies subscribe and unsubscribe lists; true when the subscription grew (something new to send).
-    private static func applySubscription(_ state: inout DeltaTypeState, subscribe: [String], unsubscribe: [String]) -> Bool {
+    private static func applySubscription(
+        _ state: inout DeltaTypeState, subscribe: [String], unsubscribe: [String]
+    ) -> Bool {
         var grew = false
         for name in unsubscribe {
             if name == "*" {

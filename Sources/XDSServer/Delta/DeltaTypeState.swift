@@ -51,7 +51,9 @@ public struct DeltaTypeState: Sendable, Hashable {
     /// undone, newest first. Worked out when asked (for config dumps), so the stream keeps nothing more.
     public var ackedVersions: [String: String] {
         var acked = known
-        let unanswered = outstanding.values.sorted { ($0.response.at, Self.sequence($0.response.nonce)) > ($1.response.at, Self.sequence($1.response.nonce)) }
+        let unanswered = outstanding.values.sorted {
+            ($0.response.at, Self.sequence($0.response.nonce)) > ($1.response.at, Self.sequence($1.response.nonce))
+        }
         for sent in unanswered {
             for name in sent.updated.map(\.name) + sent.removed { acked[name] = sent.previous[name] }
         }

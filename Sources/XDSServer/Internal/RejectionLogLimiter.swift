@@ -28,7 +28,9 @@ final class RejectionLogLimiter: Sendable {
     func decide(connection: UInt64, now: ContinuousClock.Instant = .now) -> Decision {
         windows.withLock { windows in
             var current = windows[connection] ?? Window(startedAt: now, logged: 0, suppressed: 0)
-            if now - current.startedAt >= window { current = Window(startedAt: now, logged: 0, suppressed: current.suppressed) }
+            if now - current.startedAt >= window {
+                current = Window(startedAt: now, logged: 0, suppressed: current.suppressed)
+            }
             let decision: Decision
             if current.logged < burst {
                 decision = Decision(log: true, suppressed: current.suppressed)

@@ -34,7 +34,8 @@ extension ADSServer {
             rejectionLog.forget(connection: session.id)
             if session.client != nil {
                 logger.info(
-                    "proxy disconnected", metadata: ["proxy": "\(session.proxyName)", "connection": "\(session.id)", "reason": "\(ending)"])
+                    "proxy disconnected",
+                    metadata: ["proxy": "\(session.proxyName)", "connection": "\(session.id)", "reason": "\(ending)"])
                 observer.observe(.disconnected(proxy: session.proxyName, connection: session.id))
             }
         }

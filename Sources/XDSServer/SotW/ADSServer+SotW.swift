@@ -9,7 +9,8 @@ extension ADSServer {
         var session = SotWSession<Provider>(id: registry.makeID(), peer: peer)
         try await runStream(
             requests, session: &session,
-            handle: { request, session, wake in try await handle(request, session: &session, wake: wake, write: write) },
+            handle: { request, session, wake in try await handle(request, session: &session, wake: wake, write: write)
+            },
             push: { request, session in try await push(request, session: &session, write: write) })
     }
 
@@ -19,7 +20,10 @@ extension ADSServer {
     ) async throws {
         let client = try admitted(request.hasNode ? request.node : nil, session: &session, wake: wake)
         let action = session.stream.received(request)
-        if case .ignoredStaleNonce = action {} else { session.ledger.answered(nonce: request.responseNonce, budget: budget) }
+        if case .ignoredStaleNonce = action {
+        } else {
+            session.ledger.answered(nonce: request.responseNonce, budget: budget)
+        }
         switch action {
         case .respond(let type):
             let started = ContinuousClock.now
@@ -32,13 +36,17 @@ extension ADSServer {
             if !type.isWildcard { session.lastNamed[type] = resources }
         case .acknowledged(let type, _):
             if let response = session.stream.types[type]?.lastSent {
-                observer.observe(.acknowledged(proxy: session.proxyName, connection: session.id, type: type, response: response))
+                observer.observe(
+                    .acknowledged(proxy: session.proxyName, connection: session.id, type: type, response: response))
             }
         case .rejected(let type, let nack):
             session.lastNamed[type] = nil  // the proxy holds less than we sent: the next push sends everything
             let generation = session.stream.types[type]?.lastSent?.generation ?? 0
-            observer.observe(.rejected(proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation))
-            logRejection(proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation)
+            observer.observe(
+                .rejected(
+                    proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation))
+            logRejection(
+                proxy: session.proxyName, connection: session.id, type: type, nack: nack, generation: generation)
         case .ignoredStaleNonce:
             break
         case .unsupported(let typeURL):
@@ -47,7 +55,10 @@ extension ADSServer {
         publishStatus(session)
     }
 
-    private func push(_ request: PushRequest, session: inout SotWSession<Provider>, write: @escaping @Sendable (PreparedResponse) async throws -> Void)
+    private func push(
+        _ request: PushRequest, session: inout SotWSession<Provider>,
+        write: @escaping @Sendable (PreparedResponse) async throws -> Void
+    )
         async throws
     {
         guard let client = session.client else { return }
@@ -69,9 +80,12 @@ extension ADSServer {
                 // EDS and RDS may carry only what changed (Envoy keeps the rest), unless the cluster or listener
                 // that names them went out in this push: Envoy re-warms those and waits for every resource.
                 let parentSent = sentTypes.contains(type == .endpoint ? .cluster : .listener)
-                let payload = parentSent ? resources : changed(type, in: resources, version: version, session: session) ?? resources
+                let payload =
+                    parentSent
+                    ? resources : changed(type, in: resources, version: version, session: session) ?? resources
                 try await send(
-                    type, payload, holding: resources, version: version, generation: set.generation, trigger: .push, started: started,
+                    type, payload, holding: resources, version: version, generation: set.generation, trigger: .push,
+                    started: started,
                     session: &session, write: write)
                 if !type.isWildcard { session.lastNamed[type] = resources }
                 continue
@@ -87,15 +101,19 @@ extension ADSServer {
         }
         for removal in removals.reversed() where session.stream.shouldPush(removal.type, version: removal.version) {
             try await send(
-                removal.type, removal.resources, version: removal.version, generation: removal.generation, trigger: .push,
+                removal.type, removal.resources, version: removal.version, generation: removal.generation,
+                trigger: .push,
                 started: .now, session: &session, write: write)
         }
-        observer.observe(.pushEvaluated(proxy: session.proxyName, connection: session.id, generation: generation, sent: sentTypes))
+        observer.observe(
+            .pushEvaluated(proxy: session.proxyName, connection: session.id, generation: generation, sent: sentTypes))
         publishStatus(session)
     }
 
     /// `session.changed(type, in:)`, shared with every other stream that holds the same set and gets the same one.
-    private func changed(_ type: XDSType, in resources: [XDSResource], version: String, session: SotWSession<Provider>) -> [XDSResource]? {
+    private func changed(
+        _ type: XDSType, in resources: [XDSResource], version: String, session: SotWSession<Provider>
+    ) -> [XDSResource]? {
         guard session.lastNamed[type] != nil, let held = session.stream.types[type]?.lastSent?.version else {
             return session.changed(type, in: resources)
         }
@@ -106,26 +124,32 @@ extension ADSServer {
 
     /// Writes one response carrying `resources`, after which the proxy holds `holding` (nil: `resources`), and records it.
     private func send(
-        _ type: XDSType, _ resources: [XDSResource], holding: [XDSResource]? = nil, version: String, generation: UInt64, trigger: XDSEvent.Trigger,
-        started: ContinuousClock.Instant, session: inout SotWSession<Provider>, write: @escaping @Sendable (PreparedResponse) async throws -> Void
+        _ type: XDSType, _ resources: [XDSResource], holding: [XDSResource]? = nil, version: String, generation: UInt64,
+        trigger: XDSEvent.Trigger,
+        started: ContinuousClock.Instant, session: inout SotWSession<Provider>,
+        write: @escaping @Sendable (PreparedResponse) async throws -> Void
     ) async throws {
         let nonce = session.nonces.next()
         let response = PreparedResponse(
-            versionInfo: version, typeURL: type.rawValue, nonce: nonce, controlPlaneID: controlPlaneID, resources: resources)
+            versionInfo: version, typeURL: type.rawValue, nonce: nonce, controlPlaneID: controlPlaneID,
+            resources: resources)
         try await self.write(response, type: type, nonce: nonce, supersedes: true, session: &session, with: write)
-        session.stream.sent(type, version: version, nonce: nonce, resources: resources, holding: holding, generation: generation)
+        session.stream.sent(
+            type, version: version, nonce: nonce, resources: resources, holding: holding, generation: generation)
         if type.isWildcard { session.lastWildcard[type] = resources }
         if let sent = session.stream.types[type]?.lastSent {
             let bytes = resources.reduce(0) { $0 + $1.byteCount }
             observer.observe(
                 .sent(
-                    proxy: session.proxyName, connection: session.id, type: type, response: sent, trigger: trigger, bytes: bytes,
+                    proxy: session.proxyName, connection: session.id, type: type, response: sent, trigger: trigger,
+                    bytes: bytes,
                     duration: ContinuousClock.now - started))
         }
         logger.debug(
             "pushed",
             metadata: [
-                "proxy": "\(session.proxyName)", "type": "\(type.shortName)", "version": "\(version)", "resources": "\(resources.count)",
+                "proxy": "\(session.proxyName)", "type": "\(type.shortName)", "version": "\(version)",
+                "resources": "\(resources.count)",
                 "change": "\(generation)", "trigger": "\(trigger.rawValue)",
             ])
     }

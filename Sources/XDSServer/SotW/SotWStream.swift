@@ -25,7 +25,9 @@ public struct SotWStream: Sendable {
     public init() {}
 
     /// Applies one request from the proxy.
-    public mutating func received(_ request: Envoy_Service_Discovery_V3_DiscoveryRequest, at now: ContinuousClock.Instant = .now) -> RequestAction {
+    public mutating func received(
+        _ request: Envoy_Service_Discovery_V3_DiscoveryRequest, at now: ContinuousClock.Instant = .now
+    ) -> RequestAction {
         guard let type = XDSType(rawValue: request.typeURL) else { return .unsupported(request.typeURL) }
         var state = types[type] ?? SotWTypeState(wildcard: type.isWildcard)
         defer { types[type] = state }
@@ -76,7 +78,9 @@ public struct SotWStream: Sendable {
     /// set's precomputed version is reused rather than re-sorting and re-hashing thousands of names per stream.
     /// When the set carries a names digest, a subscription found to cover it is remembered, so that later sets with
     /// the same names (an endpoint change: same clusters, new content) are not filtered name by name again.
-    public mutating func response(from set: ResourceSet, for type: XDSType) -> (resources: [XDSResource], version: String) {
+    public mutating func response(
+        from set: ResourceSet, for type: XDSType
+    ) -> (resources: [XDSResource], version: String) {
         let resources: [XDSResource]
         if types[type]?.wildcard == true {
             resources = set.resources
@@ -97,7 +101,9 @@ public struct SotWStream: Sendable {
     /// request that set them), so that streams subscribing to the same thousands of names share one set instead of
     /// each keeping its own.
     public mutating func shareNames(for type: XDSType, intern: (Set<String>, Int) -> Set<String>) {
-        guard var state = types[type], !state.wildcard, !state.names.isEmpty, let digest = state.requestedDigest else { return }
+        guard var state = types[type], !state.wildcard, !state.names.isEmpty, let digest = state.requestedDigest else {
+            return
+        }
         let covered = state.coveredNames
         state.names = intern(state.names, digest)
         state.coveredNames = covered  // the same names: what they covered still holds
@@ -112,7 +118,8 @@ public struct SotWStream: Sendable {
     }
 
     /// Records a response that was written to the stream.
-    public mutating func sent(_ type: XDSType, version: String, nonce: String, names: [String], generation: UInt64 = 0) {
+    public mutating func sent(_ type: XDSType, version: String, nonce: String, names: [String], generation: UInt64 = 0)
+    {
         types[type, default: SotWTypeState(wildcard: type.isWildcard)].lastSent =
             SentResponse(version: version, nonce: nonce, resourceNames: names, generation: generation)
     }
@@ -121,10 +128,13 @@ public struct SotWStream: Sendable {
     /// the proxy holds after it (`holding`: for an EDS or RDS response that carried only what changed, the whole
     /// set; nil when the response carried all of it).
     public mutating func sent(
-        _ type: XDSType, version: String, nonce: String, resources: [XDSResource], holding: [XDSResource]? = nil, generation: UInt64 = 0
+        _ type: XDSType, version: String, nonce: String, resources: [XDSResource], holding: [XDSResource]? = nil,
+        generation: UInt64 = 0
     ) {
         types[type, default: SotWTypeState(wildcard: type.isWildcard)].lastSent =
-            SentResponse(version: version, nonce: nonce, resources: resources, holding: holding ?? resources, generation: generation)
+            SentResponse(
+                version: version, nonce: nonce, resources: resources, holding: holding ?? resources,
+                generation: generation)
     }
 
     /// A digest of a request's resource names, in order, as sent. Only compared within this process, so the

@@ -13,7 +13,10 @@ public struct SentResponse: Sendable, Hashable {
     /// `DeltaTypeState.known`). Shared arrays, like `resources`.
     public private(set) var heldResources: [XDSResource]?
 
-    public init(version: String, nonce: String, resourceNames: [String], generation: UInt64 = 0, at: ContinuousClock.Instant = .now) {
+    public init(
+        version: String, nonce: String, resourceNames: [String], generation: UInt64 = 0,
+        at: ContinuousClock.Instant = .now
+    ) {
         self.init(version: version, nonce: nonce, names: .strings(resourceNames), generation: generation, at: at)
     }
 
@@ -80,7 +83,10 @@ public struct NackRecord: Sendable, Hashable {
     public static let storedMessageBytes = 64 * 1024
 
     /// Keeps at most `storedMessageBytes` of `message`.
-    public init(version: String, nonce: String, resourceNames: [String], message: String, code: Int32, at: ContinuousClock.Instant) {
+    public init(
+        version: String, nonce: String, resourceNames: [String], message: String, code: Int32,
+        at: ContinuousClock.Instant
+    ) {
         self.version = version
         self.nonce = nonce
         self.resourceNames = resourceNames

@@ -27,7 +27,10 @@ public struct XDSConnection<Client: Sendable>: Sendable {
     /// Whether the stream has recorded its state at least once (after answering its first request).
     public internal(set) var published = false
 
-    init(id: UInt64, client: Client, proxy: String, remotePeer: String, connectedAt: ContinuousClock.Instant, streamProtocol: XDSStreamProtocol) {
+    init(
+        id: UInt64, client: Client, proxy: String, remotePeer: String, connectedAt: ContinuousClock.Instant,
+        streamProtocol: XDSStreamProtocol
+    ) {
         self.id = id
         self.client = client
         self.proxy = proxy

@@ -36,10 +36,13 @@ public struct PreparedResponse: PreparedMessage, Sendable {
         self.nonce = nonce
         self.controlPlaneID = controlPlaneID
         self.resources = resources
-        var size = ProtobufWire.stringFieldSize(versionInfo) + ProtobufWire.stringFieldSize(typeURL)
+        var size =
+            ProtobufWire.stringFieldSize(versionInfo) + ProtobufWire.stringFieldSize(typeURL)
             + ProtobufWire.stringFieldSize(nonce)
         for resource in resources { size += ProtobufWire.fieldSize(payload: resource.encoded.count) }
-        if !controlPlaneID.isEmpty { size += ProtobufWire.fieldSize(payload: ProtobufWire.stringFieldSize(controlPlaneID)) }
+        if !controlPlaneID.isEmpty {
+            size += ProtobufWire.fieldSize(payload: ProtobufWire.stringFieldSize(controlPlaneID))
+        }
         self.wireSize = size
     }
 
@@ -73,13 +76,16 @@ public struct PreparedDeltaResponse: PreparedMessage, Sendable {
     public var removedResources: [String]
     public let wireSize: Int
 
-    public init(systemVersionInfo: String, typeURL: String, nonce: String, resources: [XDSResource], removedResources: [String]) {
+    public init(
+        systemVersionInfo: String, typeURL: String, nonce: String, resources: [XDSResource], removedResources: [String]
+    ) {
         self.systemVersionInfo = systemVersionInfo
         self.typeURL = typeURL
         self.nonce = nonce
         self.resources = resources
         self.removedResources = removedResources
-        var size = ProtobufWire.stringFieldSize(systemVersionInfo) + ProtobufWire.stringFieldSize(typeURL)
+        var size =
+            ProtobufWire.stringFieldSize(systemVersionInfo) + ProtobufWire.stringFieldSize(typeURL)
             + ProtobufWire.stringFieldSize(nonce)
         for resource in resources { size += ProtobufWire.fieldSize(payload: Self.entrySize(resource)) }
         for name in removedResources { size += ProtobufWire.fieldSize(payload: name.utf8.count) }

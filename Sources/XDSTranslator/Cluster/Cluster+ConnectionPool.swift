@@ -31,7 +31,9 @@ extension Envoy_Config_Cluster_V3_Cluster {
             if let value = http.maxRequestsPerConnection, value > 0 {
                 options.common.maxRequestsPerConnection = ProtoValues.uint32(value)
             }
-            if let value = http.maxConcurrentStreams, value > 0 { options.maxConcurrentStreams = UInt32(clamping: value) }
+            if let value = http.maxConcurrentStreams, value > 0 {
+                options.maxConcurrentStreams = UInt32(clamping: value)
+            }
             if http.useClientProtocol { options.useDownstreamProtocol = true }
         }
         connectTimeout = ProtoValues.connectTimeout

@@ -6,7 +6,9 @@ extension Envoy_Config_Cluster_V3_Cluster {
     /// order: connection pool, HTTP/2 upgrade, outlier detection, load balancer) and the upstream protocol.
     /// TLS is added by `UpstreamTLS`; `originatingTLS` is the rule's SIMPLE or MUTUAL `tls` when it originates TLS
     /// (then, without `sni`, Envoy takes SNI and SAN validation from the request's host, as istiod sets it).
-    static func outbound(_ plan: OutboundClusterPlan, _ snapshot: MeshSnapshot, originatingTLS: ClientTLSSettings? = nil)
+    static func outbound(
+        _ plan: OutboundClusterPlan, _ snapshot: MeshSnapshot, originatingTLS: ClientTLSSettings? = nil
+    )
         -> Self
     {
         var cluster = Self()
@@ -43,7 +45,9 @@ extension Envoy_Config_Cluster_V3_Cluster {
 
     /// DNS clusters carry their hosts inline: the endpoints' addresses, or the service host itself on the
     /// service port when the service lists no endpoints. LOGICAL_DNS takes exactly one host (Envoy rejects more).
-    private static func dnsLoadAssignment(_ plan: OutboundClusterPlan, _ snapshot: MeshSnapshot)
+    private static func dnsLoadAssignment(
+        _ plan: OutboundClusterPlan, _ snapshot: MeshSnapshot
+    )
         -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment
     {
         let serviceHasEndpoints = !snapshot.endpoints(hostname: plan.service.hostname, port: plan.port.port).isEmpty

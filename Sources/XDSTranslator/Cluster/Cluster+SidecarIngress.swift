@@ -10,7 +10,8 @@ extension Envoy_Config_Cluster_V3_Cluster {
         }
         return ingress.compactMap { listener in
             guard let port = listener.port else { return nil }
-            return sidecarIngress(port, defaultEndpoint: listener.defaultEndpoint, workloadAddress: context.inputs.ingressWorkloadAddress)
+            return sidecarIngress(
+                port, defaultEndpoint: listener.defaultEndpoint, workloadAddress: context.inputs.ingressWorkloadAddress)
         }
     }
 
@@ -43,7 +44,9 @@ extension Envoy_Config_Cluster_V3_Cluster {
 
     /// The upstream address of a `defaultEndpoint`; nil when there is none (ORIGINAL_DST). The workload's own
     /// address is the proxy's first IP (`ClusterInputs.ingressWorkloadAddress`).
-    private static func ingressAddress(_ defaultEndpoint: String?, workloadAddress: String?)
+    private static func ingressAddress(
+        _ defaultEndpoint: String?, workloadAddress: String?
+    )
         -> Envoy_Config_Core_V3_Address?
     {
         switch SidecarIngressEndpoint(defaultEndpoint) {

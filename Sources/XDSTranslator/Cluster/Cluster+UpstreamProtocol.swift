@@ -51,7 +51,9 @@ struct UpstreamHTTPOptions {
             options.explicitHTTPConfig = explicit
         }
         if common != Envoy_Config_Core_V3_HttpProtocolOptions() { options.commonHTTPProtocolOptions = common }
-        if upstream != Envoy_Config_Core_V3_UpstreamHttpProtocolOptions() { options.upstreamHTTPProtocolOptions = upstream }
+        if upstream != Envoy_Config_Core_V3_UpstreamHttpProtocolOptions() {
+            options.upstreamHTTPProtocolOptions = upstream
+        }
         if options == Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions() { return nil }
         // Envoy requires a protocol choice in these options: HTTP/1.1 when nothing else was chosen.
         if options.upstreamProtocolOptions == nil {

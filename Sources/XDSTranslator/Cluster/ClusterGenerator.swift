@@ -13,11 +13,13 @@ struct ClusterGenerator: ResourceGenerator {
     func resources(for context: GenerationContext<ClusterInputs>) -> [TranslatedMessage] {
         var clusters = OutboundClusterPlan.all(in: context).map { plan in
             let socket = UpstreamTLS.transportSocket(for: plan, in: context)
-            let originated = socket == nil ? nil : plan.policy?.tls.flatMap { [.simple, .mutual].contains($0.mode) ? $0 : nil }
+            let originated =
+                socket == nil ? nil : plan.policy?.tls.flatMap { [.simple, .mutual].contains($0.mode) ? $0 : nil }
             var cluster = Envoy_Config_Cluster_V3_Cluster.outbound(plan, context.snapshot, originatingTLS: originated)
             if let socket { cluster.transportSocket = socket }
             // DNS clusters carry their endpoints inline: those objects shaped the cluster too.
-            let endpoints = plan.discovery == .strictDNS || plan.discovery == .logicalDNS
+            let endpoints =
+                plan.discovery == .strictDNS || plan.discovery == .logicalDNS
                 ? plan.endpoints(in: context.snapshot).prefix(MeshEndpoint.namedAsSources).map(\.origin) : []
             return TranslatedMessage(name: cluster.name, message: cluster, sources: plan.sources + endpoints)
         }

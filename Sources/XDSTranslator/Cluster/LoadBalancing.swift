@@ -6,7 +6,9 @@ import SwiftProtobuf
 enum LoadBalancing {
     /// The policy for `simple`: ORIGINAL_DST clusters must use CLUSTER_PROVIDED; unset is LEAST_REQUEST (istiod's
     /// default since 1.14); PASSTHROUGH already made the cluster ORIGINAL_DST. A consistent hash overrides it.
-    static func policy(_ balancer: SimpleLoadBalancer?, discovery: OutboundClusterPlan.Discovery)
+    static func policy(
+        _ balancer: SimpleLoadBalancer?, discovery: OutboundClusterPlan.Discovery
+    )
         -> Envoy_Config_Cluster_V3_Cluster.LbPolicy
     {
         if discovery == .originalDestination { return .clusterProvided }

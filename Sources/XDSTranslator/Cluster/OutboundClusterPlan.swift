@@ -40,7 +40,9 @@ struct OutboundClusterPlan: Sendable {
             let rule = context.destinationRule(for: service.hostname)
             for port in service.ports.sorted(by: { $0.port < $1.port }) {
                 plans.append(
-                    plan(service, port, subset: nil, policy: rule?.effectivePolicy(port: port.port, subset: nil), rule: rule))
+                    plan(
+                        service, port, subset: nil, policy: rule?.effectivePolicy(port: port.port, subset: nil),
+                        rule: rule))
                 for subset in rule?.subsets ?? [] {
                     let policy = rule?.effectivePolicy(port: port.port, subset: subset.name)
                     plans.append(plan(service, port, subset: subset, policy: policy, rule: rule))

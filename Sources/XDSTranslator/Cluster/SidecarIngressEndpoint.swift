@@ -28,7 +28,8 @@ public enum SidecarIngressEndpoint: Sendable, Hashable {
         }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        self = host.isEmpty || host == "0.0.0.0" || host == "::" ? .workload(port: port) : .socket(host: host, port: port)
+        self =
+            host.isEmpty || host == "0.0.0.0" || host == "::" ? .workload(port: port) : .socket(host: host, port: port)
     }
 
     /// Whether the inbound clusters generated under `sidecar` read the proxy's address (`proxy.ipAddresses.first`):

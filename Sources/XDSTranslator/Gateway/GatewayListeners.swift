@@ -18,7 +18,9 @@ enum GatewayListeners {
         let authorization = AuthorizationPlan.of(context)
         return context.mergedGateway.ports.compactMap { port in
             var sources = authorization.sources
-            guard let listener = listener(port, context, authorization: authorization, sources: &sources) else { return nil }
+            guard let listener = listener(port, context, authorization: authorization, sources: &sources) else {
+                return nil
+            }
             return TranslatedMessage(name: listener.name, message: listener, sources: sources)
         }
     }
@@ -36,7 +38,8 @@ enum GatewayListeners {
     /// HTTP filters in every connection manager and as network filters before every tcp_proxy. `sources` gains the
     /// Gateways of the port's servers and the VirtualServices whose routes made chains.
     static func listener(
-        _ port: MergedGateway.Port, _ context: GenerationContext<ListenerInputs>, authorization: AuthorizationPlan = .empty,
+        _ port: MergedGateway.Port, _ context: GenerationContext<ListenerInputs>,
+        authorization: AuthorizationPlan = .empty,
         sources: inout [ResourceKey]
     ) -> Envoy_Config_Listener_V3_Listener? {
         var chains: [Chain] = []
@@ -95,20 +98,26 @@ enum GatewayListeners {
         }
         if let routeName = entry.routeName {
             let statPrefix = server.name.flatMap { $0.isEmpty ? nil : $0 } ?? "outbound_\(port.listenerName)"
-            let manager = httpConnectionManager(rds: routeName, statPrefix: statPrefix, securityFilters: securityFilters)
+            let manager = httpConnectionManager(
+                rds: routeName, statPrefix: statPrefix, securityFilters: securityFilters)
             return [Chain(serverNames: sni, tls: tls, filters: [manager])]
         }
-        return tcpRoute(entry, context).map { [Chain(serverNames: sni, tls: tls, filters: [$0.filter], source: $0.source)] } ?? []
+        return tcpRoute(entry, context).map {
+            [Chain(serverNames: sni, tls: tls, filters: [$0.filter], source: $0.source)]
+        } ?? []
     }
 
     /// PASSTHROUGH: a chain per `tls` route match of a bound VirtualService whose hosts meet the server's, on the
     /// match's `sniHosts`. A match repeating SNI names already routed on this server is skipped.
-    static func passthroughChains(_ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>) -> [Chain] {
+    static func passthroughChains(
+        _ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>
+    ) -> [Chain] {
         var chains: [Chain] = []
         var used: Set<String> = []
         for virtualService in boundVirtualServices(entry, context) {
             for route in virtualService.tls where !route.route.isEmpty {
-                for match in route.match where l4Matches(port: match.port, gateways: match.gateways, entry, virtualService) {
+                for match in route.match
+                where l4Matches(port: match.port, gateways: match.gateways, entry, virtualService) {
                     let names = match.sniHosts.map { $0.lowercased() }
                     guard used.isDisjoint(with: names) else { continue }
                     used.formUnion(names)
@@ -123,12 +132,16 @@ enum GatewayListeners {
     }
 
     /// The tcp_proxy of the first `tcp` route (of the bound VirtualServices) whose match applies to this server.
-    static func tcpFilter(_ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>) -> Envoy_Config_Listener_V3_Filter? {
+    static func tcpFilter(
+        _ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>
+    ) -> Envoy_Config_Listener_V3_Filter? {
         tcpRoute(entry, context)?.filter
     }
 
     /// `tcpFilter`, with the VirtualService whose route it is.
-    static func tcpRoute(_ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>)
+    static func tcpRoute(
+        _ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>
+    )
         -> (filter: Envoy_Config_Listener_V3_Filter, source: ResourceKey)?
     {
         for virtualService in boundVirtualServices(entry, context) {
@@ -143,7 +156,9 @@ enum GatewayListeners {
     }
 
     /// The VirtualServices bound to the server's Gateway whose hosts meet the server's hosts.
-    static func boundVirtualServices(_ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>) -> [VirtualService] {
+    static func boundVirtualServices(
+        _ entry: MergedGateway.Server, _ context: GenerationContext<ListenerInputs>
+    ) -> [VirtualService] {
         context.snapshot.virtualServices(boundTo: entry.gateway.qualifiedName).filter { virtualService in
             let namespace = virtualService.meta.namespace
             let serverHosts = GatewayHosts.serverHosts(
@@ -154,7 +169,9 @@ enum GatewayListeners {
     }
 
     /// istiod's `l4SingleMatch` for gateways: the port, if set, is the server's; the gateways, if set, name this one.
-    static func l4Matches(port: Int?, gateways: [String], _ entry: MergedGateway.Server, _ virtualService: VirtualService)
+    static func l4Matches(
+        port: Int?, gateways: [String], _ entry: MergedGateway.Server, _ virtualService: VirtualService
+    )
         -> Bool
     {
         let portMatch = (port ?? 0) == 0 || port == entry.server.port.number

@@ -1,5 +1,5 @@
-import Foundation
 import EnvoyAPI
+import Foundation
 import MeshModel
 
 /// SDS for a router: the TLS credentials its Gateways name (`credentialName`), as `kubernetes://<name>` (certificate
@@ -31,7 +31,8 @@ enum GatewaySecrets {
                     var resource = Envoy_Extensions_TransportSockets_Tls_V3_Secret()
                     resource.name = GatewayTLS.resourceName(credential: credential)
                     resource.tlsCertificate = certificate
-                    result.append(TranslatedMessage(name: resource.name, message: resource, sources: [secretKey, gateway]))
+                    result.append(
+                        TranslatedMessage(name: resource.name, message: resource, sources: [secretKey, gateway]))
                 }
                 guard tls.mode != .simple else { continue }
                 let caSecret = context.snapshot.tlsSecret(namespace: namespace, name: credential + GatewayTLS.caSuffix)
@@ -39,13 +40,15 @@ enum GatewaySecrets {
                     let fromCASecret = caSecret?.caCertificate != nil || caSecret?.certificateChain != nil
                     let caSource =
                         fromCASecret
-                        ? ResourceKey(kind: .secret, namespace: namespace, name: credential + GatewayTLS.caSuffix) : secretKey
+                        ? ResourceKey(kind: .secret, namespace: namespace, name: credential + GatewayTLS.caSuffix)
+                        : secretKey
                     var validation = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
                     validation.trustedCa = inline(ca)
                     var resource = Envoy_Extensions_TransportSockets_Tls_V3_Secret()
                     resource.name = GatewayTLS.resourceName(credential: credential + GatewayTLS.caSuffix)
                     resource.validationContext = validation
-                    result.append(TranslatedMessage(name: resource.name, message: resource, sources: [caSource, gateway]))
+                    result.append(
+                        TranslatedMessage(name: resource.name, message: resource, sources: [caSource, gateway]))
                 }
             }
         }

@@ -19,7 +19,9 @@ enum GatewayTLS {
     /// The suffix istiod appends to a credential name for its client CA bundle.
     static let caSuffix = "-cacert"
 
-    static func downstreamContext(_ tls: ServerTLSSettings) -> Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsContext {
+    static func downstreamContext(
+        _ tls: ServerTLSSettings
+    ) -> Envoy_Extensions_TransportSockets_Tls_V3_DownstreamTlsContext {
         var common = Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext()
         common.alpnProtocols = httpALPN
         let verifiesClient = tls.mode == .mutual || tls.mode == .optionalMutual || tls.mode == .istioMutual
@@ -32,7 +34,8 @@ enum GatewayTLS {
         switch tls.mode {
         case .istioMutual:
             common.tlsCertificateSdsSecretConfigs = [TLSParts.sds(SecretName.workloadCertificate)]
-            var combined = Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext()
+            var combined =
+                Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext()
             combined.defaultValidationContext = validation
             combined.validationContextSdsSecretConfig = TLSParts.sds(SecretName.rootCA)
             common.combinedValidationContext = combined
@@ -43,7 +46,8 @@ enum GatewayTLS {
                 var combined =
                     Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext()
                 combined.defaultValidationContext = validation
-                combined.validationContextSdsSecretConfig = TLSParts.sds(resourceName(credential: credential + caSuffix))
+                combined.validationContextSdsSecretConfig = TLSParts.sds(
+                    resourceName(credential: credential + caSuffix))
                 common.combinedValidationContext = combined
             } else if !tls.subjectAltNames.isEmpty {
                 common.validationContext = validation
@@ -101,7 +105,9 @@ enum GatewayTLS {
         if set { common.tlsParams = parameters }
     }
 
-    private static func envoyVersion(_ version: ServerTLSSettings.ProtocolVersion)
+    private static func envoyVersion(
+        _ version: ServerTLSSettings.ProtocolVersion
+    )
         -> Envoy_Extensions_TransportSockets_Tls_V3_TlsParameters.TlsProtocol
     {
         switch version {

@@ -18,7 +18,8 @@ struct MergedGateway {
             switch server.port.kind {
             case .http: return "http.\(server.port.number)\(bind)"
             case .https where !isPassthrough:
-                return "https.\(server.port.number).\(server.port.name).\(gateway.meta.name).\(gateway.meta.namespace)\(bind)"
+                return
+                    "https.\(server.port.number).\(server.port.name).\(gateway.meta.name).\(gateway.meta.namespace)\(bind)"
             default: return nil
             }
         }

@@ -35,10 +35,14 @@ public struct ConfigDependencies: Sendable {
     /// Whether `changes` can alter a generated set of a proxy whose inputs did not change, between the snapshots
     /// `old` and `new`.
     public func affected(by changes: ChangeSet, from old: MeshSnapshot, to new: MeshSnapshot) -> Bool {
-        if changes.everything || (meshConfig && changes.meshConfig) || (fetchedJWKS && changes.fetchedJWKS) { return true }
+        if changes.everything || (meshConfig && changes.meshConfig) || (fetchedJWKS && changes.fetchedJWKS) {
+            return true
+        }
         let changedKinds = changes.kinds
         if !kinds.isDisjoint(with: changedKinds) { return true }
-        guard !changedKinds.isDisjoint(with: ChangeSet.workloadKinds) || !changes.endpointHostnames.isEmpty else { return false }
+        guard !changedKinds.isDisjoint(with: ChangeSet.workloadKinds) || !changes.endpointHostnames.isEmpty else {
+            return false
+        }
         switch endpoints {
         case .none, .ownWorkload: return false
         case .all: return true

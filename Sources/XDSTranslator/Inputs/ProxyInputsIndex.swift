@@ -85,8 +85,10 @@ public struct ProxyInputsIndex: Sendable {
     /// The Sidecar that configures a sidecar proxy, chosen by the proxy's namespace and labels.
     private func sidecar(for proxy: Proxy) -> SelectedSidecar? {
         guard proxy.kind == .sidecar else { return nil }
-        return MeshSnapshot.sidecar(in: sidecars, namespace: proxy.namespace, labels: proxy.labels, rootNamespace: rootNamespace)
-            .map(SelectedSidecar.init)
+        return MeshSnapshot.sidecar(
+            in: sidecars, namespace: proxy.namespace, labels: proxy.labels, rootNamespace: rootNamespace
+        )
+        .map(SelectedSidecar.init)
     }
 
     /// The inbound ports of `proxy`: the ports on which its own workloads (those at one of its IPs) serve a

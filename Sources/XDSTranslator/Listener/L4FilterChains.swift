@@ -39,12 +39,15 @@ struct L4FilterChains {
 
     /// The chains for `service`'s `port`. `destinationCIDRs` are the service's CIDR addresses (listener on
     /// 0.0.0.0); `wildcardBind` says the listener is `0.0.0.0_<port>`.
-    func chains(_ service: MeshService, _ port: MeshServicePort, destinationCIDRs: [String], wildcardBind: Bool)
+    func chains(
+        _ service: MeshService, _ port: MeshServicePort, destinationCIDRs: [String], wildcardBind: Bool
+    )
         -> [Chain]
     {
         let virtualService = virtualServices.first(for: service.hostname)
         if port.protocol == .tls || port.protocol == .https {
-            return tlsChains(service, port, virtualService, destinationCIDRs: destinationCIDRs, wildcardBind: wildcardBind)
+            return tlsChains(
+                service, port, virtualService, destinationCIDRs: destinationCIDRs, wildcardBind: wildcardBind)
         }
         return tcpChains(service, port, virtualService, destinationCIDRs: destinationCIDRs)
     }
@@ -83,7 +86,8 @@ struct L4FilterChains {
                 let filter = proxy(route.route, listenPort: port.port, in: virtualService)
                 let applicable = route.match.filter { applies($0, port: port.port) }
                 if route.match.isEmpty || applicable.contains(where: \.destinationSubnets.isEmpty) {
-                    chains.append(Chain(prefixRanges: destinationCIDRs, filter: filter, source: virtualService.sourceKey))
+                    chains.append(
+                        Chain(prefixRanges: destinationCIDRs, filter: filter, source: virtualService.sourceKey))
                     return chains
                 }
                 let subnets = applicable.flatMap(\.destinationSubnets)
@@ -106,7 +110,9 @@ struct L4FilterChains {
     /// tcp_proxy for a route's destinations: one cluster, or weighted clusters with the VirtualService's
     /// `<name>.<namespace>` as stat prefix. Destinations with weight 0 get no traffic and are left out (Envoy
     /// requires weights of at least 1).
-    private func proxy(_ routes: [RouteDestination], listenPort: Int, in virtualService: VirtualService)
+    private func proxy(
+        _ routes: [RouteDestination], listenPort: Int, in virtualService: VirtualService
+    )
         -> Envoy_Config_Listener_V3_Filter
     {
         let namespace = virtualService.meta.namespace
@@ -136,13 +142,15 @@ struct L4FilterChains {
     }
 
     private func applies(_ match: L4MatchAttributes, port: Int) -> Bool {
-        staticMatch(port: match.port, sourceLabels: match.sourceLabels, sourceNamespace: match.sourceNamespace,
-                    gateways: match.gateways, listenPort: port)
+        staticMatch(
+            port: match.port, sourceLabels: match.sourceLabels, sourceNamespace: match.sourceNamespace,
+            gateways: match.gateways, listenPort: port)
     }
 
     private func applies(_ match: TLSMatchAttributes, port: Int) -> Bool {
-        staticMatch(port: match.port, sourceLabels: match.sourceLabels, sourceNamespace: match.sourceNamespace,
-                    gateways: match.gateways, listenPort: port)
+        staticMatch(
+            port: match.port, sourceLabels: match.sourceLabels, sourceNamespace: match.sourceNamespace,
+            gateways: match.gateways, listenPort: port)
     }
 
     /// A sidecar is the `mesh` gateway; port 0 or nil means any port.

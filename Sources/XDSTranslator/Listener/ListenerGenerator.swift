@@ -22,8 +22,11 @@ struct ListenerGenerator: ResourceGenerator {
         let inbound = Envoy_Config_Listener_V3_Listener.virtualInbound(
             context.inboundPorts, security: security, authorization: authorization)
         // virtualOutbound comes from no object unless the Sidecar sets the outbound traffic policy.
-        let outboundPolicySidecar = context.inputs.sidecar.flatMap { $0.resource.outboundTrafficPolicy == nil ? nil : [$0.key] }
-        let outbound = Envoy_Config_Listener_V3_Listener.virtualOutbound(policy: context.sidecarScope.outboundTrafficPolicy)
+        let outboundPolicySidecar = context.inputs.sidecar.flatMap {
+            $0.resource.outboundTrafficPolicy == nil ? nil : [$0.key]
+        }
+        let outbound = Envoy_Config_Listener_V3_Listener.virtualOutbound(
+            policy: context.sidecarScope.outboundTrafficPolicy)
         return [
             TranslatedMessage(name: outbound.name, message: outbound, sources: outboundPolicySidecar ?? []),
             TranslatedMessage(

@@ -36,7 +36,8 @@ enum NetworkFilters {
         manager.routeSpecifier = routes
         if setClientCert {
             manager.forwardClientCertDetails = .sanitizeSet
-            var details = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager
+            var details =
+                Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager
                 .SetCurrentClientCertDetails()
             details.subject = Google_Protobuf_BoolValue(true)
             details.dns = true
@@ -72,7 +73,9 @@ enum NetworkFilters {
     }
 
     /// Routes fetched over RDS (ADS, v3) under `name`.
-    static func rds(_ name: String)
+    static func rds(
+        _ name: String
+    )
         -> Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_RouteSpecifier
     {
         var rds = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_Rds()
@@ -81,7 +84,9 @@ enum NetworkFilters {
         return .rds(rds)
     }
 
-    static func filterChain(name: String, filters: [Envoy_Config_Listener_V3_Filter])
+    static func filterChain(
+        name: String, filters: [Envoy_Config_Listener_V3_Filter]
+    )
         -> Envoy_Config_Listener_V3_FilterChain
     {
         var chain = Envoy_Config_Listener_V3_FilterChain()
@@ -93,7 +98,9 @@ enum NetworkFilters {
 
 extension NetworkFilters {
     /// tcp_proxy spreading connections over clusters by weight (a VirtualService `tcp`/`tls` split).
-    static func tcpProxy(weighted clusters: [(name: String, weight: Int)], statPrefix: String)
+    static func tcpProxy(
+        weighted clusters: [(name: String, weight: Int)], statPrefix: String
+    )
         -> Envoy_Config_Listener_V3_Filter
     {
         var weighted = Envoy_Extensions_Filters_Network_TcpProxy_V3_TcpProxy.WeightedCluster()

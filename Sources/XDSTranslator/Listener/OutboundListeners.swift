@@ -9,7 +9,9 @@ enum OutboundListeners {
     static func http(_ context: GenerationContext<ListenerInputs>) -> [TranslatedMessage] {
         var services: [Int: [ResourceKey]] = [:]
         for service in context.visibleServices {
-            for port in service.ports where port.protocol.isHTTP { services[port.port, default: []].append(service.origin) }
+            for port in service.ports where port.protocol.isHTTP {
+                services[port.port, default: []].append(service.origin)
+            }
         }
         return HTTPPorts.all(in: context).map { port in
             let name = "0.0.0.0_\(port)"
@@ -115,10 +117,13 @@ enum HTTPPorts {
 
 extension Envoy_Config_Listener_V3_Listener {
     /// An outbound listener with several filter chains, only reached through virtualOutbound.
-    static func outbound(name: String, address: String, port: Int, chains: [Envoy_Config_Listener_V3_FilterChain])
+    static func outbound(
+        name: String, address: String, port: Int, chains: [Envoy_Config_Listener_V3_FilterChain]
+    )
         -> Self
     {
-        var listener = outbound(name: name, address: address, port: port, chain: NetworkFilters.filterChain(name: name, filters: []))
+        var listener = outbound(
+            name: name, address: address, port: port, chain: NetworkFilters.filterChain(name: name, filters: []))
         listener.filterChains = chains
         return listener
     }

@@ -5,7 +5,9 @@ import MeshModel
 enum CatchAllVirtualHost {
     /// `allow_any` (ALLOW_ANY): forward to where the client was connecting, through `PassthroughCluster`.
     /// `block_all` (REGISTRY_ONLY): answer 502 without leaving the proxy, as istiod does.
-    static func make(domains: [String], policy: OutboundTrafficPolicyMode)
+    static func make(
+        domains: [String], policy: OutboundTrafficPolicyMode
+    )
         -> Envoy_Config_Route_V3_VirtualHost
     {
         var host = Envoy_Config_Route_V3_VirtualHost()

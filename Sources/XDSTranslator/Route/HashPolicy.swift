@@ -21,7 +21,9 @@ enum HashPolicy {
 
     /// The hash policy of the default route to a service port (no VirtualService): the rule's top-level hash,
     /// overridden by a port-level one for that port.
-    static func policies(forService hostname: String, port: Int, snapshot: MeshSnapshot, clientNamespace: String)
+    static func policies(
+        forService hostname: String, port: Int, snapshot: MeshSnapshot, clientNamespace: String
+    )
         -> [Policy]
     {
         let rule = snapshot.destinationRule(for: hostname, clientNamespace: clientNamespace)

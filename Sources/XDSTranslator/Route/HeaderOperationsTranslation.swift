@@ -44,7 +44,9 @@ struct HeaderOperationsTranslation {
 
     static func isInternal(_ name: String) -> Bool { name.hasPrefix(":") || name.lowercased() == "host" }
 
-    private static func options(_ headers: [String: String], append: Bool)
+    private static func options(
+        _ headers: [String: String], append: Bool
+    )
         -> (options: [Envoy_Config_Core_V3_HeaderValueOption], authority: String?)
     {
         var authority: String?

@@ -1,5 +1,5 @@
-import Foundation
 import EnvoyAPI
+import Foundation
 import MeshModel
 
 /// Istio `redirect` and `directResponse` -> Envoy route actions, as istiod's ApplyRedirect and

@@ -54,7 +54,9 @@ enum RetryPolicyTranslation {
     static func parse(_ retryOn: String) -> (conditions: String, codes: [UInt32]) {
         var conditions: [String] = []
         var codes: [UInt32] = []
-        for part in retryOn.split(separator: ",").map({ String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed()) }) where !part.isEmpty {
+        for part in retryOn.split(separator: ",").map({
+            String($0.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+        }) where !part.isEmpty {
             if let code = Int(part), (100...599).contains(code) {
                 codes.append(UInt32(code))
             } else {

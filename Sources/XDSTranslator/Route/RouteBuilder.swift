@@ -39,7 +39,9 @@ enum RouteBuilder {
 
     /// A route action with `timeout: 0s`: Istio turns off Envoy's default 15 s timeout unless a VirtualService
     /// sets one.
-    static func action(_ target: Envoy_Config_Route_V3_RouteAction.OneOf_ClusterSpecifier)
+    static func action(
+        _ target: Envoy_Config_Route_V3_RouteAction.OneOf_ClusterSpecifier
+    )
         -> Envoy_Config_Route_V3_RouteAction
     {
         var action = Envoy_Config_Route_V3_RouteAction()

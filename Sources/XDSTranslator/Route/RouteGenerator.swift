@@ -47,7 +47,8 @@ struct RouteGenerator: ResourceGenerator {
         hosts.sort { $0.name < $1.name }
         let catchAll = domains.claim(["*"])
         if !catchAll.isEmpty {
-            hosts.append(CatchAllVirtualHost.make(domains: catchAll, policy: context.sidecarScope.outboundTrafficPolicy))
+            hosts.append(
+                CatchAllVirtualHost.make(domains: catchAll, policy: context.sidecarScope.outboundTrafficPolicy))
         }
 
         var configuration = Envoy_Config_Route_V3_RouteConfiguration()
@@ -57,7 +58,8 @@ struct RouteGenerator: ResourceGenerator {
         // requests instead of rejecting the whole configuration.
         configuration.validateClusters = Google_Protobuf_BoolValue(false)
         // Direct responses may carry up to 1 MiB (istiod's limit) instead of Envoy's default 4 KiB.
-        configuration.maxDirectResponseBodySizeBytes = ProtoValues.uint32(RedirectTranslation.maxDirectResponseBodyBytes)
+        configuration.maxDirectResponseBodySizeBytes = ProtoValues.uint32(
+            RedirectTranslation.maxDirectResponseBodyBytes)
         return configuration
     }
 
@@ -65,7 +67,8 @@ struct RouteGenerator: ResourceGenerator {
     /// service port's cluster. `sources` gains the VirtualService (and its delegates) whose routes are used, or the
     /// DestinationRule whose consistent hash the default route takes.
     private func routes(
-        for service: MeshService, port: Int, context: GenerationContext<RouteInputs>, virtualServices: VirtualServiceIndex,
+        for service: MeshService, port: Int, context: GenerationContext<RouteInputs>,
+        virtualServices: VirtualServiceIndex,
         sources: inout [ResourceKey]
     ) -> [Envoy_Config_Route_V3_Route] {
         if let virtualService = virtualServices.first(for: service.hostname) {
@@ -75,9 +78,11 @@ struct RouteGenerator: ResourceGenerator {
                 return routes
             }
         }
-        var route = RouteBuilder.defaultOutboundRoute(toCluster: ClusterName.outbound(port: port, hostname: service.hostname))
+        var route = RouteBuilder.defaultOutboundRoute(
+            toCluster: ClusterName.outbound(port: port, hostname: service.hostname))
         route.route.hashPolicy = HashPolicy.policies(
-            forService: service.hostname, port: port, snapshot: context.snapshot, clientNamespace: context.inputs.namespace)
+            forService: service.hostname, port: port, snapshot: context.snapshot,
+            clientNamespace: context.inputs.namespace)
         if !route.route.hashPolicy.isEmpty, let rule = context.destinationRule(for: service.hostname) {
             sources.append(rule.sourceKey)
         }

@@ -26,7 +26,9 @@ enum VirtualServiceDelegation {
     }
 
     /// The delegate VirtualService, when it exists, has no hosts and is exported to the root's namespace.
-    static func delegateVirtualService(_ delegate: HTTPDelegate, of root: VirtualService, in snapshot: MeshSnapshot)
+    static func delegateVirtualService(
+        _ delegate: HTTPDelegate, of root: VirtualService, in snapshot: MeshSnapshot
+    )
         -> VirtualService?
     {
         let namespace = delegate.namespace.flatMap { $0.isEmpty ? nil : $0 } ?? root.meta.namespace
@@ -95,13 +97,17 @@ enum VirtualServiceDelegation {
 
     /// istiod's hasConflict: the leaf block must be a narrowing of the root block.
     static func conflicts(root: HTTPMatchRequest, leaf: HTTPMatchRequest) -> Bool {
-        let pairs = [(root.uri, leaf.uri), (root.scheme, leaf.scheme), (root.method, leaf.method),
-                     (root.authority, leaf.authority)]
+        let pairs = [
+            (root.uri, leaf.uri), (root.scheme, leaf.scheme), (root.method, leaf.method),
+            (root.authority, leaf.authority),
+        ]
         if pairs.contains(where: { stringMatchConflicts(root: $0.0, leaf: $0.1) }) { return true }
         if leaf.headers.contains(where: { stringMatchConflicts(root: root.headers[$0.key], leaf: $0.value) }) {
             return true
         }
-        if leaf.withoutHeaders.contains(where: { stringMatchConflicts(root: root.withoutHeaders[$0.key], leaf: $0.value) }) {
+        if leaf.withoutHeaders.contains(where: {
+            stringMatchConflicts(root: root.withoutHeaders[$0.key], leaf: $0.value)
+        }) {
             return true
         }
         if leaf.queryParams.contains(where: { stringMatchConflicts(root: root.queryParams[$0.key], leaf: $0.value) }) {

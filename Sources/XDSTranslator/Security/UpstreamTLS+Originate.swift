@@ -33,7 +33,9 @@ extension TLSContexts {
 
     /// A gateway's origination with `credentialName`: the key pair from SDS `kubernetes://<name>` (MUTUAL) and the
     /// roots from `kubernetes://<name>-cacert`, as istiod names them.
-    static func credentialUpstream(_ tls: ClientTLSSettings, credential: String, http2: Bool)
+    static func credentialUpstream(
+        _ tls: ClientTLSSettings, credential: String, http2: Bool
+    )
         -> Envoy_Config_Core_V3_TransportSocket
     {
         var common = Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext()
@@ -41,7 +43,8 @@ extension TLSContexts {
         if tls.insecureSkipVerify {
             common.validationContext = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
         } else {
-            var combined = Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext()
+            var combined =
+                Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext.CombinedCertificateValidationContext()
             var validation = Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext()
             validation.matchTypedSubjectAltNames = tls.subjectAltNames.map(TLSParts.subjectAltName)
             combined.defaultValidationContext = validation
@@ -52,7 +55,9 @@ extension TLSContexts {
         return upstreamSocket(common, sni: tls.sni)
     }
 
-    private static func upstreamSocket(_ common: Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext, sni: String?)
+    private static func upstreamSocket(
+        _ common: Envoy_Extensions_TransportSockets_Tls_V3_CommonTlsContext, sni: String?
+    )
         -> Envoy_Config_Core_V3_TransportSocket
     {
         var context = Envoy_Extensions_TransportSockets_Tls_V3_UpstreamTlsContext()

@@ -5,7 +5,9 @@ import MeshModel
 /// merging) when it has one, else auto-mTLS, which uses mesh mutual TLS when every endpoint of the cluster runs a
 /// sidecar that accepts it.
 enum UpstreamTLS {
-    static func transportSocket(for plan: OutboundClusterPlan, in context: GenerationContext<ClusterInputs>)
+    static func transportSocket(
+        for plan: OutboundClusterPlan, in context: GenerationContext<ClusterInputs>
+    )
         -> Envoy_Config_Core_V3_TransportSocket?
     {
         let settings = plan.policy?.tls
@@ -58,10 +60,14 @@ enum UpstreamTLS {
 
     /// The SPIFFE identities of the cluster's endpoints, sorted; a workload without a service account runs as
     /// `default`. A ServiceEntry's `subjectAltNames` are accepted too.
-    static func identities(_ plan: OutboundClusterPlan, _ context: GenerationContext<ClusterInputs>, trustDomain: String) -> [String] {
+    static func identities(
+        _ plan: OutboundClusterPlan, _ context: GenerationContext<ClusterInputs>, trustDomain: String
+    ) -> [String] {
         let uris = plan.endpoints(in: context.snapshot).map {
-            WorkloadIdentity(trustDomain: trustDomain, namespace: $0.namespace, serviceAccount: $0.serviceAccount ?? "default")
-                .spiffeURI
+            WorkloadIdentity(
+                trustDomain: trustDomain, namespace: $0.namespace, serviceAccount: $0.serviceAccount ?? "default"
+            )
+            .spiffeURI
         }
         return Set(uris + plan.service.subjectAltNames).sorted()
     }

@@ -41,7 +41,9 @@ enum TestPKI {
     }
 
     /// A workload leaf for `uri`, signed by `issuer` (a CA that is not meshd's).
-    static func makeLeaf(uri: String, issuer: Issuer, notAfter: Date = Date().addingTimeInterval(3600)) throws
+    static func makeLeaf(
+        uri: String, issuer: Issuer, notAfter: Date = Date().addingTimeInterval(3600)
+    ) throws
         -> Certificate
     {
         let key = P256.Signing.PrivateKey()

@@ -20,13 +20,16 @@ extension AuthorizationE2ETests {
                 """)
         try await mesh.apply([deny], scenario: scenario)
         let before = try Self.rbacCounters(mesh.httpbin)
-        try await mesh.expect(200, AuthzRequest("/dry-run/would-be-denied"), from: mesh.sleep.pod, to: .httpbin, count: 4)
+        try await mesh.expect(
+            200, AuthzRequest("/dry-run/would-be-denied"), from: mesh.sleep.pod, to: .httpbin, count: 4)
         try await mesh.expect(200, AuthzRequest("/open"), from: mesh.sleep.pod, to: .httpbin, count: 2)
         let after = try Self.rbacCounters(mesh.httpbin)
         let shadowDenied = after.shadowDenied - before.shadowDenied
         let shadowAllowed = after.shadowAllowed - before.shadowAllowed
         #expect(shadowDenied == 4, "shadow_denied grew by \(shadowDenied), expected 4; stats now \(after.names)")
-        #expect(shadowAllowed >= 2, "shadow_allowed grew by \(shadowAllowed), expected at least 2; stats now \(after.names)")
+        #expect(
+            shadowAllowed >= 2, "shadow_allowed grew by \(shadowAllowed), expected at least 2; stats now \(after.names)"
+        )
         #expect(after.denied == before.denied, "a dry-run policy denied for real: \(after.names)")
         print("authz dry run: shadow_denied +\(shadowDenied), shadow_allowed +\(shadowAllowed), stats \(after.names)")
         try mesh.finish(scenario)
@@ -67,20 +70,28 @@ extension AuthorizationE2ETests {
             allowed.answers.first?.echoedHeader("x-ext-authz-check-result") == "allowed",
             "headersToUpstreamOnAllow did not reach the app: \(allowed)")
         try await mesh.expect(403, AuthzRequest("/custom/page"), from: client, to: .httpbin, refusedBy: .extAuthz)
-        try await mesh.expect(403, AuthzRequest("/custom/page", headers: ["x-ext-authz": "deny"]), from: client, to: .httpbin, refusedBy: .extAuthz)
+        try await mesh.expect(
+            403, AuthzRequest("/custom/page", headers: ["x-ext-authz": "deny"]), from: client, to: .httpbin,
+            refusedBy: .extAuthz)
         // CUSTOM is evaluated before DENY: ext_authz allows, then RBAC's DENY refuses...
         try await mesh.expect(
-            403, AuthzRequest("/custom/blocked", headers: ["x-ext-authz": "allow"]), from: client, to: .httpbin, refusedBy: .rbac)
+            403, AuthzRequest("/custom/blocked", headers: ["x-ext-authz": "allow"]), from: client, to: .httpbin,
+            refusedBy: .rbac)
         // ...and without the allow header ext_authz refuses before DENY is reached.
         try await mesh.expect(403, AuthzRequest("/custom/blocked"), from: client, to: .httpbin, refusedBy: .extAuthz)
         // Paths the CUSTOM rule does not name are not sent to ext_authz at all.
         try await mesh.expect(200, AuthzRequest("/public"), from: client, to: .httpbin)
         let after = try mesh.extAuthz.counts()
-        #expect(after.allowed - before.allowed == 6, "ext_authz allowed \(after.allowed - before.allowed), expected 6: \(after)")
-        #expect(after.denied - before.denied == 9, "ext_authz denied \(after.denied - before.denied), expected 9: \(after)")
+        #expect(
+            after.allowed - before.allowed == 6,
+            "ext_authz allowed \(after.allowed - before.allowed), expected 6: \(after)")
+        #expect(
+            after.denied - before.denied == 9, "ext_authz denied \(after.denied - before.denied), expected 9: \(after)")
         let checked = after.paths.suffix(after.total - before.total)
         #expect(checked.allSatisfy { $0.hasPrefix("/custom/") }, "ext_authz was asked about \(checked)")
-        print("authz CUSTOM: ext_authz checks +\(after.total - before.total) (allowed +\(after.allowed - before.allowed))")
+        print(
+            "authz CUSTOM: ext_authz checks +\(after.total - before.total) (allowed +\(after.allowed - before.allowed))"
+        )
         try mesh.finish(scenario, extAuthzPaths: Set(checked))
     }
 
@@ -123,11 +134,14 @@ extension AuthorizationE2ETests {
         try await mesh.expect(403, AuthzRequest("/api/data"), from: client, to: .gateway)
         try await mesh.expect(401, AuthzRequest("/api/data", headers: mesh.bearer(forged)), from: client, to: .gateway)
         try await mesh.expect(401, AuthzRequest("/api/data", headers: mesh.bearer(expired)), from: client, to: .gateway)
-        try await mesh.expect(403, AuthzRequest("/api/admin/keys", headers: mesh.bearer(valid)), from: client, to: .gateway)
+        try await mesh.expect(
+            403, AuthzRequest("/api/admin/keys", headers: mesh.bearer(valid)), from: client, to: .gateway)
         try await mesh.expect(403, AuthzRequest("/other", headers: mesh.bearer(valid)), from: client, to: .gateway)
         // The refusals were the gateway's own (httpbin has no policy here).
         let after = try Self.rbacCounters(mesh.ingress)
-        #expect(after.denied - before.denied == 9, "the gateway's RBAC denied \(after.denied - before.denied), expected 9: \(after.names)")
+        #expect(
+            after.denied - before.denied == 9,
+            "the gateway's RBAC denied \(after.denied - before.denied), expected 9: \(after.names)")
         try mesh.finish(scenario)
     }
 

@@ -6,7 +6,9 @@ import Testing
 /// server on 127.0.0.1 (issuer A) or given inline (issuer B).
 extension AuthorizationE2ETests {
     /// Issuer A's rule for httpbin: keys from `jwksUri`, httpbin's audience, the default token location.
-    static func requestAuthenticationA(_ mesh: AuthzMesh, name: String = "httpbin-jwt", namespace: String = "foo", app: String = "httpbin")
+    static func requestAuthenticationA(
+        _ mesh: AuthzMesh, name: String = "httpbin-jwt", namespace: String = "foo", app: String = "httpbin"
+    )
         -> PolicyDocument
     {
         .requestAuthentication(
@@ -21,7 +23,9 @@ extension AuthorizationE2ETests {
                 """)
     }
 
-    @Test("JWT via jwksUri: valid passes; forged, expired and unknown-issuer tokens get 401, a wrong audience 403; missing passes authn and the policy decides")
+    @Test(
+        "JWT via jwksUri: valid passes; forged, expired and unknown-issuer tokens get 401, a wrong audience 403; missing passes authn and the policy decides"
+    )
     func jwtFromJWKSURI() async throws {
         let mesh = try AuthzMesh.require()
         let scenario = "JWT via jwksUri"
@@ -33,7 +37,9 @@ extension AuthorizationE2ETests {
         #expect(mesh.jwksServer.fetches() >= 1, "meshd never fetched \(mesh.jwksServer.uri())")
         // The pod cannot reach the root namespace's 127.0.0.1: the keys must be inline, not a remote fetch by Envoy.
         let listeners = try mesh.httpbin.admin("/config_dump?resource=dynamic_listeners").body
-        #expect(listeners.contains("local_jwks") && !listeners.contains("remote_jwks"), "httpbin's jwt_authn does not hold the keys inline")
+        #expect(
+            listeners.contains("local_jwks") && !listeners.contains("remote_jwks"),
+            "httpbin's jwt_authn does not hold the keys inline")
 
         let client = mesh.sleep.pod
         let valid = try mesh.tokenA()
@@ -47,8 +53,10 @@ extension AuthorizationE2ETests {
         try await mesh.expect(401, AuthzRequest("/headers", headers: mesh.bearer(expired)), from: client, to: .httpbin)
         // A wrong audience is refused by jwt_authn too, but Envoy's filter answers it 403 (as Istio's proxy does).
         try await mesh.expect(
-            403, AuthzRequest("/headers", headers: mesh.bearer(wrongAudience)), from: client, to: .httpbin, refusedBy: .jwtAudience)
-        try await mesh.expect(401, AuthzRequest("/headers", headers: mesh.bearer(unknownIssuer)), from: client, to: .httpbin)
+            403, AuthzRequest("/headers", headers: mesh.bearer(wrongAudience)), from: client, to: .httpbin,
+            refusedBy: .jwtAudience)
+        try await mesh.expect(
+            401, AuthzRequest("/headers", headers: mesh.bearer(unknownIssuer)), from: client, to: .httpbin)
         // No token: authentication passes, and with no AuthorizationPolicy nothing refuses it.
         try await mesh.expect(200, AuthzRequest("/headers"), from: client, to: .httpbin)
         try mesh.finish(scenario)
@@ -69,7 +77,9 @@ extension AuthorizationE2ETests {
         try await mesh.apply([authn, allowAlice], scenario: then)
         try await mesh.waitUntilListeners(of: mesh.httpbin, contain: mesh.issuerA.keyID, what: "issuer A's fetched key")
         try await mesh.expect(200, AuthzRequest("/headers", headers: mesh.bearer(valid)), from: client, to: .httpbin)
-        try await mesh.expect(403, AuthzRequest("/headers", headers: mesh.bearer(try mesh.tokenA(subject: "bob"))), from: client, to: .httpbin)
+        try await mesh.expect(
+            403, AuthzRequest("/headers", headers: mesh.bearer(try mesh.tokenA(subject: "bob"))), from: client,
+            to: .httpbin)
         try await mesh.expect(403, AuthzRequest("/headers"), from: client, to: .httpbin)
         try await mesh.expect(401, AuthzRequest("/headers", headers: mesh.bearer(forged)), from: client, to: .httpbin)
         try await mesh.expect(401, AuthzRequest("/headers", headers: mesh.bearer(expired)), from: client, to: .httpbin)
@@ -109,9 +119,12 @@ extension AuthorizationE2ETests {
         let valid = try mesh.issuerB.token(subject: "carol")
         let forged = try mesh.issuerB.impostor().token(subject: "carol")
         let expired = try mesh.issuerB.token(subject: "carol", lifetime: -600)
-        try await mesh.expect(200, AuthzRequest("/headers", headers: ["x-jwt-token": "Token \(valid)"]), from: client, to: .httpbin)
-        try await mesh.expect(401, AuthzRequest("/headers", headers: ["x-jwt-token": "Token \(forged)"]), from: client, to: .httpbin)
-        try await mesh.expect(401, AuthzRequest("/headers", headers: ["x-jwt-token": "Token \(expired)"]), from: client, to: .httpbin)
+        try await mesh.expect(
+            200, AuthzRequest("/headers", headers: ["x-jwt-token": "Token \(valid)"]), from: client, to: .httpbin)
+        try await mesh.expect(
+            401, AuthzRequest("/headers", headers: ["x-jwt-token": "Token \(forged)"]), from: client, to: .httpbin)
+        try await mesh.expect(
+            401, AuthzRequest("/headers", headers: ["x-jwt-token": "Token \(expired)"]), from: client, to: .httpbin)
         // Not where the rule looks: no token was found, so authn passes and the policy refuses.
         try await mesh.expect(403, AuthzRequest("/headers", headers: mesh.bearer(valid)), from: client, to: .httpbin)
         try await mesh.expect(403, AuthzRequest("/headers"), from: client, to: .httpbin)

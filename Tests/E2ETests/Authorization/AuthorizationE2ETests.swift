@@ -9,7 +9,9 @@ import Testing
 ///
 /// One mesh (`AuthzMesh`) serves the suite; every test puts its own complete set of policies in force first.
 /// The scenarios live in extensions by concern (`+Rules`, `+JWT`, `+Extensions`).
-@Suite("AuthorizationPolicy and RequestAuthentication end to end (meshd + real Envoys)", .serialized, .authzMesh, .tags(.e2e))
+@Suite(
+    "AuthorizationPolicy and RequestAuthentication end to end (meshd + real Envoys)", .serialized, .authzMesh,
+    .tags(.e2e))
 struct AuthorizationE2ETests {
     static let sleepPrincipal = "cluster.local/ns/foo/sa/sleep"
     static let otherPrincipal = "cluster.local/ns/foo/sa/other"
@@ -185,14 +187,18 @@ struct AuthorizationE2ETests {
                 """)
         try await mesh.apply([allow], scenario: scenario)
         let client = mesh.sleep.pod
-        try await mesh.expect(200, AuthzRequest("/get", headers: ["x-user-group": "admins"]), from: client, to: .httpbin)
-        try await mesh.expect(200, AuthzRequest("/get", headers: ["x-user-group": "operators"]), from: client, to: .httpbin)
+        try await mesh.expect(
+            200, AuthzRequest("/get", headers: ["x-user-group": "admins"]), from: client, to: .httpbin)
+        try await mesh.expect(
+            200, AuthzRequest("/get", headers: ["x-user-group": "operators"]), from: client, to: .httpbin)
         try await mesh.expect(403, AuthzRequest("/get", headers: ["x-user-group": "users"]), from: client, to: .httpbin)
         try await mesh.expect(403, AuthzRequest("/get"), from: client, to: .httpbin)
         try mesh.finish(scenario)
     }
 
-    @Test("a TCP policy on a TCP port: the allowed client's bytes are echoed, others are cut off; HTTP-only ALLOW rules match nothing on TCP")
+    @Test(
+        "a TCP policy on a TCP port: the allowed client's bytes are echoed, others are cut off; HTTP-only ALLOW rules match nothing on TCP"
+    )
     func tcpAllowPolicy() async throws {
         let mesh = try AuthzMesh.require()
         let scenario = "TCP ALLOW"

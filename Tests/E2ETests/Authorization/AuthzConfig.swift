@@ -32,7 +32,8 @@ struct PolicyDocument: Sendable, CustomStringConvertible {
     static func authorizationPolicy(
         _ name: String, namespace: String, annotations: [String: String] = [:], spec: String
     ) -> PolicyDocument {
-        PolicyDocument(kind: "AuthorizationPolicy", namespace: namespace, name: name, annotations: annotations, spec: spec)
+        PolicyDocument(
+            kind: "AuthorizationPolicy", namespace: namespace, name: name, annotations: annotations, spec: spec)
     }
 
     static func requestAuthentication(_ name: String, namespace: String, spec: String) -> PolicyDocument {
@@ -81,7 +82,9 @@ enum AuthzConfig {
     /// service account, so meshd sends it plaintext).
     static func workloads(sidecarPods: [Pod], extAuthz: Pod) -> String {
         let services = [
-            service("httpbin", namespace: "foo", vip: httpbinVIP, app: "httpbin", ports: [("http", httpPort), ("tcp-echo", tcpPort)]),
+            service(
+                "httpbin", namespace: "foo", vip: httpbinVIP, app: "httpbin",
+                ports: [("http", httpPort), ("tcp-echo", tcpPort)]),
             service("demo-app", namespace: "foo", vip: demoVIP, app: "demo-app", ports: [("http", httpPort)]),
             service("ext-authz", namespace: "foo", vip: extAuthzVIP, app: "ext-authz", ports: [("http", httpPort)]),
         ]

@@ -11,7 +11,9 @@ struct AuthzHarnessTests {
     static let issuer = "https://issuer.harness.meshd.test"
     static let audience = "harness-audience"
 
-    @Test("minted ES256 and RS256 tokens verify in Envoy's jwt_authn; forged and expired ones get 401, a wrong audience 403")
+    @Test(
+        "minted ES256 and RS256 tokens verify in Envoy's jwt_authn; forged and expired ones get 401, a wrong audience 403"
+    )
     func mintedTokensThroughStockEnvoy() async throws {
         let es256 = try JWTIssuer(issuer: Self.issuer, keyID: "harness-es256")
         let rs256 = try JWTIssuer(issuer: Self.issuer, keyID: "harness-rs256", algorithm: .rs256)
@@ -27,17 +29,38 @@ struct AuthzHarnessTests {
                     host: "verifier", count: 2)
             }
             let cases: [(String, [String: String], Int)] = [
-                ("valid ES256", ["authorization": "Bearer " + (try es256.token(subject: "alice", audiences: [Self.audience]))], 200),
-                ("valid RS256", ["authorization": "Bearer " + (try rs256.token(subject: "bob", audiences: [Self.audience]))], 200),
+                (
+                    "valid ES256",
+                    ["authorization": "Bearer " + (try es256.token(subject: "alice", audiences: [Self.audience]))], 200
+                ),
+                (
+                    "valid RS256",
+                    ["authorization": "Bearer " + (try rs256.token(subject: "bob", audiences: [Self.audience]))], 200
+                ),
                 (
                     "custom header with prefix",
                     ["x-jwt-token": "Token " + (try es256.token(subject: "carol", audiences: [Self.audience]))], 200
                 ),
-                ("forged", ["authorization": "Bearer " + (try es256.impostor().token(subject: "mallory", audiences: [Self.audience]))], 401),
-                ("expired", ["authorization": "Bearer " + (try es256.token(subject: "alice", audiences: [Self.audience], lifetime: -600))], 401),
+                (
+                    "forged",
+                    [
+                        "authorization": "Bearer "
+                            + (try es256.impostor().token(subject: "mallory", audiences: [Self.audience]))
+                    ], 401
+                ),
+                (
+                    "expired",
+                    [
+                        "authorization": "Bearer "
+                            + (try es256.token(subject: "alice", audiences: [Self.audience], lifetime: -600))
+                    ], 401
+                ),
                 // Envoy's jwt_authn answers 403, not 401, for a token whose audience is not allowed (as Istio's
                 // proxy, which runs the same filter, does).
-                ("wrong audience", ["authorization": "Bearer " + (try es256.token(subject: "alice", audiences: ["someone-else"]))], 403),
+                (
+                    "wrong audience",
+                    ["authorization": "Bearer " + (try es256.token(subject: "alice", audiences: ["someone-else"]))], 403
+                ),
                 ("no token (the filter requires one here)", [:], 401),
             ]
             for (name, headers, expected) in cases {
@@ -77,7 +100,8 @@ struct AuthzHarnessTests {
                 AuthzRequest("/check/allowed", headers: ["x-ext-authz": "allow"]), from: client, address: authz.ip,
                 port: server.port, host: "ext-authz", count: 3)
             let denied = try await AuthzHTTPClient.send(
-                AuthzRequest("POST", "/check/denied", headers: ["x-ext-authz": "deny"]), from: client, address: authz.ip,
+                AuthzRequest("POST", "/check/denied", headers: ["x-ext-authz": "deny"]), from: client,
+                address: authz.ip,
                 port: server.port, host: "ext-authz", count: 2)
             #expect(allowed.all(200), "\(allowed)")
             #expect(allowed.answers.first?.headers.contains(["x-ext-authz-check-result", "allowed"]) == true)
@@ -96,9 +120,11 @@ struct AuthzHarnessTests {
             let client = try network.addPod(name: "client")
             for pod in [server, client] { try pod.removeInterception() }
             try await AuthzTCP.startServer(in: server, network: network, port: 9000)
-            let echoed = try await AuthzTCP.connect(from: client, network: network, address: server.ip, port: 9000, count: 4)
+            let echoed = try await AuthzTCP.connect(
+                from: client, network: network, address: server.ip, port: 9000, count: 4)
             #expect(echoed.echoed == 4 && echoed.sent == 4, "\(echoed)")
-            let refused = try await AuthzTCP.connect(from: client, network: network, address: server.ip, port: 9001, count: 2)
+            let refused = try await AuthzTCP.connect(
+                from: client, network: network, address: server.ip, port: 9001, count: 2)
             #expect(refused.echoed == 0 && refused.outcomes["ConnectionRefusedError"] == 2, "\(refused)")
         }
     }
@@ -110,16 +136,25 @@ struct AuthzHarnessTests {
         let provider: [String: Any] = [
             "issuer": issuer, "audiences": [audience],
             "local_jwks": ["inline_string": jwks],
-            "from_headers": [["name": "Authorization", "value_prefix": "Bearer "], ["name": "x-jwt-token", "value_prefix": "Token "]],
+            "from_headers": [
+                ["name": "Authorization", "value_prefix": "Bearer "],
+                ["name": "x-jwt-token", "value_prefix": "Token "],
+            ],
         ]
         let manager: [String: Any] = [
-            "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+            "@type":
+                "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
             "stat_prefix": "verify",
             "route_config": [
                 "virtual_hosts": [
                     [
                         "name": "all", "domains": ["*"],
-                        "routes": [["match": ["prefix": "/"], "direct_response": ["status": 200, "body": ["inline_string": "verified"]]]],
+                        "routes": [
+                            [
+                                "match": ["prefix": "/"],
+                                "direct_response": ["status": 200, "body": ["inline_string": "verified"]],
+                            ]
+                        ],
                     ]
                 ]
             ],
@@ -147,13 +182,18 @@ struct AuthzHarnessTests {
                         "name": "verify",
                         "address": ["socket_address": ["address": "127.0.0.1", "port_value": 10000]],
                         "filter_chains": [
-                            ["filters": [["name": "envoy.filters.network.http_connection_manager", "typed_config": manager]]]
+                            [
+                                "filters": [
+                                    ["name": "envoy.filters.network.http_connection_manager", "typed_config": manager]
+                                ]
+                            ]
                         ],
                     ]
                 ]
             ],
         ]
-        let data = try JSONSerialization.data(withJSONObject: bootstrap, options: [.sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: bootstrap, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 }

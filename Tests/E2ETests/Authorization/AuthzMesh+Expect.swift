@@ -19,20 +19,28 @@ extension AuthzMesh {
         let outcome = try await send(request, from: client, to: target, count: count)
         let context = "\(client.namespace)/\(client.name) → \(target.rawValue) \(request)"
         #expect(
-            outcome.all(status) && outcome.answers.count == count, "\(context): expected \(count)× \(status), got \(outcome)",
+            outcome.all(status) && outcome.answers.count == count,
+            "\(context): expected \(count)× \(status), got \(outcome)",
             sourceLocation: sourceLocation)
         guard let first = outcome.answers.first, first.status == status else { return outcome }
         switch status {
         case 200:
             let service = target == .demo ? "demo-app" : "httpbin"
-            #expect(first.echoService == service, "\(context): 200 not from \(service): \(first.body.prefix(200))", sourceLocation: sourceLocation)
+            #expect(
+                first.echoService == service, "\(context): 200 not from \(service): \(first.body.prefix(200))",
+                sourceLocation: sourceLocation)
         case 403 where refusedBy == .rbac:
-            #expect(first.body == "RBAC: access denied", "\(context): 403 not from RBAC: \(first.body.prefix(200))", sourceLocation: sourceLocation)
+            #expect(
+                first.body == "RBAC: access denied", "\(context): 403 not from RBAC: \(first.body.prefix(200))",
+                sourceLocation: sourceLocation)
         case 403 where refusedBy == .extAuthz:
-            #expect(first.body == "denied by ext_authz", "\(context): 403 not from ext_authz: \(first.body.prefix(200))", sourceLocation: sourceLocation)
+            #expect(
+                first.body == "denied by ext_authz", "\(context): 403 not from ext_authz: \(first.body.prefix(200))",
+                sourceLocation: sourceLocation)
         case 403 where refusedBy == .jwtAudience:
             #expect(
-                first.body == "Audiences in Jwt are not allowed", "\(context): 403 not from jwt_authn: \(first.body.prefix(200))",
+                first.body == "Audiences in Jwt are not allowed",
+                "\(context): 403 not from jwt_authn: \(first.body.prefix(200))",
                 sourceLocation: sourceLocation)
         default:
             break
@@ -59,10 +67,16 @@ extension AuthzMesh {
     ) async throws {
         let summary = try await connectTCP(from: client, count: count)
         if allowed {
-            #expect(summary.sent == count && summary.echoed == count, "\(client.name) TCP: expected echoes, got \(summary)", sourceLocation: sourceLocation)
+            #expect(
+                summary.sent == count && summary.echoed == count, "\(client.name) TCP: expected echoes, got \(summary)",
+                sourceLocation: sourceLocation)
         } else {
-            #expect(summary.sent == count && summary.echoed == 0, "\(client.name) TCP: expected refusals, got \(summary)", sourceLocation: sourceLocation)
-            let refusals = ["ConnectionResetError", "BrokenPipeError", "ConnectionRefusedError", "closed after 0 bytes"]
+            #expect(
+                summary.sent == count && summary.echoed == 0, "\(client.name) TCP: expected refusals, got \(summary)",
+                sourceLocation: sourceLocation)
+            let refusals = [
+                "ConnectionResetError", "BrokenPipeError", "ConnectionRefusedError", "closed after 0 bytes",
+            ]
             #expect(
                 summary.outcomes.keys.allSatisfy { refusals.contains($0) },
                 "\(client.name) TCP: a denied connection must be closed or reset, not left hanging: \(summary)",
@@ -72,7 +86,9 @@ extension AuthzMesh {
 
     /// Ends one phase of a scenario: checks that `meshd authz check` agrees with what the Envoys did, and prints
     /// the status counts (the figures of the report).
-    func finish(_ scenario: String, extAuthzPaths: Set<String> = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func finish(
+        _ scenario: String, extAuthzPaths: Set<String> = [], sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         try expectSimulatorAgrees(scenario, extAuthzPaths: extAuthzPaths, sourceLocation: sourceLocation)
         printTally(scenario)
     }
@@ -84,7 +100,8 @@ extension AuthzMesh {
         for sidecar in [httpbin, demo, ingress] {
             guard let stats = try? sidecar.admin("/stats") else { continue }
             let name = "stats-" + String(scenario.map { $0.isLetter || $0.isNumber ? $0 : "-" }) + ".txt"
-            try? stats.body.write(to: sidecar.pod.directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+            try? stats.body.write(
+                to: sidecar.pod.directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
     }
 }

@@ -26,9 +26,11 @@ extension AuthzMesh {
         let directory = network.scratchDirectory.appendingPathComponent("authz-check-\(UUID().uuidString.prefix(8))")
         let configDirectory = directory.appendingPathComponent("config")
         try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true)
-        for name in try FileManager.default.contentsOfDirectory(atPath: meshd.configDirectory.path) where name.hasSuffix(".yaml") {
+        for name in try FileManager.default.contentsOfDirectory(atPath: meshd.configDirectory.path)
+        where name.hasSuffix(".yaml") {
             try FileManager.default.copyItem(
-                at: meshd.configDirectory.appendingPathComponent(name), to: configDirectory.appendingPathComponent(name))
+                at: meshd.configDirectory.appendingPathComponent(name), to: configDirectory.appendingPathComponent(name)
+            )
         }
         var requests: [[String: Any]] = []
         for (index, observation) in observations.enumerated() {
@@ -36,11 +38,13 @@ extension AuthzMesh {
         }
         let requestsFile = directory.appendingPathComponent("requests.yaml")
         // JSON is YAML: the requests file is written as JSON so that tokens and headers need no quoting rules.
-        try JSONSerialization.data(withJSONObject: ["requests": requests], options: [.sortedKeys]).write(to: requestsFile)
+        try JSONSerialization.data(withJSONObject: ["requests": requests], options: [.sortedKeys]).write(
+            to: requestsFile)
         let result = try Subprocess.run(
             [
                 try MeshdProcess.executable(), "authz", "check", "--config-dir", configDirectory.path, "--mesh-config",
-                network.scratchDirectory.appendingPathComponent("mesh-config.yaml").path, "--requests", requestsFile.path,
+                network.scratchDirectory.appendingPathComponent("mesh-config.yaml").path, "--requests",
+                requestsFile.path,
                 "--fetch-jwks", "--json",
             ], timeout: .seconds(60))
         guard let rows = try? JSONDecoder().decode([SimulatedRow].self, from: Data(result.stdout.utf8)) else {
@@ -52,18 +56,24 @@ extension AuthzMesh {
         let byName = Dictionary(rows.map { ($0.request, $0) }, uniquingKeysWith: { first, _ in first })
         var agreed = 0
         for (index, observation) in observations.enumerated() {
-            let what = "\(scenario): \(observation.client) → \(observation.target.rawValue) \(observation.request.map(\.description) ?? "TCP")"
+            let what =
+                "\(scenario): \(observation.client) → \(observation.target.rawValue) \(observation.request.map(\.description) ?? "TCP")"
             guard let row = byName["r\(index)"] else {
                 Issue.record("\(what): meshd authz check gave no row", sourceLocation: sourceLocation)
                 continue
             }
             guard let envoy = observation.envoyDecision else {
-                Issue.record("\(what): Envoy's answers were mixed (\(observation.statuses)); nothing to compare", sourceLocation: sourceLocation)
+                Issue.record(
+                    "\(what): Envoy's answers were mixed (\(observation.statuses)); nothing to compare",
+                    sourceLocation: sourceLocation)
                 continue
             }
             if row.verdict == "CUSTOM" {
                 let consulted = observation.request.map { extAuthzPaths.contains($0.path) } ?? false
-                #expect(consulted, "\(what): the simulator says ext_authz decides, but Envoy did not ask it (\(row.reason))", sourceLocation: sourceLocation)
+                #expect(
+                    consulted,
+                    "\(what): the simulator says ext_authz decides, but Envoy did not ask it (\(row.reason))",
+                    sourceLocation: sourceLocation)
                 if consulted { agreed += 1 }
                 continue
             }
@@ -103,7 +113,9 @@ extension AuthzMesh {
             request["to"] = ["service": "\(AuthzConfig.demoHost):\(AuthzConfig.httpPort)"]
             request["host"] = AuthzConfig.demoHost
         case .gateway:
-            request["to"] = ["workload": "\(ingress.pod.namespace)/\(ingress.pod.name)", "port": AuthzConfig.gatewayPort]
+            request["to"] = [
+                "workload": "\(ingress.pod.namespace)/\(ingress.pod.name)", "port": AuthzConfig.gatewayPort,
+            ]
             request["host"] = AuthzConfig.gatewayHost
         }
         if let http = observation.request {

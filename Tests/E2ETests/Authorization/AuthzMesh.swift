@@ -80,11 +80,16 @@ final class AuthzMesh: @unchecked Sendable {
     }
 
     static func start(in network: MeshNetwork) async throws -> AuthzMesh {
-        let httpbin = try network.addPod(name: "httpbin", namespace: "foo", labels: ["app": "httpbin"], serviceAccount: "httpbin")
-        let demo = try network.addPod(name: "demo-app", namespace: "foo", labels: ["app": "demo-app"], serviceAccount: "demo-app")
-        let sleep = try network.addPod(name: "sleep", namespace: "foo", labels: ["app": "sleep"], serviceAccount: "sleep")
-        let other = try network.addPod(name: "other", namespace: "foo", labels: ["app": "other"], serviceAccount: "other")
-        let barSleep = try network.addPod(name: "bar-sleep", namespace: "bar", labels: ["app": "sleep"], serviceAccount: "sleep")
+        let httpbin = try network.addPod(
+            name: "httpbin", namespace: "foo", labels: ["app": "httpbin"], serviceAccount: "httpbin")
+        let demo = try network.addPod(
+            name: "demo-app", namespace: "foo", labels: ["app": "demo-app"], serviceAccount: "demo-app")
+        let sleep = try network.addPod(
+            name: "sleep", namespace: "foo", labels: ["app": "sleep"], serviceAccount: "sleep")
+        let other = try network.addPod(
+            name: "other", namespace: "foo", labels: ["app": "other"], serviceAccount: "other")
+        let barSleep = try network.addPod(
+            name: "bar-sleep", namespace: "bar", labels: ["app": "sleep"], serviceAccount: "sleep")
         let plain = try network.addPod(name: "plain", namespace: "foo", labels: ["app": "plain"])
         let extAuthzPod = try network.addPod(name: "ext-authz", namespace: "foo", labels: ["app": "ext-authz"])
         let ingress = try network.addPod(
@@ -116,10 +121,12 @@ final class AuthzMesh: @unchecked Sendable {
 
         var sidecars: [String: Sidecar] = [:]
         for pod in sidecarPods {
-            sidecars[pod.name] = try pod.startSidecar(bootstrapJSON: meshd.bootstrap(for: pod), envoyArguments: Self.drainFlags)
+            sidecars[pod.name] = try pod.startSidecar(
+                bootstrapJSON: meshd.bootstrap(for: pod), envoyArguments: Self.drainFlags)
         }
         sidecars[ingress.name] = try ingress.startSidecar(
-            bootstrapJSON: meshd.bootstrap(for: ingress, extraArguments: ["--type", "router"]), envoyArguments: Self.drainFlags)
+            bootstrapJSON: meshd.bootstrap(for: ingress, extraArguments: ["--type", "router"]),
+            envoyArguments: Self.drainFlags)
         for sidecar in sidecars.values { try await sidecar.waitUntilReady() }
 
         let mesh = try AuthzMesh(
@@ -129,11 +136,13 @@ final class AuthzMesh: @unchecked Sendable {
         _ = try await Poll.until("the first requests through the mesh", timeout: .seconds(30)) { () -> Bool? in
             for client in [mesh.sleep, mesh.other, mesh.barSleep] {
                 for target in [AuthzTarget.httpbin, .demo] {
-                    let outcome = try await mesh.rawSend(AuthzRequest("/warmup"), from: client.pod, to: target, count: 1)
+                    let outcome = try await mesh.rawSend(
+                        AuthzRequest("/warmup"), from: client.pod, to: target, count: 1)
                     guard outcome.all(200) else { return nil }
                 }
             }
-            return try await mesh.rawSend(AuthzRequest("/warmup"), from: plain, to: .gateway, count: 1).all(200) ? true : nil
+            return try await mesh.rawSend(AuthzRequest("/warmup"), from: plain, to: .gateway, count: 1).all(200)
+                ? true : nil
         }
         return mesh
     }
@@ -173,7 +182,8 @@ final class AuthzMesh: @unchecked Sendable {
             }
             lastSeen = "in force \(inForce.sorted()), changes \(changes.map { "\($0.id): \($0.summary.text)" })"
             if ContinuousClock.now >= deadline {
-                throw HarnessError("policies of \(scenario) not in force after 20 s (expected \(expected.sorted())); \(lastSeen)")
+                throw HarnessError(
+                    "policies of \(scenario) not in force after 20 s (expected \(expected.sorted())); \(lastSeen)")
             }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -183,7 +193,8 @@ final class AuthzMesh: @unchecked Sendable {
             // Kept for whoever reads a failure: what each enforcing Envoy ran during the scenario.
             let dump = try sidecar.admin("/config_dump?resource=dynamic_listeners")
             let name = "listeners-" + scenario.map { $0.isLetter || $0.isNumber ? $0 : "-" } + ".json"
-            try? dump.body.write(to: sidecar.pod.directory.appendingPathComponent(String(name)), atomically: true, encoding: .utf8)
+            try? dump.body.write(
+                to: sidecar.pod.directory.appendingPathComponent(String(name)), atomically: true, encoding: .utf8)
         }
     }
 
@@ -200,10 +211,14 @@ final class AuthzMesh: @unchecked Sendable {
     /// New connections use a new listener only once it is no longer warming, and connections opened before a
     /// change stay on the old filter chains until those have drained (and closed them).
     private func waitUntilNoListenerWarms(_ sidecar: Sidecar) async throws {
-        _ = try await Poll.until("\(sidecar.pod.name)'s listeners to finish warming and draining", timeout: .seconds(15)) {
+        _ = try await Poll.until(
+            "\(sidecar.pod.name)'s listeners to finish warming and draining", timeout: .seconds(15)
+        ) {
             () -> Bool? in
             let dump = try sidecar.admin("/config_dump?resource=dynamic_listeners")
-            guard dump.status == 200, !dump.body.contains("\"warming_state\""), !dump.body.contains("\"draining_state\"") else {
+            guard dump.status == 200, !dump.body.contains("\"warming_state\""),
+                !dump.body.contains("\"draining_state\"")
+            else {
                 return nil
             }
             let draining = try sidecar.stats(matching: "^listener_manager\\.total_(filter_chains|listeners)_draining$")
@@ -234,7 +249,9 @@ final class AuthzMesh: @unchecked Sendable {
 
     /// Sends `request` `count` times from `client` to `target` and records what a user saw, with the decision
     /// that status stands for, for the simulator agreement test.
-    func send(_ request: AuthzRequest, from client: Pod, to target: AuthzTarget, count: Int = 3) async throws
+    func send(
+        _ request: AuthzRequest, from client: Pod, to target: AuthzTarget, count: Int = 3
+    ) async throws
         -> AuthzOutcome
     {
         let outcome = try await rawSend(request, from: client, to: target, count: count)
@@ -247,11 +264,14 @@ final class AuthzMesh: @unchecked Sendable {
         return outcome
     }
 
-    func rawSend(_ request: AuthzRequest, from client: Pod, to target: AuthzTarget, count: Int) async throws
+    func rawSend(
+        _ request: AuthzRequest, from client: Pod, to target: AuthzTarget, count: Int
+    ) async throws
         -> AuthzOutcome
     {
         let (address, port, host) = endpoint(of: target, from: client)
-        return try await AuthzHTTPClient.send(request, from: client, address: address, port: port, host: host, count: count)
+        return try await AuthzHTTPClient.send(
+            request, from: client, address: address, port: port, host: host, count: count)
     }
 
     /// Opens `count` TCP connections from `client` to httpbin's TCP echo port, through both sidecars.
@@ -272,9 +292,15 @@ final class AuthzMesh: @unchecked Sendable {
     private func endpoint(of target: AuthzTarget, from client: Pod) -> (String, Int, String) {
         switch target {
         case .httpbin, .httpbinTCP:
-            return (client.name == plain.name ? httpbin.pod.ip : AuthzConfig.httpbinVIP, AuthzConfig.httpPort, AuthzConfig.httpbinHost)
+            return (
+                client.name == plain.name ? httpbin.pod.ip : AuthzConfig.httpbinVIP, AuthzConfig.httpPort,
+                AuthzConfig.httpbinHost
+            )
         case .demo:
-            return (client.name == plain.name ? demo.pod.ip : AuthzConfig.demoVIP, AuthzConfig.httpPort, AuthzConfig.demoHost)
+            return (
+                client.name == plain.name ? demo.pod.ip : AuthzConfig.demoVIP, AuthzConfig.httpPort,
+                AuthzConfig.demoHost
+            )
         case .gateway:
             return (ingress.pod.ip, AuthzConfig.gatewayPort, AuthzConfig.gatewayHost)
         }

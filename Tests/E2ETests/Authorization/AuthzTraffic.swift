@@ -53,7 +53,8 @@ struct AuthzOutcome: Sendable, CustomStringConvertible {
 
     /// Statuses as text ("200", "403", "none") with their counts.
     var statuses: [String: Int] {
-        answers.reduce(into: [:]) { counts, answer in counts[answer.status.map(String.init) ?? "none", default: 0] += 1 }
+        answers.reduce(into: [:]) { counts, answer in counts[answer.status.map(String.init) ?? "none", default: 0] += 1
+        }
     }
 
     /// How many answers had `status`.
@@ -106,7 +107,8 @@ enum AuthzHTTPClient {
     ) async throws -> AuthzOutcome {
         let spec: [String: Any] = [
             "address": address, "port": port, "host": host, "method": request.method, "path": request.path,
-            "headers": request.headers, "count": count, "timeout": timeout, "max_seconds": Double(count) * (timeout + 1),
+            "headers": request.headers, "count": count, "timeout": timeout,
+            "max_seconds": Double(count) * (timeout + 1),
         ]
         let json = String(decoding: try JSONSerialization.data(withJSONObject: spec), as: UTF8.self)
         let budget = Int(Double(count) * (timeout + 1)) + 15
@@ -197,7 +199,8 @@ enum AuthzTCP {
         _ = try await Poll.until("TCP echo server on \(pod.name):\(port)", timeout: .seconds(10)) { () -> Bool? in
             try process.checkRunning()
             // 127.0.0.1 from a non-proxy uid is not intercepted: this reaches the server directly.
-            return try await connect(from: pod, network: network, address: "127.0.0.1", port: port, count: 1).echoed == 1
+            return try await connect(from: pod, network: network, address: "127.0.0.1", port: port, count: 1).echoed
+                == 1
                 ? true : nil
         }
     }

@@ -76,11 +76,14 @@ struct ExtAuthzServer: Sendable {
         """#
 
     /// Starts the service in `pod` on `0.0.0.0:<port>` and waits (bounded) until it answers locally.
-    static func start(in pod: Pod, network: MeshNetwork, port: Int = 8000, countsPort: Int = 8001) async throws
+    static func start(
+        in pod: Pod, network: MeshNetwork, port: Int = 8000, countsPort: Int = 8001
+    ) async throws
         -> ExtAuthzServer
     {
         let path = try AuthzScripts.install(script, named: "ext_authz_server.py", in: network)
-        let process = try pod.start([AuthzScripts.python, "-u", path, "\(port)", "\(countsPort)"], logName: "ext-authz")
+        let process = try pod.start(
+            [AuthzScripts.python, "-u", path, "\(port)", "\(countsPort)"], logName: "ext-authz")
         let server = ExtAuthzServer(pod: pod, port: port, countsPort: countsPort)
         _ = try await Poll.until("ext_authz server on \(pod.name):\(port)", timeout: .seconds(10)) { () -> Bool? in
             try process.checkRunning()

@@ -54,7 +54,8 @@ struct JWKSServer: Sendable {
 /// The interpreter the embedded Python workloads of these tests run with: the project's venv, else python3.
 enum AuthzScripts {
     static var python: String {
-        FileManager.default.isExecutableFile(atPath: RepositoryPaths.venvPython) ? RepositoryPaths.venvPython : "python3"
+        FileManager.default.isExecutableFile(atPath: RepositoryPaths.venvPython)
+            ? RepositoryPaths.venvPython : "python3"
     }
 
     /// Writes `source` to `<scratch>/<name>` (readable by every uid) and returns its path.

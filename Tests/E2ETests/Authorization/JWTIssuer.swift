@@ -64,7 +64,8 @@ struct JWTIssuer: Sendable {
     /// A JSON Web Key Set holding the public keys of `issuers`, as a JSON string.
     static func jwks(_ issuers: [JWTIssuer]) throws -> String {
         let keys = try issuers.map { try $0.publicJWK() }
-        let data = try JSONSerialization.data(withJSONObject: ["keys": keys], options: [.sortedKeys, .withoutEscapingSlashes])
+        let data = try JSONSerialization.data(
+            withJSONObject: ["keys": keys], options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -101,7 +102,8 @@ struct JWTIssuer: Sendable {
     }
 
     private static func segment(_ object: [String: Any]) throws -> String {
-        Base64URL.encode(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        Base64URL.encode(
+            try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
     }
 }
 

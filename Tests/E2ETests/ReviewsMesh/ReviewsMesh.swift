@@ -59,7 +59,10 @@ final class ReviewsMesh: @unchecked Sendable {
             ])
         for pod in reviewsPods.values { try await pod.startEchoServer(service: "reviews", port: ReviewsConfig.port) }
         var sidecars: [String: Sidecar] = [:]
-        for pod in pods { sidecars[pod.name] = try pod.startSidecar(bootstrapJSON: meshd.bootstrap(for: pod, extraArguments: delta ? ["--delta"] : [])) }
+        for pod in pods {
+            sidecars[pod.name] = try pod.startSidecar(
+                bootstrapJSON: meshd.bootstrap(for: pod, extraArguments: delta ? ["--delta"] : []))
+        }
         for sidecar in sidecars.values { try await sidecar.waitUntilReady() }
 
         guard let client = sidecars[clientPod.name] else { throw HarnessError("client sidecar missing") }
@@ -96,12 +99,16 @@ final class ReviewsMesh: @unchecked Sendable {
         try writeVirtualServiceFile(yaml)
         if current == yaml {
             // The file held a refused edit; the config in force does not change, only the error goes away.
-            _ = try await Poll.until("meshd to clear the error for \(ReviewsConfig.virtualServiceFile)", timeout: .seconds(10)) {
+            _ = try await Poll.until(
+                "meshd to clear the error for \(ReviewsConfig.virtualServiceFile)", timeout: .seconds(10)
+            ) {
                 try errors(forFile: ReviewsConfig.virtualServiceFile).isEmpty ? true : nil
             }
             return
         }
-        _ = try await Poll.until("the client's Envoy to run new routes after a VirtualService edit", timeout: .seconds(10)) {
+        _ = try await Poll.until(
+            "the client's Envoy to run new routes after a VirtualService edit", timeout: .seconds(10)
+        ) {
             let version = try clientRouteVersion()
             return version != nil && version != before ? true : nil
         }

@@ -68,7 +68,9 @@ final class L4Mesh: @unchecked Sendable {
     }
 
     /// Opens at most `count` TCP connections from the client pod to `address:port` (the db VIP by default).
-    func connect(address: String = dbVIP, port: Int, count: Int, maxSeconds: Double = 20) async throws
+    func connect(
+        address: String = dbVIP, port: Int, count: Int, maxSeconds: Double = 20
+    ) async throws
         -> TCPSummary
     {
         try await client.pod.openTCPConnections(address: address, port: port, count: count, maxSeconds: maxSeconds)
@@ -81,7 +83,9 @@ final class L4Mesh: @unchecked Sendable {
         let before = try client.configDump().listenersVersion
         try meshd.writeConfig(Self.routesFile, yaml)
         lock.withLock { routes = yaml }
-        _ = try await Poll.until("the client's Envoy to run new listeners after a VirtualService edit", timeout: .seconds(10)) {
+        _ = try await Poll.until(
+            "the client's Envoy to run new listeners after a VirtualService edit", timeout: .seconds(10)
+        ) {
             let version = try client.configDump().listenersVersion
             return version != nil && version != before ? true : nil
         }
@@ -125,7 +129,8 @@ struct TCPSummary: Decodable, Sendable, CustomStringConvertible {
 extension Pod {
     private static var scripts: URL { RepositoryPaths.root.appendingPathComponent("Scripts/testdata") }
     private static var python: String {
-        FileManager.default.isExecutableFile(atPath: RepositoryPaths.venvPython) ? RepositoryPaths.venvPython : "python3"
+        FileManager.default.isExecutableFile(atPath: RepositoryPaths.venvPython)
+            ? RepositoryPaths.venvPython : "python3"
     }
 
     /// Starts `tcp_name_server.py` on `ports`, answering as this pod, and waits (bounded) until it accepts.

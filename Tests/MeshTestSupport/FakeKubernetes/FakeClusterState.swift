@@ -59,7 +59,9 @@ struct FakeClusterState {
     /// `metadata.name`. `!=` is supported too.
     static func matches(_ json: String, fieldSelector: String?) -> Bool {
         guard let fieldSelector, !fieldSelector.isEmpty else { return true }
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else { return false }
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] else {
+            return false
+        }
         for term in fieldSelector.split(separator: ",") {
             let negated = term.contains("!=")
             let parts = term.components(separatedBy: negated ? "!=" : "=").filter { !$0.isEmpty }

@@ -31,7 +31,9 @@ extension FakeKubernetes {
         case .status(let code)?:
             return Self.status(code, reason: "InternalError", "injected failure")
         case .listWithoutItems?:
-            return Self.json("{\"apiVersion\":\"\(resource.apiVersion)\",\"kind\":\"\(resource.kind)List\",\"metadata\":{\"resourceVersion\":\"1\"}}")
+            return Self.json(
+                "{\"apiVersion\":\"\(resource.apiVersion)\",\"kind\":\"\(resource.kind)List\",\"metadata\":{\"resourceVersion\":\"1\"}}"
+            )
         case nil:
             return nil
         }

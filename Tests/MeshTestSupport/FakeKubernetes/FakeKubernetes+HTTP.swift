@@ -1,7 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import HTTPTypes
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -89,7 +89,8 @@ extension FakeKubernetes {
         }
         return list(
             resource, namespace: namespace, limit: query["limit"].flatMap { Int($0) },
-            continueToken: query["continue"].map { String($0).removingPercentEncoding ?? String($0) }, fieldSelector: fieldSelector)
+            continueToken: query["continue"].map { String($0).removingPercentEncoding ?? String($0) },
+            fieldSelector: fieldSelector)
     }
 
     /// A `meta/v1` Status error response, as the real server writes it.
@@ -103,6 +104,7 @@ extension FakeKubernetes {
 
     static func json(_ text: String, status: HTTPTypes.HTTPResponse.Status = .ok) -> Hummingbird.Response {
         Response(
-            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }

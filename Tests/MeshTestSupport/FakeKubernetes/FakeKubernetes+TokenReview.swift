@@ -1,7 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import HTTPTypes
 
 extension FakeKubernetes {
     /// `POST /apis/authentication.k8s.io/v1/tokenreviews`: authenticates a token registered with `addToken` when
@@ -29,7 +29,8 @@ extension FakeKubernetes {
                 var user: [String: Any] = [
                     "username": identity.username, "uid": UUID().uuidString.lowercased(),
                     "groups": [
-                        "system:serviceaccounts", "system:serviceaccounts:\(identity.namespace)", "system:authenticated",
+                        "system:serviceaccounts", "system:serviceaccounts:\(identity.namespace)",
+                        "system:authenticated",
                     ],
                 ]
                 if let pod = identity.podName { user["extra"] = ["authentication.kubernetes.io/pod-name": [pod]] }

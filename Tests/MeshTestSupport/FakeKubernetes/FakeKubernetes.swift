@@ -144,7 +144,8 @@ public final class FakeKubernetes: Sendable {
     }
 
     static func serialize(_ object: [String: Any]) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
         return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 

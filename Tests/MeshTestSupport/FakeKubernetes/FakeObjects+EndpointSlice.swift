@@ -20,10 +20,11 @@ extension FakeObjects {
         port: Int = 9080, portName: String = "http"
     ) -> String {
         let items = endpoints.map { endpoint in
-            let target = endpoint.pod.map {
-                ",\"targetRef\":{\"kind\":\"Pod\",\"namespace\":\"\(namespace)\",\"name\":\"\($0)\","
-                    + "\"uid\":\"6f1f8a8e-0000-4000-8000-0000000000aa\"}"
-            } ?? ""
+            let target =
+                endpoint.pod.map {
+                    ",\"targetRef\":{\"kind\":\"Pod\",\"namespace\":\"\(namespace)\",\"name\":\"\($0)\","
+                        + "\"uid\":\"6f1f8a8e-0000-4000-8000-0000000000aa\"}"
+                } ?? ""
             return "{\"addresses\":[\"\(endpoint.address)\"],\"conditions\":{\"ready\":\(endpoint.ready),"
                 + "\"serving\":\(endpoint.ready),\"terminating\":false}\(target),"
                 + "\"nodeName\":\"node-1\",\"zone\":\"zone-a\"}"

@@ -72,7 +72,9 @@ public enum FakeObjects {
     }
 
     /// A `networking.istio.io/v1` DestinationRule with one subset per label value of `version`.
-    public static func destinationRule(_ name: String, namespace: String = "default", host: String, subsets: [String]) -> String {
+    public static func destinationRule(
+        _ name: String, namespace: String = "default", host: String, subsets: [String]
+    ) -> String {
         let items = subsets.map { "{\"name\":\"\($0)\",\"labels\":{\"version\":\"\($0)\"}}" }.joined(separator: ",")
         return """
             {"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"\(name)",\
@@ -81,7 +83,9 @@ public enum FakeObjects {
     }
 
     /// A `networking.istio.io/v1` ServiceEntry with static endpoints.
-    public static func serviceEntry(_ name: String, namespace: String = "default", host: String, address: String) -> String {
+    public static func serviceEntry(
+        _ name: String, namespace: String = "default", host: String, address: String
+    ) -> String {
         """
         {"apiVersion":"networking.istio.io/v1","kind":"ServiceEntry","metadata":{"name":"\(name)","namespace":"\(namespace)"},\
         "spec":{"hosts":["\(host)"],"location":"MESH_EXTERNAL","resolution":"STATIC",\
@@ -90,7 +94,9 @@ public enum FakeObjects {
     }
 
     /// A `networking.istio.io/v1` WorkloadEntry.
-    public static func workloadEntry(_ name: String, namespace: String = "default", address: String, labels: [String: String]) -> String {
+    public static func workloadEntry(
+        _ name: String, namespace: String = "default", address: String, labels: [String: String]
+    ) -> String {
         """
         {"apiVersion":"networking.istio.io/v1","kind":"WorkloadEntry","metadata":{"name":"\(name)","namespace":"\(namespace)"},\
         "spec":{"address":"\(address)","labels":\(json(labels)),"serviceAccount":"default"}}

@@ -10,7 +10,9 @@ public struct FakeResource: Sendable, Hashable {
     public var isCustom: Bool
 
     public var apiVersion: String { group.isEmpty ? version : "\(group)/\(version)" }
-    public var collectionPath: String { group.isEmpty ? "/api/\(version)/\(plural)" : "/apis/\(group)/\(version)/\(plural)" }
+    public var collectionPath: String {
+        group.isEmpty ? "/api/\(version)/\(plural)" : "/apis/\(group)/\(version)/\(plural)"
+    }
     /// The CRD name, such as `virtualservices.networking.istio.io`.
     public var crdName: String { "\(plural).\(group)" }
 
@@ -26,8 +28,9 @@ public struct FakeResource: Sendable, Hashable {
     public static let all: [FakeResource] = [
         .core("Namespace", "namespaces", namespaced: false), .core("Service", "services"), .core("Pod", "pods"),
         .core("Secret", "secrets"), .core("Endpoints", "endpoints"), .core("ConfigMap", "configmaps"),
-        Self(group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", plural: "endpointslices", namespaced: true,
-             isCustom: false),
+        Self(
+            group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", plural: "endpointslices", namespaced: true,
+            isCustom: false),
         .istio("networking.istio.io", "VirtualService"), .istio("networking.istio.io", "DestinationRule"),
         .istio("networking.istio.io", "Gateway"), .istio("networking.istio.io", "ServiceEntry"),
         .istio("networking.istio.io", "WorkloadEntry"), .istio("networking.istio.io", "Sidecar"),

@@ -14,13 +14,16 @@ struct WorkloadAuthorizationRow: Sendable, Hashable {
         snapshot.workloads.map { workload in
             let applied = snapshot.authorizationPolicies(namespace: workload.namespace, labels: workload.labels)
             var counts: [String: Int] = [:]
-            for policy in applied { counts[policy.action.rawValue + (policy.dryRun ? " (dry-run)" : ""), default: 0] += 1 }
+            for policy in applied {
+                counts[policy.action.rawValue + (policy.dryRun ? " (dry-run)" : ""), default: 0] += 1
+            }
             let issuers = snapshot.requestAuthentications(namespace: workload.namespace, labels: workload.labels)
                 .flatMap { $0.jwtRules.map(\.issuer) }
             return WorkloadAuthorizationRow(
                 workload: "\(workload.namespace)/\(workload.origin.name)",
                 posture: AuthorizationSummary.posture(snapshot, namespace: workload.namespace, labels: workload.labels),
-                policies: counts.keys.sorted().map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", "), jwtIssuers: issuers)
+                policies: counts.keys.sorted().map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", "),
+                jwtIssuers: issuers)
         }.sorted { ($0.posture == .open ? 1 : 0, $0.workload) < ($1.posture == .open ? 1 : 0, $1.workload) }
     }
 }

@@ -9,7 +9,8 @@ enum CertificateSection {
     /// - Parameter sdsProxies: proxies that were sent secrets; a CA is at work when there are any.
     static func render(_ summary: CertificateSummary?, sdsProxies: Int, now: Date) -> String {
         guard let summary else {
-            let text = sdsProxies == 0
+            let text =
+                sdsProxies == 0
                 ? "CA: not configured"
                 : "CA: issuing workload certificates (SDS sent to \(sdsProxies) \(sdsProxies == 1 ? "proxy" : "proxies")); "
                     + "expiry dates are not reported to the admin server yet"

@@ -26,7 +26,9 @@ enum ChangeSection {
             "<li\(HTML.attribute("title", object.source))><span class=\"action \(HTML.escape(object.action))\">"
                 + "\(HTML.escape(object.action))</span> \(HTML.escape(object.key))</li>"
         }
-        let more = change.objects.count > objectLimit ? "<li class=\"more\">+\(change.objects.count - objectLimit) more</li>" : ""
+        let more =
+            change.objects.count > objectLimit
+            ? "<li class=\"more\">+\(change.objects.count - objectLimit) more</li>" : ""
         let published = change.publishedAt.split(separator: "T").last.map(String.init) ?? change.publishedAt
         return "<tr class=\"change \(state(change))\"\(HTML.attribute("data-change", String(change.id)))>"
             + "<td class=\"id\">\(change.id)</td><td class=\"age\"\(HTML.attribute("title", change.publishedAt))>"
@@ -61,7 +63,9 @@ enum ChangeSection {
 
     static func straggler(_ state: ChangeJSON.ProxyState) -> String {
         var detail = state.state
-        if let types = state.pendingTypes, !types.isEmpty { detail += ": waiting for ACK of \(types.joined(separator: ", "))" }
+        if let types = state.pendingTypes, !types.isEmpty {
+            detail += ": waiting for ACK of \(types.joined(separator: ", "))"
+        }
         if let nack = state.nack { detail = "NACKED \(nack.type): \(HTML.firstLine(nack.error, limit: 120))" }
         return "<li class=\"straggler\"\(HTML.attribute("data-proxy", state.proxy))>"
             + "<span class=\"proxy-name\">\(HTML.escape(state.proxy))</span> — \(HTML.escape(detail))</li>"

@@ -20,9 +20,11 @@ enum MeshSection {
 
             """
         if !mesh.notReady.isEmpty {
-            html += "<p class=\"notice bad\" id=\"not-ready\">Not ready: \(HTML.escape(mesh.notReady.joined(separator: "; ")))</p>\n"
+            html +=
+                "<p class=\"notice bad\" id=\"not-ready\">Not ready: \(HTML.escape(mesh.notReady.joined(separator: "; ")))</p>\n"
         }
-        html += diagnostics(mesh.errors, kind: "error", title: "Validation errors (the last good version stays in force)")
+        html += diagnostics(
+            mesh.errors, kind: "error", title: "Validation errors (the last good version stays in force)")
         html += diagnostics(mesh.warnings, kind: "warning", title: "Warnings")
         return html + "</section>\n"
     }
@@ -36,7 +38,8 @@ enum MeshSection {
     static func diagnostics(_ messages: [String], kind: String, title: String) -> String {
         guard !messages.isEmpty else { return "" }
         let items = messages.prefix(diagnosticLimit).map { "<li class=\"diagnostic \(kind)\">\(HTML.escape($0))</li>" }
-        let more = messages.count > diagnosticLimit
+        let more =
+            messages.count > diagnosticLimit
             ? "<li class=\"more\">… and \(messages.count - diagnosticLimit) more in /debug/configz</li>" : ""
         return "<h3>\(HTML.escape(title))</h3><ul class=\"diagnostics\" id=\"\(kind)s\">\(items.joined())\(more)</ul>\n"
     }

@@ -18,15 +18,18 @@ enum NackSection {
     }
 
     static func card(_ nack: NackExplanationJSON) -> String {
-        let resources = nack.resourceNames.isEmpty
-            ? "<em>none named</em>" : nack.resourceNames.prefix(20).map { "<code>\(HTML.escape($0))</code>" }.joined(separator: " ")
+        let resources =
+            nack.resourceNames.isEmpty
+            ? "<em>none named</em>"
+            : nack.resourceNames.prefix(20).map { "<code>\(HTML.escape($0))</code>" }.joined(separator: " ")
         var sources = ""
         if !nack.sources.isEmpty {
             let items = nack.sources.map { source in
                 "<li><code>\(HTML.escape(source.resource))</code> ← <strong>\(HTML.escape(source.object))</strong>"
                     + " <span class=\"source\">\(HTML.escape(source.source))</span></li>"
             }
-            sources = "<div class=\"field\"><span class=\"key\">Produced by</span><ul class=\"sources\">\(items.joined())</ul></div>"
+            sources =
+                "<div class=\"field\"><span class=\"key\">Produced by</span><ul class=\"sources\">\(items.joined())</ul></div>"
         }
         return """
             <div class="nack"\(HTML.attribute("data-proxy", nack.proxy))\(HTML.attribute("data-type", nack.type))>

@@ -23,18 +23,21 @@ enum ProxySection {
     static func row(_ row: ProxySyncRow) -> String {
         let name: String
         if let parts = row.nodeParts {
-            name = "<span class=\"workload\">\(HTML.escape(parts.workload))</span>"
+            name =
+                "<span class=\"workload\">\(HTML.escape(parts.workload))</span>"
                 + "<span class=\"node\">\(HTML.escape(parts.kind)) · \(HTML.escape(parts.ip))</span>"
         } else {
             name = "<span class=\"workload\">\(HTML.escape(row.proxy))</span>"
         }
         let cells = row.cells.map(cell).joined()
-        return "<tr class=\"proxy\"\(HTML.attribute("data-proxy", row.proxy))><td class=\"name\"\(HTML.attribute("title", row.proxy))>"
+        return
+            "<tr class=\"proxy\"\(HTML.attribute("data-proxy", row.proxy))><td class=\"name\"\(HTML.attribute("title", row.proxy))>"
             + "\(name)</td>\(cells)<td class=\"age\">\(HTML.age(seconds: row.connectedSeconds))</td></tr>"
     }
 
     static func cell(_ cell: ProxySyncRow.Cell) -> String {
-        let attributes = "class=\"type \(cell.status.lowercased())\"" + HTML.attribute("data-type", cell.type)
+        let attributes =
+            "class=\"type \(cell.status.lowercased())\"" + HTML.attribute("data-type", cell.type)
             + HTML.attribute("data-status", cell.status) + HTML.attribute("title", versions(cell))
         var body = "<span class=\"badge\">\(HTML.escape(cell.status.replacingOccurrences(of: "_", with: " ")))</span>"
         if let waiting = cell.waitingSeconds {

@@ -23,7 +23,9 @@ enum AliasExpansion {
         var nodes: Int
         var bytes: Int
 
-        static func + (lhs: Size, rhs: Size) -> Size { Size(nodes: lhs.nodes + rhs.nodes, bytes: lhs.bytes + rhs.bytes) }
+        static func + (lhs: Size, rhs: Size) -> Size {
+            Size(nodes: lhs.nodes + rhs.nodes, bytes: lhs.bytes + rhs.bytes)
+        }
     }
 
     /// The first alias at which aliases have produced more than `limit.nodes` nodes or `limit.bytes` bytes of
@@ -61,7 +63,9 @@ enum AliasExpansion {
         mutating func record(_ event: yaml_event_t) -> Exceeded? {
             switch event.type {
             case YAML_SCALAR_EVENT:
-                close(anchor: Self.name(event.data.scalar.anchor), size: Size(nodes: 1, bytes: Int(clamping: event.data.scalar.length)))
+                close(
+                    anchor: Self.name(event.data.scalar.anchor),
+                    size: Size(nodes: 1, bytes: Int(clamping: event.data.scalar.length)))
             case YAML_SEQUENCE_START_EVENT:
                 open.append((Self.name(event.data.sequence_start.anchor), Size(nodes: 1, bytes: 0)))
             case YAML_MAPPING_START_EVENT:
@@ -76,7 +80,8 @@ enum AliasExpansion {
                 produced = produced + size
                 if produced.nodes > limit.nodes || produced.bytes > limit.bytes {
                     return Exceeded(
-                        anchor: anchor, line: Int(clamping: event.start_mark.line), nodes: produced.nodes, bytes: produced.bytes)
+                        anchor: anchor, line: Int(clamping: event.start_mark.line), nodes: produced.nodes,
+                        bytes: produced.bytes)
                 }
                 close(anchor: nil, size: size)
             default:

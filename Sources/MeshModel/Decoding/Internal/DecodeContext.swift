@@ -63,7 +63,9 @@ final class DecodeContext {
         warnings.append(diagnostic(path, reason, node: node, severity: .warning))
     }
 
-    private func diagnostic(_ path: String, _ reason: String, node: Node?, severity: ConfigDiagnostic.Severity)
+    private func diagnostic(
+        _ path: String, _ reason: String, node: Node?, severity: ConfigDiagnostic.Severity
+    )
         -> ConfigDiagnostic
     {
         let line = lines[path] ?? node.flatMap(line(of:)) ?? line(forPath: path)

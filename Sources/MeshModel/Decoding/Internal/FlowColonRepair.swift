@@ -52,7 +52,8 @@ enum FlowColonRepair {
         }
         guard before > 0, line[start] != colon else { return nil }
         let indicator = line[before - 1]
-        let flowStart = indicator == UInt8(ascii: "[") || indicator == UInt8(ascii: ",") || indicator == UInt8(ascii: "{")
+        let flowStart =
+            indicator == UInt8(ascii: "[") || indicator == UInt8(ascii: ",") || indicator == UInt8(ascii: "{")
         guard flowStart || (indicator == colon && before < start) else { return nil }
         let scalar = line[start...position]
         let quote = UInt8(ascii: "'")

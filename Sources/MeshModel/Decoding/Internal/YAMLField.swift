@@ -43,7 +43,9 @@ struct YAMLField {
             return nil
         }
         guard type.range.contains(value) else {
-            let reason = value < 0 && type == .uint32 ? "must not be negative, found \(value)" : "\(value) does not fit in \(type.description)"
+            let reason =
+                value < 0 && type == .uint32
+                ? "must not be negative, found \(value)" : "\(value) does not fit in \(type.description)"
             context.error(path, reason, node: node)
             return nil
         }

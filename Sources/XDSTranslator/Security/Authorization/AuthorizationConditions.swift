@@ -26,7 +26,8 @@ struct RuleCondition: Sendable {
         case "to.hosts", "to.methods", "to.paths", "to.ports", "destination.ip", "destination.port", "connection.sni":
             return .permission
         case "from.principals", "from.requestPrincipals", "from.namespaces", "from.serviceAccounts", "from.ipBlocks",
-            "from.remoteIpBlocks", "from.trustDomains", "source.ip", "remote.ip", "source.namespace", "source.principal",
+            "from.remoteIpBlocks", "from.trustDomains", "source.ip", "remote.ip", "source.namespace",
+            "source.principal",
             "source.trustDomain",
             "request.auth.principal", "request.auth.audiences", "request.auth.presenter":
             return .principal
@@ -59,7 +60,9 @@ struct ConditionTranslator: Sendable {
     var spaceDelimitedClaims: Set<String> = JWTAuthenticationFilter.defaultSpaceDelimitedClaims
 
     func permission(_ key: String, _ value: String) -> Result<RBACPermission, ConditionFailure> {
-        let fail = { (reason: String) in Result<RBACPermission, ConditionFailure>.failure(.init(key: key, value: value, reason: reason)) }
+        let fail = { (reason: String) in
+            Result<RBACPermission, ConditionFailure>.failure(.init(key: key, value: value, reason: reason))
+        }
         if forTCP && RuleCondition.isHTTPOnly(key) { return fail("HTTP only; this is a TCP filter chain") }
         var permission = RBACPermission()
         switch key {
@@ -85,7 +88,9 @@ struct ConditionTranslator: Sendable {
         default:
             guard key.hasPrefix("experimental.envoy.filters.") else { return fail("unknown attribute") }
             let body = key.dropFirst("experimental.".count)
-            guard body.hasSuffix("]"), let open = body.firstIndex(of: "[") else { return fail("expected experimental.envoy.filters.<filter>[<key>]") }
+            guard body.hasSuffix("]"), let open = body.firstIndex(of: "[") else {
+                return fail("expected experimental.envoy.filters.<filter>[<key>]")
+            }
             let filter = String(body[..<open])
             let path = String(body[body.index(after: open)..<body.index(before: body.endIndex)])
             guard !path.isEmpty else { return fail("empty metadata key") }
@@ -100,13 +105,16 @@ struct ConditionTranslator: Sendable {
             } else {
                 matcherValue = AuthorizationMatchers.stringValue(AuthorizationMatchers.string(value))
             }
-            permission.sourcedMetadata = AuthorizationMatchers.metadata(filter: filter, path: [path], value: matcherValue)
+            permission.sourcedMetadata = AuthorizationMatchers.metadata(
+                filter: filter, path: [path], value: matcherValue)
         }
         return .success(permission)
     }
 
     func principal(_ key: String, _ value: String) -> Result<RBACPrincipal, ConditionFailure> {
-        let fail = { (reason: String) in Result<RBACPrincipal, ConditionFailure>.failure(.init(key: key, value: value, reason: reason)) }
+        let fail = { (reason: String) in
+            Result<RBACPrincipal, ConditionFailure>.failure(.init(key: key, value: value, reason: reason))
+        }
         if forTCP && RuleCondition.isHTTPOnly(key) { return fail("HTTP only; this is a TCP filter chain") }
         switch key {
         case "from.principals", "source.principal":
@@ -139,9 +147,13 @@ struct ConditionTranslator: Sendable {
         case "from.requestPrincipals", "request.auth.principal":
             return .success(Self.requestPrincipal(value))
         case "request.auth.audiences":
-            return .success(AuthorizationMatchers.jwtClaim(["aud"], AuthorizationMatchers.claimValue(AuthorizationMatchers.string(value))))
+            return .success(
+                AuthorizationMatchers.jwtClaim(
+                    ["aud"], AuthorizationMatchers.claimValue(AuthorizationMatchers.string(value))))
         case "request.auth.presenter":
-            return .success(AuthorizationMatchers.jwtClaim(["azp"], AuthorizationMatchers.claimValue(AuthorizationMatchers.string(value))))
+            return .success(
+                AuthorizationMatchers.jwtClaim(
+                    ["azp"], AuthorizationMatchers.claimValue(AuthorizationMatchers.string(value))))
         default:
             if key.hasPrefix("request.headers[") {
                 guard let name = Self.bracketed(String(key.dropFirst("request.headers".count))), let only = name.first,
@@ -158,7 +170,8 @@ struct ConditionTranslator: Sendable {
                 let matcher = AuthorizationMatchers.string(value)
                 if claims.count == 1, let claim = claims.first, spaceDelimitedClaims.contains(claim) {
                     return .success(
-                        AuthorizationMatchers.jwtClaim(claims, AuthorizationMatchers.spaceDelimitedClaimValue(value, matcher)))
+                        AuthorizationMatchers.jwtClaim(
+                            claims, AuthorizationMatchers.spaceDelimitedClaimValue(value, matcher)))
                 }
                 return .success(AuthorizationMatchers.jwtClaim(claims, AuthorizationMatchers.claimValue(matcher)))
             }

@@ -122,7 +122,9 @@ enum AuthorizationMatchers {
     }
 
     /// A metadata matcher over dynamic metadata `filter` at `path`.
-    static func metadata(filter: String, path: [String], value: EnvoyValueMatcher) -> Envoy_Config_Rbac_V3_SourcedMetadata {
+    static func metadata(
+        filter: String, path: [String], value: EnvoyValueMatcher
+    ) -> Envoy_Config_Rbac_V3_SourcedMetadata {
         var matcher = Envoy_Type_Matcher_V3_MetadataMatcher()
         matcher.filter = filter
         matcher.path = path.map { key in

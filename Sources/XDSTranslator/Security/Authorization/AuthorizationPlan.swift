@@ -18,7 +18,8 @@ struct AuthorizationPlan: Sendable {
     /// What could not be translated exactly, and how it was made to fail closed.
     let warnings: [String]
 
-    static let empty = AuthorizationPlan(policies: [], requestAuthentications: [], httpFilters: [], networkFilters: [], warnings: [])
+    static let empty = AuthorizationPlan(
+        policies: [], requestAuthentications: [], httpFilters: [], networkFilters: [], warnings: [])
 
     var isEmpty: Bool { httpFilters.isEmpty && networkFilters.isEmpty }
 
@@ -71,7 +72,8 @@ struct AuthorizationPlan: Sendable {
     /// AUDIT (LOG), DENY and ALLOW, each one filter holding its enforced and shadow rules.
     static func rbacFilters(
         _ policies: [AuthorizationPolicy], trustDomains: TrustDomainBundle, forTCP: Bool,
-        spaceDelimitedClaims: Set<String> = JWTAuthenticationFilter.defaultSpaceDelimitedClaims, warnings: inout [String]
+        spaceDelimitedClaims: Set<String> = JWTAuthenticationFilter.defaultSpaceDelimitedClaims,
+        warnings: inout [String]
     ) -> [RBACFilter] {
         var builder = AuthorizationRBACBuilder(trustDomains: trustDomains, forTCP: forTCP)
         builder.spaceDelimitedClaims = spaceDelimitedClaims

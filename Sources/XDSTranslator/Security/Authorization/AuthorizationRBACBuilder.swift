@@ -22,7 +22,8 @@ struct AuthorizationRBACBuilder: Sendable {
 
     /// The rule sets of `policies` under `action`; nil when there are none. Dry-run policies go to the shadow set.
     func build(
-        _ policies: [AuthorizationPolicy], action: RBACRules.Action, namePrefix: (AuthorizationPolicy) -> String = { _ in "" },
+        _ policies: [AuthorizationPolicy], action: RBACRules.Action,
+        namePrefix: (AuthorizationPolicy) -> String = { _ in "" },
         warnings: inout [String]
     ) -> BuiltRBAC? {
         guard !policies.isEmpty else { return nil }
@@ -49,11 +50,15 @@ struct AuthorizationRBACBuilder: Sendable {
                     // Only ALLOW fails a whole rule; leaving it out allows less. HTTP-only rules on TCP chains are
                     // istiod's expected case and not worth a warning.
                     if !(forTCP && failure.reason.hasPrefix("HTTP only")) {
-                        warnings.append("AuthorizationPolicy \(policy.meta.namespace)/\(policy.meta.name) rules[\(index)]: \(failure.description); the rule allows nothing on \(chain) chains")
+                        warnings.append(
+                            "AuthorizationPolicy \(policy.meta.namespace)/\(policy.meta.name) rules[\(index)]: \(failure.description); the rule allows nothing on \(chain) chains"
+                        )
                     }
                 }
                 for failure in dropped where !(forTCP && failure.reason.hasPrefix("HTTP only")) {
-                    warnings.append("AuthorizationPolicy \(policy.meta.namespace)/\(policy.meta.name) rules[\(index)]: \(failure.description); the condition was dropped, so the rule matches more")
+                    warnings.append(
+                        "AuthorizationPolicy \(policy.meta.namespace)/\(policy.meta.name) rules[\(index)]: \(failure.description); the condition was dropped, so the rule matches more"
+                    )
                 }
             }
             if policy.rules.isEmpty {

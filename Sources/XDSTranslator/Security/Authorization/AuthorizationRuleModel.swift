@@ -32,7 +32,9 @@ struct AuthorizationRuleModel: Sendable {
         }
         for source in rule.from {
             var conditions: [RuleCondition] = []
-            add(&conditions, "from.principals", trustDomains.expand(source.principals), trustDomains.expand(source.notPrincipals))
+            add(
+                &conditions, "from.principals", trustDomains.expand(source.principals),
+                trustDomains.expand(source.notPrincipals))
             add(&conditions, "from.requestPrincipals", source.requestPrincipals, source.notRequestPrincipals)
             add(&conditions, "from.namespaces", source.namespaces, source.notNamespaces)
             add(&conditions, "from.serviceAccounts", source.serviceAccounts, source.notServiceAccounts)

@@ -26,18 +26,26 @@ struct CustomAuthorization: Sendable {
         let names = providerNames
         guard let name = names.first else { return nil }
         guard names.count == 1 else {
-            return .failure(.init(key: "provider.name", value: names.joined(separator: ", "), reason: "a workload's CUSTOM policies must all use one provider"))
+            return .failure(
+                .init(
+                    key: "provider.name", value: names.joined(separator: ", "),
+                    reason: "a workload's CUSTOM policies must all use one provider"))
         }
         guard let provider = snapshot.meshConfig.extensionProvider(named: name) else {
             let known = snapshot.meshConfig.extensionProviders.map(\.name).sorted().joined(separator: ", ")
-            return .failure(.init(key: "provider.name", value: name, reason: "no such extension provider in the mesh config (known: [\(known)])"))
+            return .failure(
+                .init(
+                    key: "provider.name", value: name,
+                    reason: "no such extension provider in the mesh config (known: [\(known)])"))
         }
         return ResolvedExtAuthz.resolve(provider, in: snapshot)
     }
 
     private func warn(_ failure: ConditionFailure, chain: String, warnings: inout [String]) {
         let names = enforced.map { "\($0.meta.namespace)/\($0.meta.name)" }.joined(separator: ", ")
-        warnings.append("CUSTOM AuthorizationPolicy [\(names)]: \(failure.description); on \(chain) chains every request these rules match is denied")
+        warnings.append(
+            "CUSTOM AuthorizationPolicy [\(names)]: \(failure.description); on \(chain) chains every request these rules match is denied"
+        )
     }
 
     func httpFilters(trustDomains: TrustDomainBundle, warnings: inout [String]) -> [HTTPFilter] {
@@ -57,7 +65,9 @@ struct CustomAuthorization: Sendable {
         }
         var out: [Filter] = []
         if let resolved = resolvedProvider() {
-            let prefix = { (policy: AuthorizationPolicy) in ResolvedExtAuthz.policyPrefix(provider: policy.provider ?? "") }
+            let prefix = { (policy: AuthorizationPolicy) in
+                ResolvedExtAuthz.policyPrefix(provider: policy.provider ?? "")
+            }
             var ignored: [String] = []
             let built = builder.build(enforced, action: .deny, namePrefix: prefix, warnings: &ignored)
             warnings += ignored
@@ -65,15 +75,23 @@ struct CustomAuthorization: Sendable {
             case .failure(let failure):
                 warn(failure, chain: forTCP ? "TCP" : "HTTP", warnings: &warnings)
                 if var rules = built?.rules {
-                    rules.policies = Dictionary(uniqueKeysWithValues: rules.policies.map { ($0.key + Self.badProviderSuffix, $0.value) })
-                    if let filter = pick(AuthorizationPlan.rbacFilter(BuiltRBAC(rules: rules), action: .deny)) { out.append(filter) }
+                    rules.policies = Dictionary(
+                        uniqueKeysWithValues: rules.policies.map { ($0.key + Self.badProviderSuffix, $0.value) })
+                    if let filter = pick(AuthorizationPlan.rbacFilter(BuiltRBAC(rules: rules), action: .deny)) {
+                        out.append(filter)
+                    }
                 }
             case .success(let provider):
                 if forTCP && provider.networkFilter == nil {
-                    warnings.append("CUSTOM provider \(provider.provider.name) is an HTTP ext_authz service; as istiod, it is not applied on TCP chains")
+                    warnings.append(
+                        "CUSTOM provider \(provider.provider.name) is an HTTP ext_authz service; as istiod, it is not applied on TCP chains"
+                    )
                 } else if let rules = built?.rules {
                     let shadowOnly = BuiltRBAC(rules: nil, shadowRules: rules)
-                    if let filter = pick(AuthorizationPlan.rbacFilter(shadowOnly, action: .deny, shadowPrefix: ResolvedExtAuthz.shadowStatPrefix)) {
+                    if let filter = pick(
+                        AuthorizationPlan.rbacFilter(
+                            shadowOnly, action: .deny, shadowPrefix: ResolvedExtAuthz.shadowStatPrefix))
+                    {
                         out.append(filter)
                     }
                     let extAuthz: Any? = forTCP ? provider.networkFilter : provider.httpFilter
@@ -85,7 +103,9 @@ struct CustomAuthorization: Sendable {
         if let built = builder.build(dryRun, action: .deny, warnings: &ignored), let shadow = built.shadowRules {
             warnings += ignored
             let shadowOnly = BuiltRBAC(rules: nil, shadowRules: shadow)
-            if let filter = pick(AuthorizationPlan.rbacFilter(shadowOnly, action: .deny, shadowPrefix: "istio_dry_run_custom_")) {
+            if let filter = pick(
+                AuthorizationPlan.rbacFilter(shadowOnly, action: .deny, shadowPrefix: "istio_dry_run_custom_"))
+            {
                 out.append(filter)
             }
         }

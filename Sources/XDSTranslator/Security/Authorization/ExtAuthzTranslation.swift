@@ -19,7 +19,8 @@ struct ResolvedExtAuthz: Sendable {
             case .envoyExtAuthzGRPC(let grpc): (grpc.service, grpc.port, grpc.statusOnError)
             }
         let fail = { (reason: String) in
-            Result<Self, ConditionFailure>.failure(.init(key: "extensionProviders[\(provider.name)]", value: service, reason: reason))
+            Result<Self, ConditionFailure>.failure(
+                .init(key: "extensionProviders[\(provider.name)]", value: service, reason: reason))
         }
         guard (1...65535).contains(port) else { return fail("port \(port) is not in [1, 65535]") }
         if let status, Envoy_Type_V3_StatusCode(rawValue: status).map({ $0.isKnown }) != true {
@@ -76,7 +77,9 @@ struct ResolvedExtAuthz: Sendable {
                 var response = Envoy_Extensions_Filters_Http_ExtAuthz_V3_AuthorizationResponse()
                 if let list = Self.headers(http.headersToUpstreamOnAllow) { response.allowedUpstreamHeaders = list }
                 if let list = Self.headers(http.headersToDownstreamOnDeny) { response.allowedClientHeaders = list }
-                if let list = Self.headers(http.headersToDownstreamOnAllow) { response.allowedClientHeadersOnSuccess = list }
+                if let list = Self.headers(http.headersToDownstreamOnAllow) {
+                    response.allowedClientHeadersOnSuccess = list
+                }
                 service.authorizationResponse = response
             }
             if let list = Self.headers(http.includeRequestHeadersInCheck) { config.allowedHeaders = list }
@@ -104,7 +107,8 @@ struct ResolvedExtAuthz: Sendable {
         config.grpcService = grpcService(timeoutSeconds: grpc.timeoutSeconds)
         config.failureModeAllow = grpc.failOpen
         config.transportApiVersion = .v3
-        config.filterEnabledMetadata = Self.enabledMetadata(filter: "envoy.filters.network.rbac", provider: provider.name)
+        config.filterEnabledMetadata = Self.enabledMetadata(
+            filter: "envoy.filters.network.rbac", provider: provider.name)
         var filter = Envoy_Config_Listener_V3_Filter()
         filter.name = "envoy.filters.network.ext_authz"
         filter.typedConfig = packAny(config)

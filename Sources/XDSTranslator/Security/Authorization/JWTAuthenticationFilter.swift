@@ -84,7 +84,9 @@ enum JWTAuthenticationFilter {
             problem = JSONWebKeySet.envoyProblem(inline).map { "its inline jwks \(describe($0))" }
             keys.inlineString = problem == nil ? inline : verifiesNothingJWKS
         } else if let uri = rule.jwksURI, let fetched = fetchedJWKS[uri], !fetched.isEmpty {
-            problem = JSONWebKeySet.envoyProblem(fetched).map { "the key set fetched from jwksUri \(uri) \(describe($0))" }
+            problem = JSONWebKeySet.envoyProblem(fetched).map {
+                "the key set fetched from jwksUri \(uri) \(describe($0))"
+            }
             keys.inlineString = problem == nil ? fetched : verifiesNothingJWKS
         } else {
             problem = rule.jwksURI.map { "jwksUri \($0) has not been fetched" } ?? "it has neither jwks nor jwksUri"
