@@ -37,9 +37,19 @@ public struct TranslatedMessage: Sendable {
         self.sources = Self.normalized(sources)
     }
 
-    /// Sorted, without duplicates.
+    /// Sorted, without duplicates. Runs for every generated resource, so it avoids hashing: keys that are already
+    /// sorted and unique (as `TranslatedResource` receives them from a `TranslatedMessage`) are returned as they
+    /// are; others are sorted and adjacent duplicates dropped.
     static func normalized(_ keys: [ResourceKey]) -> [ResourceKey] {
         guard keys.count > 1 else { return keys }
-        return Array(Set(keys)).sorted()
+        if zip(keys, keys.dropFirst()).allSatisfy({ $0 < $1 }) { return keys }
+        var sorted = keys.sorted()
+        var kept = 1
+        for index in 1..<sorted.count where sorted[index] != sorted[kept - 1] {
+            sorted[kept] = sorted[index]
+            kept += 1
+        }
+        sorted.removeLast(sorted.count - kept)
+        return sorted
     }
 }
