@@ -39,6 +39,11 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
         }
     }
 
+    /// The types whose declared dependencies read a proxy's own workload through its inputs.
+    private static let ownWorkloadTypes: [XDSType] = XDSType.allCases.filter {
+        XDSTranslator.dependencies(ofTypeURL: $0.rawValue)?.readsOwnWorkload ?? true
+    }
+
     /// Endpoint-only updates remembered for incremental EDS.
     private static let endpointChangeLimit = 32
 
@@ -151,12 +156,16 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
 
     /// A push of some types also carries, for a proxy whose own inputs changed with the update (its workload
     /// appeared, left, or changed ports or labels), every other type whose inputs differ for it.
+    ///
+    /// Only the types that read the proxy's own workload (CDS, LDS) can have inputs that change while their epoch
+    /// stays: every other input (kind, namespace, the selected Sidecar, whether routes match on `sourceLabels`) follows
+    /// config kinds that move every type's epoch. So only those are compared, on every narrow push of every proxy.
     public func pushScope(_ request: PushRequest, for client: ProxyClient) -> PushRequest {
         guard !request.isFull else { return request }
         let widened = state.withLock { state -> Set<XDSType> in
             guard let previous = state.previousIndex else { return [] }
             return Set(
-                XDSType.allCases.filter { type in
+                Self.ownWorkloadTypes.filter { type in
                     !request.types.contains(type)
                         && previous.inputs(of: client.proxy, typeURL: type.rawValue)
                             != state.index.inputs(of: client.proxy, typeURL: type.rawValue)

@@ -28,6 +28,10 @@ public struct ConfigDependencies: Sendable {
     public let fetchedJWKS: Bool
     public let endpoints: EndpointReads
 
+    /// Whether a proxy's inputs for this type carry facts of its own workload (ports, labels), which can change with
+    /// an endpoint change that leaves the type's epoch in place.
+    public var readsOwnWorkload: Bool { endpoints == .ownWorkload || endpoints == .clusterFacing }
+
     /// The kinds every generator reads: services (they are what all config is about), the VirtualServices and
     /// Sidecars that decide what a proxy imports (`SidecarScope`).
     static let scoping: Set<ResourceKind> = [.service, .serviceEntry, .virtualService, .sidecar]
