@@ -283,7 +283,7 @@ let package = Package(
             name: "AdminServerTests",
             dependencies: [
                 "AdminServer", "Discovery", "XDSServer", "XDSClient", "MeshModel", "Registry", "EnvoyAPI",
-                "MeshTestSupport", "MeshdApp",
+                "MeshTestSupport", "MeshdApp", "XDSTranslator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -305,7 +305,7 @@ let package = Package(
             name: "DiscoverySecurityTests",
             dependencies: [
                 "Discovery", "XDSServer", "XDSClient", "EnvoyAPI", "MeshModel", "MeshTestSupport",
-                "CertificateAuthority",
+                "CertificateAuthority", "MeshdApp",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
