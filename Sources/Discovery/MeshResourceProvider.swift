@@ -214,39 +214,27 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
             versions: entry.versions)
     }
 
-    /// Serialises generated resources, each naming the objects it was generated from (its `sources`, with the files
-    /// and lines `snapshot` has for them), once per generated set: every proxy that shares the set shares them. One
-    /// that fails to encode is logged with its name and those objects, and counted
-    /// (`meshd_xds_resource_encoding_failures_total`); the rest go out.
+    /// Serialises generated resources, each naming the objects it was generated from (its `sources`, the keys the
+    /// generator made: shared, not copied), once per generated set: every proxy that shares the set shares them. One
+    /// that fails to encode is logged with its name and those objects (with their files and lines in `snapshot`), and
+    /// counted (`meshd_xds_resource_encoding_failures_total`); the rest go out.
     private func encode(
         _ translated: [TranslatedResource], type: XDSType, proxyID: String, snapshot: MeshSnapshot
     ) -> [XDSResource] {
         var resources: [XDSResource] = []
         resources.reserveCapacity(translated.count)
-        var known: [ResourceKey: ResourceSource?] = [:]
-        func sources(_ keys: [ResourceKey]) -> [ResourceSource] {
-            keys.compactMap { key in
-                if let source = known[key] { return source }
-                let source = snapshot.objects[key].map { object in
-                    ResourceSource(
-                        kind: key.kind.rawValue, namespace: key.namespace, name: key.name, file: object.source.file,
-                        document: object.source.document, line: object.source.line)
-                }
-                known[key] = source
-                return source
-            }
-        }
         for resource in translated {
             do {
-                resources.append(
-                    try encoder.encode(resource.name, resource.resource).withSources(sources(resource.sources)))
+                resources.append(try encoder.encode(resource.name, resource.resource).withSources(resource.sources))
             } catch {
+                let sources = resource.sources.map { key in
+                    snapshot.objects[key].map { "\(key) (\($0.source))" } ?? key.description
+                }
                 logger.error(
                     "resource encoding failed; the resource is left out of this push",
                     metadata: [
                         "type": "\(type.shortName)", "resource": "\(resource.name)", "proxy": "\(proxyID)",
-                        "sources": "\(sources(resource.sources).map(\.description).joined(separator: ", "))",
-                        "error": "\(error)",
+                        "sources": "\(sources.joined(separator: ", "))", "error": "\(error)",
                     ])
                 metrics?.encodingFailed(type: type.shortName)
             }

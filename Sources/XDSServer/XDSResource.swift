@@ -1,5 +1,5 @@
 public import EnvoyAPI
-import MeshPrimitives
+public import MeshPrimitives
 public import SwiftProtobuf
 
 /// One named xDS resource, serialised once as a `google.protobuf.Any`, with the hash of those bytes as its version.
@@ -14,7 +14,7 @@ public struct XDSResource: Sendable, Hashable {
     public let version: String
     /// The configuration objects the resource was generated from (`withSources(_:)`): for explaining a NACK in the
     /// operator's terms. Not part of the bytes, the version, equality or hashing.
-    public internal(set) var sources: [ResourceSource] = []
+    public internal(set) var sources: [ResourceKey] = []
 
     public init(name: String, resource: Google_Protobuf_Any) throws {
         var options = BinaryEncodingOptions()

@@ -18,7 +18,8 @@ struct StatusPageRendererTests {
         status.types[.route] = Self.nacked(message: "regex \(hostile) refused")
         let row = ProxySyncRow(status)
         let nack = NackExplanationJSON(
-            proxy: status.proxy, type: .route, nack: try #require(status.types[.route]?.lastNack), sent: [])
+            proxy: status.proxy, type: .route, nack: try #require(status.types[.route]?.lastNack), sent: [],
+            locate: { _ in nil })
         var model = Self.model(proxies: [row], nacks: [nack])
         model.mesh.errors = ["vs.yaml:3: VirtualService/default/r: spec.http[0].match[0].uri.regex: \(hostile)"]
 

@@ -70,7 +70,8 @@ struct ChangeJSON: Encodable {
             case .rejected(let type, let nack)?:
                 row.state = "rejected"
                 let explanation = NackExplanationJSON(
-                    proxy: name, type: type, nack: nack, sent: sent.resources(connection: connection, type: type))
+                    proxy: name, type: type, nack: nack, sent: sent.resources(connection: connection, type: type),
+                    locate: sent.location(of:))
                 let touched = Set(tracked.change.objects.map(\.key.description))
                 row.nack = explanation
                 row.likelyCause = Array(Set(explanation.sources.map(\.object)).intersection(touched)).sorted()

@@ -5,7 +5,7 @@ import XDSTranslator
 extension DiffPlanner {
     /// Sets `sources` on the rows of `type`: what an added or changed resource is generated from in `new`, as the
     /// generators name it (`TranslatedResource.sources`), and what a removed one came from, as the resource the proxy
-    /// was sent names it (`XDSResource.sources`).
+    /// was sent names it (`XDSResource.sources`), located in `new` where it is still there.
     func fillSources(
         _ rows: inout [ResourceDiffJSON], _ type: XDSType, sent: [XDSResource], new: MeshSnapshot, _ proxy: Proxy
     ) {
@@ -14,7 +14,7 @@ extension DiffPlanner {
         let proposed = sources(type, new, proxy)
         var removed: [String: [String]] = [:]
         for resource in sent where removed[resource.name] == nil {
-            removed[resource.name] = resource.sources.map(\.description)
+            removed[resource.name] = resource.sources.map { key in Self.describe(key, in: new) ?? key.description }
         }
         for index in indices {
             let named = rows[index].action == "removed" ? removed[rows[index].name] : proposed[rows[index].name]
@@ -27,10 +27,13 @@ extension DiffPlanner {
         var result: [String: [String]] = [:]
         for resource in translator.generate(typeURL: type.rawValue, snapshot: snapshot, proxy: proxy)
         where result[resource.name] == nil {
-            result[resource.name] = resource.sources.compactMap { key in
-                snapshot.objects[key].map { "\(key) (\($0.source))" }
-            }
+            result[resource.name] = resource.sources.compactMap { key in Self.describe(key, in: snapshot) }
         }
         return result
+    }
+
+    /// `Kind/ns/name (file:line (document n))`, where `snapshot` has the object; nil when it does not.
+    private static func describe(_ key: ResourceKey, in snapshot: MeshSnapshot) -> String? {
+        snapshot.objects[key].map { "\(key) (\($0.source))" }
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
+import MeshModel
 import XDSServer
 
 /// A rejection with what it means in the operator's terms: the resources Envoy refused, its message, and
-/// the objects (with files and lines) that produced those resources, as the resources themselves name them
-/// (`XDSResource.sources`, filled by the generators that built them).
+/// the objects that produced those resources, as the resources themselves name them (`XDSResource.sources`, filled by
+/// the generators that built them), with the files and lines where they are written now.
 struct NackExplanationJSON: Encodable {
     struct Source: Encodable {
         var resource: String
@@ -21,8 +22,11 @@ struct NackExplanationJSON: Encodable {
     var sources: [Source]
 
     /// `sent`: the resources of the rejected type as the proxy was sent them (`SentResources`); the explanation
-    /// names what those of them Envoy refused came from.
-    init(proxy: String, type: XDSType, nack: NackRecord, sent: [XDSResource], now: ContinuousClock.Instant = .now) {
+    /// names what those of them Envoy refused came from, and `locate` where each of those objects is written.
+    init(
+        proxy: String, type: XDSType, nack: NackRecord, sent: [XDSResource],
+        locate: (ResourceKey) -> SourceLocation?, now: ContinuousClock.Instant = .now
+    ) {
         self.proxy = proxy
         self.type = type.shortName
         version = nack.version
@@ -31,7 +35,8 @@ struct NackExplanationJSON: Encodable {
         error = nack.message
         ageSeconds = Durations.seconds(now - nack.at)
         sources = Self.sources(
-            of: Self.namesIn(error: nack.message, sent: nack.resourceNames), error: nack.message, in: sent)
+            of: Self.namesIn(error: nack.message, sent: nack.resourceNames), error: nack.message, in: sent,
+            locate: locate)
     }
 
     /// Envoy names the failing resource in its message when it can; explain those first, else all sent.
@@ -41,22 +46,27 @@ struct NackExplanationJSON: Encodable {
     }
 
     /// The sources of each of `names` (at most 50). When Envoy's message quotes RBAC policy names
-    /// (`ns[<ns>]-policy[<name>]-rule[<i>]`), the security policies among them are narrowed to the quoted ones.
-    static func sources(of names: [String], error: String, in sent: [XDSResource]) -> [Source] {
+    /// (`ns[<ns>]-policy[<name>]-rule[<i>]`), the security policies among them are narrowed to the quoted ones. An
+    /// object no longer in the configuration is still named, as removed.
+    static func sources(
+        of names: [String], error: String, in sent: [XDSResource], locate: (ResourceKey) -> SourceLocation?
+    ) -> [Source] {
         let byName = Dictionary(sent.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         let quoted = Set(quotedPolicies(in: error).map { "\($0.0)/\($0.1)" })
         return names.prefix(50).flatMap { name in
-            (byName[name]?.sources ?? []).filter { explains($0, quoted: quoted) }.map {
-                Source(resource: name, object: $0.object, source: $0.location)
+            (byName[name]?.sources ?? []).filter { explains($0, quoted: quoted) }.map { key in
+                Source(
+                    resource: name, object: key.description,
+                    source: locate(key)?.description ?? "no longer in the configuration")
             }
         }
     }
 
-    private static func explains(_ source: ResourceSource, quoted: Set<String>) -> Bool {
+    private static func explains(_ source: ResourceKey, quoted: Set<String>) -> Bool {
         guard !quoted.isEmpty else { return true }
         switch source.kind {
-        case "AuthorizationPolicy": return quoted.contains("\(source.namespace)/\(source.name)")
-        case "RequestAuthentication": return false
+        case .authorizationPolicy: return quoted.contains("\(source.namespace)/\(source.name)")
+        case .requestAuthentication: return false
         default: return true
         }
     }

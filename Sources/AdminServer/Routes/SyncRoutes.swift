@@ -28,7 +28,7 @@ struct SyncRoutes {
                 }
                 return NackExplanationJSON(
                     proxy: status.proxy, type: type, nack: nack,
-                    sent: sent.resources(connection: status.connectionID, type: type))
+                    sent: sent.resources(connection: status.connectionID, type: type), locate: sent.location(of:))
             }
         }
     }

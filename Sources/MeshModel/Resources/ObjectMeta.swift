@@ -1,3 +1,5 @@
+public import MeshPrimitives
+
 /// Kubernetes-style object metadata shared by every resource kind.
 public struct ObjectMeta: Sendable, Hashable {
     public var name: String
@@ -15,43 +17,10 @@ public struct ObjectMeta: Sendable, Hashable {
     }
 }
 
-/// The kinds of resource meshd understands in this release.
-public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Comparable {
-    case service = "Service"
-    case pod = "Pod"
-    case workloadEntry = "WorkloadEntry"
-    case serviceEntry = "ServiceEntry"
-    case virtualService = "VirtualService"
-    case destinationRule = "DestinationRule"
-    case peerAuthentication = "PeerAuthentication"
-    case endpointSlice = "EndpointSlice"
-    case sidecar = "Sidecar"
-    case gateway = "Gateway"
-    case secret = "Secret"
-    case authorizationPolicy = "AuthorizationPolicy"
-    case requestAuthentication = "RequestAuthentication"
-
-    public static func < (lhs: ResourceKind, rhs: ResourceKind) -> Bool { lhs.rawValue < rhs.rawValue }
-}
-
-/// Identifies one object: `Kind/namespace/name`. Two documents with the same key are the same object.
-public struct ResourceKey: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var kind: ResourceKind
-    public var namespace: String
-    public var name: String
-
-    public init(kind: ResourceKind, namespace: String, name: String) {
-        self.kind = kind
-        self.namespace = namespace
-        self.name = name
-    }
-
-    public var description: String { "\(kind.rawValue)/\(namespace)/\(name)" }
-
-    public static func < (lhs: ResourceKey, rhs: ResourceKey) -> Bool {
-        (lhs.kind.rawValue, lhs.namespace, lhs.name) < (rhs.kind.rawValue, rhs.namespace, rhs.name)
-    }
-}
+// `ResourceKind` and `ResourceKey` live in MeshPrimitives, so that the xDS server can carry what a resource was
+// generated from (`XDSResource.sources`) without reading the mesh model.
+public typealias ResourceKind = MeshPrimitives.ResourceKind
+public typealias ResourceKey = MeshPrimitives.ResourceKey
 
 /// Where a resource came from: a file, the 1-based document index inside it, and the line where known.
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {

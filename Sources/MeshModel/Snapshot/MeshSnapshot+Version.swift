@@ -1,4 +1,4 @@
-import MeshPrimitives
+public import MeshPrimitives
 
 /// A `ConfigObject` with the content hash of its resource, computed once when the object is stored, so that a
 /// snapshot's version costs one small hash per object rather than a walk over every field of the whole mesh.
