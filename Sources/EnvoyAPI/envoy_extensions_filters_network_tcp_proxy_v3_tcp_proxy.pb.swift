@@ -48,6 +48,9 @@ public nonisolated struct Envoy_Extensions_Filters_Network_TcpProxy_V3_TcpProxy:
     set {clusterSpecifier = .weightedClusters(newValue)}
   }
 
+  /// One entry per access logger; a line per connection.
+  public var accessLog: [Envoy_Config_Accesslog_V3_AccessLog] = []
+
   public var idleTimeout: SwiftProtobuf.Google_Protobuf_Duration {
     get {_idleTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
     set {_idleTimeout = newValue}
@@ -102,7 +105,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.extensions.filters.networ
 
 nonisolated extension Envoy_Extensions_Filters_Network_TcpProxy_V3_TcpProxy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".TcpProxy"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stat_prefix\0\u{1}cluster\0\u{4}\u{6}idle_timeout\0\u{4}\u{2}weighted_clusters\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}stat_prefix\0\u{1}cluster\0\u{4}\u{3}access_log\0\u{4}\u{3}idle_timeout\0\u{4}\u{2}weighted_clusters\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -119,6 +122,7 @@ nonisolated extension Envoy_Extensions_Filters_Network_TcpProxy_V3_TcpProxy: Swi
           self.clusterSpecifier = .cluster(v)
         }
       }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.accessLog) }()
       case 8: try { try decoder.decodeSingularMessageField(value: &self._idleTimeout) }()
       case 10: try {
         var v: Envoy_Extensions_Filters_Network_TcpProxy_V3_TcpProxy.WeightedCluster?
@@ -149,6 +153,9 @@ nonisolated extension Envoy_Extensions_Filters_Network_TcpProxy_V3_TcpProxy: Swi
     try { if case .cluster(let v)? = self.clusterSpecifier {
       try visitor.visitSingularStringField(value: v, fieldNumber: 2)
     } }()
+    if !self.accessLog.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.accessLog, fieldNumber: 5)
+    }
     try { if let v = self._idleTimeout {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
     } }()
@@ -161,6 +168,7 @@ nonisolated extension Envoy_Extensions_Filters_Network_TcpProxy_V3_TcpProxy: Swi
   public static func ==(lhs: Envoy_Extensions_Filters_Network_TcpProxy_V3_TcpProxy, rhs: Envoy_Extensions_Filters_Network_TcpProxy_V3_TcpProxy) -> Bool {
     if lhs.statPrefix != rhs.statPrefix {return false}
     if lhs.clusterSpecifier != rhs.clusterSpecifier {return false}
+    if lhs.accessLog != rhs.accessLog {return false}
     if lhs._idleTimeout != rhs._idleTimeout {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true

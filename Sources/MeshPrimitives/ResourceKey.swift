@@ -13,6 +13,7 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case secret = "Secret"
     case authorizationPolicy = "AuthorizationPolicy"
     case requestAuthentication = "RequestAuthentication"
+    case telemetry = "Telemetry"
 
     public static func < (lhs: ResourceKind, rhs: ResourceKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }
@@ -31,7 +32,10 @@ public struct ResourceKey: Sendable, Hashable, Comparable, CustomStringConvertib
 
     public var description: String { "\(kind.rawValue)/\(namespace)/\(name)" }
 
+    /// By kind name, then namespace, then name. Keys of one kind (most comparisons, when generators sort their
+    /// sources) never compare the kinds' names.
     public static func < (lhs: ResourceKey, rhs: ResourceKey) -> Bool {
-        (lhs.kind.rawValue, lhs.namespace, lhs.name) < (rhs.kind.rawValue, rhs.namespace, rhs.name)
+        if lhs.kind != rhs.kind { return lhs.kind < rhs.kind }
+        return (lhs.namespace, lhs.name) < (rhs.namespace, rhs.name)
     }
 }

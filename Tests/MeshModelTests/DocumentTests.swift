@@ -7,8 +7,8 @@ struct DocumentTests {
     @Test func unknownKindIsSkippedWithAWarning() throws {
         let result = decode(
             """
-            apiVersion: telemetry.istio.io/v1
-            kind: Telemetry
+            apiVersion: extensions.istio.io/v1alpha1
+            kind: WasmPlugin
             metadata: {name: gw}
             spec: {}
             ---
@@ -25,7 +25,7 @@ struct DocumentTests {
         #expect(result.warnings.count == 1)
         #expect(warning.fieldPath == "kind")
         #expect(warning.line == 2)
-        #expect(warning.reason.contains("Telemetry"))
+        #expect(warning.reason.contains("WasmPlugin"))
         #expect(warning.reason.contains("skipped"))
     }
 

@@ -14,7 +14,7 @@ struct MeshConfigTests {
         enableAutoMtls: false
         defaultConfig:
           tracing: {sampling: 10}
-        accessLogFile: /dev/stdout
+        enableTracing: true
         extensionProviders:
         - name: ext-http
           envoyExtAuthzHttp:
@@ -40,7 +40,7 @@ struct MeshConfigTests {
             statusOnError: "403"
             includeRequestBodyInCheck: {maxRequestBytes: 10}
         - name: tracer
-          zipkin: {service: zipkin.istio-system.svc.cluster.local, port: 9411}
+          opentelemetry: {service: otel.istio-system.svc.cluster.local, port: 4317}
         """
 
     @Test func decodesTheFieldsMeshdReads() throws {
@@ -52,7 +52,8 @@ struct MeshConfigTests {
         #expect(config.trustDomainAliases == ["old.example.org", "cluster.local"])
         #expect(config.outboundTrafficPolicy == .registryOnly)
         #expect(!config.enableAutoMtls)
-        #expect(config.extensionProviders.map(\.name) == ["ext-http", "ext-grpc"])
+        #expect(config.extensionProviders.map(\.name) == ["ext-http", "ext-grpc", "tracer"])
+        #expect(config.extensionProvider(named: "tracer")?.kind == .unsupported(kind: "opentelemetry"))
         guard case .envoyExtAuthzHTTP(let http)? = config.extensionProvider(named: "ext-http")?.kind else {
             Issue.record("no HTTP provider")
             return
@@ -81,10 +82,54 @@ struct MeshConfigTests {
         let paths = Set(result.warnings.map(\.fieldPath))
         #expect(paths.contains("defaultConfig.tracing"))
         #expect(!paths.contains("defaultConfig"))
-        #expect(paths.contains("accessLogFile"))
-        #expect(paths.contains("extensionProviders[2].zipkin"))
-        #expect(result.warnings.first { $0.fieldPath == "accessLogFile" }?.line == 9)
+        #expect(paths.contains("enableTracing"))
+        #expect(paths.contains("extensionProviders[2].opentelemetry"))
+        #expect(result.warnings.first { $0.fieldPath == "enableTracing" }?.line == 9)
         #expect(result.warnings.allSatisfy { $0.reason.contains("ignored") })
+    }
+
+    @Test func accessLogFieldsAndFileProviders() throws {
+        let yaml = """
+            accessLogFile: /dev/stdout
+            accessLogEncoding: JSON
+            accessLogFormat: '{"code": "%RESPONSE_CODE%", "size": 12}'
+            defaultProviders:
+              accessLogging: [file, envoy]
+              tracing: [zipkin]
+              metrics: [prometheus]
+            extensionProviders:
+            - name: file
+              envoyFileAccessLog:
+                path: /var/log/mesh.log
+                logFormat:
+                  labels: {path: "%REQ(:PATH)%"}
+            - name: plain
+              envoyFileAccessLog: {path: /dev/stderr, logFormat: {text: "%RESPONSE_CODE%"}}
+            - name: zipkin
+              zipkin: {service: zipkin.istio-system.svc.cluster.local, port: 9411, maxTagLength: 64, enable64bitTraceId: true, path: /spans}
+            """
+        let result = MeshConfigDecoder.decode(yaml: yaml, file: "mesh.yaml")
+        #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics.map(\.description))")
+        let config = try #require(result.config)
+        #expect(config.accessLogFile == "/dev/stdout")
+        #expect(config.accessLogEncoding == .json)
+        #expect(config.accessLogJSONFields == ["code": "%RESPONSE_CODE%", "size": "12"])
+        #expect(
+            config.defaultProviders
+                == DefaultProviders(accessLogging: ["file", "envoy"], tracing: ["zipkin"], metrics: ["prometheus"]))
+        #expect(
+            config.extensionProvider(named: "file")?.kind
+                == .envoyFileAccessLog(
+                    FileAccessLogProvider(path: "/var/log/mesh.log", format: .labels(["path": "%REQ(:PATH)%"]))))
+        #expect(
+            config.extensionProvider(named: "plain")?.kind
+                == .envoyFileAccessLog(FileAccessLogProvider(path: "/dev/stderr", format: .text("%RESPONSE_CODE%"))))
+        #expect(
+            config.extensionProvider(named: "zipkin")?.kind
+                == .zipkin(
+                    ZipkinProvider(
+                        service: "zipkin.istio-system.svc.cluster.local", port: 9411, maxTagLength: 64,
+                        enable64bitTraceID: true, path: "/spans")))
     }
 
     @Test func emptyTextIsIstiodsDefaults() {
@@ -141,6 +186,27 @@ struct MeshConfigTests {
         (
             "extensionProviders: [{name: a, envoyExtAuthzGrpc: {service: a, port: 1}}, {name: a, envoyExtAuthzGrpc: {service: b, port: 2}}]",
             "extensionProviders[1].name", "duplicate extension provider name"
+        ),
+        ("accessLogEncoding: XML", "accessLogEncoding", "expected TEXT or JSON"),
+        (
+            "accessLogEncoding: JSON\naccessLogFormat: '%START_TIME% %RESPONSE_CODE%'", "accessLogFormat",
+            "must be a JSON object"
+        ),
+        (
+            "extensionProviders: [{name: f, envoyFileAccessLog: {}}]", "extensionProviders[0].envoyFileAccessLog.path",
+            "needs a path"
+        ),
+        (
+            "extensionProviders: [{name: f, envoyFileAccessLog: {path: /dev/stdout, logFormat: {text: a, labels: {b: c}}}}]",
+            "extensionProviders[0].envoyFileAccessLog.logFormat", "only one of text and labels"
+        ),
+        (
+            "extensionProviders: [{name: z, zipkin: {service: z, port: 9411, path: spans}}]",
+            "extensionProviders[0].zipkin.path", "must begin with `/`"
+        ),
+        (
+            "extensionProviders: [{name: z, zipkin: {port: 9411}}]", "extensionProviders[0].zipkin.service",
+            "must not be empty"
         ),
         ("rootNamespace: [a]", "rootNamespace", "expected a string"),
         ("[not, a, mapping]", "", "expected a mapping"),

@@ -183,6 +183,7 @@ public enum ConfigDecoder {
             resource = .authorizationPolicy(decodeAuthorizationPolicy(meta: meta, spec: spec, root: root))
         case .requestAuthentication:
             resource = .requestAuthentication(decodeRequestAuthentication(meta: meta, spec: spec))
+        case .telemetry: resource = .telemetry(decodeTelemetry(meta: meta, spec: spec))
         }
         guard let resource else { return nil }
         // A field the decoder could not read was left at a default; the validator must not report that default.
@@ -210,6 +211,7 @@ public enum ConfigDecoder {
         case .sidecar: ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
         case .gateway: ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
         case .secret: ["v1"]
+        case .telemetry: ["telemetry.istio.io/v1", "telemetry.istio.io/v1alpha1"]
         }
     }
 

@@ -2,13 +2,13 @@ extension MeshConfigDecoder {
     /// The provider kinds of Istio's mesh config that meshd does not use; a provider of one of them is skipped with a
     /// warning (a CUSTOM AuthorizationPolicy naming it then has no provider, and fails closed).
     static let otherProviderKinds: Set<String> = [
-        "zipkin", "lightstep", "datadog", "stackdriver", "opencensus", "skywalking", "opentelemetry", "prometheus",
-        "envoyFileAccessLog", "envoyHttpAls", "envoyTcpAls", "envoyOtelAls", "sds",
+        "lightstep", "datadog", "stackdriver", "opencensus", "skywalking", "opentelemetry", "prometheus",
+        "envoyHttpAls", "envoyTcpAls", "envoyOtelAls", "sds",
     ]
 
     /// One `extensionProviders[]` entry: a name and exactly one kind.
     static func decodeExtensionProvider(_ mapping: YAMLMapping) -> ExtensionProvider? {
-        let kinds = ["envoyExtAuthzHttp", "envoyExtAuthzGrpc"]
+        let kinds = ["envoyExtAuthzHttp", "envoyExtAuthzGrpc", "envoyFileAccessLog", "zipkin"]
         warnIgnored(mapping, handled: Set(["name"] + kinds).union(otherProviderKinds))
         let name = mapping.string("name") ?? ""
         if name.isEmpty {
@@ -35,12 +35,21 @@ extension MeshConfigDecoder {
                 return nil
             }
             return name.isEmpty ? nil : ExtensionProvider(name: name, kind: .envoyExtAuthzGRPC(grpc))
+        case "zipkin":
+            guard let body = mapping.mapping("zipkin"), let zipkin = decodeZipkin(body) else { return nil }
+            return name.isEmpty ? nil : ExtensionProvider(name: name, kind: .zipkin(zipkin))
+        case "envoyFileAccessLog":
+            guard let body = mapping.mapping("envoyFileAccessLog"), let file = decodeFileAccessLog(body) else {
+                return nil
+            }
+            return name.isEmpty ? nil : ExtensionProvider(name: name, kind: .envoyFileAccessLog(file))
         default:
             _ = mapping[written[0]]
             mapping.context.warning(
                 mapping.path.appendingField(written[0]),
-                "extension provider \"\(name)\" of kind \(written[0]) is not supported by meshd, ignored")
-            return nil
+                "extension provider \"\(name)\" of kind \(written[0]) is not supported by meshd, ignored "
+                    + "(a Telemetry or AuthorizationPolicy naming it gets nothing from it)")
+            return name.isEmpty ? nil : ExtensionProvider(name: name, kind: .unsupported(kind: written[0]))
         }
     }
 
@@ -107,7 +116,7 @@ extension MeshConfigDecoder {
     }
 
     /// `service` (a hostname, or `namespace/hostname`) and `port` (1-65535), both required.
-    private static func serviceAndPort(_ body: YAMLMapping) -> (String, Int)? {
+    static func serviceAndPort(_ body: YAMLMapping) -> (String, Int)? {
         let service = body.string("service") ?? ""
         var ok = true
         if service.isEmpty {

@@ -24,7 +24,7 @@ public enum MeshConfigDecoder {
     /// The top-level fields meshd reads.
     static let handled: Set<String> = [
         "rootNamespace", "trustDomain", "trustDomainAliases", "outboundTrafficPolicy", "enableAutoMtls",
-        "extensionProviders",
+        "extensionProviders", "accessLogFile", "accessLogFormat", "accessLogEncoding", "defaultProviders",
     ]
 
     public static func decode(yaml: String, file: String) -> MeshConfigDecodeResult {
@@ -101,6 +101,7 @@ public enum MeshConfigDecoder {
             }
         }
         if let enabled = mesh.bool("enableAutoMtls") { config.enableAutoMtls = enabled }
+        decodeAccessLogSettings(mesh, into: &config)
         var names: [String: String] = [:]
         for item in mesh.sequence("extensionProviders") {
             guard let mapping = item.mapping() else { continue }

@@ -11,6 +11,14 @@ public struct MeshConfig: Sendable, Hashable {
     public var outboundTrafficPolicy: OutboundTrafficPolicyMode?
     public var enableAutoMtls: Bool
     public var extensionProviders: [ExtensionProvider]
+    /// `accessLogFile`: where every proxy writes its access log (`/dev/stdout`); empty for none.
+    public var accessLogFile: String = ""
+    /// `accessLogFormat`: Envoy format string (TEXT) or JSON object of fields (JSON); empty for Istio's default.
+    public var accessLogFormat: String = ""
+    public var accessLogEncoding: AccessLogEncoding = .text
+    /// With `accessLogEncoding: JSON` and an `accessLogFormat`, its fields (decoded from the JSON object).
+    public var accessLogJSONFields: [String: String]?
+    public var defaultProviders = DefaultProviders()
 
     public init(
         rootNamespace: String = MeshDefaults.rootNamespace, trustDomain: String = MeshDefaults.trustDomain,
@@ -28,6 +36,13 @@ public struct MeshConfig: Sendable, Hashable {
     /// istiod's defaults.
     public static let `default` = MeshConfig()
 
+    /// The provider Istio's default mesh config defines as `envoy`: a file access log to `accessLogFile` (or
+    /// stdout) in `accessLogFormat`, unless `extensionProviders` defines a provider of that name.
+    public static let builtInFileProvider = "envoy"
+    /// The provider Istio's default mesh config defines as `prometheus` (Istio's stats filter, absent from upstream
+    /// Envoy).
+    public static let builtInPrometheusProvider = "prometheus"
+
     /// The extension provider called `name`, if any.
     public func extensionProvider(named name: String) -> ExtensionProvider? {
         extensionProviders.first { $0.name == name }
@@ -42,6 +57,22 @@ public struct ExtensionProvider: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         case envoyExtAuthzHTTP(ExtAuthzHTTPProvider)
         case envoyExtAuthzGRPC(ExtAuthzGRPCProvider)
+        case envoyFileAccessLog(FileAccessLogProvider)
+        case zipkin(ZipkinProvider)
+        /// A provider of a kind meshd reads but cannot configure Envoy for (tracers, access log services,
+        /// `prometheus`): kept by name so a Telemetry naming it is told so, not that it does not exist.
+        case unsupported(kind: String)
+
+        /// The mesh config's name for the kind (`envoyFileAccessLog`).
+        public var name: String {
+            switch self {
+            case .envoyExtAuthzHTTP: "envoyExtAuthzHttp"
+            case .envoyExtAuthzGRPC: "envoyExtAuthzGrpc"
+            case .envoyFileAccessLog: "envoyFileAccessLog"
+            case .zipkin: "zipkin"
+            case .unsupported(let kind): kind
+            }
+        }
     }
 
     public init(name: String, kind: Kind) {
@@ -124,5 +155,63 @@ public struct ExtAuthzRequestBody: Sendable, Hashable {
         self.maxRequestBytes = maxRequestBytes
         self.allowPartialMessage = allowPartialMessage
         self.packAsBytes = packAsBytes
+    }
+}
+
+/// `accessLogEncoding`.
+public enum AccessLogEncoding: String, Sendable, Hashable {
+    case text = "TEXT"
+    case json = "JSON"
+}
+
+/// `defaultProviders`: the extension providers used where a Telemetry names none (or where there is none).
+public struct DefaultProviders: Sendable, Hashable {
+    public var accessLogging: [String]
+    public var tracing: [String]
+    public var metrics: [String]
+
+    public init(accessLogging: [String] = [], tracing: [String] = [], metrics: [String] = []) {
+        self.accessLogging = accessLogging
+        self.tracing = tracing
+        self.metrics = metrics
+    }
+}
+
+/// An access log line's format: an Envoy format string, or JSON with a format string per key.
+public enum AccessLogFormat: Sendable, Hashable {
+    case text(String)
+    case labels([String: String])
+}
+
+/// `envoyFileAccessLog`.
+public struct FileAccessLogProvider: Sendable, Hashable {
+    public var path: String
+    /// `logFormat.text` or `logFormat.labels`; nil for Istio's default text format.
+    public var format: AccessLogFormat?
+
+    public init(path: String, format: AccessLogFormat? = nil) {
+        self.path = path
+        self.format = format
+    }
+}
+
+/// `zipkin`: spans reported to a Zipkin collector, a service of the registry.
+public struct ZipkinProvider: Sendable, Hashable {
+    /// A registry hostname, or `<namespace>/<name>`.
+    public var service: String
+    public var port: Int
+    public var maxTagLength: Int?
+    public var enable64bitTraceID: Bool
+    /// The collector's path; `/api/v2/spans` when nil.
+    public var path: String?
+
+    public init(
+        service: String, port: Int, maxTagLength: Int? = nil, enable64bitTraceID: Bool = false, path: String? = nil
+    ) {
+        self.service = service
+        self.port = port
+        self.maxTagLength = maxTagLength
+        self.enable64bitTraceID = enable64bitTraceID
+        self.path = path
     }
 }

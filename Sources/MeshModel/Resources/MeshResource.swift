@@ -13,6 +13,7 @@ public enum MeshResource: Sendable, Hashable {
     case secret(TLSSecret)
     case authorizationPolicy(AuthorizationPolicy)
     case requestAuthentication(RequestAuthentication)
+    case telemetry(Telemetry)
 
     public var meta: ObjectMeta {
         switch self {
@@ -29,6 +30,7 @@ public enum MeshResource: Sendable, Hashable {
         case .secret(let r): r.meta
         case .authorizationPolicy(let r): r.meta
         case .requestAuthentication(let r): r.meta
+        case .telemetry(let r): r.meta
         }
     }
 
@@ -47,6 +49,7 @@ public enum MeshResource: Sendable, Hashable {
         case .secret: .secret
         case .authorizationPolicy: .authorizationPolicy
         case .requestAuthentication: .requestAuthentication
+        case .telemetry: .telemetry
         }
     }
 

@@ -37,6 +37,7 @@ extension MeshSnapshot {
             case .secret(let secret): inputs.secrets.append(secret)
             case .authorizationPolicy(let policy): inputs.authorizationPolicies.append(policy)
             case .requestAuthentication(let policy): inputs.requestAuthentications.append(policy)
+            case .telemetry(let telemetry): inputs.telemetries.append(telemetry)
             }
         }
 
@@ -76,6 +77,7 @@ extension MeshSnapshot {
         snapshot.apply(meshConfig: meshConfig)
         snapshot.indexSecurityPolicies(
             authorization: inputs.authorizationPolicies, requestAuthentication: inputs.requestAuthentications)
+        snapshot.telemetries = index(inputs.telemetries)
         return snapshot
     }
 

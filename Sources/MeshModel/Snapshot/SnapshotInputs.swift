@@ -13,6 +13,7 @@ struct SnapshotInputs {
     var secrets: [TLSSecret] = []
     var authorizationPolicies: [AuthorizationPolicy] = []
     var requestAuthentications: [RequestAuthentication] = []
+    var telemetries: [Telemetry] = []
 
     /// Every Pod with an IP and every WorkloadEntry, sorted by address then origin.
     func workloads() -> [MeshWorkload] {

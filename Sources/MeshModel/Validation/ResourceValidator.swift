@@ -19,6 +19,7 @@ public enum ResourceValidator {
         case .secret(let secret): validateTLSSecret(secret, into: &issues)
         case .authorizationPolicy(let policy): validateAuthorizationPolicy(policy, into: &issues)
         case .requestAuthentication(let policy): validateRequestAuthentication(policy, into: &issues)
+        case .telemetry(let telemetry): validateTelemetry(telemetry, into: &issues)
         }
         return issues.issues
     }

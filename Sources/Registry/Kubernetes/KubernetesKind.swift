@@ -86,6 +86,7 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
         .istio("security.istio.io", "PeerAuthentication", modelled: true),
         .istio("security.istio.io", "AuthorizationPolicy", modelled: true),
         .istio("security.istio.io", "RequestAuthentication", modelled: true),
+        .istio("telemetry.istio.io", "Telemetry", modelled: true),
         meshConfigMap,
     ]
 

@@ -47,6 +47,9 @@ enum AnyTypeRegistry {
             Envoy_Extensions_Filters_Http_ExtAuthz_V3_ExtAuthz.self,
             Envoy_Extensions_Filters_Network_ExtAuthz_V3_ExtAuthz.self,
             Envoy_Extensions_Path_Match_UriTemplate_V3_UriTemplateMatchConfig.self,
+            Envoy_Extensions_AccessLoggers_File_V3_FileAccessLog.self,
+            Envoy_Extensions_AccessLoggers_Filters_Cel_V3_ExpressionFilter.self,
+            Envoy_Config_Trace_V3_ZipkinConfig.self,
         ]
         return types.map { Google_Protobuf_Any.register(messageType: $0) }.allSatisfy { $0 }
     }()

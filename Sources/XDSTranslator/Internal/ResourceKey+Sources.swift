@@ -27,6 +27,10 @@ extension RequestAuthentication {
     var sourceKey: ResourceKey { ResourceKey(.requestAuthentication, meta) }
 }
 
+extension Telemetry {
+    var sourceKey: ResourceKey { ResourceKey(.telemetry, meta) }
+}
+
 extension PeerAuthentication {
     var sourceKey: ResourceKey { ResourceKey(.peerAuthentication, meta) }
 }

@@ -77,10 +77,17 @@ struct SidecarScope: Sendable {
         // The services of the mesh config's ext_authz providers, on the provider's port: CUSTOM policies call their
         // outbound cluster, which must exist whatever the Sidecar imports (or Envoy refuses the listener).
         for provider in snapshot.meshConfig.extensionProviders {
-            guard case .success(let resolved) = ResolvedExtAuthz.resolve(provider, in: snapshot),
-                var service = snapshot.servicesByHostname[resolved.hostname]
-            else { continue }
-            service.ports = service.ports.filter { $0.port == resolved.port }
+            let target: (hostname: String, port: Int)?
+            if case .zipkin(let zipkin) = provider.kind {
+                // Span reports go to the collector's outbound cluster, which must exist whatever the Sidecar imports.
+                target = ResolvedTracer.resolve(zipkin, in: snapshot).map { ($0.hostname, $0.port) }
+            } else if case .success(let resolved) = ResolvedExtAuthz.resolve(provider, in: snapshot) {
+                target = (resolved.hostname, resolved.port)
+            } else {
+                target = nil
+            }
+            guard let target, var service = snapshot.servicesByHostname[target.hostname] else { continue }
+            service.ports = service.ports.filter { $0.port == target.port }
             imported[service.hostname] = Self.merged(imported[service.hostname], service)
         }
         self.init(sidecar: sidecar, policy: policy, imported: imported, egress: egress)

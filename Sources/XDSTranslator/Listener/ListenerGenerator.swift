@@ -4,13 +4,18 @@ import EnvoyAPI
 /// listener per TCP service port and VIP, and virtualInbound (15006) for the proxy's own workload.
 struct ListenerGenerator: ResourceGenerator {
     /// Inbound security (PeerAuthentication), authorization (AuthorizationPolicy, RequestAuthentication and the
-    /// fetched key sets it inlines), TCP routes to DestinationRule subsets, and for routers their Gateways.
+    /// fetched key sets it inlines), TCP routes to DestinationRule subsets, for routers their Gateways, and the
+    /// access logs of Telemetry.
     static let dependencies = ConfigDependencies(
         kinds: ConfigDependencies.scoping.union([
-            .destinationRule, .peerAuthentication, .gateway, .authorizationPolicy, .requestAuthentication,
+            .destinationRule, .peerAuthentication, .gateway, .authorizationPolicy, .requestAuthentication, .telemetry,
         ]), meshConfig: true, fetchedJWKS: true, endpoints: .ownWorkload)
 
     func resources(for context: GenerationContext<ListenerInputs>) -> [TranslatedMessage] {
+        ListenerTelemetry(accessLogs: .of(context), tracing: .of(context)).applied(to: listeners(for: context))
+    }
+
+    private func listeners(for context: GenerationContext<ListenerInputs>) -> [TranslatedMessage] {
         // Routers (gateways) get the listeners of the Gateways that select them instead (Gateway/).
         if context.inputs.kind == .router { return GatewayListeners.resources(for: context) }
         let security = InboundSecurity.of(context)

@@ -13,11 +13,16 @@ struct ResolvedExtAuthz: Sendable {
     /// Resolves `service` as istiod does: `<namespace>/<name>` (a service of that namespace by short name or
     /// hostname) or a registry hostname. Fails with a reason when no such service exists or a field is out of range.
     static func resolve(_ provider: ExtensionProvider, in snapshot: MeshSnapshot) -> Result<Self, ConditionFailure> {
-        let (service, port, status): (String, Int, Int?) =
-            switch provider.kind {
-            case .envoyExtAuthzHTTP(let http): (http.service, http.port, http.statusOnError)
-            case .envoyExtAuthzGRPC(let grpc): (grpc.service, grpc.port, grpc.statusOnError)
-            }
+        let (service, port, status): (String, Int, Int?)
+        switch provider.kind {
+        case .envoyExtAuthzHTTP(let http): (service, port, status) = (http.service, http.port, http.statusOnError)
+        case .envoyExtAuthzGRPC(let grpc): (service, port, status) = (grpc.service, grpc.port, grpc.statusOnError)
+        case .envoyFileAccessLog, .zipkin, .unsupported:
+            return .failure(
+                .init(
+                    key: "extensionProviders[\(provider.name)]", value: provider.kind.name,
+                    reason: "is not an ext_authz provider (envoyExtAuthzHttp or envoyExtAuthzGrpc)"))
+        }
         let fail = { (reason: String) in
             Result<Self, ConditionFailure>.failure(
                 .init(key: "extensionProviders[\(provider.name)]", value: service, reason: reason))
@@ -92,6 +97,9 @@ struct ResolvedExtAuthz: Sendable {
             config.failureModeAllow = grpc.failOpen
             if let status = grpc.statusOnError { config.statusOnError = Self.status(status) }
             if let body = grpc.includeRequestBodyInCheck { config.withRequestBody = Self.body(body) }
+        case .envoyFileAccessLog, .zipkin, .unsupported:
+            // `resolve` refuses these kinds, so no ResolvedExtAuthz holds one.
+            break
         }
         var filter = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter()
         filter.name = "envoy.filters.http.ext_authz"

@@ -1,0 +1,127 @@
+import EnvoyAPI
+import MeshModel
+import SwiftProtobuf
+
+/// The span reporting a proxy's HttpConnectionManagers carry, resolved from Telemetry `tracing` and the mesh config
+/// (`defaultProviders.tracing`, the `zipkin` extension providers) as istiod resolves them: per side of the traffic,
+/// the entries of the mesh, namespace and workload levels that apply to it, each set field overriding the less
+/// specific one (custom tags by name). Only the first provider is used, as in istiod.
+struct TracingPlan: Sendable {
+    var client: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing?
+    var server: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing?
+    var sources: [ResourceKey] = []
+
+    static let zipkinName = "envoy.tracers.zipkin"
+    /// istiod's sampling when neither Telemetry nor the mesh config sets one (`defaultConfig.tracing.sampling`).
+    static let defaultSampling = 1.0
+    /// istiod's `max_path_tag_length` when the provider sets no `maxTagLength`.
+    static let defaultMaxTagLength = 256
+
+    /// The merged tracing settings of one side.
+    struct Merged: Equatable {
+        var provider: String?
+        var sampling: Double?
+        var disableSpanReporting = false
+        var customTags: [String: TracingCustomTag] = [:]
+    }
+
+    static func merge(levels: [[TelemetryTracing]], defaults: [String], side: TelemetryTrafficSide) -> Merged {
+        var merged = Merged(provider: defaults.first)
+        for level in levels {
+            for entry in level where entry.mode.applies(to: side) {
+                if let first = entry.providers.first { merged.provider = first }
+                if let sampling = entry.randomSamplingPercentage { merged.sampling = sampling }
+                if let disabled = entry.disableSpanReporting { merged.disableSpanReporting = disabled }
+                merged.customTags.merge(entry.customTags) { _, new in new }
+            }
+        }
+        return merged
+    }
+
+    static func of(_ context: GenerationContext<ListenerInputs>) -> TracingPlan {
+        let snapshot = context.snapshot
+        let levels = snapshot.telemetries(namespace: context.inputs.namespace, labels: context.inputs.workloadLabels)
+        let withTracing = levels.filter { !$0.tracing.isEmpty }
+        let mesh = snapshot.meshConfig
+        var plan = TracingPlan()
+        guard !withTracing.isEmpty || !mesh.defaultProviders.tracing.isEmpty else { return plan }
+        plan.sources = withTracing.map(\.sourceKey)
+        for side in [TelemetryTrafficSide.client, .server] {
+            let merged = merge(
+                levels: withTracing.map(\.tracing), defaults: mesh.defaultProviders.tracing, side: side)
+            guard let name = merged.provider, let provider = mesh.extensionProvider(named: name),
+                case .zipkin(let zipkin) = provider.kind,
+                let resolved = ResolvedTracer.resolve(zipkin, in: snapshot)
+            else { continue }
+            let tracing = tracing(merged, zipkin: zipkin, resolved: resolved)
+            if side == .client { plan.client = tracing } else { plan.server = tracing }
+        }
+        return plan
+    }
+
+    static func tracing(
+        _ merged: Merged, zipkin: ZipkinProvider, resolved: ResolvedTracer
+    ) -> Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing {
+        var tracing = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing()
+        var random = Envoy_Type_V3_Percent()
+        random.value = merged.sampling ?? defaultSampling
+        tracing.randomSampling = random
+        var everything = Envoy_Type_V3_Percent()
+        everything.value = 100
+        tracing.clientSampling = everything
+        tracing.overallSampling = everything
+        tracing.maxPathTagLength = Google_Protobuf_UInt32Value(
+            UInt32(clamping: zipkin.maxTagLength ?? defaultMaxTagLength))
+        tracing.customTags = merged.customTags.keys.sorted().compactMap { name in
+            guard let tag = merged.customTags[name] else { return nil }
+            var custom = Envoy_Type_Tracing_V3_CustomTag()
+            custom.tag = name
+            switch tag {
+            case .literal(let value):
+                var literal = Envoy_Type_Tracing_V3_CustomTag.Literal()
+                literal.value = value
+                custom.literal = literal
+            case .environment(let variable, let fallback):
+                var environment = Envoy_Type_Tracing_V3_CustomTag.Environment()
+                environment.name = variable
+                environment.defaultValue = fallback ?? ""
+                custom.environment = environment
+            case .header(let header, let fallback):
+                var request = Envoy_Type_Tracing_V3_CustomTag.Header()
+                request.name = header
+                request.defaultValue = fallback ?? ""
+                custom.requestHeader = request
+            }
+            return custom
+        }
+        // disableSpanReporting: sampling decisions and propagation go on, with no tracer to report to.
+        if !merged.disableSpanReporting {
+            var config = Envoy_Config_Trace_V3_ZipkinConfig()
+            config.collectorCluster = resolved.cluster
+            config.collectorEndpoint = zipkin.path ?? "/api/v2/spans"
+            config.collectorEndpointVersion = .httpJson
+            config.traceID128Bit = !zipkin.enable64bitTraceID
+            config.sharedSpanContext = Google_Protobuf_BoolValue(false)
+            config.collectorHostname = resolved.hostname
+            var http = Envoy_Config_Trace_V3_Tracing.Http()
+            http.name = zipkinName
+            http.typedConfig = packAny(config)
+            tracing.provider = http
+        }
+        return tracing
+    }
+}
+
+/// A tracing provider's service resolved against the registry: its hostname and outbound cluster.
+struct ResolvedTracer: Sendable {
+    let hostname: String
+    let port: Int
+    var cluster: String { ClusterName.outbound(port: port, hostname: hostname) }
+
+    static func resolve(_ zipkin: ZipkinProvider, in snapshot: MeshSnapshot) -> ResolvedTracer? {
+        guard let hostname = ResolvedExtAuthz.hostname(of: zipkin.service, in: snapshot),
+            snapshot.servicesByHostname[hostname]?.ports.contains(where: { $0.port == zipkin.port }) == true
+        else { return nil }
+        return ResolvedTracer(hostname: hostname, port: zipkin.port)
+    }
+}
