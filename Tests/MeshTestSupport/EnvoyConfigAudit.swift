@@ -2,7 +2,7 @@ import Foundation
 
 /// What one Envoy said about the configuration it was given: the log lines and counters by which Envoy reports a
 /// deprecated field, an unknown field, or a rejected xDS update. Empty `problems` means Envoy took everything as it
-/// is and had nothing to warn about.
+/// is and had nothing to warn about (`warningLines` holds any other warning it logged).
 ///
 /// Envoy's words (the same in 1.36, 1.39 and 1.40; `EnvoyVersionMatrixTests` checks them against each release):
 /// - deprecated field use is a warning "Deprecated field: type ... Using deprecated option '<field>' ...", counted in
@@ -17,6 +17,9 @@ public struct EnvoyConfigAudit: Sendable, CustomStringConvertible {
     public var deprecationLines: [String]
     /// Log lines reporting a rejected update ("rejected") or unknown fields ("unknown field").
     public var rejectionLines: [String]
+    /// Every other line Envoy logged at level warning, error or critical: while meshd serves a mesh that is valid,
+    /// an Envoy has nothing to warn about (its only warnings come at teardown, when meshd goes away first).
+    public var warningLines: [String]
     /// The counters that must be 0, by stat name (`runtime.deprecated_feature_use`, the unknown-field counters and
     /// every `update_rejected`); a counter Envoy does not have is missing, not 0.
     public var counters: [String: Int]
@@ -27,6 +30,7 @@ public struct EnvoyConfigAudit: Sendable, CustomStringConvertible {
     /// Every finding, in words; empty when Envoy accepted everything without a warning about it.
     public var problems: [String] {
         deprecationLines.map { "deprecated: \($0)" } + rejectionLines.map { "rejected or unknown: \($0)" }
+            + warningLines.map { "warning: \($0)" }
             + counters.filter { $0.value != 0 }.sorted { $0.key < $1.key }.map { "\($0.key) = \($0.value)" }
     }
 
@@ -42,11 +46,17 @@ public struct EnvoyConfigAudit: Sendable, CustomStringConvertible {
     /// Audits a log and a set of counters (stat name → value).
     public init(log: String, counters: [String: Int]) {
         let lines = log.split(whereSeparator: \.isNewline).map(String.init)
-        deprecationLines = lines.filter { $0.range(of: "deprecat", options: .caseInsensitive) != nil }
-        rejectionLines = lines.filter {
+        let deprecated = lines.filter { $0.range(of: "deprecat", options: .caseInsensitive) != nil }
+        let rejected = lines.filter {
             $0.range(of: "rejected", options: .caseInsensitive) != nil
                 || $0.range(of: "unknown field", options: .caseInsensitive) != nil
         }
+        let levels = ["][warning][", "][error][", "][critical]["]
+        warningLines = lines.filter { line in
+            levels.contains { line.contains($0) } && !deprecated.contains(line) && !rejected.contains(line)
+        }
+        deprecationLines = deprecated
+        rejectionLines = rejected
         self.counters = counters
     }
 }
