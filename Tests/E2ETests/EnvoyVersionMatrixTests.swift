@@ -72,30 +72,60 @@ struct EnvoyVersionMatrixTests {
     }
 
     @Test(
-        "each release logs a deprecated field in words the audit finds, and logs nothing for its replacement",
+        "each release reports a deprecated field where the audit reads it, and nothing for its replacement",
         arguments: EnvoyRelease.matrix)
-    func auditFindsDeprecatedFields(_ release: EnvoyRelease) throws {
+    func auditFindsDeprecatedFields(_ release: EnvoyRelease) async throws {
         let envoy = try EnvoyBinary.path(release)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "meshd-audit-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        func validate(routeAction: String) throws -> EnvoyConfigAudit {
-            let file = directory.appendingPathComponent("\(UUID().uuidString).json")
-            try Self.bootstrap(routeAction: routeAction).write(to: file, atomically: true, encoding: .utf8)
-            let result = try Subprocess.run(
-                [envoy, "--mode", "validate", "-c", file.path, "--disable-hot-restart"], timeout: .seconds(60))
-            #expect(result.succeeded, "\(release) refused the bootstrap:\n\(result.stdout)\(result.stderr)")
-            return EnvoyConfigAudit(log: result.stdout + result.stderr, counters: [:])
-        }
-        // What meshd sent before (istiod still does); and what it sends now.
-        let deprecated = try validate(routeAction: #""max_grpc_timeout": "0s""#)
+        // What istiod writes (and meshd wrote before); and what meshd writes now.
+        let deprecated = try await Self.run(
+            envoy, routeAction: #""max_grpc_timeout": "0s""#, in: directory, name: "deprecated")
         #expect(
             deprecated.deprecationLines.contains { $0.contains("RouteAction.max_grpc_timeout") },
-            "\(release) did not report max_grpc_timeout as the audit expects: \(deprecated)")
-        let replacement = try validate(
-            routeAction: #""max_stream_duration": {"max_stream_duration": "0s", "grpc_timeout_header_max": "0s"}"#)
-        #expect(replacement.problems.isEmpty, "\(release): \(replacement)")
+            "\(release) did not log max_grpc_timeout as the audit expects: \(deprecated)")
+        #expect(deprecated.counters["runtime.deprecated_feature_use", default: 0] > 0, "\(release): \(deprecated)")
+        let replacement = try await Self.run(
+            envoy,
+            routeAction: #""max_stream_duration": {"max_stream_duration": "0s", "grpc_timeout_header_max": "0s"}"#,
+            in: directory, name: "replacement")
+        #expect(replacement.deprecationLines.isEmpty, "\(release): \(replacement)")
+        #expect(replacement.counters["runtime.deprecated_feature_use"] == 0, "\(release): \(replacement)")
+    }
+
+    /// Runs `envoy` on 127.0.0.1 with `bootstrap(routeAction:)` until its admin answers, and audits its log and its
+    /// `runtime.deprecated_feature_use` counter.
+    static func run(
+        _ envoy: String, routeAction: String, in directory: URL, name: String
+    ) async throws -> EnvoyConfigAudit {
+        let bootstrap = directory.appendingPathComponent("\(name).json")
+        let addressFile = directory.appendingPathComponent("\(name)-admin")
+        try Self.bootstrap(routeAction: routeAction).write(to: bootstrap, atomically: true, encoding: .utf8)
+        let process = try ManagedProcess.start(
+            name: "envoy (\(name))",
+            argv: [
+                envoy, "-c", bootstrap.path, "--disable-hot-restart", "--admin-address-path", addressFile.path,
+                "--concurrency", "1",
+            ],
+            logFile: directory.appendingPathComponent("\(name).log"))
+        defer { process.stop() }
+        let value = try await Poll.until("Envoy (\(name)) to report its counters", timeout: .seconds(20)) {
+            () -> String? in
+            try process.checkRunning()
+            guard let address = try? String(contentsOf: addressFile, encoding: .utf8), !address.isEmpty else {
+                return nil
+            }
+            let stats = try HTTPProbe.get("http://\(address)/stats?filter=deprecated_feature_use$")
+            return stats.status == 200 && stats.body.contains("deprecated_feature_use: ") ? stats.body : nil
+        }
+        var counters: [String: Int] = [:]
+        for line in value.split(whereSeparator: \.isNewline) {
+            let parts = line.split(separator: ":").map { $0.trimmingCharacters(in: .whitespaces) }
+            if parts.count == 2, let number = Int(parts[1]) { counters[parts[0]] = number }
+        }
+        return EnvoyConfigAudit(log: try String(contentsOf: process.logFile, encoding: .utf8), counters: counters)
     }
 
     /// A bootstrap with one static listener whose only route carries `routeAction`'s fields.
