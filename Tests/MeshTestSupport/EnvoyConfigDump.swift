@@ -19,6 +19,8 @@ public struct EnvoyConfigDump: Sendable {
     public var edsClusters: [String] = []
     /// Endpoint addresses (`ip:port`) of each dynamic endpoint configuration, by cluster name.
     public var endpoints: [String: [String]] = [:]
+    /// The bootstrap's `dynamic_resources.ads_config.api_type`: "GRPC" (SotW) or "DELTA_GRPC".
+    public var adsAPIType: String?
 
     /// Reads a parsed `/config_dump` document. Unknown sections are ignored.
     public init(json: Any) throws {
@@ -27,7 +29,11 @@ public struct EnvoyConfigDump: Sendable {
         }
         for config in configs {
             let type = (config["@type"] as? String) ?? ""
-            if type.hasSuffix(".ClustersConfigDump") {
+            if type.hasSuffix(".BootstrapConfigDump") {
+                let bootstrap = config["bootstrap"] as? [String: Any]
+                let dynamic = bootstrap?["dynamic_resources"] as? [String: Any]
+                adsAPIType = (dynamic?["ads_config"] as? [String: Any])?["api_type"] as? String
+            } else if type.hasSuffix(".ClustersConfigDump") {
                 clustersVersion = config["version_info"] as? String
                 let clusters = Self.array(config["dynamic_active_clusters"]).compactMap {
                     $0["cluster"] as? [String: Any]

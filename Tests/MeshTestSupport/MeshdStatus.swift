@@ -12,6 +12,8 @@ public struct TypeSyncStatus: Decodable, Sendable {
     public var sentVersion: String?
     public var sentNonce: String?
     public var ackedVersion: String?
+    /// Delta only: what the proxy accepted, name to each resource's own version.
+    public var ackedResources: [String: String]?
     public var lastNack: Nack?
 
     /// A rejection the proxy reported with `error_detail`.

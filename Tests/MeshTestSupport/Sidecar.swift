@@ -6,10 +6,13 @@ public final class Sidecar: Sendable {
 
     public let pod: Pod
     public let process: ManagedProcess
+    /// The Envoy release this sidecar runs.
+    public let release: EnvoyRelease
 
-    init(pod: Pod, process: ManagedProcess) {
+    init(pod: Pod, process: ManagedProcess, release: EnvoyRelease) {
         self.pod = pod
         self.process = process
+        self.release = release
     }
 
     /// Envoy's pid; it stays the same for as long as Envoy is not restarted.
@@ -77,9 +80,11 @@ extension Pod {
     /// capabilities, one worker thread, hot restart off. Envoy's log goes to `<directory>/envoy.log`, and a copy
     /// of the bootstrap to `<directory>/bootstrap.json`; Envoy reads its own copy from the network's scratch
     /// directory, which uid 1337 can reach wherever the checkout is. `envoyArguments` go after the defaults (e.g.
-    /// the drain flags istio-proxy runs with).
-    public func startSidecar(bootstrapJSON: String, envoyArguments: [String] = []) throws -> Sidecar {
-        let envoy = try EnvoyBinary.path()
+    /// the drain flags istio-proxy runs with). `release` picks the Envoy (`EnvoyRelease.matrix` for the older ones).
+    public func startSidecar(
+        bootstrapJSON: String, envoyArguments: [String] = [], release: EnvoyRelease = .main
+    ) throws -> Sidecar {
+        let envoy = try EnvoyBinary.path(release)
         try bootstrapJSON.write(
             to: directory.appendingPathComponent("bootstrap.json"), atomically: true, encoding: .utf8)
         let bootstrap = scratchDirectory.appendingPathComponent("\(name)-bootstrap.json")
@@ -91,6 +96,6 @@ extension Pod {
                 "setpriv", "--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--inh-caps=-all",
                 envoy, "-c", bootstrap.path, "--disable-hot-restart", "--log-level", "info", "--concurrency", "1",
             ] + envoyArguments, logName: "envoy")
-        return Sidecar(pod: self, process: process)
+        return Sidecar(pod: self, process: process, release: release)
     }
 }

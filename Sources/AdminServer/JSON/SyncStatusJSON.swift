@@ -18,6 +18,8 @@ struct TypeSyncJSON: Encodable {
     /// Seconds since the last response of this type was sent (how long a STALE type has waited for its ACK).
     var sentAgeSeconds: Double?
     var ackedVersion: String?
+    /// Delta only: what the proxy accepted, name to each resource's own version.
+    var ackedResources: [String: String]?
     var resourceNames: [String]
     var lastNack: NackJSON?
 }
@@ -45,7 +47,7 @@ extension ProxySyncJSON {
             types[type.shortName] = TypeSyncJSON(
                 typeUrl: type.rawValue, status: Self.status(of: state), sentVersion: state.lastSent?.version,
                 sentNonce: state.lastSent?.nonce, sentAgeSeconds: state.lastSent.map { Self.seconds(now - $0.at) },
-                ackedVersion: state.ackedVersion,
+                ackedVersion: state.ackedVersion, ackedResources: status.deltaAckedResources[type],
                 resourceNames: state.lastSent?.resourceNames ?? [], lastNack: nack)
         }
     }

@@ -5,4 +5,7 @@ public struct ProxySyncStatus: Sendable, Hashable {
     public var proxy: String
     public var connectedAt: ContinuousClock.Instant
     public var types: [XDSType: SotWTypeState]
+    /// For a Delta stream, per type, what the proxy has accepted, name to each resource's own version (the version
+    /// Envoy shows for it); empty for SotW, where the whole set has the one `ackedVersion`.
+    public var deltaAckedResources: [XDSType: [String: String]] = [:]
 }

@@ -41,6 +41,8 @@ public struct XDSConnection<Client: Sendable>: Sendable {
 
     /// The sync status in the shape `/debug/syncz` reads.
     public var syncStatus: ProxySyncStatus {
-        ProxySyncStatus(connectionID: id, proxy: proxy, connectedAt: connectedAt, types: types)
+        ProxySyncStatus(
+            connectionID: id, proxy: proxy, connectedAt: connectedAt, types: types,
+            deltaAckedResources: delta.mapValues(\.ackedVersions))
     }
 }

@@ -40,8 +40,10 @@ final class ReviewsMesh: @unchecked Sendable {
     }
 
     /// Builds the mesh in `network` and waits until the client's requests reach a reviews backend. With `delta`,
-    /// every sidecar is bootstrapped with `meshd bootstrap --delta` (Delta ADS).
-    static func start(in network: MeshNetwork, delta: Bool = false) async throws -> ReviewsMesh {
+    /// every sidecar is bootstrapped with `meshd bootstrap --delta` (Delta ADS). Every sidecar runs `release`.
+    static func start(
+        in network: MeshNetwork, delta: Bool = false, release: EnvoyRelease = .main
+    ) async throws -> ReviewsMesh {
         let clientPod = try network.addPod(name: "client", labels: ["app": "client"], serviceAccount: "client")
         var reviewsPods: [String: Pod] = [:]
         for version in versions {
@@ -61,7 +63,7 @@ final class ReviewsMesh: @unchecked Sendable {
         var sidecars: [String: Sidecar] = [:]
         for pod in pods {
             sidecars[pod.name] = try pod.startSidecar(
-                bootstrapJSON: meshd.bootstrap(for: pod, extraArguments: delta ? ["--delta"] : []))
+                bootstrapJSON: meshd.bootstrap(for: pod, extraArguments: delta ? ["--delta"] : []), release: release)
         }
         for sidecar in sidecars.values { try await sidecar.waitUntilReady() }
 
