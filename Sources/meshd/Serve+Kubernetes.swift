@@ -18,7 +18,9 @@ extension Serve {
             } else if inCluster {
                 connection = try KubernetesConnection.inCluster()
             } else {
-                if configDir == nil { throw ValidationError("give --config-dir, --kubeconfig or --in-cluster") }
+                if configDir == nil && etcdOptions.etcdEndpoints == nil {
+                    throw ValidationError("give --config-dir, --kubeconfig, --in-cluster or --etcd-endpoints")
+                }
                 return nil
             }
         } catch let error as KubernetesError {
