@@ -366,7 +366,7 @@ let package = Package(
         .testTarget(
             name: "EtcdTests",
             dependencies: [
-                "EtcdClient", "Registry", "MeshModel", "MeshTestSupport", "MeshdApp", "meshd",
+                "EtcdClient", "Registry", "MeshModel", "MeshTestSupport", "MeshdApp", "meshd", "CertificateAuthority",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

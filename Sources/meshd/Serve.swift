@@ -139,6 +139,7 @@ struct Serve: AsyncParsableCommand {
         options.server = serverOptions
         options.gracefulShutdownSignals = [.sigterm, .sigint]
         options.shutdownGrace = grace
+        try await shareCA(options, logger: logger)
         let meshd: MeshdApplication
         do {
             meshd = try buildMeshd(options)

@@ -110,6 +110,13 @@ struct EtcdApplyTests {
             try serve.checkRunning()
             return try HTTPProbe.get("\(admin)/ready").status == 200 ? true : nil
         }
+        // With etcd and a self-signed CA, serve shared its root under <prefix>/_ca/ before starting.
+        let sharedRoot = try await etcd.withSession {
+            try await $0.get(EtcdFixtures.layout.reservedKey("ca", "root-cert.pem"))
+        }
+        let localRoot = FileManager.default.contents(
+            atPath: directory.appendingPathComponent("state/root-cert.pem").path)
+        #expect(sharedRoot != nil && sharedRoot.map { Data($0.value) } == localRoot, "the CA root was not shared")
         // Ready means listed: the object applied before start is there at once, with its etcd key as its source.
         let configz = try HTTPProbe.get("\(admin)/debug/configz").body
         #expect(configz.contains("VirtualService/default/reviews"), "\(configz)")
