@@ -16,21 +16,26 @@ final class EtcdServer: @unchecked Sendable {
     let peerPort: Int
     private(set) var process: ManagedProcess
     private var generation = 0
+    /// With TLS: the client certificate, key and CA every connection uses (etcd runs with --client-cert-auth).
+    private(set) var tls: EtcdConnection.TLS?
+    private var scheme: String { tls == nil ? "http" : "https" }
 
-    var endpoint: EtcdEndpoint { EtcdEndpoint(host: .ipv4("127.0.0.1"), port: clientPort, usesTLS: false) }
+    var endpoint: EtcdEndpoint { EtcdEndpoint(host: .ipv4("127.0.0.1"), port: clientPort, usesTLS: tls != nil) }
     /// The URL the code under test is given.
-    var url: String { "http://127.0.0.1:\(clientPort)" }
+    var url: String { "\(scheme)://127.0.0.1:\(clientPort)" }
 
     /// A connection to `clientPort` with short timeouts: what the code under test gets.
     func connection(credentials: EtcdConnection.Credentials? = nil) -> EtcdConnection {
-        EtcdConnection(endpoints: [endpoint], credentials: credentials, requestTimeout: .seconds(3))
+        EtcdConnection(
+            endpoints: [endpoint], tls: tls ?? EtcdConnection.TLS(), credentials: credentials,
+            requestTimeout: .seconds(3))
     }
 
     /// A connection to `testPort`, which stays reachable while the code under test is locked out.
     func testConnection(credentials: EtcdConnection.Credentials? = nil) -> EtcdConnection {
         EtcdConnection(
-            endpoints: [EtcdEndpoint(host: .ipv4("127.0.0.1"), port: testPort, usesTLS: false)],
-            credentials: credentials, requestTimeout: .seconds(3))
+            endpoints: [EtcdEndpoint(host: .ipv4("127.0.0.1"), port: testPort, usesTLS: tls != nil)],
+            tls: tls ?? EtcdConnection.TLS(), credentials: credentials, requestTimeout: .seconds(3))
     }
 
     /// Runs `body` with a session on the test's port.
@@ -48,8 +53,13 @@ final class EtcdServer: @unchecked Sendable {
 
     static let binary = "/usr/bin/etcd"
 
-    /// Starts etcd and waits (bounded) until it answers a read.
-    static func start(extraArguments: [String] = []) async throws -> EtcdServer {
+    /// Starts etcd and waits (bounded) until it answers a read. With `tls` (server certificate, key and the CA of
+    /// the client certificates), etcd serves https only and requires a client certificate; `clientTLS` is what
+    /// the test's connections present.
+    static func start(
+        extraArguments: [String] = [], tls: (certificate: String, key: String, ca: String)? = nil,
+        clientTLS: EtcdConnection.TLS? = nil
+    ) async throws -> EtcdServer {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw HarnessError("\(binary) is missing: run Scripts/test, which installs Debian's etcd-server")
         }
@@ -59,12 +69,20 @@ final class EtcdServer: @unchecked Sendable {
         while ports.count < 3 { ports.insert(try MeshdProcess.freeLocalPort()) }
         let sorted = ports.sorted()
         let (clientPort, testPort, peerPort) = (sorted[0], sorted[1], sorted[2])
+        var arguments = extraArguments
+        if let tls {
+            arguments += [
+                "--cert-file", tls.certificate, "--key-file", tls.key, "--trusted-ca-file", tls.ca,
+                "--client-cert-auth",
+            ]
+        }
         let process = try launch(
             directory: directory, clientPorts: [clientPort, testPort], peerPort: peerPort, generation: 0,
-            extraArguments: extraArguments)
+            extraArguments: arguments, scheme: tls == nil ? "http" : "https")
         let server = EtcdServer(
             directory: directory, clientPort: clientPort, testPort: testPort, peerPort: peerPort, process: process)
-        server.extraArguments = extraArguments
+        server.extraArguments = arguments
+        server.tls = tls == nil ? nil : clientTLS
         try await server.waitUntilServing()
         return server
     }
@@ -72,10 +90,11 @@ final class EtcdServer: @unchecked Sendable {
     private var extraArguments: [String] = []
 
     private static func launch(
-        directory: URL, clientPorts: [Int], peerPort: Int, generation: Int, extraArguments: [String]
+        directory: URL, clientPorts: [Int], peerPort: Int, generation: Int, extraArguments: [String],
+        scheme: String = "http"
     ) throws -> ManagedProcess {
-        let listen = clientPorts.map { "http://127.0.0.1:\($0)" }.joined(separator: ",")
-        let client = "http://127.0.0.1:\(clientPorts.last ?? 0)"
+        let listen = clientPorts.map { "\(scheme)://127.0.0.1:\($0)" }.joined(separator: ",")
+        let client = "\(scheme)://127.0.0.1:\(clientPorts.last ?? 0)"
         let peer = "http://127.0.0.1:\(peerPort)"
         return try ManagedProcess.start(
             name: "etcd",
@@ -110,7 +129,7 @@ final class EtcdServer: @unchecked Sendable {
         generation += 1
         process = try Self.launch(
             directory: directory, clientPorts: reachable ? [clientPort, testPort] : [testPort], peerPort: peerPort,
-            generation: generation, extraArguments: extraArguments)
+            generation: generation, extraArguments: extraArguments, scheme: scheme)
         try await waitUntilServing()
     }
 

@@ -129,7 +129,7 @@ struct EtcdSourceTests {
             try await put(etcd, EtcdFixtures.vsKey("new"), EtcdFixtures.virtualService(name: "new", rev: "1"))
             // Compact everything: the source's revision is now in the discarded history.
             try await etcd.withSession { session in
-                try await session.compact(revision: try await session.currentRevision())
+                try await session.compact(revision: try await session.currentRevision(), physical: false)
             }
             try await etcd.restart()
             try await waitFor("the relist") {
