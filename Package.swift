@@ -50,6 +50,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Swift generated from Protos/etcd (etcd's v3 gRPC API), for the etcd client only.
+        .target(
+            name: "EtcdAPI",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A small etcd v3 client (Range, Txn, Watch, Lease, Authenticate) over grpc-swift-2; knows nothing of meshes.
+        .target(
+            name: "EtcdClient",
+            dependencies: [
+                "EtcdAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The leaf every layer may import: the one FNV-1a content hash and the one definition of the xDS type URLs.
         .target(name: "MeshPrimitives", swiftSettings: swiftSettings),
         .target(
@@ -60,7 +82,7 @@ let package = Package(
         .target(
             name: "Registry",
             dependencies: [
-                "MeshModel", "MeshPrimitives",
+                "MeshModel", "MeshPrimitives", "EtcdClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -170,7 +192,7 @@ let package = Package(
             name: "MeshdApp",
             dependencies: [
                 "AdminServer", "Discovery", "Registry", "CertificateAuthority", "XDSServer", "XDSTranslator",
-                "MeshModel",
+                "MeshModel", "EtcdClient",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -183,7 +205,7 @@ let package = Package(
             name: "meshd",
             dependencies: [
                 "MeshModel", "Registry", "XDSTranslator", "XDSServer", "Discovery", "AdminServer", "EnvoyAPI",
-                "CertificateAuthority", "AuthzSimulator", "MeshdApp",
+                "CertificateAuthority", "AuthzSimulator", "MeshdApp", "EtcdClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -337,6 +359,15 @@ let package = Package(
                 "MeshdApp",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The etcd client and config source, against a real etcd-server started by the tests on 127.0.0.1.
+        .testTarget(
+            name: "EtcdTests",
+            dependencies: [
+                "EtcdClient", "Registry", "MeshModel", "MeshTestSupport", "MeshdApp", "meshd", "CertificateAuthority",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -92,7 +92,7 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
         metrics: registry, ca: security?.ca, listening: listening, options: options)
 }
 
-/// The file and Kubernetes sources, with the readiness conditions they hold; the config directory is read once here.
+/// The file, Kubernetes and etcd sources, with the readiness conditions they hold; the config directory is read once here.
 func configSources(
     _ options: MeshdOptions, store: ConfigStore, readiness: Readiness, metrics: SourceMetrics
 ) throws -> [any Service] {
@@ -116,6 +116,14 @@ func configSources(
             KubernetesSource(
                 connection: kubernetes.connection, store: store, options: kubernetes.options, metrics: metrics,
                 logger: options.logger, onSynced: { kind in readiness.satisfy("kubernetes \(kind) synced") }))
+    }
+    if let etcd = options.etcd {
+        // Ready only once the first listing of the prefix is in the store.
+        readiness.require("etcd synced")
+        sources.append(
+            EtcdSource(
+                connection: etcd.connection, layout: etcd.layout, store: store, options: etcd.options,
+                metrics: metrics, logger: options.logger, onSynced: { readiness.satisfy("etcd synced") }))
     }
     return sources
 }

@@ -1,4 +1,5 @@
 public import Discovery
+public import EtcdClient
 public import Registry
 
 extension MeshdOptions {
@@ -60,6 +61,22 @@ extension MeshdOptions {
 
         public init(connection: KubernetesConnection, options: KubernetesSource.Options = KubernetesSource.Options()) {
             self.connection = connection
+            self.options = options
+        }
+    }
+
+    /// An etcd cluster to watch, and under which prefix.
+    public struct Etcd: Sendable {
+        public var connection: EtcdConnection
+        public var layout: EtcdKeyLayout
+        public var options: EtcdSource.Options
+
+        public init(
+            connection: EtcdConnection, layout: EtcdKeyLayout = EtcdKeyLayout(prefix: "/meshd"),
+            options: EtcdSource.Options = EtcdSource.Options()
+        ) {
+            self.connection = connection
+            self.layout = layout
             self.options = options
         }
     }

@@ -1,4 +1,5 @@
 public import Discovery
+public import EtcdClient
 public import Logging
 public import MeshModel
 public import Registry
@@ -24,6 +25,9 @@ public struct MeshdOptions: Sendable {
     public var readyMaxBacklog: Duration? = .seconds(10)
     /// A Kubernetes API server to watch.
     public var kubernetes: Kubernetes?
+    /// An etcd cluster to watch (objects under a key prefix, one per key). Combinable with the file source: files
+    /// take precedence over etcd for an object both declare.
+    public var etcd: Etcd?
     /// A mesh config YAML file, read at build time and watched.
     public var meshConfigFile: String?
     /// `--outbound-traffic-policy`: overrides the mesh config's mode.

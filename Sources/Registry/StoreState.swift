@@ -11,6 +11,9 @@ struct StoreState: ~Copyable {
         var objects: [ResourceKey: HashedConfigObject]
         /// Decoding and validation diagnostics of the file's latest content.
         var diagnostics: [ConfigDiagnostic]
+        /// Which source the file came from: of two declarations of one object, the lower precedence wins whatever
+        /// the load order (files and Kubernetes objects before etcd keys; see `SourcePrecedence`).
+        var precedence = SourcePrecedence.files
     }
 
     private(set) var files: [String: FileState] = [:]
@@ -35,7 +38,9 @@ struct StoreState: ~Copyable {
 
     /// Stores a file's decode result. `keeping` names objects the file no longer declares that must stay at their
     /// last version for now (a file source holds a removal through its quiet period).
-    mutating func apply(file: String, result: DecodeResult, keeping: Set<ResourceKey> = []) {
+    mutating func apply(
+        file: String, result: DecodeResult, keeping: Set<ResourceKey> = [], precedence: SourcePrecedence = .files
+    ) {
         let previous = files[file]
         var objects: [ResourceKey: HashedConfigObject] = [:]
         for object in result.objects {
@@ -53,7 +58,8 @@ struct StoreState: ~Copyable {
         }
         let order = previous?.loadOrder ?? nextLoadOrder
         if previous == nil { nextLoadOrder += 1 }
-        files[file] = FileState(loadOrder: order, objects: objects, diagnostics: result.errors + result.warnings)
+        files[file] = FileState(
+            loadOrder: order, objects: objects, diagnostics: result.errors + result.warnings, precedence: precedence)
     }
 
     /// The keys a file declares now, including last good versions of refused objects.
@@ -92,23 +98,32 @@ struct StoreState: ~Copyable {
     /// Resolves duplicates across files, rebuilds the snapshot, publishes it when its version changed, and returns
     /// the diagnostics that were not there before.
     mutating func refresh(log: ChangeLog) -> [ConfigDiagnostic] {
-        let ordered = files.sorted { ($0.value.loadOrder, $0.key) < ($1.value.loadOrder, $1.key) }
+        let ordered = files.sorted {
+            ($0.value.precedence.rawValue, $0.value.loadOrder, $0.key)
+                < ($1.value.precedence.rawValue, $1.value.loadOrder, $1.key)
+        }
         var owner: [ResourceKey: String] = [:]
+        var ownerPrecedence: [ResourceKey: SourcePrecedence] = [:]
         var inForce: [HashedConfigObject] = []
         var duplicates: [ConfigDiagnostic] = []
         for (file, state) in ordered {
             for (key, object) in state.objects.sorted(by: { $0.key < $1.key }) {
                 if let first = owner[key] {
+                    let why =
+                        ownerPrecedence[key] == state.precedence
+                        ? "which was loaded first and stays in force"
+                        : "which stays in force (\(SourcePrecedence.rule))"
                     duplicates.append(
                         ConfigDiagnostic(
                             file: file, document: object.object.source.document, line: object.object.source.line,
                             object: key,
                             fieldPath: "",
-                            reason: "\(key) is also declared in \(first), which was loaded first and stays in force; "
+                            reason: "\(key) is also declared in \(first), \(why); "
                                 + "this declaration in \(file) is ignored",
                             severity: .error))
                 } else {
                     owner[key] = file
+                    ownerPrecedence[key] = state.precedence
                     inForce.append(object)
                 }
             }
@@ -160,4 +175,16 @@ struct StoreState: ~Copyable {
         return ChangeSet(
             objects: objects, meshConfig: next.meshConfig != snapshot.meshConfig, endpointHostnames: hostnames)
     }
+}
+
+/// Which kind of source declared an object, when two declare the same one: the lower raw value wins.
+///
+/// The one rule: files (and Kubernetes objects) take precedence over etcd. A file is local and explicit, the
+/// operator's override on this replica; etcd's copy of the same object is ignored and reported. Among sources of one
+/// precedence, the one loaded first stays in force.
+enum SourcePrecedence: Int, Sendable, Hashable {
+    case files = 0
+    case etcd = 1
+
+    static let rule = "files take precedence over etcd"
 }

@@ -9,12 +9,12 @@ import ServiceLifecycle
 /// `meshd serve`: watch a config directory and serve xDS to every connected proxy.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the control plane on a directory of Istio and Kubernetes YAML.")
+        abstract: "Run the control plane on a directory of Istio and Kubernetes YAML, a Kubernetes API server or etcd.")
 
     @Option(
         name: .long,
         help:
-            "Directory of multi-document YAML, read recursively and watched for changes. Optional with a Kubernetes source."
+            "Directory of multi-document YAML, read recursively and watched for changes. Optional with a Kubernetes or etcd source."
     )
     var configDir: String?
 
@@ -81,6 +81,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "File source")
     var sourceOptions: ServeSourceOptions
 
+    @OptionGroup(title: "etcd source")
+    var etcdOptions: EtcdOptions
+
     @OptionGroup(title: "Security")
     var securityOptions: ServeSecurityOptions
 
@@ -121,6 +124,9 @@ struct Serve: AsyncParsableCommand {
             options.readyMaxBacklog = try sourceOptions.backlogLimit()
         }
         options.kubernetes = try kubernetesOptions()
+        if let connection = try etcdOptions.connection() {
+            options.etcd = MeshdOptions.Etcd(connection: connection, layout: etcdOptions.layout)
+        }
         options.security = try securityOptions.options(kubeconfig: kubeconfig, context: context)
         options.xdsAddress = xds
         options.admin = MeshdOptions.Admin(
@@ -133,6 +139,7 @@ struct Serve: AsyncParsableCommand {
         options.server = serverOptions
         options.gracefulShutdownSignals = [.sigterm, .sigint]
         options.shutdownGrace = grace
+        try await shareCA(options, logger: logger)
         let meshd: MeshdApplication
         do {
             meshd = try buildMeshd(options)

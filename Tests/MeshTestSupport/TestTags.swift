@@ -17,4 +17,6 @@ extension Tag {
     /// Runs Python from `.venv` with the packages `Scripts/test` installs (grpcio, xds-protos, kubernetes-validate),
     /// or protoc from Debian.
     @Tag public static var python: Self
+    /// Starts a real etcd (Debian's `etcd-server`, at /usr/bin/etcd) as a child process on 127.0.0.1.
+    @Tag public static var etcd: Self
 }

@@ -8,10 +8,15 @@ extension ConfigStore {
     }
 
     /// The same, where each file may keep objects it no longer declares at their last version (`StoreState.apply`).
-    func apply(batch: [(file: String, result: DecodeResult, keeping: Set<ResourceKey>)], removing: [String]) {
+    func apply(
+        batch: [(file: String, result: DecodeResult, keeping: Set<ResourceKey>)], removing: [String],
+        precedence: SourcePrecedence = .files
+    ) {
         let appeared = state.withLock { state -> [ConfigDiagnostic] in
             for file in removing { state.remove(file: file) }
-            for (file, result, keeping) in batch { state.apply(file: file, result: result, keeping: keeping) }
+            for (file, result, keeping) in batch {
+                state.apply(file: file, result: result, keeping: keeping, precedence: precedence)
+            }
             return state.refresh(log: changeLog)
         }
         for diagnostic in appeared {
