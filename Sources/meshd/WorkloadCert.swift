@@ -86,7 +86,7 @@ struct WorkloadCert: ParsableCommand {
     }
 
     /// Writes `text` to a temporary file beside `url` with `mode`, then renames it over `url`.
-    private static func replace(_ url: URL, _ text: String, mode: Int) throws {
+    static func replace(_ url: URL, _ text: String, mode: Int) throws {
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp")
         let manager = FileManager.default
         try? manager.removeItem(at: temporary)

@@ -115,14 +115,13 @@ struct ProxylessGRPCMesh {
                     try MeshdProcess.executable(), "workload-cert", "--state-dir", state, "--namespace", "default",
                     "--service-account", "client", "--out", clientCerts,
                 ])
-            let token = try Self.check(
+            // `--out` writes the token without a trailing newline, which gRPC would send as part of the header.
+            let tokenFile = meshd.directory.appendingPathComponent("client.token")
+            try Self.check(
                 [
                     try MeshdProcess.executable(), "token", "--state-dir", state, "--namespace", "default",
-                    "--service-account", "client", "--ttl", "1h",
+                    "--service-account", "client", "--ttl", "1h", "--out", tokenFile.path,
                 ])
-            let tokenFile = meshd.directory.appendingPathComponent("client.token")
-            try token.trimmingCharacters(in: .whitespacesAndNewlines).write(
-                to: tokenFile, atomically: true, encoding: .utf8)
             let bootstrapJSON = try Self.check(
                 [
                     try MeshdProcess.executable(), "bootstrap", "--grpc", "--node-ip", "127.0.0.1", "--pod", "client",
@@ -159,10 +158,12 @@ struct ProxylessGRPCMesh {
         return result.stdout
     }
 
-    /// The client script's argv under this mesh's bootstrap (and call credentials enabled, as grpcio 1.85 needs).
+    /// The client script's argv under this mesh's bootstrap, with what grpcio 1.85 needs switched on: bootstrap call
+    /// credentials, and reading the server's `resource_errors` (gRFC A88).
     func clientArgv(_ arguments: [String], target: String = Self.target) -> [String] {
         [
             "/usr/bin/env", "GRPC_XDS_BOOTSTRAP=\(bootstrap.path)", "GRPC_EXPERIMENTAL_XDS_BOOTSTRAP_CALL_CREDS=true",
+            "GRPC_EXPERIMENTAL_XDS_DATA_ERROR_HANDLING=true",
             RepositoryPaths.venvPython, "-u", Self.clientScript, arguments[0], target,
         ] + arguments.dropFirst()
     }

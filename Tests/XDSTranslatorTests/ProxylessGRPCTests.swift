@@ -158,7 +158,8 @@ struct ProxylessGRPCTests {
         let whole = try #require(clusters["outbound|26051||\(Self.echo)"])
         #expect(whole.type == .eds)
         #expect(whole.edsClusterConfig.serviceName == "outbound|26051||\(Self.echo)")
-        #expect(whole.lbPolicy == .leastRequest)
+        // LEAST_REQUEST is not in gRPC's lb_policy: round robin, as istiod leaves gRPC clients.
+        #expect(whole.lbPolicy == .roundRobin)
         #expect(whole.transportSocket.name == "envoy.transport_sockets.tls")
         let tls = try UpstreamTLS(unpackingAny: whole.transportSocket.typedConfig)
         #expect(tls.commonTlsContext.tlsCertificateProviderInstance.instanceName == "default")
@@ -181,13 +182,13 @@ struct ProxylessGRPCTests {
         #expect(clusters["outbound|26051||\(Self.echo)"] == nil)
     }
 
-    @Test("EDS: localities carry a weight, which gRPC requires")
+    @Test("EDS: every endpoint group has a locality and a weight, which gRPC requires")
     func endpoints() throws {
         let assignments = try Self.fixture().resources(TypeURL.endpoint, as: Assignment.self)
         let whole = try #require(assignments["outbound|26051||\(Self.echo)"])
         #expect(whole.endpoints.flatMap(\.lbEndpoints).count == 2)
         let weightedLocalities = whole.endpoints.allSatisfy {
-            $0.loadBalancingWeight.value == UInt32($0.lbEndpoints.count)
+            $0.hasLocality && $0.loadBalancingWeight.value == UInt32($0.lbEndpoints.count)
         }
         #expect(weightedLocalities)
         #expect(assignments["outbound|26051|v1|\(Self.echo)"]?.endpoints.flatMap(\.lbEndpoints).count == 1)

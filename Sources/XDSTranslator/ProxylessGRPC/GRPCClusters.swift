@@ -4,7 +4,7 @@ import SwiftProtobuf
 
 /// CDS for a proxyless gRPC client: an EDS cluster per service port and DestinationRule subset
 /// (`outbound|<port>|<subset>|<fqdn>`, as for sidecars), carrying only what gRPC's xDS client reads (gRFC A27, A32,
-/// A42, A48, A50): the load balancer, circuit-breaker `max_requests`, outlier detection, and for `ISTIO_MUTUAL` an
+/// A42, A50): the load balancer, circuit-breaker `max_requests`, outlier detection, and for `ISTIO_MUTUAL` an
 /// UpstreamTlsContext whose certificates come from the client's certificate provider `default` (gRFC A29).
 ///
 /// A cluster gRPC cannot be given faithfully is not generated, and `GRPCResourceAbsence` says why when the client
@@ -43,16 +43,13 @@ enum GRPCClusters {
         cluster.name = plan.name
         cluster.type = .eds
         cluster.edsClusterConfig = envoy.edsClusterConfig
-        switch envoy.lbPolicy {
-        case .leastRequest:
-            cluster.lbPolicy = .leastRequest
-            if case .leastRequestLbConfig(let config)? = envoy.lbConfig { cluster.leastRequestLbConfig = config }
-        case .ringHash, .maglev:
+        // gRPC's Cluster.lb_policy takes ROUND_ROBIN and RING_HASH only (grpc 1.85 NACKs LEAST_REQUEST there).
+        if envoy.lbPolicy == .ringHash || envoy.lbPolicy == .maglev {
             // gRPC has no Maglev; its ring hash gives the same affinity by the same hash policies.
             cluster.lbPolicy = .ringHash
             if case .ringHashLbConfig(let config)? = envoy.lbConfig { cluster.ringHashLbConfig = config }
-        default:
-            // ROUND_ROBIN, and RANDOM, which gRPC lacks (istiod likewise leaves gRPC clients on round robin).
+        } else {
+            // ROUND_ROBIN, and LEAST_REQUEST and RANDOM, which gRPC takes as round robin (as istiod leaves them).
             cluster.lbPolicy = .roundRobin
         }
         if envoy.hasCircuitBreakers { cluster.circuitBreakers = envoy.circuitBreakers }

@@ -18,6 +18,7 @@ import sys
 import time
 
 import grpc
+import grpc.experimental
 
 MODE, TARGET = sys.argv[1], sys.argv[2]
 ARGS = [a for a in sys.argv[3:] if a != "--mtls"]
@@ -27,7 +28,7 @@ METHOD = "/echo.Echo/Call"
 
 def channel():
     if MTLS:
-        credentials = grpc.xds_channel_credentials(fallback_credentials=grpc.insecure_channel_credentials())
+        credentials = grpc.xds_channel_credentials(fallback_credentials=grpc.experimental.insecure_channel_credentials())
         return grpc.secure_channel(TARGET, credentials)
     return grpc.insecure_channel(TARGET)
 
