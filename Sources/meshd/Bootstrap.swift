@@ -10,8 +10,10 @@ struct Bootstrap: ParsableCommand {
             With --grpc, print a gRPC xDS bootstrap instead (for GRPC_XDS_BOOTSTRAP): a proxyless gRPC application \
             then reaches services as xds:///<host>:<port>. It authenticates with --token-file over TLS \
             (--xds-tls, --root-cert; use localhost:15012, the name meshd's serving certificate carries) and needs \
-            GRPC_EXPERIMENTAL_XDS_BOOTSTRAP_CALL_CREDS=true in grpc 1.85. --cert-dir names the directory \
-            'meshd workload-cert' writes, for mutual TLS. See Docs/proxyless-grpc.md.
+            GRPC_EXPERIMENTAL_XDS_BOOTSTRAP_CALL_CREDS=true in grpc 1.85 (and \
+            GRPC_EXPERIMENTAL_XDS_DATA_ERROR_HANDLING=true to see meshd's reason for a missing name at once). \
+            --cert-dir names the directory 'meshd workload-cert' writes, for mutual TLS. Write the token with \
+            'meshd token --out'. See Docs/proxyless-grpc.md.
             """)
 
     @Option(name: .long, help: "The pod's IP address.")
