@@ -58,7 +58,7 @@ public struct AuthorizationSimulator: Sendable {
 
     func listener(for request: SimulatedRequest) -> Envoy_Config_Listener_V3_Listener? {
         switch proxy.kind {
-        case .sidecar: return listeners.first { $0.name == "virtualInbound" }
+        case .sidecar, .grpc: return listeners.first { $0.name == "virtualInbound" }
         case .router:
             return listeners.first { listener in
                 guard case .socketAddress(let socket)? = listener.address.address else { return false }

@@ -154,6 +154,16 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
 
     public func describe(_ client: ProxyClient) -> String { client.proxy.id }
 
+    /// Proxyless gRPC clients are told which subscribed names meshd has no resource for (as NOT_FOUND resource
+    /// errors, which gRPC reports at once); Envoy gets the spec's empty answer.
+    public func reportsMissingResources(_ client: ProxyClient) -> Bool { client.proxy.kind == .grpc }
+
+    /// The translator's reason, against the current snapshot: no such service or port, a subset no DestinationRule
+    /// defines, or a cluster meshd will not give gRPC (DNS, TLS it cannot originate).
+    public func missingResourceReason(_ type: XDSType, name: String, for client: ProxyClient) -> String {
+        translator.proxylessGRPCAbsence(typeURL: type.rawValue, name: name, snapshot: snapshot, proxy: client.proxy)
+    }
+
     /// A push of some types also carries, for a proxy whose own inputs changed with the update (its workload
     /// appeared, left, or changed ports or labels), every other type whose inputs differ for it.
     ///

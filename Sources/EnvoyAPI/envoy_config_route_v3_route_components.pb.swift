@@ -178,6 +178,15 @@ public nonisolated struct Envoy_Config_Route_V3_Route: @unchecked Sendable {
     set {_uniqueStorage()._action = .directResponse(newValue)}
   }
 
+  /// Server side of proxyless gRPC (gRFC A36): the request is handled by the server itself.
+  public var nonForwardingAction: Envoy_Config_Route_V3_NonForwardingAction {
+    get {
+      if case .nonForwardingAction(let v)? = _storage._action {return v}
+      return Envoy_Config_Route_V3_NonForwardingAction()
+    }
+    set {_uniqueStorage()._action = .nonForwardingAction(newValue)}
+  }
+
   public var metadata: Envoy_Config_Core_V3_Metadata {
     get {_storage._metadata ?? Envoy_Config_Core_V3_Metadata()}
     set {_uniqueStorage()._metadata = newValue}
@@ -230,12 +239,25 @@ public nonisolated struct Envoy_Config_Route_V3_Route: @unchecked Sendable {
     case route(Envoy_Config_Route_V3_RouteAction)
     case redirect(Envoy_Config_Route_V3_RedirectAction)
     case directResponse(Envoy_Config_Route_V3_DirectResponseAction)
+    /// Server side of proxyless gRPC (gRFC A36): the request is handled by the server itself.
+    case nonForwardingAction(Envoy_Config_Route_V3_NonForwardingAction)
 
   }
 
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// No forwarding: the route only selects per-route filter configuration (gRPC xDS servers).
+public nonisolated struct Envoy_Config_Route_V3_NonForwardingAction: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// The conditions a request must meet: exactly one path rule plus optional header and query rules.
@@ -1286,7 +1308,7 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost.TlsRequirementType: Swif
 
 nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Route"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{1}redirect\0\u{1}metadata\0\u{4}\u{3}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{3}request_headers_to_remove\0\u{3}typed_per_filter_config\0\u{1}name\0\u{4}\u{5}stat_prefix\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{1}redirect\0\u{1}metadata\0\u{4}\u{3}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{3}request_headers_to_remove\0\u{3}typed_per_filter_config\0\u{1}name\0\u{4}\u{4}non_forwarding_action\0\u{3}stat_prefix\0")
 
   fileprivate class _StorageClass {
     var _match: Envoy_Config_Route_V3_RouteMatch? = nil
@@ -1384,6 +1406,19 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
         case 12: try { try decoder.decodeRepeatedStringField(value: &_storage._requestHeadersToRemove) }()
         case 13: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: &_storage._typedPerFilterConfig) }()
         case 14: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 18: try {
+          var v: Envoy_Config_Route_V3_NonForwardingAction?
+          var hadOneofValue = false
+          if let current = _storage._action {
+            hadOneofValue = true
+            if case .nonForwardingAction(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._action = .nonForwardingAction(v)
+          }
+        }()
         case 19: try { try decoder.decodeSingularStringField(value: &_storage._statPrefix) }()
         default: break
         }
@@ -1435,6 +1470,9 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
       if !_storage._name.isEmpty {
         try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 14)
       }
+      try { if case .nonForwardingAction(let v)? = _storage._action {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
+      } }()
       if !_storage._statPrefix.isEmpty {
         try visitor.visitSingularStringField(value: _storage._statPrefix, fieldNumber: 19)
       }
@@ -1461,6 +1499,25 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_NonForwardingAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".NonForwardingAction"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_NonForwardingAction, rhs: Envoy_Config_Route_V3_NonForwardingAction) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

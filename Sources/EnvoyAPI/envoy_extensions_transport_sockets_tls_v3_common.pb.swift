@@ -215,6 +215,21 @@ public nonisolated struct Envoy_Extensions_TransportSockets_Tls_V3_CertificateVa
   /// Base64 SHA-256 hashes of accepted peer public keys (SPKI).
   public var verifyCertificateSpki: [String] = []
 
+  /// Deprecated in Envoy in favour of match_typed_subject_alt_names, but the only SAN rule gRPC reads (gRFC A29).
+  ///
+  /// NOTE: This field was marked as deprecated in the .proto file.
+  public var matchSubjectAltNames: [Envoy_Type_Matcher_V3_StringMatcher] = []
+
+  /// The trust bundle from a certificate provider instance (proxyless gRPC: from its bootstrap).
+  public var caCertificateProviderInstance: Envoy_Extensions_TransportSockets_Tls_V3_CertificateProviderPluginInstance {
+    get {_caCertificateProviderInstance ?? Envoy_Extensions_TransportSockets_Tls_V3_CertificateProviderPluginInstance()}
+    set {_caCertificateProviderInstance = newValue}
+  }
+  /// Returns true if `caCertificateProviderInstance` has been explicitly set.
+  public var hasCaCertificateProviderInstance: Bool {self._caCertificateProviderInstance != nil}
+  /// Clears the value of `caCertificateProviderInstance`. Subsequent reads from it will return its default value.
+  public mutating func clearCaCertificateProviderInstance() {self._caCertificateProviderInstance = nil}
+
   public var matchTypedSubjectAltNames: [Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMatcher] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -222,6 +237,23 @@ public nonisolated struct Envoy_Extensions_TransportSockets_Tls_V3_CertificateVa
   public init() {}
 
   fileprivate var _trustedCa: Envoy_Config_Core_V3_DataSource? = nil
+  fileprivate var _caCertificateProviderInstance: Envoy_Extensions_TransportSockets_Tls_V3_CertificateProviderPluginInstance? = nil
+}
+
+/// A certificate provider instance named in the client's bootstrap (`certificate_providers`), and which of its
+/// certificates to use.
+public nonisolated struct Envoy_Extensions_TransportSockets_Tls_V3_CertificateProviderPluginInstance: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var instanceName: String = String()
+
+  public var certificateName: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -361,7 +393,7 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_SubjectAltNameMat
 
 nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CertificateValidationContext: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".CertificateValidationContext"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trusted_ca\0\u{3}verify_certificate_hash\0\u{3}verify_certificate_spki\0\u{4}\u{c}match_typed_subject_alt_names\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}trusted_ca\0\u{3}verify_certificate_hash\0\u{3}verify_certificate_spki\0\u{4}\u{6}match_subject_alt_names\0\u{4}\u{4}ca_certificate_provider_instance\0\u{4}\u{2}match_typed_subject_alt_names\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -372,6 +404,8 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CertificateValida
       case 1: try { try decoder.decodeSingularMessageField(value: &self._trustedCa) }()
       case 2: try { try decoder.decodeRepeatedStringField(value: &self.verifyCertificateHash) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.verifyCertificateSpki) }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.matchSubjectAltNames) }()
+      case 13: try { try decoder.decodeSingularMessageField(value: &self._caCertificateProviderInstance) }()
       case 15: try { try decoder.decodeRepeatedMessageField(value: &self.matchTypedSubjectAltNames) }()
       default: break
       }
@@ -392,6 +426,12 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CertificateValida
     if !self.verifyCertificateSpki.isEmpty {
       try visitor.visitRepeatedStringField(value: self.verifyCertificateSpki, fieldNumber: 3)
     }
+    if !self.matchSubjectAltNames.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.matchSubjectAltNames, fieldNumber: 9)
+    }
+    try { if let v = self._caCertificateProviderInstance {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+    } }()
     if !self.matchTypedSubjectAltNames.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.matchTypedSubjectAltNames, fieldNumber: 15)
     }
@@ -402,7 +442,44 @@ nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CertificateValida
     if lhs._trustedCa != rhs._trustedCa {return false}
     if lhs.verifyCertificateHash != rhs.verifyCertificateHash {return false}
     if lhs.verifyCertificateSpki != rhs.verifyCertificateSpki {return false}
+    if lhs.matchSubjectAltNames != rhs.matchSubjectAltNames {return false}
+    if lhs._caCertificateProviderInstance != rhs._caCertificateProviderInstance {return false}
     if lhs.matchTypedSubjectAltNames != rhs.matchTypedSubjectAltNames {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Extensions_TransportSockets_Tls_V3_CertificateProviderPluginInstance: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CertificateProviderPluginInstance"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}instance_name\0\u{3}certificate_name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.instanceName) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.certificateName) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.instanceName.isEmpty {
+      try visitor.visitSingularStringField(value: self.instanceName, fieldNumber: 1)
+    }
+    if !self.certificateName.isEmpty {
+      try visitor.visitSingularStringField(value: self.certificateName, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Extensions_TransportSockets_Tls_V3_CertificateProviderPluginInstance, rhs: Envoy_Extensions_TransportSockets_Tls_V3_CertificateProviderPluginInstance) -> Bool {
+    if lhs.instanceName != rhs.instanceName {return false}
+    if lhs.certificateName != rhs.certificateName {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

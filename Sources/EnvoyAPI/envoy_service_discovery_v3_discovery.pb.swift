@@ -94,11 +94,59 @@ public nonisolated struct Envoy_Service_Discovery_V3_DiscoveryResponse: Sendable
   /// Clears the value of `controlPlane`. Subsequent reads from it will return its default value.
   public mutating func clearControlPlane() {self._controlPlane = nil}
 
+  /// Subscribed resources the server cannot send, each with why (xRFC TP3; gRPC reports them at once, gRFC A88).
+  public var resourceErrors: [Envoy_Service_Discovery_V3_ResourceError] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _controlPlane: Envoy_Config_Core_V3_ControlPlane? = nil
+}
+
+/// A resource name as subscribed.
+public nonisolated struct Envoy_Service_Discovery_V3_ResourceName: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// Why the server cannot send one subscribed resource: NOT_FOUND for a name it does not know.
+public nonisolated struct Envoy_Service_Discovery_V3_ResourceError: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var resourceName: Envoy_Service_Discovery_V3_ResourceName {
+    get {_resourceName ?? Envoy_Service_Discovery_V3_ResourceName()}
+    set {_resourceName = newValue}
+  }
+  /// Returns true if `resourceName` has been explicitly set.
+  public var hasResourceName: Bool {self._resourceName != nil}
+  /// Clears the value of `resourceName`. Subsequent reads from it will return its default value.
+  public mutating func clearResourceName() {self._resourceName = nil}
+
+  public var errorDetail: Google_Rpc_Status {
+    get {_errorDetail ?? Google_Rpc_Status()}
+    set {_errorDetail = newValue}
+  }
+  /// Returns true if `errorDetail` has been explicitly set.
+  public var hasErrorDetail: Bool {self._errorDetail != nil}
+  /// Clears the value of `errorDetail`. Subsequent reads from it will return its default value.
+  public mutating func clearErrorDetail() {self._errorDetail = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _resourceName: Envoy_Service_Discovery_V3_ResourceName? = nil
+  fileprivate var _errorDetail: Google_Rpc_Status? = nil
 }
 
 /// Incremental: subscribe and unsubscribe by name, and ACK/NACK by nonce.
@@ -270,7 +318,7 @@ nonisolated extension Envoy_Service_Discovery_V3_DiscoveryRequest: SwiftProtobuf
 
 nonisolated extension Envoy_Service_Discovery_V3_DiscoveryResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DiscoveryResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}version_info\0\u{1}resources\0\u{1}canary\0\u{3}type_url\0\u{1}nonce\0\u{3}control_plane\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}version_info\0\u{1}resources\0\u{1}canary\0\u{3}type_url\0\u{1}nonce\0\u{3}control_plane\0\u{3}resource_errors\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -284,6 +332,7 @@ nonisolated extension Envoy_Service_Discovery_V3_DiscoveryResponse: SwiftProtobu
       case 4: try { try decoder.decodeSingularStringField(value: &self.typeURL) }()
       case 5: try { try decoder.decodeSingularStringField(value: &self.nonce) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._controlPlane) }()
+      case 7: try { try decoder.decodeRepeatedMessageField(value: &self.resourceErrors) }()
       default: break
       }
     }
@@ -312,6 +361,9 @@ nonisolated extension Envoy_Service_Discovery_V3_DiscoveryResponse: SwiftProtobu
     try { if let v = self._controlPlane {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     } }()
+    if !self.resourceErrors.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.resourceErrors, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -322,6 +374,76 @@ nonisolated extension Envoy_Service_Discovery_V3_DiscoveryResponse: SwiftProtobu
     if lhs.typeURL != rhs.typeURL {return false}
     if lhs.nonce != rhs.nonce {return false}
     if lhs._controlPlane != rhs._controlPlane {return false}
+    if lhs.resourceErrors != rhs.resourceErrors {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Service_Discovery_V3_ResourceName: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ResourceName"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Service_Discovery_V3_ResourceName, rhs: Envoy_Service_Discovery_V3_ResourceName) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Service_Discovery_V3_ResourceError: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ResourceError"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}resource_name\0\u{3}error_detail\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._resourceName) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._errorDetail) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._resourceName {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._errorDetail {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Service_Discovery_V3_ResourceError, rhs: Envoy_Service_Discovery_V3_ResourceError) -> Bool {
+    if lhs._resourceName != rhs._resourceName {return false}
+    if lhs._errorDetail != rhs._errorDetail {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

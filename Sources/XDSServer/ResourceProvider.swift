@@ -25,6 +25,16 @@ public protocol ResourceProvider: Sendable {
     /// block. The default runs `request` as it is.
     func pushScope(_ request: PushRequest, for client: Client) -> PushRequest
 
+    /// Whether `client` is told which of its subscribed names have no resource (`resource_errors`). Envoy is not (an
+    /// unknown name gets the spec's empty answer); a proxyless gRPC client is, so that it fails at once with the
+    /// reason instead of after its 15 s does-not-exist timer. Must be quick. The default is false.
+    func reportsMissingResources(_ client: Client) -> Bool
+
+    /// Why `client`, which subscribed to `name` of `type`, gets no such resource: the text of its NOT_FOUND resource
+    /// error, shown in sync status and logged. Only asked for names that are missing, and only when
+    /// `reportsMissingResources`.
+    func missingResourceReason(_ type: XDSType, name: String, for client: Client) -> String
+
     /// The registry the server records its connections in, read once when the server is made. A provider that shows
     /// who is connected (admin views) hands one it reads, so that there is one record of it; nil, the default, lets
     /// the server keep its own. One server per registry.
@@ -35,6 +45,12 @@ extension ResourceProvider {
     public func pushScope(_ request: PushRequest, for client: Client) -> PushRequest { request }
 
     public var connectionRegistry: ConnectionRegistry<Client>? { nil }
+
+    public func reportsMissingResources(_ client: Client) -> Bool { false }
+
+    public func missingResourceReason(_ type: XDSType, name: String, for client: Client) -> String {
+        "\(type.shortName) resource \(name) not found"
+    }
 }
 
 /// Resources and the generation of the state they were made from.

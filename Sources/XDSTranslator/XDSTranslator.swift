@@ -47,7 +47,8 @@ public struct XDSTranslator: Sendable {
 
     /// `generate(_:snapshot:)` as typed messages.
     public func generateMessages(_ inputs: GeneratorInputs, snapshot: MeshSnapshot) -> [TranslatedMessage] {
-        switch inputs {
+        if let messages = generateProxylessGRPC(inputs, snapshot: snapshot) { return messages }
+        return switch inputs {
         case .cluster(let inputs): run(ClusterGenerator(), inputs, snapshot)
         case .endpoint(let inputs): run(EndpointGenerator(), inputs, snapshot)
         case .listener(let inputs): run(ListenerGenerator(), inputs, snapshot)
@@ -68,7 +69,34 @@ public struct XDSTranslator: Sendable {
         -> [TranslatedResource]
     {
         let context = GenerationContext(snapshot: snapshot, inputs: inputs, settings: settings)
+        if inputs.kind == .grpc {
+            return Self.unique(GRPCEndpoints.resources(for: context, hostnames: hostnames)).map(\.packed)
+        }
         return Self.unique(EndpointGenerator().resources(for: context, hostnames: hostnames)).map(\.packed)
+    }
+
+    /// A proxyless gRPC client's resources (`ProxylessGRPC/`, istiod's `grpc` generator); nil for other proxies.
+    private func generateProxylessGRPC(_ inputs: GeneratorInputs, snapshot: MeshSnapshot) -> [TranslatedMessage]? {
+        func context<I: ProxyInputs>(_ inputs: I) -> GenerationContext<I> {
+            GenerationContext(snapshot: snapshot, inputs: inputs, settings: settings)
+        }
+        switch inputs {
+        case .cluster(let inputs) where inputs.kind == .grpc:
+            return Self.unique(GRPCClusters.resources(for: context(inputs)))
+        case .endpoint(let inputs) where inputs.kind == .grpc:
+            return Self.unique(GRPCEndpoints.resources(for: context(inputs)))
+        case .listener(let inputs) where inputs.kind == .grpc:
+            return Self.unique(GRPCListeners.resources(for: context(inputs)))
+        case .route(let inputs) where inputs.kind == .grpc:
+            return Self.unique(GRPCRoutes.resources(for: context(inputs)))
+        default: return nil
+        }
+    }
+
+    /// Why a proxyless gRPC client that subscribed to `name` of `typeURL` gets no such resource: the reason meshd
+    /// reports to it (a NOT_FOUND resource error) and logs. Pure; only called for names that are missing.
+    public func proxylessGRPCAbsence(typeURL: String, name: String, snapshot: MeshSnapshot, proxy: Proxy) -> String {
+        GRPCResourceAbsence.reason(typeURL: typeURL, name: name, snapshot: snapshot, proxy: proxy, settings: settings)
     }
 
     private func run<G: ResourceGenerator>(

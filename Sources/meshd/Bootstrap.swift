@@ -5,7 +5,16 @@ import Foundation
 /// `meshd bootstrap`: print an Envoy bootstrap for a sidecar (or gateway) that gets everything else from meshd.
 struct Bootstrap: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print an Envoy bootstrap (JSON) that points a proxy at meshd over ADS.")
+        abstract: "Print an Envoy bootstrap (JSON) that points a proxy at meshd over ADS.",
+        discussion: """
+            With --grpc, print a gRPC xDS bootstrap instead (for GRPC_XDS_BOOTSTRAP): a proxyless gRPC application \
+            then reaches services as xds:///<host>:<port>. It authenticates with --token-file over TLS \
+            (--xds-tls, --root-cert; use localhost:15012, the name meshd's serving certificate carries) and needs \
+            GRPC_EXPERIMENTAL_XDS_BOOTSTRAP_CALL_CREDS=true in grpc 1.85 (and \
+            GRPC_EXPERIMENTAL_XDS_DATA_ERROR_HANDLING=true to see meshd's reason for a missing name at once). \
+            --cert-dir names the directory 'meshd workload-cert' writes, for mutual TLS. Write the token with \
+            'meshd token --out'. See Docs/proxyless-grpc.md.
+            """)
 
     @Option(name: .long, help: "The pod's IP address.")
     var nodeIP: String
@@ -47,6 +56,17 @@ struct Bootstrap: ParsableCommand {
     @Option(name: .long, help: "The mesh's root certificate (PEM file) used with --xds-tls (the ROOTCA bundle).")
     var rootCert: String?
 
+    @Flag(name: .long, help: "Print a gRPC xDS bootstrap for a proxyless gRPC application instead of Envoy's.")
+    var grpc = false
+
+    @Option(
+        name: .long,
+        help: "With --grpc: the directory 'meshd workload-cert' writes, for the file_watcher certificate provider.")
+    var certDir: String?
+
+    @Option(name: .long, help: "With --grpc: how often gRPC re-reads the certificate files, in seconds.")
+    var certRefreshSeconds: Int = 900
+
     func run() throws {
         guard type == "sidecar" || type == "router" else {
             throw ValidationError("--type: expected sidecar or router, got \"\(type)\"")
@@ -61,6 +81,10 @@ struct Bootstrap: ParsableCommand {
             }
             labels[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
         }
+        if grpc {
+            try printDocument(try grpcBootstrap(xds: xds, labels: labels).document)
+            return
+        }
         var bootstrap = EnvoyBootstrap(
             kind: type, ip: nodeIP, pod: pod, namespace: namespace, serviceAccount: serviceAccount, labels: labels,
             xds: xds, adminPort: adminPort)
@@ -72,10 +96,34 @@ struct Bootstrap: ParsableCommand {
             }
             bootstrap.xdsRootCertFile = rootCert
         }
-        let document = bootstrap.document
+        try printDocument(bootstrap.document)
+    }
+
+    private func printDocument(_ document: [String: Any]) throws {
         let data = try JSONSerialization.data(
             withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         print(String(decoding: data, as: UTF8.self))
+    }
+
+    /// The `--grpc` bootstrap, refusing what gRPC would refuse: call credentials over plaintext, and an inline token
+    /// (gRPC reads tokens from a file only).
+    private func grpcBootstrap(xds: ListenAddress, labels: [String: String]) throws -> GRPCBootstrap {
+        guard type == "sidecar" else { throw ValidationError("--grpc: a proxyless gRPC client has --type sidecar") }
+        if token != nil {
+            throw ValidationError("--grpc: gRPC reads the token from a file; use --token-file instead of --token")
+        }
+        if tokenFile != nil, !xdsTls {
+            throw ValidationError(
+                "--grpc: gRPC sends the token (call credentials) only over TLS; add --xds-tls and --root-cert")
+        }
+        if xdsTls, rootCert == nil {
+            throw ValidationError("--xds-tls needs --root-cert (the mesh's root certificate)")
+        }
+        guard certRefreshSeconds > 0 else { throw ValidationError("--cert-refresh-seconds: must be positive") }
+        return GRPCBootstrap(
+            ip: nodeIP, pod: pod, namespace: namespace, serviceAccount: serviceAccount, labels: labels, xds: xds,
+            xdsRootCertFile: xdsTls ? rootCert : nil, tokenFile: tokenFile, certificateDirectory: certDir,
+            certificateRefreshSeconds: certRefreshSeconds)
     }
 
     /// `--token`, or the trimmed content of `--token-file`; nil when neither is given.

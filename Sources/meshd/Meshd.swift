@@ -7,8 +7,8 @@ struct Meshd: AsyncParsableCommand {
         commandName: "meshd",
         abstract: "A service-mesh control plane: Istio configuration in, Envoy xDS out.",
         subcommands: [
-            Serve.self, Bootstrap.self, Validate.self, Token.self, ProxyStatus.self, Diff.self, Inject.self, Authz.self,
-            Apply.self, Delete.self,
+            Serve.self, Bootstrap.self, Validate.self, Token.self, WorkloadCert.self, ProxyStatus.self, Diff.self,
+            Inject.self, Authz.self, Apply.self, Delete.self,
         ],
         defaultSubcommand: Serve.self)
 }

@@ -30,6 +30,9 @@ enum ProxyStatusFormat {
         case "STALE": return "STALE (\(age(state.sentAgeSeconds)))"
         case "NACKED": return "NACKED: \(shorten(firstLine(state.lastNack?.error ?? ""), to: tableMessageLimit))"
         case "NOT_SENT": return "NOT SENT"
+        case "NOT_FOUND":
+            let first = (state.notFound ?? [:]).sorted { $0.key < $1.key }.first
+            return "NOT FOUND: \(shorten(first.map { "\($0.key): \($0.value)" } ?? "", to: tableMessageLimit))"
         default: return state.status
         }
     }
@@ -56,6 +59,9 @@ enum ProxyStatusFormat {
                     "  sent:      version \(sent), nonce \(state.sentNonce ?? "-"), \(age(state.sentAgeSeconds)) ago")
             }
             lines.append("  acked:     " + (state.ackedVersion.map { "version \($0)" } ?? "nothing yet"))
+            for (name, reason) in (state.notFound ?? [:]).sorted(by: { $0.key < $1.key }) {
+                lines.append("  not found: \(name): \(reason)")
+            }
             let names = state.resourceNames ?? []
             lines.append("  resources: \(names.count)" + (names.isEmpty ? "" : ": " + list(names, limit: 12)))
             guard state.status == "NACKED", let nack = state.lastNack else { continue }

@@ -18,6 +18,8 @@ enum AdminJSON {
         var ackedVersion: String?
         var resourceNames: [String]?
         var lastNack: Nack?
+        /// Subscribed names meshd told a proxyless gRPC client do not exist, with why.
+        var notFound: [String: String]?
     }
 
     /// The last NACK of one type.

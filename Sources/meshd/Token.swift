@@ -1,5 +1,6 @@
 import ArgumentParser
 import CertificateAuthority
+import Foundation
 
 /// `meshd token`: print a bootstrap token that lets a proxy obtain its first certificate for one identity.
 struct Token: ParsableCommand {
@@ -33,6 +34,13 @@ struct Token: ParsableCommand {
     @Option(name: .long, help: "The trust domain; use the same one as 'meshd serve'.")
     var trustDomain: String = "cluster.local"
 
+    @Option(
+        name: .long,
+        help:
+            "Write the token to this file (mode 0600, no trailing newline: gRPC's jwt_token_file sends the file as it is) instead of printing it."
+    )
+    var out: String?
+
     func run() throws {
         guard let duration = Self.parseDuration(ttl), duration > .zero else {
             throw ValidationError(
@@ -42,10 +50,14 @@ struct Token: ParsableCommand {
             throw ValidationError("--max-ttl: expected a positive duration such as 24h, got \"\(maxTtl)\"")
         }
         do {
-            print(
-                try CertificateAuthority.mintToken(
-                    stateDirectory: stateDir, trustDomain: trustDomain, namespace: namespace,
-                    serviceAccount: serviceAccount, ttl: duration, maxLifetime: maxDuration))
+            let token = try CertificateAuthority.mintToken(
+                stateDirectory: stateDir, trustDomain: trustDomain, namespace: namespace,
+                serviceAccount: serviceAccount, ttl: duration, maxLifetime: maxDuration)
+            guard let out else {
+                print(token)
+                return
+            }
+            try WorkloadCert.replace(URL(fileURLWithPath: out), token, mode: 0o600)
         } catch let error as CAError {
             throw ValidationError("\(error)")
         }

@@ -9,7 +9,8 @@ struct ProxySyncJSON: Encodable {
     var types: [String: TypeSyncJSON]
 }
 
-/// One type's sync state. `status` is SYNCED, STALE (sent, not yet ACKed), NACKED or NOT_SENT.
+/// One type's sync state. `status` is SYNCED, STALE (sent, not yet ACKed), NACKED, NOT_FOUND (the last response told
+/// a proxyless gRPC client that subscribed names do not exist; `notFound` says which and why) or NOT_SENT.
 struct TypeSyncJSON: Encodable {
     var typeUrl: String
     var status: String
@@ -22,6 +23,8 @@ struct TypeSyncJSON: Encodable {
     var ackedResources: [String: String]?
     var resourceNames: [String]
     var lastNack: NackJSON?
+    /// Subscribed names reported missing, with meshd's reason; absent when none.
+    var notFound: [String: String]?
 }
 
 struct NackJSON: Encodable {
@@ -48,13 +51,15 @@ extension ProxySyncJSON {
                 typeUrl: type.rawValue, status: Self.status(of: state), sentVersion: state.lastSent?.version,
                 sentNonce: state.lastSent?.nonce, sentAgeSeconds: state.lastSent.map { Self.seconds(now - $0.at) },
                 ackedVersion: state.ackedVersion, ackedResources: status.deltaAckedResources[type],
-                resourceNames: state.lastSent?.resourceNames ?? [], lastNack: nack)
+                resourceNames: state.lastSent?.resourceNames ?? [], lastNack: nack,
+                notFound: state.notFound.isEmpty ? nil : state.notFound)
         }
     }
 
     static func status(of state: SotWTypeState) -> String {
         guard let sent = state.lastSent else { return "NOT_SENT" }
         if state.rejectedVersion == sent.version { return "NACKED" }
+        if !state.notFound.isEmpty { return "NOT_FOUND" }
         return state.ackedVersion == sent.version ? "SYNCED" : "STALE"
     }
 

@@ -37,6 +37,10 @@ struct ProxySyncRow {
                 ackedVersion: state.ackedVersion)
             if verdict == "STALE", let sent = state.lastSent { cell.waitingSeconds = Durations.seconds(now - sent.at) }
             if verdict == "NACKED" { cell.error = state.lastNack?.message ?? "rejected (no error_detail)" }
+            if verdict == "NOT_FOUND" {
+                cell.error = state.notFound.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(
+                    separator: "; ")
+            }
             return cell
         }
     }

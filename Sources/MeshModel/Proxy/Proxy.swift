@@ -1,8 +1,14 @@
 /// A connected Envoy as the mesh model sees it, parsed from its Istio-style node id and metadata.
 ///
-/// Node id: `sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local` (`router~` for gateways).
+/// Node id: `sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local` (`router~` for gateways). A proxyless gRPC
+/// application uses a sidecar id with the metadata `GENERATOR: grpc`, as istiod's gRPC bootstrap writes it.
 public struct Proxy: Sendable, Hashable {
-    public enum Kind: String, Sendable, Hashable { case sidecar, router }
+    /// `grpc`: a gRPC library speaking xDS itself (proxyless), which istiod recognises by `GENERATOR: grpc` and
+    /// serves with its own generators (`ApiListener`s named `host:port`).
+    public enum Kind: String, Sendable, Hashable { case sidecar, router, grpc }
+
+    /// The node metadata value of `GENERATOR` that marks a proxyless gRPC client (istiod's `grpc` generator).
+    public static let grpcGenerator = "grpc"
 
     public var id: String
     public var kind: Kind
@@ -50,7 +56,8 @@ extension Proxy {
     /// Parses an Istio node id and the node metadata (already flattened to strings; `LABELS` as a map).
     ///
     /// Metadata keys: `NAMESPACE`, `LABELS`, `SERVICE_ACCOUNT`, `INSTANCE_IPS` (comma-separated),
-    /// `INTERCEPTION_MODE`, `CLUSTER_ID`, `MESH_ID`. Metadata wins over the id where both say something.
+    /// `INTERCEPTION_MODE`, `CLUSTER_ID`, `MESH_ID`, and `GENERATOR` (`grpc` makes a sidecar id a proxyless gRPC
+    /// client, `Kind.grpc`). Metadata wins over the id where both say something.
     public init(nodeID: String, metadata: [String: String], labels: [String: String]) throws(ProxyIdentityError) {
         let parts = nodeID.split(separator: "~", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 4 else {
@@ -58,10 +65,11 @@ extension Proxy {
                 nodeID: nodeID,
                 reason: "expected 4 parts separated by '~' (type~ip~pod.namespace~domain), found \(parts.count)")
         }
-        guard let kind = Kind(rawValue: parts[0]) else {
+        guard var kind = Kind(rawValue: parts[0]), kind != .grpc else {
             throw ProxyIdentityError(
                 nodeID: nodeID, reason: "unknown proxy type \"\(parts[0])\"; expected \"sidecar\" or \"router\"")
         }
+        if kind == .sidecar, metadata["GENERATOR"] == Self.grpcGenerator { kind = .grpc }
         guard !parts[1].isEmpty else { throw ProxyIdentityError(nodeID: nodeID, reason: "empty IP address") }
         let podAndNamespace = parts[2]
         var podName = podAndNamespace

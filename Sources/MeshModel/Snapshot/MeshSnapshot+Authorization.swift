@@ -24,7 +24,7 @@ extension MeshSnapshot {
     /// The labels policies select `proxy` by: a sidecar's own workload's (else those its node reports), a router's
     /// own.
     public func policyLabels(of proxy: Proxy) -> [String: String] {
-        guard proxy.kind == .sidecar else { return proxy.labels }
+        guard proxy.kind != .router else { return proxy.labels }
         return ownWorkload(of: proxy)?.labels ?? proxy.labels
     }
 

@@ -130,12 +130,23 @@ extension ADSServer {
         write: @escaping @Sendable (PreparedResponse) async throws -> Void
     ) async throws {
         let nonce = session.nonces.next()
+        let missing = missingResources(type, holding: holding ?? resources, session: session)
         let response = PreparedResponse(
             versionInfo: version, typeURL: type.rawValue, nonce: nonce, controlPlaneID: controlPlaneID,
-            resources: resources)
+            resources: resources, resourceErrors: missing)
         try await self.write(response, type: type, nonce: nonce, supersedes: true, session: &session, with: write)
+        let reported = session.stream.types[type]?.notFound ?? [:]
         session.stream.sent(
             type, version: version, nonce: nonce, resources: resources, holding: holding, generation: generation)
+        session.stream.reportedMissing(type, missing)
+        for entry in missing where reported[entry.name] != entry.reason {
+            logger.warning(
+                "proxy subscribed to a resource meshd does not have; told it NOT_FOUND",
+                metadata: [
+                    "proxy": "\(session.proxyName)", "type": "\(type.shortName)", "resource": "\(entry.name)",
+                    "reason": "\(entry.reason)",
+                ])
+        }
         if type.isWildcard { session.lastWildcard[type] = resources }
         if let sent = session.stream.types[type]?.lastSent {
             let bytes = resources.reduce(0) { $0 + $1.byteCount }
@@ -152,6 +163,17 @@ extension ADSServer {
                 "resources": "\(resources.count)",
                 "change": "\(generation)", "trigger": "\(trigger.rawValue)",
             ])
+    }
+
+    /// The subscribed names `holding` (what the proxy holds after the response) lacks, with the provider's reasons,
+    /// for a client that is told (`ResourceProvider.reportsMissingResources`); empty otherwise.
+    private func missingResources(
+        _ type: XDSType, holding: [XDSResource], session: SotWSession<Provider>
+    ) -> [MissingResource] {
+        guard let client = session.client, provider.reportsMissingResources(client) else { return [] }
+        return session.stream.missing(from: holding, for: type).map {
+            MissingResource(name: $0, reason: provider.missingResourceReason(type, name: $0, for: client))
+        }
     }
 
     private func publishStatus(_ session: SotWSession<Provider>) {

@@ -56,7 +56,10 @@ public struct SotWStream: Sendable {
         }
         state.ackedVersion = request.versionInfo
         state.acked = sent
-        if !type.isWildcard, digest != state.requestedDigest {
+        // A named subscription changes with any request; a wildcard one (Envoy's LDS and CDS) never names any. A
+        // proxyless gRPC client names its listeners and clusters, and adds and drops them as its channels and routes
+        // change.
+        if !state.wildcard, digest != state.requestedDigest {
             state.requestedDigest = digest
             let requested = Set(request.resourceNames)
             guard requested != state.names else { return .acknowledged(type, version: request.versionInfo) }
@@ -65,6 +68,20 @@ public struct SotWStream: Sendable {
             return .respond(type)
         }
         return .acknowledged(type, version: request.versionInfo)
+    }
+
+    /// The subscribed names of a named (not wildcard) subscription that `resources` does not have, sorted.
+    public func missing(from resources: [XDSResource], for type: XDSType) -> [String] {
+        guard let state = types[type], !state.wildcard, !state.names.isEmpty else { return [] }
+        var absent = state.names
+        for resource in resources { absent.remove(resource.name) }
+        return absent.sorted()
+    }
+
+    /// Records the names the last response of `type` reported missing.
+    public mutating func reportedMissing(_ type: XDSType, _ missing: [MissingResource]) {
+        types[type]?.notFound = Dictionary(
+            missing.map { ($0.name, $0.reason) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The resources of a type the proxy subscribes to, filtered to what it asked for.

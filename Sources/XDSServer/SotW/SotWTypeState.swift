@@ -117,6 +117,9 @@ public struct SotWTypeState: Sendable, Hashable {
     /// Content the proxy rejected: never sent again on this stream.
     public var rejectedVersion: String?
     public var lastNack: NackRecord?
+    /// The subscribed names the last response reported missing (`resource_errors`), with why; empty for clients that
+    /// are not told (Envoy).
+    public var notFound: [String: String] = [:]
 
     init(wildcard: Bool) {
         self.wildcard = wildcard

@@ -28,14 +28,24 @@ public struct PreparedResponse: PreparedMessage, Sendable {
     public var nonce: String
     public var controlPlaneID: String
     public var resources: [XDSResource]
+    /// Subscribed names the response cannot carry, each with why (`resource_errors`, NOT_FOUND): only for clients
+    /// that read them (proxyless gRPC, gRFC A88); empty for Envoy, which keeps the spec's empty answer.
+    public var resourceErrors: [MissingResource]
+    /// Each of `resourceErrors` as a serialised `ResourceError`.
+    private let encodedErrors: [[UInt8]]
     public let wireSize: Int
 
-    public init(versionInfo: String, typeURL: String, nonce: String, controlPlaneID: String, resources: [XDSResource]) {
+    public init(
+        versionInfo: String, typeURL: String, nonce: String, controlPlaneID: String, resources: [XDSResource],
+        resourceErrors: [MissingResource] = []
+    ) {
         self.versionInfo = versionInfo
         self.typeURL = typeURL
         self.nonce = nonce
         self.controlPlaneID = controlPlaneID
         self.resources = resources
+        self.resourceErrors = resourceErrors
+        encodedErrors = resourceErrors.map(\.encoded)
         var size =
             ProtobufWire.stringFieldSize(versionInfo) + ProtobufWire.stringFieldSize(typeURL)
             + ProtobufWire.stringFieldSize(nonce)
@@ -43,11 +53,12 @@ public struct PreparedResponse: PreparedMessage, Sendable {
         if !controlPlaneID.isEmpty {
             size += ProtobufWire.fieldSize(payload: ProtobufWire.stringFieldSize(controlPlaneID))
         }
+        for error in encodedErrors { size += ProtobufWire.fieldSize(payload: error.count) }
         self.wireSize = size
     }
 
     // DiscoveryResponse: version_info = 1, resources = 2, type_url = 4, nonce = 5, control_plane = 6
-    // (ControlPlane: identifier = 1).
+    // (ControlPlane: identifier = 1), resource_errors = 7.
     public func write(into buffer: UnsafeMutableRawBufferPointer) {
         var writer = ProtobufWriter(buffer)
         writer.stringField(1, versionInfo)
@@ -58,12 +69,33 @@ public struct PreparedResponse: PreparedMessage, Sendable {
             writer.header(field: 6, length: ProtobufWire.stringFieldSize(controlPlaneID))
             writer.stringField(1, controlPlaneID)
         }
+        for error in encodedErrors { writer.bytesField(7, error) }
         precondition(writer.offset == wireSize, "DiscoveryResponse size mismatch")
     }
 
     /// The response as Envoy's message type, decoded from the bytes this writes (for in-process callers and tests).
     public var message: Envoy_Service_Discovery_V3_DiscoveryResponse {
         (try? Envoy_Service_Discovery_V3_DiscoveryResponse(serializedBytes: serializedBytes)) ?? .init()
+    }
+}
+
+/// A subscribed resource the server cannot send, and why: a `ResourceError` with NOT_FOUND (xRFC TP3).
+public struct MissingResource: Sendable, Hashable {
+    public var name: String
+    public var reason: String
+
+    public init(name: String, reason: String) {
+        self.name = name
+        self.reason = reason
+    }
+
+    /// The serialised `ResourceError`.
+    var encoded: [UInt8] {
+        var error = Envoy_Service_Discovery_V3_ResourceError()
+        error.resourceName.name = name
+        error.errorDetail.code = 5  // NOT_FOUND
+        error.errorDetail.message = reason
+        return (try? error.serializedBytes()) ?? []
     }
 }
 

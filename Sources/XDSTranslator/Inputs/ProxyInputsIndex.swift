@@ -64,7 +64,7 @@ public struct ProxyInputsIndex: Sendable {
         ListenerInputs(
             kind: proxy.kind, namespace: proxy.namespace, sidecar: sidecar(for: proxy),
             trustDomain: proxy.workloadIdentity?.trustDomain, inbound: inbound(for: proxy),
-            workloadLabels: proxy.kind == .sidecar ? ownLabels(for: proxy) ?? proxy.labels : proxy.labels,
+            workloadLabels: proxy.kind != .router ? ownLabels(for: proxy) ?? proxy.labels : proxy.labels,
             gatewayLabels: proxy.kind == .router ? proxy.labels : nil)
     }
 
@@ -84,7 +84,7 @@ public struct ProxyInputsIndex: Sendable {
 
     /// The Sidecar that configures a sidecar proxy, chosen by the proxy's namespace and labels.
     private func sidecar(for proxy: Proxy) -> SelectedSidecar? {
-        guard proxy.kind == .sidecar else { return nil }
+        guard proxy.kind != .router else { return nil }
         return MeshSnapshot.sidecar(
             in: sidecars, namespace: proxy.namespace, labels: proxy.labels, rootNamespace: rootNamespace
         )

@@ -25,6 +25,7 @@ enum AnyTypeRegistry {
         let types: [any SwiftProtobuf.Message.Type] = [
             Envoy_Config_Cluster_V3_Cluster.self,
             Envoy_Config_Listener_V3_Listener.self,
+            Envoy_Config_Listener_V3_ApiListener.self,
             Envoy_Config_Route_V3_RouteConfiguration.self,
             Envoy_Config_Endpoint_V3_ClusterLoadAssignment.self,
             Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.self,

@@ -32,7 +32,7 @@ struct SidecarScope: Sendable {
 
     /// The scope of the proxy `context` generates for, under the mesh-wide `settings`.
     init(snapshot: MeshSnapshot, inputs: some ProxyInputs, settings: TranslatorSettings) {
-        let sidecar = inputs.kind == .sidecar ? inputs.sidecar?.resource : nil
+        let sidecar = inputs.kind != .router ? inputs.sidecar?.resource : nil
         // The mesh config's mode (the store folds `--outbound-traffic-policy` into it) follows live changes.
         let policy =
             sidecar?.outboundTrafficPolicy ?? snapshot.meshConfig.outboundTrafficPolicy
