@@ -39,9 +39,6 @@ public struct MeshConfig: Sendable, Hashable {
     /// The provider Istio's default mesh config defines as `envoy`: a file access log to `accessLogFile` (or
     /// stdout) in `accessLogFormat`, unless `extensionProviders` defines a provider of that name.
     public static let builtInFileProvider = "envoy"
-    /// The provider Istio's default mesh config defines as `prometheus` (Istio's stats filter, absent from upstream
-    /// Envoy).
-    public static let builtInPrometheusProvider = "prometheus"
 
     /// The extension provider called `name`, if any.
     public func extensionProvider(named name: String) -> ExtensionProvider? {

@@ -47,9 +47,8 @@ struct AccessLogPlan: Sendable {
         ("requested_server_name", "%REQUESTED_SERVER_NAME%"), ("route_name", "%ROUTE_NAME%"),
     ]
 
-    static func of(_ context: GenerationContext<ListenerInputs>) -> AccessLogPlan {
-        let snapshot = context.snapshot
-        let levels = snapshot.telemetries(namespace: context.inputs.namespace, labels: context.inputs.workloadLabels)
+    /// The plan for a proxy whose Telemetry levels (least specific first) are `levels`.
+    static func of(levels: [Telemetry], snapshot: MeshSnapshot) -> AccessLogPlan {
         let withLogging = levels.filter { !$0.accessLogging.isEmpty }
         var plan = AccessLogPlan()
         plan.sources = withLogging.map(\.sourceKey)
@@ -143,6 +142,14 @@ struct AccessLogPlan: Sendable {
 struct ListenerTelemetry {
     let accessLogs: AccessLogPlan
     let tracing: TracingPlan
+
+    /// Both plans, from the proxy's Telemetry levels looked up once.
+    init(_ context: GenerationContext<ListenerInputs>) {
+        let snapshot = context.snapshot
+        let levels = snapshot.telemetries(namespace: context.inputs.namespace, labels: context.inputs.workloadLabels)
+        accessLogs = .of(levels: levels, snapshot: snapshot)
+        tracing = .of(levels: levels, snapshot: snapshot)
+    }
 
     func applied(to messages: [TranslatedMessage]) -> [TranslatedMessage] {
         guard !accessLogs.isEmpty || tracing.client != nil || tracing.server != nil else { return messages }

@@ -12,7 +12,7 @@ struct ListenerGenerator: ResourceGenerator {
         ]), meshConfig: true, fetchedJWKS: true, endpoints: .ownWorkload)
 
     func resources(for context: GenerationContext<ListenerInputs>) -> [TranslatedMessage] {
-        ListenerTelemetry(accessLogs: .of(context), tracing: .of(context)).applied(to: listeners(for: context))
+        ListenerTelemetry(context).applied(to: listeners(for: context))
     }
 
     private func listeners(for context: GenerationContext<ListenerInputs>) -> [TranslatedMessage] {

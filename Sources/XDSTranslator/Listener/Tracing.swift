@@ -38,9 +38,8 @@ struct TracingPlan: Sendable {
         return merged
     }
 
-    static func of(_ context: GenerationContext<ListenerInputs>) -> TracingPlan {
-        let snapshot = context.snapshot
-        let levels = snapshot.telemetries(namespace: context.inputs.namespace, labels: context.inputs.workloadLabels)
+    /// The plan for a proxy whose Telemetry levels (least specific first) are `levels`.
+    static func of(levels: [Telemetry], snapshot: MeshSnapshot) -> TracingPlan {
         let withTracing = levels.filter { !$0.tracing.isEmpty }
         let mesh = snapshot.meshConfig
         var plan = TracingPlan()
