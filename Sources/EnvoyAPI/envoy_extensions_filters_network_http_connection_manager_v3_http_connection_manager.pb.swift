@@ -65,6 +65,15 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
     set {_uniqueStorage()._httpFilters = newValue}
   }
 
+  public var addUserAgent: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._addUserAgent ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._addUserAgent = newValue}
+  }
+  /// Returns true if `addUserAgent` has been explicitly set.
+  public var hasAddUserAgent: Bool {_storage._addUserAgent != nil}
+  /// Clears the value of `addUserAgent`. Subsequent reads from it will return its default value.
+  public mutating func clearAddUserAgent() {_uniqueStorage()._addUserAgent = nil}
+
   public var tracing: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing {
     get {_storage._tracing ?? Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing()}
     set {_uniqueStorage()._tracing = newValue}
@@ -73,6 +82,89 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
   public var hasTracing: Bool {_storage._tracing != nil}
   /// Clears the value of `tracing`. Subsequent reads from it will return its default value.
   public mutating func clearTracing() {_uniqueStorage()._tracing = nil}
+
+  /// Options of every HTTP version (idle timeout, header count limits, underscores in header names).
+  public var commonHTTPProtocolOptions: Envoy_Config_Core_V3_HttpProtocolOptions {
+    get {_storage._commonHTTPProtocolOptions ?? Envoy_Config_Core_V3_HttpProtocolOptions()}
+    set {_uniqueStorage()._commonHTTPProtocolOptions = newValue}
+  }
+  /// Returns true if `commonHTTPProtocolOptions` has been explicitly set.
+  public var hasCommonHTTPProtocolOptions: Bool {_storage._commonHTTPProtocolOptions != nil}
+  /// Clears the value of `commonHTTPProtocolOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearCommonHTTPProtocolOptions() {_uniqueStorage()._commonHTTPProtocolOptions = nil}
+
+  public var httpProtocolOptions: Envoy_Config_Core_V3_Http1ProtocolOptions {
+    get {_storage._httpProtocolOptions ?? Envoy_Config_Core_V3_Http1ProtocolOptions()}
+    set {_uniqueStorage()._httpProtocolOptions = newValue}
+  }
+  /// Returns true if `httpProtocolOptions` has been explicitly set.
+  public var hasHTTPProtocolOptions: Bool {_storage._httpProtocolOptions != nil}
+  /// Clears the value of `httpProtocolOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearHTTPProtocolOptions() {_uniqueStorage()._httpProtocolOptions = nil}
+
+  public var http2ProtocolOptions: Envoy_Config_Core_V3_Http2ProtocolOptions {
+    get {_storage._http2ProtocolOptions ?? Envoy_Config_Core_V3_Http2ProtocolOptions()}
+    set {_uniqueStorage()._http2ProtocolOptions = newValue}
+  }
+  /// Returns true if `http2ProtocolOptions` has been explicitly set.
+  public var hasHTTP2ProtocolOptions: Bool {_storage._http2ProtocolOptions != nil}
+  /// Clears the value of `http2ProtocolOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearHTTP2ProtocolOptions() {_uniqueStorage()._http2ProtocolOptions = nil}
+
+  public var serverName: String {
+    get {_storage._serverName}
+    set {_uniqueStorage()._serverName = newValue}
+  }
+
+  public var serverHeaderTransformation: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ServerHeaderTransformation {
+    get {_storage._serverHeaderTransformation}
+    set {_uniqueStorage()._serverHeaderTransformation = newValue}
+  }
+
+  public var maxRequestHeadersKb: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._maxRequestHeadersKb ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._maxRequestHeadersKb = newValue}
+  }
+  /// Returns true if `maxRequestHeadersKb` has been explicitly set.
+  public var hasMaxRequestHeadersKb: Bool {_storage._maxRequestHeadersKb != nil}
+  /// Clears the value of `maxRequestHeadersKb`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxRequestHeadersKb() {_uniqueStorage()._maxRequestHeadersKb = nil}
+
+  public var requestTimeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._requestTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._requestTimeout = newValue}
+  }
+  /// Returns true if `requestTimeout` has been explicitly set.
+  public var hasRequestTimeout: Bool {_storage._requestTimeout != nil}
+  /// Clears the value of `requestTimeout`. Subsequent reads from it will return its default value.
+  public mutating func clearRequestTimeout() {_uniqueStorage()._requestTimeout = nil}
+
+  public var requestHeadersTimeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._requestHeadersTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._requestHeadersTimeout = newValue}
+  }
+  /// Returns true if `requestHeadersTimeout` has been explicitly set.
+  public var hasRequestHeadersTimeout: Bool {_storage._requestHeadersTimeout != nil}
+  /// Clears the value of `requestHeadersTimeout`. Subsequent reads from it will return its default value.
+  public mutating func clearRequestHeadersTimeout() {_uniqueStorage()._requestHeadersTimeout = nil}
+
+  public var drainTimeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._drainTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._drainTimeout = newValue}
+  }
+  /// Returns true if `drainTimeout` has been explicitly set.
+  public var hasDrainTimeout: Bool {_storage._drainTimeout != nil}
+  /// Clears the value of `drainTimeout`. Subsequent reads from it will return its default value.
+  public mutating func clearDrainTimeout() {_uniqueStorage()._drainTimeout = nil}
+
+  public var delayedCloseTimeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._delayedCloseTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._delayedCloseTimeout = newValue}
+  }
+  /// Returns true if `delayedCloseTimeout` has been explicitly set.
+  public var hasDelayedCloseTimeout: Bool {_storage._delayedCloseTimeout != nil}
+  /// Clears the value of `delayedCloseTimeout`. Subsequent reads from it will return its default value.
+  public mutating func clearDelayedCloseTimeout() {_uniqueStorage()._delayedCloseTimeout = nil}
 
   /// One entry per access logger (Telemetry accessLogging, the mesh config's accessLogFile).
   public var accessLog: [Envoy_Config_Accesslog_V3_AccessLog] {
@@ -90,6 +182,42 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
   /// Clears the value of `useRemoteAddress`. Subsequent reads from it will return its default value.
   public mutating func clearUseRemoteAddress() {_uniqueStorage()._useRemoteAddress = nil}
 
+  /// How many x-forwarded-for entries, counted from the right, are trusted proxies.
+  public var xffNumTrustedHops: UInt32 {
+    get {_storage._xffNumTrustedHops}
+    set {_uniqueStorage()._xffNumTrustedHops = newValue}
+  }
+
+  public var skipXffAppend: Bool {
+    get {_storage._skipXffAppend}
+    set {_uniqueStorage()._skipXffAppend = newValue}
+  }
+
+  /// Added to the via header of requests and responses when not empty.
+  public var via: String {
+    get {_storage._via}
+    set {_uniqueStorage()._via = newValue}
+  }
+
+  public var generateRequestID: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._generateRequestID ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._generateRequestID = newValue}
+  }
+  /// Returns true if `generateRequestID` has been explicitly set.
+  public var hasGenerateRequestID: Bool {_storage._generateRequestID != nil}
+  /// Clears the value of `generateRequestID`. Subsequent reads from it will return its default value.
+  public mutating func clearGenerateRequestID() {_uniqueStorage()._generateRequestID = nil}
+
+  public var preserveExternalRequestID: Bool {
+    get {_storage._preserveExternalRequestID}
+    set {_uniqueStorage()._preserveExternalRequestID = newValue}
+  }
+
+  public var alwaysSetRequestIDInResponse: Bool {
+    get {_storage._alwaysSetRequestIDInResponse}
+    set {_uniqueStorage()._alwaysSetRequestIDInResponse = newValue}
+  }
+
   /// How the peer identity of a mutual TLS connection is passed to the backend.
   public var forwardClientCertDetails: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ForwardClientCertDetails {
     get {_storage._forwardClientCertDetails}
@@ -104,6 +232,11 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
   public var hasSetCurrentClientCertDetails: Bool {_storage._setCurrentClientCertDetails != nil}
   /// Clears the value of `setCurrentClientCertDetails`. Subsequent reads from it will return its default value.
   public mutating func clearSetCurrentClientCertDetails() {_uniqueStorage()._setCurrentClientCertDetails = nil}
+
+  public var proxy100Continue: Bool {
+    get {_storage._proxy100Continue}
+    set {_uniqueStorage()._proxy100Continue = newValue}
+  }
 
   public var upgradeConfigs: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.UpgradeConfig] {
     get {_storage._upgradeConfigs}
@@ -133,11 +266,69 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
     set {_uniqueStorage()._mergeSlashes = newValue}
   }
 
+  public var pathWithEscapedSlashesAction: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.PathWithEscapedSlashesAction {
+    get {_storage._pathWithEscapedSlashesAction}
+    set {_uniqueStorage()._pathWithEscapedSlashesAction = newValue}
+  }
+
+  /// Rewrites of locally generated replies (status, body, headers).
+  public var localReplyConfig: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig {
+    get {_storage._localReplyConfig ?? Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig()}
+    set {_uniqueStorage()._localReplyConfig = newValue}
+  }
+  /// Returns true if `localReplyConfig` has been explicitly set.
+  public var hasLocalReplyConfig: Bool {_storage._localReplyConfig != nil}
+  /// Clears the value of `localReplyConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearLocalReplyConfig() {_uniqueStorage()._localReplyConfig = nil}
+
+  /// Drop the port from the host header when it matches the listener's port.
+  public var stripMatchingHostPort: Bool {
+    get {_storage._stripMatchingHostPort}
+    set {_uniqueStorage()._stripMatchingHostPort = newValue}
+  }
+
+  public var stripPortMode: OneOf_StripPortMode? {
+    get {return _storage._stripPortMode}
+    set {_uniqueStorage()._stripPortMode = newValue}
+  }
+
+  public var stripAnyHostPort: Bool {
+    get {
+      if case .stripAnyHostPort(let v)? = _storage._stripPortMode {return v}
+      return false
+    }
+    set {_uniqueStorage()._stripPortMode = .stripAnyHostPort(newValue)}
+  }
+
+  public var streamErrorOnInvalidHTTPMessage: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._streamErrorOnInvalidHTTPMessage ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._streamErrorOnInvalidHTTPMessage = newValue}
+  }
+  /// Returns true if `streamErrorOnInvalidHTTPMessage` has been explicitly set.
+  public var hasStreamErrorOnInvalidHTTPMessage: Bool {_storage._streamErrorOnInvalidHTTPMessage != nil}
+  /// Clears the value of `streamErrorOnInvalidHTTPMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearStreamErrorOnInvalidHTTPMessage() {_uniqueStorage()._streamErrorOnInvalidHTTPMessage = nil}
+
+  public var stripTrailingHostDot: Bool {
+    get {_storage._stripTrailingHostDot}
+    set {_uniqueStorage()._stripTrailingHostDot = newValue}
+  }
+
+  public var appendXForwardedPort: Bool {
+    get {_storage._appendXForwardedPort}
+    set {_uniqueStorage()._appendXForwardedPort = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_RouteSpecifier: Equatable, Sendable {
     case rds(Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_Rds)
     case routeConfig(Envoy_Config_Route_V3_RouteConfiguration)
+
+  }
+
+  public nonisolated enum OneOf_StripPortMode: Equatable, Sendable {
+    case stripAnyHostPort(Bool)
 
   }
 
@@ -226,6 +417,92 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
       .appendForward,
       .sanitizeSet,
       .alwaysForwardOnly,
+    ]
+
+  }
+
+  /// What to do with the server header of responses.
+  public nonisolated enum ServerHeaderTransformation: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case overwrite // = 0
+    case appendIfAbsent // = 1
+    case passThrough // = 2
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .overwrite
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .overwrite
+      case 1: self = .appendIfAbsent
+      case 2: self = .passThrough
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .overwrite: return 0
+      case .appendIfAbsent: return 1
+      case .passThrough: return 2
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ServerHeaderTransformation] = [
+      .overwrite,
+      .appendIfAbsent,
+      .passThrough,
+    ]
+
+  }
+
+  /// What to do with %2F, %2f, %5C and %5c in request paths.
+  public nonisolated enum PathWithEscapedSlashesAction: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+    case implementationSpecificDefault // = 0
+    case keepUnchanged // = 1
+    case rejectRequest // = 2
+    case unescapeAndRedirect // = 3
+    case unescapeAndForward // = 4
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .implementationSpecificDefault
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .implementationSpecificDefault
+      case 1: self = .keepUnchanged
+      case 2: self = .rejectRequest
+      case 3: self = .unescapeAndRedirect
+      case 4: self = .unescapeAndForward
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .implementationSpecificDefault: return 0
+      case .keepUnchanged: return 1
+      case .rejectRequest: return 2
+      case .unescapeAndRedirect: return 3
+      case .unescapeAndForward: return 4
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.PathWithEscapedSlashesAction] = [
+      .implementationSpecificDefault,
+      .keepUnchanged,
+      .rejectRequest,
+      .unescapeAndRedirect,
+      .unescapeAndForward,
     ]
 
   }
@@ -357,6 +634,84 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
   fileprivate var _storage = _StorageClass.defaultInstance
 }
 
+/// Local replies (sent by Envoy itself, e.g. 503 no healthy upstream) changed by the first matching mapper.
+public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var mappers: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_ResponseMapper] = []
+
+  public var bodyFormat: Envoy_Config_Core_V3_SubstitutionFormatString {
+    get {_bodyFormat ?? Envoy_Config_Core_V3_SubstitutionFormatString()}
+    set {_bodyFormat = newValue}
+  }
+  /// Returns true if `bodyFormat` has been explicitly set.
+  public var hasBodyFormat: Bool {self._bodyFormat != nil}
+  /// Clears the value of `bodyFormat`. Subsequent reads from it will return its default value.
+  public mutating func clearBodyFormat() {self._bodyFormat = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _bodyFormat: Envoy_Config_Core_V3_SubstitutionFormatString? = nil
+}
+
+/// A filter on the local reply and what to change when it matches.
+public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_ResponseMapper: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var filter: Envoy_Config_Accesslog_V3_AccessLogFilter {
+    get {_filter ?? Envoy_Config_Accesslog_V3_AccessLogFilter()}
+    set {_filter = newValue}
+  }
+  /// Returns true if `filter` has been explicitly set.
+  public var hasFilter: Bool {self._filter != nil}
+  /// Clears the value of `filter`. Subsequent reads from it will return its default value.
+  public mutating func clearFilter() {self._filter = nil}
+
+  public var statusCode: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_statusCode ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_statusCode = newValue}
+  }
+  /// Returns true if `statusCode` has been explicitly set.
+  public var hasStatusCode: Bool {self._statusCode != nil}
+  /// Clears the value of `statusCode`. Subsequent reads from it will return its default value.
+  public mutating func clearStatusCode() {self._statusCode = nil}
+
+  public var body: Envoy_Config_Core_V3_DataSource {
+    get {_body ?? Envoy_Config_Core_V3_DataSource()}
+    set {_body = newValue}
+  }
+  /// Returns true if `body` has been explicitly set.
+  public var hasBody: Bool {self._body != nil}
+  /// Clears the value of `body`. Subsequent reads from it will return its default value.
+  public mutating func clearBody() {self._body = nil}
+
+  public var bodyFormatOverride: Envoy_Config_Core_V3_SubstitutionFormatString {
+    get {_bodyFormatOverride ?? Envoy_Config_Core_V3_SubstitutionFormatString()}
+    set {_bodyFormatOverride = newValue}
+  }
+  /// Returns true if `bodyFormatOverride` has been explicitly set.
+  public var hasBodyFormatOverride: Bool {self._bodyFormatOverride != nil}
+  /// Clears the value of `bodyFormatOverride`. Subsequent reads from it will return its default value.
+  public mutating func clearBodyFormatOverride() {self._bodyFormatOverride = nil}
+
+  public var headersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _filter: Envoy_Config_Accesslog_V3_AccessLogFilter? = nil
+  fileprivate var _statusCode: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _body: Envoy_Config_Core_V3_DataSource? = nil
+  fileprivate var _bodyFormatOverride: Envoy_Config_Core_V3_SubstitutionFormatString? = nil
+}
+
 /// Fetch the route table by name over RDS.
 public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_Rds: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -420,22 +775,47 @@ fileprivate nonisolated let _protobuf_package = "envoy.extensions.filters.networ
 
 nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpConnectionManager"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}codec_type\0\u{3}stat_prefix\0\u{1}rds\0\u{3}route_config\0\u{3}http_filters\0\u{2}\u{2}tracing\0\u{4}\u{6}access_log\0\u{3}use_remote_address\0\u{4}\u{2}forward_client_cert_details\0\u{3}set_current_client_cert_details\0\u{4}\u{6}upgrade_configs\0\u{3}stream_idle_timeout\0\u{4}\u{6}normalize_path\0\u{4}\u{3}merge_slashes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}codec_type\0\u{3}stat_prefix\0\u{1}rds\0\u{3}route_config\0\u{3}http_filters\0\u{3}add_user_agent\0\u{1}tracing\0\u{3}http_protocol_options\0\u{3}http2_protocol_options\0\u{3}server_name\0\u{4}\u{2}drain_timeout\0\u{3}access_log\0\u{3}use_remote_address\0\u{3}generate_request_id\0\u{3}forward_client_cert_details\0\u{3}set_current_client_cert_details\0\u{3}proxy_100_continue\0\u{3}xff_num_trusted_hops\0\u{4}\u{2}skip_xff_append\0\u{1}via\0\u{3}upgrade_configs\0\u{3}stream_idle_timeout\0\u{4}\u{2}delayed_close_timeout\0\u{4}\u{2}request_timeout\0\u{3}max_request_headers_kb\0\u{3}normalize_path\0\u{4}\u{2}preserve_external_request_id\0\u{3}merge_slashes\0\u{3}server_header_transformation\0\u{3}common_http_protocol_options\0\u{4}\u{2}always_set_request_id_in_response\0\u{3}local_reply_config\0\u{3}strip_matching_host_port\0\u{3}stream_error_on_invalid_http_message\0\u{3}request_headers_timeout\0\u{3}strip_any_host_port\0\u{4}\u{3}path_with_escaped_slashes_action\0\u{4}\u{2}strip_trailing_host_dot\0\u{4}\u{4}append_x_forwarded_port\0")
 
   fileprivate class _StorageClass {
     var _codecType: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.CodecType = .auto
     var _statPrefix: String = String()
     var _routeSpecifier: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_RouteSpecifier?
     var _httpFilters: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter] = []
+    var _addUserAgent: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
     var _tracing: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing? = nil
+    var _commonHTTPProtocolOptions: Envoy_Config_Core_V3_HttpProtocolOptions? = nil
+    var _httpProtocolOptions: Envoy_Config_Core_V3_Http1ProtocolOptions? = nil
+    var _http2ProtocolOptions: Envoy_Config_Core_V3_Http2ProtocolOptions? = nil
+    var _serverName: String = String()
+    var _serverHeaderTransformation: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ServerHeaderTransformation = .overwrite
+    var _maxRequestHeadersKb: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _requestTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _requestHeadersTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _drainTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _delayedCloseTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
     var _accessLog: [Envoy_Config_Accesslog_V3_AccessLog] = []
     var _useRemoteAddress: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _xffNumTrustedHops: UInt32 = 0
+    var _skipXffAppend: Bool = false
+    var _via: String = String()
+    var _generateRequestID: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _preserveExternalRequestID: Bool = false
+    var _alwaysSetRequestIDInResponse: Bool = false
     var _forwardClientCertDetails: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ForwardClientCertDetails = .sanitize
     var _setCurrentClientCertDetails: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.SetCurrentClientCertDetails? = nil
+    var _proxy100Continue: Bool = false
     var _upgradeConfigs: [Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.UpgradeConfig] = []
     var _streamIdleTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
     var _normalizePath: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
     var _mergeSlashes: Bool = false
+    var _pathWithEscapedSlashesAction: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.PathWithEscapedSlashesAction = .implementationSpecificDefault
+    var _localReplyConfig: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig? = nil
+    var _stripMatchingHostPort: Bool = false
+    var _stripPortMode: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.OneOf_StripPortMode?
+    var _streamErrorOnInvalidHTTPMessage: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _stripTrailingHostDot: Bool = false
+    var _appendXForwardedPort: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -450,15 +830,40 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       _statPrefix = source._statPrefix
       _routeSpecifier = source._routeSpecifier
       _httpFilters = source._httpFilters
+      _addUserAgent = source._addUserAgent
       _tracing = source._tracing
+      _commonHTTPProtocolOptions = source._commonHTTPProtocolOptions
+      _httpProtocolOptions = source._httpProtocolOptions
+      _http2ProtocolOptions = source._http2ProtocolOptions
+      _serverName = source._serverName
+      _serverHeaderTransformation = source._serverHeaderTransformation
+      _maxRequestHeadersKb = source._maxRequestHeadersKb
+      _requestTimeout = source._requestTimeout
+      _requestHeadersTimeout = source._requestHeadersTimeout
+      _drainTimeout = source._drainTimeout
+      _delayedCloseTimeout = source._delayedCloseTimeout
       _accessLog = source._accessLog
       _useRemoteAddress = source._useRemoteAddress
+      _xffNumTrustedHops = source._xffNumTrustedHops
+      _skipXffAppend = source._skipXffAppend
+      _via = source._via
+      _generateRequestID = source._generateRequestID
+      _preserveExternalRequestID = source._preserveExternalRequestID
+      _alwaysSetRequestIDInResponse = source._alwaysSetRequestIDInResponse
       _forwardClientCertDetails = source._forwardClientCertDetails
       _setCurrentClientCertDetails = source._setCurrentClientCertDetails
+      _proxy100Continue = source._proxy100Continue
       _upgradeConfigs = source._upgradeConfigs
       _streamIdleTimeout = source._streamIdleTimeout
       _normalizePath = source._normalizePath
       _mergeSlashes = source._mergeSlashes
+      _pathWithEscapedSlashesAction = source._pathWithEscapedSlashesAction
+      _localReplyConfig = source._localReplyConfig
+      _stripMatchingHostPort = source._stripMatchingHostPort
+      _stripPortMode = source._stripPortMode
+      _streamErrorOnInvalidHTTPMessage = source._streamErrorOnInvalidHTTPMessage
+      _stripTrailingHostDot = source._stripTrailingHostDot
+      _appendXForwardedPort = source._appendXForwardedPort
     }
   }
 
@@ -506,15 +911,47 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
           }
         }()
         case 5: try { try decoder.decodeRepeatedMessageField(value: &_storage._httpFilters) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._addUserAgent) }()
         case 7: try { try decoder.decodeSingularMessageField(value: &_storage._tracing) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._httpProtocolOptions) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._http2ProtocolOptions) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._serverName) }()
+        case 12: try { try decoder.decodeSingularMessageField(value: &_storage._drainTimeout) }()
         case 13: try { try decoder.decodeRepeatedMessageField(value: &_storage._accessLog) }()
         case 14: try { try decoder.decodeSingularMessageField(value: &_storage._useRemoteAddress) }()
+        case 15: try { try decoder.decodeSingularMessageField(value: &_storage._generateRequestID) }()
         case 16: try { try decoder.decodeSingularEnumField(value: &_storage._forwardClientCertDetails) }()
         case 17: try { try decoder.decodeSingularMessageField(value: &_storage._setCurrentClientCertDetails) }()
+        case 18: try { try decoder.decodeSingularBoolField(value: &_storage._proxy100Continue) }()
+        case 19: try { try decoder.decodeSingularUInt32Field(value: &_storage._xffNumTrustedHops) }()
+        case 21: try { try decoder.decodeSingularBoolField(value: &_storage._skipXffAppend) }()
+        case 22: try { try decoder.decodeSingularStringField(value: &_storage._via) }()
         case 23: try { try decoder.decodeRepeatedMessageField(value: &_storage._upgradeConfigs) }()
         case 24: try { try decoder.decodeSingularMessageField(value: &_storage._streamIdleTimeout) }()
+        case 26: try { try decoder.decodeSingularMessageField(value: &_storage._delayedCloseTimeout) }()
+        case 28: try { try decoder.decodeSingularMessageField(value: &_storage._requestTimeout) }()
+        case 29: try { try decoder.decodeSingularMessageField(value: &_storage._maxRequestHeadersKb) }()
         case 30: try { try decoder.decodeSingularMessageField(value: &_storage._normalizePath) }()
+        case 32: try { try decoder.decodeSingularBoolField(value: &_storage._preserveExternalRequestID) }()
         case 33: try { try decoder.decodeSingularBoolField(value: &_storage._mergeSlashes) }()
+        case 34: try { try decoder.decodeSingularEnumField(value: &_storage._serverHeaderTransformation) }()
+        case 35: try { try decoder.decodeSingularMessageField(value: &_storage._commonHTTPProtocolOptions) }()
+        case 37: try { try decoder.decodeSingularBoolField(value: &_storage._alwaysSetRequestIDInResponse) }()
+        case 38: try { try decoder.decodeSingularMessageField(value: &_storage._localReplyConfig) }()
+        case 39: try { try decoder.decodeSingularBoolField(value: &_storage._stripMatchingHostPort) }()
+        case 40: try { try decoder.decodeSingularMessageField(value: &_storage._streamErrorOnInvalidHTTPMessage) }()
+        case 41: try { try decoder.decodeSingularMessageField(value: &_storage._requestHeadersTimeout) }()
+        case 42: try {
+          var v: Bool?
+          try decoder.decodeSingularBoolField(value: &v)
+          if let v = v {
+            if _storage._stripPortMode != nil {try decoder.handleConflictingOneOf()}
+            _storage._stripPortMode = .stripAnyHostPort(v)
+          }
+        }()
+        case 45: try { try decoder.decodeSingularEnumField(value: &_storage._pathWithEscapedSlashesAction) }()
+        case 47: try { try decoder.decodeSingularBoolField(value: &_storage._stripTrailingHostDot) }()
+        case 51: try { try decoder.decodeSingularBoolField(value: &_storage._appendXForwardedPort) }()
         default: break
         }
       }
@@ -547,8 +984,23 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       if !_storage._httpFilters.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._httpFilters, fieldNumber: 5)
       }
+      try { if let v = _storage._addUserAgent {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
       try { if let v = _storage._tracing {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      try { if let v = _storage._httpProtocolOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._http2ProtocolOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      if !_storage._serverName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._serverName, fieldNumber: 10)
+      }
+      try { if let v = _storage._drainTimeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
       } }()
       if !_storage._accessLog.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._accessLog, fieldNumber: 13)
@@ -556,23 +1008,83 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       try { if let v = _storage._useRemoteAddress {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
       } }()
+      try { if let v = _storage._generateRequestID {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      } }()
       if _storage._forwardClientCertDetails != .sanitize {
         try visitor.visitSingularEnumField(value: _storage._forwardClientCertDetails, fieldNumber: 16)
       }
       try { if let v = _storage._setCurrentClientCertDetails {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
       } }()
+      if _storage._proxy100Continue != false {
+        try visitor.visitSingularBoolField(value: _storage._proxy100Continue, fieldNumber: 18)
+      }
+      if _storage._xffNumTrustedHops != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._xffNumTrustedHops, fieldNumber: 19)
+      }
+      if _storage._skipXffAppend != false {
+        try visitor.visitSingularBoolField(value: _storage._skipXffAppend, fieldNumber: 21)
+      }
+      if !_storage._via.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._via, fieldNumber: 22)
+      }
       if !_storage._upgradeConfigs.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._upgradeConfigs, fieldNumber: 23)
       }
       try { if let v = _storage._streamIdleTimeout {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
       } }()
+      try { if let v = _storage._delayedCloseTimeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
+      } }()
+      try { if let v = _storage._requestTimeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 28)
+      } }()
+      try { if let v = _storage._maxRequestHeadersKb {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 29)
+      } }()
       try { if let v = _storage._normalizePath {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
       } }()
+      if _storage._preserveExternalRequestID != false {
+        try visitor.visitSingularBoolField(value: _storage._preserveExternalRequestID, fieldNumber: 32)
+      }
       if _storage._mergeSlashes != false {
         try visitor.visitSingularBoolField(value: _storage._mergeSlashes, fieldNumber: 33)
+      }
+      if _storage._serverHeaderTransformation != .overwrite {
+        try visitor.visitSingularEnumField(value: _storage._serverHeaderTransformation, fieldNumber: 34)
+      }
+      try { if let v = _storage._commonHTTPProtocolOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
+      } }()
+      if _storage._alwaysSetRequestIDInResponse != false {
+        try visitor.visitSingularBoolField(value: _storage._alwaysSetRequestIDInResponse, fieldNumber: 37)
+      }
+      try { if let v = _storage._localReplyConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 38)
+      } }()
+      if _storage._stripMatchingHostPort != false {
+        try visitor.visitSingularBoolField(value: _storage._stripMatchingHostPort, fieldNumber: 39)
+      }
+      try { if let v = _storage._streamErrorOnInvalidHTTPMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 40)
+      } }()
+      try { if let v = _storage._requestHeadersTimeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 41)
+      } }()
+      try { if case .stripAnyHostPort(let v)? = _storage._stripPortMode {
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 42)
+      } }()
+      if _storage._pathWithEscapedSlashesAction != .implementationSpecificDefault {
+        try visitor.visitSingularEnumField(value: _storage._pathWithEscapedSlashesAction, fieldNumber: 45)
+      }
+      if _storage._stripTrailingHostDot != false {
+        try visitor.visitSingularBoolField(value: _storage._stripTrailingHostDot, fieldNumber: 47)
+      }
+      if _storage._appendXForwardedPort != false {
+        try visitor.visitSingularBoolField(value: _storage._appendXForwardedPort, fieldNumber: 51)
       }
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -587,15 +1099,40 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
         if _storage._statPrefix != rhs_storage._statPrefix {return false}
         if _storage._routeSpecifier != rhs_storage._routeSpecifier {return false}
         if _storage._httpFilters != rhs_storage._httpFilters {return false}
+        if _storage._addUserAgent != rhs_storage._addUserAgent {return false}
         if _storage._tracing != rhs_storage._tracing {return false}
+        if _storage._commonHTTPProtocolOptions != rhs_storage._commonHTTPProtocolOptions {return false}
+        if _storage._httpProtocolOptions != rhs_storage._httpProtocolOptions {return false}
+        if _storage._http2ProtocolOptions != rhs_storage._http2ProtocolOptions {return false}
+        if _storage._serverName != rhs_storage._serverName {return false}
+        if _storage._serverHeaderTransformation != rhs_storage._serverHeaderTransformation {return false}
+        if _storage._maxRequestHeadersKb != rhs_storage._maxRequestHeadersKb {return false}
+        if _storage._requestTimeout != rhs_storage._requestTimeout {return false}
+        if _storage._requestHeadersTimeout != rhs_storage._requestHeadersTimeout {return false}
+        if _storage._drainTimeout != rhs_storage._drainTimeout {return false}
+        if _storage._delayedCloseTimeout != rhs_storage._delayedCloseTimeout {return false}
         if _storage._accessLog != rhs_storage._accessLog {return false}
         if _storage._useRemoteAddress != rhs_storage._useRemoteAddress {return false}
+        if _storage._xffNumTrustedHops != rhs_storage._xffNumTrustedHops {return false}
+        if _storage._skipXffAppend != rhs_storage._skipXffAppend {return false}
+        if _storage._via != rhs_storage._via {return false}
+        if _storage._generateRequestID != rhs_storage._generateRequestID {return false}
+        if _storage._preserveExternalRequestID != rhs_storage._preserveExternalRequestID {return false}
+        if _storage._alwaysSetRequestIDInResponse != rhs_storage._alwaysSetRequestIDInResponse {return false}
         if _storage._forwardClientCertDetails != rhs_storage._forwardClientCertDetails {return false}
         if _storage._setCurrentClientCertDetails != rhs_storage._setCurrentClientCertDetails {return false}
+        if _storage._proxy100Continue != rhs_storage._proxy100Continue {return false}
         if _storage._upgradeConfigs != rhs_storage._upgradeConfigs {return false}
         if _storage._streamIdleTimeout != rhs_storage._streamIdleTimeout {return false}
         if _storage._normalizePath != rhs_storage._normalizePath {return false}
         if _storage._mergeSlashes != rhs_storage._mergeSlashes {return false}
+        if _storage._pathWithEscapedSlashesAction != rhs_storage._pathWithEscapedSlashesAction {return false}
+        if _storage._localReplyConfig != rhs_storage._localReplyConfig {return false}
+        if _storage._stripMatchingHostPort != rhs_storage._stripMatchingHostPort {return false}
+        if _storage._stripPortMode != rhs_storage._stripPortMode {return false}
+        if _storage._streamErrorOnInvalidHTTPMessage != rhs_storage._streamErrorOnInvalidHTTPMessage {return false}
+        if _storage._stripTrailingHostDot != rhs_storage._stripTrailingHostDot {return false}
+        if _storage._appendXForwardedPort != rhs_storage._appendXForwardedPort {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -611,6 +1148,14 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
 
 nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ForwardClientCertDetails: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SANITIZE\0\u{1}FORWARD_ONLY\0\u{1}APPEND_FORWARD\0\u{1}SANITIZE_SET\0\u{1}ALWAYS_FORWARD_ONLY\0")
+}
+
+nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.ServerHeaderTransformation: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OVERWRITE\0\u{1}APPEND_IF_ABSENT\0\u{1}PASS_THROUGH\0")
+}
+
+nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.PathWithEscapedSlashesAction: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0IMPLEMENTATION_SPECIFIC_DEFAULT\0\u{1}KEEP_UNCHANGED\0\u{1}REJECT_REQUEST\0\u{1}UNESCAPE_AND_REDIRECT\0\u{1}UNESCAPE_AND_FORWARD\0")
 }
 
 nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -765,6 +1310,99 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
   public static func ==(lhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.UpgradeConfig, rhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.UpgradeConfig) -> Bool {
     if lhs.upgradeType != rhs.upgradeType {return false}
     if lhs._enabled != rhs._enabled {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LocalReplyConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}mappers\0\u{3}body_format\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.mappers) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._bodyFormat) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.mappers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.mappers, fieldNumber: 1)
+    }
+    try { if let v = self._bodyFormat {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig, rhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_LocalReplyConfig) -> Bool {
+    if lhs.mappers != rhs.mappers {return false}
+    if lhs._bodyFormat != rhs._bodyFormat {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_ResponseMapper: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ResponseMapper"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}filter\0\u{3}status_code\0\u{1}body\0\u{3}body_format_override\0\u{3}headers_to_add\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._filter) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._statusCode) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._body) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._bodyFormatOverride) }()
+      case 5: try { try decoder.decodeRepeatedMessageField(value: &self.headersToAdd) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._filter {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._statusCode {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._body {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._bodyFormatOverride {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if !self.headersToAdd.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.headersToAdd, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_ResponseMapper, rhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_ResponseMapper) -> Bool {
+    if lhs._filter != rhs._filter {return false}
+    if lhs._statusCode != rhs._statusCode {return false}
+    if lhs._body != rhs._body {return false}
+    if lhs._bodyFormatOverride != rhs._bodyFormatOverride {return false}
+    if lhs.headersToAdd != rhs.headersToAdd {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
