@@ -34,6 +34,12 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     set {_uniqueStorage()._name = newValue}
   }
 
+  /// The name used in stats instead of the cluster name.
+  public var altStatName: String {
+    get {_storage._altStatName}
+    set {_uniqueStorage()._altStatName = newValue}
+  }
+
   public var clusterDiscoveryType: OneOf_ClusterDiscoveryType? {
     get {return _storage._clusterDiscoveryType}
     set {_uniqueStorage()._clusterDiscoveryType = newValue}
@@ -79,6 +85,22 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     set {_uniqueStorage()._lbPolicy = newValue}
   }
 
+  public var healthChecks: [Envoy_Config_Core_V3_HealthCheck] {
+    get {_storage._healthChecks}
+    set {_uniqueStorage()._healthChecks = newValue}
+  }
+
+  /// The fields from here to respect_dns_ttl are deprecated upstream in favour of
+  /// typed_extension_protocol_options, but still accepted.
+  public var maxRequestsPerConnection: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._maxRequestsPerConnection ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._maxRequestsPerConnection = newValue}
+  }
+  /// Returns true if `maxRequestsPerConnection` has been explicitly set.
+  public var hasMaxRequestsPerConnection: Bool {_storage._maxRequestsPerConnection != nil}
+  /// Clears the value of `maxRequestsPerConnection`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxRequestsPerConnection() {_uniqueStorage()._maxRequestsPerConnection = nil}
+
   public var circuitBreakers: Envoy_Config_Cluster_V3_CircuitBreakers {
     get {_storage._circuitBreakers ?? Envoy_Config_Cluster_V3_CircuitBreakers()}
     set {_uniqueStorage()._circuitBreakers = newValue}
@@ -87,6 +109,56 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
   public var hasCircuitBreakers: Bool {_storage._circuitBreakers != nil}
   /// Clears the value of `circuitBreakers`. Subsequent reads from it will return its default value.
   public mutating func clearCircuitBreakers() {_uniqueStorage()._circuitBreakers = nil}
+
+  public var upstreamHTTPProtocolOptions: Envoy_Config_Core_V3_UpstreamHttpProtocolOptions {
+    get {_storage._upstreamHTTPProtocolOptions ?? Envoy_Config_Core_V3_UpstreamHttpProtocolOptions()}
+    set {_uniqueStorage()._upstreamHTTPProtocolOptions = newValue}
+  }
+  /// Returns true if `upstreamHTTPProtocolOptions` has been explicitly set.
+  public var hasUpstreamHTTPProtocolOptions: Bool {_storage._upstreamHTTPProtocolOptions != nil}
+  /// Clears the value of `upstreamHTTPProtocolOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearUpstreamHTTPProtocolOptions() {_uniqueStorage()._upstreamHTTPProtocolOptions = nil}
+
+  public var commonHTTPProtocolOptions: Envoy_Config_Core_V3_HttpProtocolOptions {
+    get {_storage._commonHTTPProtocolOptions ?? Envoy_Config_Core_V3_HttpProtocolOptions()}
+    set {_uniqueStorage()._commonHTTPProtocolOptions = newValue}
+  }
+  /// Returns true if `commonHTTPProtocolOptions` has been explicitly set.
+  public var hasCommonHTTPProtocolOptions: Bool {_storage._commonHTTPProtocolOptions != nil}
+  /// Clears the value of `commonHTTPProtocolOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearCommonHTTPProtocolOptions() {_uniqueStorage()._commonHTTPProtocolOptions = nil}
+
+  public var httpProtocolOptions: Envoy_Config_Core_V3_Http1ProtocolOptions {
+    get {_storage._httpProtocolOptions ?? Envoy_Config_Core_V3_Http1ProtocolOptions()}
+    set {_uniqueStorage()._httpProtocolOptions = newValue}
+  }
+  /// Returns true if `httpProtocolOptions` has been explicitly set.
+  public var hasHTTPProtocolOptions: Bool {_storage._httpProtocolOptions != nil}
+  /// Clears the value of `httpProtocolOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearHTTPProtocolOptions() {_uniqueStorage()._httpProtocolOptions = nil}
+
+  public var http2ProtocolOptions: Envoy_Config_Core_V3_Http2ProtocolOptions {
+    get {_storage._http2ProtocolOptions ?? Envoy_Config_Core_V3_Http2ProtocolOptions()}
+    set {_uniqueStorage()._http2ProtocolOptions = newValue}
+  }
+  /// Returns true if `http2ProtocolOptions` has been explicitly set.
+  public var hasHTTP2ProtocolOptions: Bool {_storage._http2ProtocolOptions != nil}
+  /// Clears the value of `http2ProtocolOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearHTTP2ProtocolOptions() {_uniqueStorage()._http2ProtocolOptions = nil}
+
+  public var dnsRefreshRate: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._dnsRefreshRate ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._dnsRefreshRate = newValue}
+  }
+  /// Returns true if `dnsRefreshRate` has been explicitly set.
+  public var hasDnsRefreshRate: Bool {_storage._dnsRefreshRate != nil}
+  /// Clears the value of `dnsRefreshRate`. Subsequent reads from it will return its default value.
+  public mutating func clearDnsRefreshRate() {_uniqueStorage()._dnsRefreshRate = nil}
+
+  public var respectDnsTtl: Bool {
+    get {_storage._respectDnsTtl}
+    set {_uniqueStorage()._respectDnsTtl = newValue}
+  }
 
   public var outlierDetection: Envoy_Config_Cluster_V3_OutlierDetection {
     get {_storage._outlierDetection ?? Envoy_Config_Cluster_V3_OutlierDetection()}
@@ -101,6 +173,34 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     get {_storage._dnsLookupFamily}
     set {_uniqueStorage()._dnsLookupFamily = newValue}
   }
+
+  public var waitForWarmOnInit: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._waitForWarmOnInit ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._waitForWarmOnInit = newValue}
+  }
+  /// Returns true if `waitForWarmOnInit` has been explicitly set.
+  public var hasWaitForWarmOnInit: Bool {_storage._waitForWarmOnInit != nil}
+  /// Clears the value of `waitForWarmOnInit`. Subsequent reads from it will return its default value.
+  public mutating func clearWaitForWarmOnInit() {_uniqueStorage()._waitForWarmOnInit = nil}
+
+  /// How often ORIGINAL_DST clusters drop hosts unused since the last cleanup.
+  public var cleanupInterval: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._cleanupInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._cleanupInterval = newValue}
+  }
+  /// Returns true if `cleanupInterval` has been explicitly set.
+  public var hasCleanupInterval: Bool {_storage._cleanupInterval != nil}
+  /// Clears the value of `cleanupInterval`. Subsequent reads from it will return its default value.
+  public mutating func clearCleanupInterval() {_uniqueStorage()._cleanupInterval = nil}
+
+  public var upstreamBindConfig: Envoy_Config_Core_V3_BindConfig {
+    get {_storage._upstreamBindConfig ?? Envoy_Config_Core_V3_BindConfig()}
+    set {_uniqueStorage()._upstreamBindConfig = newValue}
+  }
+  /// Returns true if `upstreamBindConfig` has been explicitly set.
+  public var hasUpstreamBindConfig: Bool {_storage._upstreamBindConfig != nil}
+  /// Clears the value of `upstreamBindConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearUpstreamBindConfig() {_uniqueStorage()._upstreamBindConfig = nil}
 
   public var lbConfig: OneOf_LbConfig? {
     get {return _storage._lbConfig}
@@ -131,6 +231,22 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     set {_uniqueStorage()._lbConfig = .maglevLbConfig(newValue)}
   }
 
+  public var originalDstLbConfig: Envoy_Config_Cluster_V3_Cluster.OriginalDstLbConfig {
+    get {
+      if case .originalDstLbConfig(let v)? = _storage._lbConfig {return v}
+      return Envoy_Config_Cluster_V3_Cluster.OriginalDstLbConfig()
+    }
+    set {_uniqueStorage()._lbConfig = .originalDstLbConfig(newValue)}
+  }
+
+  public var roundRobinLbConfig: Envoy_Config_Cluster_V3_Cluster.RoundRobinLbConfig {
+    get {
+      if case .roundRobinLbConfig(let v)? = _storage._lbConfig {return v}
+      return Envoy_Config_Cluster_V3_Cluster.RoundRobinLbConfig()
+    }
+    set {_uniqueStorage()._lbConfig = .roundRobinLbConfig(newValue)}
+  }
+
   public var transportSocket: Envoy_Config_Core_V3_TransportSocket {
     get {_storage._transportSocket ?? Envoy_Config_Core_V3_TransportSocket()}
     set {_uniqueStorage()._transportSocket = newValue}
@@ -157,6 +273,45 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
   public var hasCommonLbConfig: Bool {_storage._commonLbConfig != nil}
   /// Clears the value of `commonLbConfig`. Subsequent reads from it will return its default value.
   public mutating func clearCommonLbConfig() {_uniqueStorage()._commonLbConfig = nil}
+
+  public var closeConnectionsOnHostHealthFailure: Bool {
+    get {_storage._closeConnectionsOnHostHealthFailure}
+    set {_uniqueStorage()._closeConnectionsOnHostHealthFailure = newValue}
+  }
+
+  public var ignoreHealthOnHostRemoval: Bool {
+    get {_storage._ignoreHealthOnHostRemoval}
+    set {_uniqueStorage()._ignoreHealthOnHostRemoval = newValue}
+  }
+
+  /// Upstream network filters.
+  public var filters: [Envoy_Config_Cluster_V3_Filter] {
+    get {_storage._filters}
+    set {_uniqueStorage()._filters = newValue}
+  }
+
+  public var trackClusterStats: Envoy_Config_Cluster_V3_TrackClusterStats {
+    get {_storage._trackClusterStats ?? Envoy_Config_Cluster_V3_TrackClusterStats()}
+    set {_uniqueStorage()._trackClusterStats = newValue}
+  }
+  /// Returns true if `trackClusterStats` has been explicitly set.
+  public var hasTrackClusterStats: Bool {_storage._trackClusterStats != nil}
+  /// Clears the value of `trackClusterStats`. Subsequent reads from it will return its default value.
+  public mutating func clearTrackClusterStats() {_uniqueStorage()._trackClusterStats = nil}
+
+  public var preconnectPolicy: Envoy_Config_Cluster_V3_Cluster.PreconnectPolicy {
+    get {_storage._preconnectPolicy ?? Envoy_Config_Cluster_V3_Cluster.PreconnectPolicy()}
+    set {_uniqueStorage()._preconnectPolicy = newValue}
+  }
+  /// Returns true if `preconnectPolicy` has been explicitly set.
+  public var hasPreconnectPolicy: Bool {_storage._preconnectPolicy != nil}
+  /// Clears the value of `preconnectPolicy`. Subsequent reads from it will return its default value.
+  public mutating func clearPreconnectPolicy() {_uniqueStorage()._preconnectPolicy = nil}
+
+  public var connectionPoolPerDownstreamConnection: Bool {
+    get {_storage._connectionPoolPerDownstreamConnection}
+    set {_uniqueStorage()._connectionPoolPerDownstreamConnection = newValue}
+  }
 
   public var upstreamConnectionOptions: Envoy_Config_Cluster_V3_UpstreamConnectionOptions {
     get {_storage._upstreamConnectionOptions ?? Envoy_Config_Cluster_V3_UpstreamConnectionOptions()}
@@ -195,6 +350,8 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     case ringHashLbConfig(Envoy_Config_Cluster_V3_Cluster.RingHashLbConfig)
     case leastRequestLbConfig(Envoy_Config_Cluster_V3_Cluster.LeastRequestLbConfig)
     case maglevLbConfig(Envoy_Config_Cluster_V3_Cluster.MaglevLbConfig)
+    case originalDstLbConfig(Envoy_Config_Cluster_V3_Cluster.OriginalDstLbConfig)
+    case roundRobinLbConfig(Envoy_Config_Cluster_V3_Cluster.RoundRobinLbConfig)
 
   }
 
@@ -481,6 +638,138 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     fileprivate var _choiceCount: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
   }
 
+  /// Ramps the weight of new hosts up over a window.
+  public nonisolated struct SlowStartConfig: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var slowStartWindow: SwiftProtobuf.Google_Protobuf_Duration {
+      get {_slowStartWindow ?? SwiftProtobuf.Google_Protobuf_Duration()}
+      set {_slowStartWindow = newValue}
+    }
+    /// Returns true if `slowStartWindow` has been explicitly set.
+    public var hasSlowStartWindow: Bool {self._slowStartWindow != nil}
+    /// Clears the value of `slowStartWindow`. Subsequent reads from it will return its default value.
+    public mutating func clearSlowStartWindow() {self._slowStartWindow = nil}
+
+    public var aggression: Envoy_Config_Core_V3_RuntimeDouble {
+      get {_aggression ?? Envoy_Config_Core_V3_RuntimeDouble()}
+      set {_aggression = newValue}
+    }
+    /// Returns true if `aggression` has been explicitly set.
+    public var hasAggression: Bool {self._aggression != nil}
+    /// Clears the value of `aggression`. Subsequent reads from it will return its default value.
+    public mutating func clearAggression() {self._aggression = nil}
+
+    public var minWeightPercent: Envoy_Type_V3_Percent {
+      get {_minWeightPercent ?? Envoy_Type_V3_Percent()}
+      set {_minWeightPercent = newValue}
+    }
+    /// Returns true if `minWeightPercent` has been explicitly set.
+    public var hasMinWeightPercent: Bool {self._minWeightPercent != nil}
+    /// Clears the value of `minWeightPercent`. Subsequent reads from it will return its default value.
+    public mutating func clearMinWeightPercent() {self._minWeightPercent = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _slowStartWindow: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    fileprivate var _aggression: Envoy_Config_Core_V3_RuntimeDouble? = nil
+    fileprivate var _minWeightPercent: Envoy_Type_V3_Percent? = nil
+  }
+
+  public nonisolated struct RoundRobinLbConfig: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var slowStartConfig: Envoy_Config_Cluster_V3_Cluster.SlowStartConfig {
+      get {_slowStartConfig ?? Envoy_Config_Cluster_V3_Cluster.SlowStartConfig()}
+      set {_slowStartConfig = newValue}
+    }
+    /// Returns true if `slowStartConfig` has been explicitly set.
+    public var hasSlowStartConfig: Bool {self._slowStartConfig != nil}
+    /// Clears the value of `slowStartConfig`. Subsequent reads from it will return its default value.
+    public mutating func clearSlowStartConfig() {self._slowStartConfig = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _slowStartConfig: Envoy_Config_Cluster_V3_Cluster.SlowStartConfig? = nil
+  }
+
+  /// For ORIGINAL_DST clusters: where the original destination comes from besides the socket.
+  public nonisolated struct OriginalDstLbConfig: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var useHTTPHeader: Bool = false
+
+    /// The header carrying the destination; default x-envoy-original-dst-host.
+    public var httpHeaderName: String = String()
+
+    public var upstreamPortOverride: SwiftProtobuf.Google_Protobuf_UInt32Value {
+      get {_upstreamPortOverride ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+      set {_upstreamPortOverride = newValue}
+    }
+    /// Returns true if `upstreamPortOverride` has been explicitly set.
+    public var hasUpstreamPortOverride: Bool {self._upstreamPortOverride != nil}
+    /// Clears the value of `upstreamPortOverride`. Subsequent reads from it will return its default value.
+    public mutating func clearUpstreamPortOverride() {self._upstreamPortOverride = nil}
+
+    public var metadataKey: Envoy_Type_Metadata_V3_MetadataKey {
+      get {_metadataKey ?? Envoy_Type_Metadata_V3_MetadataKey()}
+      set {_metadataKey = newValue}
+    }
+    /// Returns true if `metadataKey` has been explicitly set.
+    public var hasMetadataKey: Bool {self._metadataKey != nil}
+    /// Clears the value of `metadataKey`. Subsequent reads from it will return its default value.
+    public mutating func clearMetadataKey() {self._metadataKey = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _upstreamPortOverride: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    fileprivate var _metadataKey: Envoy_Type_Metadata_V3_MetadataKey? = nil
+  }
+
+  /// Connections opened ahead of demand.
+  public nonisolated struct PreconnectPolicy: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var perUpstreamPreconnectRatio: SwiftProtobuf.Google_Protobuf_DoubleValue {
+      get {_perUpstreamPreconnectRatio ?? SwiftProtobuf.Google_Protobuf_DoubleValue()}
+      set {_perUpstreamPreconnectRatio = newValue}
+    }
+    /// Returns true if `perUpstreamPreconnectRatio` has been explicitly set.
+    public var hasPerUpstreamPreconnectRatio: Bool {self._perUpstreamPreconnectRatio != nil}
+    /// Clears the value of `perUpstreamPreconnectRatio`. Subsequent reads from it will return its default value.
+    public mutating func clearPerUpstreamPreconnectRatio() {self._perUpstreamPreconnectRatio = nil}
+
+    public var predictivePreconnectRatio: SwiftProtobuf.Google_Protobuf_DoubleValue {
+      get {_predictivePreconnectRatio ?? SwiftProtobuf.Google_Protobuf_DoubleValue()}
+      set {_predictivePreconnectRatio = newValue}
+    }
+    /// Returns true if `predictivePreconnectRatio` has been explicitly set.
+    public var hasPredictivePreconnectRatio: Bool {self._predictivePreconnectRatio != nil}
+    /// Clears the value of `predictivePreconnectRatio`. Subsequent reads from it will return its default value.
+    public mutating func clearPredictivePreconnectRatio() {self._predictivePreconnectRatio = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _perUpstreamPreconnectRatio: SwiftProtobuf.Google_Protobuf_DoubleValue? = nil
+    fileprivate var _predictivePreconnectRatio: SwiftProtobuf.Google_Protobuf_DoubleValue? = nil
+  }
+
   /// Settings shared by all load balancing policies.
   public nonisolated struct CommonLbConfig: Sendable {
     // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -570,28 +859,63 @@ public nonisolated struct Envoy_Config_Cluster_V3_UpstreamConnectionOptions: Sen
   fileprivate var _tcpKeepalive: Envoy_Config_Core_V3_TcpKeepalive? = nil
 }
 
+/// Optional per-cluster stats.
+public nonisolated struct Envoy_Config_Cluster_V3_TrackClusterStats: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var timeoutBudgets: Bool = false
+
+  public var requestResponseSizes: Bool = false
+
+  public var perEndpointStats: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.cluster.v3"
 
 nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Cluster"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}eds_cluster_config\0\u{3}connect_timeout\0\u{3}per_connection_buffer_limit_bytes\0\u{3}lb_policy\0\u{4}\u{4}circuit_breakers\0\u{4}\u{7}dns_lookup_family\0\u{4}\u{2}outlier_detection\0\u{4}\u{4}ring_hash_lb_config\0\u{3}transport_socket\0\u{1}metadata\0\u{4}\u{2}common_lb_config\0\u{4}\u{3}upstream_connection_options\0\u{4}\u{3}load_assignment\0\u{4}\u{3}typed_extension_protocol_options\0\u{3}least_request_lb_config\0\u{4}\u{f}maglev_lb_config\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}eds_cluster_config\0\u{3}connect_timeout\0\u{3}per_connection_buffer_limit_bytes\0\u{3}lb_policy\0\u{4}\u{2}health_checks\0\u{3}max_requests_per_connection\0\u{3}circuit_breakers\0\u{4}\u{3}http_protocol_options\0\u{3}http2_protocol_options\0\u{4}\u{2}dns_refresh_rate\0\u{3}dns_lookup_family\0\u{4}\u{2}outlier_detection\0\u{3}cleanup_interval\0\u{3}upstream_bind_config\0\u{4}\u{2}ring_hash_lb_config\0\u{3}transport_socket\0\u{1}metadata\0\u{4}\u{2}common_lb_config\0\u{3}alt_stat_name\0\u{3}common_http_protocol_options\0\u{3}upstream_connection_options\0\u{3}close_connections_on_host_health_failure\0\u{3}ignore_health_on_host_removal\0\u{3}load_assignment\0\u{3}original_dst_lb_config\0\u{4}\u{2}typed_extension_protocol_options\0\u{3}least_request_lb_config\0\u{4}\u{2}respect_dns_ttl\0\u{1}filters\0\u{4}\u{6}upstream_http_protocol_options\0\u{4}\u{3}track_cluster_stats\0\u{3}preconnect_policy\0\u{3}connection_pool_per_downstream_connection\0\u{3}maglev_lb_config\0\u{4}\u{2}wait_for_warm_on_init\0\u{4}\u{2}round_robin_lb_config\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
+    var _altStatName: String = String()
     var _clusterDiscoveryType: Envoy_Config_Cluster_V3_Cluster.OneOf_ClusterDiscoveryType?
     var _edsClusterConfig: Envoy_Config_Cluster_V3_Cluster.EdsClusterConfig? = nil
     var _connectTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
     var _perConnectionBufferLimitBytes: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
     var _lbPolicy: Envoy_Config_Cluster_V3_Cluster.LbPolicy = .roundRobin
+    var _healthChecks: [Envoy_Config_Core_V3_HealthCheck] = []
+    var _maxRequestsPerConnection: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
     var _circuitBreakers: Envoy_Config_Cluster_V3_CircuitBreakers? = nil
+    var _upstreamHTTPProtocolOptions: Envoy_Config_Core_V3_UpstreamHttpProtocolOptions? = nil
+    var _commonHTTPProtocolOptions: Envoy_Config_Core_V3_HttpProtocolOptions? = nil
+    var _httpProtocolOptions: Envoy_Config_Core_V3_Http1ProtocolOptions? = nil
+    var _http2ProtocolOptions: Envoy_Config_Core_V3_Http2ProtocolOptions? = nil
+    var _dnsRefreshRate: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _respectDnsTtl: Bool = false
     var _outlierDetection: Envoy_Config_Cluster_V3_OutlierDetection? = nil
     var _dnsLookupFamily: Envoy_Config_Cluster_V3_Cluster.DnsLookupFamily = .auto
+    var _waitForWarmOnInit: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _cleanupInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _upstreamBindConfig: Envoy_Config_Core_V3_BindConfig? = nil
     var _lbConfig: Envoy_Config_Cluster_V3_Cluster.OneOf_LbConfig?
     var _transportSocket: Envoy_Config_Core_V3_TransportSocket? = nil
     var _metadata: Envoy_Config_Core_V3_Metadata? = nil
     var _commonLbConfig: Envoy_Config_Cluster_V3_Cluster.CommonLbConfig? = nil
+    var _closeConnectionsOnHostHealthFailure: Bool = false
+    var _ignoreHealthOnHostRemoval: Bool = false
+    var _filters: [Envoy_Config_Cluster_V3_Filter] = []
+    var _trackClusterStats: Envoy_Config_Cluster_V3_TrackClusterStats? = nil
+    var _preconnectPolicy: Envoy_Config_Cluster_V3_Cluster.PreconnectPolicy? = nil
+    var _connectionPoolPerDownstreamConnection: Bool = false
     var _upstreamConnectionOptions: Envoy_Config_Cluster_V3_UpstreamConnectionOptions? = nil
     var _loadAssignment: Envoy_Config_Endpoint_V3_ClusterLoadAssignment? = nil
     var _typedExtensionProtocolOptions: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> = [:]
@@ -606,18 +930,36 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
 
     init(copying source: _StorageClass) {
       _name = source._name
+      _altStatName = source._altStatName
       _clusterDiscoveryType = source._clusterDiscoveryType
       _edsClusterConfig = source._edsClusterConfig
       _connectTimeout = source._connectTimeout
       _perConnectionBufferLimitBytes = source._perConnectionBufferLimitBytes
       _lbPolicy = source._lbPolicy
+      _healthChecks = source._healthChecks
+      _maxRequestsPerConnection = source._maxRequestsPerConnection
       _circuitBreakers = source._circuitBreakers
+      _upstreamHTTPProtocolOptions = source._upstreamHTTPProtocolOptions
+      _commonHTTPProtocolOptions = source._commonHTTPProtocolOptions
+      _httpProtocolOptions = source._httpProtocolOptions
+      _http2ProtocolOptions = source._http2ProtocolOptions
+      _dnsRefreshRate = source._dnsRefreshRate
+      _respectDnsTtl = source._respectDnsTtl
       _outlierDetection = source._outlierDetection
       _dnsLookupFamily = source._dnsLookupFamily
+      _waitForWarmOnInit = source._waitForWarmOnInit
+      _cleanupInterval = source._cleanupInterval
+      _upstreamBindConfig = source._upstreamBindConfig
       _lbConfig = source._lbConfig
       _transportSocket = source._transportSocket
       _metadata = source._metadata
       _commonLbConfig = source._commonLbConfig
+      _closeConnectionsOnHostHealthFailure = source._closeConnectionsOnHostHealthFailure
+      _ignoreHealthOnHostRemoval = source._ignoreHealthOnHostRemoval
+      _filters = source._filters
+      _trackClusterStats = source._trackClusterStats
+      _preconnectPolicy = source._preconnectPolicy
+      _connectionPoolPerDownstreamConnection = source._connectionPoolPerDownstreamConnection
       _upstreamConnectionOptions = source._upstreamConnectionOptions
       _loadAssignment = source._loadAssignment
       _typedExtensionProtocolOptions = source._typedExtensionProtocolOptions
@@ -652,9 +994,16 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._connectTimeout) }()
         case 5: try { try decoder.decodeSingularMessageField(value: &_storage._perConnectionBufferLimitBytes) }()
         case 6: try { try decoder.decodeSingularEnumField(value: &_storage._lbPolicy) }()
+        case 8: try { try decoder.decodeRepeatedMessageField(value: &_storage._healthChecks) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._maxRequestsPerConnection) }()
         case 10: try { try decoder.decodeSingularMessageField(value: &_storage._circuitBreakers) }()
+        case 13: try { try decoder.decodeSingularMessageField(value: &_storage._httpProtocolOptions) }()
+        case 14: try { try decoder.decodeSingularMessageField(value: &_storage._http2ProtocolOptions) }()
+        case 16: try { try decoder.decodeSingularMessageField(value: &_storage._dnsRefreshRate) }()
         case 17: try { try decoder.decodeSingularEnumField(value: &_storage._dnsLookupFamily) }()
         case 19: try { try decoder.decodeSingularMessageField(value: &_storage._outlierDetection) }()
+        case 20: try { try decoder.decodeSingularMessageField(value: &_storage._cleanupInterval) }()
+        case 21: try { try decoder.decodeSingularMessageField(value: &_storage._upstreamBindConfig) }()
         case 23: try {
           var v: Envoy_Config_Cluster_V3_Cluster.RingHashLbConfig?
           var hadOneofValue = false
@@ -671,8 +1020,25 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
         case 24: try { try decoder.decodeSingularMessageField(value: &_storage._transportSocket) }()
         case 25: try { try decoder.decodeSingularMessageField(value: &_storage._metadata) }()
         case 27: try { try decoder.decodeSingularMessageField(value: &_storage._commonLbConfig) }()
+        case 28: try { try decoder.decodeSingularStringField(value: &_storage._altStatName) }()
+        case 29: try { try decoder.decodeSingularMessageField(value: &_storage._commonHTTPProtocolOptions) }()
         case 30: try { try decoder.decodeSingularMessageField(value: &_storage._upstreamConnectionOptions) }()
+        case 31: try { try decoder.decodeSingularBoolField(value: &_storage._closeConnectionsOnHostHealthFailure) }()
+        case 32: try { try decoder.decodeSingularBoolField(value: &_storage._ignoreHealthOnHostRemoval) }()
         case 33: try { try decoder.decodeSingularMessageField(value: &_storage._loadAssignment) }()
+        case 34: try {
+          var v: Envoy_Config_Cluster_V3_Cluster.OriginalDstLbConfig?
+          var hadOneofValue = false
+          if let current = _storage._lbConfig {
+            hadOneofValue = true
+            if case .originalDstLbConfig(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._lbConfig = .originalDstLbConfig(v)
+          }
+        }()
         case 36: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: &_storage._typedExtensionProtocolOptions) }()
         case 37: try {
           var v: Envoy_Config_Cluster_V3_Cluster.LeastRequestLbConfig?
@@ -687,6 +1053,12 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
             _storage._lbConfig = .leastRequestLbConfig(v)
           }
         }()
+        case 39: try { try decoder.decodeSingularBoolField(value: &_storage._respectDnsTtl) }()
+        case 40: try { try decoder.decodeRepeatedMessageField(value: &_storage._filters) }()
+        case 46: try { try decoder.decodeSingularMessageField(value: &_storage._upstreamHTTPProtocolOptions) }()
+        case 49: try { try decoder.decodeSingularMessageField(value: &_storage._trackClusterStats) }()
+        case 50: try { try decoder.decodeSingularMessageField(value: &_storage._preconnectPolicy) }()
+        case 51: try { try decoder.decodeSingularBoolField(value: &_storage._connectionPoolPerDownstreamConnection) }()
         case 52: try {
           var v: Envoy_Config_Cluster_V3_Cluster.MaglevLbConfig?
           var hadOneofValue = false
@@ -698,6 +1070,20 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
           if let v = v {
             if hadOneofValue {try decoder.handleConflictingOneOf()}
             _storage._lbConfig = .maglevLbConfig(v)
+          }
+        }()
+        case 54: try { try decoder.decodeSingularMessageField(value: &_storage._waitForWarmOnInit) }()
+        case 56: try {
+          var v: Envoy_Config_Cluster_V3_Cluster.RoundRobinLbConfig?
+          var hadOneofValue = false
+          if let current = _storage._lbConfig {
+            hadOneofValue = true
+            if case .roundRobinLbConfig(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._lbConfig = .roundRobinLbConfig(v)
           }
         }()
         default: break
@@ -730,14 +1116,35 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       if _storage._lbPolicy != .roundRobin {
         try visitor.visitSingularEnumField(value: _storage._lbPolicy, fieldNumber: 6)
       }
+      if !_storage._healthChecks.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._healthChecks, fieldNumber: 8)
+      }
+      try { if let v = _storage._maxRequestsPerConnection {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
       try { if let v = _storage._circuitBreakers {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
+      try { if let v = _storage._httpProtocolOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
+      try { if let v = _storage._http2ProtocolOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      } }()
+      try { if let v = _storage._dnsRefreshRate {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
       } }()
       if _storage._dnsLookupFamily != .auto {
         try visitor.visitSingularEnumField(value: _storage._dnsLookupFamily, fieldNumber: 17)
       }
       try { if let v = _storage._outlierDetection {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
+      } }()
+      try { if let v = _storage._cleanupInterval {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      } }()
+      try { if let v = _storage._upstreamBindConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
       } }()
       try { if case .ringHashLbConfig(let v)? = _storage._lbConfig {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
@@ -751,26 +1158,60 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       try { if let v = _storage._commonLbConfig {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 27)
       } }()
+      if !_storage._altStatName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._altStatName, fieldNumber: 28)
+      }
+      try { if let v = _storage._commonHTTPProtocolOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 29)
+      } }()
       try { if let v = _storage._upstreamConnectionOptions {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 30)
       } }()
+      if _storage._closeConnectionsOnHostHealthFailure != false {
+        try visitor.visitSingularBoolField(value: _storage._closeConnectionsOnHostHealthFailure, fieldNumber: 31)
+      }
+      if _storage._ignoreHealthOnHostRemoval != false {
+        try visitor.visitSingularBoolField(value: _storage._ignoreHealthOnHostRemoval, fieldNumber: 32)
+      }
       try { if let v = _storage._loadAssignment {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
+      } }()
+      try { if case .originalDstLbConfig(let v)? = _storage._lbConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
       } }()
       if !_storage._typedExtensionProtocolOptions.isEmpty {
         try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: _storage._typedExtensionProtocolOptions, fieldNumber: 36)
       }
-      switch _storage._lbConfig {
-      case .leastRequestLbConfig?: try {
-        guard case .leastRequestLbConfig(let v)? = _storage._lbConfig else { preconditionFailure() }
+      try { if case .leastRequestLbConfig(let v)? = _storage._lbConfig {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 37)
-      }()
-      case .maglevLbConfig?: try {
-        guard case .maglevLbConfig(let v)? = _storage._lbConfig else { preconditionFailure() }
-        try visitor.visitSingularMessageField(value: v, fieldNumber: 52)
-      }()
-      default: break
+      } }()
+      if _storage._respectDnsTtl != false {
+        try visitor.visitSingularBoolField(value: _storage._respectDnsTtl, fieldNumber: 39)
       }
+      if !_storage._filters.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._filters, fieldNumber: 40)
+      }
+      try { if let v = _storage._upstreamHTTPProtocolOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 46)
+      } }()
+      try { if let v = _storage._trackClusterStats {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 49)
+      } }()
+      try { if let v = _storage._preconnectPolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 50)
+      } }()
+      if _storage._connectionPoolPerDownstreamConnection != false {
+        try visitor.visitSingularBoolField(value: _storage._connectionPoolPerDownstreamConnection, fieldNumber: 51)
+      }
+      try { if case .maglevLbConfig(let v)? = _storage._lbConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 52)
+      } }()
+      try { if let v = _storage._waitForWarmOnInit {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 54)
+      } }()
+      try { if case .roundRobinLbConfig(let v)? = _storage._lbConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 56)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -781,18 +1222,36 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
         let _storage = _args.0
         let rhs_storage = _args.1
         if _storage._name != rhs_storage._name {return false}
+        if _storage._altStatName != rhs_storage._altStatName {return false}
         if _storage._clusterDiscoveryType != rhs_storage._clusterDiscoveryType {return false}
         if _storage._edsClusterConfig != rhs_storage._edsClusterConfig {return false}
         if _storage._connectTimeout != rhs_storage._connectTimeout {return false}
         if _storage._perConnectionBufferLimitBytes != rhs_storage._perConnectionBufferLimitBytes {return false}
         if _storage._lbPolicy != rhs_storage._lbPolicy {return false}
+        if _storage._healthChecks != rhs_storage._healthChecks {return false}
+        if _storage._maxRequestsPerConnection != rhs_storage._maxRequestsPerConnection {return false}
         if _storage._circuitBreakers != rhs_storage._circuitBreakers {return false}
+        if _storage._upstreamHTTPProtocolOptions != rhs_storage._upstreamHTTPProtocolOptions {return false}
+        if _storage._commonHTTPProtocolOptions != rhs_storage._commonHTTPProtocolOptions {return false}
+        if _storage._httpProtocolOptions != rhs_storage._httpProtocolOptions {return false}
+        if _storage._http2ProtocolOptions != rhs_storage._http2ProtocolOptions {return false}
+        if _storage._dnsRefreshRate != rhs_storage._dnsRefreshRate {return false}
+        if _storage._respectDnsTtl != rhs_storage._respectDnsTtl {return false}
         if _storage._outlierDetection != rhs_storage._outlierDetection {return false}
         if _storage._dnsLookupFamily != rhs_storage._dnsLookupFamily {return false}
+        if _storage._waitForWarmOnInit != rhs_storage._waitForWarmOnInit {return false}
+        if _storage._cleanupInterval != rhs_storage._cleanupInterval {return false}
+        if _storage._upstreamBindConfig != rhs_storage._upstreamBindConfig {return false}
         if _storage._lbConfig != rhs_storage._lbConfig {return false}
         if _storage._transportSocket != rhs_storage._transportSocket {return false}
         if _storage._metadata != rhs_storage._metadata {return false}
         if _storage._commonLbConfig != rhs_storage._commonLbConfig {return false}
+        if _storage._closeConnectionsOnHostHealthFailure != rhs_storage._closeConnectionsOnHostHealthFailure {return false}
+        if _storage._ignoreHealthOnHostRemoval != rhs_storage._ignoreHealthOnHostRemoval {return false}
+        if _storage._filters != rhs_storage._filters {return false}
+        if _storage._trackClusterStats != rhs_storage._trackClusterStats {return false}
+        if _storage._preconnectPolicy != rhs_storage._preconnectPolicy {return false}
+        if _storage._connectionPoolPerDownstreamConnection != rhs_storage._connectionPoolPerDownstreamConnection {return false}
         if _storage._upstreamConnectionOptions != rhs_storage._upstreamConnectionOptions {return false}
         if _storage._loadAssignment != rhs_storage._loadAssignment {return false}
         if _storage._typedExtensionProtocolOptions != rhs_storage._typedExtensionProtocolOptions {return false}
@@ -972,6 +1431,172 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster.LeastRequestLbConfig: Swif
   }
 }
 
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.SlowStartConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".SlowStartConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}slow_start_window\0\u{1}aggression\0\u{3}min_weight_percent\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._slowStartWindow) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._aggression) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._minWeightPercent) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._slowStartWindow {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._aggression {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._minWeightPercent {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_Cluster.SlowStartConfig, rhs: Envoy_Config_Cluster_V3_Cluster.SlowStartConfig) -> Bool {
+    if lhs._slowStartWindow != rhs._slowStartWindow {return false}
+    if lhs._aggression != rhs._aggression {return false}
+    if lhs._minWeightPercent != rhs._minWeightPercent {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.RoundRobinLbConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".RoundRobinLbConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}slow_start_config\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._slowStartConfig) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._slowStartConfig {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_Cluster.RoundRobinLbConfig, rhs: Envoy_Config_Cluster_V3_Cluster.RoundRobinLbConfig) -> Bool {
+    if lhs._slowStartConfig != rhs._slowStartConfig {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.OriginalDstLbConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".OriginalDstLbConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}use_http_header\0\u{3}http_header_name\0\u{3}upstream_port_override\0\u{3}metadata_key\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.useHTTPHeader) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.httpHeaderName) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._upstreamPortOverride) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._metadataKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.useHTTPHeader != false {
+      try visitor.visitSingularBoolField(value: self.useHTTPHeader, fieldNumber: 1)
+    }
+    if !self.httpHeaderName.isEmpty {
+      try visitor.visitSingularStringField(value: self.httpHeaderName, fieldNumber: 2)
+    }
+    try { if let v = self._upstreamPortOverride {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try { if let v = self._metadataKey {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_Cluster.OriginalDstLbConfig, rhs: Envoy_Config_Cluster_V3_Cluster.OriginalDstLbConfig) -> Bool {
+    if lhs.useHTTPHeader != rhs.useHTTPHeader {return false}
+    if lhs.httpHeaderName != rhs.httpHeaderName {return false}
+    if lhs._upstreamPortOverride != rhs._upstreamPortOverride {return false}
+    if lhs._metadataKey != rhs._metadataKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.PreconnectPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".PreconnectPolicy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}per_upstream_preconnect_ratio\0\u{3}predictive_preconnect_ratio\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._perUpstreamPreconnectRatio) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._predictivePreconnectRatio) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._perUpstreamPreconnectRatio {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._predictivePreconnectRatio {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_Cluster.PreconnectPolicy, rhs: Envoy_Config_Cluster_V3_Cluster.PreconnectPolicy) -> Bool {
+    if lhs._perUpstreamPreconnectRatio != rhs._perUpstreamPreconnectRatio {return false}
+    if lhs._predictivePreconnectRatio != rhs._predictivePreconnectRatio {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Envoy_Config_Cluster_V3_Cluster.CommonLbConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".CommonLbConfig"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}healthy_panic_threshold\0\u{4}\u{2}locality_weighted_lb_config\0\u{3}update_merge_window\0\u{4}\u{2}close_connections_on_host_set_change\0")
@@ -1081,6 +1706,46 @@ nonisolated extension Envoy_Config_Cluster_V3_UpstreamConnectionOptions: SwiftPr
 
   public static func ==(lhs: Envoy_Config_Cluster_V3_UpstreamConnectionOptions, rhs: Envoy_Config_Cluster_V3_UpstreamConnectionOptions) -> Bool {
     if lhs._tcpKeepalive != rhs._tcpKeepalive {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_TrackClusterStats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TrackClusterStats"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}timeout_budgets\0\u{3}request_response_sizes\0\u{3}per_endpoint_stats\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.timeoutBudgets) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.requestResponseSizes) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.perEndpointStats) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.timeoutBudgets != false {
+      try visitor.visitSingularBoolField(value: self.timeoutBudgets, fieldNumber: 1)
+    }
+    if self.requestResponseSizes != false {
+      try visitor.visitSingularBoolField(value: self.requestResponseSizes, fieldNumber: 2)
+    }
+    if self.perEndpointStats != false {
+      try visitor.visitSingularBoolField(value: self.perEndpointStats, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_TrackClusterStats, rhs: Envoy_Config_Cluster_V3_TrackClusterStats) -> Bool {
+    if lhs.timeoutBudgets != rhs.timeoutBudgets {return false}
+    if lhs.requestResponseSizes != rhs.requestResponseSizes {return false}
+    if lhs.perEndpointStats != rhs.perEndpointStats {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -219,6 +219,40 @@ public nonisolated struct Envoy_Config_Core_V3_TcpKeepalive: Sendable {
   fileprivate var _keepaliveInterval: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
 }
 
+/// The local side of upstream connections: source address and socket options.
+public nonisolated struct Envoy_Config_Core_V3_BindConfig: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var sourceAddress: Envoy_Config_Core_V3_SocketAddress {
+    get {_sourceAddress ?? Envoy_Config_Core_V3_SocketAddress()}
+    set {_sourceAddress = newValue}
+  }
+  /// Returns true if `sourceAddress` has been explicitly set.
+  public var hasSourceAddress: Bool {self._sourceAddress != nil}
+  /// Clears the value of `sourceAddress`. Subsequent reads from it will return its default value.
+  public mutating func clearSourceAddress() {self._sourceAddress = nil}
+
+  public var freebind: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_freebind ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_freebind = newValue}
+  }
+  /// Returns true if `freebind` has been explicitly set.
+  public var hasFreebind: Bool {self._freebind != nil}
+  /// Clears the value of `freebind`. Subsequent reads from it will return its default value.
+  public mutating func clearFreebind() {self._freebind = nil}
+
+  public var socketOptions: [Envoy_Config_Core_V3_SocketOption] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _sourceAddress: Envoy_Config_Core_V3_SocketAddress? = nil
+  fileprivate var _freebind: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.core.v3"
@@ -484,6 +518,50 @@ nonisolated extension Envoy_Config_Core_V3_TcpKeepalive: SwiftProtobuf.Message, 
     if lhs._keepaliveProbes != rhs._keepaliveProbes {return false}
     if lhs._keepaliveTime != rhs._keepaliveTime {return false}
     if lhs._keepaliveInterval != rhs._keepaliveInterval {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_BindConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BindConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}source_address\0\u{1}freebind\0\u{3}socket_options\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._sourceAddress) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._freebind) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.socketOptions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._sourceAddress {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._freebind {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.socketOptions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.socketOptions, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_BindConfig, rhs: Envoy_Config_Core_V3_BindConfig) -> Bool {
+    if lhs._sourceAddress != rhs._sourceAddress {return false}
+    if lhs._freebind != rhs._freebind {return false}
+    if lhs.socketOptions != rhs.socketOptions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -102,6 +102,73 @@ public nonisolated enum Envoy_Config_Core_V3_RoutingPriority: SwiftProtobuf.Enum
 
 }
 
+/// An HTTP request method (health checks, route matching).
+public nonisolated enum Envoy_Config_Core_V3_RequestMethod: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case methodUnspecified // = 0
+  case get // = 1
+  case head // = 2
+  case post // = 3
+  case put // = 4
+  case delete // = 5
+  case connect // = 6
+  case options // = 7
+  case trace // = 8
+  case patch // = 9
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .methodUnspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .methodUnspecified
+    case 1: self = .get
+    case 2: self = .head
+    case 3: self = .post
+    case 4: self = .put
+    case 5: self = .delete
+    case 6: self = .connect
+    case 7: self = .options
+    case 8: self = .trace
+    case 9: self = .patch
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .methodUnspecified: return 0
+    case .get: return 1
+    case .head: return 2
+    case .post: return 3
+    case .put: return 4
+    case .delete: return 5
+    case .connect: return 6
+    case .options: return 7
+    case .trace: return 8
+    case .patch: return 9
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Envoy_Config_Core_V3_RequestMethod] = [
+    .methodUnspecified,
+    .get,
+    .head,
+    .post,
+    .put,
+    .delete,
+    .connect,
+    .options,
+    .trace,
+    .patch,
+  ]
+
+}
+
 /// Where a proxy or an endpoint runs, from coarse (region) to fine (sub_zone).
 public nonisolated struct Envoy_Config_Core_V3_Locality: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -369,6 +436,21 @@ public nonisolated struct Envoy_Config_Core_V3_HeaderValueOption: Sendable {
   fileprivate var _append: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
 }
 
+/// A double that a runtime key may override.
+public nonisolated struct Envoy_Config_Core_V3_RuntimeDouble: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var defaultValue: Double = 0
+
+  public var runtimeKey: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// A fraction that a runtime key may override.
 public nonisolated struct Envoy_Config_Core_V3_RuntimeFractionalPercent: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -403,6 +485,10 @@ nonisolated extension Envoy_Config_Core_V3_TrafficDirection: SwiftProtobuf._Prot
 
 nonisolated extension Envoy_Config_Core_V3_RoutingPriority: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DEFAULT\0\u{1}HIGH\0")
+}
+
+nonisolated extension Envoy_Config_Core_V3_RequestMethod: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0METHOD_UNSPECIFIED\0\u{1}GET\0\u{1}HEAD\0\u{1}POST\0\u{1}PUT\0\u{1}DELETE\0\u{1}CONNECT\0\u{1}OPTIONS\0\u{1}TRACE\0\u{1}PATCH\0")
 }
 
 nonisolated extension Envoy_Config_Core_V3_Locality: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -782,6 +868,41 @@ nonisolated extension Envoy_Config_Core_V3_HeaderValueOption: SwiftProtobuf.Mess
 
 nonisolated extension Envoy_Config_Core_V3_HeaderValueOption.HeaderAppendAction: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0APPEND_IF_EXISTS_OR_ADD\0\u{1}ADD_IF_ABSENT\0\u{1}OVERWRITE_IF_EXISTS_OR_ADD\0\u{1}OVERWRITE_IF_EXISTS\0")
+}
+
+nonisolated extension Envoy_Config_Core_V3_RuntimeDouble: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RuntimeDouble"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}default_value\0\u{3}runtime_key\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularDoubleField(value: &self.defaultValue) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.runtimeKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.defaultValue.bitPattern != 0 {
+      try visitor.visitSingularDoubleField(value: self.defaultValue, fieldNumber: 1)
+    }
+    if !self.runtimeKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.runtimeKey, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_RuntimeDouble, rhs: Envoy_Config_Core_V3_RuntimeDouble) -> Bool {
+    if lhs.defaultValue != rhs.defaultValue {return false}
+    if lhs.runtimeKey != rhs.runtimeKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
 }
 
 nonisolated extension Envoy_Config_Core_V3_RuntimeFractionalPercent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -112,6 +112,43 @@ public nonisolated struct Envoy_Config_Core_V3_ConfigSource: Sendable {
   fileprivate var _initialFetchTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
 }
 
+/// An extension config fetched over extension config discovery (ECDS), with an optional default.
+public nonisolated struct Envoy_Config_Core_V3_ExtensionConfigSource: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var configSource: Envoy_Config_Core_V3_ConfigSource {
+    get {_configSource ?? Envoy_Config_Core_V3_ConfigSource()}
+    set {_configSource = newValue}
+  }
+  /// Returns true if `configSource` has been explicitly set.
+  public var hasConfigSource: Bool {self._configSource != nil}
+  /// Clears the value of `configSource`. Subsequent reads from it will return its default value.
+  public mutating func clearConfigSource() {self._configSource = nil}
+
+  public var defaultConfig: SwiftProtobuf.Google_Protobuf_Any {
+    get {_defaultConfig ?? SwiftProtobuf.Google_Protobuf_Any()}
+    set {_defaultConfig = newValue}
+  }
+  /// Returns true if `defaultConfig` has been explicitly set.
+  public var hasDefaultConfig: Bool {self._defaultConfig != nil}
+  /// Clears the value of `defaultConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearDefaultConfig() {self._defaultConfig = nil}
+
+  public var applyDefaultConfigWithoutWarming: Bool = false
+
+  /// The config types the proxy accepts for this extension.
+  public var typeUrls: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _configSource: Envoy_Config_Core_V3_ConfigSource? = nil
+  fileprivate var _defaultConfig: SwiftProtobuf.Google_Protobuf_Any? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.core.v3"
@@ -190,6 +227,55 @@ nonisolated extension Envoy_Config_Core_V3_ConfigSource: SwiftProtobuf.Message, 
     if lhs.configSourceSpecifier != rhs.configSourceSpecifier {return false}
     if lhs._initialFetchTimeout != rhs._initialFetchTimeout {return false}
     if lhs.resourceApiVersion != rhs.resourceApiVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_ExtensionConfigSource: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExtensionConfigSource"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}config_source\0\u{3}default_config\0\u{3}apply_default_config_without_warming\0\u{3}type_urls\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._configSource) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._defaultConfig) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.applyDefaultConfigWithoutWarming) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.typeUrls) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._configSource {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._defaultConfig {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.applyDefaultConfigWithoutWarming != false {
+      try visitor.visitSingularBoolField(value: self.applyDefaultConfigWithoutWarming, fieldNumber: 3)
+    }
+    if !self.typeUrls.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.typeUrls, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_ExtensionConfigSource, rhs: Envoy_Config_Core_V3_ExtensionConfigSource) -> Bool {
+    if lhs._configSource != rhs._configSource {return false}
+    if lhs._defaultConfig != rhs._defaultConfig {return false}
+    if lhs.applyDefaultConfigWithoutWarming != rhs.applyDefaultConfigWithoutWarming {return false}
+    if lhs.typeUrls != rhs.typeUrls {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

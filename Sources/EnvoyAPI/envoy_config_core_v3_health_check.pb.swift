@@ -8,8 +8,14 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// Endpoint health as reported by the control plane. meshd does not configure active health checks.
+/// Endpoint health as reported by the control plane, and active health checks that EnvoyFilter patches may
+/// add to a cluster (meshd itself configures none).
 
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
+public import Foundation
+#endif
 public import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -73,8 +79,975 @@ public nonisolated enum Envoy_Config_Core_V3_HealthStatus: SwiftProtobuf.Enum, S
 
 }
 
+/// An active health check: probes sent to every host of a cluster at an interval.
+public nonisolated struct Envoy_Config_Core_V3_HealthCheck: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var timeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._timeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._timeout = newValue}
+  }
+  /// Returns true if `timeout` has been explicitly set.
+  public var hasTimeout: Bool {_storage._timeout != nil}
+  /// Clears the value of `timeout`. Subsequent reads from it will return its default value.
+  public mutating func clearTimeout() {_uniqueStorage()._timeout = nil}
+
+  public var interval: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._interval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._interval = newValue}
+  }
+  /// Returns true if `interval` has been explicitly set.
+  public var hasInterval: Bool {_storage._interval != nil}
+  /// Clears the value of `interval`. Subsequent reads from it will return its default value.
+  public mutating func clearInterval() {_uniqueStorage()._interval = nil}
+
+  public var initialJitter: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._initialJitter ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._initialJitter = newValue}
+  }
+  /// Returns true if `initialJitter` has been explicitly set.
+  public var hasInitialJitter: Bool {_storage._initialJitter != nil}
+  /// Clears the value of `initialJitter`. Subsequent reads from it will return its default value.
+  public mutating func clearInitialJitter() {_uniqueStorage()._initialJitter = nil}
+
+  public var intervalJitter: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._intervalJitter ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._intervalJitter = newValue}
+  }
+  /// Returns true if `intervalJitter` has been explicitly set.
+  public var hasIntervalJitter: Bool {_storage._intervalJitter != nil}
+  /// Clears the value of `intervalJitter`. Subsequent reads from it will return its default value.
+  public mutating func clearIntervalJitter() {_uniqueStorage()._intervalJitter = nil}
+
+  public var intervalJitterPercent: UInt32 {
+    get {_storage._intervalJitterPercent}
+    set {_uniqueStorage()._intervalJitterPercent = newValue}
+  }
+
+  public var unhealthyThreshold: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._unhealthyThreshold ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._unhealthyThreshold = newValue}
+  }
+  /// Returns true if `unhealthyThreshold` has been explicitly set.
+  public var hasUnhealthyThreshold: Bool {_storage._unhealthyThreshold != nil}
+  /// Clears the value of `unhealthyThreshold`. Subsequent reads from it will return its default value.
+  public mutating func clearUnhealthyThreshold() {_uniqueStorage()._unhealthyThreshold = nil}
+
+  public var healthyThreshold: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._healthyThreshold ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._healthyThreshold = newValue}
+  }
+  /// Returns true if `healthyThreshold` has been explicitly set.
+  public var hasHealthyThreshold: Bool {_storage._healthyThreshold != nil}
+  /// Clears the value of `healthyThreshold`. Subsequent reads from it will return its default value.
+  public mutating func clearHealthyThreshold() {_uniqueStorage()._healthyThreshold = nil}
+
+  public var altPort: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._altPort ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._altPort = newValue}
+  }
+  /// Returns true if `altPort` has been explicitly set.
+  public var hasAltPort: Bool {_storage._altPort != nil}
+  /// Clears the value of `altPort`. Subsequent reads from it will return its default value.
+  public mutating func clearAltPort() {_uniqueStorage()._altPort = nil}
+
+  public var reuseConnection: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._reuseConnection ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._reuseConnection = newValue}
+  }
+  /// Returns true if `reuseConnection` has been explicitly set.
+  public var hasReuseConnection: Bool {_storage._reuseConnection != nil}
+  /// Clears the value of `reuseConnection`. Subsequent reads from it will return its default value.
+  public mutating func clearReuseConnection() {_uniqueStorage()._reuseConnection = nil}
+
+  public var healthChecker: OneOf_HealthChecker? {
+    get {return _storage._healthChecker}
+    set {_uniqueStorage()._healthChecker = newValue}
+  }
+
+  public var httpHealthCheck: Envoy_Config_Core_V3_HealthCheck.HttpHealthCheck {
+    get {
+      if case .httpHealthCheck(let v)? = _storage._healthChecker {return v}
+      return Envoy_Config_Core_V3_HealthCheck.HttpHealthCheck()
+    }
+    set {_uniqueStorage()._healthChecker = .httpHealthCheck(newValue)}
+  }
+
+  public var tcpHealthCheck: Envoy_Config_Core_V3_HealthCheck.TcpHealthCheck {
+    get {
+      if case .tcpHealthCheck(let v)? = _storage._healthChecker {return v}
+      return Envoy_Config_Core_V3_HealthCheck.TcpHealthCheck()
+    }
+    set {_uniqueStorage()._healthChecker = .tcpHealthCheck(newValue)}
+  }
+
+  public var grpcHealthCheck: Envoy_Config_Core_V3_HealthCheck.GrpcHealthCheck {
+    get {
+      if case .grpcHealthCheck(let v)? = _storage._healthChecker {return v}
+      return Envoy_Config_Core_V3_HealthCheck.GrpcHealthCheck()
+    }
+    set {_uniqueStorage()._healthChecker = .grpcHealthCheck(newValue)}
+  }
+
+  public var customHealthCheck: Envoy_Config_Core_V3_HealthCheck.CustomHealthCheck {
+    get {
+      if case .customHealthCheck(let v)? = _storage._healthChecker {return v}
+      return Envoy_Config_Core_V3_HealthCheck.CustomHealthCheck()
+    }
+    set {_uniqueStorage()._healthChecker = .customHealthCheck(newValue)}
+  }
+
+  public var noTrafficInterval: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._noTrafficInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._noTrafficInterval = newValue}
+  }
+  /// Returns true if `noTrafficInterval` has been explicitly set.
+  public var hasNoTrafficInterval: Bool {_storage._noTrafficInterval != nil}
+  /// Clears the value of `noTrafficInterval`. Subsequent reads from it will return its default value.
+  public mutating func clearNoTrafficInterval() {_uniqueStorage()._noTrafficInterval = nil}
+
+  public var noTrafficHealthyInterval: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._noTrafficHealthyInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._noTrafficHealthyInterval = newValue}
+  }
+  /// Returns true if `noTrafficHealthyInterval` has been explicitly set.
+  public var hasNoTrafficHealthyInterval: Bool {_storage._noTrafficHealthyInterval != nil}
+  /// Clears the value of `noTrafficHealthyInterval`. Subsequent reads from it will return its default value.
+  public mutating func clearNoTrafficHealthyInterval() {_uniqueStorage()._noTrafficHealthyInterval = nil}
+
+  public var unhealthyInterval: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._unhealthyInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._unhealthyInterval = newValue}
+  }
+  /// Returns true if `unhealthyInterval` has been explicitly set.
+  public var hasUnhealthyInterval: Bool {_storage._unhealthyInterval != nil}
+  /// Clears the value of `unhealthyInterval`. Subsequent reads from it will return its default value.
+  public mutating func clearUnhealthyInterval() {_uniqueStorage()._unhealthyInterval = nil}
+
+  public var unhealthyEdgeInterval: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._unhealthyEdgeInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._unhealthyEdgeInterval = newValue}
+  }
+  /// Returns true if `unhealthyEdgeInterval` has been explicitly set.
+  public var hasUnhealthyEdgeInterval: Bool {_storage._unhealthyEdgeInterval != nil}
+  /// Clears the value of `unhealthyEdgeInterval`. Subsequent reads from it will return its default value.
+  public mutating func clearUnhealthyEdgeInterval() {_uniqueStorage()._unhealthyEdgeInterval = nil}
+
+  public var healthyEdgeInterval: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._healthyEdgeInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._healthyEdgeInterval = newValue}
+  }
+  /// Returns true if `healthyEdgeInterval` has been explicitly set.
+  public var hasHealthyEdgeInterval: Bool {_storage._healthyEdgeInterval != nil}
+  /// Clears the value of `healthyEdgeInterval`. Subsequent reads from it will return its default value.
+  public mutating func clearHealthyEdgeInterval() {_uniqueStorage()._healthyEdgeInterval = nil}
+
+  public var eventLogger: [Envoy_Config_Core_V3_TypedExtensionConfig] {
+    get {_storage._eventLogger}
+    set {_uniqueStorage()._eventLogger = newValue}
+  }
+
+  public var alwaysLogHealthCheckFailures: Bool {
+    get {_storage._alwaysLogHealthCheckFailures}
+    set {_uniqueStorage()._alwaysLogHealthCheckFailures = newValue}
+  }
+
+  public var alwaysLogHealthCheckSuccess: Bool {
+    get {_storage._alwaysLogHealthCheckSuccess}
+    set {_uniqueStorage()._alwaysLogHealthCheckSuccess = newValue}
+  }
+
+  public var tlsOptions: Envoy_Config_Core_V3_HealthCheck.TlsOptions {
+    get {_storage._tlsOptions ?? Envoy_Config_Core_V3_HealthCheck.TlsOptions()}
+    set {_uniqueStorage()._tlsOptions = newValue}
+  }
+  /// Returns true if `tlsOptions` has been explicitly set.
+  public var hasTlsOptions: Bool {_storage._tlsOptions != nil}
+  /// Clears the value of `tlsOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearTlsOptions() {_uniqueStorage()._tlsOptions = nil}
+
+  public var transportSocketMatchCriteria: SwiftProtobuf.Google_Protobuf_Struct {
+    get {_storage._transportSocketMatchCriteria ?? SwiftProtobuf.Google_Protobuf_Struct()}
+    set {_uniqueStorage()._transportSocketMatchCriteria = newValue}
+  }
+  /// Returns true if `transportSocketMatchCriteria` has been explicitly set.
+  public var hasTransportSocketMatchCriteria: Bool {_storage._transportSocketMatchCriteria != nil}
+  /// Clears the value of `transportSocketMatchCriteria`. Subsequent reads from it will return its default value.
+  public mutating func clearTransportSocketMatchCriteria() {_uniqueStorage()._transportSocketMatchCriteria = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_HealthChecker: Equatable, Sendable {
+    case httpHealthCheck(Envoy_Config_Core_V3_HealthCheck.HttpHealthCheck)
+    case tcpHealthCheck(Envoy_Config_Core_V3_HealthCheck.TcpHealthCheck)
+    case grpcHealthCheck(Envoy_Config_Core_V3_HealthCheck.GrpcHealthCheck)
+    case customHealthCheck(Envoy_Config_Core_V3_HealthCheck.CustomHealthCheck)
+
+  }
+
+  /// Bytes to send or expect, as text (hex) or raw bytes.
+  public nonisolated struct Payload: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var payload: Envoy_Config_Core_V3_HealthCheck.Payload.OneOf_Payload? = nil
+
+    public var text: String {
+      get {
+        if case .text(let v)? = payload {return v}
+        return String()
+      }
+      set {payload = .text(newValue)}
+    }
+
+    public var binary: Data {
+      get {
+        if case .binary(let v)? = payload {return v}
+        return Data()
+      }
+      set {payload = .binary(newValue)}
+    }
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public nonisolated enum OneOf_Payload: Equatable, Sendable {
+      case text(String)
+      case binary(Data)
+
+    }
+
+    public init() {}
+  }
+
+  /// An HTTP request whose response status decides health.
+  public nonisolated struct HttpHealthCheck: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var host: String = String()
+
+    public var path: String = String()
+
+    public var send: Envoy_Config_Core_V3_HealthCheck.Payload {
+      get {_send ?? Envoy_Config_Core_V3_HealthCheck.Payload()}
+      set {_send = newValue}
+    }
+    /// Returns true if `send` has been explicitly set.
+    public var hasSend: Bool {self._send != nil}
+    /// Clears the value of `send`. Subsequent reads from it will return its default value.
+    public mutating func clearSend() {self._send = nil}
+
+    public var receive: [Envoy_Config_Core_V3_HealthCheck.Payload] = []
+
+    public var responseBufferSize: SwiftProtobuf.Google_Protobuf_UInt64Value {
+      get {_responseBufferSize ?? SwiftProtobuf.Google_Protobuf_UInt64Value()}
+      set {_responseBufferSize = newValue}
+    }
+    /// Returns true if `responseBufferSize` has been explicitly set.
+    public var hasResponseBufferSize: Bool {self._responseBufferSize != nil}
+    /// Clears the value of `responseBufferSize`. Subsequent reads from it will return its default value.
+    public mutating func clearResponseBufferSize() {self._responseBufferSize = nil}
+
+    public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+
+    public var requestHeadersToRemove: [String] = []
+
+    /// Status ranges [start, end) counted as healthy; default 200 only.
+    public var expectedStatuses: [Envoy_Type_V3_Int64Range] = []
+
+    public var retriableStatuses: [Envoy_Type_V3_Int64Range] = []
+
+    public var codecClientType: Envoy_Type_V3_CodecClientType = .http1
+
+    public var serviceNameMatcher: Envoy_Type_Matcher_V3_StringMatcher {
+      get {_serviceNameMatcher ?? Envoy_Type_Matcher_V3_StringMatcher()}
+      set {_serviceNameMatcher = newValue}
+    }
+    /// Returns true if `serviceNameMatcher` has been explicitly set.
+    public var hasServiceNameMatcher: Bool {self._serviceNameMatcher != nil}
+    /// Clears the value of `serviceNameMatcher`. Subsequent reads from it will return its default value.
+    public mutating func clearServiceNameMatcher() {self._serviceNameMatcher = nil}
+
+    public var method: Envoy_Config_Core_V3_RequestMethod = .methodUnspecified
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _send: Envoy_Config_Core_V3_HealthCheck.Payload? = nil
+    fileprivate var _responseBufferSize: SwiftProtobuf.Google_Protobuf_UInt64Value? = nil
+    fileprivate var _serviceNameMatcher: Envoy_Type_Matcher_V3_StringMatcher? = nil
+  }
+
+  /// A TCP connect, optionally with a payload exchange.
+  public nonisolated struct TcpHealthCheck: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var send: Envoy_Config_Core_V3_HealthCheck.Payload {
+      get {_send ?? Envoy_Config_Core_V3_HealthCheck.Payload()}
+      set {_send = newValue}
+    }
+    /// Returns true if `send` has been explicitly set.
+    public var hasSend: Bool {self._send != nil}
+    /// Clears the value of `send`. Subsequent reads from it will return its default value.
+    public mutating func clearSend() {self._send = nil}
+
+    public var receive: [Envoy_Config_Core_V3_HealthCheck.Payload] = []
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _send: Envoy_Config_Core_V3_HealthCheck.Payload? = nil
+  }
+
+  /// The grpc.health.v1 Health/Check call.
+  public nonisolated struct GrpcHealthCheck: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var serviceName: String = String()
+
+    public var authority: String = String()
+
+    public var initialMetadata: [Envoy_Config_Core_V3_HeaderValueOption] = []
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  /// A health checker extension.
+  public nonisolated struct CustomHealthCheck: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var name: String = String()
+
+    public var configType: Envoy_Config_Core_V3_HealthCheck.CustomHealthCheck.OneOf_ConfigType? = nil
+
+    public var typedConfig: SwiftProtobuf.Google_Protobuf_Any {
+      get {
+        if case .typedConfig(let v)? = configType {return v}
+        return SwiftProtobuf.Google_Protobuf_Any()
+      }
+      set {configType = .typedConfig(newValue)}
+    }
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public nonisolated enum OneOf_ConfigType: Equatable, Sendable {
+      case typedConfig(SwiftProtobuf.Google_Protobuf_Any)
+
+    }
+
+    public init() {}
+  }
+
+  public nonisolated struct TlsOptions: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var alpnProtocols: [String] = []
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
+
+fileprivate nonisolated let _protobuf_package = "envoy.config.core.v3"
 
 nonisolated extension Envoy_Config_Core_V3_HealthStatus: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0UNKNOWN\0\u{1}HEALTHY\0\u{1}UNHEALTHY\0\u{1}DRAINING\0\u{1}TIMEOUT\0\u{1}DEGRADED\0")
+}
+
+nonisolated extension Envoy_Config_Core_V3_HealthCheck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HealthCheck"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}timeout\0\u{1}interval\0\u{3}interval_jitter\0\u{3}unhealthy_threshold\0\u{3}healthy_threshold\0\u{3}alt_port\0\u{3}reuse_connection\0\u{3}http_health_check\0\u{3}tcp_health_check\0\u{4}\u{2}grpc_health_check\0\u{3}no_traffic_interval\0\u{3}custom_health_check\0\u{3}unhealthy_interval\0\u{3}unhealthy_edge_interval\0\u{3}healthy_edge_interval\0\u{4}\u{2}interval_jitter_percent\0\u{3}always_log_health_check_failures\0\u{3}initial_jitter\0\u{3}tls_options\0\u{4}\u{2}transport_socket_match_criteria\0\u{3}no_traffic_healthy_interval\0\u{3}event_logger\0\u{3}always_log_health_check_success\0")
+
+  fileprivate class _StorageClass {
+    var _timeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _interval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _initialJitter: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _intervalJitter: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _intervalJitterPercent: UInt32 = 0
+    var _unhealthyThreshold: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _healthyThreshold: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _altPort: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _reuseConnection: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _healthChecker: Envoy_Config_Core_V3_HealthCheck.OneOf_HealthChecker?
+    var _noTrafficInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _noTrafficHealthyInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _unhealthyInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _unhealthyEdgeInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _healthyEdgeInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _eventLogger: [Envoy_Config_Core_V3_TypedExtensionConfig] = []
+    var _alwaysLogHealthCheckFailures: Bool = false
+    var _alwaysLogHealthCheckSuccess: Bool = false
+    var _tlsOptions: Envoy_Config_Core_V3_HealthCheck.TlsOptions? = nil
+    var _transportSocketMatchCriteria: SwiftProtobuf.Google_Protobuf_Struct? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _timeout = source._timeout
+      _interval = source._interval
+      _initialJitter = source._initialJitter
+      _intervalJitter = source._intervalJitter
+      _intervalJitterPercent = source._intervalJitterPercent
+      _unhealthyThreshold = source._unhealthyThreshold
+      _healthyThreshold = source._healthyThreshold
+      _altPort = source._altPort
+      _reuseConnection = source._reuseConnection
+      _healthChecker = source._healthChecker
+      _noTrafficInterval = source._noTrafficInterval
+      _noTrafficHealthyInterval = source._noTrafficHealthyInterval
+      _unhealthyInterval = source._unhealthyInterval
+      _unhealthyEdgeInterval = source._unhealthyEdgeInterval
+      _healthyEdgeInterval = source._healthyEdgeInterval
+      _eventLogger = source._eventLogger
+      _alwaysLogHealthCheckFailures = source._alwaysLogHealthCheckFailures
+      _alwaysLogHealthCheckSuccess = source._alwaysLogHealthCheckSuccess
+      _tlsOptions = source._tlsOptions
+      _transportSocketMatchCriteria = source._transportSocketMatchCriteria
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._timeout) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._interval) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._intervalJitter) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._unhealthyThreshold) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._healthyThreshold) }()
+        case 6: try { try decoder.decodeSingularMessageField(value: &_storage._altPort) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._reuseConnection) }()
+        case 8: try {
+          var v: Envoy_Config_Core_V3_HealthCheck.HttpHealthCheck?
+          var hadOneofValue = false
+          if let current = _storage._healthChecker {
+            hadOneofValue = true
+            if case .httpHealthCheck(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._healthChecker = .httpHealthCheck(v)
+          }
+        }()
+        case 9: try {
+          var v: Envoy_Config_Core_V3_HealthCheck.TcpHealthCheck?
+          var hadOneofValue = false
+          if let current = _storage._healthChecker {
+            hadOneofValue = true
+            if case .tcpHealthCheck(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._healthChecker = .tcpHealthCheck(v)
+          }
+        }()
+        case 11: try {
+          var v: Envoy_Config_Core_V3_HealthCheck.GrpcHealthCheck?
+          var hadOneofValue = false
+          if let current = _storage._healthChecker {
+            hadOneofValue = true
+            if case .grpcHealthCheck(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._healthChecker = .grpcHealthCheck(v)
+          }
+        }()
+        case 12: try { try decoder.decodeSingularMessageField(value: &_storage._noTrafficInterval) }()
+        case 13: try {
+          var v: Envoy_Config_Core_V3_HealthCheck.CustomHealthCheck?
+          var hadOneofValue = false
+          if let current = _storage._healthChecker {
+            hadOneofValue = true
+            if case .customHealthCheck(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._healthChecker = .customHealthCheck(v)
+          }
+        }()
+        case 14: try { try decoder.decodeSingularMessageField(value: &_storage._unhealthyInterval) }()
+        case 15: try { try decoder.decodeSingularMessageField(value: &_storage._unhealthyEdgeInterval) }()
+        case 16: try { try decoder.decodeSingularMessageField(value: &_storage._healthyEdgeInterval) }()
+        case 18: try { try decoder.decodeSingularUInt32Field(value: &_storage._intervalJitterPercent) }()
+        case 19: try { try decoder.decodeSingularBoolField(value: &_storage._alwaysLogHealthCheckFailures) }()
+        case 20: try { try decoder.decodeSingularMessageField(value: &_storage._initialJitter) }()
+        case 21: try { try decoder.decodeSingularMessageField(value: &_storage._tlsOptions) }()
+        case 23: try { try decoder.decodeSingularMessageField(value: &_storage._transportSocketMatchCriteria) }()
+        case 24: try { try decoder.decodeSingularMessageField(value: &_storage._noTrafficHealthyInterval) }()
+        case 25: try { try decoder.decodeRepeatedMessageField(value: &_storage._eventLogger) }()
+        case 26: try { try decoder.decodeSingularBoolField(value: &_storage._alwaysLogHealthCheckSuccess) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._timeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._interval {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._intervalJitter {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._unhealthyThreshold {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      try { if let v = _storage._healthyThreshold {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
+      try { if let v = _storage._altPort {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+      } }()
+      try { if let v = _storage._reuseConnection {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      switch _storage._healthChecker {
+      case .httpHealthCheck?: try {
+        guard case .httpHealthCheck(let v)? = _storage._healthChecker else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      }()
+      case .tcpHealthCheck?: try {
+        guard case .tcpHealthCheck(let v)? = _storage._healthChecker else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      }()
+      case .grpcHealthCheck?: try {
+        guard case .grpcHealthCheck(let v)? = _storage._healthChecker else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      }()
+      default: break
+      }
+      try { if let v = _storage._noTrafficInterval {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+      } }()
+      try { if case .customHealthCheck(let v)? = _storage._healthChecker {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 13)
+      } }()
+      try { if let v = _storage._unhealthyInterval {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      } }()
+      try { if let v = _storage._unhealthyEdgeInterval {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      } }()
+      try { if let v = _storage._healthyEdgeInterval {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+      } }()
+      if _storage._intervalJitterPercent != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._intervalJitterPercent, fieldNumber: 18)
+      }
+      if _storage._alwaysLogHealthCheckFailures != false {
+        try visitor.visitSingularBoolField(value: _storage._alwaysLogHealthCheckFailures, fieldNumber: 19)
+      }
+      try { if let v = _storage._initialJitter {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      } }()
+      try { if let v = _storage._tlsOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 21)
+      } }()
+      try { if let v = _storage._transportSocketMatchCriteria {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 23)
+      } }()
+      try { if let v = _storage._noTrafficHealthyInterval {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+      } }()
+      if !_storage._eventLogger.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._eventLogger, fieldNumber: 25)
+      }
+      if _storage._alwaysLogHealthCheckSuccess != false {
+        try visitor.visitSingularBoolField(value: _storage._alwaysLogHealthCheckSuccess, fieldNumber: 26)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_HealthCheck, rhs: Envoy_Config_Core_V3_HealthCheck) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._timeout != rhs_storage._timeout {return false}
+        if _storage._interval != rhs_storage._interval {return false}
+        if _storage._initialJitter != rhs_storage._initialJitter {return false}
+        if _storage._intervalJitter != rhs_storage._intervalJitter {return false}
+        if _storage._intervalJitterPercent != rhs_storage._intervalJitterPercent {return false}
+        if _storage._unhealthyThreshold != rhs_storage._unhealthyThreshold {return false}
+        if _storage._healthyThreshold != rhs_storage._healthyThreshold {return false}
+        if _storage._altPort != rhs_storage._altPort {return false}
+        if _storage._reuseConnection != rhs_storage._reuseConnection {return false}
+        if _storage._healthChecker != rhs_storage._healthChecker {return false}
+        if _storage._noTrafficInterval != rhs_storage._noTrafficInterval {return false}
+        if _storage._noTrafficHealthyInterval != rhs_storage._noTrafficHealthyInterval {return false}
+        if _storage._unhealthyInterval != rhs_storage._unhealthyInterval {return false}
+        if _storage._unhealthyEdgeInterval != rhs_storage._unhealthyEdgeInterval {return false}
+        if _storage._healthyEdgeInterval != rhs_storage._healthyEdgeInterval {return false}
+        if _storage._eventLogger != rhs_storage._eventLogger {return false}
+        if _storage._alwaysLogHealthCheckFailures != rhs_storage._alwaysLogHealthCheckFailures {return false}
+        if _storage._alwaysLogHealthCheckSuccess != rhs_storage._alwaysLogHealthCheckSuccess {return false}
+        if _storage._tlsOptions != rhs_storage._tlsOptions {return false}
+        if _storage._transportSocketMatchCriteria != rhs_storage._transportSocketMatchCriteria {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_HealthCheck.Payload: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Core_V3_HealthCheck.protoMessageName + ".Payload"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}text\0\u{1}binary\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.payload != nil {try decoder.handleConflictingOneOf()}
+          self.payload = .text(v)
+        }
+      }()
+      case 2: try {
+        var v: Data?
+        try decoder.decodeSingularBytesField(value: &v)
+        if let v = v {
+          if self.payload != nil {try decoder.handleConflictingOneOf()}
+          self.payload = .binary(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.payload {
+    case .text?: try {
+      guard case .text(let v)? = self.payload else { preconditionFailure() }
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    }()
+    case .binary?: try {
+      guard case .binary(let v)? = self.payload else { preconditionFailure() }
+      try visitor.visitSingularBytesField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_HealthCheck.Payload, rhs: Envoy_Config_Core_V3_HealthCheck.Payload) -> Bool {
+    if lhs.payload != rhs.payload {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_HealthCheck.HttpHealthCheck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Core_V3_HealthCheck.protoMessageName + ".HttpHealthCheck"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}host\0\u{1}path\0\u{1}send\0\u{1}receive\0\u{4}\u{2}request_headers_to_add\0\u{4}\u{2}request_headers_to_remove\0\u{3}expected_statuses\0\u{3}codec_client_type\0\u{3}service_name_matcher\0\u{3}retriable_statuses\0\u{1}method\0\u{3}response_buffer_size\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.host) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.path) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._send) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.receive) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.requestHeadersToAdd) }()
+      case 8: try { try decoder.decodeRepeatedStringField(value: &self.requestHeadersToRemove) }()
+      case 9: try { try decoder.decodeRepeatedMessageField(value: &self.expectedStatuses) }()
+      case 10: try { try decoder.decodeSingularEnumField(value: &self.codecClientType) }()
+      case 11: try { try decoder.decodeSingularMessageField(value: &self._serviceNameMatcher) }()
+      case 12: try { try decoder.decodeRepeatedMessageField(value: &self.retriableStatuses) }()
+      case 13: try { try decoder.decodeSingularEnumField(value: &self.method) }()
+      case 14: try { try decoder.decodeSingularMessageField(value: &self._responseBufferSize) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.host.isEmpty {
+      try visitor.visitSingularStringField(value: self.host, fieldNumber: 1)
+    }
+    if !self.path.isEmpty {
+      try visitor.visitSingularStringField(value: self.path, fieldNumber: 2)
+    }
+    try { if let v = self._send {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.receive.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.receive, fieldNumber: 4)
+    }
+    if !self.requestHeadersToAdd.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.requestHeadersToAdd, fieldNumber: 6)
+    }
+    if !self.requestHeadersToRemove.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.requestHeadersToRemove, fieldNumber: 8)
+    }
+    if !self.expectedStatuses.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.expectedStatuses, fieldNumber: 9)
+    }
+    if self.codecClientType != .http1 {
+      try visitor.visitSingularEnumField(value: self.codecClientType, fieldNumber: 10)
+    }
+    try { if let v = self._serviceNameMatcher {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    } }()
+    if !self.retriableStatuses.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.retriableStatuses, fieldNumber: 12)
+    }
+    if self.method != .methodUnspecified {
+      try visitor.visitSingularEnumField(value: self.method, fieldNumber: 13)
+    }
+    try { if let v = self._responseBufferSize {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_HealthCheck.HttpHealthCheck, rhs: Envoy_Config_Core_V3_HealthCheck.HttpHealthCheck) -> Bool {
+    if lhs.host != rhs.host {return false}
+    if lhs.path != rhs.path {return false}
+    if lhs._send != rhs._send {return false}
+    if lhs.receive != rhs.receive {return false}
+    if lhs._responseBufferSize != rhs._responseBufferSize {return false}
+    if lhs.requestHeadersToAdd != rhs.requestHeadersToAdd {return false}
+    if lhs.requestHeadersToRemove != rhs.requestHeadersToRemove {return false}
+    if lhs.expectedStatuses != rhs.expectedStatuses {return false}
+    if lhs.retriableStatuses != rhs.retriableStatuses {return false}
+    if lhs.codecClientType != rhs.codecClientType {return false}
+    if lhs._serviceNameMatcher != rhs._serviceNameMatcher {return false}
+    if lhs.method != rhs.method {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_HealthCheck.TcpHealthCheck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Core_V3_HealthCheck.protoMessageName + ".TcpHealthCheck"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}send\0\u{1}receive\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._send) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.receive) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._send {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.receive.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.receive, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_HealthCheck.TcpHealthCheck, rhs: Envoy_Config_Core_V3_HealthCheck.TcpHealthCheck) -> Bool {
+    if lhs._send != rhs._send {return false}
+    if lhs.receive != rhs.receive {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_HealthCheck.GrpcHealthCheck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Core_V3_HealthCheck.protoMessageName + ".GrpcHealthCheck"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}service_name\0\u{1}authority\0\u{3}initial_metadata\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.serviceName) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.authority) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.initialMetadata) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.serviceName.isEmpty {
+      try visitor.visitSingularStringField(value: self.serviceName, fieldNumber: 1)
+    }
+    if !self.authority.isEmpty {
+      try visitor.visitSingularStringField(value: self.authority, fieldNumber: 2)
+    }
+    if !self.initialMetadata.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.initialMetadata, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_HealthCheck.GrpcHealthCheck, rhs: Envoy_Config_Core_V3_HealthCheck.GrpcHealthCheck) -> Bool {
+    if lhs.serviceName != rhs.serviceName {return false}
+    if lhs.authority != rhs.authority {return false}
+    if lhs.initialMetadata != rhs.initialMetadata {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_HealthCheck.CustomHealthCheck: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Core_V3_HealthCheck.protoMessageName + ".CustomHealthCheck"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{4}\u{2}typed_config\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try {
+        var v: SwiftProtobuf.Google_Protobuf_Any?
+        var hadOneofValue = false
+        if let current = self.configType {
+          hadOneofValue = true
+          if case .typedConfig(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.configType = .typedConfig(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try { if case .typedConfig(let v)? = self.configType {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_HealthCheck.CustomHealthCheck, rhs: Envoy_Config_Core_V3_HealthCheck.CustomHealthCheck) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.configType != rhs.configType {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_HealthCheck.TlsOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Core_V3_HealthCheck.protoMessageName + ".TlsOptions"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}alpn_protocols\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.alpnProtocols) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.alpnProtocols.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.alpnProtocols, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_HealthCheck.TlsOptions, rhs: Envoy_Config_Core_V3_HealthCheck.TlsOptions) -> Bool {
+    if lhs.alpnProtocols != rhs.alpnProtocols {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
 }

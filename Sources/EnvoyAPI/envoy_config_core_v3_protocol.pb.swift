@@ -8,7 +8,7 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// HTTP codec tuning. meshd only needs enough to switch a cluster to HTTP/2.
+/// HTTP codec tuning: the per-version options of listeners (HCM) and clusters.
 
 public import SwiftProtobuf
 
@@ -22,60 +22,352 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+/// HTTP/2 PING keepalive on a connection.
+public nonisolated struct Envoy_Config_Core_V3_KeepaliveSettings: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var interval: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_interval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_interval = newValue}
+  }
+  /// Returns true if `interval` has been explicitly set.
+  public var hasInterval: Bool {self._interval != nil}
+  /// Clears the value of `interval`. Subsequent reads from it will return its default value.
+  public mutating func clearInterval() {self._interval = nil}
+
+  public var timeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_timeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_timeout = newValue}
+  }
+  /// Returns true if `timeout` has been explicitly set.
+  public var hasTimeout: Bool {self._timeout != nil}
+  /// Clears the value of `timeout`. Subsequent reads from it will return its default value.
+  public mutating func clearTimeout() {self._timeout = nil}
+
+  public var intervalJitter: Envoy_Type_V3_Percent {
+    get {_intervalJitter ?? Envoy_Type_V3_Percent()}
+    set {_intervalJitter = newValue}
+  }
+  /// Returns true if `intervalJitter` has been explicitly set.
+  public var hasIntervalJitter: Bool {self._intervalJitter != nil}
+  /// Clears the value of `intervalJitter`. Subsequent reads from it will return its default value.
+  public mutating func clearIntervalJitter() {self._intervalJitter = nil}
+
+  public var connectionIdleInterval: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_connectionIdleInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_connectionIdleInterval = newValue}
+  }
+  /// Returns true if `connectionIdleInterval` has been explicitly set.
+  public var hasConnectionIdleInterval: Bool {self._connectionIdleInterval != nil}
+  /// Clears the value of `connectionIdleInterval`. Subsequent reads from it will return its default value.
+  public mutating func clearConnectionIdleInterval() {self._connectionIdleInterval = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _interval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+  fileprivate var _timeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+  fileprivate var _intervalJitter: Envoy_Type_V3_Percent? = nil
+  fileprivate var _connectionIdleInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+}
+
 /// HTTP/1.1 codec options. An empty message selects HTTP/1.1 with defaults.
 public nonisolated struct Envoy_Config_Core_V3_Http1ProtocolOptions: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  public var allowAbsoluteURL: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_allowAbsoluteURL ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_allowAbsoluteURL = newValue}
+  }
+  /// Returns true if `allowAbsoluteURL` has been explicitly set.
+  public var hasAllowAbsoluteURL: Bool {self._allowAbsoluteURL != nil}
+  /// Clears the value of `allowAbsoluteURL`. Subsequent reads from it will return its default value.
+  public mutating func clearAllowAbsoluteURL() {self._allowAbsoluteURL = nil}
+
   /// Accept HTTP/1.0 requests.
   public var acceptHTTP10: Bool = false
 
+  public var defaultHostForHTTP10: String = String()
+
+  public var headerKeyFormat: Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat {
+    get {_headerKeyFormat ?? Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat()}
+    set {_headerKeyFormat = newValue}
+  }
+  /// Returns true if `headerKeyFormat` has been explicitly set.
+  public var hasHeaderKeyFormat: Bool {self._headerKeyFormat != nil}
+  /// Clears the value of `headerKeyFormat`. Subsequent reads from it will return its default value.
+  public mutating func clearHeaderKeyFormat() {self._headerKeyFormat = nil}
+
+  public var enableTrailers: Bool = false
+
+  public var allowChunkedLength: Bool = false
+
+  public var overrideStreamErrorOnInvalidHTTPMessage: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_overrideStreamErrorOnInvalidHTTPMessage ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_overrideStreamErrorOnInvalidHTTPMessage = newValue}
+  }
+  /// Returns true if `overrideStreamErrorOnInvalidHTTPMessage` has been explicitly set.
+  public var hasOverrideStreamErrorOnInvalidHTTPMessage: Bool {self._overrideStreamErrorOnInvalidHTTPMessage != nil}
+  /// Clears the value of `overrideStreamErrorOnInvalidHTTPMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearOverrideStreamErrorOnInvalidHTTPMessage() {self._overrideStreamErrorOnInvalidHTTPMessage = nil}
+
+  public var sendFullyQualifiedURL: Bool = false
+
+  public var useBalsaParser: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_useBalsaParser ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_useBalsaParser = newValue}
+  }
+  /// Returns true if `useBalsaParser` has been explicitly set.
+  public var hasUseBalsaParser: Bool {self._useBalsaParser != nil}
+  /// Clears the value of `useBalsaParser`. Subsequent reads from it will return its default value.
+  public mutating func clearUseBalsaParser() {self._useBalsaParser = nil}
+
+  public var allowCustomMethods: Bool = false
+
+  public var ignoreHTTP11Upgrade: [Envoy_Type_Matcher_V3_StringMatcher] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
+  /// How header names are cased on the wire (HTTP/1 only; the codec lower-cases them by default).
+  public nonisolated struct HeaderKeyFormat: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var headerFormat: Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat.OneOf_HeaderFormat? = nil
+
+    public var properCaseWords: Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat.ProperCaseWords {
+      get {
+        if case .properCaseWords(let v)? = headerFormat {return v}
+        return Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat.ProperCaseWords()
+      }
+      set {headerFormat = .properCaseWords(newValue)}
+    }
+
+    public var statefulFormatter: Envoy_Config_Core_V3_TypedExtensionConfig {
+      get {
+        if case .statefulFormatter(let v)? = headerFormat {return v}
+        return Envoy_Config_Core_V3_TypedExtensionConfig()
+      }
+      set {headerFormat = .statefulFormatter(newValue)}
+    }
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public nonisolated enum OneOf_HeaderFormat: Equatable, Sendable {
+      case properCaseWords(Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat.ProperCaseWords)
+      case statefulFormatter(Envoy_Config_Core_V3_TypedExtensionConfig)
+
+    }
+
+    /// Capitalize the first letter and every letter after a non-alphanumeric character.
+    public nonisolated struct ProperCaseWords: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
+    public init() {}
+  }
+
   public init() {}
+
+  fileprivate var _allowAbsoluteURL: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+  fileprivate var _headerKeyFormat: Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat? = nil
+  fileprivate var _overrideStreamErrorOnInvalidHTTPMessage: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+  fileprivate var _useBalsaParser: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
 }
 
 /// HTTP/2 codec options. An empty message selects HTTP/2 with defaults (needed for gRPC upstreams).
-public nonisolated struct Envoy_Config_Core_V3_Http2ProtocolOptions: Sendable {
+public nonisolated struct Envoy_Config_Core_V3_Http2ProtocolOptions: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  public var hpackTableSize: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._hpackTableSize ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._hpackTableSize = newValue}
+  }
+  /// Returns true if `hpackTableSize` has been explicitly set.
+  public var hasHpackTableSize: Bool {_storage._hpackTableSize != nil}
+  /// Clears the value of `hpackTableSize`. Subsequent reads from it will return its default value.
+  public mutating func clearHpackTableSize() {_uniqueStorage()._hpackTableSize = nil}
+
   public var maxConcurrentStreams: SwiftProtobuf.Google_Protobuf_UInt32Value {
-    get {_maxConcurrentStreams ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
-    set {_maxConcurrentStreams = newValue}
+    get {_storage._maxConcurrentStreams ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._maxConcurrentStreams = newValue}
   }
   /// Returns true if `maxConcurrentStreams` has been explicitly set.
-  public var hasMaxConcurrentStreams: Bool {self._maxConcurrentStreams != nil}
+  public var hasMaxConcurrentStreams: Bool {_storage._maxConcurrentStreams != nil}
   /// Clears the value of `maxConcurrentStreams`. Subsequent reads from it will return its default value.
-  public mutating func clearMaxConcurrentStreams() {self._maxConcurrentStreams = nil}
+  public mutating func clearMaxConcurrentStreams() {_uniqueStorage()._maxConcurrentStreams = nil}
 
   public var initialStreamWindowSize: SwiftProtobuf.Google_Protobuf_UInt32Value {
-    get {_initialStreamWindowSize ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
-    set {_initialStreamWindowSize = newValue}
+    get {_storage._initialStreamWindowSize ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._initialStreamWindowSize = newValue}
   }
   /// Returns true if `initialStreamWindowSize` has been explicitly set.
-  public var hasInitialStreamWindowSize: Bool {self._initialStreamWindowSize != nil}
+  public var hasInitialStreamWindowSize: Bool {_storage._initialStreamWindowSize != nil}
   /// Clears the value of `initialStreamWindowSize`. Subsequent reads from it will return its default value.
-  public mutating func clearInitialStreamWindowSize() {self._initialStreamWindowSize = nil}
+  public mutating func clearInitialStreamWindowSize() {_uniqueStorage()._initialStreamWindowSize = nil}
 
   public var initialConnectionWindowSize: SwiftProtobuf.Google_Protobuf_UInt32Value {
-    get {_initialConnectionWindowSize ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
-    set {_initialConnectionWindowSize = newValue}
+    get {_storage._initialConnectionWindowSize ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._initialConnectionWindowSize = newValue}
   }
   /// Returns true if `initialConnectionWindowSize` has been explicitly set.
-  public var hasInitialConnectionWindowSize: Bool {self._initialConnectionWindowSize != nil}
+  public var hasInitialConnectionWindowSize: Bool {_storage._initialConnectionWindowSize != nil}
   /// Clears the value of `initialConnectionWindowSize`. Subsequent reads from it will return its default value.
-  public mutating func clearInitialConnectionWindowSize() {self._initialConnectionWindowSize = nil}
+  public mutating func clearInitialConnectionWindowSize() {_uniqueStorage()._initialConnectionWindowSize = nil}
+
+  public var allowConnect: Bool {
+    get {_storage._allowConnect}
+    set {_uniqueStorage()._allowConnect = newValue}
+  }
+
+  public var allowMetadata: Bool {
+    get {_storage._allowMetadata}
+    set {_uniqueStorage()._allowMetadata = newValue}
+  }
+
+  public var maxOutboundFrames: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._maxOutboundFrames ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._maxOutboundFrames = newValue}
+  }
+  /// Returns true if `maxOutboundFrames` has been explicitly set.
+  public var hasMaxOutboundFrames: Bool {_storage._maxOutboundFrames != nil}
+  /// Clears the value of `maxOutboundFrames`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxOutboundFrames() {_uniqueStorage()._maxOutboundFrames = nil}
+
+  public var maxOutboundControlFrames: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._maxOutboundControlFrames ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._maxOutboundControlFrames = newValue}
+  }
+  /// Returns true if `maxOutboundControlFrames` has been explicitly set.
+  public var hasMaxOutboundControlFrames: Bool {_storage._maxOutboundControlFrames != nil}
+  /// Clears the value of `maxOutboundControlFrames`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxOutboundControlFrames() {_uniqueStorage()._maxOutboundControlFrames = nil}
+
+  public var maxConsecutiveInboundFramesWithEmptyPayload: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._maxConsecutiveInboundFramesWithEmptyPayload ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._maxConsecutiveInboundFramesWithEmptyPayload = newValue}
+  }
+  /// Returns true if `maxConsecutiveInboundFramesWithEmptyPayload` has been explicitly set.
+  public var hasMaxConsecutiveInboundFramesWithEmptyPayload: Bool {_storage._maxConsecutiveInboundFramesWithEmptyPayload != nil}
+  /// Clears the value of `maxConsecutiveInboundFramesWithEmptyPayload`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxConsecutiveInboundFramesWithEmptyPayload() {_uniqueStorage()._maxConsecutiveInboundFramesWithEmptyPayload = nil}
+
+  public var maxInboundPriorityFramesPerStream: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._maxInboundPriorityFramesPerStream ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._maxInboundPriorityFramesPerStream = newValue}
+  }
+  /// Returns true if `maxInboundPriorityFramesPerStream` has been explicitly set.
+  public var hasMaxInboundPriorityFramesPerStream: Bool {_storage._maxInboundPriorityFramesPerStream != nil}
+  /// Clears the value of `maxInboundPriorityFramesPerStream`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxInboundPriorityFramesPerStream() {_uniqueStorage()._maxInboundPriorityFramesPerStream = nil}
+
+  public var maxInboundWindowUpdateFramesPerDataFrameSent: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._maxInboundWindowUpdateFramesPerDataFrameSent ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._maxInboundWindowUpdateFramesPerDataFrameSent = newValue}
+  }
+  /// Returns true if `maxInboundWindowUpdateFramesPerDataFrameSent` has been explicitly set.
+  public var hasMaxInboundWindowUpdateFramesPerDataFrameSent: Bool {_storage._maxInboundWindowUpdateFramesPerDataFrameSent != nil}
+  /// Clears the value of `maxInboundWindowUpdateFramesPerDataFrameSent`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxInboundWindowUpdateFramesPerDataFrameSent() {_uniqueStorage()._maxInboundWindowUpdateFramesPerDataFrameSent = nil}
+
+  /// Superseded by override_stream_error_on_invalid_http_message.
+  public var streamErrorOnInvalidHTTPMessaging: Bool {
+    get {_storage._streamErrorOnInvalidHTTPMessaging}
+    set {_uniqueStorage()._streamErrorOnInvalidHTTPMessaging = newValue}
+  }
+
+  public var customSettingsParameters: [Envoy_Config_Core_V3_Http2ProtocolOptions.SettingsParameter] {
+    get {_storage._customSettingsParameters}
+    set {_uniqueStorage()._customSettingsParameters = newValue}
+  }
+
+  public var overrideStreamErrorOnInvalidHTTPMessage: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._overrideStreamErrorOnInvalidHTTPMessage ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._overrideStreamErrorOnInvalidHTTPMessage = newValue}
+  }
+  /// Returns true if `overrideStreamErrorOnInvalidHTTPMessage` has been explicitly set.
+  public var hasOverrideStreamErrorOnInvalidHTTPMessage: Bool {_storage._overrideStreamErrorOnInvalidHTTPMessage != nil}
+  /// Clears the value of `overrideStreamErrorOnInvalidHTTPMessage`. Subsequent reads from it will return its default value.
+  public mutating func clearOverrideStreamErrorOnInvalidHTTPMessage() {_uniqueStorage()._overrideStreamErrorOnInvalidHTTPMessage = nil}
+
+  public var connectionKeepalive: Envoy_Config_Core_V3_KeepaliveSettings {
+    get {_storage._connectionKeepalive ?? Envoy_Config_Core_V3_KeepaliveSettings()}
+    set {_uniqueStorage()._connectionKeepalive = newValue}
+  }
+  /// Returns true if `connectionKeepalive` has been explicitly set.
+  public var hasConnectionKeepalive: Bool {_storage._connectionKeepalive != nil}
+  /// Clears the value of `connectionKeepalive`. Subsequent reads from it will return its default value.
+  public mutating func clearConnectionKeepalive() {_uniqueStorage()._connectionKeepalive = nil}
+
+  public var useOghttp2Codec: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._useOghttp2Codec ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._useOghttp2Codec = newValue}
+  }
+  /// Returns true if `useOghttp2Codec` has been explicitly set.
+  public var hasUseOghttp2Codec: Bool {_storage._useOghttp2Codec != nil}
+  /// Clears the value of `useOghttp2Codec`. Subsequent reads from it will return its default value.
+  public mutating func clearUseOghttp2Codec() {_uniqueStorage()._useOghttp2Codec = nil}
+
+  public var maxMetadataSize: SwiftProtobuf.Google_Protobuf_UInt64Value {
+    get {_storage._maxMetadataSize ?? SwiftProtobuf.Google_Protobuf_UInt64Value()}
+    set {_uniqueStorage()._maxMetadataSize = newValue}
+  }
+  /// Returns true if `maxMetadataSize` has been explicitly set.
+  public var hasMaxMetadataSize: Bool {_storage._maxMetadataSize != nil}
+  /// Clears the value of `maxMetadataSize`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxMetadataSize() {_uniqueStorage()._maxMetadataSize = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
+  /// A SETTINGS parameter sent as is.
+  public nonisolated struct SettingsParameter: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var identifier: SwiftProtobuf.Google_Protobuf_UInt32Value {
+      get {_identifier ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+      set {_identifier = newValue}
+    }
+    /// Returns true if `identifier` has been explicitly set.
+    public var hasIdentifier: Bool {self._identifier != nil}
+    /// Clears the value of `identifier`. Subsequent reads from it will return its default value.
+    public mutating func clearIdentifier() {self._identifier = nil}
+
+    public var value: SwiftProtobuf.Google_Protobuf_UInt32Value {
+      get {_value ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+      set {_value = newValue}
+    }
+    /// Returns true if `value` has been explicitly set.
+    public var hasValue: Bool {self._value != nil}
+    /// Clears the value of `value`. Subsequent reads from it will return its default value.
+    public mutating func clearValue() {self._value = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _identifier: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    fileprivate var _value: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  }
+
   public init() {}
 
-  fileprivate var _maxConcurrentStreams: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
-  fileprivate var _initialStreamWindowSize: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
-  fileprivate var _initialConnectionWindowSize: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// Options for any HTTP version, e.g. connection idle timeout and requests per connection.
@@ -131,6 +423,15 @@ public nonisolated struct Envoy_Config_Core_V3_HttpProtocolOptions: Sendable {
   /// Clears the value of `maxRequestsPerConnection`. Subsequent reads from it will return its default value.
   public mutating func clearMaxRequestsPerConnection() {self._maxRequestsPerConnection = nil}
 
+  public var maxResponseHeadersKb: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_maxResponseHeadersKb ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_maxResponseHeadersKb = newValue}
+  }
+  /// Returns true if `maxResponseHeadersKb` has been explicitly set.
+  public var hasMaxResponseHeadersKb: Bool {self._maxResponseHeadersKb != nil}
+  /// Clears the value of `maxResponseHeadersKb`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxResponseHeadersKb() {self._maxResponseHeadersKb = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum HeadersWithUnderscoresAction: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -178,6 +479,7 @@ public nonisolated struct Envoy_Config_Core_V3_HttpProtocolOptions: Sendable {
   fileprivate var _maxConnectionDuration: SwiftProtobuf.Google_Protobuf_Duration? = nil
   fileprivate var _maxStreamDuration: SwiftProtobuf.Google_Protobuf_Duration? = nil
   fileprivate var _maxRequestsPerConnection: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _maxResponseHeadersKb: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
 }
 
 /// Upstream options of any HTTP version: Istio sets auto_sni and auto_san_validation for TLS origination without
@@ -202,9 +504,9 @@ public nonisolated struct Envoy_Config_Core_V3_UpstreamHttpProtocolOptions: Send
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.core.v3"
 
-nonisolated extension Envoy_Config_Core_V3_Http1ProtocolOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".Http1ProtocolOptions"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{2}accept_http_10\0")
+nonisolated extension Envoy_Config_Core_V3_KeepaliveSettings: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".KeepaliveSettings"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}interval\0\u{1}timeout\0\u{3}interval_jitter\0\u{3}connection_idle_interval\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -212,39 +514,10 @@ nonisolated extension Envoy_Config_Core_V3_Http1ProtocolOptions: SwiftProtobuf.M
       // allocates stack space for every case branch when no optimizations are
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
-      case 2: try { try decoder.decodeSingularBoolField(value: &self.acceptHTTP10) }()
-      default: break
-      }
-    }
-  }
-
-  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    if self.acceptHTTP10 != false {
-      try visitor.visitSingularBoolField(value: self.acceptHTTP10, fieldNumber: 2)
-    }
-    try unknownFields.traverse(visitor: &visitor)
-  }
-
-  public static func ==(lhs: Envoy_Config_Core_V3_Http1ProtocolOptions, rhs: Envoy_Config_Core_V3_Http1ProtocolOptions) -> Bool {
-    if lhs.acceptHTTP10 != rhs.acceptHTTP10 {return false}
-    if lhs.unknownFields != rhs.unknownFields {return false}
-    return true
-  }
-}
-
-nonisolated extension Envoy_Config_Core_V3_Http2ProtocolOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
-  public static let protoMessageName: String = _protobuf_package + ".Http2ProtocolOptions"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{2}max_concurrent_streams\0\u{3}initial_stream_window_size\0\u{3}initial_connection_window_size\0")
-
-  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._maxConcurrentStreams) }()
-      case 3: try { try decoder.decodeSingularMessageField(value: &self._initialStreamWindowSize) }()
-      case 4: try { try decoder.decodeSingularMessageField(value: &self._initialConnectionWindowSize) }()
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._interval) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._timeout) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._intervalJitter) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._connectionIdleInterval) }()
       default: break
       }
     }
@@ -255,22 +528,417 @@ nonisolated extension Envoy_Config_Core_V3_Http2ProtocolOptions: SwiftProtobuf.M
     // allocates stack space for every if/case branch local when no optimizations
     // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
     // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._maxConcurrentStreams {
+    try { if let v = self._interval {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._timeout {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
     } }()
-    try { if let v = self._initialStreamWindowSize {
+    try { if let v = self._intervalJitter {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
-    try { if let v = self._initialConnectionWindowSize {
+    try { if let v = self._connectionIdleInterval {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
     } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
+  public static func ==(lhs: Envoy_Config_Core_V3_KeepaliveSettings, rhs: Envoy_Config_Core_V3_KeepaliveSettings) -> Bool {
+    if lhs._interval != rhs._interval {return false}
+    if lhs._timeout != rhs._timeout {return false}
+    if lhs._intervalJitter != rhs._intervalJitter {return false}
+    if lhs._connectionIdleInterval != rhs._connectionIdleInterval {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_Http1ProtocolOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Http1ProtocolOptions"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}allow_absolute_url\0\u{3}accept_http_10\0\u{3}default_host_for_http_10\0\u{3}header_key_format\0\u{3}enable_trailers\0\u{3}allow_chunked_length\0\u{3}override_stream_error_on_invalid_http_message\0\u{3}send_fully_qualified_url\0\u{3}use_balsa_parser\0\u{3}allow_custom_methods\0\u{3}ignore_http_11_upgrade\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._allowAbsoluteURL) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.acceptHTTP10) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.defaultHostForHTTP10) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._headerKeyFormat) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.enableTrailers) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.allowChunkedLength) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._overrideStreamErrorOnInvalidHTTPMessage) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.sendFullyQualifiedURL) }()
+      case 9: try { try decoder.decodeSingularMessageField(value: &self._useBalsaParser) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self.allowCustomMethods) }()
+      case 11: try { try decoder.decodeRepeatedMessageField(value: &self.ignoreHTTP11Upgrade) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._allowAbsoluteURL {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.acceptHTTP10 != false {
+      try visitor.visitSingularBoolField(value: self.acceptHTTP10, fieldNumber: 2)
+    }
+    if !self.defaultHostForHTTP10.isEmpty {
+      try visitor.visitSingularStringField(value: self.defaultHostForHTTP10, fieldNumber: 3)
+    }
+    try { if let v = self._headerKeyFormat {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if self.enableTrailers != false {
+      try visitor.visitSingularBoolField(value: self.enableTrailers, fieldNumber: 5)
+    }
+    if self.allowChunkedLength != false {
+      try visitor.visitSingularBoolField(value: self.allowChunkedLength, fieldNumber: 6)
+    }
+    try { if let v = self._overrideStreamErrorOnInvalidHTTPMessage {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
+    if self.sendFullyQualifiedURL != false {
+      try visitor.visitSingularBoolField(value: self.sendFullyQualifiedURL, fieldNumber: 8)
+    }
+    try { if let v = self._useBalsaParser {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
+    if self.allowCustomMethods != false {
+      try visitor.visitSingularBoolField(value: self.allowCustomMethods, fieldNumber: 10)
+    }
+    if !self.ignoreHTTP11Upgrade.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.ignoreHTTP11Upgrade, fieldNumber: 11)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_Http1ProtocolOptions, rhs: Envoy_Config_Core_V3_Http1ProtocolOptions) -> Bool {
+    if lhs._allowAbsoluteURL != rhs._allowAbsoluteURL {return false}
+    if lhs.acceptHTTP10 != rhs.acceptHTTP10 {return false}
+    if lhs.defaultHostForHTTP10 != rhs.defaultHostForHTTP10 {return false}
+    if lhs._headerKeyFormat != rhs._headerKeyFormat {return false}
+    if lhs.enableTrailers != rhs.enableTrailers {return false}
+    if lhs.allowChunkedLength != rhs.allowChunkedLength {return false}
+    if lhs._overrideStreamErrorOnInvalidHTTPMessage != rhs._overrideStreamErrorOnInvalidHTTPMessage {return false}
+    if lhs.sendFullyQualifiedURL != rhs.sendFullyQualifiedURL {return false}
+    if lhs._useBalsaParser != rhs._useBalsaParser {return false}
+    if lhs.allowCustomMethods != rhs.allowCustomMethods {return false}
+    if lhs.ignoreHTTP11Upgrade != rhs.ignoreHTTP11Upgrade {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Core_V3_Http1ProtocolOptions.protoMessageName + ".HeaderKeyFormat"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}proper_case_words\0\u{4}\u{7}stateful_formatter\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat.ProperCaseWords?
+        var hadOneofValue = false
+        if let current = self.headerFormat {
+          hadOneofValue = true
+          if case .properCaseWords(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.headerFormat = .properCaseWords(v)
+        }
+      }()
+      case 8: try {
+        var v: Envoy_Config_Core_V3_TypedExtensionConfig?
+        var hadOneofValue = false
+        if let current = self.headerFormat {
+          hadOneofValue = true
+          if case .statefulFormatter(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.headerFormat = .statefulFormatter(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.headerFormat {
+    case .properCaseWords?: try {
+      guard case .properCaseWords(let v)? = self.headerFormat else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .statefulFormatter?: try {
+      guard case .statefulFormatter(let v)? = self.headerFormat else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat, rhs: Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat) -> Bool {
+    if lhs.headerFormat != rhs.headerFormat {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat.ProperCaseWords: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat.protoMessageName + ".ProperCaseWords"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat.ProperCaseWords, rhs: Envoy_Config_Core_V3_Http1ProtocolOptions.HeaderKeyFormat.ProperCaseWords) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_Http2ProtocolOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Http2ProtocolOptions"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}hpack_table_size\0\u{3}max_concurrent_streams\0\u{3}initial_stream_window_size\0\u{3}initial_connection_window_size\0\u{3}allow_connect\0\u{3}allow_metadata\0\u{3}max_outbound_frames\0\u{3}max_outbound_control_frames\0\u{3}max_consecutive_inbound_frames_with_empty_payload\0\u{3}max_inbound_priority_frames_per_stream\0\u{3}max_inbound_window_update_frames_per_data_frame_sent\0\u{3}stream_error_on_invalid_http_messaging\0\u{3}custom_settings_parameters\0\u{3}override_stream_error_on_invalid_http_message\0\u{3}connection_keepalive\0\u{3}use_oghttp2_codec\0\u{3}max_metadata_size\0")
+
+  fileprivate class _StorageClass {
+    var _hpackTableSize: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _maxConcurrentStreams: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _initialStreamWindowSize: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _initialConnectionWindowSize: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _allowConnect: Bool = false
+    var _allowMetadata: Bool = false
+    var _maxOutboundFrames: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _maxOutboundControlFrames: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _maxConsecutiveInboundFramesWithEmptyPayload: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _maxInboundPriorityFramesPerStream: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _maxInboundWindowUpdateFramesPerDataFrameSent: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _streamErrorOnInvalidHTTPMessaging: Bool = false
+    var _customSettingsParameters: [Envoy_Config_Core_V3_Http2ProtocolOptions.SettingsParameter] = []
+    var _overrideStreamErrorOnInvalidHTTPMessage: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _connectionKeepalive: Envoy_Config_Core_V3_KeepaliveSettings? = nil
+    var _useOghttp2Codec: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _maxMetadataSize: SwiftProtobuf.Google_Protobuf_UInt64Value? = nil
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _hpackTableSize = source._hpackTableSize
+      _maxConcurrentStreams = source._maxConcurrentStreams
+      _initialStreamWindowSize = source._initialStreamWindowSize
+      _initialConnectionWindowSize = source._initialConnectionWindowSize
+      _allowConnect = source._allowConnect
+      _allowMetadata = source._allowMetadata
+      _maxOutboundFrames = source._maxOutboundFrames
+      _maxOutboundControlFrames = source._maxOutboundControlFrames
+      _maxConsecutiveInboundFramesWithEmptyPayload = source._maxConsecutiveInboundFramesWithEmptyPayload
+      _maxInboundPriorityFramesPerStream = source._maxInboundPriorityFramesPerStream
+      _maxInboundWindowUpdateFramesPerDataFrameSent = source._maxInboundWindowUpdateFramesPerDataFrameSent
+      _streamErrorOnInvalidHTTPMessaging = source._streamErrorOnInvalidHTTPMessaging
+      _customSettingsParameters = source._customSettingsParameters
+      _overrideStreamErrorOnInvalidHTTPMessage = source._overrideStreamErrorOnInvalidHTTPMessage
+      _connectionKeepalive = source._connectionKeepalive
+      _useOghttp2Codec = source._useOghttp2Codec
+      _maxMetadataSize = source._maxMetadataSize
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._hpackTableSize) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._maxConcurrentStreams) }()
+        case 3: try { try decoder.decodeSingularMessageField(value: &_storage._initialStreamWindowSize) }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._initialConnectionWindowSize) }()
+        case 5: try { try decoder.decodeSingularBoolField(value: &_storage._allowConnect) }()
+        case 6: try { try decoder.decodeSingularBoolField(value: &_storage._allowMetadata) }()
+        case 7: try { try decoder.decodeSingularMessageField(value: &_storage._maxOutboundFrames) }()
+        case 8: try { try decoder.decodeSingularMessageField(value: &_storage._maxOutboundControlFrames) }()
+        case 9: try { try decoder.decodeSingularMessageField(value: &_storage._maxConsecutiveInboundFramesWithEmptyPayload) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._maxInboundPriorityFramesPerStream) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._maxInboundWindowUpdateFramesPerDataFrameSent) }()
+        case 12: try { try decoder.decodeSingularBoolField(value: &_storage._streamErrorOnInvalidHTTPMessaging) }()
+        case 13: try { try decoder.decodeRepeatedMessageField(value: &_storage._customSettingsParameters) }()
+        case 14: try { try decoder.decodeSingularMessageField(value: &_storage._overrideStreamErrorOnInvalidHTTPMessage) }()
+        case 15: try { try decoder.decodeSingularMessageField(value: &_storage._connectionKeepalive) }()
+        case 16: try { try decoder.decodeSingularMessageField(value: &_storage._useOghttp2Codec) }()
+        case 17: try { try decoder.decodeSingularMessageField(value: &_storage._maxMetadataSize) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._hpackTableSize {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._maxConcurrentStreams {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      try { if let v = _storage._initialStreamWindowSize {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      } }()
+      try { if let v = _storage._initialConnectionWindowSize {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
+      if _storage._allowConnect != false {
+        try visitor.visitSingularBoolField(value: _storage._allowConnect, fieldNumber: 5)
+      }
+      if _storage._allowMetadata != false {
+        try visitor.visitSingularBoolField(value: _storage._allowMetadata, fieldNumber: 6)
+      }
+      try { if let v = _storage._maxOutboundFrames {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+      } }()
+      try { if let v = _storage._maxOutboundControlFrames {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+      } }()
+      try { if let v = _storage._maxConsecutiveInboundFramesWithEmptyPayload {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+      } }()
+      try { if let v = _storage._maxInboundPriorityFramesPerStream {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
+      try { if let v = _storage._maxInboundWindowUpdateFramesPerDataFrameSent {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      } }()
+      if _storage._streamErrorOnInvalidHTTPMessaging != false {
+        try visitor.visitSingularBoolField(value: _storage._streamErrorOnInvalidHTTPMessaging, fieldNumber: 12)
+      }
+      if !_storage._customSettingsParameters.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._customSettingsParameters, fieldNumber: 13)
+      }
+      try { if let v = _storage._overrideStreamErrorOnInvalidHTTPMessage {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 14)
+      } }()
+      try { if let v = _storage._connectionKeepalive {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      } }()
+      try { if let v = _storage._useOghttp2Codec {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
+      } }()
+      try { if let v = _storage._maxMetadataSize {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      } }()
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
   public static func ==(lhs: Envoy_Config_Core_V3_Http2ProtocolOptions, rhs: Envoy_Config_Core_V3_Http2ProtocolOptions) -> Bool {
-    if lhs._maxConcurrentStreams != rhs._maxConcurrentStreams {return false}
-    if lhs._initialStreamWindowSize != rhs._initialStreamWindowSize {return false}
-    if lhs._initialConnectionWindowSize != rhs._initialConnectionWindowSize {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._hpackTableSize != rhs_storage._hpackTableSize {return false}
+        if _storage._maxConcurrentStreams != rhs_storage._maxConcurrentStreams {return false}
+        if _storage._initialStreamWindowSize != rhs_storage._initialStreamWindowSize {return false}
+        if _storage._initialConnectionWindowSize != rhs_storage._initialConnectionWindowSize {return false}
+        if _storage._allowConnect != rhs_storage._allowConnect {return false}
+        if _storage._allowMetadata != rhs_storage._allowMetadata {return false}
+        if _storage._maxOutboundFrames != rhs_storage._maxOutboundFrames {return false}
+        if _storage._maxOutboundControlFrames != rhs_storage._maxOutboundControlFrames {return false}
+        if _storage._maxConsecutiveInboundFramesWithEmptyPayload != rhs_storage._maxConsecutiveInboundFramesWithEmptyPayload {return false}
+        if _storage._maxInboundPriorityFramesPerStream != rhs_storage._maxInboundPriorityFramesPerStream {return false}
+        if _storage._maxInboundWindowUpdateFramesPerDataFrameSent != rhs_storage._maxInboundWindowUpdateFramesPerDataFrameSent {return false}
+        if _storage._streamErrorOnInvalidHTTPMessaging != rhs_storage._streamErrorOnInvalidHTTPMessaging {return false}
+        if _storage._customSettingsParameters != rhs_storage._customSettingsParameters {return false}
+        if _storage._overrideStreamErrorOnInvalidHTTPMessage != rhs_storage._overrideStreamErrorOnInvalidHTTPMessage {return false}
+        if _storage._connectionKeepalive != rhs_storage._connectionKeepalive {return false}
+        if _storage._useOghttp2Codec != rhs_storage._useOghttp2Codec {return false}
+        if _storage._maxMetadataSize != rhs_storage._maxMetadataSize {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_Http2ProtocolOptions.SettingsParameter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Core_V3_Http2ProtocolOptions.protoMessageName + ".SettingsParameter"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}identifier\0\u{1}value\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._identifier) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._value) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._identifier {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._value {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_Http2ProtocolOptions.SettingsParameter, rhs: Envoy_Config_Core_V3_Http2ProtocolOptions.SettingsParameter) -> Bool {
+    if lhs._identifier != rhs._identifier {return false}
+    if lhs._value != rhs._value {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -278,7 +946,7 @@ nonisolated extension Envoy_Config_Core_V3_Http2ProtocolOptions: SwiftProtobuf.M
 
 nonisolated extension Envoy_Config_Core_V3_HttpProtocolOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpProtocolOptions"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}idle_timeout\0\u{3}max_headers_count\0\u{3}max_connection_duration\0\u{3}max_stream_duration\0\u{3}headers_with_underscores_action\0\u{3}max_requests_per_connection\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}idle_timeout\0\u{3}max_headers_count\0\u{3}max_connection_duration\0\u{3}max_stream_duration\0\u{3}headers_with_underscores_action\0\u{3}max_requests_per_connection\0\u{3}max_response_headers_kb\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -292,6 +960,7 @@ nonisolated extension Envoy_Config_Core_V3_HttpProtocolOptions: SwiftProtobuf.Me
       case 4: try { try decoder.decodeSingularMessageField(value: &self._maxStreamDuration) }()
       case 5: try { try decoder.decodeSingularEnumField(value: &self.headersWithUnderscoresAction) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._maxRequestsPerConnection) }()
+      case 7: try { try decoder.decodeSingularMessageField(value: &self._maxResponseHeadersKb) }()
       default: break
       }
     }
@@ -320,6 +989,9 @@ nonisolated extension Envoy_Config_Core_V3_HttpProtocolOptions: SwiftProtobuf.Me
     try { if let v = self._maxRequestsPerConnection {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     } }()
+    try { if let v = self._maxResponseHeadersKb {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -330,6 +1002,7 @@ nonisolated extension Envoy_Config_Core_V3_HttpProtocolOptions: SwiftProtobuf.Me
     if lhs._maxStreamDuration != rhs._maxStreamDuration {return false}
     if lhs.headersWithUnderscoresAction != rhs.headersWithUnderscoresAction {return false}
     if lhs._maxRequestsPerConnection != rhs._maxRequestsPerConnection {return false}
+    if lhs._maxResponseHeadersKb != rhs._maxResponseHeadersKb {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -23,47 +23,50 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
 }
 
 /// Chooses how a cluster speaks HTTP to its hosts.
-public nonisolated struct Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions: Sendable {
+public nonisolated struct Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   /// Idle timeout, requests per connection and other options common to every HTTP version.
   public var commonHTTPProtocolOptions: Envoy_Config_Core_V3_HttpProtocolOptions {
-    get {_commonHTTPProtocolOptions ?? Envoy_Config_Core_V3_HttpProtocolOptions()}
-    set {_commonHTTPProtocolOptions = newValue}
+    get {_storage._commonHTTPProtocolOptions ?? Envoy_Config_Core_V3_HttpProtocolOptions()}
+    set {_uniqueStorage()._commonHTTPProtocolOptions = newValue}
   }
   /// Returns true if `commonHTTPProtocolOptions` has been explicitly set.
-  public var hasCommonHTTPProtocolOptions: Bool {self._commonHTTPProtocolOptions != nil}
+  public var hasCommonHTTPProtocolOptions: Bool {_storage._commonHTTPProtocolOptions != nil}
   /// Clears the value of `commonHTTPProtocolOptions`. Subsequent reads from it will return its default value.
-  public mutating func clearCommonHTTPProtocolOptions() {self._commonHTTPProtocolOptions = nil}
+  public mutating func clearCommonHTTPProtocolOptions() {_uniqueStorage()._commonHTTPProtocolOptions = nil}
 
   /// SNI and SAN validation taken from the request's host (Istio's TLS origination without sni).
   public var upstreamHTTPProtocolOptions: Envoy_Config_Core_V3_UpstreamHttpProtocolOptions {
-    get {_upstreamHTTPProtocolOptions ?? Envoy_Config_Core_V3_UpstreamHttpProtocolOptions()}
-    set {_upstreamHTTPProtocolOptions = newValue}
+    get {_storage._upstreamHTTPProtocolOptions ?? Envoy_Config_Core_V3_UpstreamHttpProtocolOptions()}
+    set {_uniqueStorage()._upstreamHTTPProtocolOptions = newValue}
   }
   /// Returns true if `upstreamHTTPProtocolOptions` has been explicitly set.
-  public var hasUpstreamHTTPProtocolOptions: Bool {self._upstreamHTTPProtocolOptions != nil}
+  public var hasUpstreamHTTPProtocolOptions: Bool {_storage._upstreamHTTPProtocolOptions != nil}
   /// Clears the value of `upstreamHTTPProtocolOptions`. Subsequent reads from it will return its default value.
-  public mutating func clearUpstreamHTTPProtocolOptions() {self._upstreamHTTPProtocolOptions = nil}
+  public mutating func clearUpstreamHTTPProtocolOptions() {_uniqueStorage()._upstreamHTTPProtocolOptions = nil}
 
-  public var upstreamProtocolOptions: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.OneOf_UpstreamProtocolOptions? = nil
+  public var upstreamProtocolOptions: OneOf_UpstreamProtocolOptions? {
+    get {return _storage._upstreamProtocolOptions}
+    set {_uniqueStorage()._upstreamProtocolOptions = newValue}
+  }
 
   public var explicitHTTPConfig: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.ExplicitHttpConfig {
     get {
-      if case .explicitHTTPConfig(let v)? = upstreamProtocolOptions {return v}
+      if case .explicitHTTPConfig(let v)? = _storage._upstreamProtocolOptions {return v}
       return Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.ExplicitHttpConfig()
     }
-    set {upstreamProtocolOptions = .explicitHTTPConfig(newValue)}
+    set {_uniqueStorage()._upstreamProtocolOptions = .explicitHTTPConfig(newValue)}
   }
 
   public var useDownstreamProtocolConfig: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.UseDownstreamHttpConfig {
     get {
-      if case .useDownstreamProtocolConfig(let v)? = upstreamProtocolOptions {return v}
+      if case .useDownstreamProtocolConfig(let v)? = _storage._upstreamProtocolOptions {return v}
       return Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.UseDownstreamHttpConfig()
     }
-    set {upstreamProtocolOptions = .useDownstreamProtocolConfig(newValue)}
+    set {_uniqueStorage()._upstreamProtocolOptions = .useDownstreamProtocolConfig(newValue)}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -144,8 +147,7 @@ public nonisolated struct Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions
 
   public init() {}
 
-  fileprivate var _commonHTTPProtocolOptions: Envoy_Config_Core_V3_HttpProtocolOptions? = nil
-  fileprivate var _upstreamHTTPProtocolOptions: Envoy_Config_Core_V3_UpstreamHttpProtocolOptions? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -156,74 +158,114 @@ nonisolated extension Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions: Sw
   public static let protoMessageName: String = _protobuf_package + ".HttpProtocolOptions"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}common_http_protocol_options\0\u{3}upstream_http_protocol_options\0\u{3}explicit_http_config\0\u{3}use_downstream_protocol_config\0")
 
+  fileprivate class _StorageClass {
+    var _commonHTTPProtocolOptions: Envoy_Config_Core_V3_HttpProtocolOptions? = nil
+    var _upstreamHTTPProtocolOptions: Envoy_Config_Core_V3_UpstreamHttpProtocolOptions? = nil
+    var _upstreamProtocolOptions: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.OneOf_UpstreamProtocolOptions?
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _commonHTTPProtocolOptions = source._commonHTTPProtocolOptions
+      _upstreamHTTPProtocolOptions = source._upstreamHTTPProtocolOptions
+      _upstreamProtocolOptions = source._upstreamProtocolOptions
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._commonHTTPProtocolOptions) }()
-      case 2: try { try decoder.decodeSingularMessageField(value: &self._upstreamHTTPProtocolOptions) }()
-      case 3: try {
-        var v: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.ExplicitHttpConfig?
-        var hadOneofValue = false
-        if let current = self.upstreamProtocolOptions {
-          hadOneofValue = true
-          if case .explicitHTTPConfig(let m) = current {v = m}
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._commonHTTPProtocolOptions) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._upstreamHTTPProtocolOptions) }()
+        case 3: try {
+          var v: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.ExplicitHttpConfig?
+          var hadOneofValue = false
+          if let current = _storage._upstreamProtocolOptions {
+            hadOneofValue = true
+            if case .explicitHTTPConfig(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._upstreamProtocolOptions = .explicitHTTPConfig(v)
+          }
+        }()
+        case 4: try {
+          var v: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.UseDownstreamHttpConfig?
+          var hadOneofValue = false
+          if let current = _storage._upstreamProtocolOptions {
+            hadOneofValue = true
+            if case .useDownstreamProtocolConfig(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._upstreamProtocolOptions = .useDownstreamProtocolConfig(v)
+          }
+        }()
+        default: break
         }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.upstreamProtocolOptions = .explicitHTTPConfig(v)
-        }
-      }()
-      case 4: try {
-        var v: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions.UseDownstreamHttpConfig?
-        var hadOneofValue = false
-        if let current = self.upstreamProtocolOptions {
-          hadOneofValue = true
-          if case .useDownstreamProtocolConfig(let m) = current {v = m}
-        }
-        try decoder.decodeSingularMessageField(value: &v)
-        if let v = v {
-          if hadOneofValue {try decoder.handleConflictingOneOf()}
-          self.upstreamProtocolOptions = .useDownstreamProtocolConfig(v)
-        }
-      }()
-      default: break
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._commonHTTPProtocolOptions {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    try { if let v = self._upstreamHTTPProtocolOptions {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
-    } }()
-    switch self.upstreamProtocolOptions {
-    case .explicitHTTPConfig?: try {
-      guard case .explicitHTTPConfig(let v)? = self.upstreamProtocolOptions else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
-    }()
-    case .useDownstreamProtocolConfig?: try {
-      guard case .useDownstreamProtocolConfig(let v)? = self.upstreamProtocolOptions else { preconditionFailure() }
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    }()
-    case nil: break
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._commonHTTPProtocolOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      try { if let v = _storage._upstreamHTTPProtocolOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      switch _storage._upstreamProtocolOptions {
+      case .explicitHTTPConfig?: try {
+        guard case .explicitHTTPConfig(let v)? = _storage._upstreamProtocolOptions else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      }()
+      case .useDownstreamProtocolConfig?: try {
+        guard case .useDownstreamProtocolConfig(let v)? = _storage._upstreamProtocolOptions else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      }()
+      case nil: break
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions, rhs: Envoy_Extensions_Upstreams_Http_V3_HttpProtocolOptions) -> Bool {
-    if lhs._commonHTTPProtocolOptions != rhs._commonHTTPProtocolOptions {return false}
-    if lhs._upstreamHTTPProtocolOptions != rhs._upstreamHTTPProtocolOptions {return false}
-    if lhs.upstreamProtocolOptions != rhs.upstreamProtocolOptions {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._commonHTTPProtocolOptions != rhs_storage._commonHTTPProtocolOptions {return false}
+        if _storage._upstreamHTTPProtocolOptions != rhs_storage._upstreamHTTPProtocolOptions {return false}
+        if _storage._upstreamProtocolOptions != rhs_storage._upstreamProtocolOptions {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
