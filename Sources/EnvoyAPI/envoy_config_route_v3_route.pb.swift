@@ -33,6 +33,15 @@ public nonisolated struct Envoy_Config_Route_V3_RouteConfiguration: Sendable {
 
   public var virtualHosts: [Envoy_Config_Route_V3_VirtualHost] = []
 
+  /// Headers that only internal requests may carry; they are removed from external ones.
+  public var internalOnlyHeaders: [String] = []
+
+  public var responseHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+
+  public var responseHeadersToRemove: [String] = []
+
+  public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
+
   /// Reject the table if it names a cluster the proxy does not know.
   public var validateClusters: SwiftProtobuf.Google_Protobuf_BoolValue {
     get {_validateClusters ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
@@ -42,6 +51,11 @@ public nonisolated struct Envoy_Config_Route_V3_RouteConfiguration: Sendable {
   public var hasValidateClusters: Bool {self._validateClusters != nil}
   /// Clears the value of `validateClusters`. Subsequent reads from it will return its default value.
   public mutating func clearValidateClusters() {self._validateClusters = nil}
+
+  public var requestHeadersToRemove: [String] = []
+
+  /// Let route-level header mutations win over virtual host and table ones.
+  public var mostSpecificHeaderMutationsWins: Bool = false
 
   /// The largest direct_response body allowed (Envoy's default is 4 KiB; istiod sets 1 MiB).
   public var maxDirectResponseBodySizeBytes: SwiftProtobuf.Google_Protobuf_UInt32Value {
@@ -53,8 +67,27 @@ public nonisolated struct Envoy_Config_Route_V3_RouteConfiguration: Sendable {
   /// Clears the value of `maxDirectResponseBodySizeBytes`. Subsequent reads from it will return its default value.
   public mutating func clearMaxDirectResponseBodySizeBytes() {self._maxDirectResponseBodySizeBytes = nil}
 
+  public var requestMirrorPolicies: [Envoy_Config_Route_V3_RouteAction.RequestMirrorPolicy] = []
+
   /// Match virtual host domains on the Host without its port (Istio sets this on gateways).
   public var ignorePortInHostMatching: Bool = false
+
+  public var ignorePathParametersInPathMatching: Bool = false
+
+  /// Per-filter configs for every route of the table, keyed by HTTP filter name.
+  public var typedPerFilterConfig: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> = [:]
+
+  public var metadata: Envoy_Config_Core_V3_Metadata {
+    get {_metadata ?? Envoy_Config_Core_V3_Metadata()}
+    set {_metadata = newValue}
+  }
+  /// Returns true if `metadata` has been explicitly set.
+  public var hasMetadata: Bool {self._metadata != nil}
+  /// Clears the value of `metadata`. Subsequent reads from it will return its default value.
+  public mutating func clearMetadata() {self._metadata = nil}
+
+  /// Match virtual hosts on this header instead of :authority.
+  public var vhostHeader: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -62,6 +95,7 @@ public nonisolated struct Envoy_Config_Route_V3_RouteConfiguration: Sendable {
 
   fileprivate var _validateClusters: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
   fileprivate var _maxDirectResponseBodySizeBytes: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _metadata: Envoy_Config_Core_V3_Metadata? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -70,7 +104,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.route.v3"
 
 nonisolated extension Envoy_Config_Route_V3_RouteConfiguration: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RouteConfiguration"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}virtual_hosts\0\u{4}\u{5}validate_clusters\0\u{4}\u{4}max_direct_response_body_size_bytes\0\u{4}\u{3}ignore_port_in_host_matching\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}virtual_hosts\0\u{3}internal_only_headers\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{3}request_headers_to_add\0\u{3}validate_clusters\0\u{3}request_headers_to_remove\0\u{4}\u{2}most_specific_header_mutations_wins\0\u{3}max_direct_response_body_size_bytes\0\u{4}\u{2}request_mirror_policies\0\u{3}ignore_port_in_host_matching\0\u{3}ignore_path_parameters_in_path_matching\0\u{3}typed_per_filter_config\0\u{1}metadata\0\u{3}vhost_header\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -80,9 +114,20 @@ nonisolated extension Envoy_Config_Route_V3_RouteConfiguration: SwiftProtobuf.Me
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.virtualHosts) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.internalOnlyHeaders) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.responseHeadersToAdd) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.responseHeadersToRemove) }()
+      case 6: try { try decoder.decodeRepeatedMessageField(value: &self.requestHeadersToAdd) }()
       case 7: try { try decoder.decodeSingularMessageField(value: &self._validateClusters) }()
+      case 8: try { try decoder.decodeRepeatedStringField(value: &self.requestHeadersToRemove) }()
+      case 10: try { try decoder.decodeSingularBoolField(value: &self.mostSpecificHeaderMutationsWins) }()
       case 11: try { try decoder.decodeSingularMessageField(value: &self._maxDirectResponseBodySizeBytes) }()
+      case 13: try { try decoder.decodeRepeatedMessageField(value: &self.requestMirrorPolicies) }()
       case 14: try { try decoder.decodeSingularBoolField(value: &self.ignorePortInHostMatching) }()
+      case 15: try { try decoder.decodeSingularBoolField(value: &self.ignorePathParametersInPathMatching) }()
+      case 16: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: &self.typedPerFilterConfig) }()
+      case 17: try { try decoder.decodeSingularMessageField(value: &self._metadata) }()
+      case 18: try { try decoder.decodeSingularStringField(value: &self.vhostHeader) }()
       default: break
       }
     }
@@ -99,14 +144,47 @@ nonisolated extension Envoy_Config_Route_V3_RouteConfiguration: SwiftProtobuf.Me
     if !self.virtualHosts.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.virtualHosts, fieldNumber: 2)
     }
+    if !self.internalOnlyHeaders.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.internalOnlyHeaders, fieldNumber: 3)
+    }
+    if !self.responseHeadersToAdd.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.responseHeadersToAdd, fieldNumber: 4)
+    }
+    if !self.responseHeadersToRemove.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.responseHeadersToRemove, fieldNumber: 5)
+    }
+    if !self.requestHeadersToAdd.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.requestHeadersToAdd, fieldNumber: 6)
+    }
     try { if let v = self._validateClusters {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
     } }()
+    if !self.requestHeadersToRemove.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.requestHeadersToRemove, fieldNumber: 8)
+    }
+    if self.mostSpecificHeaderMutationsWins != false {
+      try visitor.visitSingularBoolField(value: self.mostSpecificHeaderMutationsWins, fieldNumber: 10)
+    }
     try { if let v = self._maxDirectResponseBodySizeBytes {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
     } }()
+    if !self.requestMirrorPolicies.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.requestMirrorPolicies, fieldNumber: 13)
+    }
     if self.ignorePortInHostMatching != false {
       try visitor.visitSingularBoolField(value: self.ignorePortInHostMatching, fieldNumber: 14)
+    }
+    if self.ignorePathParametersInPathMatching != false {
+      try visitor.visitSingularBoolField(value: self.ignorePathParametersInPathMatching, fieldNumber: 15)
+    }
+    if !self.typedPerFilterConfig.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: self.typedPerFilterConfig, fieldNumber: 16)
+    }
+    try { if let v = self._metadata {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+    } }()
+    if !self.vhostHeader.isEmpty {
+      try visitor.visitSingularStringField(value: self.vhostHeader, fieldNumber: 18)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -114,9 +192,20 @@ nonisolated extension Envoy_Config_Route_V3_RouteConfiguration: SwiftProtobuf.Me
   public static func ==(lhs: Envoy_Config_Route_V3_RouteConfiguration, rhs: Envoy_Config_Route_V3_RouteConfiguration) -> Bool {
     if lhs.name != rhs.name {return false}
     if lhs.virtualHosts != rhs.virtualHosts {return false}
+    if lhs.internalOnlyHeaders != rhs.internalOnlyHeaders {return false}
+    if lhs.responseHeadersToAdd != rhs.responseHeadersToAdd {return false}
+    if lhs.responseHeadersToRemove != rhs.responseHeadersToRemove {return false}
+    if lhs.requestHeadersToAdd != rhs.requestHeadersToAdd {return false}
     if lhs._validateClusters != rhs._validateClusters {return false}
+    if lhs.requestHeadersToRemove != rhs.requestHeadersToRemove {return false}
+    if lhs.mostSpecificHeaderMutationsWins != rhs.mostSpecificHeaderMutationsWins {return false}
     if lhs._maxDirectResponseBodySizeBytes != rhs._maxDirectResponseBodySizeBytes {return false}
+    if lhs.requestMirrorPolicies != rhs.requestMirrorPolicies {return false}
     if lhs.ignorePortInHostMatching != rhs.ignorePortInHostMatching {return false}
+    if lhs.ignorePathParametersInPathMatching != rhs.ignorePathParametersInPathMatching {return false}
+    if lhs.typedPerFilterConfig != rhs.typedPerFilterConfig {return false}
+    if lhs._metadata != rhs._metadata {return false}
+    if lhs.vhostHeader != rhs.vhostHeader {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

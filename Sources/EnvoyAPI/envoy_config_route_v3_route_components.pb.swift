@@ -49,6 +49,18 @@ public nonisolated struct Envoy_Config_Route_V3_VirtualHost: @unchecked Sendable
     set {_uniqueStorage()._requireTls = newValue}
   }
 
+  /// Request classes with stats of their own.
+  public var virtualClusters: [Envoy_Config_Route_V3_VirtualCluster] {
+    get {_storage._virtualClusters}
+    set {_uniqueStorage()._virtualClusters = newValue}
+  }
+
+  /// Rate limit descriptors for the rate limit filters.
+  public var rateLimits: [Envoy_Config_Route_V3_RateLimit] {
+    get {_storage._rateLimits}
+    set {_uniqueStorage()._rateLimits = newValue}
+  }
+
   public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] {
     get {_storage._requestHeadersToAdd}
     set {_uniqueStorage()._requestHeadersToAdd = newValue}
@@ -88,6 +100,39 @@ public nonisolated struct Envoy_Config_Route_V3_VirtualHost: @unchecked Sendable
   public var hasRetryPolicy: Bool {_storage._retryPolicy != nil}
   /// Clears the value of `retryPolicy`. Subsequent reads from it will return its default value.
   public mutating func clearRetryPolicy() {_uniqueStorage()._retryPolicy = nil}
+
+  public var hedgePolicy: Envoy_Config_Route_V3_HedgePolicy {
+    get {_storage._hedgePolicy ?? Envoy_Config_Route_V3_HedgePolicy()}
+    set {_uniqueStorage()._hedgePolicy = newValue}
+  }
+  /// Returns true if `hedgePolicy` has been explicitly set.
+  public var hasHedgePolicy: Bool {_storage._hedgePolicy != nil}
+  /// Clears the value of `hedgePolicy`. Subsequent reads from it will return its default value.
+  public mutating func clearHedgePolicy() {_uniqueStorage()._hedgePolicy = nil}
+
+  public var includeAttemptCountInResponse: Bool {
+    get {_storage._includeAttemptCountInResponse}
+    set {_uniqueStorage()._includeAttemptCountInResponse = newValue}
+  }
+
+  public var requestMirrorPolicies: [Envoy_Config_Route_V3_RouteAction.RequestMirrorPolicy] {
+    get {_storage._requestMirrorPolicies}
+    set {_uniqueStorage()._requestMirrorPolicies = newValue}
+  }
+
+  public var includeIsTimeoutRetryHeader: Bool {
+    get {_storage._includeIsTimeoutRetryHeader}
+    set {_uniqueStorage()._includeIsTimeoutRetryHeader = newValue}
+  }
+
+  public var metadata: Envoy_Config_Core_V3_Metadata {
+    get {_storage._metadata ?? Envoy_Config_Core_V3_Metadata()}
+    set {_uniqueStorage()._metadata = newValue}
+  }
+  /// Returns true if `metadata` has been explicitly set.
+  public var hasMetadata: Bool {_storage._metadata != nil}
+  /// Clears the value of `metadata`. Subsequent reads from it will return its default value.
+  public mutating func clearMetadata() {_uniqueStorage()._metadata = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -196,6 +241,16 @@ public nonisolated struct Envoy_Config_Route_V3_Route: @unchecked Sendable {
   /// Clears the value of `metadata`. Subsequent reads from it will return its default value.
   public mutating func clearMetadata() {_uniqueStorage()._metadata = nil}
 
+  /// The span name of requests on this route.
+  public var decorator: Envoy_Config_Route_V3_Decorator {
+    get {_storage._decorator ?? Envoy_Config_Route_V3_Decorator()}
+    set {_uniqueStorage()._decorator = newValue}
+  }
+  /// Returns true if `decorator` has been explicitly set.
+  public var hasDecorator: Bool {_storage._decorator != nil}
+  /// Clears the value of `decorator`. Subsequent reads from it will return its default value.
+  public mutating func clearDecorator() {_uniqueStorage()._decorator = nil}
+
   public var requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] {
     get {_storage._requestHeadersToAdd}
     set {_uniqueStorage()._requestHeadersToAdd = newValue}
@@ -226,6 +281,15 @@ public nonisolated struct Envoy_Config_Route_V3_Route: @unchecked Sendable {
     get {_storage._name}
     set {_uniqueStorage()._name = newValue}
   }
+
+  public var tracing: Envoy_Config_Route_V3_Tracing {
+    get {_storage._tracing ?? Envoy_Config_Route_V3_Tracing()}
+    set {_uniqueStorage()._tracing = newValue}
+  }
+  /// Returns true if `tracing` has been explicitly set.
+  public var hasTracing: Bool {_storage._tracing != nil}
+  /// Clears the value of `tracing`. Subsequent reads from it will return its default value.
+  public mutating func clearTracing() {_uniqueStorage()._tracing = nil}
 
   /// Stats of this route under vhost.<name>.route.<stat_prefix> (Istio's HTTPMatchRequest.statPrefix).
   public var statPrefix: String {
@@ -428,6 +492,15 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
     set {_uniqueStorage()._clusterSpecifier = .cluster(newValue)}
   }
 
+  /// The cluster named by this request header.
+  public var clusterHeader: String {
+    get {
+      if case .clusterHeader(let v)? = _storage._clusterSpecifier {return v}
+      return String()
+    }
+    set {_uniqueStorage()._clusterSpecifier = .clusterHeader(newValue)}
+  }
+
   public var weightedClusters: Envoy_Config_Route_V3_WeightedCluster {
     get {
       if case .weightedClusters(let v)? = _storage._clusterSpecifier {return v}
@@ -435,6 +508,16 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
     }
     set {_uniqueStorage()._clusterSpecifier = .weightedClusters(newValue)}
   }
+
+  /// Only endpoints whose "envoy.lb" metadata matches are chosen (subset load balancing).
+  public var metadataMatch: Envoy_Config_Core_V3_Metadata {
+    get {_storage._metadataMatch ?? Envoy_Config_Core_V3_Metadata()}
+    set {_uniqueStorage()._metadataMatch = newValue}
+  }
+  /// Returns true if `metadataMatch` has been explicitly set.
+  public var hasMetadataMatch: Bool {_storage._metadataMatch != nil}
+  /// Clears the value of `metadataMatch`. Subsequent reads from it will return its default value.
+  public mutating func clearMetadataMatch() {_uniqueStorage()._metadataMatch = nil}
 
   public var prefixRewrite: String {
     get {_storage._prefixRewrite}
@@ -462,6 +545,14 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
     set {_uniqueStorage()._hostRewriteSpecifier = .autoHostRewrite(newValue)}
   }
 
+  public var hostRewriteHeader: String {
+    get {
+      if case .hostRewriteHeader(let v)? = _storage._hostRewriteSpecifier {return v}
+      return String()
+    }
+    set {_uniqueStorage()._hostRewriteSpecifier = .hostRewriteHeader(newValue)}
+  }
+
   /// Whole-request timeout; zero disables it.
   public var timeout: SwiftProtobuf.Google_Protobuf_Duration {
     get {_storage._timeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
@@ -480,6 +571,16 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
   public var hasRetryPolicy: Bool {_storage._retryPolicy != nil}
   /// Clears the value of `retryPolicy`. Subsequent reads from it will return its default value.
   public mutating func clearRetryPolicy() {_uniqueStorage()._retryPolicy = nil}
+
+  public var priority: Envoy_Config_Core_V3_RoutingPriority {
+    get {_storage._priority}
+    set {_uniqueStorage()._priority = newValue}
+  }
+
+  public var rateLimits: [Envoy_Config_Route_V3_RateLimit] {
+    get {_storage._rateLimits}
+    set {_uniqueStorage()._rateLimits = newValue}
+  }
 
   /// Deprecated upstream but still what istiod sets: honour a grpc-timeout header up to this (0: unlimited).
   ///
@@ -517,6 +618,15 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
     set {_uniqueStorage()._upgradeConfigs = newValue}
   }
 
+  public var hedgePolicy: Envoy_Config_Route_V3_HedgePolicy {
+    get {_storage._hedgePolicy ?? Envoy_Config_Route_V3_HedgePolicy()}
+    set {_uniqueStorage()._hedgePolicy = newValue}
+  }
+  /// Returns true if `hedgePolicy` has been explicitly set.
+  public var hasHedgePolicy: Bool {_storage._hedgePolicy != nil}
+  /// Clears the value of `hedgePolicy`. Subsequent reads from it will return its default value.
+  public mutating func clearHedgePolicy() {_uniqueStorage()._hedgePolicy = nil}
+
   public var requestMirrorPolicies: [Envoy_Config_Route_V3_RouteAction.RequestMirrorPolicy] {
     get {_storage._requestMirrorPolicies}
     set {_uniqueStorage()._requestMirrorPolicies = newValue}
@@ -531,6 +641,15 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
   /// Clears the value of `regexRewrite`. Subsequent reads from it will return its default value.
   public mutating func clearRegexRewrite() {_uniqueStorage()._regexRewrite = nil}
 
+  public var internalRedirectPolicy: Envoy_Config_Route_V3_InternalRedirectPolicy {
+    get {_storage._internalRedirectPolicy ?? Envoy_Config_Route_V3_InternalRedirectPolicy()}
+    set {_uniqueStorage()._internalRedirectPolicy = newValue}
+  }
+  /// Returns true if `internalRedirectPolicy` has been explicitly set.
+  public var hasInternalRedirectPolicy: Bool {_storage._internalRedirectPolicy != nil}
+  /// Clears the value of `internalRedirectPolicy`. Subsequent reads from it will return its default value.
+  public mutating func clearInternalRedirectPolicy() {_uniqueStorage()._internalRedirectPolicy = nil}
+
   public var maxStreamDuration: Envoy_Config_Route_V3_RouteAction.MaxStreamDuration {
     get {_storage._maxStreamDuration ?? Envoy_Config_Route_V3_RouteAction.MaxStreamDuration()}
     set {_uniqueStorage()._maxStreamDuration = newValue}
@@ -540,10 +659,17 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
   /// Clears the value of `maxStreamDuration`. Subsequent reads from it will return its default value.
   public mutating func clearMaxStreamDuration() {_uniqueStorage()._maxStreamDuration = nil}
 
+  public var appendXForwardedHost: Bool {
+    get {_storage._appendXForwardedHost}
+    set {_uniqueStorage()._appendXForwardedHost = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_ClusterSpecifier: Equatable, Sendable {
     case cluster(String)
+    /// The cluster named by this request header.
+    case clusterHeader(String)
     case weightedClusters(Envoy_Config_Route_V3_WeightedCluster)
 
   }
@@ -551,6 +677,7 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
   public nonisolated enum OneOf_HostRewriteSpecifier: Equatable, Sendable {
     case hostRewriteLiteral(String)
     case autoHostRewrite(SwiftProtobuf.Google_Protobuf_BoolValue)
+    case hostRewriteHeader(String)
 
   }
 
@@ -1012,6 +1139,40 @@ public nonisolated struct Envoy_Config_Route_V3_RetryPolicy: Sendable {
   fileprivate var _retryBackOff: Envoy_Config_Route_V3_RetryPolicy.RetryBackOff? = nil
 }
 
+/// Extra requests sent to other hosts in the same cluster, the first good response wins.
+public nonisolated struct Envoy_Config_Route_V3_HedgePolicy: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var initialRequests: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_initialRequests ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_initialRequests = newValue}
+  }
+  /// Returns true if `initialRequests` has been explicitly set.
+  public var hasInitialRequests: Bool {self._initialRequests != nil}
+  /// Clears the value of `initialRequests`. Subsequent reads from it will return its default value.
+  public mutating func clearInitialRequests() {self._initialRequests = nil}
+
+  public var additionalRequestChance: Envoy_Type_V3_FractionalPercent {
+    get {_additionalRequestChance ?? Envoy_Type_V3_FractionalPercent()}
+    set {_additionalRequestChance = newValue}
+  }
+  /// Returns true if `additionalRequestChance` has been explicitly set.
+  public var hasAdditionalRequestChance: Bool {self._additionalRequestChance != nil}
+  /// Clears the value of `additionalRequestChance`. Subsequent reads from it will return its default value.
+  public mutating func clearAdditionalRequestChance() {self._additionalRequestChance = nil}
+
+  public var hedgeOnPerTryTimeout: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _initialRequests: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _additionalRequestChance: Envoy_Type_V3_FractionalPercent? = nil
+}
+
 /// Answer with an HTTP redirect.
 public nonisolated struct Envoy_Config_Route_V3_RedirectAction: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -1158,19 +1319,670 @@ public nonisolated struct Envoy_Config_Route_V3_DirectResponseAction: Sendable {
   fileprivate var _body: Envoy_Config_Core_V3_DataSource? = nil
 }
 
+/// The span name (operation) of requests on a route, and whether it is passed upstream.
+public nonisolated struct Envoy_Config_Route_V3_Decorator: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var operation: String = String()
+
+  public var propagate: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_propagate ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_propagate = newValue}
+  }
+  /// Returns true if `propagate` has been explicitly set.
+  public var hasPropagate: Bool {self._propagate != nil}
+  /// Clears the value of `propagate`. Subsequent reads from it will return its default value.
+  public mutating func clearPropagate() {self._propagate = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _propagate: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+}
+
+/// Per-route tracing: sampling overrides and extra tags.
+public nonisolated struct Envoy_Config_Route_V3_Tracing: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var clientSampling: Envoy_Type_V3_FractionalPercent {
+    get {_clientSampling ?? Envoy_Type_V3_FractionalPercent()}
+    set {_clientSampling = newValue}
+  }
+  /// Returns true if `clientSampling` has been explicitly set.
+  public var hasClientSampling: Bool {self._clientSampling != nil}
+  /// Clears the value of `clientSampling`. Subsequent reads from it will return its default value.
+  public mutating func clearClientSampling() {self._clientSampling = nil}
+
+  public var randomSampling: Envoy_Type_V3_FractionalPercent {
+    get {_randomSampling ?? Envoy_Type_V3_FractionalPercent()}
+    set {_randomSampling = newValue}
+  }
+  /// Returns true if `randomSampling` has been explicitly set.
+  public var hasRandomSampling: Bool {self._randomSampling != nil}
+  /// Clears the value of `randomSampling`. Subsequent reads from it will return its default value.
+  public mutating func clearRandomSampling() {self._randomSampling = nil}
+
+  public var overallSampling: Envoy_Type_V3_FractionalPercent {
+    get {_overallSampling ?? Envoy_Type_V3_FractionalPercent()}
+    set {_overallSampling = newValue}
+  }
+  /// Returns true if `overallSampling` has been explicitly set.
+  public var hasOverallSampling: Bool {self._overallSampling != nil}
+  /// Clears the value of `overallSampling`. Subsequent reads from it will return its default value.
+  public mutating func clearOverallSampling() {self._overallSampling = nil}
+
+  public var customTags: [Envoy_Type_Tracing_V3_CustomTag] = []
+
+  public var operation: String = String()
+
+  public var upstreamOperation: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _clientSampling: Envoy_Type_V3_FractionalPercent? = nil
+  fileprivate var _randomSampling: Envoy_Type_V3_FractionalPercent? = nil
+  fileprivate var _overallSampling: Envoy_Type_V3_FractionalPercent? = nil
+}
+
+/// Requests matching the headers are counted under vhost.<vhost>.vcluster.<name>.
+public nonisolated struct Envoy_Config_Route_V3_VirtualCluster: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var headers: [Envoy_Config_Route_V3_HeaderMatcher] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// A list of actions whose results form one rate limit descriptor; an action that cannot produce its entry
+/// drops the whole descriptor.
+public nonisolated struct Envoy_Config_Route_V3_RateLimit: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var stage: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_stage ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_stage = newValue}
+  }
+  /// Returns true if `stage` has been explicitly set.
+  public var hasStage: Bool {self._stage != nil}
+  /// Clears the value of `stage`. Subsequent reads from it will return its default value.
+  public mutating func clearStage() {self._stage = nil}
+
+  public var disableKey: String = String()
+
+  public var actions: [Envoy_Config_Route_V3_RateLimit.Action] = []
+
+  public var limit: Envoy_Config_Route_V3_RateLimit.Override {
+    get {_limit ?? Envoy_Config_Route_V3_RateLimit.Override()}
+    set {_limit = newValue}
+  }
+  /// Returns true if `limit` has been explicitly set.
+  public var hasLimit: Bool {self._limit != nil}
+  /// Clears the value of `limit`. Subsequent reads from it will return its default value.
+  public mutating func clearLimit() {self._limit = nil}
+
+  public var hitsAddend: Envoy_Config_Route_V3_RateLimit.HitsAddend {
+    get {_hitsAddend ?? Envoy_Config_Route_V3_RateLimit.HitsAddend()}
+    set {_hitsAddend = newValue}
+  }
+  /// Returns true if `hitsAddend` has been explicitly set.
+  public var hasHitsAddend: Bool {self._hitsAddend != nil}
+  /// Clears the value of `hitsAddend`. Subsequent reads from it will return its default value.
+  public mutating func clearHitsAddend() {self._hitsAddend = nil}
+
+  public var applyOnStreamDone: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated struct Action: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var actionSpecifier: Envoy_Config_Route_V3_RateLimit.Action.OneOf_ActionSpecifier? = nil
+
+    public var sourceCluster: Envoy_Config_Route_V3_RateLimit.Action.SourceCluster {
+      get {
+        if case .sourceCluster(let v)? = actionSpecifier {return v}
+        return Envoy_Config_Route_V3_RateLimit.Action.SourceCluster()
+      }
+      set {actionSpecifier = .sourceCluster(newValue)}
+    }
+
+    public var destinationCluster: Envoy_Config_Route_V3_RateLimit.Action.DestinationCluster {
+      get {
+        if case .destinationCluster(let v)? = actionSpecifier {return v}
+        return Envoy_Config_Route_V3_RateLimit.Action.DestinationCluster()
+      }
+      set {actionSpecifier = .destinationCluster(newValue)}
+    }
+
+    public var requestHeaders: Envoy_Config_Route_V3_RateLimit.Action.RequestHeaders {
+      get {
+        if case .requestHeaders(let v)? = actionSpecifier {return v}
+        return Envoy_Config_Route_V3_RateLimit.Action.RequestHeaders()
+      }
+      set {actionSpecifier = .requestHeaders(newValue)}
+    }
+
+    public var remoteAddress: Envoy_Config_Route_V3_RateLimit.Action.RemoteAddress {
+      get {
+        if case .remoteAddress(let v)? = actionSpecifier {return v}
+        return Envoy_Config_Route_V3_RateLimit.Action.RemoteAddress()
+      }
+      set {actionSpecifier = .remoteAddress(newValue)}
+    }
+
+    public var genericKey: Envoy_Config_Route_V3_RateLimit.Action.GenericKey {
+      get {
+        if case .genericKey(let v)? = actionSpecifier {return v}
+        return Envoy_Config_Route_V3_RateLimit.Action.GenericKey()
+      }
+      set {actionSpecifier = .genericKey(newValue)}
+    }
+
+    public var headerValueMatch: Envoy_Config_Route_V3_RateLimit.Action.HeaderValueMatch {
+      get {
+        if case .headerValueMatch(let v)? = actionSpecifier {return v}
+        return Envoy_Config_Route_V3_RateLimit.Action.HeaderValueMatch()
+      }
+      set {actionSpecifier = .headerValueMatch(newValue)}
+    }
+
+    public var dynamicMetadata: Envoy_Config_Route_V3_RateLimit.Action.DynamicMetaData {
+      get {
+        if case .dynamicMetadata(let v)? = actionSpecifier {return v}
+        return Envoy_Config_Route_V3_RateLimit.Action.DynamicMetaData()
+      }
+      set {actionSpecifier = .dynamicMetadata(newValue)}
+    }
+
+    public var metadata: Envoy_Config_Route_V3_RateLimit.Action.MetaData {
+      get {
+        if case .metadata(let v)? = actionSpecifier {return v}
+        return Envoy_Config_Route_V3_RateLimit.Action.MetaData()
+      }
+      set {actionSpecifier = .metadata(newValue)}
+    }
+
+    public var `extension`: Envoy_Config_Core_V3_TypedExtensionConfig {
+      get {
+        if case .extension(let v)? = actionSpecifier {return v}
+        return Envoy_Config_Core_V3_TypedExtensionConfig()
+      }
+      set {actionSpecifier = .extension(newValue)}
+    }
+
+    public var maskedRemoteAddress: Envoy_Config_Route_V3_RateLimit.Action.MaskedRemoteAddress {
+      get {
+        if case .maskedRemoteAddress(let v)? = actionSpecifier {return v}
+        return Envoy_Config_Route_V3_RateLimit.Action.MaskedRemoteAddress()
+      }
+      set {actionSpecifier = .maskedRemoteAddress(newValue)}
+    }
+
+    public var queryParameterValueMatch: Envoy_Config_Route_V3_RateLimit.Action.QueryParameterValueMatch {
+      get {
+        if case .queryParameterValueMatch(let v)? = actionSpecifier {return v}
+        return Envoy_Config_Route_V3_RateLimit.Action.QueryParameterValueMatch()
+      }
+      set {actionSpecifier = .queryParameterValueMatch(newValue)}
+    }
+
+    public var queryParameters: Envoy_Config_Route_V3_RateLimit.Action.QueryParameters {
+      get {
+        if case .queryParameters(let v)? = actionSpecifier {return v}
+        return Envoy_Config_Route_V3_RateLimit.Action.QueryParameters()
+      }
+      set {actionSpecifier = .queryParameters(newValue)}
+    }
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public nonisolated enum OneOf_ActionSpecifier: Equatable, Sendable {
+      case sourceCluster(Envoy_Config_Route_V3_RateLimit.Action.SourceCluster)
+      case destinationCluster(Envoy_Config_Route_V3_RateLimit.Action.DestinationCluster)
+      case requestHeaders(Envoy_Config_Route_V3_RateLimit.Action.RequestHeaders)
+      case remoteAddress(Envoy_Config_Route_V3_RateLimit.Action.RemoteAddress)
+      case genericKey(Envoy_Config_Route_V3_RateLimit.Action.GenericKey)
+      case headerValueMatch(Envoy_Config_Route_V3_RateLimit.Action.HeaderValueMatch)
+      case dynamicMetadata(Envoy_Config_Route_V3_RateLimit.Action.DynamicMetaData)
+      case metadata(Envoy_Config_Route_V3_RateLimit.Action.MetaData)
+      case `extension`(Envoy_Config_Core_V3_TypedExtensionConfig)
+      case maskedRemoteAddress(Envoy_Config_Route_V3_RateLimit.Action.MaskedRemoteAddress)
+      case queryParameterValueMatch(Envoy_Config_Route_V3_RateLimit.Action.QueryParameterValueMatch)
+      case queryParameters(Envoy_Config_Route_V3_RateLimit.Action.QueryParameters)
+
+    }
+
+    /// The local cluster name as ("source_cluster", name).
+    public nonisolated struct SourceCluster: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
+    /// The routed cluster as ("destination_cluster", name).
+    public nonisolated struct DestinationCluster: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
+    /// A request header's value under descriptor_key.
+    public nonisolated struct RequestHeaders: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var headerName: String = String()
+
+      public var descriptorKey: String = String()
+
+      public var skipIfAbsent: Bool = false
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
+    /// A query parameter's value under descriptor_key.
+    public nonisolated struct QueryParameters: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var queryParameterName: String = String()
+
+      public var descriptorKey: String = String()
+
+      public var skipIfAbsent: Bool = false
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
+    /// The trusted client address as ("remote_address", address).
+    public nonisolated struct RemoteAddress: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
+    /// The client address masked to a prefix, as ("masked_remote_address", cidr).
+    public nonisolated struct MaskedRemoteAddress: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var v4PrefixMaskLen: SwiftProtobuf.Google_Protobuf_UInt32Value {
+        get {_v4PrefixMaskLen ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+        set {_v4PrefixMaskLen = newValue}
+      }
+      /// Returns true if `v4PrefixMaskLen` has been explicitly set.
+      public var hasV4PrefixMaskLen: Bool {self._v4PrefixMaskLen != nil}
+      /// Clears the value of `v4PrefixMaskLen`. Subsequent reads from it will return its default value.
+      public mutating func clearV4PrefixMaskLen() {self._v4PrefixMaskLen = nil}
+
+      public var v6PrefixMaskLen: SwiftProtobuf.Google_Protobuf_UInt32Value {
+        get {_v6PrefixMaskLen ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+        set {_v6PrefixMaskLen = newValue}
+      }
+      /// Returns true if `v6PrefixMaskLen` has been explicitly set.
+      public var hasV6PrefixMaskLen: Bool {self._v6PrefixMaskLen != nil}
+      /// Clears the value of `v6PrefixMaskLen`. Subsequent reads from it will return its default value.
+      public mutating func clearV6PrefixMaskLen() {self._v6PrefixMaskLen = nil}
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+
+      fileprivate var _v4PrefixMaskLen: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+      fileprivate var _v6PrefixMaskLen: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    }
+
+    /// A fixed entry; the key defaults to "generic_key".
+    public nonisolated struct GenericKey: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var descriptorValue: String = String()
+
+      public var descriptorKey: String = String()
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
+    /// A fixed value when the headers match (or do not, with expect_match false).
+    public nonisolated struct HeaderValueMatch: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var descriptorValue: String = String()
+
+      public var expectMatch: SwiftProtobuf.Google_Protobuf_BoolValue {
+        get {_expectMatch ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+        set {_expectMatch = newValue}
+      }
+      /// Returns true if `expectMatch` has been explicitly set.
+      public var hasExpectMatch: Bool {self._expectMatch != nil}
+      /// Clears the value of `expectMatch`. Subsequent reads from it will return its default value.
+      public mutating func clearExpectMatch() {self._expectMatch = nil}
+
+      public var headers: [Envoy_Config_Route_V3_HeaderMatcher] = []
+
+      public var descriptorKey: String = String()
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+
+      fileprivate var _expectMatch: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    }
+
+    /// Superseded by MetaData with source DYNAMIC.
+    public nonisolated struct DynamicMetaData: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var descriptorKey: String = String()
+
+      public var metadataKey: Envoy_Type_Metadata_V3_MetadataKey {
+        get {_metadataKey ?? Envoy_Type_Metadata_V3_MetadataKey()}
+        set {_metadataKey = newValue}
+      }
+      /// Returns true if `metadataKey` has been explicitly set.
+      public var hasMetadataKey: Bool {self._metadataKey != nil}
+      /// Clears the value of `metadataKey`. Subsequent reads from it will return its default value.
+      public mutating func clearMetadataKey() {self._metadataKey = nil}
+
+      public var defaultValue: String = String()
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+
+      fileprivate var _metadataKey: Envoy_Type_Metadata_V3_MetadataKey? = nil
+    }
+
+    /// A value read from dynamic or route metadata.
+    public nonisolated struct MetaData: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var descriptorKey: String = String()
+
+      public var metadataKey: Envoy_Type_Metadata_V3_MetadataKey {
+        get {_metadataKey ?? Envoy_Type_Metadata_V3_MetadataKey()}
+        set {_metadataKey = newValue}
+      }
+      /// Returns true if `metadataKey` has been explicitly set.
+      public var hasMetadataKey: Bool {self._metadataKey != nil}
+      /// Clears the value of `metadataKey`. Subsequent reads from it will return its default value.
+      public mutating func clearMetadataKey() {self._metadataKey = nil}
+
+      public var defaultValue: String = String()
+
+      public var source: Envoy_Config_Route_V3_RateLimit.Action.MetaData.Source = .dynamic
+
+      public var skipIfAbsent: Bool = false
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public nonisolated enum Source: SwiftProtobuf.Enum, Swift.CaseIterable {
+        public typealias RawValue = Int
+        case dynamic // = 0
+        case routeEntry // = 1
+        case UNRECOGNIZED(Int)
+
+        public init() {
+          self = .dynamic
+        }
+
+        public init?(rawValue: Int) {
+          switch rawValue {
+          case 0: self = .dynamic
+          case 1: self = .routeEntry
+          default: self = .UNRECOGNIZED(rawValue)
+          }
+        }
+
+        public var rawValue: Int {
+          switch self {
+          case .dynamic: return 0
+          case .routeEntry: return 1
+          case .UNRECOGNIZED(let i): return i
+          }
+        }
+
+        // The compiler won't synthesize support with the UNRECOGNIZED case.
+        public static let allCases: [Envoy_Config_Route_V3_RateLimit.Action.MetaData.Source] = [
+          .dynamic,
+          .routeEntry,
+        ]
+
+      }
+
+      public init() {}
+
+      fileprivate var _metadataKey: Envoy_Type_Metadata_V3_MetadataKey? = nil
+    }
+
+    /// A fixed value when the query parameters match.
+    public nonisolated struct QueryParameterValueMatch: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var descriptorValue: String = String()
+
+      public var expectMatch: SwiftProtobuf.Google_Protobuf_BoolValue {
+        get {_expectMatch ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+        set {_expectMatch = newValue}
+      }
+      /// Returns true if `expectMatch` has been explicitly set.
+      public var hasExpectMatch: Bool {self._expectMatch != nil}
+      /// Clears the value of `expectMatch`. Subsequent reads from it will return its default value.
+      public mutating func clearExpectMatch() {self._expectMatch = nil}
+
+      public var queryParameters: [Envoy_Config_Route_V3_QueryParameterMatcher] = []
+
+      public var descriptorKey: String = String()
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+
+      fileprivate var _expectMatch: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    }
+
+    public init() {}
+  }
+
+  /// A limit carried with the descriptor instead of the rate limit service's own.
+  public nonisolated struct Override: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var overrideSpecifier: Envoy_Config_Route_V3_RateLimit.Override.OneOf_OverrideSpecifier? = nil
+
+    public var dynamicMetadata: Envoy_Config_Route_V3_RateLimit.Override.DynamicMetadata {
+      get {
+        if case .dynamicMetadata(let v)? = overrideSpecifier {return v}
+        return Envoy_Config_Route_V3_RateLimit.Override.DynamicMetadata()
+      }
+      set {overrideSpecifier = .dynamicMetadata(newValue)}
+    }
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public nonisolated enum OneOf_OverrideSpecifier: Equatable, Sendable {
+      case dynamicMetadata(Envoy_Config_Route_V3_RateLimit.Override.DynamicMetadata)
+
+    }
+
+    /// The limit read from dynamic metadata.
+    public nonisolated struct DynamicMetadata: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var metadataKey: Envoy_Type_Metadata_V3_MetadataKey {
+        get {_metadataKey ?? Envoy_Type_Metadata_V3_MetadataKey()}
+        set {_metadataKey = newValue}
+      }
+      /// Returns true if `metadataKey` has been explicitly set.
+      public var hasMetadataKey: Bool {self._metadataKey != nil}
+      /// Clears the value of `metadataKey`. Subsequent reads from it will return its default value.
+      public mutating func clearMetadataKey() {self._metadataKey = nil}
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+
+      fileprivate var _metadataKey: Envoy_Type_Metadata_V3_MetadataKey? = nil
+    }
+
+    public init() {}
+  }
+
+  /// How many hits one request counts for: a number, or a format string yielding one.
+  public nonisolated struct HitsAddend: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var number: SwiftProtobuf.Google_Protobuf_UInt64Value {
+      get {_number ?? SwiftProtobuf.Google_Protobuf_UInt64Value()}
+      set {_number = newValue}
+    }
+    /// Returns true if `number` has been explicitly set.
+    public var hasNumber: Bool {self._number != nil}
+    /// Clears the value of `number`. Subsequent reads from it will return its default value.
+    public mutating func clearNumber() {self._number = nil}
+
+    public var format: String = String()
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _number: SwiftProtobuf.Google_Protobuf_UInt64Value? = nil
+  }
+
+  public init() {}
+
+  fileprivate var _stage: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+  fileprivate var _limit: Envoy_Config_Route_V3_RateLimit.Override? = nil
+  fileprivate var _hitsAddend: Envoy_Config_Route_V3_RateLimit.HitsAddend? = nil
+}
+
+/// Redirects (3xx) followed by Envoy itself instead of being passed downstream.
+public nonisolated struct Envoy_Config_Route_V3_InternalRedirectPolicy: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var maxInternalRedirects: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_maxInternalRedirects ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_maxInternalRedirects = newValue}
+  }
+  /// Returns true if `maxInternalRedirects` has been explicitly set.
+  public var hasMaxInternalRedirects: Bool {self._maxInternalRedirects != nil}
+  /// Clears the value of `maxInternalRedirects`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxInternalRedirects() {self._maxInternalRedirects = nil}
+
+  /// Default 302 only.
+  public var redirectResponseCodes: [UInt32] = []
+
+  public var predicates: [Envoy_Config_Core_V3_TypedExtensionConfig] = []
+
+  public var allowCrossSchemeRedirect: Bool = false
+
+  public var responseHeadersToCopy: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _maxInternalRedirects: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+}
+
+/// A per-route filter config with flags, used in place of the bare config inside typed_per_filter_config.
+public nonisolated struct Envoy_Config_Route_V3_FilterConfig: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var config: SwiftProtobuf.Google_Protobuf_Any {
+    get {_config ?? SwiftProtobuf.Google_Protobuf_Any()}
+    set {_config = newValue}
+  }
+  /// Returns true if `config` has been explicitly set.
+  public var hasConfig: Bool {self._config != nil}
+  /// Clears the value of `config`. Subsequent reads from it will return its default value.
+  public mutating func clearConfig() {self._config = nil}
+
+  public var isOptional: Bool = false
+
+  public var disabled: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _config: SwiftProtobuf.Google_Protobuf_Any? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.route.v3"
 
 nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VirtualHost"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}domains\0\u{1}routes\0\u{3}require_tls\0\u{4}\u{3}request_headers_to_add\0\u{4}\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{4}\u{2}request_headers_to_remove\0\u{3}include_request_attempt_count\0\u{3}typed_per_filter_config\0\u{3}retry_policy\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}domains\0\u{1}routes\0\u{3}require_tls\0\u{3}virtual_clusters\0\u{3}rate_limits\0\u{3}request_headers_to_add\0\u{4}\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{4}\u{2}request_headers_to_remove\0\u{3}include_request_attempt_count\0\u{3}typed_per_filter_config\0\u{3}retry_policy\0\u{3}hedge_policy\0\u{4}\u{2}include_attempt_count_in_response\0\u{4}\u{3}request_mirror_policies\0\u{3}include_is_timeout_retry_header\0\u{1}metadata\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
     var _domains: [String] = []
     var _routes: [Envoy_Config_Route_V3_Route] = []
     var _requireTls: Envoy_Config_Route_V3_VirtualHost.TlsRequirementType = .none
+    var _virtualClusters: [Envoy_Config_Route_V3_VirtualCluster] = []
+    var _rateLimits: [Envoy_Config_Route_V3_RateLimit] = []
     var _requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
     var _responseHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
     var _responseHeadersToRemove: [String] = []
@@ -1178,6 +1990,11 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
     var _includeRequestAttemptCount: Bool = false
     var _typedPerFilterConfig: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> = [:]
     var _retryPolicy: Envoy_Config_Route_V3_RetryPolicy? = nil
+    var _hedgePolicy: Envoy_Config_Route_V3_HedgePolicy? = nil
+    var _includeAttemptCountInResponse: Bool = false
+    var _requestMirrorPolicies: [Envoy_Config_Route_V3_RouteAction.RequestMirrorPolicy] = []
+    var _includeIsTimeoutRetryHeader: Bool = false
+    var _metadata: Envoy_Config_Core_V3_Metadata? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1192,6 +2009,8 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
       _domains = source._domains
       _routes = source._routes
       _requireTls = source._requireTls
+      _virtualClusters = source._virtualClusters
+      _rateLimits = source._rateLimits
       _requestHeadersToAdd = source._requestHeadersToAdd
       _responseHeadersToAdd = source._responseHeadersToAdd
       _responseHeadersToRemove = source._responseHeadersToRemove
@@ -1199,6 +2018,11 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
       _includeRequestAttemptCount = source._includeRequestAttemptCount
       _typedPerFilterConfig = source._typedPerFilterConfig
       _retryPolicy = source._retryPolicy
+      _hedgePolicy = source._hedgePolicy
+      _includeAttemptCountInResponse = source._includeAttemptCountInResponse
+      _requestMirrorPolicies = source._requestMirrorPolicies
+      _includeIsTimeoutRetryHeader = source._includeIsTimeoutRetryHeader
+      _metadata = source._metadata
     }
   }
 
@@ -1221,6 +2045,8 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
         case 2: try { try decoder.decodeRepeatedStringField(value: &_storage._domains) }()
         case 3: try { try decoder.decodeRepeatedMessageField(value: &_storage._routes) }()
         case 4: try { try decoder.decodeSingularEnumField(value: &_storage._requireTls) }()
+        case 5: try { try decoder.decodeRepeatedMessageField(value: &_storage._virtualClusters) }()
+        case 6: try { try decoder.decodeRepeatedMessageField(value: &_storage._rateLimits) }()
         case 7: try { try decoder.decodeRepeatedMessageField(value: &_storage._requestHeadersToAdd) }()
         case 10: try { try decoder.decodeRepeatedMessageField(value: &_storage._responseHeadersToAdd) }()
         case 11: try { try decoder.decodeRepeatedStringField(value: &_storage._responseHeadersToRemove) }()
@@ -1228,6 +2054,11 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
         case 14: try { try decoder.decodeSingularBoolField(value: &_storage._includeRequestAttemptCount) }()
         case 15: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: &_storage._typedPerFilterConfig) }()
         case 16: try { try decoder.decodeSingularMessageField(value: &_storage._retryPolicy) }()
+        case 17: try { try decoder.decodeSingularMessageField(value: &_storage._hedgePolicy) }()
+        case 19: try { try decoder.decodeSingularBoolField(value: &_storage._includeAttemptCountInResponse) }()
+        case 22: try { try decoder.decodeRepeatedMessageField(value: &_storage._requestMirrorPolicies) }()
+        case 23: try { try decoder.decodeSingularBoolField(value: &_storage._includeIsTimeoutRetryHeader) }()
+        case 24: try { try decoder.decodeSingularMessageField(value: &_storage._metadata) }()
         default: break
         }
       }
@@ -1252,6 +2083,12 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
       if _storage._requireTls != .none {
         try visitor.visitSingularEnumField(value: _storage._requireTls, fieldNumber: 4)
       }
+      if !_storage._virtualClusters.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._virtualClusters, fieldNumber: 5)
+      }
+      if !_storage._rateLimits.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._rateLimits, fieldNumber: 6)
+      }
       if !_storage._requestHeadersToAdd.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._requestHeadersToAdd, fieldNumber: 7)
       }
@@ -1273,6 +2110,21 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
       try { if let v = _storage._retryPolicy {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 16)
       } }()
+      try { if let v = _storage._hedgePolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      } }()
+      if _storage._includeAttemptCountInResponse != false {
+        try visitor.visitSingularBoolField(value: _storage._includeAttemptCountInResponse, fieldNumber: 19)
+      }
+      if !_storage._requestMirrorPolicies.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._requestMirrorPolicies, fieldNumber: 22)
+      }
+      if _storage._includeIsTimeoutRetryHeader != false {
+        try visitor.visitSingularBoolField(value: _storage._includeIsTimeoutRetryHeader, fieldNumber: 23)
+      }
+      try { if let v = _storage._metadata {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1286,6 +2138,8 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
         if _storage._domains != rhs_storage._domains {return false}
         if _storage._routes != rhs_storage._routes {return false}
         if _storage._requireTls != rhs_storage._requireTls {return false}
+        if _storage._virtualClusters != rhs_storage._virtualClusters {return false}
+        if _storage._rateLimits != rhs_storage._rateLimits {return false}
         if _storage._requestHeadersToAdd != rhs_storage._requestHeadersToAdd {return false}
         if _storage._responseHeadersToAdd != rhs_storage._responseHeadersToAdd {return false}
         if _storage._responseHeadersToRemove != rhs_storage._responseHeadersToRemove {return false}
@@ -1293,6 +2147,11 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
         if _storage._includeRequestAttemptCount != rhs_storage._includeRequestAttemptCount {return false}
         if _storage._typedPerFilterConfig != rhs_storage._typedPerFilterConfig {return false}
         if _storage._retryPolicy != rhs_storage._retryPolicy {return false}
+        if _storage._hedgePolicy != rhs_storage._hedgePolicy {return false}
+        if _storage._includeAttemptCountInResponse != rhs_storage._includeAttemptCountInResponse {return false}
+        if _storage._requestMirrorPolicies != rhs_storage._requestMirrorPolicies {return false}
+        if _storage._includeIsTimeoutRetryHeader != rhs_storage._includeIsTimeoutRetryHeader {return false}
+        if _storage._metadata != rhs_storage._metadata {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1308,18 +2167,20 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost.TlsRequirementType: Swif
 
 nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Route"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{1}redirect\0\u{1}metadata\0\u{4}\u{3}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{3}request_headers_to_remove\0\u{3}typed_per_filter_config\0\u{1}name\0\u{4}\u{4}non_forwarding_action\0\u{3}stat_prefix\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{1}redirect\0\u{1}metadata\0\u{1}decorator\0\u{4}\u{2}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{3}request_headers_to_remove\0\u{3}typed_per_filter_config\0\u{1}name\0\u{1}tracing\0\u{4}\u{3}non_forwarding_action\0\u{3}stat_prefix\0")
 
   fileprivate class _StorageClass {
     var _match: Envoy_Config_Route_V3_RouteMatch? = nil
     var _action: Envoy_Config_Route_V3_Route.OneOf_Action?
     var _metadata: Envoy_Config_Core_V3_Metadata? = nil
+    var _decorator: Envoy_Config_Route_V3_Decorator? = nil
     var _requestHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
     var _responseHeadersToAdd: [Envoy_Config_Core_V3_HeaderValueOption] = []
     var _responseHeadersToRemove: [String] = []
     var _requestHeadersToRemove: [String] = []
     var _typedPerFilterConfig: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> = [:]
     var _name: String = String()
+    var _tracing: Envoy_Config_Route_V3_Tracing? = nil
     var _statPrefix: String = String()
 
       // This property is used as the initial default value for new instances of the type.
@@ -1334,12 +2195,14 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
       _match = source._match
       _action = source._action
       _metadata = source._metadata
+      _decorator = source._decorator
       _requestHeadersToAdd = source._requestHeadersToAdd
       _responseHeadersToAdd = source._responseHeadersToAdd
       _responseHeadersToRemove = source._responseHeadersToRemove
       _requestHeadersToRemove = source._requestHeadersToRemove
       _typedPerFilterConfig = source._typedPerFilterConfig
       _name = source._name
+      _tracing = source._tracing
       _statPrefix = source._statPrefix
     }
   }
@@ -1387,6 +2250,7 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
           }
         }()
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._metadata) }()
+        case 5: try { try decoder.decodeSingularMessageField(value: &_storage._decorator) }()
         case 7: try {
           var v: Envoy_Config_Route_V3_DirectResponseAction?
           var hadOneofValue = false
@@ -1406,6 +2270,7 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
         case 12: try { try decoder.decodeRepeatedStringField(value: &_storage._requestHeadersToRemove) }()
         case 13: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: &_storage._typedPerFilterConfig) }()
         case 14: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
+        case 15: try { try decoder.decodeSingularMessageField(value: &_storage._tracing) }()
         case 18: try {
           var v: Envoy_Config_Route_V3_NonForwardingAction?
           var hadOneofValue = false
@@ -1449,6 +2314,9 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
       try { if let v = _storage._metadata {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
       } }()
+      try { if let v = _storage._decorator {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      } }()
       try { if case .directResponse(let v)? = _storage._action {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
       } }()
@@ -1470,6 +2338,9 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
       if !_storage._name.isEmpty {
         try visitor.visitSingularStringField(value: _storage._name, fieldNumber: 14)
       }
+      try { if let v = _storage._tracing {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
+      } }()
       try { if case .nonForwardingAction(let v)? = _storage._action {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
       } }()
@@ -1488,12 +2359,14 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
         if _storage._match != rhs_storage._match {return false}
         if _storage._action != rhs_storage._action {return false}
         if _storage._metadata != rhs_storage._metadata {return false}
+        if _storage._decorator != rhs_storage._decorator {return false}
         if _storage._requestHeadersToAdd != rhs_storage._requestHeadersToAdd {return false}
         if _storage._responseHeadersToAdd != rhs_storage._responseHeadersToAdd {return false}
         if _storage._responseHeadersToRemove != rhs_storage._responseHeadersToRemove {return false}
         if _storage._requestHeadersToRemove != rhs_storage._requestHeadersToRemove {return false}
         if _storage._typedPerFilterConfig != rhs_storage._typedPerFilterConfig {return false}
         if _storage._name != rhs_storage._name {return false}
+        if _storage._tracing != rhs_storage._tracing {return false}
         if _storage._statPrefix != rhs_storage._statPrefix {return false}
         return true
       }
@@ -1768,22 +2641,28 @@ nonisolated extension Envoy_Config_Route_V3_QueryParameterMatcher: SwiftProtobuf
 
 nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RouteAction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{4}\u{2}weighted_clusters\0\u{4}\u{2}prefix_rewrite\0\u{3}host_rewrite_literal\0\u{3}auto_host_rewrite\0\u{1}timeout\0\u{3}retry_policy\0\u{4}\u{6}hash_policy\0\u{4}\u{5}cluster_not_found_response_code\0\u{4}\u{3}max_grpc_timeout\0\u{3}idle_timeout\0\u{3}upgrade_configs\0\u{4}\u{5}request_mirror_policies\0\u{4}\u{2}regex_rewrite\0\u{4}\u{4}max_stream_duration\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{3}cluster_header\0\u{3}weighted_clusters\0\u{3}metadata_match\0\u{3}prefix_rewrite\0\u{3}host_rewrite_literal\0\u{3}auto_host_rewrite\0\u{1}timeout\0\u{3}retry_policy\0\u{2}\u{2}priority\0\u{4}\u{2}rate_limits\0\u{4}\u{2}hash_policy\0\u{4}\u{5}cluster_not_found_response_code\0\u{4}\u{3}max_grpc_timeout\0\u{3}idle_timeout\0\u{3}upgrade_configs\0\u{4}\u{2}hedge_policy\0\u{4}\u{2}host_rewrite_header\0\u{3}request_mirror_policies\0\u{4}\u{2}regex_rewrite\0\u{4}\u{2}internal_redirect_policy\0\u{4}\u{2}max_stream_duration\0\u{4}\u{2}append_x_forwarded_host\0")
 
   fileprivate class _StorageClass {
     var _clusterSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_ClusterSpecifier?
+    var _metadataMatch: Envoy_Config_Core_V3_Metadata? = nil
     var _prefixRewrite: String = String()
     var _hostRewriteSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_HostRewriteSpecifier?
     var _timeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
     var _retryPolicy: Envoy_Config_Route_V3_RetryPolicy? = nil
+    var _priority: Envoy_Config_Core_V3_RoutingPriority = .default
+    var _rateLimits: [Envoy_Config_Route_V3_RateLimit] = []
     var _maxGrpcTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
     var _hashPolicy: [Envoy_Config_Route_V3_RouteAction.HashPolicy] = []
     var _clusterNotFoundResponseCode: Envoy_Config_Route_V3_RouteAction.ClusterNotFoundResponseCode = .serviceUnavailable
     var _idleTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
     var _upgradeConfigs: [Envoy_Config_Route_V3_RouteAction.UpgradeConfig] = []
+    var _hedgePolicy: Envoy_Config_Route_V3_HedgePolicy? = nil
     var _requestMirrorPolicies: [Envoy_Config_Route_V3_RouteAction.RequestMirrorPolicy] = []
     var _regexRewrite: Envoy_Type_Matcher_V3_RegexMatchAndSubstitute? = nil
+    var _internalRedirectPolicy: Envoy_Config_Route_V3_InternalRedirectPolicy? = nil
     var _maxStreamDuration: Envoy_Config_Route_V3_RouteAction.MaxStreamDuration? = nil
+    var _appendXForwardedHost: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1795,18 +2674,24 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
 
     init(copying source: _StorageClass) {
       _clusterSpecifier = source._clusterSpecifier
+      _metadataMatch = source._metadataMatch
       _prefixRewrite = source._prefixRewrite
       _hostRewriteSpecifier = source._hostRewriteSpecifier
       _timeout = source._timeout
       _retryPolicy = source._retryPolicy
+      _priority = source._priority
+      _rateLimits = source._rateLimits
       _maxGrpcTimeout = source._maxGrpcTimeout
       _hashPolicy = source._hashPolicy
       _clusterNotFoundResponseCode = source._clusterNotFoundResponseCode
       _idleTimeout = source._idleTimeout
       _upgradeConfigs = source._upgradeConfigs
+      _hedgePolicy = source._hedgePolicy
       _requestMirrorPolicies = source._requestMirrorPolicies
       _regexRewrite = source._regexRewrite
+      _internalRedirectPolicy = source._internalRedirectPolicy
       _maxStreamDuration = source._maxStreamDuration
+      _appendXForwardedHost = source._appendXForwardedHost
     }
   }
 
@@ -1833,6 +2718,14 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
             _storage._clusterSpecifier = .cluster(v)
           }
         }()
+        case 2: try {
+          var v: String?
+          try decoder.decodeSingularStringField(value: &v)
+          if let v = v {
+            if _storage._clusterSpecifier != nil {try decoder.handleConflictingOneOf()}
+            _storage._clusterSpecifier = .clusterHeader(v)
+          }
+        }()
         case 3: try {
           var v: Envoy_Config_Route_V3_WeightedCluster?
           var hadOneofValue = false
@@ -1846,6 +2739,7 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
             _storage._clusterSpecifier = .weightedClusters(v)
           }
         }()
+        case 4: try { try decoder.decodeSingularMessageField(value: &_storage._metadataMatch) }()
         case 5: try { try decoder.decodeSingularStringField(value: &_storage._prefixRewrite) }()
         case 6: try {
           var v: String?
@@ -1870,14 +2764,27 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
         }()
         case 8: try { try decoder.decodeSingularMessageField(value: &_storage._timeout) }()
         case 9: try { try decoder.decodeSingularMessageField(value: &_storage._retryPolicy) }()
+        case 11: try { try decoder.decodeSingularEnumField(value: &_storage._priority) }()
+        case 13: try { try decoder.decodeRepeatedMessageField(value: &_storage._rateLimits) }()
         case 15: try { try decoder.decodeRepeatedMessageField(value: &_storage._hashPolicy) }()
         case 20: try { try decoder.decodeSingularEnumField(value: &_storage._clusterNotFoundResponseCode) }()
         case 23: try { try decoder.decodeSingularMessageField(value: &_storage._maxGrpcTimeout) }()
         case 24: try { try decoder.decodeSingularMessageField(value: &_storage._idleTimeout) }()
         case 25: try { try decoder.decodeRepeatedMessageField(value: &_storage._upgradeConfigs) }()
+        case 27: try { try decoder.decodeSingularMessageField(value: &_storage._hedgePolicy) }()
+        case 29: try {
+          var v: String?
+          try decoder.decodeSingularStringField(value: &v)
+          if let v = v {
+            if _storage._hostRewriteSpecifier != nil {try decoder.handleConflictingOneOf()}
+            _storage._hostRewriteSpecifier = .hostRewriteHeader(v)
+          }
+        }()
         case 30: try { try decoder.decodeRepeatedMessageField(value: &_storage._requestMirrorPolicies) }()
         case 32: try { try decoder.decodeSingularMessageField(value: &_storage._regexRewrite) }()
+        case 34: try { try decoder.decodeSingularMessageField(value: &_storage._internalRedirectPolicy) }()
         case 36: try { try decoder.decodeSingularMessageField(value: &_storage._maxStreamDuration) }()
+        case 38: try { try decoder.decodeSingularBoolField(value: &_storage._appendXForwardedHost) }()
         default: break
         }
       }
@@ -1895,12 +2802,19 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
         guard case .cluster(let v)? = _storage._clusterSpecifier else { preconditionFailure() }
         try visitor.visitSingularStringField(value: v, fieldNumber: 1)
       }()
+      case .clusterHeader?: try {
+        guard case .clusterHeader(let v)? = _storage._clusterSpecifier else { preconditionFailure() }
+        try visitor.visitSingularStringField(value: v, fieldNumber: 2)
+      }()
       case .weightedClusters?: try {
         guard case .weightedClusters(let v)? = _storage._clusterSpecifier else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
       }()
       case nil: break
       }
+      try { if let v = _storage._metadataMatch {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+      } }()
       if !_storage._prefixRewrite.isEmpty {
         try visitor.visitSingularStringField(value: _storage._prefixRewrite, fieldNumber: 5)
       }
@@ -1913,7 +2827,7 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
         guard case .autoHostRewrite(let v)? = _storage._hostRewriteSpecifier else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
       }()
-      case nil: break
+      default: break
       }
       try { if let v = _storage._timeout {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
@@ -1921,6 +2835,12 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
       try { if let v = _storage._retryPolicy {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
       } }()
+      if _storage._priority != .default {
+        try visitor.visitSingularEnumField(value: _storage._priority, fieldNumber: 11)
+      }
+      if !_storage._rateLimits.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._rateLimits, fieldNumber: 13)
+      }
       if !_storage._hashPolicy.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._hashPolicy, fieldNumber: 15)
       }
@@ -1936,15 +2856,27 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
       if !_storage._upgradeConfigs.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._upgradeConfigs, fieldNumber: 25)
       }
+      try { if let v = _storage._hedgePolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 27)
+      } }()
+      try { if case .hostRewriteHeader(let v)? = _storage._hostRewriteSpecifier {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 29)
+      } }()
       if !_storage._requestMirrorPolicies.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._requestMirrorPolicies, fieldNumber: 30)
       }
       try { if let v = _storage._regexRewrite {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 32)
       } }()
+      try { if let v = _storage._internalRedirectPolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
+      } }()
       try { if let v = _storage._maxStreamDuration {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 36)
       } }()
+      if _storage._appendXForwardedHost != false {
+        try visitor.visitSingularBoolField(value: _storage._appendXForwardedHost, fieldNumber: 38)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1955,18 +2887,24 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
         let _storage = _args.0
         let rhs_storage = _args.1
         if _storage._clusterSpecifier != rhs_storage._clusterSpecifier {return false}
+        if _storage._metadataMatch != rhs_storage._metadataMatch {return false}
         if _storage._prefixRewrite != rhs_storage._prefixRewrite {return false}
         if _storage._hostRewriteSpecifier != rhs_storage._hostRewriteSpecifier {return false}
         if _storage._timeout != rhs_storage._timeout {return false}
         if _storage._retryPolicy != rhs_storage._retryPolicy {return false}
+        if _storage._priority != rhs_storage._priority {return false}
+        if _storage._rateLimits != rhs_storage._rateLimits {return false}
         if _storage._maxGrpcTimeout != rhs_storage._maxGrpcTimeout {return false}
         if _storage._hashPolicy != rhs_storage._hashPolicy {return false}
         if _storage._clusterNotFoundResponseCode != rhs_storage._clusterNotFoundResponseCode {return false}
         if _storage._idleTimeout != rhs_storage._idleTimeout {return false}
         if _storage._upgradeConfigs != rhs_storage._upgradeConfigs {return false}
+        if _storage._hedgePolicy != rhs_storage._hedgePolicy {return false}
         if _storage._requestMirrorPolicies != rhs_storage._requestMirrorPolicies {return false}
         if _storage._regexRewrite != rhs_storage._regexRewrite {return false}
+        if _storage._internalRedirectPolicy != rhs_storage._internalRedirectPolicy {return false}
         if _storage._maxStreamDuration != rhs_storage._maxStreamDuration {return false}
+        if _storage._appendXForwardedHost != rhs_storage._appendXForwardedHost {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -2652,6 +3590,50 @@ nonisolated extension Envoy_Config_Route_V3_RetryPolicy.RetryBackOff: SwiftProto
   }
 }
 
+nonisolated extension Envoy_Config_Route_V3_HedgePolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".HedgePolicy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}initial_requests\0\u{3}additional_request_chance\0\u{3}hedge_on_per_try_timeout\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._initialRequests) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._additionalRequestChance) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.hedgeOnPerTryTimeout) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._initialRequests {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._additionalRequestChance {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if self.hedgeOnPerTryTimeout != false {
+      try visitor.visitSingularBoolField(value: self.hedgeOnPerTryTimeout, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_HedgePolicy, rhs: Envoy_Config_Route_V3_HedgePolicy) -> Bool {
+    if lhs._initialRequests != rhs._initialRequests {return false}
+    if lhs._additionalRequestChance != rhs._additionalRequestChance {return false}
+    if lhs.hedgeOnPerTryTimeout != rhs.hedgeOnPerTryTimeout {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Envoy_Config_Route_V3_RedirectAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RedirectAction"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}host_redirect\0\u{3}path_redirect\0\u{3}response_code\0\u{3}https_redirect\0\u{3}prefix_rewrite\0\u{3}strip_query\0\u{3}scheme_redirect\0\u{3}port_redirect\0\u{3}regex_rewrite\0")
@@ -2801,6 +3783,1063 @@ nonisolated extension Envoy_Config_Route_V3_DirectResponseAction: SwiftProtobuf.
   public static func ==(lhs: Envoy_Config_Route_V3_DirectResponseAction, rhs: Envoy_Config_Route_V3_DirectResponseAction) -> Bool {
     if lhs.status != rhs.status {return false}
     if lhs._body != rhs._body {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_Decorator: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Decorator"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}operation\0\u{1}propagate\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.operation) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._propagate) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.operation.isEmpty {
+      try visitor.visitSingularStringField(value: self.operation, fieldNumber: 1)
+    }
+    try { if let v = self._propagate {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_Decorator, rhs: Envoy_Config_Route_V3_Decorator) -> Bool {
+    if lhs.operation != rhs.operation {return false}
+    if lhs._propagate != rhs._propagate {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_Tracing: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Tracing"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}client_sampling\0\u{3}random_sampling\0\u{3}overall_sampling\0\u{3}custom_tags\0\u{1}operation\0\u{3}upstream_operation\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._clientSampling) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._randomSampling) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._overallSampling) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.customTags) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.operation) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.upstreamOperation) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._clientSampling {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._randomSampling {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._overallSampling {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    if !self.customTags.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.customTags, fieldNumber: 4)
+    }
+    if !self.operation.isEmpty {
+      try visitor.visitSingularStringField(value: self.operation, fieldNumber: 5)
+    }
+    if !self.upstreamOperation.isEmpty {
+      try visitor.visitSingularStringField(value: self.upstreamOperation, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_Tracing, rhs: Envoy_Config_Route_V3_Tracing) -> Bool {
+    if lhs._clientSampling != rhs._clientSampling {return false}
+    if lhs._randomSampling != rhs._randomSampling {return false}
+    if lhs._overallSampling != rhs._overallSampling {return false}
+    if lhs.customTags != rhs.customTags {return false}
+    if lhs.operation != rhs.operation {return false}
+    if lhs.upstreamOperation != rhs.upstreamOperation {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_VirtualCluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VirtualCluster"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\u{2}name\0\u{2}\u{2}headers\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.headers) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.headers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.headers, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_VirtualCluster, rhs: Envoy_Config_Route_V3_VirtualCluster) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.headers != rhs.headers {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RateLimit"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}stage\0\u{3}disable_key\0\u{1}actions\0\u{1}limit\0\u{3}hits_addend\0\u{3}apply_on_stream_done\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._stage) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.disableKey) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.actions) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._limit) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._hitsAddend) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.applyOnStreamDone) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._stage {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.disableKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.disableKey, fieldNumber: 2)
+    }
+    if !self.actions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.actions, fieldNumber: 3)
+    }
+    try { if let v = self._limit {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try { if let v = self._hitsAddend {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if self.applyOnStreamDone != false {
+      try visitor.visitSingularBoolField(value: self.applyOnStreamDone, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit, rhs: Envoy_Config_Route_V3_RateLimit) -> Bool {
+    if lhs._stage != rhs._stage {return false}
+    if lhs.disableKey != rhs.disableKey {return false}
+    if lhs.actions != rhs.actions {return false}
+    if lhs._limit != rhs._limit {return false}
+    if lhs._hitsAddend != rhs._hitsAddend {return false}
+    if lhs.applyOnStreamDone != rhs.applyOnStreamDone {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.protoMessageName + ".Action"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}source_cluster\0\u{3}destination_cluster\0\u{3}request_headers\0\u{3}remote_address\0\u{3}generic_key\0\u{3}header_value_match\0\u{3}dynamic_metadata\0\u{1}metadata\0\u{1}extension\0\u{3}masked_remote_address\0\u{3}query_parameter_value_match\0\u{3}query_parameters\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Envoy_Config_Route_V3_RateLimit.Action.SourceCluster?
+        var hadOneofValue = false
+        if let current = self.actionSpecifier {
+          hadOneofValue = true
+          if case .sourceCluster(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.actionSpecifier = .sourceCluster(v)
+        }
+      }()
+      case 2: try {
+        var v: Envoy_Config_Route_V3_RateLimit.Action.DestinationCluster?
+        var hadOneofValue = false
+        if let current = self.actionSpecifier {
+          hadOneofValue = true
+          if case .destinationCluster(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.actionSpecifier = .destinationCluster(v)
+        }
+      }()
+      case 3: try {
+        var v: Envoy_Config_Route_V3_RateLimit.Action.RequestHeaders?
+        var hadOneofValue = false
+        if let current = self.actionSpecifier {
+          hadOneofValue = true
+          if case .requestHeaders(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.actionSpecifier = .requestHeaders(v)
+        }
+      }()
+      case 4: try {
+        var v: Envoy_Config_Route_V3_RateLimit.Action.RemoteAddress?
+        var hadOneofValue = false
+        if let current = self.actionSpecifier {
+          hadOneofValue = true
+          if case .remoteAddress(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.actionSpecifier = .remoteAddress(v)
+        }
+      }()
+      case 5: try {
+        var v: Envoy_Config_Route_V3_RateLimit.Action.GenericKey?
+        var hadOneofValue = false
+        if let current = self.actionSpecifier {
+          hadOneofValue = true
+          if case .genericKey(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.actionSpecifier = .genericKey(v)
+        }
+      }()
+      case 6: try {
+        var v: Envoy_Config_Route_V3_RateLimit.Action.HeaderValueMatch?
+        var hadOneofValue = false
+        if let current = self.actionSpecifier {
+          hadOneofValue = true
+          if case .headerValueMatch(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.actionSpecifier = .headerValueMatch(v)
+        }
+      }()
+      case 7: try {
+        var v: Envoy_Config_Route_V3_RateLimit.Action.DynamicMetaData?
+        var hadOneofValue = false
+        if let current = self.actionSpecifier {
+          hadOneofValue = true
+          if case .dynamicMetadata(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.actionSpecifier = .dynamicMetadata(v)
+        }
+      }()
+      case 8: try {
+        var v: Envoy_Config_Route_V3_RateLimit.Action.MetaData?
+        var hadOneofValue = false
+        if let current = self.actionSpecifier {
+          hadOneofValue = true
+          if case .metadata(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.actionSpecifier = .metadata(v)
+        }
+      }()
+      case 9: try {
+        var v: Envoy_Config_Core_V3_TypedExtensionConfig?
+        var hadOneofValue = false
+        if let current = self.actionSpecifier {
+          hadOneofValue = true
+          if case .extension(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.actionSpecifier = .extension(v)
+        }
+      }()
+      case 10: try {
+        var v: Envoy_Config_Route_V3_RateLimit.Action.MaskedRemoteAddress?
+        var hadOneofValue = false
+        if let current = self.actionSpecifier {
+          hadOneofValue = true
+          if case .maskedRemoteAddress(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.actionSpecifier = .maskedRemoteAddress(v)
+        }
+      }()
+      case 11: try {
+        var v: Envoy_Config_Route_V3_RateLimit.Action.QueryParameterValueMatch?
+        var hadOneofValue = false
+        if let current = self.actionSpecifier {
+          hadOneofValue = true
+          if case .queryParameterValueMatch(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.actionSpecifier = .queryParameterValueMatch(v)
+        }
+      }()
+      case 12: try {
+        var v: Envoy_Config_Route_V3_RateLimit.Action.QueryParameters?
+        var hadOneofValue = false
+        if let current = self.actionSpecifier {
+          hadOneofValue = true
+          if case .queryParameters(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.actionSpecifier = .queryParameters(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.actionSpecifier {
+    case .sourceCluster?: try {
+      guard case .sourceCluster(let v)? = self.actionSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .destinationCluster?: try {
+      guard case .destinationCluster(let v)? = self.actionSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case .requestHeaders?: try {
+      guard case .requestHeaders(let v)? = self.actionSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    }()
+    case .remoteAddress?: try {
+      guard case .remoteAddress(let v)? = self.actionSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    }()
+    case .genericKey?: try {
+      guard case .genericKey(let v)? = self.actionSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case .headerValueMatch?: try {
+      guard case .headerValueMatch(let v)? = self.actionSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    }()
+    case .dynamicMetadata?: try {
+      guard case .dynamicMetadata(let v)? = self.actionSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 7)
+    }()
+    case .metadata?: try {
+      guard case .metadata(let v)? = self.actionSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 8)
+    }()
+    case .extension?: try {
+      guard case .extension(let v)? = self.actionSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    }()
+    case .maskedRemoteAddress?: try {
+      guard case .maskedRemoteAddress(let v)? = self.actionSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+    }()
+    case .queryParameterValueMatch?: try {
+      guard case .queryParameterValueMatch(let v)? = self.actionSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+    }()
+    case .queryParameters?: try {
+      guard case .queryParameters(let v)? = self.actionSpecifier else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Action, rhs: Envoy_Config_Route_V3_RateLimit.Action) -> Bool {
+    if lhs.actionSpecifier != rhs.actionSpecifier {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action.SourceCluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.Action.protoMessageName + ".SourceCluster"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Action.SourceCluster, rhs: Envoy_Config_Route_V3_RateLimit.Action.SourceCluster) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action.DestinationCluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.Action.protoMessageName + ".DestinationCluster"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Action.DestinationCluster, rhs: Envoy_Config_Route_V3_RateLimit.Action.DestinationCluster) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action.RequestHeaders: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.Action.protoMessageName + ".RequestHeaders"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}header_name\0\u{3}descriptor_key\0\u{3}skip_if_absent\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.headerName) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.descriptorKey) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.skipIfAbsent) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.headerName.isEmpty {
+      try visitor.visitSingularStringField(value: self.headerName, fieldNumber: 1)
+    }
+    if !self.descriptorKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.descriptorKey, fieldNumber: 2)
+    }
+    if self.skipIfAbsent != false {
+      try visitor.visitSingularBoolField(value: self.skipIfAbsent, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Action.RequestHeaders, rhs: Envoy_Config_Route_V3_RateLimit.Action.RequestHeaders) -> Bool {
+    if lhs.headerName != rhs.headerName {return false}
+    if lhs.descriptorKey != rhs.descriptorKey {return false}
+    if lhs.skipIfAbsent != rhs.skipIfAbsent {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action.QueryParameters: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.Action.protoMessageName + ".QueryParameters"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}query_parameter_name\0\u{3}descriptor_key\0\u{3}skip_if_absent\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.queryParameterName) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.descriptorKey) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.skipIfAbsent) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.queryParameterName.isEmpty {
+      try visitor.visitSingularStringField(value: self.queryParameterName, fieldNumber: 1)
+    }
+    if !self.descriptorKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.descriptorKey, fieldNumber: 2)
+    }
+    if self.skipIfAbsent != false {
+      try visitor.visitSingularBoolField(value: self.skipIfAbsent, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Action.QueryParameters, rhs: Envoy_Config_Route_V3_RateLimit.Action.QueryParameters) -> Bool {
+    if lhs.queryParameterName != rhs.queryParameterName {return false}
+    if lhs.descriptorKey != rhs.descriptorKey {return false}
+    if lhs.skipIfAbsent != rhs.skipIfAbsent {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action.RemoteAddress: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.Action.protoMessageName + ".RemoteAddress"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Action.RemoteAddress, rhs: Envoy_Config_Route_V3_RateLimit.Action.RemoteAddress) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action.MaskedRemoteAddress: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.Action.protoMessageName + ".MaskedRemoteAddress"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}v4_prefix_mask_len\0\u{3}v6_prefix_mask_len\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._v4PrefixMaskLen) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._v6PrefixMaskLen) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._v4PrefixMaskLen {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._v6PrefixMaskLen {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Action.MaskedRemoteAddress, rhs: Envoy_Config_Route_V3_RateLimit.Action.MaskedRemoteAddress) -> Bool {
+    if lhs._v4PrefixMaskLen != rhs._v4PrefixMaskLen {return false}
+    if lhs._v6PrefixMaskLen != rhs._v6PrefixMaskLen {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action.GenericKey: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.Action.protoMessageName + ".GenericKey"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}descriptor_value\0\u{3}descriptor_key\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.descriptorValue) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.descriptorKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.descriptorValue.isEmpty {
+      try visitor.visitSingularStringField(value: self.descriptorValue, fieldNumber: 1)
+    }
+    if !self.descriptorKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.descriptorKey, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Action.GenericKey, rhs: Envoy_Config_Route_V3_RateLimit.Action.GenericKey) -> Bool {
+    if lhs.descriptorValue != rhs.descriptorValue {return false}
+    if lhs.descriptorKey != rhs.descriptorKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action.HeaderValueMatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.Action.protoMessageName + ".HeaderValueMatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}descriptor_value\0\u{3}expect_match\0\u{1}headers\0\u{3}descriptor_key\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.descriptorValue) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._expectMatch) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.headers) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.descriptorKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.descriptorValue.isEmpty {
+      try visitor.visitSingularStringField(value: self.descriptorValue, fieldNumber: 1)
+    }
+    try { if let v = self._expectMatch {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.headers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.headers, fieldNumber: 3)
+    }
+    if !self.descriptorKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.descriptorKey, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Action.HeaderValueMatch, rhs: Envoy_Config_Route_V3_RateLimit.Action.HeaderValueMatch) -> Bool {
+    if lhs.descriptorValue != rhs.descriptorValue {return false}
+    if lhs._expectMatch != rhs._expectMatch {return false}
+    if lhs.headers != rhs.headers {return false}
+    if lhs.descriptorKey != rhs.descriptorKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action.DynamicMetaData: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.Action.protoMessageName + ".DynamicMetaData"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}descriptor_key\0\u{3}metadata_key\0\u{3}default_value\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.descriptorKey) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._metadataKey) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.defaultValue) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.descriptorKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.descriptorKey, fieldNumber: 1)
+    }
+    try { if let v = self._metadataKey {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.defaultValue.isEmpty {
+      try visitor.visitSingularStringField(value: self.defaultValue, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Action.DynamicMetaData, rhs: Envoy_Config_Route_V3_RateLimit.Action.DynamicMetaData) -> Bool {
+    if lhs.descriptorKey != rhs.descriptorKey {return false}
+    if lhs._metadataKey != rhs._metadataKey {return false}
+    if lhs.defaultValue != rhs.defaultValue {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action.MetaData: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.Action.protoMessageName + ".MetaData"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}descriptor_key\0\u{3}metadata_key\0\u{3}default_value\0\u{1}source\0\u{3}skip_if_absent\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.descriptorKey) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._metadataKey) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.defaultValue) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.source) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.skipIfAbsent) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.descriptorKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.descriptorKey, fieldNumber: 1)
+    }
+    try { if let v = self._metadataKey {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.defaultValue.isEmpty {
+      try visitor.visitSingularStringField(value: self.defaultValue, fieldNumber: 3)
+    }
+    if self.source != .dynamic {
+      try visitor.visitSingularEnumField(value: self.source, fieldNumber: 4)
+    }
+    if self.skipIfAbsent != false {
+      try visitor.visitSingularBoolField(value: self.skipIfAbsent, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Action.MetaData, rhs: Envoy_Config_Route_V3_RateLimit.Action.MetaData) -> Bool {
+    if lhs.descriptorKey != rhs.descriptorKey {return false}
+    if lhs._metadataKey != rhs._metadataKey {return false}
+    if lhs.defaultValue != rhs.defaultValue {return false}
+    if lhs.source != rhs.source {return false}
+    if lhs.skipIfAbsent != rhs.skipIfAbsent {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action.MetaData.Source: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DYNAMIC\0\u{1}ROUTE_ENTRY\0")
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Action.QueryParameterValueMatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.Action.protoMessageName + ".QueryParameterValueMatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}descriptor_value\0\u{3}expect_match\0\u{3}query_parameters\0\u{3}descriptor_key\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.descriptorValue) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._expectMatch) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.queryParameters) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.descriptorKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.descriptorValue.isEmpty {
+      try visitor.visitSingularStringField(value: self.descriptorValue, fieldNumber: 1)
+    }
+    try { if let v = self._expectMatch {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.queryParameters.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.queryParameters, fieldNumber: 3)
+    }
+    if !self.descriptorKey.isEmpty {
+      try visitor.visitSingularStringField(value: self.descriptorKey, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Action.QueryParameterValueMatch, rhs: Envoy_Config_Route_V3_RateLimit.Action.QueryParameterValueMatch) -> Bool {
+    if lhs.descriptorValue != rhs.descriptorValue {return false}
+    if lhs._expectMatch != rhs._expectMatch {return false}
+    if lhs.queryParameters != rhs.queryParameters {return false}
+    if lhs.descriptorKey != rhs.descriptorKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Override: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.protoMessageName + ".Override"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}dynamic_metadata\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Envoy_Config_Route_V3_RateLimit.Override.DynamicMetadata?
+        var hadOneofValue = false
+        if let current = self.overrideSpecifier {
+          hadOneofValue = true
+          if case .dynamicMetadata(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.overrideSpecifier = .dynamicMetadata(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if case .dynamicMetadata(let v)? = self.overrideSpecifier {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Override, rhs: Envoy_Config_Route_V3_RateLimit.Override) -> Bool {
+    if lhs.overrideSpecifier != rhs.overrideSpecifier {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.Override.DynamicMetadata: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.Override.protoMessageName + ".DynamicMetadata"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}metadata_key\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._metadataKey) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._metadataKey {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.Override.DynamicMetadata, rhs: Envoy_Config_Route_V3_RateLimit.Override.DynamicMetadata) -> Bool {
+    if lhs._metadataKey != rhs._metadataKey {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_RateLimit.HitsAddend: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Route_V3_RateLimit.protoMessageName + ".HitsAddend"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}number\0\u{1}format\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._number) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.format) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._number {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.format.isEmpty {
+      try visitor.visitSingularStringField(value: self.format, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_RateLimit.HitsAddend, rhs: Envoy_Config_Route_V3_RateLimit.HitsAddend) -> Bool {
+    if lhs._number != rhs._number {return false}
+    if lhs.format != rhs.format {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_InternalRedirectPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".InternalRedirectPolicy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}max_internal_redirects\0\u{3}redirect_response_codes\0\u{1}predicates\0\u{3}allow_cross_scheme_redirect\0\u{3}response_headers_to_copy\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._maxInternalRedirects) }()
+      case 2: try { try decoder.decodeRepeatedUInt32Field(value: &self.redirectResponseCodes) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.predicates) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.allowCrossSchemeRedirect) }()
+      case 5: try { try decoder.decodeRepeatedStringField(value: &self.responseHeadersToCopy) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._maxInternalRedirects {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.redirectResponseCodes.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.redirectResponseCodes, fieldNumber: 2)
+    }
+    if !self.predicates.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.predicates, fieldNumber: 3)
+    }
+    if self.allowCrossSchemeRedirect != false {
+      try visitor.visitSingularBoolField(value: self.allowCrossSchemeRedirect, fieldNumber: 4)
+    }
+    if !self.responseHeadersToCopy.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.responseHeadersToCopy, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_InternalRedirectPolicy, rhs: Envoy_Config_Route_V3_InternalRedirectPolicy) -> Bool {
+    if lhs._maxInternalRedirects != rhs._maxInternalRedirects {return false}
+    if lhs.redirectResponseCodes != rhs.redirectResponseCodes {return false}
+    if lhs.predicates != rhs.predicates {return false}
+    if lhs.allowCrossSchemeRedirect != rhs.allowCrossSchemeRedirect {return false}
+    if lhs.responseHeadersToCopy != rhs.responseHeadersToCopy {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_FilterConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FilterConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}config\0\u{3}is_optional\0\u{1}disabled\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._config) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.isOptional) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.disabled) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._config {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.isOptional != false {
+      try visitor.visitSingularBoolField(value: self.isOptional, fieldNumber: 2)
+    }
+    if self.disabled != false {
+      try visitor.visitSingularBoolField(value: self.disabled, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_FilterConfig, rhs: Envoy_Config_Route_V3_FilterConfig) -> Bool {
+    if lhs._config != rhs._config {return false}
+    if lhs.isOptional != rhs.isOptional {return false}
+    if lhs.disabled != rhs.disabled {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
