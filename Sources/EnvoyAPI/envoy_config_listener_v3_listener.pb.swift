@@ -78,9 +78,47 @@ public nonisolated struct Envoy_Config_Listener_V3_Listener: @unchecked Sendable
   /// Clears the value of `metadata`. Subsequent reads from it will return its default value.
   public mutating func clearMetadata() {_uniqueStorage()._metadata = nil}
 
+  public var drainType: Envoy_Config_Listener_V3_Listener.DrainType {
+    get {_storage._drainType}
+    set {_uniqueStorage()._drainType = newValue}
+  }
+
   public var listenerFilters: [Envoy_Config_Listener_V3_ListenerFilter] {
     get {_storage._listenerFilters}
     set {_uniqueStorage()._listenerFilters = newValue}
+  }
+
+  /// IP_TRANSPARENT, to accept connections for addresses not local to the host (TPROXY).
+  public var transparent: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._transparent ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._transparent = newValue}
+  }
+  /// Returns true if `transparent` has been explicitly set.
+  public var hasTransparent: Bool {_storage._transparent != nil}
+  /// Clears the value of `transparent`. Subsequent reads from it will return its default value.
+  public mutating func clearTransparent() {_uniqueStorage()._transparent = nil}
+
+  public var freebind: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._freebind ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._freebind = newValue}
+  }
+  /// Returns true if `freebind` has been explicitly set.
+  public var hasFreebind: Bool {_storage._freebind != nil}
+  /// Clears the value of `freebind`. Subsequent reads from it will return its default value.
+  public mutating func clearFreebind() {_uniqueStorage()._freebind = nil}
+
+  public var tcpFastOpenQueueLength: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._tcpFastOpenQueueLength ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._tcpFastOpenQueueLength = newValue}
+  }
+  /// Returns true if `tcpFastOpenQueueLength` has been explicitly set.
+  public var hasTcpFastOpenQueueLength: Bool {_storage._tcpFastOpenQueueLength != nil}
+  /// Clears the value of `tcpFastOpenQueueLength`. Subsequent reads from it will return its default value.
+  public mutating func clearTcpFastOpenQueueLength() {_uniqueStorage()._tcpFastOpenQueueLength = nil}
+
+  public var socketOptions: [Envoy_Config_Core_V3_SocketOption] {
+    get {_storage._socketOptions}
+    set {_uniqueStorage()._socketOptions = newValue}
   }
 
   public var listenerFiltersTimeout: SwiftProtobuf.Google_Protobuf_Duration {
@@ -112,6 +150,30 @@ public nonisolated struct Envoy_Config_Listener_V3_Listener: @unchecked Sendable
   /// Clears the value of `apiListener`. Subsequent reads from it will return its default value.
   public mutating func clearApiListener() {_uniqueStorage()._apiListener = nil}
 
+  public var connectionBalanceConfig: Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig {
+    get {_storage._connectionBalanceConfig ?? Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig()}
+    set {_uniqueStorage()._connectionBalanceConfig = newValue}
+  }
+  /// Returns true if `connectionBalanceConfig` has been explicitly set.
+  public var hasConnectionBalanceConfig: Bool {_storage._connectionBalanceConfig != nil}
+  /// Clears the value of `connectionBalanceConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearConnectionBalanceConfig() {_uniqueStorage()._connectionBalanceConfig = nil}
+
+  /// Logs of connections no filter chain accepted.
+  public var accessLog: [Envoy_Config_Accesslog_V3_AccessLog] {
+    get {_storage._accessLog}
+    set {_uniqueStorage()._accessLog = newValue}
+  }
+
+  public var tcpBacklogSize: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._tcpBacklogSize ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._tcpBacklogSize = newValue}
+  }
+  /// Returns true if `tcpBacklogSize` has been explicitly set.
+  public var hasTcpBacklogSize: Bool {_storage._tcpBacklogSize != nil}
+  /// Clears the value of `tcpBacklogSize`. Subsequent reads from it will return its default value.
+  public mutating func clearTcpBacklogSize() {_uniqueStorage()._tcpBacklogSize = nil}
+
   /// Used when no filter chain matches.
   public var defaultFilterChain: Envoy_Config_Listener_V3_FilterChain {
     get {_storage._defaultFilterChain ?? Envoy_Config_Listener_V3_FilterChain()}
@@ -136,7 +198,121 @@ public nonisolated struct Envoy_Config_Listener_V3_Listener: @unchecked Sendable
     set {_uniqueStorage()._statPrefix = newValue}
   }
 
+  /// SO_REUSEPORT, one socket per worker; Envoy's default is true.
+  public var enableReusePort: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._enableReusePort ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._enableReusePort = newValue}
+  }
+  /// Returns true if `enableReusePort` has been explicitly set.
+  public var hasEnableReusePort: Bool {_storage._enableReusePort != nil}
+  /// Clears the value of `enableReusePort`. Subsequent reads from it will return its default value.
+  public mutating func clearEnableReusePort() {_uniqueStorage()._enableReusePort = nil}
+
+  public var ignoreGlobalConnLimit: Bool {
+    get {_storage._ignoreGlobalConnLimit}
+    set {_uniqueStorage()._ignoreGlobalConnLimit = newValue}
+  }
+
+  public var maxConnectionsToAcceptPerSocketEvent: SwiftProtobuf.Google_Protobuf_UInt32Value {
+    get {_storage._maxConnectionsToAcceptPerSocketEvent ?? SwiftProtobuf.Google_Protobuf_UInt32Value()}
+    set {_uniqueStorage()._maxConnectionsToAcceptPerSocketEvent = newValue}
+  }
+  /// Returns true if `maxConnectionsToAcceptPerSocketEvent` has been explicitly set.
+  public var hasMaxConnectionsToAcceptPerSocketEvent: Bool {_storage._maxConnectionsToAcceptPerSocketEvent != nil}
+  /// Clears the value of `maxConnectionsToAcceptPerSocketEvent`. Subsequent reads from it will return its default value.
+  public mutating func clearMaxConnectionsToAcceptPerSocketEvent() {_uniqueStorage()._maxConnectionsToAcceptPerSocketEvent = nil}
+
+  public var bypassOverloadManager: Bool {
+    get {_storage._bypassOverloadManager}
+    set {_uniqueStorage()._bypassOverloadManager = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  /// Which updates drain the listener's connections.
+  public nonisolated enum DrainType: SwiftProtobuf.Enum, Swift.CaseIterable {
+    public typealias RawValue = Int
+
+    /// Both listener updates and /drain_listeners or hot restart.
+    case `default` // = 0
+
+    /// Only listener updates and removals.
+    case modifyOnly // = 1
+    case UNRECOGNIZED(Int)
+
+    public init() {
+      self = .default
+    }
+
+    public init?(rawValue: Int) {
+      switch rawValue {
+      case 0: self = .default
+      case 1: self = .modifyOnly
+      default: self = .UNRECOGNIZED(rawValue)
+      }
+    }
+
+    public var rawValue: Int {
+      switch self {
+      case .default: return 0
+      case .modifyOnly: return 1
+      case .UNRECOGNIZED(let i): return i
+      }
+    }
+
+    // The compiler won't synthesize support with the UNRECOGNIZED case.
+    public static let allCases: [Envoy_Config_Listener_V3_Listener.DrainType] = [
+      .default,
+      .modifyOnly,
+    ]
+
+  }
+
+  /// How new connections are spread over the worker threads.
+  public nonisolated struct ConnectionBalanceConfig: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var balanceType: Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig.OneOf_BalanceType? = nil
+
+    public var exactBalance: Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig.ExactBalance {
+      get {
+        if case .exactBalance(let v)? = balanceType {return v}
+        return Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig.ExactBalance()
+      }
+      set {balanceType = .exactBalance(newValue)}
+    }
+
+    public var extendBalance: Envoy_Config_Core_V3_TypedExtensionConfig {
+      get {
+        if case .extendBalance(let v)? = balanceType {return v}
+        return Envoy_Config_Core_V3_TypedExtensionConfig()
+      }
+      set {balanceType = .extendBalance(newValue)}
+    }
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public nonisolated enum OneOf_BalanceType: Equatable, Sendable {
+      case exactBalance(Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig.ExactBalance)
+      case extendBalance(Envoy_Config_Core_V3_TypedExtensionConfig)
+
+    }
+
+    /// Each connection goes to the worker with the fewest.
+    public nonisolated struct ExactBalance: Sendable {
+      // SwiftProtobuf.Message conformance is added in an extension below. See the
+      // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+      // methods supported on all messages.
+
+      public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+      public init() {}
+    }
+
+    public init() {}
+  }
 
   public init() {}
 
@@ -149,7 +325,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.listener.v3"
 
 nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Listener"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}address\0\u{3}filter_chains\0\u{3}use_original_dst\0\u{3}per_connection_buffer_limit_bytes\0\u{1}metadata\0\u{4}\u{3}listener_filters\0\u{4}\u{6}listener_filters_timeout\0\u{3}traffic_direction\0\u{3}continue_on_listener_filters_timeout\0\u{4}\u{2}api_listener\0\u{4}\u{6}default_filter_chain\0\u{3}bind_to_port\0\u{4}\u{2}stat_prefix\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}address\0\u{3}filter_chains\0\u{3}use_original_dst\0\u{3}per_connection_buffer_limit_bytes\0\u{1}metadata\0\u{4}\u{2}drain_type\0\u{3}listener_filters\0\u{1}transparent\0\u{1}freebind\0\u{3}tcp_fast_open_queue_length\0\u{3}socket_options\0\u{4}\u{2}listener_filters_timeout\0\u{3}traffic_direction\0\u{3}continue_on_listener_filters_timeout\0\u{4}\u{2}api_listener\0\u{3}connection_balance_config\0\u{4}\u{2}access_log\0\u{4}\u{2}tcp_backlog_size\0\u{3}default_filter_chain\0\u{3}bind_to_port\0\u{4}\u{2}stat_prefix\0\u{3}enable_reuse_port\0\u{4}\u{2}ignore_global_conn_limit\0\u{4}\u{3}max_connections_to_accept_per_socket_event\0\u{3}bypass_overload_manager\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -158,14 +334,26 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
     var _useOriginalDst: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
     var _perConnectionBufferLimitBytes: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
     var _metadata: Envoy_Config_Core_V3_Metadata? = nil
+    var _drainType: Envoy_Config_Listener_V3_Listener.DrainType = .default
     var _listenerFilters: [Envoy_Config_Listener_V3_ListenerFilter] = []
+    var _transparent: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _freebind: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _tcpFastOpenQueueLength: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _socketOptions: [Envoy_Config_Core_V3_SocketOption] = []
     var _listenerFiltersTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
     var _trafficDirection: Envoy_Config_Core_V3_TrafficDirection = .unspecified
     var _continueOnListenerFiltersTimeout: Bool = false
     var _apiListener: Envoy_Config_Listener_V3_ApiListener? = nil
+    var _connectionBalanceConfig: Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig? = nil
+    var _accessLog: [Envoy_Config_Accesslog_V3_AccessLog] = []
+    var _tcpBacklogSize: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
     var _defaultFilterChain: Envoy_Config_Listener_V3_FilterChain? = nil
     var _bindToPort: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
     var _statPrefix: String = String()
+    var _enableReusePort: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _ignoreGlobalConnLimit: Bool = false
+    var _maxConnectionsToAcceptPerSocketEvent: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
+    var _bypassOverloadManager: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -182,14 +370,26 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
       _useOriginalDst = source._useOriginalDst
       _perConnectionBufferLimitBytes = source._perConnectionBufferLimitBytes
       _metadata = source._metadata
+      _drainType = source._drainType
       _listenerFilters = source._listenerFilters
+      _transparent = source._transparent
+      _freebind = source._freebind
+      _tcpFastOpenQueueLength = source._tcpFastOpenQueueLength
+      _socketOptions = source._socketOptions
       _listenerFiltersTimeout = source._listenerFiltersTimeout
       _trafficDirection = source._trafficDirection
       _continueOnListenerFiltersTimeout = source._continueOnListenerFiltersTimeout
       _apiListener = source._apiListener
+      _connectionBalanceConfig = source._connectionBalanceConfig
+      _accessLog = source._accessLog
+      _tcpBacklogSize = source._tcpBacklogSize
       _defaultFilterChain = source._defaultFilterChain
       _bindToPort = source._bindToPort
       _statPrefix = source._statPrefix
+      _enableReusePort = source._enableReusePort
+      _ignoreGlobalConnLimit = source._ignoreGlobalConnLimit
+      _maxConnectionsToAcceptPerSocketEvent = source._maxConnectionsToAcceptPerSocketEvent
+      _bypassOverloadManager = source._bypassOverloadManager
     }
   }
 
@@ -214,14 +414,26 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
         case 4: try { try decoder.decodeSingularMessageField(value: &_storage._useOriginalDst) }()
         case 5: try { try decoder.decodeSingularMessageField(value: &_storage._perConnectionBufferLimitBytes) }()
         case 6: try { try decoder.decodeSingularMessageField(value: &_storage._metadata) }()
+        case 8: try { try decoder.decodeSingularEnumField(value: &_storage._drainType) }()
         case 9: try { try decoder.decodeRepeatedMessageField(value: &_storage._listenerFilters) }()
+        case 10: try { try decoder.decodeSingularMessageField(value: &_storage._transparent) }()
+        case 11: try { try decoder.decodeSingularMessageField(value: &_storage._freebind) }()
+        case 12: try { try decoder.decodeSingularMessageField(value: &_storage._tcpFastOpenQueueLength) }()
+        case 13: try { try decoder.decodeRepeatedMessageField(value: &_storage._socketOptions) }()
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._listenerFiltersTimeout) }()
         case 16: try { try decoder.decodeSingularEnumField(value: &_storage._trafficDirection) }()
         case 17: try { try decoder.decodeSingularBoolField(value: &_storage._continueOnListenerFiltersTimeout) }()
         case 19: try { try decoder.decodeSingularMessageField(value: &_storage._apiListener) }()
+        case 20: try { try decoder.decodeSingularMessageField(value: &_storage._connectionBalanceConfig) }()
+        case 22: try { try decoder.decodeRepeatedMessageField(value: &_storage._accessLog) }()
+        case 24: try { try decoder.decodeSingularMessageField(value: &_storage._tcpBacklogSize) }()
         case 25: try { try decoder.decodeSingularMessageField(value: &_storage._defaultFilterChain) }()
         case 26: try { try decoder.decodeSingularMessageField(value: &_storage._bindToPort) }()
         case 28: try { try decoder.decodeSingularStringField(value: &_storage._statPrefix) }()
+        case 29: try { try decoder.decodeSingularMessageField(value: &_storage._enableReusePort) }()
+        case 31: try { try decoder.decodeSingularBoolField(value: &_storage._ignoreGlobalConnLimit) }()
+        case 34: try { try decoder.decodeSingularMessageField(value: &_storage._maxConnectionsToAcceptPerSocketEvent) }()
+        case 35: try { try decoder.decodeSingularBoolField(value: &_storage._bypassOverloadManager) }()
         default: break
         }
       }
@@ -252,8 +464,23 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
       try { if let v = _storage._metadata {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
       } }()
+      if _storage._drainType != .default {
+        try visitor.visitSingularEnumField(value: _storage._drainType, fieldNumber: 8)
+      }
       if !_storage._listenerFilters.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._listenerFilters, fieldNumber: 9)
+      }
+      try { if let v = _storage._transparent {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 10)
+      } }()
+      try { if let v = _storage._freebind {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 11)
+      } }()
+      try { if let v = _storage._tcpFastOpenQueueLength {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 12)
+      } }()
+      if !_storage._socketOptions.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._socketOptions, fieldNumber: 13)
       }
       try { if let v = _storage._listenerFiltersTimeout {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
@@ -267,6 +494,15 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
       try { if let v = _storage._apiListener {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 19)
       } }()
+      try { if let v = _storage._connectionBalanceConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      } }()
+      if !_storage._accessLog.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._accessLog, fieldNumber: 22)
+      }
+      try { if let v = _storage._tcpBacklogSize {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+      } }()
       try { if let v = _storage._defaultFilterChain {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 25)
       } }()
@@ -275,6 +511,18 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
       } }()
       if !_storage._statPrefix.isEmpty {
         try visitor.visitSingularStringField(value: _storage._statPrefix, fieldNumber: 28)
+      }
+      try { if let v = _storage._enableReusePort {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 29)
+      } }()
+      if _storage._ignoreGlobalConnLimit != false {
+        try visitor.visitSingularBoolField(value: _storage._ignoreGlobalConnLimit, fieldNumber: 31)
+      }
+      try { if let v = _storage._maxConnectionsToAcceptPerSocketEvent {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
+      } }()
+      if _storage._bypassOverloadManager != false {
+        try visitor.visitSingularBoolField(value: _storage._bypassOverloadManager, fieldNumber: 35)
       }
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -291,18 +539,120 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
         if _storage._useOriginalDst != rhs_storage._useOriginalDst {return false}
         if _storage._perConnectionBufferLimitBytes != rhs_storage._perConnectionBufferLimitBytes {return false}
         if _storage._metadata != rhs_storage._metadata {return false}
+        if _storage._drainType != rhs_storage._drainType {return false}
         if _storage._listenerFilters != rhs_storage._listenerFilters {return false}
+        if _storage._transparent != rhs_storage._transparent {return false}
+        if _storage._freebind != rhs_storage._freebind {return false}
+        if _storage._tcpFastOpenQueueLength != rhs_storage._tcpFastOpenQueueLength {return false}
+        if _storage._socketOptions != rhs_storage._socketOptions {return false}
         if _storage._listenerFiltersTimeout != rhs_storage._listenerFiltersTimeout {return false}
         if _storage._trafficDirection != rhs_storage._trafficDirection {return false}
         if _storage._continueOnListenerFiltersTimeout != rhs_storage._continueOnListenerFiltersTimeout {return false}
         if _storage._apiListener != rhs_storage._apiListener {return false}
+        if _storage._connectionBalanceConfig != rhs_storage._connectionBalanceConfig {return false}
+        if _storage._accessLog != rhs_storage._accessLog {return false}
+        if _storage._tcpBacklogSize != rhs_storage._tcpBacklogSize {return false}
         if _storage._defaultFilterChain != rhs_storage._defaultFilterChain {return false}
         if _storage._bindToPort != rhs_storage._bindToPort {return false}
         if _storage._statPrefix != rhs_storage._statPrefix {return false}
+        if _storage._enableReusePort != rhs_storage._enableReusePort {return false}
+        if _storage._ignoreGlobalConnLimit != rhs_storage._ignoreGlobalConnLimit {return false}
+        if _storage._maxConnectionsToAcceptPerSocketEvent != rhs_storage._maxConnectionsToAcceptPerSocketEvent {return false}
+        if _storage._bypassOverloadManager != rhs_storage._bypassOverloadManager {return false}
         return true
       }
       if !storagesAreEqual {return false}
     }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Listener_V3_Listener.DrainType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DEFAULT\0\u{1}MODIFY_ONLY\0")
+}
+
+nonisolated extension Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Listener_V3_Listener.protoMessageName + ".ConnectionBalanceConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}exact_balance\0\u{3}extend_balance\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig.ExactBalance?
+        var hadOneofValue = false
+        if let current = self.balanceType {
+          hadOneofValue = true
+          if case .exactBalance(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.balanceType = .exactBalance(v)
+        }
+      }()
+      case 2: try {
+        var v: Envoy_Config_Core_V3_TypedExtensionConfig?
+        var hadOneofValue = false
+        if let current = self.balanceType {
+          hadOneofValue = true
+          if case .extendBalance(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.balanceType = .extendBalance(v)
+        }
+      }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    switch self.balanceType {
+    case .exactBalance?: try {
+      guard case .exactBalance(let v)? = self.balanceType else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    }()
+    case .extendBalance?: try {
+      guard case .extendBalance(let v)? = self.balanceType else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    }()
+    case nil: break
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig, rhs: Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig) -> Bool {
+    if lhs.balanceType != rhs.balanceType {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig.ExactBalance: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig.protoMessageName + ".ExactBalance"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig.ExactBalance, rhs: Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig.ExactBalance) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

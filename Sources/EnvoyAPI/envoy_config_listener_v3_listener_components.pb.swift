@@ -40,10 +40,21 @@ public nonisolated struct Envoy_Config_Listener_V3_Filter: Sendable {
     set {configType = .typedConfig(newValue)}
   }
 
+  /// Fetched over extension config discovery (ECDS).
+  public var configDiscovery: Envoy_Config_Core_V3_ExtensionConfigSource {
+    get {
+      if case .configDiscovery(let v)? = configType {return v}
+      return Envoy_Config_Core_V3_ExtensionConfigSource()
+    }
+    set {configType = .configDiscovery(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_ConfigType: Equatable, Sendable {
     case typedConfig(SwiftProtobuf.Google_Protobuf_Any)
+    /// Fetched over extension config discovery (ECDS).
+    case configDiscovery(Envoy_Config_Core_V3_ExtensionConfigSource)
 
   }
 
@@ -127,6 +138,16 @@ public nonisolated struct Envoy_Config_Listener_V3_FilterChain: Sendable {
   /// A stable name; required for filter chain updates without draining everything.
   public var name: String = String()
 
+  /// How long the transport socket (TLS handshake) may take before the connection is closed.
+  public var transportSocketConnectTimeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_transportSocketConnectTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_transportSocketConnectTimeout = newValue}
+  }
+  /// Returns true if `transportSocketConnectTimeout` has been explicitly set.
+  public var hasTransportSocketConnectTimeout: Bool {self._transportSocketConnectTimeout != nil}
+  /// Clears the value of `transportSocketConnectTimeout`. Subsequent reads from it will return its default value.
+  public mutating func clearTransportSocketConnectTimeout() {self._transportSocketConnectTimeout = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -134,6 +155,7 @@ public nonisolated struct Envoy_Config_Listener_V3_FilterChain: Sendable {
   fileprivate var _filterChainMatch: Envoy_Config_Listener_V3_FilterChainMatch? = nil
   fileprivate var _metadata: Envoy_Config_Core_V3_Metadata? = nil
   fileprivate var _transportSocket: Envoy_Config_Core_V3_TransportSocket? = nil
+  fileprivate var _transportSocketConnectTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
 }
 
 /// A filter that runs before a chain is chosen, such as original_dst or tls_inspector.
@@ -154,14 +176,116 @@ public nonisolated struct Envoy_Config_Listener_V3_ListenerFilter: Sendable {
     set {configType = .typedConfig(newValue)}
   }
 
+  public var configDiscovery: Envoy_Config_Core_V3_ExtensionConfigSource {
+    get {
+      if case .configDiscovery(let v)? = configType {return v}
+      return Envoy_Config_Core_V3_ExtensionConfigSource()
+    }
+    set {configType = .configDiscovery(newValue)}
+  }
+
+  /// Skip the filter for connections that match.
+  public var filterDisabled: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate {
+    get {_filterDisabled ?? Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate()}
+    set {_filterDisabled = newValue}
+  }
+  /// Returns true if `filterDisabled` has been explicitly set.
+  public var hasFilterDisabled: Bool {self._filterDisabled != nil}
+  /// Clears the value of `filterDisabled`. Subsequent reads from it will return its default value.
+  public mutating func clearFilterDisabled() {self._filterDisabled = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_ConfigType: Equatable, Sendable {
     case typedConfig(SwiftProtobuf.Google_Protobuf_Any)
+    case configDiscovery(Envoy_Config_Core_V3_ExtensionConfigSource)
 
   }
 
   public init() {}
+
+  fileprivate var _filterDisabled: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate? = nil
+}
+
+/// A rule over a new connection (before any filter chain is chosen), for ListenerFilter.filter_disabled.
+public nonisolated struct Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var rule: OneOf_Rule? {
+    get {return _storage._rule}
+    set {_uniqueStorage()._rule = newValue}
+  }
+
+  public var orMatch: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.MatchSet {
+    get {
+      if case .orMatch(let v)? = _storage._rule {return v}
+      return Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.MatchSet()
+    }
+    set {_uniqueStorage()._rule = .orMatch(newValue)}
+  }
+
+  public var andMatch: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.MatchSet {
+    get {
+      if case .andMatch(let v)? = _storage._rule {return v}
+      return Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.MatchSet()
+    }
+    set {_uniqueStorage()._rule = .andMatch(newValue)}
+  }
+
+  public var notMatch: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate {
+    get {
+      if case .notMatch(let v)? = _storage._rule {return v}
+      return Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate()
+    }
+    set {_uniqueStorage()._rule = .notMatch(newValue)}
+  }
+
+  public var anyMatch: Bool {
+    get {
+      if case .anyMatch(let v)? = _storage._rule {return v}
+      return false
+    }
+    set {_uniqueStorage()._rule = .anyMatch(newValue)}
+  }
+
+  /// The local port in [start, end).
+  public var destinationPortRange: Envoy_Type_V3_Int32Range {
+    get {
+      if case .destinationPortRange(let v)? = _storage._rule {return v}
+      return Envoy_Type_V3_Int32Range()
+    }
+    set {_uniqueStorage()._rule = .destinationPortRange(newValue)}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Rule: Equatable, Sendable {
+    case orMatch(Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.MatchSet)
+    case andMatch(Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.MatchSet)
+    case notMatch(Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate)
+    case anyMatch(Bool)
+    /// The local port in [start, end).
+    case destinationPortRange(Envoy_Type_V3_Int32Range)
+
+  }
+
+  public nonisolated struct MatchSet: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var rules: [Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate] = []
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -170,7 +294,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.listener.v3"
 
 nonisolated extension Envoy_Config_Listener_V3_Filter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Filter"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{4}\u{3}typed_config\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{4}\u{3}typed_config\0\u{3}config_discovery\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -192,6 +316,19 @@ nonisolated extension Envoy_Config_Listener_V3_Filter: SwiftProtobuf.Message, Sw
           self.configType = .typedConfig(v)
         }
       }()
+      case 5: try {
+        var v: Envoy_Config_Core_V3_ExtensionConfigSource?
+        var hadOneofValue = false
+        if let current = self.configType {
+          hadOneofValue = true
+          if case .configDiscovery(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.configType = .configDiscovery(v)
+        }
+      }()
       default: break
       }
     }
@@ -205,9 +342,17 @@ nonisolated extension Envoy_Config_Listener_V3_Filter: SwiftProtobuf.Message, Sw
     if !self.name.isEmpty {
       try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
     }
-    try { if case .typedConfig(let v)? = self.configType {
+    switch self.configType {
+    case .typedConfig?: try {
+      guard case .typedConfig(let v)? = self.configType else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
+    }()
+    case .configDiscovery?: try {
+      guard case .configDiscovery(let v)? = self.configType else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case nil: break
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -285,7 +430,7 @@ nonisolated extension Envoy_Config_Listener_V3_FilterChainMatch: SwiftProtobuf.M
 
 nonisolated extension Envoy_Config_Listener_V3_FilterChain: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FilterChain"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}filter_chain_match\0\u{2}\u{2}filters\0\u{2}\u{2}metadata\0\u{3}transport_socket\0\u{1}name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}filter_chain_match\0\u{2}\u{2}filters\0\u{2}\u{2}metadata\0\u{3}transport_socket\0\u{1}name\0\u{4}\u{2}transport_socket_connect_timeout\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -298,6 +443,7 @@ nonisolated extension Envoy_Config_Listener_V3_FilterChain: SwiftProtobuf.Messag
       case 5: try { try decoder.decodeSingularMessageField(value: &self._metadata) }()
       case 6: try { try decoder.decodeSingularMessageField(value: &self._transportSocket) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 9: try { try decoder.decodeSingularMessageField(value: &self._transportSocketConnectTimeout) }()
       default: break
       }
     }
@@ -323,6 +469,9 @@ nonisolated extension Envoy_Config_Listener_V3_FilterChain: SwiftProtobuf.Messag
     if !self.name.isEmpty {
       try visitor.visitSingularStringField(value: self.name, fieldNumber: 7)
     }
+    try { if let v = self._transportSocketConnectTimeout {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -332,6 +481,7 @@ nonisolated extension Envoy_Config_Listener_V3_FilterChain: SwiftProtobuf.Messag
     if lhs._metadata != rhs._metadata {return false}
     if lhs._transportSocket != rhs._transportSocket {return false}
     if lhs.name != rhs.name {return false}
+    if lhs._transportSocketConnectTimeout != rhs._transportSocketConnectTimeout {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -339,7 +489,7 @@ nonisolated extension Envoy_Config_Listener_V3_FilterChain: SwiftProtobuf.Messag
 
 nonisolated extension Envoy_Config_Listener_V3_ListenerFilter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListenerFilter"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{4}\u{2}typed_config\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{4}\u{2}typed_config\0\u{3}filter_disabled\0\u{3}config_discovery\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -361,6 +511,20 @@ nonisolated extension Envoy_Config_Listener_V3_ListenerFilter: SwiftProtobuf.Mes
           self.configType = .typedConfig(v)
         }
       }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._filterDisabled) }()
+      case 5: try {
+        var v: Envoy_Config_Core_V3_ExtensionConfigSource?
+        var hadOneofValue = false
+        if let current = self.configType {
+          hadOneofValue = true
+          if case .configDiscovery(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.configType = .configDiscovery(v)
+        }
+      }()
       default: break
       }
     }
@@ -377,12 +541,198 @@ nonisolated extension Envoy_Config_Listener_V3_ListenerFilter: SwiftProtobuf.Mes
     try { if case .typedConfig(let v)? = self.configType {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
     } }()
+    try { if let v = self._filterDisabled {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try { if case .configDiscovery(let v)? = self.configType {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Envoy_Config_Listener_V3_ListenerFilter, rhs: Envoy_Config_Listener_V3_ListenerFilter) -> Bool {
     if lhs.name != rhs.name {return false}
     if lhs.configType != rhs.configType {return false}
+    if lhs._filterDisabled != rhs._filterDisabled {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListenerFilterChainMatchPredicate"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}or_match\0\u{3}and_match\0\u{3}not_match\0\u{3}any_match\0\u{3}destination_port_range\0")
+
+  fileprivate class _StorageClass {
+    var _rule: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.OneOf_Rule?
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _rule = source._rule
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try {
+          var v: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.MatchSet?
+          var hadOneofValue = false
+          if let current = _storage._rule {
+            hadOneofValue = true
+            if case .orMatch(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._rule = .orMatch(v)
+          }
+        }()
+        case 2: try {
+          var v: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.MatchSet?
+          var hadOneofValue = false
+          if let current = _storage._rule {
+            hadOneofValue = true
+            if case .andMatch(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._rule = .andMatch(v)
+          }
+        }()
+        case 3: try {
+          var v: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate?
+          var hadOneofValue = false
+          if let current = _storage._rule {
+            hadOneofValue = true
+            if case .notMatch(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._rule = .notMatch(v)
+          }
+        }()
+        case 4: try {
+          var v: Bool?
+          try decoder.decodeSingularBoolField(value: &v)
+          if let v = v {
+            if _storage._rule != nil {try decoder.handleConflictingOneOf()}
+            _storage._rule = .anyMatch(v)
+          }
+        }()
+        case 5: try {
+          var v: Envoy_Type_V3_Int32Range?
+          var hadOneofValue = false
+          if let current = _storage._rule {
+            hadOneofValue = true
+            if case .destinationPortRange(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._rule = .destinationPortRange(v)
+          }
+        }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      switch _storage._rule {
+      case .orMatch?: try {
+        guard case .orMatch(let v)? = _storage._rule else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      }()
+      case .andMatch?: try {
+        guard case .andMatch(let v)? = _storage._rule else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      }()
+      case .notMatch?: try {
+        guard case .notMatch(let v)? = _storage._rule else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+      }()
+      case .anyMatch?: try {
+        guard case .anyMatch(let v)? = _storage._rule else { preconditionFailure() }
+        try visitor.visitSingularBoolField(value: v, fieldNumber: 4)
+      }()
+      case .destinationPortRange?: try {
+        guard case .destinationPortRange(let v)? = _storage._rule else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+      }()
+      case nil: break
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate, rhs: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._rule != rhs_storage._rule {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.MatchSet: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.protoMessageName + ".MatchSet"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}rules\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.rules) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.rules.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.rules, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.MatchSet, rhs: Envoy_Config_Listener_V3_ListenerFilterChainMatchPredicate.MatchSet) -> Bool {
+    if lhs.rules != rhs.rules {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

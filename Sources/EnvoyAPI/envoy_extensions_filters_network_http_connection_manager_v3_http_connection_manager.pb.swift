@@ -754,6 +754,15 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
     set {configType = .typedConfig(newValue)}
   }
 
+  /// Fetched over extension config discovery (ECDS), as Istio does for Wasm plugins.
+  public var configDiscovery: Envoy_Config_Core_V3_ExtensionConfigSource {
+    get {
+      if case .configDiscovery(let v)? = configType {return v}
+      return Envoy_Config_Core_V3_ExtensionConfigSource()
+    }
+    set {configType = .configDiscovery(newValue)}
+  }
+
   /// Skip the filter, instead of rejecting the config, if the proxy lacks it.
   public var isOptional: Bool = false
 
@@ -763,6 +772,8 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
 
   public nonisolated enum OneOf_ConfigType: Equatable, Sendable {
     case typedConfig(SwiftProtobuf.Google_Protobuf_Any)
+    /// Fetched over extension config discovery (ECDS), as Istio does for Wasm plugins.
+    case configDiscovery(Envoy_Config_Core_V3_ExtensionConfigSource)
 
   }
 
@@ -1449,7 +1460,7 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
 
 nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpFilter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpFilter"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{4}\u{3}typed_config\0\u{4}\u{2}is_optional\0\u{1}disabled\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{4}\u{3}typed_config\0\u{3}config_discovery\0\u{3}is_optional\0\u{1}disabled\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1471,6 +1482,19 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
           self.configType = .typedConfig(v)
         }
       }()
+      case 5: try {
+        var v: Envoy_Config_Core_V3_ExtensionConfigSource?
+        var hadOneofValue = false
+        if let current = self.configType {
+          hadOneofValue = true
+          if case .configDiscovery(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.configType = .configDiscovery(v)
+        }
+      }()
       case 6: try { try decoder.decodeSingularBoolField(value: &self.isOptional) }()
       case 7: try { try decoder.decodeSingularBoolField(value: &self.disabled) }()
       default: break
@@ -1486,9 +1510,17 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
     if !self.name.isEmpty {
       try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
     }
-    try { if case .typedConfig(let v)? = self.configType {
+    switch self.configType {
+    case .typedConfig?: try {
+      guard case .typedConfig(let v)? = self.configType else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
-    } }()
+    }()
+    case .configDiscovery?: try {
+      guard case .configDiscovery(let v)? = self.configType else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case nil: break
+    }
     if self.isOptional != false {
       try visitor.visitSingularBoolField(value: self.isOptional, fieldNumber: 6)
     }
