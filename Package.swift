@@ -76,7 +76,12 @@ let package = Package(
         .target(name: "MeshPrimitives", swiftSettings: swiftSettings),
         .target(
             name: "MeshModel",
-            dependencies: ["MeshPrimitives", .product(name: "Yams", package: "Yams")],
+            // EnvoyAPI and SwiftProtobuf: EnvoyFilter patch values are decoded into Envoy's messages when read, so a
+            // value that does not fit is refused like any other invalid field.
+            dependencies: [
+                "MeshPrimitives", "EnvoyAPI", .product(name: "Yams", package: "Yams"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -14,6 +14,7 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case authorizationPolicy = "AuthorizationPolicy"
     case requestAuthentication = "RequestAuthentication"
     case telemetry = "Telemetry"
+    case envoyFilter = "EnvoyFilter"
 
     public static func < (lhs: ResourceKind, rhs: ResourceKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }

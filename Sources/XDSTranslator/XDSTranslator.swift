@@ -49,10 +49,20 @@ public struct XDSTranslator: Sendable {
     public func generateMessages(_ inputs: GeneratorInputs, snapshot: MeshSnapshot) -> [TranslatedMessage] {
         if let messages = generateProxylessGRPC(inputs, snapshot: snapshot) { return messages }
         return switch inputs {
-        case .cluster(let inputs): run(ClusterGenerator(), inputs, snapshot)
+        // EnvoyFilter patches go on last, over what the generator made (EDS is never patched, as in istiod).
+        case .cluster(let inputs):
+            run(ClusterGenerator(), inputs, snapshot) {
+                EnvoyFilterPatcher.patchClusters($0, inputs.envoyFilters, kind: inputs.kind)
+            }
         case .endpoint(let inputs): run(EndpointGenerator(), inputs, snapshot)
-        case .listener(let inputs): run(ListenerGenerator(), inputs, snapshot)
-        case .route(let inputs): run(RouteGenerator(), inputs, snapshot)
+        case .listener(let inputs):
+            run(ListenerGenerator(), inputs, snapshot) {
+                EnvoyFilterPatcher.patchListeners($0, inputs.envoyFilters, kind: inputs.kind)
+            }
+        case .route(let inputs):
+            run(RouteGenerator(), inputs, snapshot) {
+                EnvoyFilterPatcher.patchRoutes($0, inputs.envoyFilters, kind: inputs.kind)
+            }
         }
     }
 
@@ -100,9 +110,11 @@ public struct XDSTranslator: Sendable {
     }
 
     private func run<G: ResourceGenerator>(
-        _ generator: G, _ inputs: G.Inputs, _ snapshot: MeshSnapshot
+        _ generator: G, _ inputs: G.Inputs, _ snapshot: MeshSnapshot,
+        patched: ([TranslatedMessage]) -> [TranslatedMessage] = { $0 }
     ) -> [TranslatedMessage] {
-        Self.unique(generator.resources(for: GenerationContext(snapshot: snapshot, inputs: inputs, settings: settings)))
+        let context = GenerationContext(snapshot: snapshot, inputs: inputs, settings: settings)
+        return Self.unique(patched(generator.resources(for: context)))
     }
 
     /// The first resource of each name, sorted by name.

@@ -67,6 +67,13 @@ struct Bootstrap: ParsableCommand {
     @Option(name: .long, help: "With --grpc: how often gRPC re-reads the certificate files, in seconds.")
     var certRefreshSeconds: Int = 900
 
+    @Option(
+        name: .long,
+        help:
+            "A YAML file or directory of EnvoyFilters whose BOOTSTRAP patches selecting this proxy are merged in; repeat for more."
+    )
+    var envoyFilters: [String] = []
+
     func run() throws {
         guard type == "sidecar" || type == "router" else {
             throw ValidationError("--type: expected sidecar or router, got \"\(type)\"")
@@ -96,7 +103,9 @@ struct Bootstrap: ParsableCommand {
             }
             bootstrap.xdsRootCertFile = rootCert
         }
-        try printDocument(bootstrap.document)
+        let patches = try BootstrapEnvoyFilters.load(envoyFilters)
+        try printDocument(
+            patches?.apply(to: bootstrap.document, namespace: namespace, labels: labels) ?? bootstrap.document)
     }
 
     private func printDocument(_ document: [String: Any]) throws {

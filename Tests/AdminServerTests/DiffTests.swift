@@ -106,6 +106,44 @@ struct DiffTests {
         }
     }
 
+    @Test("an EnvoyFilter shows, before it is applied, as the clusters it changes on each proxy it selects")
+    func envoyFilter() async throws {
+        try await InProcessMeshd.with(files: OpsConfig.files) { meshd in
+            let proxies = [
+                OpsConfig.proxy("productpage-v1", ip: "10.44.0.5"), OpsConfig.proxy("details-v1", ip: "10.44.0.6"),
+            ]
+            try await withProxies(proxies, on: meshd) {
+                try await meshd.waitUntilSynced(proxies.map(\.nodeID))
+                let filter = """
+                    apiVersion: networking.istio.io/v1alpha3
+                    kind: EnvoyFilter
+                    metadata: {name: reviews-timeout, namespace: default}
+                    spec:
+                      configPatches:
+                      - applyTo: CLUSTER
+                        match:
+                          context: SIDECAR_OUTBOUND
+                          cluster: {service: \(OpsConfig.reviewsFQDN), subset: v2}
+                        patch:
+                          operation: MERGE
+                          value: {connect_timeout: 4s}
+                    """
+                let (status, answer) = try await Self.post(meshd, ["filter.yaml": filter])
+                #expect(status == 200)
+                #expect(answer["applied"] as? Bool == false)
+                let changed = Set(["cds outbound|9080|v2|\(OpsConfig.reviewsFQDN) changed"])
+                #expect(
+                    Self.resources(answer)
+                        == Dictionary(uniqueKeysWithValues: proxies.map { ($0.name, changed) }), "\(answer)")
+                let result = try await InProcessMeshd.cli(
+                    ["diff", "--admin", meshd.adminURL, try Self.input(meshd, ["filter.yaml": filter])])
+                #expect(result.status == 0, "\(result.stderr)")
+                #expect(result.stdout.contains("\"connectTimeout\" : \"4s\""), "\(result.stdout)")
+                #expect(result.stdout.contains("added     EnvoyFilter/default/reviews-timeout"), "\(result.stdout)")
+            }
+        }
+    }
+
     @Test("input with errors prints them as file:line: Kind/ns/name: field.path: reason, exits 1, and applies nothing")
     func badInput() async throws {
         try await InProcessMeshd.with(files: OpsConfig.files) { meshd in

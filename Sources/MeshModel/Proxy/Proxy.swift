@@ -24,6 +24,9 @@ public struct Proxy: Sendable, Hashable {
     /// The identity the proxy authenticated as; nil when it has none (no CA, or an unauthenticated test proxy).
     /// Only a proxy with an identity gets certificates, and with them mutual TLS in and out.
     public var workloadIdentity: WorkloadIdentity?
+    /// The node metadata as strings (`LABELS` left out): what EnvoyFilter `match.proxy` reads (`ISTIO_VERSION` and
+    /// `metadata`).
+    public var metadata: [String: String] = [:]
 
     public init(
         id: String, kind: Kind, ipAddresses: [String], podName: String, namespace: String, dnsDomain: String,
@@ -91,6 +94,7 @@ extension Proxy {
             labels: labels, serviceAccount: metadata["SERVICE_ACCOUNT"],
             interceptionMode: metadata["INTERCEPTION_MODE"] ?? "REDIRECT",
             clusterID: metadata["CLUSTER_ID"], meshID: metadata["MESH_ID"])
+        self.metadata = metadata
     }
 }
 

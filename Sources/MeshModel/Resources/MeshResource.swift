@@ -14,6 +14,7 @@ public enum MeshResource: Sendable, Hashable {
     case authorizationPolicy(AuthorizationPolicy)
     case requestAuthentication(RequestAuthentication)
     case telemetry(Telemetry)
+    case envoyFilter(EnvoyFilter)
 
     public var meta: ObjectMeta {
         switch self {
@@ -31,6 +32,7 @@ public enum MeshResource: Sendable, Hashable {
         case .authorizationPolicy(let r): r.meta
         case .requestAuthentication(let r): r.meta
         case .telemetry(let r): r.meta
+        case .envoyFilter(let r): r.meta
         }
     }
 
@@ -50,6 +52,7 @@ public enum MeshResource: Sendable, Hashable {
         case .authorizationPolicy: .authorizationPolicy
         case .requestAuthentication: .requestAuthentication
         case .telemetry: .telemetry
+        case .envoyFilter: .envoyFilter
         }
     }
 

@@ -38,6 +38,7 @@ extension MeshSnapshot {
             case .authorizationPolicy(let policy): inputs.authorizationPolicies.append(policy)
             case .requestAuthentication(let policy): inputs.requestAuthentications.append(policy)
             case .telemetry(let telemetry): inputs.telemetries.append(telemetry)
+            case .envoyFilter(let filter): inputs.envoyFilters.append(filter)
             }
         }
 
@@ -78,6 +79,7 @@ extension MeshSnapshot {
         snapshot.indexSecurityPolicies(
             authorization: inputs.authorizationPolicies, requestAuthentication: inputs.requestAuthentications)
         snapshot.telemetries = index(inputs.telemetries)
+        snapshot.envoyFilters = index(inputs.envoyFilters)
         return snapshot
     }
 

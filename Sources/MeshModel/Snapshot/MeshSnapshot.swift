@@ -32,6 +32,8 @@ public struct MeshSnapshot: Sendable {
     public internal(set) var requestAuthentications: [String: [RequestAuthentication]] = [:]
     /// Telemetries by namespace, each list ordered by name (see `MeshSnapshot+Telemetry.swift`).
     public internal(set) var telemetries: [String: [Telemetry]] = [:]
+    /// EnvoyFilters by namespace, each list ordered by name (`envoyFilters(namespace:labels:)` orders them for use).
+    public internal(set) var envoyFilters: [String: [EnvoyFilter]] = [:]
     /// Key sets fetched from RequestAuthentication `jwksUri`s, by URI (JSON text). A URI with no entry has no key
     /// set yet, and its provider must reject every token (fail closed).
     public internal(set) var fetchedJWKS: [String: String] = [:]

@@ -14,6 +14,7 @@ struct SnapshotInputs {
     var authorizationPolicies: [AuthorizationPolicy] = []
     var requestAuthentications: [RequestAuthentication] = []
     var telemetries: [Telemetry] = []
+    var envoyFilters: [EnvoyFilter] = []
 
     /// Every Pod with an IP and every WorkloadEntry, sorted by address then origin.
     func workloads() -> [MeshWorkload] {

@@ -87,6 +87,9 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
         .istio("security.istio.io", "AuthorizationPolicy", modelled: true),
         .istio("security.istio.io", "RequestAuthentication", modelled: true),
         .istio("telemetry.istio.io", "Telemetry", modelled: true),
+        Self(
+            group: "networking.istio.io", version: "v1alpha3", kind: "EnvoyFilter", resource: "envoyfilters",
+            isCustomResource: true, isModelled: true),
         meshConfigMap,
     ]
 

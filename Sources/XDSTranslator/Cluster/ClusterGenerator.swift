@@ -7,7 +7,8 @@ struct ClusterGenerator: ResourceGenerator {
     /// Outbound clusters read DestinationRules (traffic policy, TLS, subsets) and PeerAuthentications (auto-mTLS:
     /// whether the endpoints accept mutual TLS); the mesh config names the ext_authz provider clusters.
     static let dependencies = ConfigDependencies(
-        kinds: ConfigDependencies.scoping.union([.destinationRule, .peerAuthentication]), meshConfig: true,
+        kinds: ConfigDependencies.scoping.union([.destinationRule, .peerAuthentication, .envoyFilter]),
+        meshConfig: true,
         fetchedJWKS: false, endpoints: .clusterFacing)
 
     func resources(for context: GenerationContext<ClusterInputs>) -> [TranslatedMessage] {

@@ -44,6 +44,8 @@ public struct ClusterInputs: ProxyInputs, Hashable {
     /// Only under a Sidecar whose ingress sends to the workload's own address (`0.0.0.0:<port>`): the proxy's
     /// first IP, which that inbound cluster targets. Elsewhere nil, so pods of one workload keep sharing CDS.
     public var ingressWorkloadAddress: String?
+    /// The EnvoyFilter patches that apply to the proxy (CLUSTER ones are used).
+    public var envoyFilters: EnvoyFilterPatches = .none
 }
 
 /// EDS: the endpoints of the clusters the proxy imports.
@@ -66,6 +68,9 @@ public struct ListenerInputs: ProxyInputs, Hashable {
     public var workloadLabels: [String: String]
     /// A router's labels, which pick the Gateways that configure it; nil for sidecars.
     public var gatewayLabels: [String: String]?
+    /// The EnvoyFilter patches that apply to the proxy (listener-class ones, and route-class ones for the route
+    /// configurations inbound listeners carry inline).
+    public var envoyFilters: EnvoyFilterPatches = .none
 }
 
 /// RDS: route configurations per port (sidecars) or per Gateway server (routers).
@@ -77,6 +82,8 @@ public struct RouteInputs: ProxyInputs, Hashable {
     /// The node's labels, only when some VirtualService http match uses `sourceLabels` (routes then differ by
     /// client); nil otherwise, so every proxy of a namespace shares its routes.
     public var sourceLabels: [String: String]?
+    /// The EnvoyFilter patches that apply to the proxy (route-class ones are used).
+    public var envoyFilters: EnvoyFilterPatches = .none
 }
 
 /// SDS: the proxy's own key material, and for routers the gateway credentials of its namespace. Never cached

@@ -23,10 +23,13 @@ public struct ProxyInputsIndex: Sendable {
     private var rootNamespace = MeshDefaults.rootNamespace
     /// Whether any VirtualService (root or delegate) has an http match on `sourceLabels`.
     private var routesMatchSourceLabels = false
+    /// The snapshot, only when it holds EnvoyFilters (which are picked per proxy).
+    private var envoyFilterSnapshot: MeshSnapshot?
 
     public init(_ snapshot: MeshSnapshot) {
         sidecars = snapshot.sidecarsByNamespace
         rootNamespace = snapshot.meshConfig.rootNamespace
+        if !snapshot.envoyFilters.isEmpty { envoyFilterSnapshot = snapshot }
         routesMatchSourceLabels = snapshot.objects.values.contains { object in
             guard case .virtualService(let service) = object.resource else { return false }
             return service.http.contains { $0.match.contains { !$0.sourceLabels.isEmpty } }
@@ -53,7 +56,8 @@ public struct ProxyInputsIndex: Sendable {
         return ClusterInputs(
             kind: proxy.kind, namespace: proxy.namespace, sidecar: sidecar,
             trustDomain: proxy.workloadIdentity?.trustDomain, inbound: inbound(for: proxy),
-            ingressWorkloadAddress: readsAddress ? proxy.ipAddresses.first : nil)
+            ingressWorkloadAddress: readsAddress ? proxy.ipAddresses.first : nil,
+            envoyFilters: envoyFilters(for: proxy, applyingTo: [.cluster]))
     }
 
     public func endpointInputs(of proxy: Proxy) -> EndpointInputs {
@@ -65,14 +69,30 @@ public struct ProxyInputsIndex: Sendable {
             kind: proxy.kind, namespace: proxy.namespace, sidecar: sidecar(for: proxy),
             trustDomain: proxy.workloadIdentity?.trustDomain, inbound: inbound(for: proxy),
             workloadLabels: proxy.kind != .router ? ownLabels(for: proxy) ?? proxy.labels : proxy.labels,
-            gatewayLabels: proxy.kind == .router ? proxy.labels : nil)
+            gatewayLabels: proxy.kind == .router ? proxy.labels : nil,
+            envoyFilters: envoyFilters(
+                for: proxy,
+                applyingTo: [
+                    .listener, .filterChain, .networkFilter, .httpFilter, .listenerFilter, .routeConfiguration,
+                    .virtualHost, .httpRoute,
+                ]))
     }
 
     public func routeInputs(of proxy: Proxy) -> RouteInputs {
         RouteInputs(
             kind: proxy.kind, namespace: proxy.namespace, sidecar: sidecar(for: proxy),
             gatewayLabels: proxy.kind == .router ? proxy.labels : nil,
-            sourceLabels: routesMatchSourceLabels ? proxy.labels : nil)
+            sourceLabels: routesMatchSourceLabels ? proxy.labels : nil,
+            envoyFilters: envoyFilters(for: proxy, applyingTo: [.routeConfiguration, .virtualHost, .httpRoute]))
+    }
+
+    /// The EnvoyFilter patches of `kinds` for `proxy` (none for proxyless gRPC clients, which istiod does not
+    /// patch either). A proxy is selected by its own node labels, as istiod selects it.
+    private func envoyFilters(for proxy: Proxy, applyingTo kinds: Set<EnvoyConfigPatch.ApplyTo>) -> EnvoyFilterPatches {
+        guard let snapshot = envoyFilterSnapshot, proxy.kind != .grpc else { return .none }
+        let selected = EnvoyFilterPatches.selecting(
+            snapshot.envoyFilters(namespace: proxy.namespace, labels: proxy.labels), for: proxy)
+        return EnvoyFilterPatches(patches: selected.patches.filter { kinds.contains($0.patch.applyTo) })
     }
 
     /// SDS reads the proxy's identity and the secrets the caller hands over for exactly that identity.

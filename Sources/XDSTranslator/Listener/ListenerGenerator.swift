@@ -9,6 +9,7 @@ struct ListenerGenerator: ResourceGenerator {
     static let dependencies = ConfigDependencies(
         kinds: ConfigDependencies.scoping.union([
             .destinationRule, .peerAuthentication, .gateway, .authorizationPolicy, .requestAuthentication, .telemetry,
+            .envoyFilter,
         ]), meshConfig: true, fetchedJWKS: true, endpoints: .ownWorkload)
 
     func resources(for context: GenerationContext<ListenerInputs>) -> [TranslatedMessage] {

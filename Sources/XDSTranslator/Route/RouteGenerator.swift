@@ -7,7 +7,8 @@ import SwiftProtobuf
 struct RouteGenerator: ResourceGenerator {
     /// Routes read DestinationRules (consistent-hash policies, subsets) and, for routers, their Gateways.
     static let dependencies = ConfigDependencies(
-        kinds: ConfigDependencies.scoping.union([.destinationRule, .gateway]), meshConfig: true, fetchedJWKS: false,
+        kinds: ConfigDependencies.scoping.union([.destinationRule, .gateway, .envoyFilter]), meshConfig: true,
+        fetchedJWKS: false,
         endpoints: .none)
 
     func resources(for context: GenerationContext<RouteInputs>) -> [TranslatedMessage] {

@@ -36,6 +36,9 @@ public struct FakeResource: Sendable, Hashable {
         .istio("networking.istio.io", "WorkloadEntry"), .istio("networking.istio.io", "Sidecar"),
         .istio("security.istio.io", "PeerAuthentication"), .istio("security.istio.io", "AuthorizationPolicy"),
         .istio("security.istio.io", "RequestAuthentication"),
+        Self(
+            group: "networking.istio.io", version: "v1alpha3", kind: "EnvoyFilter", plural: "envoyfilters",
+            namespaced: true, isCustom: true),
     ]
 
     /// The resource of an object's `kind` (the API group is implied: the fake serves one version per kind).
