@@ -62,6 +62,8 @@ struct EtcdLeaderFailoverTests {
                 try set.agreedLeader(among: survivors)
             }
             let elapsed = ContinuousClock.now - killed
+            print(
+                "leader failover: \(leader) killed, \(successor) leads after \(elapsed) (lease TTL \(Self.leaseTTL) s)")
             // Bounded by the lease: at most one TTL after the last renewal, plus the poll's own delay.
             #expect(elapsed < .seconds(Self.leaseTTL + 2), "a new leader after \(elapsed)")
             #expect(try set.leaderMetric(successor) == 1)

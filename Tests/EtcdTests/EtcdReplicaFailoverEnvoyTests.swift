@@ -65,6 +65,9 @@ struct EtcdReplicaFailoverEnvoyTests {
             let serving = try #require(before["sleep.default"])
             let survivors = set.ids.filter { $0 != serving }
             let sentBefore = try Self.resourcesSent(set, survivors)
+            // The counter counts: the serving replica sent both proxies their whole initial sync.
+            let initialSync = try Self.resourcesSent(set, [serving]).values.reduce(0, +)
+            #expect(initialSync > 0, "meshd_xds_resources_sent shows no initial sync on \(serving)")
 
             let count = Self.requestsPerSecond * Self.trafficSeconds
             async let traffic = client.exchange(
@@ -72,12 +75,17 @@ struct EtcdReplicaFailoverEnvoyTests {
                 perRequestTimeout: 3, interval: 1 / Double(Self.requestsPerSecond))
             try await Task.sleep(for: .seconds(5))
             try set[serving].process.killAbruptly()
+            let killed = ContinuousClock.now
             let after = try await Poll.until(
                 "both proxies synced on survivors \(survivors) after \(serving) was killed", timeout: .seconds(30)
             ) {
                 try Self.servingReplicas(set, proxies: proxies, among: survivors)
             }
+            let reconnected = ContinuousClock.now - killed
             let result = try await traffic
+            print(
+                "failover: killed \(serving), both proxies SYNCED on \(after) after \(reconnected); "
+                    + "\(result.ok)/\(result.sent) requests OK; initial sync \(Int(initialSync)) resources")
             #expect(result.sent == count, "the loop sent \(result.sent) of \(count)")
             #expect(result.ok == result.sent, "failed requests during the failover: \(result)")
             #expect(result.errors.isEmpty, "\(result.errors)")
