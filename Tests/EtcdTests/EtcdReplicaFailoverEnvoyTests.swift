@@ -96,6 +96,33 @@ struct EtcdReplicaFailoverEnvoyTests {
             for sidecar in sidecars {
                 #expect(try sidecar.counter("control_plane.connected_state") == 1, "\(sidecar.pod.name) not connected")
             }
+
+            // A change written with `meshd apply` after the failover: every surviving replica records it in
+            // /debug/changes, and the Envoys get it through the replica now serving them.
+            let abort = network.scratchDirectory.appendingPathComponent("abort.yaml")
+            try """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: echo, namespace: default}
+            spec:
+              hosts: [echo]
+              http:
+              - fault: {abort: {httpStatus: 418, percentage: {value: 100}}}
+                route: [{destination: {host: echo}}]
+
+            """.write(to: abort, atomically: true, encoding: .utf8)
+            let change = try Subprocess.run(
+                [try MeshdProcess.executable(), "apply", "-f", abort.path, "--etcd-endpoints", etcd.url])
+            try #require(change.succeeded, "\(change.stdout)\(change.stderr)")
+            _ = try await Poll.until("the applied abort through the sidecars", timeout: .seconds(20)) {
+                try await client.exchange(url, host: Self.host, perRequestTimeout: 3).responses.first?.status == 418
+                    ? true : nil
+            }
+            for id in survivors {
+                _ = try await Poll.until("/debug/changes of \(id) to show the VirtualService", timeout: .seconds(10)) {
+                    try set[id].admin("/debug/changes").body.contains("VirtualService/default/echo") ? true : nil
+                }
+            }
         }
     }
 
