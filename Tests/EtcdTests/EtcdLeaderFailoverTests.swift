@@ -35,6 +35,13 @@ struct EtcdLeaderFailoverTests {
                 return members.count == 3 ? members : nil
             }
             #expect(registered.map(\.record.id) == ["a", "b", "c"])
+            // The watch-lag probe: each replica's own registry writes come back through its config watch.
+            let lag = try await Poll.until("a measured etcd watch lag on \(leader)", timeout: .seconds(10)) {
+                try set.view(leader).watchLagSeconds
+            }
+            #expect(lag >= 0 && lag < Double(Self.leaseTTL), "watch lag \(lag) s")
+            #expect(try set.metric("meshd_etcd_watch_lag_seconds", of: leader) != nil)
+            print("etcd watch lag on \(leader): \(lag) s")
             #expect(registered.allSatisfy { $0.record.admin?.hasPrefix("http://127.0.0.1:") == true })
             let stored = try await etcd.withSession { try await $0.get(layout.reservedKey("leader")) }
             #expect(stored.map { String(decoding: $0.value, as: UTF8.self) } == leader)
