@@ -13,11 +13,15 @@ public struct AdminContext: Sendable {
     public var metrics: PrometheusCollectorRegistry
     /// The CA's figures, when meshd runs its CA; refreshed before every scrape.
     public var caMetrics: CAMetrics?
+    /// This replica's place in the replica set on etcd (`/debug/replicas`); nil for a single meshd.
+    public var replicas: ReplicaState?
 
     public init(
         store: ConfigStore, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>, readiness: Readiness,
-        tracker: ChangeTracker, metrics: PrometheusCollectorRegistry, caMetrics: CAMetrics? = nil
+        tracker: ChangeTracker, metrics: PrometheusCollectorRegistry, caMetrics: CAMetrics? = nil,
+        replicas: ReplicaState? = nil
     ) {
+        self.replicas = replicas
         self.store = store
         self.provider = provider
         self.ads = ads

@@ -61,6 +61,7 @@ public struct AdminServer: Service {
         ProxyRoutes(context: context).register(on: router)
         ChangeRoutes(context: context).register(on: router)
         CARoutes(context: context).register(on: router)
+        ReplicaRoutes(context: context).register(on: router)
         StatusPageRoutes(context: context).register(on: router)
         DiffRoutes(context: context).register(on: router)
         AuthorizationRoutes(context: context).register(on: router)

@@ -17,7 +17,34 @@ public final class Readiness: Sendable {
         var probe: @Sendable () -> ConfigBacklog
     }
 
+    /// Sources that cannot be reached while their last state is served, with when that began: reported by `/ready`
+    /// without making meshd unready (see `degraded`).
+    private let outages = Mutex<[String: (since: ContinuousClock.Instant, detail: String)]>([:])
+
     public init() {}
+
+    /// Records that `source` cannot be reached since `since` (nil: it can again). meshd stays ready: it serves the
+    /// source's last state, as istiod does when the API server goes, and every replica loses a shared store at
+    /// once, so failing readiness would only keep new proxies from that state. `/ready` says so in its answer.
+    public func degraded(_ source: String, since: ContinuousClock.Instant?, detail: String = "") {
+        outages.withLock { outages in
+            guard let since else {
+                outages[source] = nil
+                return
+            }
+            if outages[source] == nil { outages[source] = (since, detail) } else { outages[source]?.detail = detail }
+        }
+    }
+
+    /// One line per source that is unreachable, with for how long: `etcd unreachable for 12s: serving ...`.
+    public func degradations(at instant: ContinuousClock.Instant = .now) -> [String] {
+        outages.withLock { outages in
+            outages.sorted { $0.key < $1.key }.map { source, outage in
+                let seconds = (instant - outage.since).components.seconds
+                return "\(source) unreachable for \(seconds)s" + (outage.detail.isEmpty ? "" : ": \(outage.detail)")
+            }
+        }
+    }
 
     public var isReady: Bool {
         configLoaded.load(ordering: .acquiring) && xdsListening.load(ordering: .acquiring)

@@ -229,6 +229,14 @@ extension Etcdserverpb_Compare {
             self.key = Data(Array(key.utf8))
             target = .value
             targetUnion = .value(Data(value))
+        case .createRevision(let key, let revision):
+            self.key = Data(Array(key.utf8))
+            target = .create
+            targetUnion = .createRevision(revision)
+        case .lease(let key, let lease):
+            self.key = Data(Array(key.utf8))
+            target = .lease
+            targetUnion = .lease(lease)
         }
     }
 }

@@ -9,6 +9,11 @@ public struct EtcdTransaction: Sendable, Hashable {
         case modRevision(String, equals: Int64)
         /// The key holds exactly this value.
         case value(String, equals: [UInt8])
+        /// The key was created at this revision (0: it does not exist). Fences a leader's writes: a key deleted and
+        /// created again has a new create revision.
+        case createRevision(String, equals: Int64)
+        /// The key is bound to this lease (0: to none).
+        case lease(String, equals: Int64)
     }
 
     public enum Operation: Sendable, Hashable {

@@ -36,8 +36,15 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     let security = try options.security.map {
         try MeshdSecurity(options: $0, trustDomain: store.meshConfig().trustDomain, logger: logger)
     }
+    // One replica of a replica set when on etcd: its state is fed by the etcd source's watch and read by the admin.
+    let replicas = options.etcd?.replica.map { replica in
+        ReplicaState(
+            id: replica.id, leaseTTL: replica.service.leaseTTL, duties: [ConfigStatusDuty.dutyName],
+            factory: metricsFactory)
+    }
     sources += try configSources(
-        options, store: store, readiness: readiness, metrics: SourceMetrics(factory: metricsFactory))
+        options, store: store, readiness: readiness, metrics: SourceMetrics(factory: metricsFactory),
+        replicas: replicas)
 
     let pushMetrics = PushMetrics(factory: metricsFactory)
     // The start-up value; the live one is in every snapshot's mesh config (the store folds the flag into it), which
@@ -59,7 +66,7 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     if let adminOptions = options.admin {
         let context = AdminContext(
             store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: registry,
-            caMetrics: security.map { CAMetrics(ca: $0.ca, factory: metricsFactory) })
+            caMetrics: security.map { CAMetrics(ca: $0.ca, factory: metricsFactory) }, replicas: replicas)
         do {
             admin = try AdminServer(
                 host: adminOptions.host, port: adminOptions.port, context: context, token: adminOptions.token,
@@ -87,14 +94,51 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     ]
     if let admin { services.append(admin) }
     services.append(heapTrimmer)
+    if let etcd = options.etcd, let replica = etcd.replica, let replicas {
+        services.append(
+            replicaService(
+                etcd, replica: replica, state: replicas, store: store, listening: listening,
+                hasAdmin: options.admin != nil, hasSecureXDS: options.security?.secureXDSAddress != nil,
+                logger: logger))
+    }
     return MeshdApplication(
         services: services, store: store, readiness: readiness, provider: provider, ads: ads, tracker: tracker,
-        metrics: registry, ca: security?.ca, listening: listening, options: options)
+        metrics: registry, ca: security?.ca, listening: listening, replicas: replicas, options: options)
+}
+
+/// The replica's membership of the replica set: registry, leader election and the config-status duty. Its record
+/// waits for the xDS (and admin) listeners to be bound, so it advertises the real ports.
+func replicaService(
+    _ etcd: MeshdOptions.Etcd, replica: MeshdOptions.Replica, state: ReplicaState, store: ConfigStore,
+    listening: ListeningAddresses, hasAdmin: Bool, hasSecureXDS: Bool, logger: Logger
+) -> EtcdReplicaService {
+    let duty = ConfigStatusDuty(store: store, layout: etcd.layout, interval: replica.statusInterval, logger: logger)
+    let ttl = replica.service.leaseTTL.components.seconds
+    return EtcdReplicaService(
+        connection: etcd.connection, layout: etcd.layout, state: state, options: replica.service, duties: [duty],
+        logger: logger
+    ) {
+        guard let xds = listening[.xds] else { return nil }
+        var admin = replica.advertisedAdmin
+        if admin == nil, hasAdmin {
+            guard case .tcp(let host, let port)? = listening[.admin] else { return nil }
+            admin = "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        }
+        var addresses = [xds]
+        if hasSecureXDS {
+            guard let secure = listening[.secureXDS] else { return nil }
+            addresses.append(secure)
+        }
+        return ReplicaRecord(
+            id: replica.id, xds: addresses.map(\.description), admin: admin, version: MeshdVersion.version,
+            leaseTTLSeconds: ttl)
+    }
 }
 
 /// The file, Kubernetes and etcd sources, with the readiness conditions they hold; the config directory is read once here.
 func configSources(
-    _ options: MeshdOptions, store: ConfigStore, readiness: Readiness, metrics: SourceMetrics
+    _ options: MeshdOptions, store: ConfigStore, readiness: Readiness, metrics: SourceMetrics,
+    replicas: ReplicaState? = nil
 ) throws -> [any Service] {
     var sources: [any Service] = []
     if let directory = options.configDirectory {
@@ -123,7 +167,12 @@ func configSources(
         sources.append(
             EtcdSource(
                 connection: etcd.connection, layout: etcd.layout, store: store, options: etcd.options,
-                metrics: metrics, logger: options.logger, onSynced: { readiness.satisfy("etcd synced") }))
+                metrics: metrics, logger: options.logger, onSynced: { readiness.satisfy("etcd synced") },
+                onRevision: { replicas?.watchApplied(revision: $0) },
+                onReachable: { reachable in
+                    readiness.degraded(
+                        "etcd", since: reachable ? nil : .now, detail: "serving the last state read from it")
+                }))
     }
     return sources
 }

@@ -23,6 +23,8 @@ public struct MeshdApplication: Sendable {
     public let ca: CertificateAuthority?
     /// Where each listener is bound, once it has started.
     public let listening: ListeningAddresses
+    /// This replica's place in the replica set on etcd; nil without `MeshdOptions.Etcd.replica`.
+    public let replicas: ReplicaState?
     let gracefulShutdownSignals: [UnixSignal]
     let shutdownGrace: Duration
     let logger: Logger
@@ -30,8 +32,9 @@ public struct MeshdApplication: Sendable {
     init(
         services: [any Service], store: ConfigStore, readiness: Readiness, provider: MeshResourceProvider,
         ads: ADSServer<MeshResourceProvider>, tracker: ChangeTracker, metrics: PrometheusCollectorRegistry,
-        ca: CertificateAuthority?, listening: ListeningAddresses, options: MeshdOptions
+        ca: CertificateAuthority?, listening: ListeningAddresses, replicas: ReplicaState? = nil, options: MeshdOptions
     ) {
+        self.replicas = replicas
         self.services = services
         self.store = store
         self.readiness = readiness

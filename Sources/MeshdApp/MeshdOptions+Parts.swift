@@ -70,6 +70,9 @@ extension MeshdOptions {
         public var connection: EtcdConnection
         public var layout: EtcdKeyLayout
         public var options: EtcdSource.Options
+        /// This process as one replica of the replica set on this etcd (registry, leader election, duties); nil
+        /// runs the source alone.
+        public var replica: Replica?
 
         public init(
             connection: EtcdConnection, layout: EtcdKeyLayout = EtcdKeyLayout(prefix: "/meshd"),
@@ -78,6 +81,21 @@ extension MeshdOptions {
             self.connection = connection
             self.layout = layout
             self.options = options
+        }
+    }
+
+    /// One replica's identity and timing in the replica set on etcd (`EtcdReplicaService`).
+    public struct Replica: Sendable {
+        /// The replica's id: its registry key's last segment and the leader key's value.
+        public var id: String
+        public var service = EtcdReplicaService.Options()
+        /// How often the leader compares the config status with what etcd holds.
+        public var statusInterval: Duration = .seconds(1)
+        /// The admin URL written into the registry; nil writes the admin server's bound address.
+        public var advertisedAdmin: String?
+
+        public init(id: String) {
+            self.id = id
         }
     }
 

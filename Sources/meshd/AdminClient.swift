@@ -14,6 +14,11 @@ struct AdminOptions: ParsableArguments {
         name: .long, help: "Bearer token for /debug/* (also MESHD_ADMIN_TOKEN); needed when admin is not on loopback.")
     var token: String?
 
+    /// `--token`, else `MESHD_ADMIN_TOKEN`; nil when neither is set (or empty).
+    var resolvedToken: String? {
+        (token ?? ProcessInfo.processInfo.environment["MESHD_ADMIN_TOKEN"]).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The client for these options; a `ValidationError` when the URL is not http(s).
     func client() throws -> AdminClient {
         let text = admin.contains("://") ? admin : "http://\(admin)"

@@ -34,8 +34,12 @@ struct Bootstrap: ParsableCommand {
     @Option(name: .long, help: "sidecar or router (a gateway).")
     var type: String = "sidecar"
 
-    @Option(name: .long, help: "meshd's xDS address: HOST:PORT or unix:PATH.")
-    var xdsAddress: String = "127.0.0.1:15010"
+    @Option(
+        name: .long,
+        help:
+            "meshd's xDS address: HOST:PORT or unix:PATH (default 127.0.0.1:15010). Repeat it for every replica: Envoy's xds-grpc cluster lists them all and reconnects to another when one goes."
+    )
+    var xdsAddress: [String] = []
 
     @Option(name: .long, help: "Envoy's admin port, on 127.0.0.1.")
     var adminPort: Int = 15000
@@ -78,8 +82,15 @@ struct Bootstrap: ParsableCommand {
         guard type == "sidecar" || type == "router" else {
             throw ValidationError("--type: expected sidecar or router, got \"\(type)\"")
         }
-        guard let xds = ListenAddress(xdsAddress) else {
-            throw ValidationError("--xds-address: expected HOST:PORT or unix:PATH, got \"\(xdsAddress)\"")
+        let addresses = try (xdsAddress.isEmpty ? ["127.0.0.1:15010"] : xdsAddress).map { text in
+            guard let address = ListenAddress(text) else {
+                throw ValidationError("--xds-address: expected HOST:PORT or unix:PATH, got \"\(text)\"")
+            }
+            return address
+        }
+        let xds = addresses[0]
+        if grpc, addresses.count > 1 {
+            throw ValidationError("--grpc takes one --xds-address (a gRPC client talks to one xDS server)")
         }
         var labels: [String: String] = [:]
         for pair in label {
@@ -95,6 +106,7 @@ struct Bootstrap: ParsableCommand {
         var bootstrap = EnvoyBootstrap(
             kind: type, ip: nodeIP, pod: pod, namespace: namespace, serviceAccount: serviceAccount, labels: labels,
             xds: xds, adminPort: adminPort)
+        bootstrap.extraXDS = Array(addresses.dropFirst())
         bootstrap.token = try resolvedToken()
         bootstrap.delta = delta
         if xdsTls {

@@ -11,6 +11,9 @@ struct EnvoyBootstrap {
     var labels: [String: String]
     var xds: ListenAddress
     var adminPort: Int
+    /// More replicas' xDS addresses: the xds-grpc cluster lists `xds` and these, and Envoy reconnects to another
+    /// endpoint when its stream's replica goes.
+    var extraXDS: [ListenAddress] = []
     /// A bootstrap token, sent as `authorization: Bearer <token>` on the ADS stream (Envoy's `initial_metadata`).
     var token: String? = nil
     /// The root certificate file (PEM) to verify meshd's serving certificate; set to talk to the TLS port.
@@ -25,11 +28,14 @@ struct EnvoyBootstrap {
 
     var document: [String: Any] {
         let app = labels["app"] ?? labels["app.kubernetes.io/name"] ?? pod
-        let xdsEndpointAddress: [String: Any] =
-            switch xds {
-            case .tcp(let host, let port): ["socket_address": ["address": host, "port_value": port]]
-            case .unix(let path): ["pipe": ["path": path]]
-            }
+        let xdsEndpoints: [[String: Any]] = ([xds] + extraXDS).map { address in
+            let endpointAddress: [String: Any] =
+                switch address {
+                case .tcp(let host, let port): ["socket_address": ["address": host, "port_value": port]]
+                case .unix(let path): ["pipe": ["path": path]]
+                }
+            return ["endpoint": ["address": endpointAddress]]
+        }
         let adsSource: [String: Any] = ["ads": [String: Any](), "resource_api_version": "V3"]
         return [
             "node": [
@@ -66,7 +72,7 @@ struct EnvoyBootstrap {
                         "connect_timeout": "1s",
                         "load_assignment": [
                             "cluster_name": "xds-grpc",
-                            "endpoints": [["lb_endpoints": [["endpoint": ["address": xdsEndpointAddress]]]]],
+                            "endpoints": [["lb_endpoints": xdsEndpoints]],
                         ] as [String: Any],
                         "transport_socket": xdsTransportSocket,
                         "typed_extension_protocol_options": [

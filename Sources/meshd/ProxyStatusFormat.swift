@@ -8,11 +8,16 @@ enum ProxyStatusFormat {
     /// NACK messages are cut to this many characters in the table; the detail view shows them whole.
     static let tableMessageLimit = 60
 
-    /// `NAME CLUSTER CDS LDS EDS RDS SDS VERSION`, one row per proxy, columns padded to their widest cell.
+    /// `NAME CLUSTER CDS LDS EDS RDS SDS VERSION`, one row per proxy, columns padded to their widest cell. When the
+    /// entries come from several replicas (`--etcd-endpoints`), a `REPLICA` column says which one serves each proxy,
+    /// and VERSION is that replica's.
     static func table(_ entries: [ProxyStatusEntry], version: String) -> String {
-        var rows = [["NAME", "CLUSTER"] + types.map { $0.uppercased() } + ["VERSION"]]
+        let replicas = entries.contains { $0.replica != nil }
+        var rows = [["NAME", "CLUSTER"] + types.map { $0.uppercased() } + (replicas ? ["REPLICA"] : []) + ["VERSION"]]
         for entry in entries {
-            rows.append([entry.name, entry.cluster] + types.map { cell(entry.sync.types[$0]) } + [version])
+            rows.append(
+                [entry.name, entry.cluster] + types.map { cell(entry.sync.types[$0]) }
+                    + (replicas ? [entry.replica ?? "-"] : []) + [entry.replicaVersion ?? version])
         }
         let widths = rows[0].indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
         return rows.map { row in
@@ -46,8 +51,9 @@ enum ProxyStatusFormat {
             "Cluster:    \(entry.cluster)",
             "Connected:  \(age(entry.sync.connectedSeconds)) ago (connection \(entry.sync.connectionID)"
                 + (entry.connection?.remotePeer.map { ", peer \($0)" } ?? "") + ")",
-            "meshd:      \(version)",
+            "meshd:      \(entry.replicaVersion ?? version)",
         ]
+        if let replica = entry.replica { lines.append("Replica:    \(replica)") }
         for type in types {
             lines.append("")
             let state = entry.sync.types[type]

@@ -65,6 +65,9 @@ enum AdminJSON {
 struct ProxyStatusEntry: Sendable {
     var sync: AdminJSON.Sync
     var connection: AdminJSON.Connection?
+    /// With `--etcd-endpoints`: the replica that serves the proxy, and the meshd version it runs.
+    var replica: String? = nil
+    var replicaVersion: String? = nil
 
     /// `pod.namespace`, from the connection or else from the node id (`sidecar~ip~pod.ns~domain`).
     var name: String {

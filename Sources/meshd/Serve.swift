@@ -84,6 +84,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "etcd source")
     var etcdOptions: EtcdOptions
 
+    @OptionGroup(title: "Replicas on etcd")
+    var replicaOptions: ServeReplicaOptions
+
     @OptionGroup(title: "Security")
     var securityOptions: ServeSecurityOptions
 
@@ -126,6 +129,7 @@ struct Serve: AsyncParsableCommand {
         options.kubernetes = try kubernetesOptions()
         if let connection = try etcdOptions.connection() {
             options.etcd = MeshdOptions.Etcd(connection: connection, layout: etcdOptions.layout)
+            options.etcd?.replica = try replicaOptions.replica()
         }
         options.security = try securityOptions.options(kubeconfig: kubeconfig, context: context)
         options.xdsAddress = xds

@@ -74,6 +74,15 @@ public final class ManagedProcess: @unchecked Sendable {
             "\(name) exited with status \(process.terminationStatus); log \(logFile.path) ends with:\n\(logTail())")
     }
 
+    /// SIGKILL at once, with no SIGTERM first (a crash, as far as the process can tell), and waits until it is gone.
+    public func killAbruptly() {
+        guard process.isRunning else { return }
+        kill(pid, SIGKILL)
+        let deadline = ContinuousClock.now + .seconds(5)
+        while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        try? log.synchronize()
+    }
+
     /// Sends SIGTERM, waits up to `grace`, then SIGKILLs. Idempotent.
     public func stop(grace: Duration = .seconds(5)) {
         if process.isRunning {

@@ -52,17 +52,21 @@ public final class MeshdProcess: Sendable {
     /// bootstrap token per pod with `meshd token`. `trustNodeMetadata` adds `--insecure-trust-node-metadata` for
     /// tests that want proxies without credentials. The TLS xDS port is a second UNIX socket, so parallel tests
     /// never compete for 15012. `extraArguments` go last (e.g. a short `--workload-cert-ttl`).
+    ///
+    /// `name` tells several meshd of one network apart (replicas): any other name than `meshd` prefixes the socket,
+    /// directory and log names with it.
     public static func start(
-        in network: MeshNetwork, configFiles: [String: String], extraArguments: [String] = [],
+        in network: MeshNetwork, name: String = "meshd", configFiles: [String: String], extraArguments: [String] = [],
         trustNodeMetadata: Bool = false
     ) async throws -> MeshdProcess {
         let executable = try executable()
-        let configDirectory = network.scratchDirectory.appendingPathComponent("config")
+        let own = name == "meshd" ? "" : "\(name)-"
+        let configDirectory = network.scratchDirectory.appendingPathComponent("\(own)config")
         try FileManager.default.createDirectory(at: configDirectory, withIntermediateDirectories: true)
-        let xdsSocket = network.scratchDirectory.appendingPathComponent("xds.sock").path
+        let xdsSocket = network.scratchDirectory.appendingPathComponent("\(own)xds.sock").path
         let adminAddress = "127.0.0.1:\(try freeLocalPort())"
-        let stateDirectory = network.scratchDirectory.appendingPathComponent("ca-state").path
-        let secureXDSSocket = network.scratchDirectory.appendingPathComponent("xds-tls.sock").path
+        let stateDirectory = network.scratchDirectory.appendingPathComponent("\(own)ca-state").path
+        let secureXDSSocket = network.scratchDirectory.appendingPathComponent("\(own)xds-tls.sock").path
         for (name, yaml) in configFiles {
             try yaml.write(to: configDirectory.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
@@ -73,7 +77,7 @@ public final class MeshdProcess: Sendable {
                 "--admin-address", adminAddress,
                 "--state-dir", stateDirectory, "--secure-xds-address", "unix:\(secureXDSSocket)",
             ] + (trustNodeMetadata ? ["--insecure-trust-node-metadata"] : []) + extraArguments,
-            logFile: network.outputDirectory.appendingPathComponent("meshd.log"))
+            logFile: network.outputDirectory.appendingPathComponent("\(name).log"))
         network.track(process)
         NamespaceJanitor.recordProcess(process.pid, executable: executable, for: network.prefix)
         let meshd = MeshdProcess(
@@ -134,15 +138,18 @@ public final class MeshdProcess: Sendable {
 
     /// `meshd bootstrap` for `pod`: the Envoy bootstrap JSON that points its sidecar at this meshd, carrying a
     /// bootstrap token for the pod's identity (minted with `meshd token`) unless `withToken` is false.
-    /// `extraArguments` are passed on (e.g. `--delta`).
+    /// `extraArguments` are passed on (e.g. `--delta`). `replicas` lists more meshd whose xDS sockets the
+    /// sidecar's xds-grpc cluster holds too (after this one's).
     public func bootstrap(
-        for pod: Pod, withToken: Bool = true, trustDomain: String? = nil, extraArguments: [String] = []
+        for pod: Pod, withToken: Bool = true, trustDomain: String? = nil, extraArguments: [String] = [],
+        replicas: [MeshdProcess] = []
     ) throws -> String {
         var argv = [
             try Self.executable(), "bootstrap", "--node-ip", pod.ip, "--pod", pod.name, "--namespace", pod.namespace,
             "--service-account", pod.serviceAccount, "--xds-address", xdsAddress,
             "--admin-port", "\(Sidecar.adminPort)",
         ]
+        for replica in replicas { argv += ["--xds-address", replica.xdsAddress] }
         if withToken {
             argv += [
                 "--token",

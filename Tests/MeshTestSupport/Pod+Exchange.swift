@@ -128,16 +128,17 @@ public struct EchoCounts: Decodable, Sendable, CustomStringConvertible {
 extension Pod {
     /// Sends at most `count` GET requests to `url` from inside this pod within at most `maxSeconds` (each
     /// bounded by `perRequestTimeout`) and returns the first `capture` answers complete, whatever their status.
-    /// Redirects are not followed.
+    /// Redirects are not followed. `interval` paces the requests (seconds between two starts; 0: back to back).
     public func exchange(
         _ url: String, host: String, headers: [String: String] = [:], count: Int = 1, capture: Int = 1,
-        maxSeconds: Double = 20, perRequestTimeout: Double = 5
+        maxSeconds: Double = 20, perRequestTimeout: Double = 5, interval: Double = 0
     ) async throws -> CapturedTraffic {
         var argv = [
             Workloads.python, Workloads.directory.appendingPathComponent("load_client.py").path,
             "--url", url, "--host", host, "--count", "\(count)", "--max-seconds", "\(maxSeconds)",
             "--timeout", "\(perRequestTimeout)", "--capture", "\(capture)",
         ]
+        if interval > 0 { argv += ["--interval", "\(interval)"] }
         for (name, value) in headers.sorted(by: { $0.key < $1.key }) { argv += ["--header", "\(name): \(value)"] }
         let result = try await execInBackground(argv, timeout: .seconds(Int(maxSeconds + perRequestTimeout) + 10))
         guard result.succeeded else {

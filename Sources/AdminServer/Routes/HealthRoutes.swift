@@ -16,13 +16,18 @@ struct HealthRoutes {
         let context = context
         router.get("/ready") { _, _ -> Response in
             let pending = context.readiness.pending
-            if pending.isEmpty { return Responses.text("ready\n") }
+            if pending.isEmpty {
+                let degraded = context.readiness.degradations()
+                if degraded.isEmpty { return Responses.text("ready\n") }
+                return Responses.text("ready (\(degraded.joined(separator: "; ")))\n")
+            }
             return Responses.text("not ready: \(pending.joined(separator: "; "))\n", status: .serviceUnavailable)
         }
         router.get("/healthz") { _, _ in Responses.text("ok\n") }
         router.get("/version") { _, _ in Responses.json(VersionJSON()) }
         router.get("/metrics") { _, _ in
             context.caMetrics?.refresh()
+            context.replicas?.recordLag()
             let budget = context.ads.unansweredBytes
             context.metrics.makeGauge(
                 name: "meshd_xds_unanswered_bytes", help: "Bytes of responses written and not yet ACKed or NACKed"

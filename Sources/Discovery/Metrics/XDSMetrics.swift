@@ -13,6 +13,8 @@ public final class XDSMetrics: XDSEventObserver, Sendable {
     private let pushTime: [XDSType: CoreMetrics.Timer]
     private let rejects: [XDSType: Counter]
     private let bytes: [XDSType: Counter]
+    /// Resources carried by responses (Delta: updated and removed), by type: what a reconnect re-sent.
+    private let resources: [XDSType: Counter]
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -22,13 +24,16 @@ public final class XDSMetrics: XDSEventObserver, Sendable {
         var pushTime: [XDSType: CoreMetrics.Timer] = [:]
         var rejects: [XDSType: Counter] = [:]
         var bytes: [XDSType: Counter] = [:]
+        var resources: [XDSType: Counter] = [:]
         for type in XDSType.allCases {
             let dimensions = [("type", type.shortName)]
             pushes[type] = Counter(label: "pilot_xds_pushes", dimensions: dimensions, factory: factory)
             pushTime[type] = CoreMetrics.Timer(label: "pilot_xds_push_time", dimensions: dimensions, factory: factory)
             rejects[type] = Counter(label: "pilot_total_xds_rejects", dimensions: dimensions, factory: factory)
             bytes[type] = Counter(label: "meshd_xds_sent_bytes", dimensions: dimensions, factory: factory)
+            resources[type] = Counter(label: "meshd_xds_resources_sent", dimensions: dimensions, factory: factory)
         }
+        self.resources = resources
         self.pushes = pushes
         self.pushTime = pushTime
         self.rejects = rejects
@@ -41,8 +46,9 @@ public final class XDSMetrics: XDSEventObserver, Sendable {
             connections.record(connectionCount.add(1, ordering: .relaxed).newValue)
         case .disconnected:
             connections.record(connectionCount.subtract(1, ordering: .relaxed).newValue)
-        case .sent(_, _, let type, _, _, let sentBytes, let duration):
+        case .sent(_, _, let type, let response, _, let sentBytes, let duration):
             pushes[type]?.increment()
+            resources[type]?.increment(by: response.resourceCount)
             pushTime[type]?.recordNanoseconds(Self.nanoseconds(duration))
             bytes[type]?.increment(by: sentBytes)
         case .rejected(_, _, let type, _, _):

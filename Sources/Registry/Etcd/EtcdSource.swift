@@ -34,11 +34,21 @@ public struct EtcdSource: Service {
     let logger: Logger
     let metrics: SourceMetrics?
     let onSynced: @Sendable () -> Void
+    /// Called with the revision up to which every change has been applied, after the listing and after each watch
+    /// message (the replica set's watch-lag probe, `ReplicaState.watchApplied`).
+    let onRevision: @Sendable (Int64) -> Void
+    /// Called with true when a watch is established and false when a list or watch fails: whether etcd can be
+    /// reached (meshd keeps serving the last state meanwhile).
+    let onReachable: @Sendable (Bool) -> Void
 
     public init(
         connection: EtcdConnection, layout: EtcdKeyLayout, store: ConfigStore, options: Options = Options(),
-        metrics: SourceMetrics? = nil, logger: Logger, onSynced: @escaping @Sendable () -> Void = {}
+        metrics: SourceMetrics? = nil, logger: Logger, onSynced: @escaping @Sendable () -> Void = {},
+        onRevision: @escaping @Sendable (Int64) -> Void = { _ in },
+        onReachable: @escaping @Sendable (Bool) -> Void = { _ in }
     ) {
+        self.onRevision = onRevision
+        self.onReachable = onReachable
         self.connection = connection
         self.layout = layout
         self.store = store
@@ -68,6 +78,7 @@ public struct EtcdSource: Service {
                         operation = "list"
                         let listing = try await session.list(prefix: layout.watchedPrefix, pageSize: options.pageSize)
                         apply(state.replace(with: listing))
+                        onRevision(state.revision)
                         needsList = false
                         logger.info(
                             "listed etcd",
@@ -84,9 +95,13 @@ public struct EtcdSource: Service {
                     try await session.watch(prefix: layout.watchedPrefix, startRevision: state.revision + 1) {
                         messages in
                         for try await message in messages {
-                            if case .created = message { backoff.reset() }
+                            if case .created = message {
+                                backoff.reset()
+                                onReachable(true)
+                            }
                             let change = state.apply(message)
                             if !change.isEmpty { apply(change) }
+                            onRevision(state.revision)
                         }
                     }
                 }
@@ -97,6 +112,7 @@ public struct EtcdSource: Service {
                 needsList = true
             } catch {
                 if Task.isCancelled { return }
+                onReachable(false)
                 metrics?.failed(source: "etcd", operation: operation)
                 let wait = backoff.next()
                 logger.warning(
@@ -108,14 +124,17 @@ public struct EtcdSource: Service {
         }
     }
 
-    /// Decodes written keys and removes deleted ones, in one store update.
+    /// Decodes written keys and removes deleted ones, in one store update. meshd's own keys (`<prefix>/_…`: the
+    /// replica registry, the leader key, status) are not config: a change of only those touches nothing.
     func apply(_ change: EtcdWatchState.Change) {
         var batch: [(file: String, result: DecodeResult, keeping: Set<ResourceKey>)] = []
         for keyValue in change.upserted {
             guard let result = EtcdObjectDecoder.decode(keyValue, layout: layout) else { continue }
             batch.append((EtcdObjectDecoder.fileName(forKey: keyValue.key), result, []))
         }
-        let removing = change.deleted.map(EtcdObjectDecoder.fileName(forKey:))
+        let removing = change.deleted.filter { layout.entry(forKey: $0) != .reserved }.map(
+            EtcdObjectDecoder.fileName(forKey:))
+        if batch.isEmpty && removing.isEmpty { return }
         store.apply(batch: batch, removing: removing, precedence: .etcd)
     }
 }

@@ -4,6 +4,8 @@ public struct SentResponse: Sendable, Hashable {
     public var nonce: String
     /// The names of what the response carried (and, for Delta, removed).
     public var resourceNames: [String] { names.list }
+    /// How many resources the response carried (and, for Delta, removed), without listing their names.
+    public var resourceCount: Int { names.count }
     /// The provider generation the content was made from.
     public var generation: UInt64 = 0
     public var at: ContinuousClock.Instant = .now
@@ -64,6 +66,13 @@ public struct SentResponse: Sendable, Hashable {
             switch self {
             case .strings(let names): names
             case .resources(let resources): resources.map(\.name)
+            }
+        }
+
+        var count: Int {
+            switch self {
+            case .strings(let names): names.count
+            case .resources(let resources): resources.count
             }
         }
     }

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import MeshdApp
+import Registry
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `meshd serve` options of the replica set on etcd: this replica's id, the lease that bounds its leadership, and
+/// what it advertises in the registry.
+struct ServeReplicaOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help:
+            "This replica's id on etcd (registry key <prefix>/_replicas/<id>, leader key value); letters, digits, . - _. Default: <hostname>-<pid>."
+    )
+    var replicaId: String?
+
+    @Option(
+        name: .long,
+        help:
+            "TTL of the lease that holds this replica's registry key and, when it leads, the leader key: a dead leader is replaced within it (at least 2s)."
+    )
+    var leaderLeaseTtl: String = "10s"
+
+    @Option(name: .long, help: "How often the leader writes changed config status under <prefix>/_status/.")
+    var statusInterval: String = "1s"
+
+    @Option(
+        name: .long,
+        help:
+            "The admin URL this replica registers for `meshd proxy-status --etcd-endpoints` (default: http://<admin address>)."
+    )
+    var advertiseAdmin: String?
+
+    /// The replica settings, or a validation error naming the flag.
+    func replica() throws -> MeshdOptions.Replica {
+        let id = replicaId ?? Self.defaultID()
+        guard ReplicaRecord.validID(id) else {
+            throw ValidationError("--replica-id: \"\(id)\" must be 1 to 128 letters, digits, '.', '-' or '_'")
+        }
+        var replica = MeshdOptions.Replica(id: id)
+        let ttl = try ServePushOptions.duration(leaderLeaseTtl, flag: "--leader-lease-ttl")
+        guard ttl >= .seconds(2), ttl.components.attoseconds == 0 else {
+            throw ValidationError("--leader-lease-ttl: a whole number of seconds, at least 2s (etcd's minimum lease)")
+        }
+        replica.service.leaseTTL = ttl
+        replica.statusInterval = try ServePushOptions.duration(statusInterval, flag: "--status-interval")
+        guard replica.statusInterval > .zero else { throw ValidationError("--status-interval must be above 0") }
+        if let advertiseAdmin {
+            guard let url = URL(string: advertiseAdmin), ["http", "https"].contains(url.scheme ?? ""), url.host != nil
+            else { throw ValidationError("--advertise-admin: expected http(s)://HOST:PORT, got \"\(advertiseAdmin)\"") }
+            replica.advertisedAdmin = advertiseAdmin
+        }
+        return replica
+    }
+
+    /// `<hostname>-<pid>`, with characters an id may not hold replaced by `-`.
+    static func defaultID() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        let name = gethostname(&buffer, buffer.count) == 0 ? String(cString: buffer) : "meshd"
+        let host = name.map { character -> Character in
+            character.isLetter || character.isNumber || character == "." || character == "-" || character == "_"
+                ? character : "-"
+        }
+        return "\(String(host.prefix(100)))-\(ProcessInfo.processInfo.processIdentifier)"
+    }
+}
