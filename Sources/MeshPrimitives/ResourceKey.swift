@@ -14,6 +14,8 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case authorizationPolicy = "AuthorizationPolicy"
     case requestAuthentication = "RequestAuthentication"
     case telemetry = "Telemetry"
+    case proxyConfig = "ProxyConfig"
+    case workloadGroup = "WorkloadGroup"
 
     public static func < (lhs: ResourceKind, rhs: ResourceKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }

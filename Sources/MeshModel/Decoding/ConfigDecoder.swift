@@ -184,6 +184,8 @@ public enum ConfigDecoder {
         case .requestAuthentication:
             resource = .requestAuthentication(decodeRequestAuthentication(meta: meta, spec: spec))
         case .telemetry: resource = .telemetry(decodeTelemetry(meta: meta, spec: spec))
+        case .proxyConfig: resource = .proxyConfig(decodeProxyConfig(meta: meta, spec: spec))
+        case .workloadGroup: resource = decodeWorkloadGroup(meta: meta, spec: spec, root: root).map { .workloadGroup($0) }
         }
         guard let resource else { return nil }
         // A field the decoder could not read was left at a default; the validator must not report that default.
@@ -212,6 +214,8 @@ public enum ConfigDecoder {
         case .gateway: ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
         case .secret: ["v1"]
         case .telemetry: ["telemetry.istio.io/v1", "telemetry.istio.io/v1alpha1"]
+        case .proxyConfig: ["networking.istio.io/v1beta1"]
+        case .workloadGroup: ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
         }
     }
 

@@ -21,6 +21,11 @@ public struct Proxy: Sendable, Hashable {
     public var interceptionMode: String
     public var clusterID: String?
     public var meshID: String?
+    /// `NETWORK`: the network the proxy is on; part of an auto-registered WorkloadEntry's name and body.
+    public var network: String?
+    /// `AUTO_REGISTER_GROUP`: the WorkloadGroup (in the proxy's namespace) whose template the proxy registers as a
+    /// WorkloadEntry while it is connected, as istiod's auto-registration does for VMs.
+    public var autoRegisterGroup: String?
     /// The identity the proxy authenticated as; nil when it has none (no CA, or an unauthenticated test proxy).
     /// Only a proxy with an identity gets certificates, and with them mutual TLS in and out.
     public var workloadIdentity: WorkloadIdentity?
@@ -56,7 +61,7 @@ extension Proxy {
     /// Parses an Istio node id and the node metadata (already flattened to strings; `LABELS` as a map).
     ///
     /// Metadata keys: `NAMESPACE`, `LABELS`, `SERVICE_ACCOUNT`, `INSTANCE_IPS` (comma-separated),
-    /// `INTERCEPTION_MODE`, `CLUSTER_ID`, `MESH_ID`, and `GENERATOR` (`grpc` makes a sidecar id a proxyless gRPC
+    /// `INTERCEPTION_MODE`, `CLUSTER_ID`, `MESH_ID`, `NETWORK`, `AUTO_REGISTER_GROUP`, and `GENERATOR` (`grpc` makes a sidecar id a proxyless gRPC
     /// client, `Kind.grpc`). Metadata wins over the id where both say something.
     public init(nodeID: String, metadata: [String: String], labels: [String: String]) throws(ProxyIdentityError) {
         let parts = nodeID.split(separator: "~", omittingEmptySubsequences: false).map(String.init)
@@ -91,6 +96,8 @@ extension Proxy {
             labels: labels, serviceAccount: metadata["SERVICE_ACCOUNT"],
             interceptionMode: metadata["INTERCEPTION_MODE"] ?? "REDIRECT",
             clusterID: metadata["CLUSTER_ID"], meshID: metadata["MESH_ID"])
+        network = metadata["NETWORK"].flatMap { $0.isEmpty ? nil : $0 }
+        autoRegisterGroup = metadata["AUTO_REGISTER_GROUP"].flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 

@@ -14,6 +14,8 @@ public enum MeshResource: Sendable, Hashable {
     case authorizationPolicy(AuthorizationPolicy)
     case requestAuthentication(RequestAuthentication)
     case telemetry(Telemetry)
+    case proxyConfig(ProxyConfig)
+    case workloadGroup(WorkloadGroup)
 
     public var meta: ObjectMeta {
         switch self {
@@ -31,6 +33,8 @@ public enum MeshResource: Sendable, Hashable {
         case .authorizationPolicy(let r): r.meta
         case .requestAuthentication(let r): r.meta
         case .telemetry(let r): r.meta
+        case .proxyConfig(let r): r.meta
+        case .workloadGroup(let r): r.meta
         }
     }
 
@@ -50,6 +54,8 @@ public enum MeshResource: Sendable, Hashable {
         case .authorizationPolicy: .authorizationPolicy
         case .requestAuthentication: .requestAuthentication
         case .telemetry: .telemetry
+        case .proxyConfig: .proxyConfig
+        case .workloadGroup: .workloadGroup
         }
     }
 

@@ -38,6 +38,8 @@ extension MeshSnapshot {
             case .authorizationPolicy(let policy): inputs.authorizationPolicies.append(policy)
             case .requestAuthentication(let policy): inputs.requestAuthentications.append(policy)
             case .telemetry(let telemetry): inputs.telemetries.append(telemetry)
+            case .proxyConfig(let config): inputs.proxyConfigs.append(config)
+            case .workloadGroup(let group): inputs.workloadGroups.append(group)
             }
         }
 
@@ -78,6 +80,8 @@ extension MeshSnapshot {
         snapshot.indexSecurityPolicies(
             authorization: inputs.authorizationPolicies, requestAuthentication: inputs.requestAuthentications)
         snapshot.telemetries = index(inputs.telemetries)
+        snapshot.proxyConfigs = index(inputs.proxyConfigs)
+        snapshot.workloadGroups = index(inputs.workloadGroups)
         return snapshot
     }
 

@@ -32,6 +32,10 @@ public struct MeshSnapshot: Sendable {
     public internal(set) var requestAuthentications: [String: [RequestAuthentication]] = [:]
     /// Telemetries by namespace, each list ordered by name (see `MeshSnapshot+Telemetry.swift`).
     public internal(set) var telemetries: [String: [Telemetry]] = [:]
+    /// ProxyConfigs by namespace, each list ordered by name (see `MeshSnapshot+ProxyConfig.swift`).
+    public internal(set) var proxyConfigs: [String: [ProxyConfig]] = [:]
+    /// WorkloadGroups by namespace, each list ordered by name: the templates of auto-registered WorkloadEntries.
+    public internal(set) var workloadGroups: [String: [WorkloadGroup]] = [:]
     /// Key sets fetched from RequestAuthentication `jwksUri`s, by URI (JSON text). A URI with no entry has no key
     /// set yet, and its provider must reject every token (fail closed).
     public internal(set) var fetchedJWKS: [String: String] = [:]

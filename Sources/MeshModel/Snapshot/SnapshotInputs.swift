@@ -14,6 +14,8 @@ struct SnapshotInputs {
     var authorizationPolicies: [AuthorizationPolicy] = []
     var requestAuthentications: [RequestAuthentication] = []
     var telemetries: [Telemetry] = []
+    var proxyConfigs: [ProxyConfig] = []
+    var workloadGroups: [WorkloadGroup] = []
 
     /// Every Pod with an IP and every WorkloadEntry, sorted by address then origin.
     func workloads() -> [MeshWorkload] {

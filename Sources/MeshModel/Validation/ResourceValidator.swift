@@ -20,6 +20,8 @@ public enum ResourceValidator {
         case .authorizationPolicy(let policy): validateAuthorizationPolicy(policy, into: &issues)
         case .requestAuthentication(let policy): validateRequestAuthentication(policy, into: &issues)
         case .telemetry(let telemetry): validateTelemetry(telemetry, into: &issues)
+        case .proxyConfig(let config): validateProxyConfig(config, into: &issues)
+        case .workloadGroup(let group): validateWorkloadGroup(group, into: &issues)
         }
         return issues.issues
     }
