@@ -53,7 +53,8 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     let tracker = ChangeTracker(capacity: options.changeHistory) { metrics.recordConvergence($0) }
     let heapTrimmer = HeapTrimmer()
     let ads = ADSServer(
-        provider: provider, observer: XDSEventFanOut([provider.connected, tracker, metrics, heapTrimmer, autoRegistration]),
+        provider: provider,
+        observer: XDSEventFanOut([provider.connected, tracker, metrics, heapTrimmer, autoRegistration]),
         options: options.server, logger: logger)
     let listening = ListeningAddresses()
 

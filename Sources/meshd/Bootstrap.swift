@@ -103,8 +103,8 @@ struct Bootstrap: ParsableCommand {
             let settings = try proxyConfigInput.snapshot().proxySettings(namespace: namespace, labels: labels)
             nodeMetadata.merge(settings.nodeMetadata) { explicit, _ in explicit }
             if let concurrency = settings.concurrency, concurrency > 0 {
-                FileHandle.standardError.write(
-                    Data("meshd bootstrap: the ProxyConfig sets concurrency \(concurrency): run Envoy with --concurrency \(concurrency)\n".utf8))
+                let hint = "meshd bootstrap: the ProxyConfig sets concurrency \(concurrency): "
+                FileHandle.standardError.write(Data("\(hint)run Envoy with --concurrency \(concurrency)\n".utf8))
             }
         }
         if let autoRegisterGroup {

@@ -37,7 +37,9 @@ struct PodTemplateInjection {
         let labels = Self.stringMap(metadata?["labels"])
         let workloadNamespace = metadata?["namespace"]?.string ?? namespace ?? settings.namespace
         let proxy = settings.mesh.proxySettings(namespace: workloadNamespace, labels: labels)
-        if let reserved = proxy.environmentVariables.keys.sorted().first(where: InjectSettings.reservedEnvironment.contains) {
+        if let reserved = proxy.environmentVariables.keys.sorted().first(
+            where: InjectSettings.reservedEnvironment.contains)
+        {
             throw Refusal(
                 description:
                     "a ProxyConfig sets the environment variable \(reserved), which meshd's sidecar sets itself")

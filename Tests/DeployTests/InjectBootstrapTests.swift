@@ -95,7 +95,8 @@ import Testing
         let adminPort = try MeshdProcess.freeLocalPort()
         let rendered = template.replacingOccurrences(
             of: "\"port_value\":\(InjectSettings.proxyAdminPort)", with: "\"port_value\":\(adminPort)")
-        let entrypoint = InjectBootstrap.entrypoint().replacingOccurrences(of: InjectSettings.tokenPath, with: token.path)
+        let entrypoint = InjectBootstrap.entrypoint().replacingOccurrences(
+            of: InjectSettings.tokenPath, with: token.path)
         let log = directory.appendingPathComponent("envoy.log")
         let process = try ManagedProcess.start(
             name: "envoy",

@@ -109,11 +109,11 @@ import Yams
         defer { try? FileManager.default.removeItem(at: directory) }
         let bad = directory.appendingPathComponent("bad.yaml")
         try """
-            apiVersion: networking.istio.io/v1beta1
-            kind: ProxyConfig
-            metadata: {name: bad, namespace: bookinfo}
-            spec: {concurrency: -1}
-            """.write(to: bad, atomically: true, encoding: .utf8)
+        apiVersion: networking.istio.io/v1beta1
+        kind: ProxyConfig
+        metadata: {name: bad, namespace: bookinfo}
+        spec: {concurrency: -1}
+        """.write(to: bad, atomically: true, encoding: .utf8)
         let input = directory.appendingPathComponent("pod.yaml")
         try Self.pod("a", app: "a").write(to: input, atomically: true, encoding: .utf8)
         let result = try Subprocess.run(
@@ -133,5 +133,40 @@ import Yams
         #expect(throws: InjectError.self) {
             try SidecarInjector(settings: settings).inject(yaml: Self.pod("a", app: "a"))
         }
+    }
+}
+
+/// `meshd bootstrap` with ProxyConfigs and `--auto-register-group`: the node metadata a VM's Envoy starts with.
+@Suite struct BootstrapProxyConfigTests {
+    @Test func proxyConfigMetadataAndTheGroupReachTheNode() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "bootstrap-pc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let configs = directory.appendingPathComponent("pc.yaml")
+        try InjectProxyConfigTests.proxyConfigs.write(to: configs, atomically: true, encoding: .utf8)
+        let result = try Subprocess.run(
+            [
+                try MeshdProcess.executable(), "bootstrap", "--node-ip", "10.0.0.7", "--pod", "vm-1", "--namespace",
+                "bookinfo", "--label", "app=reviews", "--proxy-config", configs.path, "--auto-register-group", "vms",
+                "--metadata", "NETWORK=explicit",
+            ], timeout: .seconds(30))
+        #expect(result.succeeded, "\(result.stderr)")
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let metadata = try #require((document["node"] as? [String: Any])?["metadata"] as? [String: Any])
+        #expect(metadata["AUTO_REGISTER_GROUP"] as? String == "vms")
+        #expect(metadata["NETWORK"] as? String == "explicit", "--metadata wins over ISTIO_META_NETWORK")
+        #expect(metadata["NAMESPACE"] as? String == "bookinfo")
+        #expect(result.stderr.contains("--concurrency 3"), "\(result.stderr)")
+
+        let plain = try Subprocess.run(
+            [
+                try MeshdProcess.executable(), "bootstrap", "--node-ip", "10.0.0.8", "--pod", "a", "--namespace",
+                "bookinfo", "--proxy-config", configs.path,
+            ], timeout: .seconds(30))
+        let node = (try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any])?["node"]
+        let plainMetadata = (node as? [String: Any])?["metadata"] as? [String: Any]
+        #expect(plainMetadata?["NETWORK"] as? String == "vm-net", "ISTIO_META_NETWORK becomes NETWORK")
+        #expect(plainMetadata?["AUTO_REGISTER_GROUP"] == nil)
     }
 }

@@ -36,8 +36,10 @@ struct AutoRegistrationTests {
         let provider: MeshResourceProvider
 
         init(gracePeriod: Duration = .seconds(10)) {
-            store.apply(file: "mesh.yaml", result: ConfigDecoder.decode(yaml: AutoRegistrationTests.mesh, file: "mesh.yaml"))
-            registration = WorkloadAutoRegistration(store: store, gracePeriod: gracePeriod, logger: Logger(label: "test"))
+            store.apply(
+                file: "mesh.yaml", result: ConfigDecoder.decode(yaml: AutoRegistrationTests.mesh, file: "mesh.yaml"))
+            registration = WorkloadAutoRegistration(
+                store: store, gracePeriod: gracePeriod, logger: Logger(label: "test"))
             provider = MeshResourceProvider(snapshot: store.snapshot(), autoRegistration: registration)
         }
 
@@ -59,7 +61,8 @@ struct AutoRegistrationTests {
     @Test func aProxyNamingAGroupRegistersAnEntryThatLeavesAfterTheGracePeriod() throws {
         let fixture = Fixture()
         #expect(fixture.endpoints().isEmpty)
-        let client = try fixture.provider.admit(node: Self.node(ip: "10.9.0.5", group: "vms"), peer: PeerInfo(remotePeer: "t"))
+        let client = try fixture.provider.admit(
+            node: Self.node(ip: "10.9.0.5", group: "vms"), peer: PeerInfo(remotePeer: "t"))
         #expect(fixture.endpoints() == ["10.9.0.5"])
         let key = ResourceKey(kind: .workloadEntry, namespace: "shop", name: "vms-10.9.0.5")
         #expect(fixture.store.snapshot().objects[key] != nil)
@@ -111,7 +114,8 @@ struct AutoRegistrationTests {
         var proxy = try Proxy(
             nodeID: "sidecar~10.9.0.9~vm.shop~shop.svc.cluster.local", metadata: ["AUTO_REGISTER_GROUP": "vms"],
             labels: [:])
-        proxy.workloadIdentity = WorkloadIdentity(trustDomain: "cluster.local", namespace: "shop", serviceAccount: "web")
+        proxy.workloadIdentity = WorkloadIdentity(
+            trustDomain: "cluster.local", namespace: "shop", serviceAccount: "web")
         #expect {
             try fixture.registration.register(proxy)
         } throws: { error in

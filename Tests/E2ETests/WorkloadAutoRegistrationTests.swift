@@ -66,7 +66,9 @@ struct WorkloadAutoRegistrationTests {
             try await clientSidecar.waitUntilReady()
             try await vmSidecar.waitUntilReady()
 
-            let registered = try await Poll.until("the VM's WorkloadEntry in /debug/autoregistrationz", timeout: .seconds(20)) {
+            let registered = try await Poll.until(
+                "the VM's WorkloadEntry in /debug/autoregistrationz", timeout: .seconds(20)
+            ) {
                 try Self.registrations(meshd).first
             }
             #expect(registered["name"] as? String == "cart-vms-\(vm.ip)")
@@ -79,7 +81,8 @@ struct WorkloadAutoRegistrationTests {
 
             let url = "http://\(Self.clusterIP):9080/vm"
             let routed = try await Poll.until("a 200 from the auto-registered VM", timeout: .seconds(30)) {
-                let traffic = try await client.exchange(url, host: Self.host, count: 5, capture: 5, perRequestTimeout: 3)
+                let traffic = try await client.exchange(
+                    url, host: Self.host, count: 5, capture: 5, perRequestTimeout: 3)
                 return traffic.ok == 5 ? traffic : nil
             }
             #expect(routed.responses.allSatisfy { $0.echo?.pod == "vm" }, "\(routed)")

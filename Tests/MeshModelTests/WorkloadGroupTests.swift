@@ -60,7 +60,10 @@ struct WorkloadGroupTests {
         ),
         ("  template: {}\n  probe: {httpGet: {port: 80, scheme: FTP}}", "spec.probe.httpGet.scheme", "HTTP or HTTPS"),
         ("  template: {}\n  probe: {exec: {command: []}}", "spec.probe.exec.command", "required"),
-        ("  template: {}\n  probe: {periodSeconds: -1, tcpSocket: {port: 1}}", "spec.probe.periodSeconds", "non-negative"),
+        (
+            "  template: {}\n  probe: {periodSeconds: -1, tcpSocket: {port: 1}}", "spec.probe.periodSeconds",
+            "non-negative"
+        ),
         ("  template: {}\n  probe: {periodSeconds: 3}", "spec.probe", "needs one of"),
         (
             "  template: {}\n  probe: {tcpSocket: {port: 1}, exec: {command: [true]}}", "spec.probe",

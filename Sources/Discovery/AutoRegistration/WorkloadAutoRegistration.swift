@@ -2,8 +2,8 @@ public import Foundation
 public import Logging
 public import MeshModel
 public import Registry
-import Synchronization
 public import ServiceLifecycle
+import Synchronization
 public import XDSServer
 
 /// istiod's WorkloadEntry auto-registration: a proxy that connects with node metadata `AUTO_REGISTER_GROUP` naming a
@@ -116,7 +116,8 @@ public final class WorkloadAutoRegistration: Service, XDSEventObserver, Sendable
         return state.withLock { state in
             state.registrations.sorted { $0.key < $1.key }.map { _, registration in
                 let removal = registration.deadline.map { deadline -> Date in
-                    let seconds = Double((deadline - now).components.seconds)
+                    let seconds =
+                        Double((deadline - now).components.seconds)
                         + Double((deadline - now).components.attoseconds) / 1e18
                     return wallNow.addingTimeInterval(seconds)
                 }

@@ -32,9 +32,10 @@ extension ConfigDecoder {
     static func decodeReadinessProbe(_ probe: YAMLMapping) -> WorkloadGroupProbe {
         let methods = ["httpGet", "tcpSocket", "exec", "grpc"]
         probe.warnUnsupported(
-            handled: Set(methods + [
-                "initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold",
-            ]))
+            handled: Set(
+                methods + [
+                    "initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold",
+                ]))
         var result = WorkloadGroupProbe(
             method: nil, initialDelaySeconds: probe.int("initialDelaySeconds", .int32) ?? 0,
             timeoutSeconds: probe.int("timeoutSeconds", .int32) ?? 0,
@@ -44,7 +45,8 @@ extension ConfigDecoder {
         let written = methods.filter { probe[$0] != nil }
         if written.count > 1 {
             probe.context.error(
-                probe.path, "only one of httpGet, tcpSocket, exec or grpc may be set, found \(written.joined(separator: ", "))")
+                probe.path,
+                "only one of httpGet, tcpSocket, exec or grpc may be set, found \(written.joined(separator: ", "))")
         }
         guard let name = written.first, let body = probe.mapping(name) else {
             if written.isEmpty {

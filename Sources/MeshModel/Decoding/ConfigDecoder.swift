@@ -185,7 +185,8 @@ public enum ConfigDecoder {
             resource = .requestAuthentication(decodeRequestAuthentication(meta: meta, spec: spec))
         case .telemetry: resource = .telemetry(decodeTelemetry(meta: meta, spec: spec))
         case .proxyConfig: resource = .proxyConfig(decodeProxyConfig(meta: meta, spec: spec))
-        case .workloadGroup: resource = decodeWorkloadGroup(meta: meta, spec: spec, root: root).map { .workloadGroup($0) }
+        case .workloadGroup:
+            resource = decodeWorkloadGroup(meta: meta, spec: spec, root: root).map { .workloadGroup($0) }
         }
         guard let resource else { return nil }
         // A field the decoder could not read was left at a default; the validator must not report that default.

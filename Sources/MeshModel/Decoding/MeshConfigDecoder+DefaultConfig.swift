@@ -14,7 +14,8 @@ extension MeshConfigDecoder {
             warnIgnored(tracing, handled: ["sampling"])
             if let field = tracing["sampling"], let sampling = tracing.double("sampling") {
                 if sampling < 0 {
-                    field.context.error(field.path, "must be between 0.0 and 100.0, found \(sampling)", node: field.node)
+                    field.context.error(
+                        field.path, "must be between 0.0 and 100.0, found \(sampling)", node: field.node)
                 } else if sampling == 0 {
                     // istiod reads 0 as unset (proxyConfigSamplingValue); a Telemetry samples nothing explicitly.
                     field.context.warning(

@@ -61,8 +61,8 @@ extension Proxy {
     /// Parses an Istio node id and the node metadata (already flattened to strings; `LABELS` as a map).
     ///
     /// Metadata keys: `NAMESPACE`, `LABELS`, `SERVICE_ACCOUNT`, `INSTANCE_IPS` (comma-separated),
-    /// `INTERCEPTION_MODE`, `CLUSTER_ID`, `MESH_ID`, `NETWORK`, `AUTO_REGISTER_GROUP`, and `GENERATOR` (`grpc` makes a sidecar id a proxyless gRPC
-    /// client, `Kind.grpc`). Metadata wins over the id where both say something.
+    /// `INTERCEPTION_MODE`, `CLUSTER_ID`, `MESH_ID`, `NETWORK`, `AUTO_REGISTER_GROUP`, and `GENERATOR` (`grpc` makes a
+    /// sidecar id a proxyless gRPC client, `Kind.grpc`). Metadata wins over the id where both say something.
     public init(nodeID: String, metadata: [String: String], labels: [String: String]) throws(ProxyIdentityError) {
         let parts = nodeID.split(separator: "~", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 4 else {

@@ -26,7 +26,8 @@ extension WorkloadGroup {
         entryAnnotations.merge(annotations) { _, new in new }
         let name = Self.entryName(group: meta.name, address: address, network: proxy.network)
         return WorkloadEntry(
-            meta: ObjectMeta(name: name, namespace: proxy.namespace, labels: spec.labels, annotations: entryAnnotations),
+            meta: ObjectMeta(
+                name: name, namespace: proxy.namespace, labels: spec.labels, annotations: entryAnnotations),
             spec: spec)
     }
 }
