@@ -93,6 +93,16 @@ struct AutoRegistrationTests {
         #expect(fixture.endpoints() == ["10.9.0.6"], "it came back before the grace period ended")
     }
 
+    @Test func theNodesLocalityIsTheEntrys() throws {
+        let fixture = Fixture()
+        var node = Self.node(ip: "10.9.0.10", group: "vms")
+        node.locality.region = "eu"
+        node.locality.zone = "eu-1"
+        node.locality.subZone = "rack-3"
+        _ = try fixture.provider.admit(node: node, peer: PeerInfo(remotePeer: "t"))
+        #expect(fixture.registration.statuses().first?.entry.spec.locality == "eu/eu-1/rack-3")
+    }
+
     @Test func aProxyWithoutAGroupRegistersNothing() throws {
         let fixture = Fixture()
         _ = try fixture.provider.admit(node: Self.node(ip: "10.9.0.7", group: nil), peer: PeerInfo(remotePeer: "t"))

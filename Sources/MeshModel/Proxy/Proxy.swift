@@ -26,6 +26,8 @@ public struct Proxy: Sendable, Hashable {
     /// `AUTO_REGISTER_GROUP`: the WorkloadGroup (in the proxy's namespace) whose template the proxy registers as a
     /// WorkloadEntry while it is connected, as istiod's auto-registration does for VMs.
     public var autoRegisterGroup: String?
+    /// The node's `locality` as `region/zone/subzone` (istiod's LocalityToString); nil when the node names none.
+    public var locality: String?
     /// The identity the proxy authenticated as; nil when it has none (no CA, or an unauthenticated test proxy).
     /// Only a proxy with an identity gets certificates, and with them mutual TLS in and out.
     public var workloadIdentity: WorkloadIdentity?

@@ -13,7 +13,7 @@ extension WorkloadGroup {
 
     /// The WorkloadEntry that `proxy` registers from this group, as istiod builds it: the template with the proxy's
     /// first IP as its address, labels from the template, then the group's `metadata.labels`, then the proxy's own
-    /// (each winning over the last), the group's annotations with the group named, and the proxy's network. Nil when
+    /// (each winning over the last), the group's annotations with the group named, and the proxy's network and locality. Nil when
     /// the proxy has no IP.
     public func registeredEntry(for proxy: Proxy) -> WorkloadEntry? {
         guard let address = proxy.ipAddresses.first else { return nil }
@@ -22,6 +22,7 @@ extension WorkloadGroup {
         spec.labels.merge(labels) { _, new in new }
         spec.labels.merge(proxy.labels) { _, new in new }
         if let network = proxy.network { spec.network = network }
+        if let locality = proxy.locality { spec.locality = locality }
         var entryAnnotations = [Self.groupAnnotation: meta.name]
         entryAnnotations.merge(annotations) { _, new in new }
         let name = Self.entryName(group: meta.name, address: address, network: proxy.network)
