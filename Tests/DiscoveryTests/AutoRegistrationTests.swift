@@ -103,6 +103,17 @@ struct AutoRegistrationTests {
         #expect(fixture.registration.statuses().first?.entry.spec.locality == "eu/eu-1/rack-3")
     }
 
+    @Test func deletingTheGroupRemovesItsEntriesAtOnce() throws {
+        let fixture = Fixture()
+        _ = try fixture.provider.admit(node: Self.node(ip: "10.9.0.11", group: "vms"), peer: PeerInfo(remotePeer: "t"))
+        fixture.registration.removeExpired(at: .now)
+        #expect(fixture.endpoints() == ["10.9.0.11"], "the group is there: the connected proxy keeps its entry")
+        let withoutGroup = AutoRegistrationTests.mesh.components(separatedBy: "---\n").dropFirst().joined()
+        fixture.store.apply(file: "mesh.yaml", result: ConfigDecoder.decode(yaml: withoutGroup, file: "mesh.yaml"))
+        fixture.registration.removeExpired(at: .now)
+        #expect(fixture.endpoints().isEmpty && fixture.registration.statuses().isEmpty)
+    }
+
     @Test func aProxyWithoutAGroupRegistersNothing() throws {
         let fixture = Fixture()
         _ = try fixture.provider.admit(node: Self.node(ip: "10.9.0.7", group: nil), peer: PeerInfo(remotePeer: "t"))

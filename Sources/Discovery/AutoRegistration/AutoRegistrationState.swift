@@ -60,6 +60,14 @@ struct AutoRegistrationState {
         registrations[key] = registration
     }
 
+    /// Removes and returns the entries for which `orphaned` holds (their WorkloadGroup is gone), whatever their
+    /// connections: istiod's entries are garbage-collected with their owner group.
+    mutating func removeAll(where orphaned: (WorkloadEntry) -> Bool) -> [ResourceKey] {
+        let gone = registrations.filter { orphaned($0.value.entry) }.map(\.key).sorted()
+        for key in gone { registrations[key] = nil }
+        return gone
+    }
+
     /// Removes and returns the entries whose grace period ended by `now`.
     mutating func expired(at now: ContinuousClock.Instant) -> [ResourceKey] {
         let due = registrations.filter { $0.value.deadline.map { $0 <= now } ?? false }.map(\.key).sorted()

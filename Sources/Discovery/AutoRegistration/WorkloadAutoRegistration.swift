@@ -89,7 +89,8 @@ public final class WorkloadAutoRegistration: Service, XDSEventObserver, Sendable
         state.withLock { $0.disconnected(proxyID: proxyID, at: Date(), deadline: deadline) }
     }
 
-    /// Removes entries whose grace period has passed, checking a few times per grace period (at most every second).
+    /// Removes entries whose grace period has passed or whose group is gone, checking a few times per grace period
+    /// (at least every second).
     public func run() async throws {
         let tick = max(min(gracePeriod / 4, .seconds(1)), .milliseconds(50))
         await cancelWhenGracefulShutdown {
@@ -100,12 +101,25 @@ public final class WorkloadAutoRegistration: Service, XDSEventObserver, Sendable
         }
     }
 
-    /// Removes from the store the entries whose grace period ended by `now`.
+    /// Removes from the store the entries whose grace period ended by `now`, and those whose WorkloadGroup is no
+    /// longer in the configuration (istiod's are garbage-collected with the group that owns them).
     func removeExpired(at now: ContinuousClock.Instant) {
         let expired = state.withLock { $0.expired(at: now) }
         for key in expired {
             store.remove(file: Self.file(of: key))
             logger.info("removed auto-registered WorkloadEntry after the grace period", metadata: ["entry": "\(key)"])
+        }
+        let snapshot = store.snapshot()
+        let orphaned = state.withLock { state in
+            state.removeAll { entry in
+                let group = entry.meta.annotations[WorkloadGroup.groupAnnotation] ?? ""
+                return snapshot.workloadGroup(namespace: entry.meta.namespace, name: group) == nil
+            }
+        }
+        for key in orphaned {
+            store.remove(file: Self.file(of: key))
+            logger.info(
+                "removed auto-registered WorkloadEntry: its WorkloadGroup is gone", metadata: ["entry": "\(key)"])
         }
     }
 
