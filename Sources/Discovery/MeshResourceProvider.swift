@@ -63,14 +63,18 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
     let security: ProxySecurity?
     /// Receives what authorization lost in translation, for each listener set generated; nil drops it.
     let authorizationWarnings: AuthorizationWarningLog?
+    /// WorkloadEntry auto-registration of proxies whose node names a WorkloadGroup; nil when not wired (embedders,
+    /// tests), and such proxies are admitted without an entry.
+    public let autoRegistration: WorkloadAutoRegistration?
 
     public init(
         snapshot: MeshSnapshot, security: ProxySecurity? = nil, metrics: PushMetrics? = nil,
         translatorSettings: TranslatorSettings = TranslatorSettings(),
-        authorizationWarnings: AuthorizationWarningLog? = nil, encoder: ResourceEncoder = .standard,
-        logger: Logger = Logger(label: "meshd.push")
+        authorizationWarnings: AuthorizationWarningLog? = nil, autoRegistration: WorkloadAutoRegistration? = nil,
+        encoder: ResourceEncoder = .standard, logger: Logger = Logger(label: "meshd.push")
     ) {
         self.authorizationWarnings = authorizationWarnings
+        self.autoRegistration = autoRegistration
         translator = XDSTranslator(settings: translatorSettings)
         let epochs = Dictionary(uniqueKeysWithValues: XDSType.allCases.map { ($0, UInt64(0)) })
         state = Mutex(
@@ -148,6 +152,8 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
             throw AdmissionError(.invalidNode, "\(error)")
         }
         if let security { proxy.workloadIdentity = try security.authenticate(proxy, peer: peer) }
+        // Last: a registered entry is paired with this stream's disconnection, which follows every admission.
+        try autoRegistration?.register(proxy)
         connected.admitted(proxy, remotePeer: peer.remotePeer)
         return ProxyClient(proxy: proxy)
     }

@@ -15,6 +15,8 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case requestAuthentication = "RequestAuthentication"
     case telemetry = "Telemetry"
     case envoyFilter = "EnvoyFilter"
+    case proxyConfig = "ProxyConfig"
+    case workloadGroup = "WorkloadGroup"
 
     public static func < (lhs: ResourceKind, rhs: ResourceKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -50,15 +50,18 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     // The start-up value; the live one is in every snapshot's mesh config (the store folds the flag into it), which
     // SidecarScope reads first.
     let outboundPolicy = store.meshConfig().outboundTrafficPolicy ?? .allowAny
+    let autoRegistration = WorkloadAutoRegistration(
+        store: store, gracePeriod: options.workloadEntryGracePeriod, logger: logger)
     let provider = MeshResourceProvider(
         snapshot: store.snapshot(), security: security?.proxies, metrics: pushMetrics,
         translatorSettings: TranslatorSettings(outboundTrafficPolicy: outboundPolicy),
-        authorizationWarnings: AuthorizationWarningLog(logger: logger))
+        authorizationWarnings: AuthorizationWarningLog(logger: logger), autoRegistration: autoRegistration)
     let metrics = XDSMetrics(factory: metricsFactory)
     let tracker = ChangeTracker(capacity: options.changeHistory) { metrics.recordConvergence($0) }
     let heapTrimmer = HeapTrimmer()
     let ads = ADSServer(
-        provider: provider, observer: XDSEventFanOut([provider.connected, tracker, metrics, heapTrimmer]),
+        provider: provider,
+        observer: XDSEventFanOut([provider.connected, tracker, metrics, heapTrimmer, autoRegistration]),
         options: options.server, logger: logger)
     let listening = ListeningAddresses()
 
@@ -101,6 +104,7 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
                 hasAdmin: options.admin != nil, hasSecureXDS: options.security?.secureXDSAddress != nil,
                 logger: logger))
     }
+    services.append(autoRegistration)
     return MeshdApplication(
         services: services, store: store, readiness: readiness, provider: provider, ads: ads, tracker: tracker,
         metrics: registry, ca: security?.ca, listening: listening, replicas: replicas, options: options)

@@ -47,6 +47,9 @@ public struct MeshdOptions: Sendable {
     public var transport = Transport()
     /// How many recent changes `/debug/changes` keeps.
     public var changeHistory = 100
+    /// How long an auto-registered WorkloadEntry outlives its proxy's last connection (istiod's
+    /// `PILOT_WORKLOAD_ENTRY_GRACE_PERIOD`, `--workload-entry-grace-period`).
+    public var workloadEntryGracePeriod: Duration = WorkloadAutoRegistration.defaultGracePeriod
     public var push = PushSettings()
     public var server = ADSServerOptions()
 

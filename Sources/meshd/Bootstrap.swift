@@ -31,6 +31,18 @@ struct Bootstrap: ParsableCommand {
     @Option(name: .long, help: "A pod label as key=value; repeat for more.")
     var label: [String] = []
 
+    @Option(name: .long, help: "Node metadata as KEY=VALUE (e.g. NETWORK=vm-net); repeat for more.")
+    var metadata: [String] = []
+
+    @Option(
+        name: .long,
+        help:
+            "Register this proxy as a WorkloadEntry of the named WorkloadGroup (its namespace) while it is connected: node metadata AUTO_REGISTER_GROUP, as for a VM."
+    )
+    var autoRegisterGroup: String?
+
+    @OptionGroup var proxyConfigInput: ProxyConfigInput
+
     @Option(name: .long, help: "sidecar or router (a gateway).")
     var type: String = "sidecar"
 
@@ -92,13 +104,8 @@ struct Bootstrap: ParsableCommand {
         if grpc, addresses.count > 1 {
             throw ValidationError("--grpc takes one --xds-address (a gRPC client talks to one xDS server)")
         }
-        var labels: [String: String] = [:]
-        for pair in label {
-            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
-                throw ValidationError("--label: expected key=value, got \"\(pair)\"")
-            }
-            labels[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
-        }
+        let labels = try Self.pairs(label, flag: "--label")
+        var nodeMetadata = try Self.pairs(metadata, flag: "--metadata")
         if grpc {
             try printDocument(try grpcBootstrap(xds: xds, labels: labels).document)
             return
@@ -109,6 +116,21 @@ struct Bootstrap: ParsableCommand {
         bootstrap.extraXDS = Array(addresses.dropFirst())
         bootstrap.token = try resolvedToken()
         bootstrap.delta = delta
+        // The pod's merged ProxyConfig: ISTIO_META_* variables become node metadata, as istio-agent makes them.
+        // Concurrency is an Envoy flag, not bootstrap: said on standard error.
+        if !proxyConfigInput.isEmpty {
+            let settings = try proxyConfigInput.snapshot().proxySettings(namespace: namespace, labels: labels)
+            nodeMetadata.merge(settings.nodeMetadata) { explicit, _ in explicit }
+            if let concurrency = settings.concurrency, concurrency > 0 {
+                let hint = "meshd bootstrap: the ProxyConfig sets concurrency \(concurrency): "
+                FileHandle.standardError.write(Data("\(hint)run Envoy with --concurrency \(concurrency)\n".utf8))
+            }
+        }
+        if let autoRegisterGroup {
+            guard !autoRegisterGroup.isEmpty else { throw ValidationError("--auto-register-group: empty name") }
+            nodeMetadata["AUTO_REGISTER_GROUP"] = autoRegisterGroup
+        }
+        bootstrap.extraMetadata = nodeMetadata
         if xdsTls {
             guard let rootCert else {
                 throw ValidationError("--xds-tls needs --root-cert (the mesh's root certificate)")
@@ -145,6 +167,18 @@ struct Bootstrap: ParsableCommand {
             ip: nodeIP, pod: pod, namespace: namespace, serviceAccount: serviceAccount, labels: labels, xds: xds,
             xdsRootCertFile: xdsTls ? rootCert : nil, tokenFile: tokenFile, certificateDirectory: certDir,
             certificateRefreshSeconds: certRefreshSeconds)
+    }
+
+    /// `key=value` flags as a map; a pair without `=` or with an empty key is a usage error naming `flag`.
+    static func pairs(_ values: [String], flag: String) throws -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in values {
+            guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
+                throw ValidationError("\(flag): expected key=value, got \"\(pair)\"")
+            }
+            result[String(pair[..<eq])] = String(pair[pair.index(after: eq)...])
+        }
+        return result
     }
 
     /// `--token`, or the trimmed content of `--token-file`; nil when neither is given.

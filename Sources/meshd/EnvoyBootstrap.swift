@@ -22,6 +22,9 @@ struct EnvoyBootstrap {
     var delta = false
     /// The name meshd's serving certificate is checked against (SNI and SAN).
     var xdsServerName = "istiod.istio-system.svc"
+    /// More node metadata (`--metadata`, `--auto-register-group`, a ProxyConfig's `ISTIO_META_*` variables); the
+    /// keys meshd writes itself (NAMESPACE, LABELS, ...) keep meshd's values.
+    var extraMetadata: [String: String] = [:]
 
     /// `sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local`
     var nodeID: String { "\(kind)~\(ip)~\(pod).\(namespace)~\(namespace).svc.cluster.local" }
@@ -37,20 +40,24 @@ struct EnvoyBootstrap {
             return ["endpoint": ["address": endpointAddress]]
         }
         let adsSource: [String: Any] = ["ads": [String: Any](), "resource_api_version": "V3"]
+        var metadata: [String: Any] = extraMetadata
+        metadata.merge(
+            [
+                "NAMESPACE": namespace,
+                "LABELS": labels,
+                "SERVICE_ACCOUNT": serviceAccount,
+                "INSTANCE_IPS": ip,
+                "INTERCEPTION_MODE": "REDIRECT",
+                "CLUSTER_ID": "Kubernetes",
+                "MESH_ID": "cluster.local",
+                "NAME": pod,
+            ] as [String: Any]
+        ) { _, own in own }
         return [
             "node": [
                 "id": nodeID,
                 "cluster": "\(app).\(namespace)",
-                "metadata": [
-                    "NAMESPACE": namespace,
-                    "LABELS": labels,
-                    "SERVICE_ACCOUNT": serviceAccount,
-                    "INSTANCE_IPS": ip,
-                    "INTERCEPTION_MODE": "REDIRECT",
-                    "CLUSTER_ID": "Kubernetes",
-                    "MESH_ID": "cluster.local",
-                    "NAME": pod,
-                ] as [String: Any],
+                "metadata": metadata,
             ] as [String: Any],
             "admin": ["address": ["socket_address": ["address": "127.0.0.1", "port_value": adminPort]]],
             "overload_manager": Self.overloadManager,

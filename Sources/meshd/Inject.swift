@@ -9,7 +9,9 @@ struct Inject: ParsableCommand {
         discussion: """
             Reads multi-document YAML and writes it to standard output with every Pod, Deployment, StatefulSet, \
             DaemonSet and Job given the sidecar. Other objects pass through unchanged. Pods labelled or annotated \
-            sidecar.istio.io/inject: "false" are left alone. Example:
+            sidecar.istio.io/inject: "false" are left alone. The proxy takes concurrency, image type and environment \
+            variables from the mesh config's defaultConfig and the ProxyConfigs (--mesh-config, --proxy-config), \
+            merged per workload as istiod merges them. Example:
               meshd inject -f deployment.yaml | kubectl apply -f -
             """)
 
@@ -41,6 +43,11 @@ struct Inject: ParsableCommand {
     @Option(name: .long, help: "Lifetime in seconds of the projected istio-ca token (Envoy reads it at start-up).")
     var tokenExpirationSeconds: Int = InjectSettings().tokenExpirationSeconds
 
+    @Option(name: .long, help: "The namespace of workloads whose metadata names none (for ProxyConfig selection).")
+    var namespace: String = "default"
+
+    @OptionGroup var proxyConfigInput: ProxyConfigInput
+
     func run() throws {
         var settings = InjectSettings()
         guard let address = ListenAddress(meshdAddress), case .tcp = address else {
@@ -55,6 +62,8 @@ struct Inject: ParsableCommand {
         settings.initImage = initImage
         settings.nativeSidecar = nativeSidecar
         settings.tokenExpirationSeconds = tokenExpirationSeconds
+        settings.namespace = namespace
+        settings.mesh = try proxyConfigInput.snapshot()
 
         let input: Data
         if file == "-" {

@@ -1,5 +1,6 @@
 import Discovery
 import Foundation
+import MeshModel
 
 /// The sidecar's Envoy bootstrap as a template, and the entrypoint that renders it.
 ///
@@ -21,11 +22,14 @@ enum InjectBootstrap {
     static let templateVariable = "MESHD_BOOTSTRAP_TEMPLATE"
 
     /// The bootstrap JSON with placeholders, for a pod whose template has `labels`.
-    static func template(labels: [String: String], settings: InjectSettings) throws -> String {
+    static func template(
+        labels: [String: String], settings: InjectSettings, proxy: ProxySettings = ProxySettings()
+    ) throws -> String {
         var bootstrap = EnvoyBootstrap(
             kind: "sidecar", ip: "__INSTANCE_IP__", pod: "__POD_NAME__", namespace: "__POD_NAMESPACE__",
             serviceAccount: "__SERVICE_ACCOUNT__", labels: labels, xds: settings.meshdAddress,
             adminPort: InjectSettings.proxyAdminPort)
+        bootstrap.extraMetadata = proxy.nodeMetadata
         bootstrap.token = "__ISTIO_TOKEN__"
         if !settings.plaintext { bootstrap.xdsRootCertFile = InjectSettings.rootCertPath }
         if case .tcp(let host, _) = settings.meshdAddress { bootstrap.xdsServerName = serverName(for: host) }
@@ -42,14 +46,15 @@ enum InjectBootstrap {
     /// base64url JWT, none of which contains `|`), and execs Envoy so that it receives the kubelet's signals.
     /// Envoy drains as istio-proxy's does (`--drain-strategy immediate --drain-time-s 45`): after a listener update,
     /// connections opened under the old config (and its authorization filters) close within 45 s, not Envoy's
-    /// default 600 s.
-    static var entrypoint: String {
+    /// default 600 s. A ProxyConfig `concurrency` above 0 becomes `--concurrency` (0 lets Envoy use every core).
+    static func entrypoint(concurrency: Int? = nil) -> String {
         let substitutions = placeholders.map { "-e \"s|\($0.placeholder)|${\($0.variable)}|g\"" }
+        let threads = concurrency.map { $0 > 0 ? " --concurrency \($0)" : "" } ?? ""
         return """
             set -eu
             ISTIO_TOKEN=$(cat \(InjectSettings.tokenPath))
             config=$(printf '%s' "$\(templateVariable)" | sed \(substitutions.joined(separator: " ")))
-            exec envoy --disable-hot-restart --drain-strategy immediate --drain-time-s 45 --log-level warning --config-yaml "$config"
+            exec envoy --disable-hot-restart --drain-strategy immediate --drain-time-s 45\(threads) --log-level warning --config-yaml "$config"
 
             """
     }

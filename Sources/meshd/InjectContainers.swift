@@ -1,3 +1,4 @@
+import MeshModel
 import Yams
 
 /// The containers and volumes `meshd inject` adds to a pod, as YAML nodes.
@@ -22,8 +23,12 @@ enum InjectContainers {
         ]
     }
 
-    /// `istio-proxy`: Envoy as uid 1337 (the uid the redirect exempts), started by the rendering entrypoint.
-    static func sidecar(bootstrapTemplate: String, settings: InjectSettings) -> Node {
+    /// `istio-proxy`: Envoy as uid 1337 (the uid the redirect exempts), started by the rendering entrypoint, with the
+    /// pod's merged ProxyConfig settings: the image type's tag, `--concurrency`, and the environment variables (after
+    /// meshd's own, sorted by name).
+    static func sidecar(
+        bootstrapTemplate: String, settings: InjectSettings, proxy: ProxySettings = ProxySettings()
+    ) -> Node {
         var mounts: [Node] = [
             [
                 "name": .string(InjectSettings.tokenVolumeName), "mountPath": .string(InjectSettings.tokenDirectory),
@@ -39,16 +44,21 @@ enum InjectContainers {
         }
         var container: Node = [
             "name": .string(InjectSettings.proxyContainerName),
-            "image": .string(settings.proxyImage),
+            "image": .string(proxy.image(from: settings.proxyImage)),
             "command": ["/bin/sh", "-c"],
-            "args": [.block(InjectBootstrap.entrypoint)],
-            "env": [
-                fieldEnv("INSTANCE_IP", "status.podIP"),
-                fieldEnv("POD_NAME", "metadata.name"),
-                fieldEnv("POD_NAMESPACE", "metadata.namespace"),
-                fieldEnv("SERVICE_ACCOUNT", "spec.serviceAccountName"),
-                ["name": .string(InjectBootstrap.templateVariable), "value": .quoted(bootstrapTemplate)],
-            ],
+            "args": [.block(InjectBootstrap.entrypoint(concurrency: proxy.concurrency))],
+            "env": .sequence(
+                .init(
+                    [
+                        fieldEnv("INSTANCE_IP", "status.podIP"),
+                        fieldEnv("POD_NAME", "metadata.name"),
+                        fieldEnv("POD_NAMESPACE", "metadata.namespace"),
+                        fieldEnv("SERVICE_ACCOUNT", "spec.serviceAccountName"),
+                        ["name": .string(InjectBootstrap.templateVariable), "value": .quoted(bootstrapTemplate)],
+                    ]
+                        + proxy.environmentVariables.sorted { $0.key < $1.key }.map { name, value -> Node in
+                            ["name": .string(name), "value": .quoted(value)]
+                        })),
             "resources": [
                 "requests": ["cpu": "100m", "memory": "128Mi"], "limits": ["cpu": "2000m", "memory": "1Gi"],
             ],

@@ -14,7 +14,7 @@ struct PodTemplateInjection {
     static let statusAnnotation = "meshd.io/injected"
 
     /// The injected template, or nil when the template opts out (`sidecar.istio.io/inject: "false"`).
-    func inject(_ template: Node) throws -> Node? {
+    func inject(_ template: Node, namespace: String? = nil) throws -> Node? {
         var pod = template
         let metadata = pod["metadata"]
         if Self.optsOut(metadata) { return nil }
@@ -35,8 +35,17 @@ struct PodTemplateInjection {
         }
 
         let labels = Self.stringMap(metadata?["labels"])
-        let template = try InjectBootstrap.template(labels: labels, settings: settings)
-        let sidecar = InjectContainers.sidecar(bootstrapTemplate: template, settings: settings)
+        let workloadNamespace = metadata?["namespace"]?.string ?? namespace ?? settings.namespace
+        let proxy = settings.mesh.proxySettings(namespace: workloadNamespace, labels: labels)
+        if let reserved = proxy.environmentVariables.keys.sorted().first(
+            where: InjectSettings.reservedEnvironment.contains)
+        {
+            throw Refusal(
+                description:
+                    "a ProxyConfig sets the environment variable \(reserved), which meshd's sidecar sets itself")
+        }
+        let template = try InjectBootstrap.template(labels: labels, settings: settings, proxy: proxy)
+        let sidecar = InjectContainers.sidecar(bootstrapTemplate: template, settings: settings, proxy: proxy)
         var newInit = [InjectContainers.initContainer(settings: settings)]
         if settings.nativeSidecar { newInit.append(sidecar) }
         spec["initContainers"] = .sequence(.init(newInit + initContainers))

@@ -16,6 +16,16 @@ struct InjectSettings {
     var nativeSidecar = true
     /// Lifetime of the projected token; the kubelet refreshes it at 80 %, but Envoy reads it once, at start-up.
     var tokenExpirationSeconds = 43_200
+    /// The ProxyConfigs and mesh config (`--proxy-config`, `--mesh-config`) whose merged settings shape each pod's
+    /// proxy: concurrency, image type, environment variables. Empty: istiod's defaults.
+    var mesh = MeshSnapshot.build(from: [])
+    /// The namespace of a workload whose metadata names none (`kubectl apply -n`).
+    var namespace = "default"
+
+    /// Environment variables of the proxy container that meshd sets itself; a ProxyConfig may not replace them.
+    static let reservedEnvironment: Set<String> = [
+        "INSTANCE_IP", "POD_NAME", "POD_NAMESPACE", "SERVICE_ACCOUNT", "ISTIO_TOKEN", InjectBootstrap.templateVariable,
+    ]
 
     /// Envoy runs as this uid; the redirect exempts its traffic. Istio's value.
     static let proxyUID = SidecarInterception.proxyUID

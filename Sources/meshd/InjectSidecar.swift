@@ -72,7 +72,10 @@ struct SidecarInjector {
         }
         var injected = document
         do {
-            guard let pod = try PodTemplateInjection(settings: settings).inject(template) else { return document }
+            let namespace = document["metadata"]?["namespace"]?.string
+            guard let pod = try PodTemplateInjection(settings: settings).inject(template, namespace: namespace) else {
+                return document
+            }
             injected[path: path] = pod
         } catch let reason as PodTemplateInjection.Refusal {
             throw InjectError(document: position, object: object, reason: reason.description)

@@ -51,6 +51,13 @@ struct Serve: AsyncParsableCommand {
     @Option(
         name: .long,
         help:
+            "How long an auto-registered WorkloadEntry stays after its proxy disconnects (istiod's PILOT_WORKLOAD_ENTRY_GRACE_PERIOD), e.g. 10s."
+    )
+    var workloadEntryGracePeriod: String = "10s"
+
+    @Option(
+        name: .long,
+        help:
             "On SIGTERM or SIGINT, how long meshd waits for proxies to be disconnected and work to finish before it exits anyway."
     )
     var shutdownGrace: String = "10s"
@@ -139,6 +146,8 @@ struct Serve: AsyncParsableCommand {
             publicMetrics: adminPublicMetrics)
         options.transport = try transportOptions.options(logger: logger)
         options.changeHistory = changeHistory
+        options.workloadEntryGracePeriod = try ServePushOptions.duration(
+            workloadEntryGracePeriod, flag: "--workload-entry-grace-period")
         options.push = pushSettings
         options.server = serverOptions
         options.gracefulShutdownSignals = [.sigterm, .sigint]

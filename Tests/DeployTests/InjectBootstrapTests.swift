@@ -25,7 +25,7 @@ import Testing
         var settings = InjectSettings()
         settings.plaintext = true  // the TLS variant names /var/run/secrets/istio/root-cert.pem, absent here
         let template = try InjectBootstrap.template(labels: ["app": "reviews", "version": "v1"], settings: settings)
-        let script = InjectBootstrap.entrypoint.replacingOccurrences(of: InjectSettings.tokenPath, with: token.path)
+        let script = InjectBootstrap.entrypoint().replacingOccurrences(of: InjectSettings.tokenPath, with: token.path)
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = "\(directory.path)/bin:\(environment["PATH"] ?? "/usr/bin:/bin")"
         environment["INSTANCE_IP"] = "10.44.0.10"
@@ -95,7 +95,8 @@ import Testing
         let adminPort = try MeshdProcess.freeLocalPort()
         let rendered = template.replacingOccurrences(
             of: "\"port_value\":\(InjectSettings.proxyAdminPort)", with: "\"port_value\":\(adminPort)")
-        let entrypoint = InjectBootstrap.entrypoint.replacingOccurrences(of: InjectSettings.tokenPath, with: token.path)
+        let entrypoint = InjectBootstrap.entrypoint().replacingOccurrences(
+            of: InjectSettings.tokenPath, with: token.path)
         let log = directory.appendingPathComponent("envoy.log")
         let process = try ManagedProcess.start(
             name: "envoy",

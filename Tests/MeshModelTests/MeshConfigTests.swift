@@ -14,6 +14,7 @@ struct MeshConfigTests {
         enableAutoMtls: false
         defaultConfig:
           tracing: {sampling: 10}
+          drainDuration: 45s
         enableTracing: true
         extensionProviders:
         - name: ext-http
@@ -80,11 +81,11 @@ struct MeshConfigTests {
     @Test func otherFieldsWarnWithTheirPath() {
         let result = MeshConfigDecoder.decode(yaml: Self.full, file: "mesh.yaml")
         let paths = Set(result.warnings.map(\.fieldPath))
-        #expect(paths.contains("defaultConfig.tracing"))
-        #expect(!paths.contains("defaultConfig"))
+        #expect(paths.contains("defaultConfig.drainDuration"))
+        #expect(!paths.contains("defaultConfig") && !paths.contains("defaultConfig.tracing"))
         #expect(paths.contains("enableTracing"))
         #expect(paths.contains("extensionProviders[2].opentelemetry"))
-        #expect(result.warnings.first { $0.fieldPath == "enableTracing" }?.line == 9)
+        #expect(result.warnings.first { $0.fieldPath == "enableTracing" }?.line == 10)
         #expect(result.warnings.allSatisfy { $0.reason.contains("ignored") })
     }
 

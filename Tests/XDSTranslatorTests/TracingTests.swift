@@ -134,6 +134,19 @@ struct TracingTests {
         #expect((byDefault["0.0.0.0_8080"] ?? nil)?.randomSampling.value == 1, "istiod's default sampling is 1%")
     }
 
+    @Test("the mesh config's defaultConfig.tracing.sampling is the default; a Telemetry's sampling still wins")
+    func meshDefaultSampling() throws {
+        let mesh =
+            Self.providers + "\ndefaultProviders: {tracing: [zipkin]}\ndefaultConfig: {tracing: {sampling: 42.5}}"
+        let byDefault = try tracing("", mesh: mesh)
+        #expect((byDefault["0.0.0.0_8080"] ?? nil)?.randomSampling.value == 42.5)
+        #expect((byDefault["virtualInbound"] ?? nil)?.randomSampling.value == 42.5)
+        let set = Self.telemetry(
+            "mesh", namespace: "istio-system",
+            tracing: "  - providers: [{name: zipkin}]\n    randomSamplingPercentage: 3")
+        #expect((try tracing(set, mesh: mesh)["0.0.0.0_8080"] ?? nil)?.randomSampling.value == 3)
+    }
+
     @Test("disableSpanReporting keeps sampling and tags but names no tracer")
     func disableSpanReporting() throws {
         let yaml = Self.telemetry(

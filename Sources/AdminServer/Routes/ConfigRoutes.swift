@@ -1,7 +1,7 @@
 import Hummingbird
 
 /// `/debug/configz` (every object with its source and every validation error) and `/debug/registryz`
-/// (services and endpoints as meshd resolved them).
+/// (services and endpoints as meshd resolved them), `/debug/autoregistrationz` (auto-registered WorkloadEntries).
 struct ConfigRoutes {
     let context: AdminContext
 
@@ -13,6 +13,9 @@ struct ConfigRoutes {
         router.get("/debug/registryz") { _, _ in
             let snapshot = context.provider.snapshot
             return Responses.json(snapshot.services.map { RegistryServiceJSON($0, snapshot: snapshot) })
+        }
+        router.get("/debug/autoregistrationz") { _, _ in
+            Responses.json((context.provider.autoRegistration?.statuses() ?? []).map(AutoRegistrationJSON.init))
         }
     }
 }

@@ -19,5 +19,14 @@ extension Proxy {
             }
         }
         try self.init(nodeID: node.id, metadata: metadata, labels: labels)
+        if node.hasLocality, !node.locality.region.isEmpty {
+            // istiod's LocalityToString: each part only under the one before it.
+            var parts = [node.locality.region]
+            if !node.locality.zone.isEmpty {
+                parts.append(node.locality.zone)
+                if !node.locality.subZone.isEmpty { parts.append(node.locality.subZone) }
+            }
+            locality = parts.joined(separator: "/")
+        }
     }
 }

@@ -185,6 +185,9 @@ public enum ConfigDecoder {
             resource = .requestAuthentication(decodeRequestAuthentication(meta: meta, spec: spec))
         case .telemetry: resource = .telemetry(decodeTelemetry(meta: meta, spec: spec))
         case .envoyFilter: resource = .envoyFilter(decodeEnvoyFilter(meta: meta, spec: spec, root: root))
+        case .proxyConfig: resource = .proxyConfig(decodeProxyConfig(meta: meta, spec: spec))
+        case .workloadGroup:
+            resource = decodeWorkloadGroup(meta: meta, spec: spec, root: root).map { .workloadGroup($0) }
         }
         guard let resource else { return nil }
         // A field the decoder could not read was left at a default; the validator must not report that default.
@@ -214,6 +217,8 @@ public enum ConfigDecoder {
         case .secret: ["v1"]
         case .telemetry: ["telemetry.istio.io/v1", "telemetry.istio.io/v1alpha1"]
         case .envoyFilter: ["networking.istio.io/v1alpha3"]
+        case .proxyConfig: ["networking.istio.io/v1beta1"]
+        case .workloadGroup: ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
         }
     }
 

@@ -25,6 +25,7 @@ public enum MeshConfigDecoder {
     static let handled: Set<String> = [
         "rootNamespace", "trustDomain", "trustDomainAliases", "outboundTrafficPolicy", "enableAutoMtls",
         "extensionProviders", "accessLogFile", "accessLogFormat", "accessLogEncoding", "defaultProviders",
+        "defaultConfig",
     ]
 
     public static func decode(yaml: String, file: String) -> MeshConfigDecodeResult {
@@ -102,6 +103,7 @@ public enum MeshConfigDecoder {
         }
         if let enabled = mesh.bool("enableAutoMtls") { config.enableAutoMtls = enabled }
         decodeAccessLogSettings(mesh, into: &config)
+        decodeDefaultConfig(mesh, into: &config)
         var names: [String: String] = [:]
         for item in mesh.sequence("extensionProviders") {
             guard let mapping = item.mapping() else { continue }

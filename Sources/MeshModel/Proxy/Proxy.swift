@@ -21,6 +21,13 @@ public struct Proxy: Sendable, Hashable {
     public var interceptionMode: String
     public var clusterID: String?
     public var meshID: String?
+    /// `NETWORK`: the network the proxy is on; part of an auto-registered WorkloadEntry's name and body.
+    public var network: String?
+    /// `AUTO_REGISTER_GROUP`: the WorkloadGroup (in the proxy's namespace) whose template the proxy registers as a
+    /// WorkloadEntry while it is connected, as istiod's auto-registration does for VMs.
+    public var autoRegisterGroup: String?
+    /// The node's `locality` as `region/zone/subzone` (istiod's LocalityToString); nil when the node names none.
+    public var locality: String?
     /// The identity the proxy authenticated as; nil when it has none (no CA, or an unauthenticated test proxy).
     /// Only a proxy with an identity gets certificates, and with them mutual TLS in and out.
     public var workloadIdentity: WorkloadIdentity?
@@ -59,8 +66,8 @@ extension Proxy {
     /// Parses an Istio node id and the node metadata (already flattened to strings; `LABELS` as a map).
     ///
     /// Metadata keys: `NAMESPACE`, `LABELS`, `SERVICE_ACCOUNT`, `INSTANCE_IPS` (comma-separated),
-    /// `INTERCEPTION_MODE`, `CLUSTER_ID`, `MESH_ID`, and `GENERATOR` (`grpc` makes a sidecar id a proxyless gRPC
-    /// client, `Kind.grpc`). Metadata wins over the id where both say something.
+    /// `INTERCEPTION_MODE`, `CLUSTER_ID`, `MESH_ID`, `NETWORK`, `AUTO_REGISTER_GROUP`, and `GENERATOR` (`grpc` makes a
+    /// sidecar id a proxyless gRPC client, `Kind.grpc`). Metadata wins over the id where both say something.
     public init(nodeID: String, metadata: [String: String], labels: [String: String]) throws(ProxyIdentityError) {
         let parts = nodeID.split(separator: "~", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 4 else {
@@ -95,6 +102,8 @@ extension Proxy {
             interceptionMode: metadata["INTERCEPTION_MODE"] ?? "REDIRECT",
             clusterID: metadata["CLUSTER_ID"], meshID: metadata["MESH_ID"])
         self.metadata = metadata
+        network = metadata["NETWORK"].flatMap { $0.isEmpty ? nil : $0 }
+        autoRegisterGroup = metadata["AUTO_REGISTER_GROUP"].flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 

@@ -19,6 +19,9 @@ public struct MeshConfig: Sendable, Hashable {
     /// With `accessLogEncoding: JSON` and an `accessLogFormat`, its fields (decoded from the JSON object).
     public var accessLogJSONFields: [String: String]?
     public var defaultProviders = DefaultProviders()
+    /// `defaultConfig`: the mesh-wide proxy settings, under every ProxyConfig (`concurrency`, `image.imageType`,
+    /// `proxyMetadata`, `tracing.sampling`).
+    public var defaultConfig = ProxySettings()
 
     public init(
         rootNamespace: String = MeshDefaults.rootNamespace, trustDomain: String = MeshDefaults.trustDomain,

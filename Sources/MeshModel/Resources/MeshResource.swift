@@ -15,6 +15,8 @@ public enum MeshResource: Sendable, Hashable {
     case requestAuthentication(RequestAuthentication)
     case telemetry(Telemetry)
     case envoyFilter(EnvoyFilter)
+    case proxyConfig(ProxyConfig)
+    case workloadGroup(WorkloadGroup)
 
     public var meta: ObjectMeta {
         switch self {
@@ -33,6 +35,8 @@ public enum MeshResource: Sendable, Hashable {
         case .requestAuthentication(let r): r.meta
         case .telemetry(let r): r.meta
         case .envoyFilter(let r): r.meta
+        case .proxyConfig(let r): r.meta
+        case .workloadGroup(let r): r.meta
         }
     }
 
@@ -53,6 +57,8 @@ public enum MeshResource: Sendable, Hashable {
         case .requestAuthentication: .requestAuthentication
         case .telemetry: .telemetry
         case .envoyFilter: .envoyFilter
+        case .proxyConfig: .proxyConfig
+        case .workloadGroup: .workloadGroup
         }
     }
 

@@ -39,6 +39,8 @@ extension MeshSnapshot {
             case .requestAuthentication(let policy): inputs.requestAuthentications.append(policy)
             case .telemetry(let telemetry): inputs.telemetries.append(telemetry)
             case .envoyFilter(let filter): inputs.envoyFilters.append(filter)
+            case .proxyConfig(let config): inputs.proxyConfigs.append(config)
+            case .workloadGroup(let group): inputs.workloadGroups.append(group)
             }
         }
 
@@ -80,6 +82,8 @@ extension MeshSnapshot {
             authorization: inputs.authorizationPolicies, requestAuthentication: inputs.requestAuthentications)
         snapshot.telemetries = index(inputs.telemetries)
         snapshot.envoyFilters = index(inputs.envoyFilters)
+        snapshot.proxyConfigs = index(inputs.proxyConfigs)
+        snapshot.workloadGroups = index(inputs.workloadGroups)
         return snapshot
     }
 

@@ -34,6 +34,10 @@ public struct MeshSnapshot: Sendable {
     public internal(set) var telemetries: [String: [Telemetry]] = [:]
     /// EnvoyFilters by namespace, each list ordered by name (`envoyFilters(namespace:labels:)` orders them for use).
     public internal(set) var envoyFilters: [String: [EnvoyFilter]] = [:]
+    /// ProxyConfigs by namespace, each list ordered by name (see `MeshSnapshot+ProxyConfig.swift`).
+    public internal(set) var proxyConfigs: [String: [ProxyConfig]] = [:]
+    /// WorkloadGroups by namespace, each list ordered by name: the templates of auto-registered WorkloadEntries.
+    public internal(set) var workloadGroups: [String: [WorkloadGroup]] = [:]
     /// Key sets fetched from RequestAuthentication `jwksUri`s, by URI (JSON text). A URI with no entry has no key
     /// set yet, and its provider must reject every token (fail closed).
     public internal(set) var fetchedJWKS: [String: String] = [:]

@@ -15,6 +15,8 @@ struct SnapshotInputs {
     var requestAuthentications: [RequestAuthentication] = []
     var telemetries: [Telemetry] = []
     var envoyFilters: [EnvoyFilter] = []
+    var proxyConfigs: [ProxyConfig] = []
+    var workloadGroups: [WorkloadGroup] = []
 
     /// Every Pod with an IP and every WorkloadEntry, sorted by address then origin.
     func workloads() -> [MeshWorkload] {

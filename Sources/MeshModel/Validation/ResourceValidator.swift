@@ -22,6 +22,8 @@ public enum ResourceValidator {
         case .telemetry(let telemetry): validateTelemetry(telemetry, into: &issues)
         // The decoder applies istiod's EnvoyFilter rules as it reads each patch (they depend on how it was written).
         case .envoyFilter: break
+        case .proxyConfig(let config): validateProxyConfig(config, into: &issues)
+        case .workloadGroup(let group): validateWorkloadGroup(group, into: &issues)
         }
         return issues.issues
     }

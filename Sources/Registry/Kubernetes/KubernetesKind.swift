@@ -83,6 +83,11 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
         .istio("networking.istio.io", "ServiceEntry", modelled: true),
         .istio("networking.istio.io", "WorkloadEntry", modelled: true),
         .istio("networking.istio.io", "Sidecar", modelled: true),
+        .istio("networking.istio.io", "WorkloadGroup", modelled: true),
+        // ProxyConfig is served as v1beta1 only.
+        Self(
+            group: "networking.istio.io", version: "v1beta1", kind: "ProxyConfig", resource: "proxyconfigs",
+            isCustomResource: true, isModelled: true),
         .istio("security.istio.io", "PeerAuthentication", modelled: true),
         .istio("security.istio.io", "AuthorizationPolicy", modelled: true),
         .istio("security.istio.io", "RequestAuthentication", modelled: true),

@@ -12,7 +12,8 @@ struct TracingPlan: Sendable {
     var sources: [ResourceKey] = []
 
     static let zipkinName = "envoy.tracers.zipkin"
-    /// istiod's sampling when neither Telemetry nor the mesh config sets one (`defaultConfig.tracing.sampling`).
+    /// istiod's sampling (`PILOT_TRACE_SAMPLING`) when neither Telemetry nor the mesh config's
+    /// `defaultConfig.tracing.sampling` sets one.
     static let defaultSampling = 1.0
     /// istiod's `max_path_tag_length` when the provider sets no `maxTagLength`.
     static let defaultMaxTagLength = 256
@@ -46,8 +47,11 @@ struct TracingPlan: Sendable {
         guard !withTracing.isEmpty || !mesh.defaultProviders.tracing.isEmpty else { return plan }
         plan.sources = withTracing.map(\.sourceKey)
         for side in [TelemetryTrafficSide.client, .server] {
-            let merged = merge(
+            var merged = merge(
                 levels: withTracing.map(\.tracing), defaults: mesh.defaultProviders.tracing, side: side)
+            // No Telemetry level sets a sampling: the mesh config's `defaultConfig.tracing.sampling`, as istiod reads
+            // it from the proxy's ProxyConfig.
+            if merged.sampling == nil { merged.sampling = mesh.defaultConfig.tracingSampling }
             guard let name = merged.provider, let provider = mesh.extensionProvider(named: name),
                 case .zipkin(let zipkin) = provider.kind,
                 let resolved = ResolvedTracer.resolve(zipkin, in: snapshot)
