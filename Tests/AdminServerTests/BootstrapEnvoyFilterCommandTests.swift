@@ -42,9 +42,12 @@ struct BootstrapEnvoyFilterCommandTests {
         let directory = try Self.directory([
             "tags.yaml": Self.filter(
                 "tags", selector: "reviews",
-                value: "{stats_config: {stats_tags: [{tag_name: mesh, fixed_value: meshd}]}, admin: {profile_path: /tmp/meshd-prof}}"),
+                value:
+                    "{stats_config: {stats_tags: [{tag_name: mesh, fixed_value: meshd}]}, admin: {profile_path: /tmp/meshd-prof}}"
+            ),
             "other.yaml": Self.filter(
-                "other", selector: "ratings", value: "{stats_config: {stats_tags: [{tag_name: other, fixed_value: x}]}}"),
+                "other", selector: "ratings", value: "{stats_config: {stats_tags: [{tag_name: other, fixed_value: x}]}}"
+            ),
         ])
         defer { try? FileManager.default.removeItem(at: directory) }
         let result = try Subprocess.run(
@@ -75,7 +78,9 @@ struct BootstrapEnvoyFilterCommandTests {
             [try MeshdProcess.executable()] + Self.base + ["--envoy-filters", directory.path], timeout: .seconds(30))
         #expect(!result.succeeded)
         #expect(result.stderr.contains("bad.yaml"), "\(result.stderr)")
-        #expect(result.stderr.contains("spec.configPatches[0].patch.operation: unknown operation \"MERG\""), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("spec.configPatches[0].patch.operation: unknown operation \"MERG\""),
+            "\(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
 }

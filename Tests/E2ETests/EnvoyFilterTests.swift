@@ -184,7 +184,8 @@ struct EnvoyFilterTests {
             #expect(problems.first?.file?.hasSuffix("bad.yaml") == true)
             let stillRemoved = try #require(try await Self.header(from: client))
             #expect(stillRemoved == nil, "the REMOVE stays in force")
-            #expect(try Self.dumpedCluster(clientSidecar, name: Self.cluster)?["connect_timeout"] as? String == "3.500s")
+            #expect(
+                try Self.dumpedCluster(clientSidecar, name: Self.cluster)?["connect_timeout"] as? String == "3.500s")
 
             for sidecar in [clientSidecar, serverSidecar] {
                 #expect(try sidecar.counter("listener_manager.lds.update_rejected") == 0)
@@ -210,7 +211,9 @@ struct EnvoyFilterTests {
                 return sources.isEmpty ? nil : sources
             }
             #expect(
-                sources.contains { $0.hasPrefix("EnvoyFilter/default/broken-lua ") && $0.contains("broken-lua.yaml:1") },
+                sources.contains {
+                    $0.hasPrefix("EnvoyFilter/default/broken-lua ") && $0.contains("broken-lua.yaml:1")
+                },
                 "\(sources)")
             try FileManager.default.removeItem(atPath: meshd.configPath("broken-lua.yaml"))
             _ = try await Poll.until("the server ACKs again", timeout: .seconds(20)) { () -> Bool? in

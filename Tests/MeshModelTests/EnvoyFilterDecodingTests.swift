@@ -6,7 +6,9 @@ import Testing
 /// apply to a workload in which order.
 @Suite("EnvoyFilter decoding")
 struct EnvoyFilterDecodingTests {
-    static func filter(_ spec: String, name: String = "f", namespace: String = "default", extraMeta: String = "")
+    static func filter(
+        _ spec: String, name: String = "f", namespace: String = "default", extraMeta: String = ""
+    )
         -> String
     {
         """
@@ -97,11 +99,15 @@ struct EnvoyFilterDecodingTests {
                 """))
         #expect(filter.configPatches.count == 2)
         let compressor = try #require(filter.configPatches.first?.value?.json)
-        #expect(compressor.hasPrefix(
-            #"{"name":"envoy.filters.http.compressor","typed_config":{"@type":"type.googleapis.com/udpa.type.v1.TypedStruct","type_url":"type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor","value":{"compressor_library""#
-        ), "\(compressor)")
+        #expect(
+            compressor.hasPrefix(
+                #"{"name":"envoy.filters.http.compressor","typed_config":{"@type":"type.googleapis.com/udpa.type.v1.TypedStruct","type_url":"type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor","value":{"compressor_library""#
+            ), "\(compressor)")
         // The nested Any stays as written inside the TypedStruct: Envoy reads it with the rest.
-        #expect(compressor.contains(#""@type":"type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip","memory_level":3"#))
+        #expect(
+            compressor.contains(
+                #""@type":"type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip","memory_level":3"#)
+        )
         let explicit = try #require(filter.configPatches.last?.value?.json)
         #expect(explicit.contains("local_ratelimit.v3.LocalRateLimit"))
     }
@@ -168,10 +174,12 @@ struct EnvoyFilterDecodingTests {
                   value: {connect_timeout: ten seconds}
             """)
         #expect(errors.count == 1)
-        #expect(errors.first?.hasPrefix("spec.configPatches[0].patch.value: does not fit envoy.config.cluster.v3.Cluster")
-            == true, "\(errors)")
-        #expect(decode(Self.filter("  configPatches:\n  - applyTo: CLUSTER\n    patch: {operation: MERGE, value: [1]}"))
-            .objects.isEmpty)
+        #expect(
+            errors.first?.hasPrefix("spec.configPatches[0].patch.value: does not fit envoy.config.cluster.v3.Cluster")
+                == true, "\(errors)")
+        #expect(
+            decode(Self.filter("  configPatches:\n  - applyTo: CLUSTER\n    patch: {operation: MERGE, value: [1]}"))
+                .objects.isEmpty)
     }
 
     @Test("istiod's refusals, each at its path")
@@ -179,33 +187,58 @@ struct EnvoyFilterDecodingTests {
         let cases: [(String, String)] = [
             ("- patch: {operation: REMOVE}", "spec.configPatches[0].applyTo: Envoy filter: missing applyTo"),
             ("- applyTo: CLUSTER", "spec.configPatches[0].patch: Envoy filter: missing patch"),
-            ("- applyTo: CLUSTER\n    patch: {value: {name: x}}",
-             "spec.configPatches[0].patch.operation: Envoy filter: missing patch operation"),
-            ("- applyTo: CLUSTER\n    patch: {operation: ADD}",
-             "spec.configPatches[0].patch.value: Envoy filter: missing patch value for non-remove operation"),
-            ("- applyTo: HTTP_FILTER\n    match: {cluster: {name: x}}\n    patch: {operation: REMOVE}",
-             "spec.configPatches[0].match: Envoy filter: applyTo for listener class objects cannot have non listener match"),
-            ("- applyTo: CLUSTER\n    match: {listener: {name: x}}\n    patch: {operation: REMOVE}",
-             "spec.configPatches[0].match: Envoy filter: applyTo for cluster class objects cannot have non cluster match"),
-            ("- applyTo: VIRTUAL_HOST\n    match: {cluster: {name: x}}\n    patch: {operation: REMOVE}",
-             "spec.configPatches[0].match: Envoy filter: applyTo for http route class objects cannot have non route configuration match"),
-            ("- applyTo: NETWORK_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: x}}}}}\n    patch: {operation: REMOVE}",
-             "spec.configPatches[0].match.listener.filterChain.filter.subFilter: Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only"),
-            ("- applyTo: HTTP_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.tcp_proxy, subFilter: {name: x}}}}}\n    patch: {operation: REMOVE}",
-             "spec.configPatches[0].match.listener.filterChain.filter.subFilter: Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager"),
-            ("- applyTo: HTTP_FILTER\n    match: {listener: {filterChain: {filter: {subFilter: {name: x}}}}}\n    patch: {operation: REMOVE}",
-             "spec.configPatches[0].match.listener.filterChain.filter.name: Envoy filter: filter match has no name to match on"),
-            ("- applyTo: CLUSTER\n    match: {proxy: {proxyVersion: '(unclosed'}}\n    patch: {operation: REMOVE}",
-             "spec.configPatches[0].match.proxy.proxyVersion: Envoy filter: invalid regex for proxy version, [(unclosed]"),
-            ("- applyTo: HTTP_FILTER\n    match: {context: SIDECAR_INBOUND, waypoint: {}}\n    patch: {operation: REMOVE}",
-             "spec.configPatches[0].match: only support waypointMatch when context is WAYPOINT"),
-            ("- applyTo: HTTP_FILTER\n    match: {context: WAYPOINT, listener: {name: x}}\n    patch: {operation: REMOVE}",
-             "spec.configPatches[0].match: only support waypointMatch when context is WAYPOINT"),
-            ("- applyTo: HTTP_FILTER\n    match: {context: WAYPOINT, waypoint: {portNumber: 65536}}\n    patch: {operation: REMOVE}",
-             "spec.configPatches[0].match.waypoint.portNumber: port must be between 1-65535"),
-            ("- applyTo: CLUSTERS\n    patch: {operation: REMOVE}", "spec.configPatches[0].applyTo: unknown applyTo \"CLUSTERS\""),
-            ("- applyTo: HTTP_FILTER\n    patch: {operation: ADD, value: {name: x, config_discovery: {config_source: {ads: {}}, type_urls: [t]}}}",
-             "spec.configPatches[0].patch.value.config_discovery: config_discovery fetches the filter's config over ECDS"),
+            (
+                "- applyTo: CLUSTER\n    patch: {value: {name: x}}",
+                "spec.configPatches[0].patch.operation: Envoy filter: missing patch operation"
+            ),
+            (
+                "- applyTo: CLUSTER\n    patch: {operation: ADD}",
+                "spec.configPatches[0].patch.value: Envoy filter: missing patch value for non-remove operation"
+            ),
+            (
+                "- applyTo: HTTP_FILTER\n    match: {cluster: {name: x}}\n    patch: {operation: REMOVE}",
+                "spec.configPatches[0].match: Envoy filter: applyTo for listener class objects cannot have non listener match"
+            ),
+            (
+                "- applyTo: CLUSTER\n    match: {listener: {name: x}}\n    patch: {operation: REMOVE}",
+                "spec.configPatches[0].match: Envoy filter: applyTo for cluster class objects cannot have non cluster match"
+            ),
+            (
+                "- applyTo: VIRTUAL_HOST\n    match: {cluster: {name: x}}\n    patch: {operation: REMOVE}",
+                "spec.configPatches[0].match: Envoy filter: applyTo for http route class objects cannot have non route configuration match"
+            ),
+            (
+                "- applyTo: NETWORK_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: x}}}}}\n    patch: {operation: REMOVE}",
+                "spec.configPatches[0].match.listener.filterChain.filter.subFilter: Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only"
+            ),
+            (
+                "- applyTo: HTTP_FILTER\n    match: {listener: {filterChain: {filter: {name: envoy.filters.network.tcp_proxy, subFilter: {name: x}}}}}\n    patch: {operation: REMOVE}",
+                "spec.configPatches[0].match.listener.filterChain.filter.subFilter: Envoy filter: subfilter match requires filter match with envoy.filters.network.http_connection_manager"
+            ),
+            (
+                "- applyTo: HTTP_FILTER\n    match: {listener: {filterChain: {filter: {subFilter: {name: x}}}}}\n    patch: {operation: REMOVE}",
+                "spec.configPatches[0].match.listener.filterChain.filter.name: Envoy filter: filter match has no name to match on"
+            ),
+            (
+                "- applyTo: CLUSTER\n    match: {proxy: {proxyVersion: '(unclosed'}}\n    patch: {operation: REMOVE}",
+                "spec.configPatches[0].match.proxy.proxyVersion: Envoy filter: invalid regex for proxy version, [(unclosed]"
+            ),
+            (
+                "- applyTo: HTTP_FILTER\n    match: {context: SIDECAR_INBOUND, waypoint: {}}\n    patch: {operation: REMOVE}",
+                "spec.configPatches[0].match: only support waypointMatch when context is WAYPOINT"
+            ),
+            (
+                "- applyTo: HTTP_FILTER\n    match: {context: WAYPOINT, listener: {name: x}}\n    patch: {operation: REMOVE}",
+                "spec.configPatches[0].match: only support waypointMatch when context is WAYPOINT"
+            ),
+            (
+                "- applyTo: HTTP_FILTER\n    match: {context: WAYPOINT, waypoint: {portNumber: 65536}}\n    patch: {operation: REMOVE}",
+                "spec.configPatches[0].match.waypoint.portNumber: port must be between 1-65535"
+            ),
+            (
+                "- applyTo: CLUSTERS\n    patch: {operation: REMOVE}",
+                "spec.configPatches[0].applyTo: unknown applyTo \"CLUSTERS\""
+            ),
         ]
         for (patches, expected) in cases {
             let errors = Self.errors("  configPatches:\n  " + patches)
@@ -213,9 +246,35 @@ struct EnvoyFilterDecodingTests {
         }
     }
 
+    @Test("a patch whose filter config comes over ECDS (config_discovery) is left out with a warning at its path")
+    func configDiscovery() throws {
+        let yaml = Self.filter(
+            """
+              configPatches:
+              - applyTo: HTTP_FILTER
+                patch: {operation: ADD, value: {name: x, config_discovery: {config_source: {ads: {}}, type_urls: [t]}}}
+              - applyTo: CLUSTER
+                patch: {operation: ADD, value: {name: kept}}
+            """)
+        let result = decode(yaml)
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        #expect(
+            result.warnings.contains {
+                $0.fieldPath == "spec.configPatches[0].patch.value.config_discovery"
+                    && $0.reason.hasSuffix("this patch is not applied")
+            }, "\(result.warnings)")
+        guard case .envoyFilter(let filter) = onlyResource(result) else {
+            Issue.record("not served")
+            return
+        }
+        #expect(filter.configPatches.map(\.applyTo) == [.cluster])
+    }
+
     @Test("the filters of a workload: root namespace and own namespace, by priority, root first, then creation time")
     func ordering() throws {
-        func object(_ name: String, _ namespace: String, priority: Int, created: String, selector: String? = nil)
+        func object(
+            _ name: String, _ namespace: String, priority: Int, created: String, selector: String? = nil
+        )
             -> String
         {
             Self.filter(

@@ -112,7 +112,8 @@ struct EnvoyFilterPatchTests {
         let added = try #require(clusters["lua_cluster"])
         #expect(added.type == .strictDns)
         #expect(added.connectTimeout.nanos == 500_000_000)
-        #expect(added.loadAssignment.endpoints.first?.lbEndpoints.first?.endpoint.address.socketAddress.portValue == 8888)
+        #expect(
+            added.loadAssignment.endpoints.first?.lbEndpoints.first?.endpoint.address.socketAddress.portValue == 8888)
         #expect(clusters["BlackHoleCluster"] == nil)
         #expect(clusters[Self.webCluster] != nil)
     }
@@ -120,26 +121,26 @@ struct EnvoyFilterPatchTests {
     @Test("HTTP_FILTER INSERT_BEFORE the router puts a Lua filter on the inbound side of the selected workload only")
     func luaInsertBefore() throws {
         let lua = Self.filter(
-                "tune", selector: "app: web",
-                patches: """
-                    - applyTo: HTTP_FILTER
-                      match:
-                        context: SIDECAR_INBOUND
-                        listener:
-                          filterChain:
-                            filter:
-                              name: envoy.filters.network.http_connection_manager
-                              subFilter: {name: envoy.filters.http.router}
-                      patch:
-                        operation: INSERT_BEFORE
-                        value:
-                          name: envoy.filters.http.lua
-                          typed_config:
-                            "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                            default_source_code:
-                              inline_string: |
-                                function envoy_on_response(handle) handle:headers():add("x-lua", "1") end
-                    """)
+            "tune", selector: "app: web",
+            patches: """
+                - applyTo: HTTP_FILTER
+                  match:
+                    context: SIDECAR_INBOUND
+                    listener:
+                      filterChain:
+                        filter:
+                          name: envoy.filters.network.http_connection_manager
+                          subFilter: {name: envoy.filters.http.router}
+                  patch:
+                    operation: INSERT_BEFORE
+                    value:
+                      name: envoy.filters.http.lua
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                        default_source_code:
+                          inline_string: |
+                            function envoy_on_response(handle) handle:headers():add("x-lua", "1") end
+                """)
         let fixture = try Self.fixture(lua)
         let listeners = fixture.resources(TypeURL.listener, as: Listener.self)
         let inbound = try Self.httpFilters(try #require(listeners["virtualInbound"]))
@@ -224,9 +225,10 @@ struct EnvoyFilterPatchTests {
                             upgrade_configs: [{upgrade_type: websocket}]
                     """))
         let listener = try #require(fixture.resources(TypeURL.listener, as: Listener.self)["0.0.0.0_8080"])
-        let filter = try #require(listener.filterChains.flatMap(\.filters).first {
-            $0.name == "envoy.filters.network.http_connection_manager"
-        })
+        let filter = try #require(
+            listener.filterChains.flatMap(\.filters).first {
+                $0.name == "envoy.filters.network.http_connection_manager"
+            })
         let hcm = try HCM(unpackingAny: filter.typedConfig)
         #expect(hcm.streamIdleTimeout.seconds == 42)
         #expect(hcm.upgradeConfigs.map(\.upgradeType).contains("websocket"))

@@ -108,6 +108,7 @@ extension ConfigDecoder {
         let match = entry.mapping("match").map { decodePatchMatch($0, applyTo: applyTo) } ?? EnvoyConfigPatch.Match()
         var value: EnvoyPatchValue?
         if let field = patch["value"] {
+            // nil: refused (an error at the field's path) or left out (a warning there); either way not applied.
             value = EnvoyPatchValueDecoder.decode(field, applyTo: applyTo, operation: operation)
             if value == nil { return nil }
         } else if operation != .remove {
@@ -147,10 +148,13 @@ extension ConfigDecoder {
         case .filterChain: supported = [.merge, .mergeAndReplaceList, .add, .remove]
         case .routeConfiguration: supported = [.merge, .mergeAndReplaceList]
         case .virtualHost: supported = [.merge, .mergeAndReplaceList, .add, .remove, .replace]
-        case .httpRoute: supported = [.merge, .mergeAndReplaceList, .add, .remove, .insertBefore, .insertAfter, .insertFirst]
+        case .httpRoute:
+            supported = [.merge, .mergeAndReplaceList, .add, .remove, .insertBefore, .insertAfter, .insertFirst]
         case .cluster: supported = [.merge, .mergeAndReplaceList, .add, .remove]
         case .networkFilter, .httpFilter, .listenerFilter:
-            supported = [.merge, .mergeAndReplaceList, .add, .remove, .insertBefore, .insertAfter, .insertFirst, .replace]
+            supported = [
+                .merge, .mergeAndReplaceList, .add, .remove, .insertBefore, .insertAfter, .insertFirst, .replace,
+            ]
         }
         if !supported.contains(operation) {
             context.warning(
@@ -159,7 +163,9 @@ extension ConfigDecoder {
         }
     }
 
-    private static func decodePatchMatch(_ match: YAMLMapping, applyTo: EnvoyConfigPatch.ApplyTo)
+    private static func decodePatchMatch(
+        _ match: YAMLMapping, applyTo: EnvoyConfigPatch.ApplyTo
+    )
         -> EnvoyConfigPatch.Match
     {
         match.warnUnsupported(handled: ["context", "proxy", "listener", "routeConfiguration", "cluster", "waypoint"])
@@ -244,7 +250,9 @@ extension ConfigDecoder {
         }
     }
 
-    private static func decodeListenerMatch(_ listener: YAMLMapping, applyTo: EnvoyConfigPatch.ApplyTo)
+    private static func decodeListenerMatch(
+        _ listener: YAMLMapping, applyTo: EnvoyConfigPatch.ApplyTo
+    )
         -> EnvoyConfigPatch.ListenerMatch
     {
         listener.warnUnsupported(handled: ["portNumber", "portName", "filterChain", "listenerFilter", "name"])
@@ -272,7 +280,8 @@ extension ConfigDecoder {
             value.name = filter.string("name") ?? ""
             let path = filter.path
             if applyTo == .listener || applyTo == .filterChain {
-                filter.context.warning(path, "Envoy filter: filter match has no effect when used with \(applyTo.rawValue)")
+                filter.context.warning(
+                    path, "Envoy filter: filter match has no effect when used with \(applyTo.rawValue)")
             }
             if value.name.isEmpty {
                 filter.context.error(path.appendingField("name"), "Envoy filter: filter match has no name to match on")
@@ -280,12 +289,15 @@ extension ConfigDecoder {
                 sub.warnUnsupported(handled: ["name"])
                 let name = sub.string("name") ?? ""
                 if applyTo != .httpFilter {
-                    sub.context.error(sub.path, "Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only")
+                    sub.context.error(
+                        sub.path, "Envoy filter: subfilter match can be used with applyTo HTTP_FILTER only")
                 } else if value.name != httpConnectionManagerName && value.name != "envoy.http_connection_manager" {
                     sub.context.error(
-                        sub.path, "Envoy filter: subfilter match requires filter match with \(httpConnectionManagerName)")
+                        sub.path,
+                        "Envoy filter: subfilter match requires filter match with \(httpConnectionManagerName)")
                 } else if name.isEmpty {
-                    sub.context.error(sub.path.appendingField("name"), "Envoy filter: subfilter match has no name to match on")
+                    sub.context.error(
+                        sub.path.appendingField("name"), "Envoy filter: subfilter match has no name to match on")
                 }
                 value.subFilter = name
                 warnDeprecatedName(name, path: sub.path.appendingField("name"), context: sub.context)
@@ -303,7 +315,9 @@ extension ConfigDecoder {
         }
     }
 
-    private static func decodeRouteConfigurationMatch(_ route: YAMLMapping)
+    private static func decodeRouteConfigurationMatch(
+        _ route: YAMLMapping
+    )
         -> EnvoyConfigPatch.RouteConfigurationMatch
     {
         route.warnUnsupported(handled: ["portNumber", "portName", "gateway", "vhost", "name"])

@@ -41,7 +41,9 @@ enum EnvoyPatchValueDecoder {
             return nil
         }
         guard let tree = JSONTree.from(field.node, path: field.path, context: field.context) else { return nil }
-        let replacesWhole: Set<EnvoyConfigPatch.Operation> = [.add, .insertBefore, .insertAfter, .insertFirst, .replace]
+        let replacesWhole: Set<EnvoyConfigPatch.Operation> = [
+            .add, .insertBefore, .insertAfter, .insertFirst, .replace,
+        ]
         var problems: [(path: String, reason: String)] = []
         // A bootstrap is merged as JSON (`meshd bootstrap --envoy-filters`): its value is kept exactly as written.
         let converted =
@@ -50,16 +52,20 @@ enum EnvoyPatchValueDecoder {
             : carryUnknownTypes(
                 tree, path: field.path, fallBackOnUnknownFields: replacesWhole.contains(operation),
                 problems: &problems)
-        // A filter whose config comes over ECDS would wait for a config meshd never serves.
-        for key in ["config_discovery", "configDiscovery"] {
-            if let path = converted.path(ofKey: key, base: field.path) {
-                problems.append(
-                    (path, "config_discovery fetches the filter's config over ECDS, which meshd does not serve"))
-            }
-        }
         if !problems.isEmpty {
             for problem in problems { field.context.error(problem.path, problem.reason) }
             return nil
+        }
+        // A filter whose config comes over ECDS would wait for a config meshd never serves: the patch is left out,
+        // said at its path (the object itself is still served, as with EXTENSION_CONFIG).
+        for key in ["config_discovery", "configDiscovery"] {
+            if let path = converted.path(ofKey: key, base: field.path) {
+                field.context.warning(
+                    path,
+                    "config_discovery fetches the filter's config over ECDS, which meshd does not serve; "
+                        + "this patch is not applied")
+                return nil
+            }
         }
         let type = messageType(for: applyTo)
         let json = converted.text
@@ -85,7 +91,8 @@ enum EnvoyPatchValueDecoder {
     }
 
     /// `json` decoded as `type` and encoded once, so that a failure inside an `Any` (decoded lazily) shows here.
-    static func decodeChecked(_ type: any SwiftProtobuf.Message.Type, json: String) throws -> any SwiftProtobuf.Message {
+    static func decodeChecked(_ type: any SwiftProtobuf.Message.Type, json: String) throws -> any SwiftProtobuf.Message
+    {
         func decode<M: SwiftProtobuf.Message>(_: M.Type) throws -> M {
             var options = JSONDecodingOptions()
             options.ignoreUnknownFields = false
@@ -173,7 +180,8 @@ enum EnvoyPatchValueDecoder {
         case .numberRange: "a number is out of range for its field"
         case .malformedBool: "a boolean field holds something other than true or false"
         case .malformedString: "a string field holds something other than a string"
-        case .schemaMismatch: "a value has the wrong shape for its field (a list, object or scalar where another is expected)"
+        case .schemaMismatch:
+            "a value has the wrong shape for its field (a list, object or scalar where another is expected)"
         case .unrecognizedEnumValue: "an enum field holds a name that is not one of its values"
         case .malformedDuration: "a duration is malformed (write it as \"10s\" or \"0.5s\")"
         case .malformedTimestamp: "a timestamp is malformed"

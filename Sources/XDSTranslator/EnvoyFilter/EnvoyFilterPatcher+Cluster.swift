@@ -50,7 +50,8 @@ extension EnvoyFilterPatcher {
     /// istiod's cluster match: `name` alone when set, else the service, subset and port of an
     /// `outbound|<port>|<subset>|<host>` name (an inbound cluster's name carries no service: a `service` match never
     /// selects one in meshd).
-    static func clusterMatches(_ cluster: Envoy_Config_Cluster_V3_Cluster, _ patch: EnvoyFilterPatches.Applied) -> Bool {
+    static func clusterMatches(_ cluster: Envoy_Config_Cluster_V3_Cluster, _ patch: EnvoyFilterPatches.Applied) -> Bool
+    {
         guard case .cluster(let match)? = patch.patch.match.object else { return true }
         if !match.name.isEmpty { return match.name == cluster.name }
         let parts = cluster.name.split(separator: "|", omittingEmptySubsequences: false).map(String.init)

@@ -269,7 +269,9 @@ extension EnvoyFilterPatcher {
 
     /// istiod's listener match: the name; the port of the listener's address, except on the virtual listeners for
     /// anything below LISTENER (there the port selects filter chains by destination port).
-    static func listenerMatches(_ listener: Envoy_Config_Listener_V3_Listener, _ patch: EnvoyFilterPatches.Applied)
+    static func listenerMatches(
+        _ listener: Envoy_Config_Listener_V3_Listener, _ patch: EnvoyFilterPatches.Applied
+    )
         -> Bool
     {
         guard let match = listenerMatch(patch) else { return true }
@@ -309,7 +311,9 @@ extension EnvoyFilterPatcher {
         return true
     }
 
-    static func networkFilterMatches(_ filter: Envoy_Config_Listener_V3_Filter, _ patch: EnvoyFilterPatches.Applied)
+    static func networkFilterMatches(
+        _ filter: Envoy_Config_Listener_V3_Filter, _ patch: EnvoyFilterPatches.Applied
+    )
         -> Bool
     {
         guard let name = listenerMatch(patch)?.filterChain?.filter?.name else { return true }

@@ -117,14 +117,18 @@ extension EnvoyFilterPatcher {
         host.routes = routes
     }
 
-    private static func routeConfigurationMatch(_ patch: EnvoyFilterPatches.Applied)
+    private static func routeConfigurationMatch(
+        _ patch: EnvoyFilterPatches.Applied
+    )
         -> EnvoyConfigPatch.RouteConfigurationMatch?
     {
         guard case .routeConfiguration(let match)? = patch.patch.match.object else { return nil }
         return match
     }
 
-    private static func routeMatch(_ patch: EnvoyFilterPatches.Applied)
+    private static func routeMatch(
+        _ patch: EnvoyFilterPatches.Applied
+    )
         -> EnvoyConfigPatch.RouteConfigurationMatch.RouteMatch?
     {
         routeConfigurationMatch(patch)?.vhost?.route

@@ -1,5 +1,5 @@
-public import MeshModel
 import Foundation
+public import MeshModel
 
 /// The EnvoyFilter patches that apply to one proxy, in the order istiod applies them: the filters
 /// `MeshSnapshot.envoyFilters(namespace:labels:)` picks, each filter's patches in order, only those whose
