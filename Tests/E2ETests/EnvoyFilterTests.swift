@@ -61,9 +61,18 @@ struct EnvoyFilterTests {
                 circuit_breakers:
                   thresholds: [{max_connections: 321, max_requests: 654}]
         ---
+        \(luaFilter(
+            "lua-header", filterName: "envoy.filters.http.lua",
+            code: #"function envoy_on_response(handle) handle:headers():add("x-envoyfilter", "lua") end"#))
+        """
+    }
+
+    /// An EnvoyFilter that inserts a Lua filter named `filterName` running `code` before the server's router.
+    static func luaFilter(_ name: String, filterName: String, code: String) -> String {
+        """
         apiVersion: networking.istio.io/v1alpha3
         kind: EnvoyFilter
-        metadata: {name: lua-header, namespace: default}
+        metadata: {name: \(name), namespace: default}
         spec:
           workloadSelector: {labels: {app: filtered}}
           configPatches:
@@ -78,14 +87,10 @@ struct EnvoyFilterTests {
             patch:
               operation: INSERT_BEFORE
               value:
-                name: envoy.filters.http.lua
+                name: \(filterName)
                 typed_config:
                   "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                  default_source_code:
-                    inline_string: |
-                      function envoy_on_response(response_handle)
-                        response_handle:headers():add("x-envoyfilter", "lua")
-                      end
+                  default_source_code: {inline_string: '\(code)'}
         """
     }
 
@@ -224,29 +229,7 @@ struct EnvoyFilterTests {
         }
     }
 
-    static let brokenLua = """
-        apiVersion: networking.istio.io/v1alpha3
-        kind: EnvoyFilter
-        metadata: {name: broken-lua, namespace: default}
-        spec:
-          workloadSelector: {labels: {app: filtered}}
-          configPatches:
-          - applyTo: HTTP_FILTER
-            match:
-              context: SIDECAR_INBOUND
-              listener:
-                filterChain:
-                  filter:
-                    name: envoy.filters.network.http_connection_manager
-                    subFilter: {name: envoy.filters.http.router}
-            patch:
-              operation: INSERT_BEFORE
-              value:
-                # Not envoy.filters.http.lua, which lua-removed takes out.
-                name: broken.lua
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                  default_source_code:
-                    inline_string: "function envoy_on_response(handle) this is not lua end"
-        """
+    /// Lua that does not compile, under a name other than envoy.filters.http.lua (which lua-removed takes out).
+    static let brokenLua = luaFilter(
+        "broken-lua", filterName: "broken.lua", code: "function envoy_on_response(handle) this is not lua end")
 }
