@@ -11,11 +11,10 @@ extension ConfigDecoder {
         "envoy.fault": "envoy.filters.http.fault",
         "envoy.lua": "envoy.filters.http.lua",
         "envoy.ext_authz": "envoy.filters.http.ext_authz",
-        "envoy.filters.http.jwt_authn": "envoy.filters.http.jwt_authn",
         "envoy.listener.tls_inspector": "envoy.filters.listener.tls_inspector",
         "envoy.listener.original_dst": "envoy.filters.listener.original_dst",
         "envoy.listener.http_inspector": "envoy.filters.listener.http_inspector",
-    ].filter { $0.key != $0.value }
+    ]
 
     /// `spec` of an EnvoyFilter: `workloadSelector`, `targetRefs`, `priority` and `configPatches`, with istiod's
     /// validation (its webhook's and its CRD's rules), each refusal naming the patch index.

@@ -27,7 +27,9 @@ extension EnvoyFilterPatcher {
                     removed = true
                 case .merge, .mergeAndReplaceList:
                     guard var value = patch.patch.value?.as(Envoy_Config_Cluster_V3_Cluster.self) else { continue }
-                    mergeTransportSocket(of: &value, into: cluster)
+                    if value.hasTransportSocket, cluster.hasTransportSocket {
+                        value.transportSocket = mergedSocket(value.transportSocket, into: cluster.transportSocket)
+                    }
                     merge(value, into: &cluster, operation: patch.patch.operation)
                     touched.add(patch)
                 default:
@@ -63,18 +65,5 @@ extension EnvoyFilterPatcher {
         if !match.service.isEmpty && match.service != host { return false }
         if match.portNumber != 0 && match.portNumber != port { return false }
         return true
-    }
-
-    /// istiod's special case: a patch whose transport socket has the name of the cluster's merges its typed config
-    /// into the cluster's; the merged socket then replaces the cluster's in the merge that follows.
-    private static func mergeTransportSocket(
-        of value: inout Envoy_Config_Cluster_V3_Cluster, into cluster: Envoy_Config_Cluster_V3_Cluster
-    ) {
-        guard value.hasTransportSocket, cluster.hasTransportSocket,
-            value.transportSocket.name == cluster.transportSocket.name,
-            case .typedConfig(let patchConfig)? = value.transportSocket.configType,
-            case .typedConfig(let baseConfig)? = cluster.transportSocket.configType
-        else { return }
-        value.transportSocket.typedConfig = mergeAny(patchConfig, into: baseConfig)
     }
 }

@@ -114,12 +114,8 @@ extension EnvoyFilterPatcher {
                 return false
             case .merge, .mergeAndReplaceList:
                 guard var value = patch.patch.value?.as(Envoy_Config_Listener_V3_FilterChain.self) else { continue }
-                if value.hasTransportSocket, chain.hasTransportSocket,
-                    value.transportSocket.name == chain.transportSocket.name,
-                    case .typedConfig(let patchConfig)? = value.transportSocket.configType,
-                    case .typedConfig(let baseConfig)? = chain.transportSocket.configType
-                {
-                    value.transportSocket.typedConfig = mergeAny(patchConfig, into: baseConfig)
+                if value.hasTransportSocket, chain.hasTransportSocket {
+                    value.transportSocket = mergedSocket(value.transportSocket, into: chain.transportSocket)
                 }
                 merge(value, into: &chain, operation: patch.patch.operation)
                 touched.add(patch)
@@ -149,7 +145,7 @@ extension EnvoyFilterPatcher {
                 mergeFilter(value, into: &chain.filters[index], operation: operation)
                 touched.add(patch)
             }
-            if chain.filters[index].name == ConfigDecoderNames.httpConnectionManager {
+            if chain.filters[index].name == NetworkFilters.httpConnectionManagerName {
                 patchHTTPConnectionManager(
                     &chain.filters[index], chain: chain, of: listener, patches, context: context, touched: &touched)
             }
@@ -324,9 +320,4 @@ extension EnvoyFilterPatcher {
         guard let name = listenerMatch(patch)?.filterChain?.filter?.subFilter else { return true }
         return name == filter.name
     }
-}
-
-/// Names the patcher matches on.
-enum ConfigDecoderNames {
-    static let httpConnectionManager = "envoy.filters.network.http_connection_manager"
 }

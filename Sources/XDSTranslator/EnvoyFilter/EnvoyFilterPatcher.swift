@@ -65,6 +65,20 @@ enum EnvoyFilterPatcher {
         return merged
     }
 
+    /// istiod's special case for clusters and filter chains: a patch whose transport socket has the name of the
+    /// target's merges its typed config into the target's; the returned socket then replaces the target's in the
+    /// merge that follows. Another name: the patch's socket as it is.
+    static func mergedSocket(
+        _ patch: Envoy_Config_Core_V3_TransportSocket, into base: Envoy_Config_Core_V3_TransportSocket
+    ) -> Envoy_Config_Core_V3_TransportSocket {
+        guard patch.name == base.name, case .typedConfig(let patchConfig)? = patch.configType,
+            case .typedConfig(let baseConfig)? = base.configType
+        else { return patch }
+        var merged = patch
+        merged.typedConfig = mergeAny(patchConfig, into: baseConfig)
+        return merged
+    }
+
     /// MERGE_AND_REPLACE_LIST through canonical JSON; nil when either side does not encode or the merge does not
     /// decode (a oneof set differently on both sides), and the caller merges as MERGE does.
     private static func mergeReplacingLists<M: SwiftProtobuf.Message>(_ patch: M, into target: M) -> M? {

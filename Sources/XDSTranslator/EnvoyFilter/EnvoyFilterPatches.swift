@@ -24,13 +24,21 @@ public struct EnvoyFilterPatches: Sendable, Hashable {
     public static let none = EnvoyFilterPatches(patches: [])
 
     public let patches: [Applied]
+    /// `patches` by `applyTo`, each in order: the patcher asks per listener, chain and filter.
+    private let byApplyTo: [EnvoyConfigPatch.ApplyTo: [Applied]]
 
-    public init(patches: [Applied]) { self.patches = patches }
+    public init(patches: [Applied]) {
+        self.patches = patches
+        byApplyTo = Dictionary(grouping: patches, by: \.patch.applyTo)
+    }
 
     public var isEmpty: Bool { patches.isEmpty }
 
     /// The patches of `applyTo`, in order.
-    func of(_ applyTo: EnvoyConfigPatch.ApplyTo) -> [Applied] { patches.filter { $0.patch.applyTo == applyTo } }
+    func of(_ applyTo: EnvoyConfigPatch.ApplyTo) -> [Applied] { byApplyTo[applyTo] ?? [] }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.patches == rhs.patches }
+    public func hash(into hasher: inout Hasher) { hasher.combine(patches) }
 
     /// The patches of `filters` (already selected and ordered for `proxy`) whose `match.proxy` `proxy` satisfies:
     /// `proxyVersion` is a regular expression over the node's `ISTIO_VERSION` (a proxy without one never matches
