@@ -11,6 +11,8 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from request_body import read_body
+
 SPANS = []
 LOCK = threading.Lock()
 MAX_SPANS = 100000
@@ -29,19 +31,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _body(self):
-        """The request body, sent with a content-length or chunked (as Envoy's async client may send it)."""
-        if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            chunks = []
-            for _ in range(100000):
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    self.rfile.readline()
-                    break
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            return b"".join(chunks)
-        length = int(self.headers.get("content-length", "0") or "0")
-        return self.rfile.read(length) if length > 0 else b""
+        return read_body(self)
 
     def do_GET(self):
         if self.path == "/healthz":

@@ -11,7 +11,7 @@ struct Inject: ParsableCommand {
             DaemonSet and Job given the sidecar. Other objects pass through unchanged. Pods labelled or annotated \
             sidecar.istio.io/inject: "false" are left alone. The proxy takes concurrency, image type and environment \
             variables from the mesh config's defaultConfig and the ProxyConfigs (--mesh-config, --proxy-config), \
-            merged per workload as istiod merges them. Example:
+            merged per workload as istiod merges them, and EnvoyFilter BOOTSTRAP patches from --envoy-filters. Example:
               meshd inject -f deployment.yaml | kubectl apply -f -
             """)
 
@@ -48,6 +48,13 @@ struct Inject: ParsableCommand {
 
     @OptionGroup var proxyConfigInput: ProxyConfigInput
 
+    @Option(
+        name: .long,
+        help:
+            "A YAML file or directory of EnvoyFilters whose BOOTSTRAP patches selecting a workload are merged into its sidecar's bootstrap; repeat for more."
+    )
+    var envoyFilters: [String] = []
+
     func run() throws {
         var settings = InjectSettings()
         guard let address = ListenAddress(meshdAddress), case .tcp = address else {
@@ -64,6 +71,7 @@ struct Inject: ParsableCommand {
         settings.tokenExpirationSeconds = tokenExpirationSeconds
         settings.namespace = namespace
         settings.mesh = try proxyConfigInput.snapshot()
+        settings.bootstrapPatches = try BootstrapEnvoyFilters.load(envoyFilters)
 
         let input: Data
         if file == "-" {

@@ -21,9 +21,10 @@ enum InjectBootstrap {
     /// The environment variable holding the template.
     static let templateVariable = "MESHD_BOOTSTRAP_TEMPLATE"
 
-    /// The bootstrap JSON with placeholders, for a pod whose template has `labels`.
+    /// The bootstrap JSON with placeholders, for a pod in `namespace` whose template has `labels`; the EnvoyFilter
+    /// BOOTSTRAP patches that select it are merged in.
     static func template(
-        labels: [String: String], settings: InjectSettings, proxy: ProxySettings = ProxySettings()
+        labels: [String: String], namespace: String, settings: InjectSettings, proxy: ProxySettings = ProxySettings()
     ) throws -> String {
         var bootstrap = EnvoyBootstrap(
             kind: "sidecar", ip: "__INSTANCE_IP__", pod: "__POD_NAME__", namespace: "__POD_NAMESPACE__",
@@ -36,6 +37,9 @@ enum InjectBootstrap {
         var document = bootstrap.document
         if case .tcp(let host, _) = settings.meshdAddress, !isIPAddress(host) {
             document = resolvingXDSClusterByDNS(document)
+        }
+        if let patches = settings.bootstrapPatches {
+            document = patches.apply(to: document, namespace: namespace, labels: labels)
         }
         let data = try JSONSerialization.data(
             withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes])

@@ -44,7 +44,8 @@ struct PodTemplateInjection {
                 description:
                     "a ProxyConfig sets the environment variable \(reserved), which meshd's sidecar sets itself")
         }
-        let template = try InjectBootstrap.template(labels: labels, settings: settings, proxy: proxy)
+        let template = try InjectBootstrap.template(
+            labels: labels, namespace: workloadNamespace, settings: settings, proxy: proxy)
         let sidecar = InjectContainers.sidecar(bootstrapTemplate: template, settings: settings, proxy: proxy)
         var newInit = [InjectContainers.initContainer(settings: settings)]
         if settings.nativeSidecar { newInit.append(sidecar) }

@@ -3,6 +3,8 @@ import MeshModel
 
 /// What `meshd inject` puts into a pod: which images, where meshd is, and how the proxy proves its identity.
 struct InjectSettings {
+    /// EnvoyFilter `BOOTSTRAP` patches (`--envoy-filters`), merged into each workload's bootstrap.
+    var bootstrapPatches: BootstrapEnvoyFilters?
     /// The Envoy sidecar image.
     var proxyImage = "envoyproxy/envoy:v1.40.0"
     /// The image of the init container that installs the iptables redirect; it needs `sh` and `iptables-restore`.

@@ -83,4 +83,37 @@ struct BootstrapEnvoyFilterCommandTests {
             "\(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
+
+    @Test("meshd inject --envoy-filters: each workload's bootstrap template gets the patches that select it")
+    func inject() throws {
+        let directory = try Self.directory([
+            "tags.yaml": Self.filter(
+                "tags", selector: "reviews",
+                value: "{stats_config: {stats_tags: [{tag_name: mesh, fixed_value: reviews-only-tag}]}}"),
+            "other.yaml": Self.filter(
+                "other", selector: "ratings",
+                value: "{stats_config: {stats_tags: [{tag_name: mesh, fixed_value: ratings-only-tag}]}}"),
+            "pods.yaml.in": """
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: reviews-v1, namespace: default, labels: {app: reviews}}
+                spec:
+                  containers: [{name: app, image: reviews:v1}]
+                """,
+        ])
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let pods = directory.appendingPathComponent("pods.yaml.in").path
+        let result = try Subprocess.run(
+            [
+                try MeshdProcess.executable(), "inject", "-f", pods, "--envoy-filters",
+                directory.appendingPathComponent("tags.yaml").path, "--envoy-filters",
+                directory.appendingPathComponent("other.yaml").path,
+            ], timeout: .seconds(30))
+        #expect(result.succeeded, "\(result.stderr)")
+        #expect(result.stdout.contains("reviews-only-tag"), "the selecting filter's patch is in the template")
+        #expect(!result.stdout.contains("ratings-only-tag"), "another workload's is not")
+        let plain = try Subprocess.run(
+            [try MeshdProcess.executable(), "inject", "-f", pods], timeout: .seconds(30))
+        #expect(plain.succeeded && !plain.stdout.contains("stats_tags"), "without --envoy-filters nothing is merged")
+    }
 }

@@ -24,7 +24,8 @@ import Testing
 
         var settings = InjectSettings()
         settings.plaintext = true  // the TLS variant names /var/run/secrets/istio/root-cert.pem, absent here
-        let template = try InjectBootstrap.template(labels: ["app": "reviews", "version": "v1"], settings: settings)
+        let template = try InjectBootstrap.template(
+            labels: ["app": "reviews", "version": "v1"], namespace: "bookinfo", settings: settings)
         let script = InjectBootstrap.entrypoint().replacingOccurrences(of: InjectSettings.tokenPath, with: token.path)
         var environment = ProcessInfo.processInfo.environment
         environment["PATH"] = "\(directory.path)/bin:\(environment["PATH"] ?? "/usr/bin:/bin")"
@@ -54,7 +55,7 @@ import Testing
         var settings = InjectSettings()
         settings.plaintext = true
         settings.meshdAddress = .tcp(host: "127.0.0.1", port: try MeshdProcess.freeLocalPort())  // nothing listens
-        let template = try InjectBootstrap.template(labels: ["app": "reviews"], settings: settings)
+        let template = try InjectBootstrap.template(labels: ["app": "reviews"], namespace: "default", settings: settings)
         #expect(template.contains("envoy.resource_monitors.global_downstream_max_connections"))
         #expect(template.contains("\"max_active_downstream_connections\":2147483647"))
 

@@ -41,7 +41,7 @@ struct MeshConfigTests {
             statusOnError: "403"
             includeRequestBodyInCheck: {maxRequestBytes: 10}
         - name: tracer
-          opentelemetry: {service: otel.istio-system.svc.cluster.local, port: 4317}
+          skywalking: {service: skywalking.istio-system.svc.cluster.local, port: 11800}
         """
 
     @Test func decodesTheFieldsMeshdReads() throws {
@@ -54,7 +54,7 @@ struct MeshConfigTests {
         #expect(config.outboundTrafficPolicy == .registryOnly)
         #expect(!config.enableAutoMtls)
         #expect(config.extensionProviders.map(\.name) == ["ext-http", "ext-grpc", "tracer"])
-        #expect(config.extensionProvider(named: "tracer")?.kind == .unsupported(kind: "opentelemetry"))
+        #expect(config.extensionProvider(named: "tracer")?.kind == .unsupported(kind: "skywalking"))
         guard case .envoyExtAuthzHTTP(let http)? = config.extensionProvider(named: "ext-http")?.kind else {
             Issue.record("no HTTP provider")
             return
@@ -84,7 +84,7 @@ struct MeshConfigTests {
         #expect(paths.contains("defaultConfig.drainDuration"))
         #expect(!paths.contains("defaultConfig") && !paths.contains("defaultConfig.tracing"))
         #expect(paths.contains("enableTracing"))
-        #expect(paths.contains("extensionProviders[2].opentelemetry"))
+        #expect(paths.contains("extensionProviders[2].skywalking"))
         #expect(result.warnings.first { $0.fieldPath == "enableTracing" }?.line == 10)
         #expect(result.warnings.allSatisfy { $0.reason.contains("ignored") })
     }
@@ -131,6 +131,100 @@ struct MeshConfigTests {
                     ZipkinProvider(
                         service: "zipkin.istio-system.svc.cluster.local", port: 9411, maxTagLength: 64,
                         enable64bitTraceID: true, path: "/spans")))
+    }
+
+    @Test func telemetryServiceProviders() throws {
+        let yaml = """
+            extensionProviders:
+            - name: otel
+              opentelemetry:
+                service: otel.istio-system.svc.cluster.local
+                port: 4317
+                maxTagLength: 100
+                grpc: {timeout: 2s, initialMetadata: [{name: x-tenant, value: blue}]}
+                resourceDetectors: {environment: {}}
+            - name: otel-http
+              opentelemetry:
+                service: istio-system/otel
+                port: 4318
+                http: {path: /v1/traces, timeout: 500ms, headers: [{name: x-key, value: k}]}
+            - name: als
+              envoyHttpAls:
+                service: als.mesh.svc.cluster.local
+                port: 9001
+                logName: http-log
+                filterStateObjectsToLog: [peer]
+                additionalRequestHeadersToLog: [x-user]
+                additionalResponseHeadersToLog: [x-served-by]
+                additionalResponseTrailersToLog: [grpc-status]
+            - name: tcp-als
+              envoyTcpAls: {service: als.mesh.svc.cluster.local, port: 9001}
+            - name: otel-logs
+              envoyOtelAls:
+                service: otel.istio-system.svc.cluster.local
+                port: 4317
+                logFormat: {text: "%RESPONSE_CODE%", labels: {path: "%REQ(:PATH)%"}}
+            - name: prometheus
+              prometheus: {}
+            """
+        let result = MeshConfigDecoder.decode(yaml: yaml, file: "mesh.yaml")
+        #expect(result.errors.isEmpty && result.warnings.isEmpty, "\(result.diagnostics.map(\.description))")
+        let config = try #require(result.config)
+        #expect(
+            config.extensionProvider(named: "otel")?.kind
+                == .openTelemetry(
+                    OpenTelemetryTracingProvider(
+                        service: "otel.istio-system.svc.cluster.local", port: 4317, maxTagLength: 100,
+                        grpcTimeoutSeconds: 2, grpcInitialMetadata: [HeaderPair(name: "x-tenant", value: "blue")],
+                        environmentResourceDetector: true)))
+        #expect(
+            config.extensionProvider(named: "otel-http")?.kind
+                == .openTelemetry(
+                    OpenTelemetryTracingProvider(
+                        service: "istio-system/otel", port: 4318,
+                        http: .init(
+                            path: "/v1/traces", timeoutSeconds: 0.5, headers: [HeaderPair(name: "x-key", value: "k")]))))
+        #expect(
+            config.extensionProvider(named: "als")?.kind
+                == .envoyHTTPALS(
+                    GRPCAccessLogProvider(
+                        service: "als.mesh.svc.cluster.local", port: 9001, logName: "http-log",
+                        filterStateObjectsToLog: ["peer"], additionalRequestHeadersToLog: ["x-user"],
+                        additionalResponseHeadersToLog: ["x-served-by"], additionalResponseTrailersToLog: ["grpc-status"])))
+        #expect(
+            config.extensionProvider(named: "tcp-als")?.kind
+                == .envoyTCPALS(GRPCAccessLogProvider(service: "als.mesh.svc.cluster.local", port: 9001)))
+        #expect(
+            config.extensionProvider(named: "otel-logs")?.kind
+                == .envoyOtelALS(
+                    OpenTelemetryAccessLogProvider(
+                        service: "otel.istio-system.svc.cluster.local", port: 4317, text: "%RESPONSE_CODE%",
+                        labels: ["path": "%REQ(:PATH)%"])))
+        #expect(config.extensionProvider(named: "prometheus")?.kind == .prometheus)
+    }
+
+    @Test func telemetryProviderFieldsMeshdLacksWarnWithTheirPath() {
+        let yaml = """
+            extensionProviders:
+            - name: otel
+              opentelemetry:
+                service: otel.istio-system.svc.cluster.local
+                port: 4317
+                resourceDetectors: {dynatrace: {}}
+                dynatraceSampler: {tenant: abc}
+            - name: tcp-als
+              envoyTcpAls: {service: als.mesh.svc.cluster.local, port: 9001, additionalRequestHeadersToLog: [x-user]}
+            """
+        let result = MeshConfigDecoder.decode(yaml: yaml, file: "mesh.yaml")
+        #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
+        let paths = Set(result.warnings.map(\.fieldPath))
+        #expect(
+            paths
+                == [
+                    "extensionProviders[0].opentelemetry.resourceDetectors.dynatrace",
+                    "extensionProviders[0].opentelemetry.dynatraceSampler",
+                    "extensionProviders[1].envoyTcpAls.additionalRequestHeadersToLog",
+                ], "\(result.warnings.map(\.description))")
     }
 
     @Test func emptyTextIsIstiodsDefaults() {
@@ -208,6 +302,34 @@ struct MeshConfigTests {
         (
             "extensionProviders: [{name: z, zipkin: {port: 9411}}]", "extensionProviders[0].zipkin.service",
             "must not be empty"
+        ),
+        (
+            "extensionProviders: [{name: o, opentelemetry: {port: 4317}}]",
+            "extensionProviders[0].opentelemetry.service", "must not be empty"
+        ),
+        (
+            "extensionProviders: [{name: o, opentelemetry: {service: o, port: 4317, http: {path: traces}}}]",
+            "extensionProviders[0].opentelemetry.http.path", "must begin with `/`"
+        ),
+        (
+            "extensionProviders: [{name: o, opentelemetry: {service: o, port: 4317, http: {path: /t, headers: [{value: v}]}}}]",
+            "extensionProviders[0].opentelemetry.http.headers[0].name", "must not be empty"
+        ),
+        (
+            "extensionProviders: [{name: a, envoyHttpAls: {service: a, port: 99999}}]",
+            "extensionProviders[0].envoyHttpAls.port", "out of range"
+        ),
+        (
+            "extensionProviders: [{name: a, envoyHttpAls: {service: a, port: 9, additionalRequestHeadersToLog: [\"a b\"]}}]",
+            "extensionProviders[0].envoyHttpAls.additionalRequestHeadersToLog[0]", "not a valid header name"
+        ),
+        (
+            "extensionProviders: [{name: a, envoyTcpAls: {service: a}}]", "extensionProviders[0].envoyTcpAls.port",
+            "required"
+        ),
+        (
+            "extensionProviders: [{name: a, envoyOtelAls: {port: 4317}}]",
+            "extensionProviders[0].envoyOtelAls.service", "must not be empty"
         ),
         ("rootNamespace: [a]", "rootNamespace", "expected a string"),
         ("[not, a, mapping]", "", "expected a mapping"),

@@ -67,6 +67,30 @@ struct TelemetryTests {
             telemetry.metrics.first?.overrides == [TelemetryMetricsOverride(disabled: true, metric: "REQUEST_COUNT")])
     }
 
+    @Test("metrics: turning Istio's metrics off is already in force; producing or re-tagging them is warned about")
+    func metricsWarnings() {
+        let yaml = Self.telemetry(
+            """
+              metrics:
+              - providers: [{name: prometheus}]
+                overrides:
+                - match: {metric: REQUEST_COUNT}
+                  disabled: true
+                - match: {metric: REQUEST_DURATION}
+                  tagOverrides: {request_host: {value: request.host}}
+                - match: {metric: REQUEST_SIZE}
+                  disabled: false
+              - providers: [{name: prometheus}]
+            """)
+        let result = decode(yaml)
+        #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
+        #expect(
+            Set(result.warnings.map(\.fieldPath))
+                == [
+                    "spec.metrics[0].overrides[1].tagOverrides", "spec.metrics[0].overrides[2]", "spec.metrics[1]",
+                ], "\(result.warnings.map(\.description))")
+    }
+
     static let refusals: [(spec: String, path: String, reason: String)] = [
         (
             "  accessLogging:\n  - providers: [{name: \"\"}]", "spec.accessLogging[0].providers[0].name",

@@ -209,4 +209,71 @@ struct AccessLogTests {
         let defaults = try loggers("", mesh: Self.twoFiles + "\ndefaultProviders: {accessLogging: [b]}")
         #expect(try defaults["virtualInbound"].map { try $0.map { try file($0).path } } == ["/tmp/b.log"])
     }
+
+    static let collectors = MeshYAML.service(
+        "otel", namespace: "istio-system", clusterIP: "10.96.7.9", ports: [("grpc-otlp", 4317, nil)])
+
+    @Test("gRPC access log services: HTTP and TCP ALS and OpenTelemetry logs, as istiod builds them")
+    func accessLogServices() throws {
+        let meshText = """
+            defaultProviders: {accessLogging: [als, tcp-als, otel-logs]}
+            extensionProviders:
+            - name: als
+              envoyHttpAls:
+                service: otel.istio-system.svc.cluster.local
+                port: 4317
+                additionalRequestHeadersToLog: [x-user]
+            - name: tcp-als
+              envoyTcpAls: {service: istio-system/otel, port: 4317, logName: conns, filterStateObjectsToLog: [peer]}
+            - name: otel-logs
+              envoyOtelAls:
+                service: otel.istio-system.svc.cluster.local
+                port: 4317
+                logFormat: {labels: {path: "%REQ(:PATH)%", code: "%RESPONSE_CODE%"}}
+            """
+        let all = try loggers(Self.collectors, mesh: meshText)
+        let inbound = try #require(all["virtualInbound"])
+        #expect(
+            inbound.map(\.name)
+                == ["envoy.access_loggers.http_grpc", "envoy.access_loggers.open_telemetry", "envoy.tcp_grpc_access_log"]
+        )
+        let cluster = "outbound|4317||otel.istio-system.svc.cluster.local"
+        let http = try Envoy_Extensions_AccessLoggers_Grpc_V3_HttpGrpcAccessLogConfig(
+            unpackingAny: inbound[0].typedConfig)
+        #expect(http.commonConfig.logName == "http_envoy_accesslog")
+        #expect(http.commonConfig.grpcService.envoyGrpc.clusterName == cluster)
+        #expect(http.commonConfig.grpcService.envoyGrpc.authority == "otel.istio-system.svc.cluster.local")
+        #expect(http.commonConfig.transportApiVersion == .v3)
+        #expect(http.commonConfig.filterStateObjectsToLog == ["upstream_peer", "downstream_peer"])
+        #expect(http.additionalRequestHeadersToLog == ["x-user"])
+        let otel = try Envoy_Extensions_AccessLoggers_OpenTelemetry_V3_OpenTelemetryAccessLogConfig(
+            unpackingAny: inbound[1].typedConfig)
+        #expect(otel.commonConfig.logName == "otel_envoy_accesslog")
+        #expect(otel.disableBuiltinLabels)
+        #expect(otel.body.stringValue.hasPrefix("[%START_TIME%]"), "Istio's default text format is the body")
+        #expect(otel.attributes.values.map(\.key) == ["code", "path"])
+        #expect(otel.attributes.values.map(\.value.stringValue) == ["%RESPONSE_CODE%", "%REQ(:PATH)%"])
+        let tcp = try Envoy_Extensions_AccessLoggers_Grpc_V3_TcpGrpcAccessLogConfig(unpackingAny: inbound[2].typedConfig)
+        #expect(tcp.commonConfig.logName == "conns")
+        #expect(tcp.commonConfig.filterStateObjectsToLog == ["peer"])
+        #expect(tcp.commonConfig.grpcService.envoyGrpc.clusterName == cluster)
+        // The outbound listeners carry the same loggers (CLIENT_AND_SERVER by default), TCP ones included.
+        #expect(all["10.96.7.2_5432"]?.map(\.name) == inbound.map(\.name))
+    }
+
+    @Test("a log service whose service or port the registry lacks gives no logger (istiod logs an error)")
+    func unresolvedLogServiceIsLeftOut() throws {
+        let meshText = """
+            defaultProviders: {accessLogging: [als, missing]}
+            extensionProviders:
+            - name: als
+              envoyHttpAls: {service: otel.istio-system.svc.cluster.local, port: 9999}
+            - name: missing
+              envoyOtelAls: {service: nowhere.example.com, port: 4317}
+            """
+        let all = try loggers(Self.collectors, mesh: meshText)
+        let loggerNames = all.mapValues { list in list.map(\.name) }
+        let described = String(describing: loggerNames)
+        #expect(loggerNames.values.allSatisfy { $0.isEmpty }, "\(described)")
+    }
 }

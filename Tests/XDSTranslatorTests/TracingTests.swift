@@ -176,4 +176,57 @@ struct TracingTests {
         ).map(\.name)
         #expect(clusters.contains("outbound|9411||zipkin.istio-system.svc.cluster.local"), "\(clusters)")
     }
+
+    static let otelProviders = """
+        extensionProviders:
+        - name: otel
+          opentelemetry:
+            service: zipkin.istio-system.svc.cluster.local
+            port: 9411
+            maxTagLength: 50
+            grpc: {timeout: 2s, initialMetadata: [{name: x-tenant, value: blue}]}
+            resourceDetectors: {environment: {}}
+        - name: otel-http
+          opentelemetry:
+            service: istio-system/zipkin
+            port: 9411
+            http: {path: /v1/traces, headers: [{name: x-key, value: k}]}
+        """
+
+    func openTelemetry(_ tracing: HCM.Tracing?) throws -> Envoy_Config_Trace_V3_OpenTelemetryConfig {
+        let tracing = try #require(tracing)
+        #expect(tracing.provider.name == "envoy.tracers.opentelemetry")
+        return try Envoy_Config_Trace_V3_OpenTelemetryConfig(unpackingAny: tracing.provider.typedConfig)
+    }
+
+    @Test("an opentelemetry provider: OTLP over gRPC to the collector's cluster, service.name from the workload")
+    func openTelemetryOverGRPC() throws {
+        let yaml = Self.telemetry(
+            "mesh", namespace: "istio-system", tracing: "  - providers: [{name: otel}]\n    randomSamplingPercentage: 10")
+        let all = try tracing(yaml, mesh: Self.otelProviders)
+        let inbound = try #require(all["virtualInbound"] ?? nil)
+        #expect(inbound.randomSampling.value == 10)
+        #expect(inbound.maxPathTagLength.value == 50)
+        let config = try openTelemetry(inbound)
+        #expect(config.serviceName == "web.default")
+        #expect(config.grpcService.envoyGrpc.clusterName == "outbound|9411||zipkin.istio-system.svc.cluster.local")
+        #expect(config.grpcService.envoyGrpc.authority == "zipkin.istio-system.svc.cluster.local")
+        #expect(config.grpcService.timeout.seconds == 2)
+        #expect(config.grpcService.initialMetadata.map { "\($0.key)=\($0.value)" } == ["x-tenant=blue"])
+        #expect(!config.hasHTTPService)
+        #expect(config.resourceDetectors.map(\.name) == ["envoy.tracers.opentelemetry.resource_detectors.environment"])
+        #expect(try openTelemetry(all["0.0.0.0_8080"] ?? nil) == config, "the client side traces the same way")
+    }
+
+    @Test("an opentelemetry provider with http: OTLP/HTTP to http://<host><path> through the cluster, 3 s default")
+    func openTelemetryOverHTTP() throws {
+        let yaml = Self.telemetry("mesh", namespace: "istio-system", tracing: "  - providers: [{name: otel-http}]")
+        let config = try openTelemetry(try tracing(yaml, mesh: Self.otelProviders)["virtualInbound"] ?? nil)
+        #expect(!config.hasGrpcService)
+        #expect(config.httpService.httpUri.uri == "http://zipkin.istio-system.svc.cluster.local/v1/traces")
+        #expect(config.httpService.httpUri.cluster == "outbound|9411||zipkin.istio-system.svc.cluster.local")
+        #expect(config.httpService.httpUri.timeout.seconds == 3)
+        #expect(config.httpService.requestHeadersToAdd.map { "\($0.header.key)=\($0.header.value)" } == ["x-key=k"])
+        #expect(config.resourceDetectors.isEmpty)
+    }
 }

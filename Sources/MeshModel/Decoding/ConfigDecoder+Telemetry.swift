@@ -29,13 +29,33 @@ extension ConfigDecoder {
                 spec.path.appendingField("tracing").appendingIndex(index).appendingField("providers"),
                 "only the first provider is used, as in istiod (multiple providers are not supported)")
         }
-        if !telemetry.metrics.isEmpty {
-            spec.context.warning(
-                spec.path.appendingField("metrics"),
-                "upstream Envoy has no Istio stats filter, so meshd cannot produce or change Istio's standard "
-                    + "metrics (istio_requests_total and the rest), ignored")
-        }
+        warnUnmappedMetrics(telemetry.metrics, spec: spec)
         return telemetry
+    }
+
+    /// Istio's standard metrics (istio_requests_total and the rest) come from istio-proxy's stats filter, which upstream
+    /// Envoy lacks, so meshd never produces them. An override that turns metrics off is therefore already in force and
+    /// says nothing; everything that would produce, keep or re-tag them is warned about at its path.
+    static func warnUnmappedMetrics(_ metrics: [TelemetryMetrics], spec: YAMLMapping) {
+        let reason =
+            "upstream Envoy has no Istio stats filter, so meshd cannot produce Istio's standard metrics "
+            + "(istio_requests_total and the rest)"
+        for (index, entry) in metrics.enumerated() {
+            let path = spec.path.appendingField("metrics").appendingIndex(index)
+            if entry.overrides.isEmpty {
+                spec.context.warning(path, reason + ", ignored")
+            }
+            for (position, override) in entry.overrides.enumerated() {
+                let overridePath = path.appendingField("overrides").appendingIndex(position)
+                if !override.tagOverrides.isEmpty {
+                    spec.context.warning(
+                        overridePath.appendingField("tagOverrides"),
+                        reason + "; Envoy's own statistics have no per-request tags to override, ignored")
+                } else if override.disabled != true {
+                    spec.context.warning(overridePath, reason + ", ignored")
+                }
+            }
+        }
     }
 
     /// `providers[].name`; an empty name is istiod's CRD error.

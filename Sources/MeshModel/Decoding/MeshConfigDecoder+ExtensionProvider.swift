@@ -2,13 +2,15 @@ extension MeshConfigDecoder {
     /// The provider kinds of Istio's mesh config that meshd does not use; a provider of one of them is skipped with a
     /// warning (a CUSTOM AuthorizationPolicy naming it then has no provider, and fails closed).
     static let otherProviderKinds: Set<String> = [
-        "lightstep", "datadog", "stackdriver", "opencensus", "skywalking", "opentelemetry", "prometheus",
-        "envoyHttpAls", "envoyTcpAls", "envoyOtelAls", "sds",
+        "lightstep", "datadog", "stackdriver", "opencensus", "skywalking", "sds",
     ]
 
     /// One `extensionProviders[]` entry: a name and exactly one kind.
     static func decodeExtensionProvider(_ mapping: YAMLMapping) -> ExtensionProvider? {
-        let kinds = ["envoyExtAuthzHttp", "envoyExtAuthzGrpc", "envoyFileAccessLog", "zipkin"]
+        let kinds = [
+            "envoyExtAuthzHttp", "envoyExtAuthzGrpc", "envoyFileAccessLog", "zipkin", "opentelemetry", "envoyHttpAls",
+            "envoyTcpAls", "envoyOtelAls", "prometheus",
+        ]
         warnIgnored(mapping, handled: Set(["name"] + kinds).union(otherProviderKinds))
         let name = mapping.string("name") ?? ""
         if name.isEmpty {
@@ -43,6 +45,29 @@ extension MeshConfigDecoder {
                 return nil
             }
             return name.isEmpty ? nil : ExtensionProvider(name: name, kind: .envoyFileAccessLog(file))
+        case "opentelemetry":
+            guard let body = mapping.mapping("opentelemetry"), let otel = decodeOpenTelemetryTracing(body) else {
+                return nil
+            }
+            return name.isEmpty ? nil : ExtensionProvider(name: name, kind: .openTelemetry(otel))
+        case "envoyHttpAls":
+            guard let body = mapping.mapping("envoyHttpAls"), let als = decodeGRPCAccessLog(body, http: true) else {
+                return nil
+            }
+            return name.isEmpty ? nil : ExtensionProvider(name: name, kind: .envoyHTTPALS(als))
+        case "envoyTcpAls":
+            guard let body = mapping.mapping("envoyTcpAls"), let als = decodeGRPCAccessLog(body, http: false) else {
+                return nil
+            }
+            return name.isEmpty ? nil : ExtensionProvider(name: name, kind: .envoyTCPALS(als))
+        case "envoyOtelAls":
+            guard let body = mapping.mapping("envoyOtelAls"), let otel = decodeOpenTelemetryAccessLog(body) else {
+                return nil
+            }
+            return name.isEmpty ? nil : ExtensionProvider(name: name, kind: .envoyOtelALS(otel))
+        case "prometheus":
+            if let body = mapping.mapping("prometheus") { warnIgnored(body, handled: []) }
+            return name.isEmpty ? nil : ExtensionProvider(name: name, kind: .prometheus)
         default:
             _ = mapping[written[0]]
             mapping.context.warning(
@@ -144,7 +169,7 @@ extension MeshConfigDecoder {
         return (service, port)
     }
 
-    private static func timeout(_ body: YAMLMapping) -> Double? {
+    static func timeout(_ body: YAMLMapping) -> Double? {
         guard let field = body["timeout"], let duration = field.goDuration() else { return nil }
         if duration <= .zero {
             field.context.error(field.path, "timeout must be positive", node: field.node)

@@ -59,8 +59,15 @@ public struct ExtensionProvider: Sendable, Hashable {
         case envoyExtAuthzGRPC(ExtAuthzGRPCProvider)
         case envoyFileAccessLog(FileAccessLogProvider)
         case zipkin(ZipkinProvider)
-        /// A provider of a kind meshd reads but cannot configure Envoy for (tracers, access log services,
-        /// `prometheus`): kept by name so a Telemetry naming it is told so, not that it does not exist.
+        case openTelemetry(OpenTelemetryTracingProvider)
+        case envoyHTTPALS(GRPCAccessLogProvider)
+        case envoyTCPALS(GRPCAccessLogProvider)
+        case envoyOtelALS(OpenTelemetryAccessLogProvider)
+        /// `prometheus`: Istio's standard metrics, which only istio-proxy's stats filter makes; kept so a Telemetry
+        /// naming it is told what upstream Envoy offers instead.
+        case prometheus
+        /// A provider of a kind meshd reads but cannot configure Envoy for (Datadog, SkyWalking and the other
+        /// tracers): kept by name so a Telemetry naming it is told so, not that it does not exist.
         case unsupported(kind: String)
 
         /// The mesh config's name for the kind (`envoyFileAccessLog`).
@@ -70,7 +77,23 @@ public struct ExtensionProvider: Sendable, Hashable {
             case .envoyExtAuthzGRPC: "envoyExtAuthzGrpc"
             case .envoyFileAccessLog: "envoyFileAccessLog"
             case .zipkin: "zipkin"
+            case .openTelemetry: "opentelemetry"
+            case .envoyHTTPALS: "envoyHttpAls"
+            case .envoyTCPALS: "envoyTcpAls"
+            case .envoyOtelALS: "envoyOtelAls"
+            case .prometheus: "prometheus"
             case .unsupported(let kind): kind
+            }
+        }
+
+        /// The registry service (`service`, `port`) a telemetry provider sends to; nil for the others.
+        public var telemetryTarget: (service: String, port: Int)? {
+            switch self {
+            case .zipkin(let zipkin): (zipkin.service, zipkin.port)
+            case .openTelemetry(let otel): (otel.service, otel.port)
+            case .envoyHTTPALS(let als), .envoyTCPALS(let als): (als.service, als.port)
+            case .envoyOtelALS(let otel): (otel.service, otel.port)
+            default: nil
             }
         }
     }
@@ -213,5 +236,105 @@ public struct ZipkinProvider: Sendable, Hashable {
         self.maxTagLength = maxTagLength
         self.enable64bitTraceID = enable64bitTraceID
         self.path = path
+    }
+}
+
+/// `opentelemetry`: spans exported as OTLP to a collector of the registry, over gRPC unless `http` is set.
+public struct OpenTelemetryTracingProvider: Sendable, Hashable {
+    /// A registry hostname, or `<namespace>/<name>`.
+    public var service: String
+    public var port: Int
+    public var maxTagLength: Int?
+    /// `http`: export OTLP/HTTP to this path instead of gRPC.
+    public var http: HTTPExport?
+    /// `grpc.timeout` and `grpc.initialMetadata`, for the gRPC export.
+    public var grpcTimeoutSeconds: Double?
+    public var grpcInitialMetadata: [HeaderPair]
+    /// `resourceDetectors.environment`: add the attributes of `OTEL_RESOURCE_ATTRIBUTES` to every span.
+    public var environmentResourceDetector: Bool
+
+    /// `http`: the path, the timeout (Istio's default 3 s when unset) and headers added to every export.
+    public struct HTTPExport: Sendable, Hashable {
+        public var path: String
+        public var timeoutSeconds: Double?
+        public var headers: [HeaderPair]
+
+        public init(path: String, timeoutSeconds: Double? = nil, headers: [HeaderPair] = []) {
+            self.path = path
+            self.timeoutSeconds = timeoutSeconds
+            self.headers = headers
+        }
+    }
+
+    public init(
+        service: String, port: Int, maxTagLength: Int? = nil, http: HTTPExport? = nil,
+        grpcTimeoutSeconds: Double? = nil, grpcInitialMetadata: [HeaderPair] = [],
+        environmentResourceDetector: Bool = false
+    ) {
+        self.service = service
+        self.port = port
+        self.maxTagLength = maxTagLength
+        self.http = http
+        self.grpcTimeoutSeconds = grpcTimeoutSeconds
+        self.grpcInitialMetadata = grpcInitialMetadata
+        self.environmentResourceDetector = environmentResourceDetector
+    }
+}
+
+/// A header (or gRPC metadata entry) name and value.
+public struct HeaderPair: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// `envoyHttpAls` and `envoyTcpAls`: Envoy's gRPC access log service, a service of the registry. The header lists
+/// are read for `envoyHttpAls` only.
+public struct GRPCAccessLogProvider: Sendable, Hashable {
+    public var service: String
+    public var port: Int
+    /// `logName`; nil for Istio's default (`http_envoy_accesslog`, `tcp_envoy_accesslog`).
+    public var logName: String?
+    public var filterStateObjectsToLog: [String]
+    public var additionalRequestHeadersToLog: [String]
+    public var additionalResponseHeadersToLog: [String]
+    public var additionalResponseTrailersToLog: [String]
+
+    public init(
+        service: String, port: Int, logName: String? = nil, filterStateObjectsToLog: [String] = [],
+        additionalRequestHeadersToLog: [String] = [], additionalResponseHeadersToLog: [String] = [],
+        additionalResponseTrailersToLog: [String] = []
+    ) {
+        self.service = service
+        self.port = port
+        self.logName = logName
+        self.filterStateObjectsToLog = filterStateObjectsToLog
+        self.additionalRequestHeadersToLog = additionalRequestHeadersToLog
+        self.additionalResponseHeadersToLog = additionalResponseHeadersToLog
+        self.additionalResponseTrailersToLog = additionalResponseTrailersToLog
+    }
+}
+
+/// `envoyOtelAls`: OTLP log records sent over gRPC to a collector of the registry.
+public struct OpenTelemetryAccessLogProvider: Sendable, Hashable {
+    public var service: String
+    public var port: Int
+    /// `logName`; nil for Istio's default, `otel_envoy_accesslog`.
+    public var logName: String?
+    /// `logFormat.text`, the record's body; nil for Istio's default text format.
+    public var text: String?
+    /// `logFormat.labels`, the record's attributes (format strings by key).
+    public var labels: [String: String]
+
+    public init(service: String, port: Int, logName: String? = nil, text: String? = nil, labels: [String: String] = [:]) {
+        self.service = service
+        self.port = port
+        self.logName = logName
+        self.text = text
+        self.labels = labels
     }
 }

@@ -26,6 +26,13 @@ enum ProtoValues {
         return source
     }
 
+    /// A duration of `seconds`, clamped to protobuf's range (0 to 10,000 years).
+    static func duration(seconds: Double) -> Google_Protobuf_Duration {
+        let clamped = max(0, min(seconds, 315_576_000_000))
+        let whole = clamped.rounded(.down)
+        return Google_Protobuf_Duration(seconds: Int64(whole), nanos: Int32((clamped - whole) * 1_000_000_000))
+    }
+
     static func uint32(_ value: Int) -> Google_Protobuf_UInt32Value {
         Google_Protobuf_UInt32Value(UInt32(clamping: value))
     }

@@ -78,9 +78,11 @@ struct SidecarScope: Sendable {
         // outbound cluster, which must exist whatever the Sidecar imports (or Envoy refuses the listener).
         for provider in snapshot.meshConfig.extensionProviders {
             let target: (hostname: String, port: Int)?
-            if case .zipkin(let zipkin) = provider.kind {
-                // Span reports go to the collector's outbound cluster, which must exist whatever the Sidecar imports.
-                target = ResolvedTracer.resolve(zipkin, in: snapshot).map { ($0.hostname, $0.port) }
+            if let telemetry = provider.kind.telemetryTarget {
+                // Span reports and access log entries go to the collector's outbound cluster, which must exist
+                // whatever the Sidecar imports.
+                target = ResolvedTracer.resolve(service: telemetry.service, port: telemetry.port, in: snapshot)
+                    .map { ($0.hostname, $0.port) }
             } else if case .success(let resolved) = ResolvedExtAuthz.resolve(provider, in: snapshot) {
                 target = (resolved.hostname, resolved.port)
             } else {

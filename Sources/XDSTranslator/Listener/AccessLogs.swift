@@ -4,7 +4,8 @@ import SwiftProtobuf
 
 /// The access logs a proxy's listeners carry, resolved from Telemetry `accessLogging` and the mesh config
 /// (`accessLogFile`, `accessLogFormat`, `accessLogEncoding`, `defaultProviders.accessLogging` and the
-/// `envoyFileAccessLog` extension providers) as istiod resolves them. Client-side loggers go on the outbound
+/// `envoyFileAccessLog`, `envoyHttpAls`, `envoyTcpAls` and `envoyOtelAls` extension providers) as istiod resolves
+/// them. Client-side loggers go on the outbound
 /// listeners (and all of a gateway's), server-side ones on virtualInbound; each HttpConnectionManager and tcp_proxy
 /// filter of a listener gets them.
 struct AccessLogPlan: Sendable {
@@ -58,7 +59,7 @@ struct AccessLogPlan: Sendable {
             let enabled = AccessLogMerge.providers(
                 levels: withLogging.map(\.accessLogging), defaults: defaultProviders(mesh), side: side)
             for (name, filter) in enabled {
-                guard let logger = logger(provider: name, filter: filter, mesh: mesh) else { continue }
+                guard let logger = logger(provider: name, filter: filter, snapshot: snapshot) else { continue }
                 loggers.append(logger)
             }
             if side == .client { plan.client = loggers } else { plan.server = loggers }
@@ -73,19 +74,32 @@ struct AccessLogPlan: Sendable {
         return mesh.accessLogFile.isEmpty ? [] : [MeshConfig.builtInFileProvider]
     }
 
-    /// The logger for provider `name`, or nil when the mesh config defines no such provider, or one of a kind meshd
-    /// cannot log with (`ConfigAnalysis` reports both).
+    /// The logger for provider `name`, or nil when the mesh config defines no such provider, one of a kind that
+    /// does not log, or a log service whose service or port the registry lacks (as istiod, which logs an error).
     static func logger(
-        provider name: String, filter: String?, mesh: MeshConfig
+        provider name: String, filter: String?, snapshot: MeshSnapshot
     ) -> Envoy_Config_Accesslog_V3_AccessLog? {
+        let mesh = snapshot.meshConfig
         if let provider = mesh.extensionProvider(named: name) {
-            guard case .envoyFileAccessLog(let file) = provider.kind else { return nil }
-            return fileLogger(path: file.path, format: file.format ?? .text(defaultTextFormat), filter: filter)
+            var logger: Envoy_Config_Accesslog_V3_AccessLog
+            switch provider.kind {
+            case .envoyFileAccessLog(let file):
+                logger = fileLogger(path: file.path, format: file.format ?? .text(defaultTextFormat))
+            case .envoyHTTPALS, .envoyTCPALS, .envoyOtelALS:
+                guard let service = AccessLogService(provider.kind, snapshot: snapshot) else { return nil }
+                logger = service.logger
+            default:
+                return nil
+            }
+            celFilter(filter, on: &logger)
+            return logger
         }
         // Istio's built-in "envoy" provider: the mesh config's file (stdout when unset) and format.
         if name == MeshConfig.builtInFileProvider {
             let path = mesh.accessLogFile.isEmpty ? "/dev/stdout" : mesh.accessLogFile
-            return fileLogger(path: path, format: meshFormat(mesh), filter: filter)
+            var logger = fileLogger(path: path, format: meshFormat(mesh))
+            celFilter(filter, on: &logger)
+            return logger
         }
         return nil
     }
@@ -102,9 +116,7 @@ struct AccessLogPlan: Sendable {
         }
     }
 
-    static func fileLogger(
-        path: String, format: AccessLogFormat, filter: String?
-    ) -> Envoy_Config_Accesslog_V3_AccessLog {
+    static func fileLogger(path: String, format: AccessLogFormat) -> Envoy_Config_Accesslog_V3_AccessLog {
         var file = Envoy_Extensions_AccessLoggers_File_V3_FileAccessLog()
         file.path = path
         var logFormat = Envoy_Config_Core_V3_SubstitutionFormatString()
@@ -122,6 +134,11 @@ struct AccessLogPlan: Sendable {
         var logger = Envoy_Config_Accesslog_V3_AccessLog()
         logger.name = fileLoggerName
         logger.typedConfig = packAny(file)
+        return logger
+    }
+
+    /// Puts Telemetry's `filter.expression`, when there is one, on `logger` as Envoy's CEL access log filter.
+    static func celFilter(_ filter: String?, on logger: inout Envoy_Config_Accesslog_V3_AccessLog) {
         if let filter {
             var expression = Envoy_Extensions_AccessLoggers_Filters_Cel_V3_ExpressionFilter()
             expression.expression = filter
@@ -132,7 +149,6 @@ struct AccessLogPlan: Sendable {
             logFilter.extensionFilter = extensionFilter
             logger.filter = logFilter
         }
-        return logger
     }
 
 }
@@ -148,7 +164,16 @@ struct ListenerTelemetry {
         let snapshot = context.snapshot
         let levels = snapshot.telemetries(namespace: context.inputs.namespace, labels: context.inputs.workloadLabels)
         accessLogs = .of(levels: levels, snapshot: snapshot)
-        tracing = .of(levels: levels, snapshot: snapshot)
+        tracing = .of(
+            levels: levels, snapshot: snapshot,
+            serviceName: Self.serviceName(namespace: context.inputs.namespace, labels: context.inputs.workloadLabels))
+    }
+
+    /// The proxy's service as istio-agent names it in the bootstrap (`<app>.<namespace>`, else
+    /// `istio-proxy.<namespace>`): the OpenTelemetry tracer's `service.name`.
+    static func serviceName(namespace: String, labels: [String: String]) -> String {
+        if let app = labels["app"], !app.isEmpty { return "\(app).\(namespace)" }
+        return namespace.isEmpty ? "istio-proxy" : "istio-proxy.\(namespace)"
     }
 
     func applied(to messages: [TranslatedMessage]) -> [TranslatedMessage] {

@@ -3,7 +3,7 @@ import MeshModel
 import SwiftProtobuf
 
 /// The span reporting a proxy's HttpConnectionManagers carry, resolved from Telemetry `tracing` and the mesh config
-/// (`defaultProviders.tracing`, the `zipkin` extension providers) as istiod resolves them: per side of the traffic,
+/// (`defaultProviders.tracing`, the `zipkin` and `opentelemetry` extension providers) as istiod resolves them: per side of the traffic,
 /// the entries of the mesh, namespace and workload levels that apply to it, each set field overriding the less
 /// specific one (custom tags by name). Only the first provider is used, as in istiod.
 struct TracingPlan: Sendable {
@@ -12,6 +12,10 @@ struct TracingPlan: Sendable {
     var sources: [ResourceKey] = []
 
     static let zipkinName = "envoy.tracers.zipkin"
+    static let openTelemetryName = "envoy.tracers.opentelemetry"
+    static let environmentDetectorName = "envoy.tracers.opentelemetry.resource_detectors.environment"
+    /// istiod's timeout of an OTLP/HTTP export when the provider sets none.
+    static let defaultHTTPExportTimeout = 3.0
     /// istiod's sampling (`PILOT_TRACE_SAMPLING`) when neither Telemetry nor the mesh config's
     /// `defaultConfig.tracing.sampling` sets one.
     static let defaultSampling = 1.0
@@ -39,8 +43,9 @@ struct TracingPlan: Sendable {
         return merged
     }
 
-    /// The plan for a proxy whose Telemetry levels (least specific first) are `levels`.
-    static func of(levels: [Telemetry], snapshot: MeshSnapshot) -> TracingPlan {
+    /// The plan for a proxy whose Telemetry levels (least specific first) are `levels`; `serviceName` names the
+    /// proxy's service in OpenTelemetry spans.
+    static func of(levels: [Telemetry], snapshot: MeshSnapshot, serviceName: String) -> TracingPlan {
         let withTracing = levels.filter { !$0.tracing.isEmpty }
         let mesh = snapshot.meshConfig
         var plan = TracingPlan()
@@ -53,17 +58,16 @@ struct TracingPlan: Sendable {
             // it from the proxy's ProxyConfig.
             if merged.sampling == nil { merged.sampling = mesh.defaultConfig.tracingSampling }
             guard let name = merged.provider, let provider = mesh.extensionProvider(named: name),
-                case .zipkin(let zipkin) = provider.kind,
-                let resolved = ResolvedTracer.resolve(zipkin, in: snapshot)
+                let tracer = Tracer(provider.kind, snapshot: snapshot, serviceName: serviceName)
             else { continue }
-            let tracing = tracing(merged, zipkin: zipkin, resolved: resolved)
+            let tracing = tracing(merged, tracer: tracer)
             if side == .client { plan.client = tracing } else { plan.server = tracing }
         }
         return plan
     }
 
     static func tracing(
-        _ merged: Merged, zipkin: ZipkinProvider, resolved: ResolvedTracer
+        _ merged: Merged, tracer: Tracer
     ) -> Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing {
         var tracing = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing()
         var random = Envoy_Type_V3_Percent()
@@ -74,7 +78,7 @@ struct TracingPlan: Sendable {
         tracing.clientSampling = everything
         tracing.overallSampling = everything
         tracing.maxPathTagLength = Google_Protobuf_UInt32Value(
-            UInt32(clamping: zipkin.maxTagLength ?? defaultMaxTagLength))
+            UInt32(clamping: tracer.maxTagLength ?? defaultMaxTagLength))
         tracing.customTags = merged.customTags.keys.sorted().compactMap { name in
             guard let tag = merged.customTags[name] else { return nil }
             var custom = Envoy_Type_Tracing_V3_CustomTag()
@@ -98,7 +102,26 @@ struct TracingPlan: Sendable {
             return custom
         }
         // disableSpanReporting: sampling decisions and propagation go on, with no tracer to report to.
-        if !merged.disableSpanReporting {
+        if !merged.disableSpanReporting { tracing.provider = tracer.http }
+        return tracing
+    }
+}
+
+/// A tracer Envoy can report to: a `zipkin` or `opentelemetry` provider whose service is in the registry.
+struct Tracer {
+    let maxTagLength: Int?
+    /// The HttpConnectionManager's `tracing.provider`.
+    let http: Envoy_Config_Trace_V3_Tracing.Http
+
+    /// Nil for a provider of another kind, or one whose service or port the registry lacks.
+    init?(_ kind: ExtensionProvider.Kind, snapshot: MeshSnapshot, serviceName: String) {
+        guard let target = kind.telemetryTarget,
+            let resolved = ResolvedTracer.resolve(service: target.service, port: target.port, in: snapshot)
+        else { return nil }
+        var http = Envoy_Config_Trace_V3_Tracing.Http()
+        switch kind {
+        case .zipkin(let zipkin):
+            maxTagLength = zipkin.maxTagLength
             var config = Envoy_Config_Trace_V3_ZipkinConfig()
             config.collectorCluster = resolved.cluster
             config.collectorEndpoint = zipkin.path ?? "/api/v2/spans"
@@ -106,25 +129,76 @@ struct TracingPlan: Sendable {
             config.traceID128Bit = !zipkin.enable64bitTraceID
             config.sharedSpanContext = Google_Protobuf_BoolValue(false)
             config.collectorHostname = resolved.hostname
-            var http = Envoy_Config_Trace_V3_Tracing.Http()
-            http.name = zipkinName
+            http.name = TracingPlan.zipkinName
             http.typedConfig = packAny(config)
-            tracing.provider = http
+        case .openTelemetry(let otel):
+            maxTagLength = otel.maxTagLength
+            http.name = TracingPlan.openTelemetryName
+            http.typedConfig = packAny(Self.openTelemetry(otel, resolved: resolved, serviceName: serviceName))
+        default:
+            return nil
         }
-        return tracing
+        self.http = http
+    }
+
+    /// OTLP over gRPC to the collector's outbound cluster (its authority the service's hostname), or over HTTP to
+    /// `http://<hostname><path>` through that cluster.
+    static func openTelemetry(
+        _ otel: OpenTelemetryTracingProvider, resolved: ResolvedTracer, serviceName: String
+    ) -> Envoy_Config_Trace_V3_OpenTelemetryConfig {
+        var config = Envoy_Config_Trace_V3_OpenTelemetryConfig()
+        config.serviceName = serviceName
+        if let export = otel.http {
+            var uri = Envoy_Config_Core_V3_HttpUri()
+            uri.uri = "http://\(resolved.hostname)\(export.path)"
+            uri.cluster = resolved.cluster
+            uri.timeout = ProtoValues.duration(
+                seconds: export.timeoutSeconds ?? TracingPlan.defaultHTTPExportTimeout)
+            var service = Envoy_Config_Core_V3_HttpService()
+            service.httpUri = uri
+            service.requestHeadersToAdd = export.headers.map { header in
+                var option = Envoy_Config_Core_V3_HeaderValueOption()
+                option.header.key = header.name
+                option.header.value = header.value
+                return option
+            }
+            config.httpService = service
+        } else {
+            var envoyGRPC = Envoy_Config_Core_V3_GrpcService.EnvoyGrpc()
+            envoyGRPC.clusterName = resolved.cluster
+            envoyGRPC.authority = resolved.hostname
+            var grpc = Envoy_Config_Core_V3_GrpcService()
+            grpc.envoyGrpc = envoyGRPC
+            if let timeout = otel.grpcTimeoutSeconds { grpc.timeout = ProtoValues.duration(seconds: timeout) }
+            grpc.initialMetadata = otel.grpcInitialMetadata.map { entry in
+                var header = Envoy_Config_Core_V3_HeaderValue()
+                header.key = entry.name
+                header.value = entry.value
+                return header
+            }
+            config.grpcService = grpc
+        }
+        if otel.environmentResourceDetector {
+            var detector = Envoy_Config_Core_V3_TypedExtensionConfig()
+            detector.name = TracingPlan.environmentDetectorName
+            detector.typedConfig = packAny(
+                Envoy_Extensions_Tracers_Opentelemetry_ResourceDetectors_V3_EnvironmentResourceDetectorConfig())
+            config.resourceDetectors = [detector]
+        }
+        return config
     }
 }
 
-/// A tracing provider's service resolved against the registry: its hostname and outbound cluster.
+/// A telemetry provider's service (a tracer's or an access log service's) resolved against the registry: its hostname and outbound cluster.
 struct ResolvedTracer: Sendable {
     let hostname: String
     let port: Int
     var cluster: String { ClusterName.outbound(port: port, hostname: hostname) }
 
-    static func resolve(_ zipkin: ZipkinProvider, in snapshot: MeshSnapshot) -> ResolvedTracer? {
-        guard let hostname = ResolvedExtAuthz.hostname(of: zipkin.service, in: snapshot),
-            snapshot.servicesByHostname[hostname]?.ports.contains(where: { $0.port == zipkin.port }) == true
+    static func resolve(service: String, port: Int, in snapshot: MeshSnapshot) -> ResolvedTracer? {
+        guard let hostname = ResolvedExtAuthz.hostname(of: service, in: snapshot),
+            snapshot.servicesByHostname[hostname]?.ports.contains(where: { $0.port == port }) == true
         else { return nil }
-        return ResolvedTracer(hostname: hostname, port: zipkin.port)
+        return ResolvedTracer(hostname: hostname, port: port)
     }
 }

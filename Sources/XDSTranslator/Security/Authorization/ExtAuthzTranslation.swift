@@ -17,7 +17,7 @@ struct ResolvedExtAuthz: Sendable {
         switch provider.kind {
         case .envoyExtAuthzHTTP(let http): (service, port, status) = (http.service, http.port, http.statusOnError)
         case .envoyExtAuthzGRPC(let grpc): (service, port, status) = (grpc.service, grpc.port, grpc.statusOnError)
-        case .envoyFileAccessLog, .zipkin, .unsupported:
+        default:
             return .failure(
                 .init(
                     key: "extensionProviders[\(provider.name)]", value: provider.kind.name,
@@ -63,7 +63,7 @@ struct ResolvedExtAuthz: Sendable {
             var uri = Envoy_Config_Core_V3_HttpUri()
             uri.uri = "http://\(hostname)"
             uri.cluster = cluster
-            uri.timeout = Self.duration(http.timeoutSeconds ?? 600)
+            uri.timeout = ProtoValues.duration(seconds: http.timeoutSeconds ?? 600)
             service.serverUri = uri
             service.pathPrefix = http.pathPrefix ?? ""
             if !http.includeAdditionalHeadersInCheck.isEmpty {
@@ -97,7 +97,7 @@ struct ResolvedExtAuthz: Sendable {
             config.failureModeAllow = grpc.failOpen
             if let status = grpc.statusOnError { config.statusOnError = Self.status(status) }
             if let body = grpc.includeRequestBodyInCheck { config.withRequestBody = Self.body(body) }
-        case .envoyFileAccessLog, .zipkin, .unsupported:
+        default:
             // `resolve` refuses these kinds, so no ResolvedExtAuthz holds one.
             break
         }
@@ -130,7 +130,7 @@ struct ResolvedExtAuthz: Sendable {
         envoyGRPC.authority = cluster.replacingAll("|", with: "_.")
         var service = Envoy_Config_Core_V3_GrpcService()
         service.envoyGrpc = envoyGRPC
-        if let timeoutSeconds { service.timeout = Self.duration(timeoutSeconds) }
+        if let timeoutSeconds { service.timeout = ProtoValues.duration(seconds: timeoutSeconds) }
         return service
     }
 
@@ -171,12 +171,6 @@ struct ResolvedExtAuthz: Sendable {
         settings.allowPartialMessage = body.allowPartialMessage
         settings.packAsBytes = body.packAsBytes
         return settings
-    }
-
-    static func duration(_ seconds: Double) -> Google_Protobuf_Duration {
-        let clamped = max(0, min(seconds, 315_576_000_000))
-        let whole = clamped.rounded(.down)
-        return Google_Protobuf_Duration(seconds: Int64(whole), nanos: Int32((clamped - whole) * 1_000_000_000))
     }
 }
 
