@@ -25,8 +25,16 @@ struct DocumentTests {
         #expect(result.warnings.count == 1)
         #expect(warning.fieldPath == "kind")
         #expect(warning.line == 2)
-        #expect(warning.reason.contains("WasmPlugin"))
+        #expect(warning.reason.contains("WasmPlugin \"gw\" is not supported by meshd"), "\(warning.reason)")
+        #expect(warning.reason.contains("run without it"))
         #expect(warning.reason.contains("skipped"))
+    }
+
+    @Test func otherUnknownKindsSayUnknownKind() throws {
+        let result = decode("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")
+        let warning = try #require(result.warnings.first)
+        #expect(warning.reason == "unknown kind \"Widget\" \"w\"; document skipped")
+        #expect(result.objects.isEmpty && result.errors.isEmpty)
     }
 
     @Test func unsupportedFieldsWarnWithTheirPath() {

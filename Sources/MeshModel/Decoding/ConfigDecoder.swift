@@ -151,6 +151,16 @@ public enum ConfigDecoder {
         }
         guard let kind = ResourceKind(rawValue: kindName) else {
             let name = root.mapping("metadata")?.string("name").map { " \"\($0)\"" } ?? ""
+            if kindName == "WasmPlugin" {
+                // Said plainly: a plugin that is not loaded changes what the selected workloads do, and one in the
+                // AUTHN or AUTHZ phase would have checked their requests.
+                context.warning(
+                    "kind",
+                    "WasmPlugin\(name) is not supported by meshd: its module is neither fetched nor loaded, so the "
+                        + "workloads it selects run without it (check that none relies on it for authentication or "
+                        + "authorization); document skipped")
+                return nil
+            }
             context.warning("kind", "unknown kind \"\(kindName)\"\(name); document skipped")
             return nil
         }
