@@ -7,14 +7,17 @@ public enum XDSType: String, Sendable, Hashable, CaseIterable {
     case listener = "type.googleapis.com/envoy.config.listener.v3.Listener"
     case route = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration"
     case secret = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret"
+    /// ECDS: filter configs that a listener's filters fetch by name (`config_discovery`).
+    case extensionConfig = "type.googleapis.com/envoy.config.core.v3.TypedExtensionConfig"
 
-    /// Make before break: clusters, then their endpoints, then listeners, then the routes they name.
-    public static let pushOrder: [XDSType] = [.cluster, .endpoint, .listener, .route, .secret]
+    /// Make before break: clusters, then their endpoints, then listeners, then the routes and filter configs they
+    /// name.
+    public static let pushOrder: [XDSType] = [.cluster, .endpoint, .listener, .route, .extensionConfig, .secret]
 
-    /// LDS and CDS are wildcard: the proxy receives every resource. RDS, EDS and SDS answer the names asked for.
+    /// LDS and CDS are wildcard: the proxy receives every resource. RDS, EDS, ECDS and SDS answer the names asked for.
     public var isWildcard: Bool { self == .cluster || self == .listener }
 
-    /// The short name operators know: cds, eds, lds, rds, sds.
+    /// The short name operators know: cds, eds, lds, rds, sds, ecds.
     public var shortName: String {
         switch self {
         case .cluster: "cds"
@@ -22,6 +25,7 @@ public enum XDSType: String, Sendable, Hashable, CaseIterable {
         case .listener: "lds"
         case .route: "rds"
         case .secret: "sds"
+        case .extensionConfig: "ecds"
         }
     }
 }

@@ -8,4 +8,5 @@ public enum TypeURL {
     public static let route = XDSType.route.rawValue
     public static let endpoint = XDSType.endpoint.rawValue
     public static let secret = XDSType.secret.rawValue
+    public static let extensionConfig = XDSType.extensionConfig.rawValue
 }

@@ -63,6 +63,7 @@ public struct XDSTranslator: Sendable {
             run(RouteGenerator(), inputs, snapshot) {
                 EnvoyFilterPatcher.patchRoutes($0, inputs.envoyFilters, kind: inputs.kind)
             }
+        case .extensionConfig(let inputs): run(ExtensionConfigGenerator(), inputs, snapshot)
         }
     }
 
@@ -99,6 +100,8 @@ public struct XDSTranslator: Sendable {
             return Self.unique(GRPCListeners.resources(for: context(inputs)))
         case .route(let inputs) where inputs.kind == .grpc:
             return Self.unique(GRPCRoutes.resources(for: context(inputs)))
+        case .extensionConfig(let inputs) where inputs.kind == .grpc:
+            return []
         default: return nil
         }
     }
@@ -132,6 +135,7 @@ extension ProxyInputsIndex {
         case TypeURL.endpoint: .endpoint(endpointInputs(of: proxy))
         case TypeURL.listener: .listener(listenerInputs(of: proxy))
         case TypeURL.route: .route(routeInputs(of: proxy))
+        case TypeURL.extensionConfig: .extensionConfig(extensionConfigInputs(of: proxy))
         default: nil
         }
     }

@@ -229,6 +229,89 @@ struct EnvoyFilterTests {
         }
     }
 
+    /// An EnvoyFilter that serves a Lua filter's config over ECDS (EXTENSION_CONFIG ADD) and puts a filter that
+    /// fetches it (`config_discovery`) before the server's router; the Lua answers with `x-ecds: <version>`.
+    static func ecdsFilter(version: String) -> String {
+        """
+        apiVersion: networking.istio.io/v1alpha3
+        kind: EnvoyFilter
+        metadata: {name: ecds-lua, namespace: default}
+        spec:
+          workloadSelector: {labels: {app: filtered}}
+          configPatches:
+          - applyTo: EXTENSION_CONFIG
+            patch:
+              operation: ADD
+              value:
+                name: meshd-ecds-lua
+                typed_config:
+                  "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                  default_source_code:
+                    inline_string: 'function envoy_on_response(handle) handle:headers():add("x-ecds", "\(version)") end'
+          - applyTo: HTTP_FILTER
+            match:
+              context: SIDECAR_INBOUND
+              listener:
+                filterChain:
+                  filter:
+                    name: envoy.filters.network.http_connection_manager
+                    subFilter: {name: envoy.filters.http.router}
+            patch:
+              operation: INSERT_BEFORE
+              value:
+                name: meshd-ecds-lua
+                config_discovery:
+                  config_source: {ads: {}}
+                  type_urls: [type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua]
+        """
+    }
+
+    @Test("EXTENSION_CONFIG over ECDS: a filter fetches its config by name, and a new config reaches it alone")
+    func extensionConfigDiscovery() async throws {
+        try await MeshNetwork.with(label: "ecds") { network in
+            let client = try network.addPod(name: "caller", labels: ["app": "caller"], serviceAccount: "caller")
+            let server = try network.addPod(name: "filtered", labels: ["app": "filtered"], serviceAccount: "filtered")
+            let meshd = try await MeshdProcess.start(
+                in: network,
+                configFiles: [
+                    "mesh.yaml": Self.config(client: client, server: server), "ecds.yaml": Self.ecdsFilter(version: "v1"),
+                ])
+            try await server.startEchoServer(service: "filtered", port: Self.port)
+            let clientSidecar = try client.startSidecar(bootstrapJSON: meshd.bootstrap(for: client))
+            let serverSidecar = try server.startSidecar(bootstrapJSON: meshd.bootstrap(for: server))
+            for sidecar in [clientSidecar, serverSidecar] { try await sidecar.waitUntilReady() }
+
+            func ecdsHeader() async throws -> String?? {
+                let traffic = try await client.exchange(
+                    "http://\(Self.clusterIP):\(Self.port)/", host: Self.host, count: 1, capture: 1, maxSeconds: 5,
+                    perRequestTimeout: 2)
+                guard let response = traffic.responses.first, response.status == 200 else { return nil }
+                return .some(response.header("x-ecds"))
+            }
+            // 1. The server's listener names the filter; its config comes over ECDS and runs.
+            let first = try await Poll.until("the ECDS Lua header", timeout: .seconds(20)) { () -> String? in
+                guard let header = try await ecdsHeader() else { return nil }
+                return header
+            }
+            #expect(first == "v1")
+            let listenerVersion = try #require(
+                try meshd.syncz().first { $0.proxy == server.nodeID }?.types["lds"]?.ackedVersion)
+
+            // 2. A new config of the same name reaches the running filter over ECDS; the listener is not re-sent.
+            try meshd.writeConfig("ecds.yaml", Self.ecdsFilter(version: "v2"))
+            _ = try await Poll.until("the new ECDS config in force", timeout: .seconds(20)) { () -> Bool? in
+                guard let header = try await ecdsHeader() else { return nil }
+                return header == "v2" ? true : nil
+            }
+            let row = try #require(try meshd.syncz().first { $0.proxy == server.nodeID })
+            #expect(row.types["lds"]?.ackedVersion == listenerVersion, "LDS unchanged: \(row.types)")
+            let ecds = try #require(row.types["ecds"], "\(row.types)")
+            #expect(ecds.ackedVersion != nil && ecds.ackedVersion == ecds.sentVersion, "\(ecds)")
+            #expect(try serverSidecar.counter("extension_config_discovery.http_filter.meshd-ecds-lua.config_reload") >= 2)
+            #expect(try serverSidecar.counter("listener_manager.lds.update_rejected") == 0)
+        }
+    }
+
     /// Lua that does not compile, under a name other than envoy.filters.http.lua (which lua-removed takes out).
     static let brokenLua = luaFilter(
         "broken-lua", filterName: "broken.lua", code: "function envoy_on_response(handle) this is not lua end")

@@ -246,28 +246,37 @@ struct EnvoyFilterDecodingTests {
         }
     }
 
-    @Test("a patch whose filter config comes over ECDS (config_discovery) is left out with a warning at its path")
-    func configDiscovery() throws {
+    @Test("ECDS: a filter fetching its config (config_discovery) and an EXTENSION_CONFIG ADD are kept; other ops warned")
+    func extensionConfigDiscovery() throws {
         let yaml = Self.filter(
             """
               configPatches:
               - applyTo: HTTP_FILTER
                 patch: {operation: ADD, value: {name: x, config_discovery: {config_source: {ads: {}}, type_urls: [t]}}}
-              - applyTo: CLUSTER
-                patch: {operation: ADD, value: {name: kept}}
+              - applyTo: EXTENSION_CONFIG
+                patch:
+                  operation: ADD
+                  value:
+                    name: x
+                    typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua}
+              - applyTo: EXTENSION_CONFIG
+                patch: {operation: MERGE, value: {name: y}}
             """)
         let result = decode(yaml)
         #expect(result.errors.isEmpty, "\(result.errors)")
-        #expect(
-            result.warnings.contains {
-                $0.fieldPath == "spec.configPatches[0].patch.value.config_discovery"
-                    && $0.reason.hasSuffix("this patch is not applied")
-            }, "\(result.warnings)")
+        let patchWarnings = result.warnings.map(\.fieldPath).filter { $0.hasPrefix("spec.configPatches") }
+        #expect(patchWarnings == ["spec.configPatches[2].patch.operation"], "\(result.warnings)")
         guard case .envoyFilter(let filter) = onlyResource(result) else {
             Issue.record("not served")
             return
         }
-        #expect(filter.configPatches.map(\.applyTo) == [.cluster])
+        #expect(filter.configPatches.map(\.applyTo) == [.httpFilter, .extensionConfig, .extensionConfig])
+        let discovered = try #require(filter.configPatches[0].value)
+        #expect(discovered.typeName == "envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter")
+        #expect(discovered.json.contains("config_discovery"), "\(discovered.json)")
+        let config = try #require(filter.configPatches[1].value)
+        #expect(config.typeName == "envoy.config.core.v3.TypedExtensionConfig")
+        #expect(config.json.contains("envoy.extensions.filters.http.lua.v3.Lua"), "\(config.json)")
     }
 
     @Test("the filters of a workload: root namespace and own namespace, by priority, root first, then creation time")

@@ -339,4 +339,36 @@ struct EnvoyFilterPatchTests {
         let elsewhere = try Self.fixture(Self.filter("tune", namespace: "other", patches: patch))
         #expect(elsewhere.resources(TypeURL.cluster, as: Cluster.self)["BlackHoleCluster"] != nil)
     }
+
+    @Test("EXTENSION_CONFIG ADD is served over ECDS by name to the proxies the filter selects, naming its source")
+    func extensionConfigs() throws {
+        let filter = Self.filter(
+            "tune", selector: "app: web",
+            patches: """
+                - applyTo: EXTENSION_CONFIG
+                  match: {context: GATEWAY}
+                  patch:
+                    operation: ADD
+                    value:
+                      name: lua-config
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                        default_source_code: {inline_string: "function envoy_on_request(h) end"}
+                - applyTo: EXTENSION_CONFIG
+                  patch:
+                    operation: ADD
+                    value:
+                      name: lua-config
+                      typed_config: {"@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua}
+                - applyTo: EXTENSION_CONFIG
+                  patch: {operation: MERGE, value: {name: merged}}
+                """)
+        let messages = try Self.fixture(filter).messages(TypeURL.extensionConfig)
+        #expect(messages.map(\.name) == ["lua-config"], "the first of a name; MERGE adds nothing")
+        let config = try #require(messages.first?.message as? Envoy_Config_Core_V3_TypedExtensionConfig)
+        let lua = try Envoy_Extensions_Filters_Http_Lua_V3_Lua(unpackingAny: config.typedConfig)
+        #expect(lua.defaultSourceCode.inlineString == "function envoy_on_request(h) end", "any context, as istiod")
+        #expect(messages.first?.sources == [Self.key])
+        #expect(try Self.fixture(filter, labels: ["app": "db"]).messages(TypeURL.extensionConfig).isEmpty)
+    }
 }

@@ -127,11 +127,7 @@ extension ConfigDecoder {
     ) {
         let supported: Set<EnvoyConfigPatch.Operation>
         switch applyTo {
-        case .extensionConfig:
-            context.warning(
-                path.appendingField("applyTo"),
-                "EXTENSION_CONFIG patches add extension configs served over ECDS, which meshd does not serve; ignored")
-            return
+        case .extensionConfig: supported = [.add]
         case .bootstrap:
             context.warning(
                 path.appendingField("applyTo"),

@@ -56,17 +56,6 @@ enum EnvoyPatchValueDecoder {
             for problem in problems { field.context.error(problem.path, problem.reason) }
             return nil
         }
-        // A filter whose config comes over ECDS would wait for a config meshd never serves: the patch is left out,
-        // said at its path (the object itself is still served, as with EXTENSION_CONFIG).
-        for key in ["config_discovery", "configDiscovery"] {
-            if let path = converted.path(ofKey: key, base: field.path) {
-                field.context.warning(
-                    path,
-                    "config_discovery fetches the filter's config over ECDS, which meshd does not serve; "
-                        + "this patch is not applied")
-                return nil
-            }
-        }
         let type = messageType(for: applyTo)
         let json = converted.text
         do {

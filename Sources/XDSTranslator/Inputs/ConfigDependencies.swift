@@ -65,6 +65,7 @@ extension XDSTranslator {
         case TypeURL.listener: ListenerGenerator.dependencies
         case TypeURL.route: RouteGenerator.dependencies
         case TypeURL.secret: SecretGenerator.dependencies
+        case TypeURL.extensionConfig: ExtensionConfigGenerator.dependencies
         default: nil
         }
     }

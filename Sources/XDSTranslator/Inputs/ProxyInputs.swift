@@ -86,6 +86,15 @@ public struct RouteInputs: ProxyInputs, Hashable {
     public var envoyFilters: EnvoyFilterPatches = .none
 }
 
+/// ECDS: the filter configs that EnvoyFilter `EXTENSION_CONFIG` patches add for the proxy.
+public struct ExtensionConfigInputs: ProxyInputs, Hashable {
+    public var kind: Proxy.Kind
+    public var namespace: String
+    public var sidecar: SelectedSidecar? { nil }
+    /// The EnvoyFilter patches that apply to the proxy (EXTENSION_CONFIG ones).
+    public var envoyFilters: EnvoyFilterPatches = .none
+}
+
 /// SDS: the proxy's own key material, and for routers the gateway credentials of its namespace. Never cached
 /// with config: certificates rotate on their own clock.
 public struct SecretInputs: ProxyInputs {
@@ -104,4 +113,5 @@ public enum GeneratorInputs: Sendable, Hashable {
     case endpoint(EndpointInputs)
     case listener(ListenerInputs)
     case route(RouteInputs)
+    case extensionConfig(ExtensionConfigInputs)
 }

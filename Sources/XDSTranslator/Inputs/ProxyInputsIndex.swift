@@ -86,6 +86,12 @@ public struct ProxyInputsIndex: Sendable {
             envoyFilters: envoyFilters(for: proxy, applyingTo: [.routeConfiguration, .virtualHost, .httpRoute]))
     }
 
+    public func extensionConfigInputs(of proxy: Proxy) -> ExtensionConfigInputs {
+        ExtensionConfigInputs(
+            kind: proxy.kind, namespace: proxy.namespace,
+            envoyFilters: envoyFilters(for: proxy, applyingTo: [.extensionConfig]))
+    }
+
     /// The EnvoyFilter patches of `kinds` for `proxy` (none for proxyless gRPC clients, which istiod does not
     /// patch either). A proxy is selected by its own node labels, as istiod selects it.
     private func envoyFilters(for proxy: Proxy, applyingTo kinds: Set<EnvoyConfigPatch.ApplyTo>) -> EnvoyFilterPatches {
