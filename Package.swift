@@ -361,7 +361,8 @@ let package = Package(
             name: "KubernetesTests",
             dependencies: [
                 "Registry", "MeshModel", "MeshTestSupport", "Discovery", "XDSServer", "XDSClient", "EnvoyAPI",
-                "MeshdApp",
+                "MeshdApp", "CertificateAuthority",
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
