@@ -53,7 +53,7 @@ import Testing
                 // The fake's record of who held the Lease when, against every status write.
                 let writes = cluster.writes
                 let takeovers = writes.filter {
-                    $0.path.hasSuffix("/leases/meshd-leader") && (200..<300).contains($0.code)
+                    $0.path.contains("/leases") && $0.name == "meshd-leader" && (200..<300).contains($0.code)
                 }
                 func holder(at instant: ContinuousClock.Instant) -> String? {
                     takeovers.last { $0.at <= instant }?.holder

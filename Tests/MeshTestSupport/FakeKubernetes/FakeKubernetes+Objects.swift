@@ -14,6 +14,8 @@ public struct FakeWrite: Sendable {
     public var code: Int
     /// For a Lease, `spec.holderIdentity` after the write.
     public var holder: String?
+    /// The object written (for a create, the name in the body; the path is the collection's).
+    public var name: String?
 }
 
 /// Where an object request points: the resource, the namespace (empty for cluster-scoped kinds), the name (nil for
@@ -100,7 +102,9 @@ extension FakeKubernetes {
             else { return false }
             if method != "GET" {
                 state.writes.append(
-                    FakeWrite(at: .now, method: method, path: path, userAgent: userAgent, code: 503, holder: nil))
+                    FakeWrite(
+                        at: .now, method: method, path: path, userAgent: userAgent, code: 503, holder: nil,
+                        name: target.name))
             }
             return true
         }
@@ -148,7 +152,9 @@ extension FakeKubernetes {
         return state.withLock { state -> Response in
             func logged(_ code: Int, holder: String? = nil) {
                 state.writes.append(
-                    FakeWrite(at: .now, method: "POST", path: path, userAgent: userAgent, code: code, holder: holder))
+                    FakeWrite(
+                        at: .now, method: "POST", path: path, userAgent: userAgent, code: code, holder: holder,
+                        name: name))
             }
             if state.objects[target.resource]?[named.key] != nil {
                 logged(409)
@@ -201,7 +207,9 @@ extension FakeKubernetes {
         return state.withLock { state -> Response in
             func logged(_ code: Int, holder: String? = nil) {
                 state.writes.append(
-                    FakeWrite(at: .now, method: "PUT", path: path, userAgent: userAgent, code: code, holder: holder))
+                    FakeWrite(
+                        at: .now, method: "PUT", path: path, userAgent: userAgent, code: code, holder: holder,
+                        name: name))
             }
             guard let storedText = state.objects[target.resource]?[target.key], let stored = Self.parse(storedText),
                 let storedMetadata = stored["metadata"] as? [String: Any]
@@ -267,7 +275,9 @@ extension FakeKubernetes {
                 var object = Self.parse(text)
             else {
                 state.writes.append(
-                    FakeWrite(at: .now, method: "DELETE", path: path, userAgent: userAgent, code: 404, holder: nil))
+                    FakeWrite(
+                        at: .now, method: "DELETE", path: path, userAgent: userAgent, code: 404, holder: nil,
+                        name: target.name))
                 return notFound(target)
             }
             let version = state.nextVersion()
@@ -280,7 +290,9 @@ extension FakeKubernetes {
                     resourceVersion: version, resource: target.resource, type: "DELETED", object: deleted,
                     namespace: target.namespace))
             state.writes.append(
-                FakeWrite(at: .now, method: "DELETE", path: path, userAgent: userAgent, code: 200, holder: nil))
+                FakeWrite(
+                    at: .now, method: "DELETE", path: path, userAgent: userAgent, code: 200, holder: nil,
+                    name: target.name))
             return Self.json(deleted)
         }
     }
