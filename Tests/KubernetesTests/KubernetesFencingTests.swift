@@ -43,13 +43,6 @@ import Testing
                     if successorSince == nil, try set[follower].state.isLeader { successorSince = .now }
                     if let since = successorSince, ContinuousClock.now - since > .seconds(1) { break }
                 }
-                let stepped = try #require(steppedDown, "the cut-off leader never stepped down")
-                let successor = try #require(successorSince, "\(follower) never took over")
-                print(
-                    "fencing: \(leader) stepped down \(stepped - partitioned) after the cut, "
-                        + "\(follower) led \(successor - partitioned) after it")
-                #expect(stepped < successor, "the old leader still led when the new one started")
-
                 // The fake's record of who held the Lease when, against every status write.
                 let writes = cluster.writes
                 let takeovers = writes.filter {
@@ -69,6 +62,12 @@ import Testing
                 // The cut-off leader had something to write until it stepped down: the test can see a late write.
                 #expect(statuses.contains { $0.userAgent == "meshd/\(leader)" && $0.at > partitioned })
                 #expect(takeover.at - partitioned >= .seconds(Self.leaseDuration) - .milliseconds(700))
+                let stepped = try #require(steppedDown, "the cut-off leader never stepped down")
+                let successor = try #require(successorSince, "\(follower) never took over")
+                print(
+                    "fencing: \(leader) stepped down \(stepped - partitioned) after the cut, "
+                        + "\(follower) led \(successor - partitioned) after it")
+                #expect(stepped < successor, "the old leader still led when the new one started")
             }
         }
     }
