@@ -363,6 +363,8 @@ let package = Package(
                 "Registry", "MeshModel", "MeshTestSupport", "Discovery", "XDSServer", "XDSClient", "EnvoyAPI",
                 "MeshdApp", "CertificateAuthority",
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],

@@ -71,14 +71,30 @@ extension Serve {
 
 extension Serve {
     /// With a Kubernetes replica set and a self-signed CA: the shared root and token key in `istio-ca-secret`
-    /// (`KubernetesSharedCA`), copied into the state directory before the CA loads.
+    /// (`KubernetesSharedCA`), copied into the state directory before the CA loads. An API server that cannot be
+    /// reached is retried (1 s, doubling to 8 s) for `caWait`; a refusal or a broken Secret is fatal at once.
     func shareCA(
-        on kubernetes: MeshdOptions.Kubernetes, stateDirectory: String, trustDomain: String, logger: Logger
+        on kubernetes: MeshdOptions.Kubernetes, stateDirectory: String, trustDomain: String, logger: Logger,
+        caWait: Duration = .seconds(60)
     ) async throws {
         do {
-            let outcome = try await KubernetesSharedCA.share(
-                connection: kubernetes.connection, namespace: kubernetes.namespace, stateDirectory: stateDirectory,
-                trustDomain: trustDomain)
+            let deadline = ContinuousClock.now + caWait
+            var pause = Duration.seconds(1)
+            var outcome: KubernetesSharedCA.Outcome?
+            while outcome == nil {
+                do {
+                    outcome = try await KubernetesSharedCA.share(
+                        connection: kubernetes.connection, namespace: kubernetes.namespace,
+                        stateDirectory: stateDirectory, trustDomain: trustDomain)
+                } catch let error where !(error is MeshdSetupError) && !(error is KubernetesError) {
+                    // I/O: the API server is not reachable (yet).
+                    guard ContinuousClock.now + pause < deadline else { throw error }
+                    logger.warning("shared CA: \(error); retrying in \(pause)")
+                    try await Task.sleep(for: pause)
+                    pause = min(pause * 2, .seconds(8))
+                }
+            }
+            guard let outcome else { return }
             logger.info(
                 "shared CA in Kubernetes",
                 metadata: [
