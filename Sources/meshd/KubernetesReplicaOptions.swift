@@ -15,7 +15,8 @@ struct KubernetesReplicaOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: "The namespace meshd runs in, where its registry Leases live (default: $POD_NAMESPACE, else istio-system).")
+        help:
+            "The namespace meshd runs in, where its registry Leases live (default: $POD_NAMESPACE, else istio-system).")
     var meshdNamespace: String?
 
     /// The connection, or nil without `--kubeconfig`. Throws a `ValidationError` naming the flag.

@@ -47,7 +47,8 @@ extension Serve {
         }
         guard let etcd = options.etcd else {
             if let kubernetes = options.kubernetes, kubernetes.replica != nil {
-                try await shareCA(on: kubernetes, stateDirectory: security.stateDirectory, trustDomain: trustDomain, logger: logger)
+                try await shareCA(
+                    on: kubernetes, stateDirectory: security.stateDirectory, trustDomain: trustDomain, logger: logger)
             }
             return
         }

@@ -59,7 +59,8 @@ struct ServeReplicaOptions: ParsableArguments {
             ?? "istio-system"
         guard Self.validNamespace(namespace) else {
             throw ValidationError(
-                "--meshd-namespace: \"\(namespace)\" is not a namespace name (lower-case letters, digits and '-', at most 63)")
+                "--meshd-namespace: \"\(namespace)\" is not a namespace name (lower-case letters, digits and '-', at most 63)"
+            )
         }
         return namespace
     }

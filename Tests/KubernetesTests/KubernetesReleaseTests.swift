@@ -35,10 +35,12 @@ import Testing
     static func service(_ id: String, port: Int, running: Running) -> (KubernetesReplicaService, ReplicaState) {
         let state = ReplicaState(
             id: id, leaseTTL: .seconds(leaseDuration), duties: ["count"], factory: NOOPMetricsHandler.instance)
-        let record = ReplicaRecord(id: id, xds: ["unix:/tmp/\(id).sock"], admin: nil, version: "test", leaseTTLSeconds: 6)
+        let record = ReplicaRecord(
+            id: id, xds: ["unix:/tmp/\(id).sock"], admin: nil, version: "test", leaseTTLSeconds: 6)
         let service = KubernetesReplicaService(
             connection: KubernetesConnection(server: "http://127.0.0.1:\(port)"), state: state,
-            options: KubernetesReplicaService.Options(namespace: "istio-system", leaseDuration: .seconds(leaseDuration)),
+            options: KubernetesReplicaService.Options(
+                namespace: "istio-system", leaseDuration: .seconds(leaseDuration)),
             duties: [CountingDuty(running: running, id: id)], logger: KubernetesMeshd.quietLogger(),
             record: { record })
         return (service, state)
@@ -66,11 +68,15 @@ import Testing
 
                 await groupA.triggerGracefulShutdown()
                 let stopped = ContinuousClock.now
-                _ = try await Poll.until("b to lead", timeout: .seconds(Self.leaseDuration * 2), interval: .milliseconds(20)) {
+                _ = try await Poll.until(
+                    "b to lead", timeout: .seconds(Self.leaseDuration * 2), interval: .milliseconds(20)
+                ) {
                     stateB.isLeader ? true : nil
                 }
                 let elapsed = ContinuousClock.now - stopped
-                print("graceful handover: b leads \(elapsed) after a was stopped (lease duration \(Self.leaseDuration) s)")
+                print(
+                    "graceful handover: b leads \(elapsed) after a was stopped (lease duration \(Self.leaseDuration) s)"
+                )
                 // A released Lease is taken at the next read (every fifth of the duration), not after expiry.
                 #expect(elapsed < .seconds(Self.leaseDuration) / 2, "b took \(elapsed): the lease was not released")
                 #expect(running.leading == ["b"])
@@ -78,7 +84,9 @@ import Testing
                 let lease = try KubernetesLease(json: Data(text.utf8))
                 #expect(lease.holderIdentity == "b" && lease.leaseTransitions == 1)
                 #expect(cluster.object(kind: "Lease", namespace: "istio-system", name: "meshd-replica-a") == nil)
-                let released = cluster.writes.contains { $0.name == "meshd-leader" && $0.userAgent == "meshd/a" && $0.holder == "" }
+                let released = cluster.writes.contains {
+                    $0.name == "meshd-leader" && $0.userAgent == "meshd/a" && $0.holder == ""
+                }
                 #expect(released, "a did not write an empty holder")
                 await groupB.triggerGracefulShutdown()
             }

@@ -69,15 +69,22 @@ import XDSServer
 
                 // The shared CA: one replica created istio-ca-secret, the others loaded it.
                 #expect(set.sharedCA.values.filter { $0 == .created }.count == 1, "\(set.sharedCA)")
-                let secretText = try #require(cluster.object(kind: "Secret", namespace: "istio-system", name: "istio-ca-secret"))
-                let secret = try #require(try JSONSerialization.jsonObject(with: Data(secretText.utf8)) as? [String: Any])
+                let secretText = try #require(
+                    cluster.object(kind: "Secret", namespace: "istio-system", name: "istio-ca-secret"))
+                let secret = try #require(
+                    try JSONSerialization.jsonObject(with: Data(secretText.utf8)) as? [String: Any])
                 #expect(secret["type"] as? String == "istio.io/ca-root")
                 let data = try #require(secret["data"] as? [String: String])
-                #expect(Set(data.keys) == ["ca-cert.pem", "ca-key.pem", "cert-chain.pem", "key.pem", "root-cert.pem", "token-key.pem"])
+                #expect(
+                    Set(data.keys) == [
+                        "ca-cert.pem", "ca-key.pem", "cert-chain.pem", "key.pem", "root-cert.pem", "token-key.pem",
+                    ])
                 let cas = try set.ids.map { try #require(try set[$0].application.ca) }
                 #expect(Set(cas.map(\.trustBundlePEM)).count == 1, "the replicas trust different roots")
-                #expect(Data(base64Encoded: data["ca-cert.pem"] ?? "").map { String(decoding: $0, as: UTF8.self) }
-                    .map { cas[0].trustBundlePEM.contains($0.trimmingCharacters(in: .whitespacesAndNewlines)) } == true)
+                #expect(
+                    Data(base64Encoded: data["ca-cert.pem"] ?? "").map { String(decoding: $0, as: UTF8.self) }
+                        .map { cas[0].trustBundlePEM.contains($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                        == true)
                 let identity = SPIFFEIdentity(namespace: "default", serviceAccount: "reviews")
                 let issued = try cas[0].issueWorkloadCertificate(for: identity)
                 let end = "-----END CERTIFICATE-----"

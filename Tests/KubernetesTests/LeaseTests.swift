@@ -35,7 +35,8 @@ import Testing
             #expect(try await leases.get(namespace: "istio-system", name: "meshd-leader") == nil)
             let created = try await leases.create(Self.lease("a"))
             #expect(!created.resourceVersion.isEmpty)
-            #expect(created.holderIdentity == "a" && created.leaseDurationSeconds == 10 && created.leaseTransitions == 0)
+            #expect(
+                created.holderIdentity == "a" && created.leaseDurationSeconds == 10 && created.leaseTransitions == 0)
             await #expect(throws: LeaseClient.AlreadyExists.self) { _ = try await leases.create(Self.lease("b")) }
 
             let read = try #require(try await leases.get(namespace: "istio-system", name: "meshd-leader"))
@@ -105,13 +106,18 @@ import Testing
 
     @Test func electionTakesAnAbsentOrExpiredLeaseAndWaitsForALiveOne() async throws {
         try await withLeases { _, leases in
-            var a = LeaseElection(namespace: "istio-system", name: "meshd-leader", identity: "a", leaseDuration: .seconds(4))
-            var b = LeaseElection(namespace: "istio-system", name: "meshd-leader", identity: "b", leaseDuration: .seconds(4))
+            var a = LeaseElection(
+                namespace: "istio-system", name: "meshd-leader", identity: "a", leaseDuration: .seconds(4))
+            var b = LeaseElection(
+                namespace: "istio-system", name: "meshd-leader", identity: "b", leaseDuration: .seconds(4))
             let t0 = ContinuousClock.now
             // Absent: both decide to create; the API server lets one win.
             guard case .create(let offerA) = a.next(read: nil, now: t0),
                 case .create(let offerB) = b.next(read: nil, now: t0)
-            else { Issue.record("an absent lease is created"); return }
+            else {
+                Issue.record("an absent lease is created")
+                return
+            }
             a.stored(try await leases.create(offerA), at: t0)
             await #expect(throws: LeaseClient.AlreadyExists.self) { _ = try await leases.create(offerB) }
 
@@ -121,7 +127,8 @@ import Testing
             #expect(b.next(read: held, now: t0 + .seconds(4)) == .wait(holder: "a"))
             // a renews: the record changes, so b's clock starts again.
             guard case .update(let renewal) = a.next(read: held, now: t0 + .seconds(2)) else {
-                Issue.record("the holder renews"); return
+                Issue.record("the holder renews")
+                return
             }
             #expect(renewal.leaseTransitions == 0 && renewal.acquireTime == held.acquireTime)
             a.stored(try await leases.update(renewal), at: t0 + .seconds(2))
@@ -130,7 +137,8 @@ import Testing
             #expect(b.next(read: renewed, now: t0 + .seconds(8)) == .wait(holder: "a"))
             // Unchanged for the duration since b first saw it (at 5 s): b takes over, one transition more.
             guard case .update(let takeover) = b.next(read: renewed, now: t0 + .seconds(9)) else {
-                Issue.record("an expired lease is taken"); return
+                Issue.record("an expired lease is taken")
+                return
             }
             #expect(takeover.holderIdentity == "b" && takeover.leaseTransitions == 1)
             #expect(takeover.acquireTime != renewed.acquireTime)
@@ -145,7 +153,8 @@ import Testing
             released.holderIdentity = ""
             released = try await leases.update(released)
             guard case .update(let taken) = a.next(read: released, now: ContinuousClock.now) else {
-                Issue.record("a released lease is taken at once"); return
+                Issue.record("a released lease is taken at once")
+                return
             }
             #expect(taken.holderIdentity == "a" && taken.leaseTransitions == 2)
         }

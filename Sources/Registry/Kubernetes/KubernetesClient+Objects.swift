@@ -1,10 +1,13 @@
+import AsyncHTTPClient
 package import Foundation
 package import NIOCore
-import AsyncHTTPClient
 
 /// The HTTP methods meshd writes with.
 package enum KubernetesVerb: String, Sendable {
-    case get = "GET", post = "POST", put = "PUT", delete = "DELETE"
+    case get = "GET"
+    case post = "POST"
+    case put = "PUT"
+    case delete = "DELETE"
 }
 
 extension KubernetesClient {

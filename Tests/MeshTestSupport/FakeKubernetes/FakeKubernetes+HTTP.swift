@@ -100,7 +100,8 @@ extension FakeKubernetes {
         }
     }
 
-    func get(path: String, query: FlatDictionary<Substring, Substring>, userAgent: String = "") -> Hummingbird.Response {
+    func get(path: String, query: FlatDictionary<Substring, Substring>, userAgent: String = "") -> Hummingbird.Response
+    {
         guard let (resource, namespace) = FakeResource.forPath(path) else {
             return Self.status(404, reason: "NotFound", "the server could not find the requested resource")
         }

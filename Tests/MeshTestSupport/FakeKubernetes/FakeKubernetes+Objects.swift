@@ -31,7 +31,8 @@ struct FakeObjectPath {
     init?(_ path: String) {
         let parts = path.split(separator: "/").map(String.init)
         for resource in FakeResource.all {
-            let prefix = resource.group.isEmpty ? ["api", resource.version] : ["apis", resource.group, resource.version]
+            let prefix =
+                resource.group.isEmpty ? ["api", resource.version] : ["apis", resource.group, resource.version]
             guard parts.count > prefix.count, Array(parts[..<prefix.count]) == prefix else { continue }
             let rest = Array(parts[prefix.count...])
             if resource.namespaced {
@@ -97,8 +98,9 @@ extension FakeKubernetes {
     /// A 503 for a refused client, logged as a write unless it is a read.
     func refusal(_ target: FakeObjectPath, method: String, path: String, userAgent: String) -> Response? {
         let refused = state.withLock { state -> Bool in
-            guard state.refusals.contains(
-                FakeRefusal(collectionPath: target.resource.collectionPath, userAgent: userAgent))
+            guard
+                state.refusals.contains(
+                    FakeRefusal(collectionPath: target.resource.collectionPath, userAgent: userAgent))
             else { return false }
             if method != "GET" {
                 state.writes.append(
@@ -140,7 +142,8 @@ extension FakeKubernetes {
         }
         var metadata = object["metadata"] as? [String: Any] ?? [:]
         guard let name = metadata["name"] as? String, !name.isEmpty else {
-            return Self.status(422, reason: "Invalid", "\(target.resource.kind) is invalid: metadata.name: Required value")
+            return Self.status(
+                422, reason: "Invalid", "\(target.resource.kind) is invalid: metadata.name: Required value")
         }
         if let namespace = metadata["namespace"] as? String, target.resource.namespaced, namespace != target.namespace {
             return Self.status(

@@ -49,7 +49,9 @@ public struct KubernetesLeaderFence: Sendable {
 
     /// Sends one write if the leadership is certain until it has timed out; throws `Deposed` (and sends nothing)
     /// otherwise. Returns the status and body, whatever the status.
-    package func write(_ verb: KubernetesVerb, _ path: String, json body: Data) async throws -> (status: Int, body: Data) {
+    package func write(
+        _ verb: KubernetesVerb, _ path: String, json body: Data
+    ) async throws -> (status: Int, body: Data) {
         guard validity.allows(ContinuousClock.now, lasting: writeTimeout) else { throw Deposed() }
         return try await client.send(verb, path, json: body, timeout: writeTimeout.timeAmount)
     }

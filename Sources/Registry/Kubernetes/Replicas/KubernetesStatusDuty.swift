@@ -32,7 +32,8 @@ public struct KubernetesStatusDuty: KubernetesLeaderDuty {
         self.store = store
         self.interval = interval
         self.kinds = Dictionary(
-            kinds.filter { $0.isCustomResource && $0.isModelled }.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a })
+            kinds.filter { $0.isCustomResource && $0.isModelled }.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a }
+        )
         self.logger = logger
     }
 
@@ -47,7 +48,8 @@ public struct KubernetesStatusDuty: KubernetesLeaderDuty {
             var written = 0
             for (file, status) in wanted.sorted(by: { $0.key < $1.key }) {
                 guard let path = objectPath(file) else { continue }
-                let fingerprint = "\(versions[file] ?? 0)|" + String(decoding: ConfigStatusReport.encode(status), as: UTF8.self)
+                let fingerprint =
+                    "\(versions[file] ?? 0)|" + String(decoding: ConfigStatusReport.encode(status), as: UTF8.self)
                 if done[file] == fingerprint { continue }
                 switch try await write(status, to: path, fence: fence) {
                 case .written:
@@ -79,7 +81,9 @@ public struct KubernetesStatusDuty: KubernetesLeaderDuty {
     enum Outcome { case written, unchanged, gone, conflict }
 
     /// Reads the object and replaces its status when it differs from `status`.
-    func write(_ status: ConfigStatusReport.Status, to path: String, fence: KubernetesLeaderFence) async throws
+    func write(
+        _ status: ConfigStatusReport.Status, to path: String, fence: KubernetesLeaderFence
+    ) async throws
         -> Outcome
     {
         let read = try await fence.read(path)
