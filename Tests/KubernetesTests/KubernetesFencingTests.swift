@@ -29,20 +29,27 @@ import Testing
                 }
 
                 // Changes keep coming, so a leader always has a status to write: every revision of the object has
-                // a new generation to report.
-                let partitioned = ContinuousClock.now
-                cluster.refuse(kind: "Lease", userAgent: "meshd/\(leader)")
+                // a new generation to report. The leader is cut off from its Lease one second into them.
+                var partitioned: ContinuousClock.Instant?
+                let churn = ContinuousClock.now
                 var revision = 1
                 var steppedDown: ContinuousClock.Instant?
                 var successorSince: ContinuousClock.Instant?
-                while ContinuousClock.now - partitioned < .seconds(Self.leaseDuration * 4) {
+                while ContinuousClock.now - churn < .seconds(Self.leaseDuration * 5) {
                     revision += 1
                     try cluster.apply(KubernetesReplicaTests.virtualService("churn", revision: "\(revision)"))
-                    try await Task.sleep(for: .milliseconds(50))
+                    // Slower than a status read and write, so that most writes are not refused as stale (409).
+                    try await Task.sleep(for: .milliseconds(150))
+                    if partitioned == nil, ContinuousClock.now - churn >= .seconds(1) {
+                        cluster.refuse(kind: "Lease", userAgent: "meshd/\(leader)")
+                        partitioned = .now
+                    }
+                    guard partitioned != nil else { continue }
                     if steppedDown == nil, try !set[leader].state.isLeader { steppedDown = .now }
                     if successorSince == nil, try set[follower].state.isLeader { successorSince = .now }
                     if let since = successorSince, ContinuousClock.now - since > .seconds(1) { break }
                 }
+                let cut = try #require(partitioned)
                 // The fake's record of who held the Lease when, against every status write.
                 let writes = cluster.writes
                 let takeovers = writes.filter {
@@ -60,13 +67,13 @@ import Testing
                 let carriedOn = statuses.filter { $0.userAgent == "meshd/\(follower)" && $0.at > takeover.at }
                 #expect(!carriedOn.isEmpty, "the new leader wrote no status")
                 // The cut-off leader had something to write until it stepped down: the test can see a late write.
-                #expect(statuses.contains { $0.userAgent == "meshd/\(leader)" && $0.at > partitioned })
-                #expect(takeover.at - partitioned >= .seconds(Self.leaseDuration) - .milliseconds(700))
+                #expect(statuses.contains { $0.userAgent == "meshd/\(leader)" && $0.at > cut })
+                #expect(takeover.at - cut >= .seconds(Self.leaseDuration) - .milliseconds(700))
                 let stepped = try #require(steppedDown, "the cut-off leader never stepped down")
                 let successor = try #require(successorSince, "\(follower) never took over")
                 print(
-                    "fencing: \(leader) stepped down \(stepped - partitioned) after the cut, "
-                        + "\(follower) led \(successor - partitioned) after it")
+                    "fencing: \(leader) stepped down \(stepped - cut) after the cut, "
+                        + "\(follower) led \(successor - cut) after it")
                 #expect(stepped < successor, "the old leader still led when the new one started")
             }
         }
