@@ -37,7 +37,7 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
         try MeshdSecurity(options: $0, trustDomain: store.meshConfig().trustDomain, logger: logger)
     }
     // One replica of a replica set when on etcd: its state is fed by the etcd source's watch and read by the admin.
-    let replicas = options.etcd?.replica.map { replica in
+    let replicas = (options.etcd?.replica ?? options.kubernetes?.replica).map { replica in
         ReplicaState(
             id: replica.id, leaseTTL: replica.service.leaseTTL, duties: [ConfigStatusDuty.dutyName],
             factory: metricsFactory)
@@ -103,6 +103,14 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
                 etcd, replica: replica, state: replicas, store: store, listening: listening,
                 hasAdmin: options.admin != nil, hasSecureXDS: options.security?.secureXDSAddress != nil,
                 logger: logger))
+    } else if let kubernetes = options.kubernetes, let replica = kubernetes.replica, let replicas {
+        services.append(
+            kubernetesReplicaService(
+                kubernetes, replica: replica, state: replicas, store: store,
+                record: replicaRecord(
+                    replica, listening: listening, hasAdmin: options.admin != nil,
+                    hasSecureXDS: options.security?.secureXDSAddress != nil),
+                logger: logger))
     }
     services.append(autoRegistration)
     return MeshdApplication(
@@ -117,11 +125,18 @@ func replicaService(
     listening: ListeningAddresses, hasAdmin: Bool, hasSecureXDS: Bool, logger: Logger
 ) -> EtcdReplicaService {
     let duty = ConfigStatusDuty(store: store, layout: etcd.layout, interval: replica.statusInterval, logger: logger)
-    let ttl = replica.service.leaseTTL.components.seconds
     return EtcdReplicaService(
         connection: etcd.connection, layout: etcd.layout, state: state, options: replica.service, duties: [duty],
-        logger: logger
-    ) {
+        logger: logger,
+        record: replicaRecord(replica, listening: listening, hasAdmin: hasAdmin, hasSecureXDS: hasSecureXDS))
+}
+
+/// This replica's registry record, nil until its xDS (and admin) listeners are bound, so it advertises real ports.
+func replicaRecord(
+    _ replica: MeshdOptions.Replica, listening: ListeningAddresses, hasAdmin: Bool, hasSecureXDS: Bool
+) -> @Sendable () -> ReplicaRecord? {
+    let ttl = replica.service.leaseTTL.components.seconds
+    return {
         guard let xds = listening[.xds] else { return nil }
         var admin = replica.advertisedAdmin
         if admin == nil, hasAdmin {

@@ -58,6 +58,11 @@ extension MeshdOptions {
     public struct Kubernetes: Sendable {
         public var connection: KubernetesConnection
         public var options: KubernetesSource.Options
+        /// This process as one replica of the replica set on this cluster (registry and leader Leases, the status
+        /// duty; `KubernetesReplicaService`); nil runs the source alone. Not used when etcd holds the replica set.
+        public var replica: Replica?
+        /// The namespace meshd runs in: its Leases and the shared CA Secret `istio-ca-secret` live there.
+        public var namespace = "istio-system"
 
         public init(connection: KubernetesConnection, options: KubernetesSource.Options = KubernetesSource.Options()) {
             self.connection = connection
@@ -84,7 +89,8 @@ extension MeshdOptions {
         }
     }
 
-    /// One replica's identity and timing in the replica set on etcd (`EtcdReplicaService`).
+    /// One replica's identity and timing in the replica set on etcd (`EtcdReplicaService`) or Kubernetes
+    /// (`KubernetesReplicaService`, whose lease duration is `service.leaseTTL`).
     public struct Replica: Sendable {
         /// The replica's id: its registry key's last segment and the leader key's value.
         public var id: String

@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 
 /// `meshd proxy-status`: what every connected proxy was sent, and whether it accepted it, in the manner of
-/// `istioctl proxy-status`. With a proxy name, that proxy's detail. With `--etcd-endpoints`, every replica
-/// registered on etcd is asked and the answers are merged, each row naming the replica serving the proxy.
+/// `istioctl proxy-status`. With a proxy name, that proxy's detail. With `--etcd-endpoints` (or `--kubeconfig`),
+/// every replica registered on etcd (or in Leases on the API server) is asked and the answers are merged, each row naming the replica serving the proxy.
 struct ProxyStatus: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proxy-status",
@@ -14,13 +14,18 @@ struct ProxyStatus: AsyncParsableCommand {
             meshd serving the proxy. Reads /debug/syncz, /debug/connections, /version and, for one proxy, \
             /debug/nacks. With --etcd-endpoints, asks every replica registered under <prefix>/_replicas/ \
             (its admin address as it registered it; --token goes to each) instead of --admin, and adds a REPLICA \
-            column; a replica that does not answer is reported on stderr and the others are still shown.
+            column. With --kubeconfig, the same over the replicas' registry Leases (meshd-replica-<id>, label \
+            meshd.io/role=replica, in --meshd-namespace), skipping those not renewed within their duration. \
+            A replica that does not answer is reported on stderr and the others are still shown.
             """)
 
     @OptionGroup var adminOptions: AdminOptions
 
     @OptionGroup(title: "Replicas on etcd")
     var etcdOptions: EtcdOptions
+
+    @OptionGroup(title: "Replicas on Kubernetes")
+    var kubernetesOptions: KubernetesReplicaOptions
 
     @Argument(help: "A proxy's node id, pod.namespace, or pod name; omit for the table of all proxies.")
     var proxy: String?
@@ -31,6 +36,9 @@ struct ProxyStatus: AsyncParsableCommand {
             if let connection = try etcdOptions.connection() {
                 sources = try await ProxyStatusSource.replicas(
                     connection: connection, layout: etcdOptions.layout, token: adminOptions.resolvedToken)
+            } else if let connection = try kubernetesOptions.connection() {
+                sources = try await ProxyStatusSource.replicas(
+                    kubernetes: connection, namespace: kubernetesOptions.namespace, token: adminOptions.resolvedToken)
             } else {
                 sources = [ProxyStatusSource(client: try adminOptions.client(), replica: nil)]
             }

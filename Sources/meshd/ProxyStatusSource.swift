@@ -59,3 +59,34 @@ struct ProxyStatusSource: Sendable {
         return sources.sorted { ($0.replica ?? "") < ($1.replica ?? "") }
     }
 }
+
+extension ProxyStatusSource {
+    /// Every replica whose registry Lease in `namespace` is still held and names an admin address.
+    static func replicas(
+        kubernetes connection: KubernetesConnection, namespace: String, token: String?
+    ) async throws -> [ProxyStatusSource] {
+        let records: [ReplicaRecord]
+        do {
+            records = try await KubernetesClient.with(connection) { client in
+                try await KubernetesReplicaService.liveReplicas(LeaseClient(client: client), namespace: namespace)
+            }
+        } catch {
+            throw AdminClientError(
+                description: "reading the replica Leases of \(namespace) from \(connection.server): \(error)")
+        }
+        var sources: [ProxyStatusSource] = []
+        for record in records {
+            guard let admin = record.admin, let url = URL(string: admin) else {
+                FileHandle.standardError.write(
+                    Data("meshd proxy-status: replica \(record.id) registered no admin address; skipped\n".utf8))
+                continue
+            }
+            sources.append(ProxyStatusSource(client: AdminClient(base: url, token: token), replica: record.id))
+        }
+        if sources.isEmpty {
+            throw AdminClientError(
+                description: "no live replica is registered in namespace \(namespace) on \(connection.server)")
+        }
+        return sources
+    }
+}

@@ -91,7 +91,7 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "etcd source")
     var etcdOptions: EtcdOptions
 
-    @OptionGroup(title: "Replicas on etcd")
+    @OptionGroup(title: "Replicas on etcd or Kubernetes")
     var replicaOptions: ServeReplicaOptions
 
     @OptionGroup(title: "Security")
@@ -134,6 +134,10 @@ struct Serve: AsyncParsableCommand {
             options.readyMaxBacklog = try sourceOptions.backlogLimit()
         }
         options.kubernetes = try kubernetesOptions()
+        if options.kubernetes != nil, etcdOptions.etcdEndpoints == nil, replicaOptions.kubernetesReplicaSet {
+            options.kubernetes?.replica = try replicaOptions.replica()
+            options.kubernetes?.namespace = try replicaOptions.namespace()
+        }
         if let connection = try etcdOptions.connection() {
             options.etcd = MeshdOptions.Etcd(connection: connection, layout: etcdOptions.layout)
             options.etcd?.replica = try replicaOptions.replica()

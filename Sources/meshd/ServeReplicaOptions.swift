@@ -7,32 +7,69 @@ import Registry
     import Glibc
 #endif
 
-/// `meshd serve` options of the replica set on etcd: this replica's id, the lease that bounds its leadership, and
-/// what it advertises in the registry.
+/// `meshd serve` options of the replica set on etcd or Kubernetes: this replica's id, the lease that bounds its
+/// leadership, and what it advertises in the registry.
 struct ServeReplicaOptions: ParsableArguments {
     @Option(
         name: .long,
         help:
-            "This replica's id on etcd (registry key <prefix>/_replicas/<id>, leader key value); letters, digits, . - _. Default: <hostname>-<pid>."
+            "This replica's id (etcd: registry key <prefix>/_replicas/<id> and leader key value; Kubernetes: Lease meshd-replica-<id> and the leader Lease's holderIdentity); letters, digits, . - _. Default: <hostname>-<pid>."
     )
     var replicaId: String?
 
     @Option(
         name: .long,
         help:
-            "TTL of the lease that holds this replica's registry key and, when it leads, the leader key: a dead leader is replaced within it (at least 2s)."
+            "TTL of the etcd lease, or leaseDurationSeconds of the Kubernetes Leases, that holds this replica's registry entry and, when it leads, the leadership: a dead leader is replaced within it (at least 2s)."
     )
     var leaderLeaseTtl: String = "10s"
 
-    @Option(name: .long, help: "How often the leader writes changed config status under <prefix>/_status/.")
+    @Option(
+        name: .long,
+        help:
+            "How often the leader writes changed config status (etcd: under <prefix>/_status/; Kubernetes: the status of each Istio object)."
+    )
     var statusInterval: String = "1s"
 
     @Option(
         name: .long,
         help:
-            "The admin URL this replica registers for `meshd proxy-status --etcd-endpoints` (default: http://<admin address>)."
+            "The admin URL this replica registers for `meshd proxy-status --etcd-endpoints` or `--kubeconfig` (default: http://<admin address>)."
     )
     var advertiseAdmin: String?
+
+    @Flag(
+        name: .long, inversion: .prefixedNo,
+        help:
+            "With a Kubernetes source (and no etcd): join the replica set on the API server (registry and leader Leases, the status duty, the shared CA Secret istio-ca-secret)."
+    )
+    var kubernetesReplicaSet = true
+
+    @Option(
+        name: .long,
+        help:
+            "The namespace meshd runs in, where its Leases and istio-ca-secret live (default: $POD_NAMESPACE, else istio-system)."
+    )
+    var meshdNamespace: String?
+
+    /// The meshd namespace: the flag, else `POD_NAMESPACE` (set from the downward API), else `istio-system`.
+    func namespace() throws -> String {
+        let namespace =
+            meshdNamespace ?? ProcessInfo.processInfo.environment["POD_NAMESPACE"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "istio-system"
+        guard Self.validNamespace(namespace) else {
+            throw ValidationError(
+                "--meshd-namespace: \"\(namespace)\" is not a namespace name (lower-case letters, digits and '-', at most 63)"
+            )
+        }
+        return namespace
+    }
+
+    /// A DNS-1123 label, as namespace names are.
+    static func validNamespace(_ name: String) -> Bool {
+        guard !name.isEmpty, name.count <= 63, name.first != "-", name.last != "-" else { return false }
+        return name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+    }
 
     /// The replica settings, or a validation error naming the flag.
     func replica() throws -> MeshdOptions.Replica {

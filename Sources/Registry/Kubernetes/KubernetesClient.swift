@@ -13,6 +13,9 @@ package struct KubernetesClient: Sendable {
     package let connection: KubernetesConnection
     /// How long one watch request may last before meshd re-opens it (the server is asked to end it first).
     var watchTimeout: Duration = .seconds(300)
+    /// The `User-Agent` of every request: `meshd`, or `meshd/<replica-id>` for a replica's own calls, so that the API
+    /// server's audit log (and the fake's write log) tells replicas apart.
+    package var userAgent = "meshd"
 
     package init(http: HTTPClient, connection: KubernetesConnection, watchTimeout: Duration = .seconds(300)) {
         self.http = http
@@ -104,7 +107,7 @@ package struct KubernetesClient: Sendable {
         let encoded = query.map { "\($0.0)=\(Self.escape($0.1))" }.joined(separator: "&")
         var request = HTTPClientRequest(url: "\(connection.server)\(path)\(encoded.isEmpty ? "" : "?")\(encoded)")
         request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "meshd")
+        request.headers.add(name: "User-Agent", value: userAgent)
         if let authorization = try connection.authorization() {
             request.headers.add(name: "Authorization", value: authorization)
         }
@@ -119,7 +122,7 @@ package struct KubernetesClient: Sendable {
     }
 
     /// Throws the error a non-2xx status means, using the server's `Status` message when the body has one.
-    static func check(status: Int, body: Data, path: String) throws {
+    package static func check(status: Int, body: Data, path: String) throws {
         guard !(200..<300).contains(status) else { return }
         let message = APIStatus(data: body)?.message ?? "\(path): HTTP \(status)"
         throw KubernetesError.from(code: status, message: message)

@@ -25,6 +25,9 @@ struct FakeClusterState {
     var faults: [String: FakeFault] = [:]
     var faultyResponses = 0
     var tokenReviews = 0
+    /// Every create, update and delete answered, oldest first.
+    var writes: [FakeWrite] = []
+    var refusals: Set<FakeRefusal> = []
 
     /// An open watch: which collection it follows and where its lines go.
     struct Watcher {

@@ -54,22 +54,62 @@ extension FakeKubernetes {
         let router = Router()
         // One catch-all per method: the trie router does not fall back from a literal segment to `**`.
         router.post("**") { request, _ in
-            guard request.uri.path == "/apis/authentication.k8s.io/v1/tokenreviews" else {
-                return Self.status(405, reason: "MethodNotAllowed", "the fake serves POST only for tokenreviews")
-            }
             var request = request
-            let body = try await request.collectBody(upTo: 1024 * 1024)
-            return self.tokenReview(Data(body.readableBytesView))
+            let body = try await request.collectBody(upTo: 4 * 1024 * 1024)
+            if request.uri.path == "/apis/authentication.k8s.io/v1/tokenreviews" {
+                return self.tokenReview(Data(body.readableBytesView))
+            }
+            return self.write("POST", request: request, body: Data(body.readableBytesView))
+        }
+        router.put("**") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: 4 * 1024 * 1024)
+            return self.write("PUT", request: request, body: Data(body.readableBytesView))
+        }
+        router.delete("**") { request, _ in
+            self.write("DELETE", request: request, body: Data())
         }
         router.get("**") { request, _ in
-            self.get(path: request.uri.path, query: request.uri.queryParameters)
+            let agent = request.headers[.userAgent] ?? ""
+            if FakeResource.forPath(request.uri.path) == nil, let target = FakeObjectPath(request.uri.path) {
+                if let refused = self.refusal(target, method: "GET", path: request.uri.path, userAgent: agent) {
+                    return refused
+                }
+                return self.getObject(target)
+            }
+            return self.get(path: request.uri.path, query: request.uri.queryParameters, userAgent: agent)
         }
         return router
     }
 
-    func get(path: String, query: FlatDictionary<Substring, Substring>) -> Hummingbird.Response {
+    /// POST, PUT and DELETE of objects (the fake's write API), after the injected refusals.
+    func write(_ method: String, request: Request, body: Data) -> Hummingbird.Response {
+        let path = request.uri.path
+        guard let target = FakeObjectPath(path) else {
+            return Self.status(404, reason: "NotFound", "the server could not find the requested resource")
+        }
+        let agent = request.headers[.userAgent] ?? ""
+        if let refused = refusal(target, method: method, path: path, userAgent: agent) { return refused }
+        if target.resource.isCustom, state.withLock({ $0.uninstalledCRDs.contains(target.resource.crdName) }) {
+            return Self.status(404, reason: "NotFound", "the server could not find the requested resource")
+        }
+        switch method {
+        case "POST": return create(target, body: body, userAgent: agent, path: path)
+        case "PUT": return replace(target, body: body, userAgent: agent, path: path)
+        default: return deleteObject(target, userAgent: agent, path: path)
+        }
+    }
+
+    func get(path: String, query: FlatDictionary<Substring, Substring>, userAgent: String = "") -> Hummingbird.Response
+    {
         guard let (resource, namespace) = FakeResource.forPath(path) else {
             return Self.status(404, reason: "NotFound", "the server could not find the requested resource")
+        }
+        if let refused = refusal(
+            FakeObjectPath(resource: resource, namespace: namespace ?? "", name: nil, subresource: nil), method: "GET",
+            path: path, userAgent: userAgent)
+        {
+            return refused
         }
         let isWatch = query["watch"] == "true" || query["watch"] == "1"
         let uninstalled = state.withLock { state -> Bool in
@@ -90,7 +130,8 @@ extension FakeKubernetes {
         return list(
             resource, namespace: namespace, limit: query["limit"].flatMap { Int($0) },
             continueToken: query["continue"].map { String($0).removingPercentEncoding ?? String($0) },
-            fieldSelector: fieldSelector)
+            fieldSelector: fieldSelector,
+            labelSelector: query["labelSelector"].map { String($0).removingPercentEncoding ?? String($0) })
     }
 
     /// A `meta/v1` Status error response, as the real server writes it.

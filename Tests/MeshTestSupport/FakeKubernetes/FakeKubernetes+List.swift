@@ -3,9 +3,11 @@ import Hummingbird
 
 extension FakeKubernetes {
     /// LIST: objects sorted by namespace and name, `limit`/`continue` paging from a snapshot taken at the first page
-    /// (an expired token is `410 Gone`), `metadata.resourceVersion` of the collection.
+    /// (an expired token is `410 Gone`), `metadata.resourceVersion` of the collection. `labelSelector` supports
+    /// `key=value` terms joined by commas.
     func list(
-        _ resource: FakeResource, namespace: String?, limit: Int?, continueToken: String?, fieldSelector: String?
+        _ resource: FakeResource, namespace: String?, limit: Int?, continueToken: String?, fieldSelector: String?,
+        labelSelector: String? = nil
     ) -> Response {
         let outcome = state.withLock { state -> (items: [String], version: Int, next: String?)? in
             var items: [String]
@@ -21,6 +23,7 @@ extension FakeKubernetes {
                     .filter { namespace == nil || $0.key.hasPrefix("\(namespace ?? "")/") }
                     .map(\.value)
                     .filter { FakeClusterState.matches($0, fieldSelector: fieldSelector) }
+                    .filter { Self.matches($0, labelSelector: labelSelector) }
             }
             var next: String?
             if let limit, limit > 0, items.count > limit {
@@ -49,5 +52,17 @@ extension FakeKubernetes {
             "{\"apiVersion\":\"\(resource.apiVersion)\",\"kind\":\"\(resource.kind)List\",\"metadata\":{\(metadata)},"
             + "\"items\":[\(items.joined(separator: ","))]}"
         return Self.json(body)
+    }
+}
+
+extension FakeKubernetes {
+    /// Whether an object's `metadata.labels` hold every `key=value` term of `labelSelector`.
+    static func matches(_ json: String, labelSelector: String?) -> Bool {
+        guard let labelSelector, !labelSelector.isEmpty else { return true }
+        let labels = (parse(json)?["metadata"] as? [String: Any])?["labels"] as? [String: String] ?? [:]
+        return labelSelector.split(separator: ",").allSatisfy { term in
+            let parts = term.split(separator: "=", maxSplits: 1).map(String.init)
+            return parts.count == 2 && labels[parts[0]] == parts[1]
+        }
     }
 }

@@ -39,6 +39,9 @@ public struct FakeResource: Sendable, Hashable {
         Self(
             group: "networking.istio.io", version: "v1alpha3", kind: "EnvoyFilter", plural: "envoyfilters",
             namespaced: true, isCustom: true),
+        Self(
+            group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true,
+            isCustom: false),
     ]
 
     /// The resource of an object's `kind` (the API group is implied: the fake serves one version per kind).

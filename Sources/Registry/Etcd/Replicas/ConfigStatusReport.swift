@@ -49,11 +49,27 @@ public enum ConfigStatusReport {
         objects: [ConfigObject], diagnostics: [ConfigDiagnostic], layout: EtcdKeyLayout
     ) -> [String: Status] {
         let filePrefix = EtcdObjectDecoder.fileName(forKey: "")
-        var byKey: [String: Status] = [:]
-        func entry(_ file: String) -> String? {
+        let byKey = statuses(objects: objects, diagnostics: diagnostics) { file -> String? in
             guard file.hasPrefix(filePrefix) else { return nil }
             let key = String(file.dropFirst(filePrefix.count))
             guard case .object = layout.entry(forKey: key) else { return nil }
+            return key
+        }
+        var statuses: [String: Status] = [:]
+        for (key, status) in byKey {
+            if let statusKey = statusKey(forConfigKey: key, layout: layout) { statuses[statusKey] = status }
+        }
+        return statuses
+    }
+
+    /// The status of every store file that `configKey` maps to a key of one source (nil: another source's file),
+    /// by that key. Shared by the etcd and the Kubernetes status duties.
+    public static func statuses(
+        objects: [ConfigObject], diagnostics: [ConfigDiagnostic], configKey: (String) -> String?
+    ) -> [String: Status] {
+        var byKey: [String: Status] = [:]
+        func entry(_ file: String) -> String? {
+            guard let key = configKey(file) else { return nil }
             if byKey[key] == nil {
                 byKey[key] = Status(key: key, state: "Accepted", object: nil, inForce: false, errors: [], warnings: [])
             }
@@ -75,7 +91,6 @@ public enum ConfigStatusReport {
                 byKey[key]?.warnings.append(message)
             }
         }
-        var statuses: [String: Status] = [:]
         for (key, var status) in byKey {
             if !status.errors.isEmpty {
                 let duplicate = status.errors.allSatisfy { $0.reason.contains("is also declared in") }
@@ -83,9 +98,9 @@ public enum ConfigStatusReport {
             }
             status.errors.sort { ($0.fieldPath, $0.reason) < ($1.fieldPath, $1.reason) }
             status.warnings.sort { ($0.fieldPath, $0.reason) < ($1.fieldPath, $1.reason) }
-            if let statusKey = statusKey(forConfigKey: key, layout: layout) { statuses[statusKey] = status }
+            byKey[key] = status
         }
-        return statuses
+        return byKey
     }
 
     /// The stored bytes of a status.
