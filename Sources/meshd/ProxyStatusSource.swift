@@ -46,12 +46,7 @@ struct ProxyStatusSource: Sendable {
                     Data("meshd proxy-status: \(keyValue.key) is not a replica record (\(error)); skipped\n".utf8))
                 continue
             }
-            guard let admin = record.admin, let url = URL(string: admin) else {
-                FileHandle.standardError.write(
-                    Data("meshd proxy-status: replica \(record.id) registered no admin address; skipped\n".utf8))
-                continue
-            }
-            sources.append(ProxyStatusSource(client: AdminClient(base: url, token: token), replica: record.id))
+            if let source = source(of: record, token: token) { sources.append(source) }
         }
         if sources.isEmpty {
             throw AdminClientError(description: "no replica is registered under \(prefix) on \(connection)")
@@ -76,17 +71,22 @@ extension ProxyStatusSource {
         }
         var sources: [ProxyStatusSource] = []
         for record in records {
-            guard let admin = record.admin, let url = URL(string: admin) else {
-                FileHandle.standardError.write(
-                    Data("meshd proxy-status: replica \(record.id) registered no admin address; skipped\n".utf8))
-                continue
-            }
-            sources.append(ProxyStatusSource(client: AdminClient(base: url, token: token), replica: record.id))
+            if let source = source(of: record, token: token) { sources.append(source) }
         }
         if sources.isEmpty {
             throw AdminClientError(
                 description: "no live replica is registered in namespace \(namespace) on \(connection.server)")
         }
         return sources
+    }
+
+    /// The admin endpoint of a registered replica; nil, said on standard error, for one that registered none.
+    private static func source(of record: ReplicaRecord, token: String?) -> ProxyStatusSource? {
+        guard let admin = record.admin, let url = URL(string: admin) else {
+            FileHandle.standardError.write(
+                Data("meshd proxy-status: replica \(record.id) registered no admin address; skipped\n".utf8))
+            return nil
+        }
+        return ProxyStatusSource(client: AdminClient(base: url, token: token), replica: record.id)
     }
 }

@@ -76,22 +76,33 @@ struct EnvoyFilterTests {
         spec:
           workloadSelector: {labels: {app: filtered}}
           configPatches:
-          - applyTo: HTTP_FILTER
-            match:
-              context: SIDECAR_INBOUND
-              listener:
-                filterChain:
-                  filter:
-                    name: envoy.filters.network.http_connection_manager
-                    subFilter: {name: envoy.filters.http.router}
-            patch:
-              operation: INSERT_BEFORE
-              value:
-                name: \(filterName)
-                typed_config:
-                  "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
-                  default_source_code: {inline_string: '\(code)'}
+        \(beforeServerRouter(value: """
+              name: \(filterName)
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                default_source_code: {inline_string: '\(code)'}
+            """))
         """
+    }
+
+    /// An HTTP_FILTER patch (a `configPatches` entry) that inserts `value` before the router of the server's inbound
+    /// HttpConnectionManagers; `value` is the filter's YAML, its lines at the value's own indentation.
+    static func beforeServerRouter(value: String) -> String {
+        let indented = value.split(separator: "\n").map { "        \($0)" }.joined(separator: "\n")
+        return """
+              - applyTo: HTTP_FILTER
+                match:
+                  context: SIDECAR_INBOUND
+                  listener:
+                    filterChain:
+                      filter:
+                        name: envoy.filters.network.http_connection_manager
+                        subFilter: {name: envoy.filters.http.router}
+                patch:
+                  operation: INSERT_BEFORE
+                  value:
+            \(indented)
+            """
     }
 
     static let remove = """
@@ -248,21 +259,12 @@ struct EnvoyFilterTests {
                   "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
                   default_source_code:
                     inline_string: 'function envoy_on_response(handle) handle:headers():add("x-ecds", "\(version)") end'
-          - applyTo: HTTP_FILTER
-            match:
-              context: SIDECAR_INBOUND
-              listener:
-                filterChain:
-                  filter:
-                    name: envoy.filters.network.http_connection_manager
-                    subFilter: {name: envoy.filters.http.router}
-            patch:
-              operation: INSERT_BEFORE
-              value:
-                name: meshd-ecds-lua
-                config_discovery:
-                  config_source: {ads: {}}
-                  type_urls: [type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua]
+        \(beforeServerRouter(value: """
+              name: meshd-ecds-lua
+              config_discovery:
+                config_source: {ads: {}}
+                type_urls: [type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua]
+            """))
         """
     }
 

@@ -59,14 +59,9 @@ struct AccessLogService {
     static func common(
         logName: String, resolved: ResolvedTracer
     ) -> Envoy_Extensions_AccessLoggers_Grpc_V3_CommonGrpcAccessLogConfig {
-        var envoyGRPC = Envoy_Config_Core_V3_GrpcService.EnvoyGrpc()
-        envoyGRPC.clusterName = resolved.cluster
-        envoyGRPC.authority = resolved.hostname
-        var service = Envoy_Config_Core_V3_GrpcService()
-        service.envoyGrpc = envoyGRPC
         var common = Envoy_Extensions_AccessLoggers_Grpc_V3_CommonGrpcAccessLogConfig()
         common.logName = logName
-        common.grpcService = service
+        common.grpcService = resolved.grpcService
         common.transportApiVersion = .v3
         common.filterStateObjectsToLog = defaultFilterStateObjects
         return common

@@ -164,11 +164,7 @@ struct Tracer {
             }
             config.httpService = service
         } else {
-            var envoyGRPC = Envoy_Config_Core_V3_GrpcService.EnvoyGrpc()
-            envoyGRPC.clusterName = resolved.cluster
-            envoyGRPC.authority = resolved.hostname
-            var grpc = Envoy_Config_Core_V3_GrpcService()
-            grpc.envoyGrpc = envoyGRPC
+            var grpc = resolved.grpcService
             if let timeout = otel.grpcTimeoutSeconds { grpc.timeout = ProtoValues.duration(seconds: timeout) }
             grpc.initialMetadata = otel.grpcInitialMetadata.map { entry in
                 var header = Envoy_Config_Core_V3_HeaderValue()
@@ -194,6 +190,16 @@ struct ResolvedTracer: Sendable {
     let hostname: String
     let port: Int
     var cluster: String { ClusterName.outbound(port: port, hostname: hostname) }
+
+    /// Envoy's own gRPC client towards the outbound cluster, with the service's hostname as authority.
+    var grpcService: Envoy_Config_Core_V3_GrpcService {
+        var envoyGRPC = Envoy_Config_Core_V3_GrpcService.EnvoyGrpc()
+        envoyGRPC.clusterName = cluster
+        envoyGRPC.authority = hostname
+        var service = Envoy_Config_Core_V3_GrpcService()
+        service.envoyGrpc = envoyGRPC
+        return service
+    }
 
     static func resolve(service: String, port: Int, in snapshot: MeshSnapshot) -> ResolvedTracer? {
         guard let hostname = ResolvedExtAuthz.hostname(of: service, in: snapshot),
