@@ -94,6 +94,7 @@ struct TelemetryProviderTests {
           tracing:
           - providers: [{name: \(tracer)}]
             randomSamplingPercentage: 100
+            useRequestIdForTraceSampling: true
         """
     }
 

@@ -229,4 +229,31 @@ struct TracingTests {
         #expect(config.httpService.requestHeadersToAdd.map { "\($0.header.key)=\($0.header.value)" } == ["x-key=k"])
         #expect(config.resourceDetectors.isEmpty)
     }
+
+    @Test("useRequestIdForTraceSampling: the UUID request id extension on the side's HCMs, the workload level winning")
+    func requestIDSampling() throws {
+        let yaml = MeshYAML.join(
+            Self.telemetry(
+                "mesh", namespace: "istio-system",
+                tracing: "  - providers: [{name: zipkin}]\n    useRequestIdForTraceSampling: false"),
+            Self.telemetry(
+                "web", namespace: "default", selector: "app: web",
+                tracing: "  - match: {mode: SERVER}\n    useRequestIdForTraceSampling: true"))
+        let snapshot = try snapshot(yaml)
+        let proxy = try Proxy(nodeID: sidecarID(ip: "10.1.8.1", pod: "web-1"), metadata: [:], labels: [:])
+        var sampling: [String: Bool] = [:]
+        for message in XDSTranslator().generateMessages(typeURL: TypeURL.listener, snapshot: snapshot, proxy: proxy) {
+            let listener = try #require(message.message as? Listener)
+            for filter in listener.filterChains.flatMap({ $0.filters })
+            where filter.name == "envoy.filters.network.http_connection_manager" {
+                let manager = try HCM(unpackingAny: filter.typedConfig)
+                guard manager.hasRequestIDExtension else { continue }
+                let config = try Envoy_Extensions_RequestId_Uuid_V3_UuidRequestIdConfig(
+                    unpackingAny: manager.requestIDExtension.typedConfig)
+                sampling[listener.name] = config.useRequestIDForTraceSampling.value
+            }
+        }
+        #expect(sampling["virtualInbound"] == true, "the workload's SERVER entry: \(sampling)")
+        #expect(sampling["0.0.0.0_8080"] == false, "the mesh-wide setting on the client side: \(sampling)")
+    }
 }

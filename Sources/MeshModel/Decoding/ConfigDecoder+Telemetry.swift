@@ -18,12 +18,6 @@ extension ConfigDecoder {
             telemetry.metrics.append(decodeTelemetryMetrics(entry))
         }
         // Read and validated, but not yet turned into Envoy config: said, never silent.
-        for (index, entry) in telemetry.tracing.enumerated() where entry.useRequestIdForTraceSampling != nil {
-            spec.context.warning(
-                spec.path.appendingField("tracing").appendingIndex(index).appendingField(
-                    "useRequestIdForTraceSampling"),
-                "not supported by meshd, ignored (Envoy's default, true, applies)")
-        }
         for (index, entry) in telemetry.tracing.enumerated() where entry.providers.count > 1 {
             spec.context.warning(
                 spec.path.appendingField("tracing").appendingIndex(index).appendingField("providers"),

@@ -36,6 +36,7 @@ public enum EnvoyTypeRegistry {
             Envoy_Extensions_AccessLoggers_Filters_Cel_V3_ExpressionFilter.self,
             Envoy_Config_Trace_V3_ZipkinConfig.self,
             Envoy_Config_Trace_V3_OpenTelemetryConfig.self,
+            Envoy_Extensions_RequestId_Uuid_V3_UuidRequestIdConfig.self,
             Envoy_Extensions_Tracers_Opentelemetry_ResourceDetectors_V3_EnvironmentResourceDetectorConfig.self,
             Envoy_Extensions_AccessLoggers_Grpc_V3_HttpGrpcAccessLogConfig.self,
             Envoy_Extensions_AccessLoggers_Grpc_V3_TcpGrpcAccessLogConfig.self,

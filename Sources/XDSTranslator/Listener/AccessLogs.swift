@@ -183,15 +183,17 @@ struct ListenerTelemetry {
             let server = listener.name == Envoy_Config_Listener_V3_Listener.virtualInboundName
             let loggers = server ? accessLogs.server : accessLogs.client
             let spans = server ? tracing.server : tracing.client
+            let requestIDSampling = server ? tracing.serverRequestIDSampling : tracing.clientRequestIDSampling
             guard !loggers.isEmpty || spans != nil else { return translated }
             for chain in listener.filterChains.indices {
                 for index in listener.filterChains[chain].filters.indices {
-                    Self.attach(loggers, spans, to: &listener.filterChains[chain].filters[index])
+                    Self.attach(
+                        loggers, spans, requestIDSampling, to: &listener.filterChains[chain].filters[index])
                 }
             }
             if listener.hasDefaultFilterChain {
                 for index in listener.defaultFilterChain.filters.indices {
-                    Self.attach(loggers, spans, to: &listener.defaultFilterChain.filters[index])
+                    Self.attach(loggers, spans, requestIDSampling, to: &listener.defaultFilterChain.filters[index])
                 }
             }
             let sources = (loggers.isEmpty ? [] : accessLogs.sources) + (spans == nil ? [] : tracing.sources)
@@ -202,7 +204,7 @@ struct ListenerTelemetry {
     private static func attach(
         _ loggers: [Envoy_Config_Accesslog_V3_AccessLog],
         _ spans: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing?,
-        to filter: inout Envoy_Config_Listener_V3_Filter
+        _ requestIDSampling: Bool?, to filter: inout Envoy_Config_Listener_V3_Filter
     ) {
         switch filter.name {
         case NetworkFilters.httpConnectionManagerName:
@@ -212,6 +214,10 @@ struct ListenerTelemetry {
             else { return }
             manager.accessLog = loggers
             if let spans { manager.tracing = spans }
+            if spans != nil, let requestIDSampling {
+                manager.requestIDExtension = TracingPlan.requestIDExtension(
+                    useRequestIDForTraceSampling: requestIDSampling)
+            }
             filter.typedConfig = packAny(manager)
         case NetworkFilters.tcpProxyName:
             guard !loggers.isEmpty,

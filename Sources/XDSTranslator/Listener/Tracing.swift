@@ -9,11 +9,16 @@ import SwiftProtobuf
 struct TracingPlan: Sendable {
     var client: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing?
     var server: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.Tracing?
+    /// Telemetry's `useRequestIdForTraceSampling` per side, when a level sets it: the HttpConnectionManagers then
+    /// get the UUID request id extension with that setting, as istiod gives them (Envoy's default, true, otherwise).
+    var clientRequestIDSampling: Bool?
+    var serverRequestIDSampling: Bool?
     var sources: [ResourceKey] = []
 
     static let zipkinName = "envoy.tracers.zipkin"
     static let openTelemetryName = "envoy.tracers.opentelemetry"
     static let environmentDetectorName = "envoy.tracers.opentelemetry.resource_detectors.environment"
+    static let uuidRequestIDName = "envoy.request_id.uuid"
     /// istiod's timeout of an OTLP/HTTP export when the provider sets none.
     static let defaultHTTPExportTimeout = 3.0
     /// istiod's sampling (`PILOT_TRACE_SAMPLING`) when neither Telemetry nor the mesh config's
@@ -27,6 +32,7 @@ struct TracingPlan: Sendable {
         var provider: String?
         var sampling: Double?
         var disableSpanReporting = false
+        var useRequestIDForTraceSampling: Bool?
         var customTags: [String: TracingCustomTag] = [:]
     }
 
@@ -37,6 +43,7 @@ struct TracingPlan: Sendable {
                 if let first = entry.providers.first { merged.provider = first }
                 if let sampling = entry.randomSamplingPercentage { merged.sampling = sampling }
                 if let disabled = entry.disableSpanReporting { merged.disableSpanReporting = disabled }
+                if let sampling = entry.useRequestIdForTraceSampling { merged.useRequestIDForTraceSampling = sampling }
                 merged.customTags.merge(entry.customTags) { _, new in new }
             }
         }
@@ -61,7 +68,13 @@ struct TracingPlan: Sendable {
                 let tracer = Tracer(provider.kind, snapshot: snapshot, serviceName: serviceName)
             else { continue }
             let tracing = tracing(merged, tracer: tracer)
-            if side == .client { plan.client = tracing } else { plan.server = tracing }
+            if side == .client {
+                plan.client = tracing
+                plan.clientRequestIDSampling = merged.useRequestIDForTraceSampling
+            } else {
+                plan.server = tracing
+                plan.serverRequestIDSampling = merged.useRequestIDForTraceSampling
+            }
         }
         return plan
     }
@@ -104,6 +117,19 @@ struct TracingPlan: Sendable {
         // disableSpanReporting: sampling decisions and propagation go on, with no tracer to report to.
         if !merged.disableSpanReporting { tracing.provider = tracer.http }
         return tracing
+    }
+}
+
+extension TracingPlan {
+    /// The UUID request id extension with `useRequestIdForTraceSampling` set as Telemetry says.
+    static func requestIDExtension(
+        useRequestIDForTraceSampling: Bool
+    ) -> Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_RequestIDExtension {
+        var config = Envoy_Extensions_RequestId_Uuid_V3_UuidRequestIdConfig()
+        config.useRequestIDForTraceSampling = Google_Protobuf_BoolValue(useRequestIDForTraceSampling)
+        var extensionConfig = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_RequestIDExtension()
+        extensionConfig.typedConfig = packAny(config)
+        return extensionConfig
     }
 }
 
