@@ -339,6 +339,39 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     set {_uniqueStorage()._typedExtensionProtocolOptions = newValue}
   }
 
+  /// Fields meshd does not generate, here so that EnvoyFilter MERGE patches can set them.
+  public var lrsServer: Envoy_Config_Core_V3_ConfigSource {
+    get {_storage._lrsServer ?? Envoy_Config_Core_V3_ConfigSource()}
+    set {_uniqueStorage()._lrsServer = newValue}
+  }
+  /// Returns true if `lrsServer` has been explicitly set.
+  public var hasLrsServer: Bool {_storage._lrsServer != nil}
+  /// Clears the value of `lrsServer`. Subsequent reads from it will return its default value.
+  public mutating func clearLrsServer() {_uniqueStorage()._lrsServer = nil}
+
+  public var upstreamConfig: Envoy_Config_Core_V3_TypedExtensionConfig {
+    get {_storage._upstreamConfig ?? Envoy_Config_Core_V3_TypedExtensionConfig()}
+    set {_uniqueStorage()._upstreamConfig = newValue}
+  }
+  /// Returns true if `upstreamConfig` has been explicitly set.
+  public var hasUpstreamConfig: Bool {_storage._upstreamConfig != nil}
+  /// Clears the value of `upstreamConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearUpstreamConfig() {_uniqueStorage()._upstreamConfig = nil}
+
+  public var typedDnsResolverConfig: Envoy_Config_Core_V3_TypedExtensionConfig {
+    get {_storage._typedDnsResolverConfig ?? Envoy_Config_Core_V3_TypedExtensionConfig()}
+    set {_uniqueStorage()._typedDnsResolverConfig = newValue}
+  }
+  /// Returns true if `typedDnsResolverConfig` has been explicitly set.
+  public var hasTypedDnsResolverConfig: Bool {_storage._typedDnsResolverConfig != nil}
+  /// Clears the value of `typedDnsResolverConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearTypedDnsResolverConfig() {_uniqueStorage()._typedDnsResolverConfig = nil}
+
+  public var lrsReportEndpointMetrics: [String] {
+    get {_storage._lrsReportEndpointMetrics}
+    set {_uniqueStorage()._lrsReportEndpointMetrics = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_ClusterDiscoveryType: Equatable, Sendable {
@@ -882,7 +915,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.cluster.v3"
 
 nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Cluster"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}eds_cluster_config\0\u{3}connect_timeout\0\u{3}per_connection_buffer_limit_bytes\0\u{3}lb_policy\0\u{4}\u{2}health_checks\0\u{3}max_requests_per_connection\0\u{3}circuit_breakers\0\u{4}\u{3}http_protocol_options\0\u{3}http2_protocol_options\0\u{4}\u{2}dns_refresh_rate\0\u{3}dns_lookup_family\0\u{4}\u{2}outlier_detection\0\u{3}cleanup_interval\0\u{3}upstream_bind_config\0\u{4}\u{2}ring_hash_lb_config\0\u{3}transport_socket\0\u{1}metadata\0\u{4}\u{2}common_lb_config\0\u{3}alt_stat_name\0\u{3}common_http_protocol_options\0\u{3}upstream_connection_options\0\u{3}close_connections_on_host_health_failure\0\u{3}ignore_health_on_host_removal\0\u{3}load_assignment\0\u{3}original_dst_lb_config\0\u{4}\u{2}typed_extension_protocol_options\0\u{3}least_request_lb_config\0\u{4}\u{2}respect_dns_ttl\0\u{1}filters\0\u{4}\u{6}upstream_http_protocol_options\0\u{4}\u{3}track_cluster_stats\0\u{3}preconnect_policy\0\u{3}connection_pool_per_downstream_connection\0\u{3}maglev_lb_config\0\u{4}\u{2}wait_for_warm_on_init\0\u{4}\u{2}round_robin_lb_config\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}eds_cluster_config\0\u{3}connect_timeout\0\u{3}per_connection_buffer_limit_bytes\0\u{3}lb_policy\0\u{4}\u{2}health_checks\0\u{3}max_requests_per_connection\0\u{3}circuit_breakers\0\u{4}\u{3}http_protocol_options\0\u{3}http2_protocol_options\0\u{4}\u{2}dns_refresh_rate\0\u{3}dns_lookup_family\0\u{4}\u{2}outlier_detection\0\u{3}cleanup_interval\0\u{3}upstream_bind_config\0\u{4}\u{2}ring_hash_lb_config\0\u{3}transport_socket\0\u{1}metadata\0\u{4}\u{2}common_lb_config\0\u{3}alt_stat_name\0\u{3}common_http_protocol_options\0\u{3}upstream_connection_options\0\u{3}close_connections_on_host_health_failure\0\u{3}ignore_health_on_host_removal\0\u{3}load_assignment\0\u{3}original_dst_lb_config\0\u{4}\u{2}typed_extension_protocol_options\0\u{3}least_request_lb_config\0\u{4}\u{2}respect_dns_ttl\0\u{1}filters\0\u{4}\u{2}lrs_server\0\u{4}\u{4}upstream_http_protocol_options\0\u{4}\u{2}upstream_config\0\u{3}track_cluster_stats\0\u{3}preconnect_policy\0\u{3}connection_pool_per_downstream_connection\0\u{3}maglev_lb_config\0\u{4}\u{2}wait_for_warm_on_init\0\u{3}typed_dns_resolver_config\0\u{3}round_robin_lb_config\0\u{3}lrs_report_endpoint_metrics\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -919,6 +952,10 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
     var _upstreamConnectionOptions: Envoy_Config_Cluster_V3_UpstreamConnectionOptions? = nil
     var _loadAssignment: Envoy_Config_Endpoint_V3_ClusterLoadAssignment? = nil
     var _typedExtensionProtocolOptions: Dictionary<String,SwiftProtobuf.Google_Protobuf_Any> = [:]
+    var _lrsServer: Envoy_Config_Core_V3_ConfigSource? = nil
+    var _upstreamConfig: Envoy_Config_Core_V3_TypedExtensionConfig? = nil
+    var _typedDnsResolverConfig: Envoy_Config_Core_V3_TypedExtensionConfig? = nil
+    var _lrsReportEndpointMetrics: [String] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -963,6 +1000,10 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       _upstreamConnectionOptions = source._upstreamConnectionOptions
       _loadAssignment = source._loadAssignment
       _typedExtensionProtocolOptions = source._typedExtensionProtocolOptions
+      _lrsServer = source._lrsServer
+      _upstreamConfig = source._upstreamConfig
+      _typedDnsResolverConfig = source._typedDnsResolverConfig
+      _lrsReportEndpointMetrics = source._lrsReportEndpointMetrics
     }
   }
 
@@ -1055,7 +1096,9 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
         }()
         case 39: try { try decoder.decodeSingularBoolField(value: &_storage._respectDnsTtl) }()
         case 40: try { try decoder.decodeRepeatedMessageField(value: &_storage._filters) }()
+        case 42: try { try decoder.decodeSingularMessageField(value: &_storage._lrsServer) }()
         case 46: try { try decoder.decodeSingularMessageField(value: &_storage._upstreamHTTPProtocolOptions) }()
+        case 48: try { try decoder.decodeSingularMessageField(value: &_storage._upstreamConfig) }()
         case 49: try { try decoder.decodeSingularMessageField(value: &_storage._trackClusterStats) }()
         case 50: try { try decoder.decodeSingularMessageField(value: &_storage._preconnectPolicy) }()
         case 51: try { try decoder.decodeSingularBoolField(value: &_storage._connectionPoolPerDownstreamConnection) }()
@@ -1073,6 +1116,7 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
           }
         }()
         case 54: try { try decoder.decodeSingularMessageField(value: &_storage._waitForWarmOnInit) }()
+        case 55: try { try decoder.decodeSingularMessageField(value: &_storage._typedDnsResolverConfig) }()
         case 56: try {
           var v: Envoy_Config_Cluster_V3_Cluster.RoundRobinLbConfig?
           var hadOneofValue = false
@@ -1086,6 +1130,7 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
             _storage._lbConfig = .roundRobinLbConfig(v)
           }
         }()
+        case 57: try { try decoder.decodeRepeatedStringField(value: &_storage._lrsReportEndpointMetrics) }()
         default: break
         }
       }
@@ -1191,8 +1236,14 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       if !_storage._filters.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._filters, fieldNumber: 40)
       }
+      try { if let v = _storage._lrsServer {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 42)
+      } }()
       try { if let v = _storage._upstreamHTTPProtocolOptions {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 46)
+      } }()
+      try { if let v = _storage._upstreamConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 48)
       } }()
       try { if let v = _storage._trackClusterStats {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 49)
@@ -1209,9 +1260,15 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       try { if let v = _storage._waitForWarmOnInit {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 54)
       } }()
+      try { if let v = _storage._typedDnsResolverConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 55)
+      } }()
       try { if case .roundRobinLbConfig(let v)? = _storage._lbConfig {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 56)
       } }()
+      if !_storage._lrsReportEndpointMetrics.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._lrsReportEndpointMetrics, fieldNumber: 57)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1255,6 +1312,10 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
         if _storage._upstreamConnectionOptions != rhs_storage._upstreamConnectionOptions {return false}
         if _storage._loadAssignment != rhs_storage._loadAssignment {return false}
         if _storage._typedExtensionProtocolOptions != rhs_storage._typedExtensionProtocolOptions {return false}
+        if _storage._lrsServer != rhs_storage._lrsServer {return false}
+        if _storage._upstreamConfig != rhs_storage._upstreamConfig {return false}
+        if _storage._typedDnsResolverConfig != rhs_storage._typedDnsResolverConfig {return false}
+        if _storage._lrsReportEndpointMetrics != rhs_storage._lrsReportEndpointMetrics {return false}
         return true
       }
       if !storagesAreEqual {return false}

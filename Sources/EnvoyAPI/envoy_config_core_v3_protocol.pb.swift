@@ -500,6 +500,34 @@ public nonisolated struct Envoy_Config_Core_V3_UpstreamHttpProtocolOptions: Send
   public init() {}
 }
 
+/// How the :scheme header is rewritten (HttpConnectionManager.scheme_header_transformation).
+public nonisolated struct Envoy_Config_Core_V3_SchemeHeaderTransformation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var transformation: Envoy_Config_Core_V3_SchemeHeaderTransformation.OneOf_Transformation? = nil
+
+  public var schemeToOverwrite: String {
+    get {
+      if case .schemeToOverwrite(let v)? = transformation {return v}
+      return String()
+    }
+    set {transformation = .schemeToOverwrite(newValue)}
+  }
+
+  public var matchUpstream: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_Transformation: Equatable, Sendable {
+    case schemeToOverwrite(String)
+
+  }
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.core.v3"
@@ -1047,6 +1075,52 @@ nonisolated extension Envoy_Config_Core_V3_UpstreamHttpProtocolOptions: SwiftPro
     if lhs.autoSni != rhs.autoSni {return false}
     if lhs.autoSanValidation != rhs.autoSanValidation {return false}
     if lhs.overrideAutoSniHeader != rhs.overrideAutoSniHeader {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_SchemeHeaderTransformation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SchemeHeaderTransformation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}scheme_to_overwrite\0\u{3}match_upstream\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try {
+        var v: String?
+        try decoder.decodeSingularStringField(value: &v)
+        if let v = v {
+          if self.transformation != nil {try decoder.handleConflictingOneOf()}
+          self.transformation = .schemeToOverwrite(v)
+        }
+      }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.matchUpstream) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if case .schemeToOverwrite(let v)? = self.transformation {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 1)
+    } }()
+    if self.matchUpstream != false {
+      try visitor.visitSingularBoolField(value: self.matchUpstream, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_SchemeHeaderTransformation, rhs: Envoy_Config_Core_V3_SchemeHeaderTransformation) -> Bool {
+    if lhs.transformation != rhs.transformation {return false}
+    if lhs.matchUpstream != rhs.matchUpstream {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

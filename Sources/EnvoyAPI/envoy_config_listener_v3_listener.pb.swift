@@ -227,6 +227,12 @@ public nonisolated struct Envoy_Config_Listener_V3_Listener: @unchecked Sendable
     set {_uniqueStorage()._bypassOverloadManager = newValue}
   }
 
+  /// Set by EnvoyFilter MERGE patches only.
+  public var enableMptcp: Bool {
+    get {_storage._enableMptcp}
+    set {_uniqueStorage()._enableMptcp = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   /// Which updates drain the listener's connections.
@@ -325,7 +331,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.listener.v3"
 
 nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Listener"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}address\0\u{3}filter_chains\0\u{3}use_original_dst\0\u{3}per_connection_buffer_limit_bytes\0\u{1}metadata\0\u{4}\u{2}drain_type\0\u{3}listener_filters\0\u{1}transparent\0\u{1}freebind\0\u{3}tcp_fast_open_queue_length\0\u{3}socket_options\0\u{4}\u{2}listener_filters_timeout\0\u{3}traffic_direction\0\u{3}continue_on_listener_filters_timeout\0\u{4}\u{2}api_listener\0\u{3}connection_balance_config\0\u{4}\u{2}access_log\0\u{4}\u{2}tcp_backlog_size\0\u{3}default_filter_chain\0\u{3}bind_to_port\0\u{4}\u{2}stat_prefix\0\u{3}enable_reuse_port\0\u{4}\u{2}ignore_global_conn_limit\0\u{4}\u{3}max_connections_to_accept_per_socket_event\0\u{3}bypass_overload_manager\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}address\0\u{3}filter_chains\0\u{3}use_original_dst\0\u{3}per_connection_buffer_limit_bytes\0\u{1}metadata\0\u{4}\u{2}drain_type\0\u{3}listener_filters\0\u{1}transparent\0\u{1}freebind\0\u{3}tcp_fast_open_queue_length\0\u{3}socket_options\0\u{4}\u{2}listener_filters_timeout\0\u{3}traffic_direction\0\u{3}continue_on_listener_filters_timeout\0\u{4}\u{2}api_listener\0\u{3}connection_balance_config\0\u{4}\u{2}access_log\0\u{4}\u{2}tcp_backlog_size\0\u{3}default_filter_chain\0\u{3}bind_to_port\0\u{4}\u{2}stat_prefix\0\u{3}enable_reuse_port\0\u{3}enable_mptcp\0\u{3}ignore_global_conn_limit\0\u{4}\u{3}max_connections_to_accept_per_socket_event\0\u{3}bypass_overload_manager\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -354,6 +360,7 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
     var _ignoreGlobalConnLimit: Bool = false
     var _maxConnectionsToAcceptPerSocketEvent: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
     var _bypassOverloadManager: Bool = false
+    var _enableMptcp: Bool = false
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -390,6 +397,7 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
       _ignoreGlobalConnLimit = source._ignoreGlobalConnLimit
       _maxConnectionsToAcceptPerSocketEvent = source._maxConnectionsToAcceptPerSocketEvent
       _bypassOverloadManager = source._bypassOverloadManager
+      _enableMptcp = source._enableMptcp
     }
   }
 
@@ -431,6 +439,7 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
         case 26: try { try decoder.decodeSingularMessageField(value: &_storage._bindToPort) }()
         case 28: try { try decoder.decodeSingularStringField(value: &_storage._statPrefix) }()
         case 29: try { try decoder.decodeSingularMessageField(value: &_storage._enableReusePort) }()
+        case 30: try { try decoder.decodeSingularBoolField(value: &_storage._enableMptcp) }()
         case 31: try { try decoder.decodeSingularBoolField(value: &_storage._ignoreGlobalConnLimit) }()
         case 34: try { try decoder.decodeSingularMessageField(value: &_storage._maxConnectionsToAcceptPerSocketEvent) }()
         case 35: try { try decoder.decodeSingularBoolField(value: &_storage._bypassOverloadManager) }()
@@ -515,6 +524,9 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
       try { if let v = _storage._enableReusePort {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 29)
       } }()
+      if _storage._enableMptcp != false {
+        try visitor.visitSingularBoolField(value: _storage._enableMptcp, fieldNumber: 30)
+      }
       if _storage._ignoreGlobalConnLimit != false {
         try visitor.visitSingularBoolField(value: _storage._ignoreGlobalConnLimit, fieldNumber: 31)
       }
@@ -559,6 +571,7 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
         if _storage._ignoreGlobalConnLimit != rhs_storage._ignoreGlobalConnLimit {return false}
         if _storage._maxConnectionsToAcceptPerSocketEvent != rhs_storage._maxConnectionsToAcceptPerSocketEvent {return false}
         if _storage._bypassOverloadManager != rhs_storage._bypassOverloadManager {return false}
+        if _storage._enableMptcp != rhs_storage._enableMptcp {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -134,6 +134,25 @@ public nonisolated struct Envoy_Config_Route_V3_VirtualHost: @unchecked Sendable
   /// Clears the value of `metadata`. Subsequent reads from it will return its default value.
   public mutating func clearMetadata() {_uniqueStorage()._metadata = nil}
 
+  /// Fields meshd does not generate, here so that EnvoyFilter MERGE patches can set them.
+  public var retryPolicyTypedConfig: SwiftProtobuf.Google_Protobuf_Any {
+    get {_storage._retryPolicyTypedConfig ?? SwiftProtobuf.Google_Protobuf_Any()}
+    set {_uniqueStorage()._retryPolicyTypedConfig = newValue}
+  }
+  /// Returns true if `retryPolicyTypedConfig` has been explicitly set.
+  public var hasRetryPolicyTypedConfig: Bool {_storage._retryPolicyTypedConfig != nil}
+  /// Clears the value of `retryPolicyTypedConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearRetryPolicyTypedConfig() {_uniqueStorage()._retryPolicyTypedConfig = nil}
+
+  public var requestBodyBufferLimit: SwiftProtobuf.Google_Protobuf_UInt64Value {
+    get {_storage._requestBodyBufferLimit ?? SwiftProtobuf.Google_Protobuf_UInt64Value()}
+    set {_uniqueStorage()._requestBodyBufferLimit = newValue}
+  }
+  /// Returns true if `requestBodyBufferLimit` has been explicitly set.
+  public var hasRequestBodyBufferLimit: Bool {_storage._requestBodyBufferLimit != nil}
+  /// Clears the value of `requestBodyBufferLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearRequestBodyBufferLimit() {_uniqueStorage()._requestBodyBufferLimit = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum TlsRequirementType: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -296,6 +315,16 @@ public nonisolated struct Envoy_Config_Route_V3_Route: @unchecked Sendable {
     get {_storage._statPrefix}
     set {_uniqueStorage()._statPrefix = newValue}
   }
+
+  /// Set by EnvoyFilter MERGE patches only.
+  public var requestBodyBufferLimit: SwiftProtobuf.Google_Protobuf_UInt64Value {
+    get {_storage._requestBodyBufferLimit ?? SwiftProtobuf.Google_Protobuf_UInt64Value()}
+    set {_uniqueStorage()._requestBodyBufferLimit = newValue}
+  }
+  /// Returns true if `requestBodyBufferLimit` has been explicitly set.
+  public var hasRequestBodyBufferLimit: Bool {_storage._requestBodyBufferLimit != nil}
+  /// Clears the value of `requestBodyBufferLimit`. Subsequent reads from it will return its default value.
+  public mutating func clearRequestBodyBufferLimit() {_uniqueStorage()._requestBodyBufferLimit = nil}
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -509,6 +538,14 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
     set {_uniqueStorage()._clusterSpecifier = .weightedClusters(newValue)}
   }
 
+  public var clusterSpecifierPlugin: String {
+    get {
+      if case .clusterSpecifierPlugin(let v)? = _storage._clusterSpecifier {return v}
+      return String()
+    }
+    set {_uniqueStorage()._clusterSpecifier = .clusterSpecifierPlugin(newValue)}
+  }
+
   /// Only endpoints whose "envoy.lb" metadata matches are chosen (subset load balancing).
   public var metadataMatch: Envoy_Config_Core_V3_Metadata {
     get {_storage._metadataMatch ?? Envoy_Config_Core_V3_Metadata()}
@@ -551,6 +588,14 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
       return String()
     }
     set {_uniqueStorage()._hostRewriteSpecifier = .hostRewriteHeader(newValue)}
+  }
+
+  public var hostRewrite: String {
+    get {
+      if case .hostRewrite(let v)? = _storage._hostRewriteSpecifier {return v}
+      return String()
+    }
+    set {_uniqueStorage()._hostRewriteSpecifier = .hostRewrite(newValue)}
   }
 
   /// Whole-request timeout; zero disables it.
@@ -664,6 +709,48 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
     set {_uniqueStorage()._appendXForwardedHost = newValue}
   }
 
+  /// Fields meshd does not generate, here so that EnvoyFilter MERGE patches can set them.
+  public var retryPolicyTypedConfig: SwiftProtobuf.Google_Protobuf_Any {
+    get {_storage._retryPolicyTypedConfig ?? SwiftProtobuf.Google_Protobuf_Any()}
+    set {_uniqueStorage()._retryPolicyTypedConfig = newValue}
+  }
+  /// Returns true if `retryPolicyTypedConfig` has been explicitly set.
+  public var hasRetryPolicyTypedConfig: Bool {_storage._retryPolicyTypedConfig != nil}
+  /// Clears the value of `retryPolicyTypedConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearRetryPolicyTypedConfig() {_uniqueStorage()._retryPolicyTypedConfig = nil}
+
+  public var earlyDataPolicy: Envoy_Config_Core_V3_TypedExtensionConfig {
+    get {_storage._earlyDataPolicy ?? Envoy_Config_Core_V3_TypedExtensionConfig()}
+    set {_uniqueStorage()._earlyDataPolicy = newValue}
+  }
+  /// Returns true if `earlyDataPolicy` has been explicitly set.
+  public var hasEarlyDataPolicy: Bool {_storage._earlyDataPolicy != nil}
+  /// Clears the value of `earlyDataPolicy`. Subsequent reads from it will return its default value.
+  public mutating func clearEarlyDataPolicy() {_uniqueStorage()._earlyDataPolicy = nil}
+
+  public var pathRewritePolicy: Envoy_Config_Core_V3_TypedExtensionConfig {
+    get {_storage._pathRewritePolicy ?? Envoy_Config_Core_V3_TypedExtensionConfig()}
+    set {_uniqueStorage()._pathRewritePolicy = newValue}
+  }
+  /// Returns true if `pathRewritePolicy` has been explicitly set.
+  public var hasPathRewritePolicy: Bool {_storage._pathRewritePolicy != nil}
+  /// Clears the value of `pathRewritePolicy`. Subsequent reads from it will return its default value.
+  public mutating func clearPathRewritePolicy() {_uniqueStorage()._pathRewritePolicy = nil}
+
+  public var flushTimeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._flushTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._flushTimeout = newValue}
+  }
+  /// Returns true if `flushTimeout` has been explicitly set.
+  public var hasFlushTimeout: Bool {_storage._flushTimeout != nil}
+  /// Clears the value of `flushTimeout`. Subsequent reads from it will return its default value.
+  public mutating func clearFlushTimeout() {_uniqueStorage()._flushTimeout = nil}
+
+  public var pathRewrite: String {
+    get {_storage._pathRewrite}
+    set {_uniqueStorage()._pathRewrite = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_ClusterSpecifier: Equatable, Sendable {
@@ -671,6 +758,7 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
     /// The cluster named by this request header.
     case clusterHeader(String)
     case weightedClusters(Envoy_Config_Route_V3_WeightedCluster)
+    case clusterSpecifierPlugin(String)
 
   }
 
@@ -678,6 +766,7 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
     case hostRewriteLiteral(String)
     case autoHostRewrite(SwiftProtobuf.Google_Protobuf_BoolValue)
     case hostRewriteHeader(String)
+    case hostRewrite(String)
 
   }
 
@@ -1974,7 +2063,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.route.v3"
 
 nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".VirtualHost"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}domains\0\u{1}routes\0\u{3}require_tls\0\u{3}virtual_clusters\0\u{3}rate_limits\0\u{3}request_headers_to_add\0\u{4}\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{4}\u{2}request_headers_to_remove\0\u{3}include_request_attempt_count\0\u{3}typed_per_filter_config\0\u{3}retry_policy\0\u{3}hedge_policy\0\u{4}\u{2}include_attempt_count_in_response\0\u{4}\u{3}request_mirror_policies\0\u{3}include_is_timeout_retry_header\0\u{1}metadata\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}domains\0\u{1}routes\0\u{3}require_tls\0\u{3}virtual_clusters\0\u{3}rate_limits\0\u{3}request_headers_to_add\0\u{4}\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{4}\u{2}request_headers_to_remove\0\u{3}include_request_attempt_count\0\u{3}typed_per_filter_config\0\u{3}retry_policy\0\u{3}hedge_policy\0\u{4}\u{2}include_attempt_count_in_response\0\u{3}retry_policy_typed_config\0\u{4}\u{2}request_mirror_policies\0\u{3}include_is_timeout_retry_header\0\u{1}metadata\0\u{3}request_body_buffer_limit\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -1995,6 +2084,8 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
     var _requestMirrorPolicies: [Envoy_Config_Route_V3_RouteAction.RequestMirrorPolicy] = []
     var _includeIsTimeoutRetryHeader: Bool = false
     var _metadata: Envoy_Config_Core_V3_Metadata? = nil
+    var _retryPolicyTypedConfig: SwiftProtobuf.Google_Protobuf_Any? = nil
+    var _requestBodyBufferLimit: SwiftProtobuf.Google_Protobuf_UInt64Value? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2023,6 +2114,8 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
       _requestMirrorPolicies = source._requestMirrorPolicies
       _includeIsTimeoutRetryHeader = source._includeIsTimeoutRetryHeader
       _metadata = source._metadata
+      _retryPolicyTypedConfig = source._retryPolicyTypedConfig
+      _requestBodyBufferLimit = source._requestBodyBufferLimit
     }
   }
 
@@ -2056,9 +2149,11 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
         case 16: try { try decoder.decodeSingularMessageField(value: &_storage._retryPolicy) }()
         case 17: try { try decoder.decodeSingularMessageField(value: &_storage._hedgePolicy) }()
         case 19: try { try decoder.decodeSingularBoolField(value: &_storage._includeAttemptCountInResponse) }()
+        case 20: try { try decoder.decodeSingularMessageField(value: &_storage._retryPolicyTypedConfig) }()
         case 22: try { try decoder.decodeRepeatedMessageField(value: &_storage._requestMirrorPolicies) }()
         case 23: try { try decoder.decodeSingularBoolField(value: &_storage._includeIsTimeoutRetryHeader) }()
         case 24: try { try decoder.decodeSingularMessageField(value: &_storage._metadata) }()
+        case 25: try { try decoder.decodeSingularMessageField(value: &_storage._requestBodyBufferLimit) }()
         default: break
         }
       }
@@ -2116,6 +2211,9 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
       if _storage._includeAttemptCountInResponse != false {
         try visitor.visitSingularBoolField(value: _storage._includeAttemptCountInResponse, fieldNumber: 19)
       }
+      try { if let v = _storage._retryPolicyTypedConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      } }()
       if !_storage._requestMirrorPolicies.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._requestMirrorPolicies, fieldNumber: 22)
       }
@@ -2124,6 +2222,9 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
       }
       try { if let v = _storage._metadata {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
+      } }()
+      try { if let v = _storage._requestBodyBufferLimit {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 25)
       } }()
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -2152,6 +2253,8 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost: SwiftProtobuf.Message, 
         if _storage._requestMirrorPolicies != rhs_storage._requestMirrorPolicies {return false}
         if _storage._includeIsTimeoutRetryHeader != rhs_storage._includeIsTimeoutRetryHeader {return false}
         if _storage._metadata != rhs_storage._metadata {return false}
+        if _storage._retryPolicyTypedConfig != rhs_storage._retryPolicyTypedConfig {return false}
+        if _storage._requestBodyBufferLimit != rhs_storage._requestBodyBufferLimit {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -2167,7 +2270,7 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost.TlsRequirementType: Swif
 
 nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Route"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{1}redirect\0\u{1}metadata\0\u{1}decorator\0\u{4}\u{2}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{3}request_headers_to_remove\0\u{3}typed_per_filter_config\0\u{1}name\0\u{1}tracing\0\u{4}\u{3}non_forwarding_action\0\u{3}stat_prefix\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{1}redirect\0\u{1}metadata\0\u{1}decorator\0\u{4}\u{2}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{3}request_headers_to_remove\0\u{3}typed_per_filter_config\0\u{1}name\0\u{1}tracing\0\u{4}\u{3}non_forwarding_action\0\u{3}stat_prefix\0\u{3}request_body_buffer_limit\0")
 
   fileprivate class _StorageClass {
     var _match: Envoy_Config_Route_V3_RouteMatch? = nil
@@ -2182,6 +2285,7 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
     var _name: String = String()
     var _tracing: Envoy_Config_Route_V3_Tracing? = nil
     var _statPrefix: String = String()
+    var _requestBodyBufferLimit: SwiftProtobuf.Google_Protobuf_UInt64Value? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2204,6 +2308,7 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
       _name = source._name
       _tracing = source._tracing
       _statPrefix = source._statPrefix
+      _requestBodyBufferLimit = source._requestBodyBufferLimit
     }
   }
 
@@ -2285,6 +2390,7 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
           }
         }()
         case 19: try { try decoder.decodeSingularStringField(value: &_storage._statPrefix) }()
+        case 20: try { try decoder.decodeSingularMessageField(value: &_storage._requestBodyBufferLimit) }()
         default: break
         }
       }
@@ -2347,6 +2453,9 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
       if !_storage._statPrefix.isEmpty {
         try visitor.visitSingularStringField(value: _storage._statPrefix, fieldNumber: 19)
       }
+      try { if let v = _storage._requestBodyBufferLimit {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 20)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2368,6 +2477,7 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
         if _storage._name != rhs_storage._name {return false}
         if _storage._tracing != rhs_storage._tracing {return false}
         if _storage._statPrefix != rhs_storage._statPrefix {return false}
+        if _storage._requestBodyBufferLimit != rhs_storage._requestBodyBufferLimit {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -2641,7 +2751,7 @@ nonisolated extension Envoy_Config_Route_V3_QueryParameterMatcher: SwiftProtobuf
 
 nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RouteAction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{3}cluster_header\0\u{3}weighted_clusters\0\u{3}metadata_match\0\u{3}prefix_rewrite\0\u{3}host_rewrite_literal\0\u{3}auto_host_rewrite\0\u{1}timeout\0\u{3}retry_policy\0\u{2}\u{2}priority\0\u{4}\u{2}rate_limits\0\u{4}\u{2}hash_policy\0\u{4}\u{5}cluster_not_found_response_code\0\u{4}\u{3}max_grpc_timeout\0\u{3}idle_timeout\0\u{3}upgrade_configs\0\u{4}\u{2}hedge_policy\0\u{4}\u{2}host_rewrite_header\0\u{3}request_mirror_policies\0\u{4}\u{2}regex_rewrite\0\u{4}\u{2}internal_redirect_policy\0\u{4}\u{2}max_stream_duration\0\u{4}\u{2}append_x_forwarded_host\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{3}cluster_header\0\u{3}weighted_clusters\0\u{3}metadata_match\0\u{3}prefix_rewrite\0\u{3}host_rewrite_literal\0\u{3}auto_host_rewrite\0\u{1}timeout\0\u{3}retry_policy\0\u{2}\u{2}priority\0\u{4}\u{2}rate_limits\0\u{4}\u{2}hash_policy\0\u{4}\u{5}cluster_not_found_response_code\0\u{4}\u{3}max_grpc_timeout\0\u{3}idle_timeout\0\u{3}upgrade_configs\0\u{4}\u{2}hedge_policy\0\u{4}\u{2}host_rewrite_header\0\u{3}request_mirror_policies\0\u{4}\u{2}regex_rewrite\0\u{3}retry_policy_typed_config\0\u{3}internal_redirect_policy\0\u{4}\u{2}max_stream_duration\0\u{3}cluster_specifier_plugin\0\u{3}append_x_forwarded_host\0\u{4}\u{2}early_data_policy\0\u{3}path_rewrite_policy\0\u{3}flush_timeout\0\u{4}\u{2}host_rewrite\0\u{3}path_rewrite\0")
 
   fileprivate class _StorageClass {
     var _clusterSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_ClusterSpecifier?
@@ -2663,6 +2773,11 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
     var _internalRedirectPolicy: Envoy_Config_Route_V3_InternalRedirectPolicy? = nil
     var _maxStreamDuration: Envoy_Config_Route_V3_RouteAction.MaxStreamDuration? = nil
     var _appendXForwardedHost: Bool = false
+    var _retryPolicyTypedConfig: SwiftProtobuf.Google_Protobuf_Any? = nil
+    var _earlyDataPolicy: Envoy_Config_Core_V3_TypedExtensionConfig? = nil
+    var _pathRewritePolicy: Envoy_Config_Core_V3_TypedExtensionConfig? = nil
+    var _flushTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _pathRewrite: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2692,6 +2807,11 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
       _internalRedirectPolicy = source._internalRedirectPolicy
       _maxStreamDuration = source._maxStreamDuration
       _appendXForwardedHost = source._appendXForwardedHost
+      _retryPolicyTypedConfig = source._retryPolicyTypedConfig
+      _earlyDataPolicy = source._earlyDataPolicy
+      _pathRewritePolicy = source._pathRewritePolicy
+      _flushTimeout = source._flushTimeout
+      _pathRewrite = source._pathRewrite
     }
   }
 
@@ -2782,9 +2902,30 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
         }()
         case 30: try { try decoder.decodeRepeatedMessageField(value: &_storage._requestMirrorPolicies) }()
         case 32: try { try decoder.decodeSingularMessageField(value: &_storage._regexRewrite) }()
+        case 33: try { try decoder.decodeSingularMessageField(value: &_storage._retryPolicyTypedConfig) }()
         case 34: try { try decoder.decodeSingularMessageField(value: &_storage._internalRedirectPolicy) }()
         case 36: try { try decoder.decodeSingularMessageField(value: &_storage._maxStreamDuration) }()
+        case 37: try {
+          var v: String?
+          try decoder.decodeSingularStringField(value: &v)
+          if let v = v {
+            if _storage._clusterSpecifier != nil {try decoder.handleConflictingOneOf()}
+            _storage._clusterSpecifier = .clusterSpecifierPlugin(v)
+          }
+        }()
         case 38: try { try decoder.decodeSingularBoolField(value: &_storage._appendXForwardedHost) }()
+        case 40: try { try decoder.decodeSingularMessageField(value: &_storage._earlyDataPolicy) }()
+        case 41: try { try decoder.decodeSingularMessageField(value: &_storage._pathRewritePolicy) }()
+        case 42: try { try decoder.decodeSingularMessageField(value: &_storage._flushTimeout) }()
+        case 44: try {
+          var v: String?
+          try decoder.decodeSingularStringField(value: &v)
+          if let v = v {
+            if _storage._hostRewriteSpecifier != nil {try decoder.handleConflictingOneOf()}
+            _storage._hostRewriteSpecifier = .hostRewrite(v)
+          }
+        }()
+        case 45: try { try decoder.decodeSingularStringField(value: &_storage._pathRewrite) }()
         default: break
         }
       }
@@ -2810,7 +2951,7 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
         guard case .weightedClusters(let v)? = _storage._clusterSpecifier else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
       }()
-      case nil: break
+      default: break
       }
       try { if let v = _storage._metadataMatch {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
@@ -2868,14 +3009,35 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
       try { if let v = _storage._regexRewrite {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 32)
       } }()
+      try { if let v = _storage._retryPolicyTypedConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
+      } }()
       try { if let v = _storage._internalRedirectPolicy {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
       } }()
       try { if let v = _storage._maxStreamDuration {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 36)
       } }()
+      try { if case .clusterSpecifierPlugin(let v)? = _storage._clusterSpecifier {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 37)
+      } }()
       if _storage._appendXForwardedHost != false {
         try visitor.visitSingularBoolField(value: _storage._appendXForwardedHost, fieldNumber: 38)
+      }
+      try { if let v = _storage._earlyDataPolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 40)
+      } }()
+      try { if let v = _storage._pathRewritePolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 41)
+      } }()
+      try { if let v = _storage._flushTimeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 42)
+      } }()
+      try { if case .hostRewrite(let v)? = _storage._hostRewriteSpecifier {
+        try visitor.visitSingularStringField(value: v, fieldNumber: 44)
+      } }()
+      if !_storage._pathRewrite.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._pathRewrite, fieldNumber: 45)
       }
     }
     try unknownFields.traverse(visitor: &visitor)
@@ -2905,6 +3067,11 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
         if _storage._internalRedirectPolicy != rhs_storage._internalRedirectPolicy {return false}
         if _storage._maxStreamDuration != rhs_storage._maxStreamDuration {return false}
         if _storage._appendXForwardedHost != rhs_storage._appendXForwardedHost {return false}
+        if _storage._retryPolicyTypedConfig != rhs_storage._retryPolicyTypedConfig {return false}
+        if _storage._earlyDataPolicy != rhs_storage._earlyDataPolicy {return false}
+        if _storage._pathRewritePolicy != rhs_storage._pathRewritePolicy {return false}
+        if _storage._flushTimeout != rhs_storage._flushTimeout {return false}
+        if _storage._pathRewrite != rhs_storage._pathRewrite {return false}
         return true
       }
       if !storagesAreEqual {return false}

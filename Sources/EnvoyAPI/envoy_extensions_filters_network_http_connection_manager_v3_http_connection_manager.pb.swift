@@ -329,6 +329,68 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
     set {_uniqueStorage()._appendXForwardedPort = newValue}
   }
 
+  /// Fields meshd does not generate, here so that EnvoyFilter MERGE patches can set them.
+  public var representIpv4RemoteAddressAsIpv4MappedIpv6: Bool {
+    get {_storage._representIpv4RemoteAddressAsIpv4MappedIpv6}
+    set {_uniqueStorage()._representIpv4RemoteAddressAsIpv4MappedIpv6 = newValue}
+  }
+
+  public var originalIpDetectionExtensions: [Envoy_Config_Core_V3_TypedExtensionConfig] {
+    get {_storage._originalIpDetectionExtensions}
+    set {_uniqueStorage()._originalIpDetectionExtensions = newValue}
+  }
+
+  public var schemeHeaderTransformation: Envoy_Config_Core_V3_SchemeHeaderTransformation {
+    get {_storage._schemeHeaderTransformation ?? Envoy_Config_Core_V3_SchemeHeaderTransformation()}
+    set {_uniqueStorage()._schemeHeaderTransformation = newValue}
+  }
+  /// Returns true if `schemeHeaderTransformation` has been explicitly set.
+  public var hasSchemeHeaderTransformation: Bool {_storage._schemeHeaderTransformation != nil}
+  /// Clears the value of `schemeHeaderTransformation`. Subsequent reads from it will return its default value.
+  public mutating func clearSchemeHeaderTransformation() {_uniqueStorage()._schemeHeaderTransformation = nil}
+
+  public var typedHeaderValidationConfig: Envoy_Config_Core_V3_TypedExtensionConfig {
+    get {_storage._typedHeaderValidationConfig ?? Envoy_Config_Core_V3_TypedExtensionConfig()}
+    set {_uniqueStorage()._typedHeaderValidationConfig = newValue}
+  }
+  /// Returns true if `typedHeaderValidationConfig` has been explicitly set.
+  public var hasTypedHeaderValidationConfig: Bool {_storage._typedHeaderValidationConfig != nil}
+  /// Clears the value of `typedHeaderValidationConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearTypedHeaderValidationConfig() {_uniqueStorage()._typedHeaderValidationConfig = nil}
+
+  public var earlyHeaderMutationExtensions: [Envoy_Config_Core_V3_TypedExtensionConfig] {
+    get {_storage._earlyHeaderMutationExtensions}
+    set {_uniqueStorage()._earlyHeaderMutationExtensions = newValue}
+  }
+
+  public var addProxyProtocolConnectionState: SwiftProtobuf.Google_Protobuf_BoolValue {
+    get {_storage._addProxyProtocolConnectionState ?? SwiftProtobuf.Google_Protobuf_BoolValue()}
+    set {_uniqueStorage()._addProxyProtocolConnectionState = newValue}
+  }
+  /// Returns true if `addProxyProtocolConnectionState` has been explicitly set.
+  public var hasAddProxyProtocolConnectionState: Bool {_storage._addProxyProtocolConnectionState != nil}
+  /// Clears the value of `addProxyProtocolConnectionState`. Subsequent reads from it will return its default value.
+  public mutating func clearAddProxyProtocolConnectionState() {_uniqueStorage()._addProxyProtocolConnectionState = nil}
+
+  public var appendLocalOverload: Bool {
+    get {_storage._appendLocalOverload}
+    set {_uniqueStorage()._appendLocalOverload = newValue}
+  }
+
+  public var http1SafeMaxConnectionDuration: Bool {
+    get {_storage._http1SafeMaxConnectionDuration}
+    set {_uniqueStorage()._http1SafeMaxConnectionDuration = newValue}
+  }
+
+  public var streamFlushTimeout: SwiftProtobuf.Google_Protobuf_Duration {
+    get {_storage._streamFlushTimeout ?? SwiftProtobuf.Google_Protobuf_Duration()}
+    set {_uniqueStorage()._streamFlushTimeout = newValue}
+  }
+  /// Returns true if `streamFlushTimeout` has been explicitly set.
+  public var hasStreamFlushTimeout: Bool {_storage._streamFlushTimeout != nil}
+  /// Clears the value of `streamFlushTimeout`. Subsequent reads from it will return its default value.
+  public mutating func clearStreamFlushTimeout() {_uniqueStorage()._streamFlushTimeout = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_RouteSpecifier: Equatable, Sendable {
@@ -818,7 +880,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.extensions.filters.networ
 
 nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpConnectionManager"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}codec_type\0\u{3}stat_prefix\0\u{1}rds\0\u{3}route_config\0\u{3}http_filters\0\u{3}add_user_agent\0\u{1}tracing\0\u{3}http_protocol_options\0\u{3}http2_protocol_options\0\u{3}server_name\0\u{4}\u{2}drain_timeout\0\u{3}access_log\0\u{3}use_remote_address\0\u{3}generate_request_id\0\u{3}forward_client_cert_details\0\u{3}set_current_client_cert_details\0\u{3}proxy_100_continue\0\u{3}xff_num_trusted_hops\0\u{4}\u{2}skip_xff_append\0\u{1}via\0\u{3}upgrade_configs\0\u{3}stream_idle_timeout\0\u{4}\u{2}delayed_close_timeout\0\u{4}\u{2}request_timeout\0\u{3}max_request_headers_kb\0\u{3}normalize_path\0\u{4}\u{2}preserve_external_request_id\0\u{3}merge_slashes\0\u{3}server_header_transformation\0\u{3}common_http_protocol_options\0\u{3}request_id_extension\0\u{3}always_set_request_id_in_response\0\u{3}local_reply_config\0\u{3}strip_matching_host_port\0\u{3}stream_error_on_invalid_http_message\0\u{3}request_headers_timeout\0\u{3}strip_any_host_port\0\u{4}\u{3}path_with_escaped_slashes_action\0\u{4}\u{2}strip_trailing_host_dot\0\u{4}\u{4}append_x_forwarded_port\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}codec_type\0\u{3}stat_prefix\0\u{1}rds\0\u{3}route_config\0\u{3}http_filters\0\u{3}add_user_agent\0\u{1}tracing\0\u{3}http_protocol_options\0\u{3}http2_protocol_options\0\u{3}server_name\0\u{4}\u{2}drain_timeout\0\u{3}access_log\0\u{3}use_remote_address\0\u{3}generate_request_id\0\u{3}forward_client_cert_details\0\u{3}set_current_client_cert_details\0\u{3}proxy_100_continue\0\u{3}xff_num_trusted_hops\0\u{3}represent_ipv4_remote_address_as_ipv4_mapped_ipv6\0\u{3}skip_xff_append\0\u{1}via\0\u{3}upgrade_configs\0\u{3}stream_idle_timeout\0\u{4}\u{2}delayed_close_timeout\0\u{4}\u{2}request_timeout\0\u{3}max_request_headers_kb\0\u{3}normalize_path\0\u{4}\u{2}preserve_external_request_id\0\u{3}merge_slashes\0\u{3}server_header_transformation\0\u{3}common_http_protocol_options\0\u{3}request_id_extension\0\u{3}always_set_request_id_in_response\0\u{3}local_reply_config\0\u{3}strip_matching_host_port\0\u{3}stream_error_on_invalid_http_message\0\u{3}request_headers_timeout\0\u{3}strip_any_host_port\0\u{4}\u{3}path_with_escaped_slashes_action\0\u{3}original_ip_detection_extensions\0\u{3}strip_trailing_host_dot\0\u{3}scheme_header_transformation\0\u{4}\u{2}typed_header_validation_config\0\u{3}append_x_forwarded_port\0\u{3}early_header_mutation_extensions\0\u{3}add_proxy_protocol_connection_state\0\u{4}\u{4}append_local_overload\0\u{3}http1_safe_max_connection_duration\0\u{3}stream_flush_timeout\0")
 
   fileprivate class _StorageClass {
     var _codecType: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.CodecType = .auto
@@ -860,6 +922,15 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
     var _streamErrorOnInvalidHTTPMessage: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
     var _stripTrailingHostDot: Bool = false
     var _appendXForwardedPort: Bool = false
+    var _representIpv4RemoteAddressAsIpv4MappedIpv6: Bool = false
+    var _originalIpDetectionExtensions: [Envoy_Config_Core_V3_TypedExtensionConfig] = []
+    var _schemeHeaderTransformation: Envoy_Config_Core_V3_SchemeHeaderTransformation? = nil
+    var _typedHeaderValidationConfig: Envoy_Config_Core_V3_TypedExtensionConfig? = nil
+    var _earlyHeaderMutationExtensions: [Envoy_Config_Core_V3_TypedExtensionConfig] = []
+    var _addProxyProtocolConnectionState: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
+    var _appendLocalOverload: Bool = false
+    var _http1SafeMaxConnectionDuration: Bool = false
+    var _streamFlushTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -909,6 +980,15 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       _streamErrorOnInvalidHTTPMessage = source._streamErrorOnInvalidHTTPMessage
       _stripTrailingHostDot = source._stripTrailingHostDot
       _appendXForwardedPort = source._appendXForwardedPort
+      _representIpv4RemoteAddressAsIpv4MappedIpv6 = source._representIpv4RemoteAddressAsIpv4MappedIpv6
+      _originalIpDetectionExtensions = source._originalIpDetectionExtensions
+      _schemeHeaderTransformation = source._schemeHeaderTransformation
+      _typedHeaderValidationConfig = source._typedHeaderValidationConfig
+      _earlyHeaderMutationExtensions = source._earlyHeaderMutationExtensions
+      _addProxyProtocolConnectionState = source._addProxyProtocolConnectionState
+      _appendLocalOverload = source._appendLocalOverload
+      _http1SafeMaxConnectionDuration = source._http1SafeMaxConnectionDuration
+      _streamFlushTimeout = source._streamFlushTimeout
     }
   }
 
@@ -969,6 +1049,7 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
         case 17: try { try decoder.decodeSingularMessageField(value: &_storage._setCurrentClientCertDetails) }()
         case 18: try { try decoder.decodeSingularBoolField(value: &_storage._proxy100Continue) }()
         case 19: try { try decoder.decodeSingularUInt32Field(value: &_storage._xffNumTrustedHops) }()
+        case 20: try { try decoder.decodeSingularBoolField(value: &_storage._representIpv4RemoteAddressAsIpv4MappedIpv6) }()
         case 21: try { try decoder.decodeSingularBoolField(value: &_storage._skipXffAppend) }()
         case 22: try { try decoder.decodeSingularStringField(value: &_storage._via) }()
         case 23: try { try decoder.decodeRepeatedMessageField(value: &_storage._upgradeConfigs) }()
@@ -996,8 +1077,16 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
           }
         }()
         case 45: try { try decoder.decodeSingularEnumField(value: &_storage._pathWithEscapedSlashesAction) }()
+        case 46: try { try decoder.decodeRepeatedMessageField(value: &_storage._originalIpDetectionExtensions) }()
         case 47: try { try decoder.decodeSingularBoolField(value: &_storage._stripTrailingHostDot) }()
+        case 48: try { try decoder.decodeSingularMessageField(value: &_storage._schemeHeaderTransformation) }()
+        case 50: try { try decoder.decodeSingularMessageField(value: &_storage._typedHeaderValidationConfig) }()
         case 51: try { try decoder.decodeSingularBoolField(value: &_storage._appendXForwardedPort) }()
+        case 52: try { try decoder.decodeRepeatedMessageField(value: &_storage._earlyHeaderMutationExtensions) }()
+        case 53: try { try decoder.decodeSingularMessageField(value: &_storage._addProxyProtocolConnectionState) }()
+        case 57: try { try decoder.decodeSingularBoolField(value: &_storage._appendLocalOverload) }()
+        case 58: try { try decoder.decodeSingularBoolField(value: &_storage._http1SafeMaxConnectionDuration) }()
+        case 59: try { try decoder.decodeSingularMessageField(value: &_storage._streamFlushTimeout) }()
         default: break
         }
       }
@@ -1069,6 +1158,9 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       if _storage._xffNumTrustedHops != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._xffNumTrustedHops, fieldNumber: 19)
       }
+      if _storage._representIpv4RemoteAddressAsIpv4MappedIpv6 != false {
+        try visitor.visitSingularBoolField(value: _storage._representIpv4RemoteAddressAsIpv4MappedIpv6, fieldNumber: 20)
+      }
       if _storage._skipXffAppend != false {
         try visitor.visitSingularBoolField(value: _storage._skipXffAppend, fieldNumber: 21)
       }
@@ -1129,12 +1221,36 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       if _storage._pathWithEscapedSlashesAction != .implementationSpecificDefault {
         try visitor.visitSingularEnumField(value: _storage._pathWithEscapedSlashesAction, fieldNumber: 45)
       }
+      if !_storage._originalIpDetectionExtensions.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._originalIpDetectionExtensions, fieldNumber: 46)
+      }
       if _storage._stripTrailingHostDot != false {
         try visitor.visitSingularBoolField(value: _storage._stripTrailingHostDot, fieldNumber: 47)
       }
+      try { if let v = _storage._schemeHeaderTransformation {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 48)
+      } }()
+      try { if let v = _storage._typedHeaderValidationConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 50)
+      } }()
       if _storage._appendXForwardedPort != false {
         try visitor.visitSingularBoolField(value: _storage._appendXForwardedPort, fieldNumber: 51)
       }
+      if !_storage._earlyHeaderMutationExtensions.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._earlyHeaderMutationExtensions, fieldNumber: 52)
+      }
+      try { if let v = _storage._addProxyProtocolConnectionState {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 53)
+      } }()
+      if _storage._appendLocalOverload != false {
+        try visitor.visitSingularBoolField(value: _storage._appendLocalOverload, fieldNumber: 57)
+      }
+      if _storage._http1SafeMaxConnectionDuration != false {
+        try visitor.visitSingularBoolField(value: _storage._http1SafeMaxConnectionDuration, fieldNumber: 58)
+      }
+      try { if let v = _storage._streamFlushTimeout {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 59)
+      } }()
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1183,6 +1299,15 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
         if _storage._streamErrorOnInvalidHTTPMessage != rhs_storage._streamErrorOnInvalidHTTPMessage {return false}
         if _storage._stripTrailingHostDot != rhs_storage._stripTrailingHostDot {return false}
         if _storage._appendXForwardedPort != rhs_storage._appendXForwardedPort {return false}
+        if _storage._representIpv4RemoteAddressAsIpv4MappedIpv6 != rhs_storage._representIpv4RemoteAddressAsIpv4MappedIpv6 {return false}
+        if _storage._originalIpDetectionExtensions != rhs_storage._originalIpDetectionExtensions {return false}
+        if _storage._schemeHeaderTransformation != rhs_storage._schemeHeaderTransformation {return false}
+        if _storage._typedHeaderValidationConfig != rhs_storage._typedHeaderValidationConfig {return false}
+        if _storage._earlyHeaderMutationExtensions != rhs_storage._earlyHeaderMutationExtensions {return false}
+        if _storage._addProxyProtocolConnectionState != rhs_storage._addProxyProtocolConnectionState {return false}
+        if _storage._appendLocalOverload != rhs_storage._appendLocalOverload {return false}
+        if _storage._http1SafeMaxConnectionDuration != rhs_storage._http1SafeMaxConnectionDuration {return false}
+        if _storage._streamFlushTimeout != rhs_storage._streamFlushTimeout {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -371,4 +371,49 @@ struct EnvoyFilterPatchTests {
         #expect(messages.first?.sources == [Self.key])
         #expect(try Self.fixture(filter, labels: ["app": "db"]).messages(TypeURL.extensionConfig).isEmpty)
     }
+
+    @Test("MERGE of fields meshd never generates: they are applied, not refused (Cluster, HCM, virtual host, route)")
+    func mergeOfFieldsMeshdDoesNotGenerate() throws {
+        let fixture = try Self.fixture(
+            Self.filter(
+                "tune",
+                patches: """
+                    - applyTo: CLUSTER
+                      match: {context: SIDECAR_OUTBOUND, cluster: {service: web.default.svc.cluster.local}}
+                      patch:
+                        operation: MERGE
+                        value: {lrs_report_endpoint_metrics: [cpu_utilization]}
+                    - applyTo: NETWORK_FILTER
+                      match:
+                        context: SIDECAR_OUTBOUND
+                        listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager}}}
+                      patch:
+                        operation: MERGE
+                        value:
+                          typed_config:
+                            "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                            stream_flush_timeout: 9s
+                            append_local_overload: true
+                            scheme_header_transformation: {match_upstream: true}
+                    - applyTo: VIRTUAL_HOST
+                      match: {context: SIDECAR_OUTBOUND}
+                      patch:
+                        operation: MERGE
+                        value: {request_body_buffer_limit: 4096}
+                    """))
+        let cluster = try #require(fixture.messages(TypeURL.cluster).first { $0.name == Self.webCluster }?.message as? Cluster)
+        #expect(cluster.lrsReportEndpointMetrics == ["cpu_utilization"])
+        let listener = try #require(fixture.messages(TypeURL.listener).first { $0.name == "0.0.0.0_8080" }?.message as? Listener)
+        let managers = try listener.filterChains.flatMap(\.filters).filter {
+            $0.name == "envoy.filters.network.http_connection_manager"
+        }.map { try HCM(unpackingAny: $0.typedConfig) }
+        #expect(!managers.isEmpty)
+        for manager in managers {
+            #expect(manager.streamFlushTimeout.seconds == 9 && manager.appendLocalOverload)
+            #expect(manager.schemeHeaderTransformation.matchUpstream)
+        }
+        let routes = fixture.messages(TypeURL.route).compactMap { $0.message as? RouteConfiguration }
+        let hosts = routes.flatMap(\.virtualHosts)
+        #expect(!hosts.isEmpty && hosts.allSatisfy { $0.requestBodyBufferLimit.value == 4096 })
+    }
 }
