@@ -53,6 +53,15 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     set {_uniqueStorage()._clusterDiscoveryType = .type(newValue)}
   }
 
+  /// A cluster type implemented by an extension (EnvoyFilter patches only).
+  public var clusterType: Envoy_Config_Cluster_V3_Cluster.CustomClusterType {
+    get {
+      if case .clusterType(let v)? = _storage._clusterDiscoveryType {return v}
+      return Envoy_Config_Cluster_V3_Cluster.CustomClusterType()
+    }
+    set {_uniqueStorage()._clusterDiscoveryType = .clusterType(newValue)}
+  }
+
   public var edsClusterConfig: Envoy_Config_Cluster_V3_Cluster.EdsClusterConfig {
     get {_storage._edsClusterConfig ?? Envoy_Config_Cluster_V3_Cluster.EdsClusterConfig()}
     set {_uniqueStorage()._edsClusterConfig = newValue}
@@ -372,10 +381,26 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     set {_uniqueStorage()._lrsReportEndpointMetrics = newValue}
   }
 
+  public var loadBalancingPolicy: Envoy_Config_Cluster_V3_LoadBalancingPolicy {
+    get {_storage._loadBalancingPolicy ?? Envoy_Config_Cluster_V3_LoadBalancingPolicy()}
+    set {_uniqueStorage()._loadBalancingPolicy = newValue}
+  }
+  /// Returns true if `loadBalancingPolicy` has been explicitly set.
+  public var hasLoadBalancingPolicy: Bool {_storage._loadBalancingPolicy != nil}
+  /// Clears the value of `loadBalancingPolicy`. Subsequent reads from it will return its default value.
+  public mutating func clearLoadBalancingPolicy() {_uniqueStorage()._loadBalancingPolicy = nil}
+
+  public var transportSocketMatches: [Envoy_Config_Cluster_V3_Cluster.TransportSocketMatch] {
+    get {_storage._transportSocketMatches}
+    set {_uniqueStorage()._transportSocketMatches = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_ClusterDiscoveryType: Equatable, Sendable {
     case type(Envoy_Config_Cluster_V3_Cluster.DiscoveryType)
+    /// A cluster type implemented by an extension (EnvoyFilter patches only).
+    case clusterType(Envoy_Config_Cluster_V3_Cluster.CustomClusterType)
 
   }
 
@@ -865,6 +890,64 @@ public nonisolated struct Envoy_Config_Cluster_V3_Cluster: @unchecked Sendable {
     fileprivate var _updateMergeWindow: SwiftProtobuf.Google_Protobuf_Duration? = nil
   }
 
+  /// Transport sockets chosen per endpoint by metadata (EnvoyFilter MERGE patches only).
+  public nonisolated struct TransportSocketMatch: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var name: String = String()
+
+    public var match: SwiftProtobuf.Google_Protobuf_Struct {
+      get {_match ?? SwiftProtobuf.Google_Protobuf_Struct()}
+      set {_match = newValue}
+    }
+    /// Returns true if `match` has been explicitly set.
+    public var hasMatch: Bool {self._match != nil}
+    /// Clears the value of `match`. Subsequent reads from it will return its default value.
+    public mutating func clearMatch() {self._match = nil}
+
+    public var transportSocket: Envoy_Config_Core_V3_TransportSocket {
+      get {_transportSocket ?? Envoy_Config_Core_V3_TransportSocket()}
+      set {_transportSocket = newValue}
+    }
+    /// Returns true if `transportSocket` has been explicitly set.
+    public var hasTransportSocket: Bool {self._transportSocket != nil}
+    /// Clears the value of `transportSocket`. Subsequent reads from it will return its default value.
+    public mutating func clearTransportSocket() {self._transportSocket = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _match: SwiftProtobuf.Google_Protobuf_Struct? = nil
+    fileprivate var _transportSocket: Envoy_Config_Core_V3_TransportSocket? = nil
+  }
+
+  /// A cluster type implemented by an extension.
+  public nonisolated struct CustomClusterType: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var name: String = String()
+
+    public var typedConfig: SwiftProtobuf.Google_Protobuf_Any {
+      get {_typedConfig ?? SwiftProtobuf.Google_Protobuf_Any()}
+      set {_typedConfig = newValue}
+    }
+    /// Returns true if `typedConfig` has been explicitly set.
+    public var hasTypedConfig: Bool {self._typedConfig != nil}
+    /// Clears the value of `typedConfig`. Subsequent reads from it will return its default value.
+    public mutating func clearTypedConfig() {self._typedConfig = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _typedConfig: SwiftProtobuf.Google_Protobuf_Any? = nil
+  }
+
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
@@ -909,13 +992,47 @@ public nonisolated struct Envoy_Config_Cluster_V3_TrackClusterStats: Sendable {
   public init() {}
 }
 
+/// A load balancing policy implemented by extensions, the first supported one used.
+public nonisolated struct Envoy_Config_Cluster_V3_LoadBalancingPolicy: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var policies: [Envoy_Config_Cluster_V3_LoadBalancingPolicy.Policy] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated struct Policy: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var typedExtensionConfig: Envoy_Config_Core_V3_TypedExtensionConfig {
+      get {_typedExtensionConfig ?? Envoy_Config_Core_V3_TypedExtensionConfig()}
+      set {_typedExtensionConfig = newValue}
+    }
+    /// Returns true if `typedExtensionConfig` has been explicitly set.
+    public var hasTypedExtensionConfig: Bool {self._typedExtensionConfig != nil}
+    /// Clears the value of `typedExtensionConfig`. Subsequent reads from it will return its default value.
+    public mutating func clearTypedExtensionConfig() {self._typedExtensionConfig = nil}
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _typedExtensionConfig: Envoy_Config_Core_V3_TypedExtensionConfig? = nil
+  }
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.cluster.v3"
 
 nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Cluster"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}eds_cluster_config\0\u{3}connect_timeout\0\u{3}per_connection_buffer_limit_bytes\0\u{3}lb_policy\0\u{4}\u{2}health_checks\0\u{3}max_requests_per_connection\0\u{3}circuit_breakers\0\u{4}\u{3}http_protocol_options\0\u{3}http2_protocol_options\0\u{4}\u{2}dns_refresh_rate\0\u{3}dns_lookup_family\0\u{4}\u{2}outlier_detection\0\u{3}cleanup_interval\0\u{3}upstream_bind_config\0\u{4}\u{2}ring_hash_lb_config\0\u{3}transport_socket\0\u{1}metadata\0\u{4}\u{2}common_lb_config\0\u{3}alt_stat_name\0\u{3}common_http_protocol_options\0\u{3}upstream_connection_options\0\u{3}close_connections_on_host_health_failure\0\u{3}ignore_health_on_host_removal\0\u{3}load_assignment\0\u{3}original_dst_lb_config\0\u{4}\u{2}typed_extension_protocol_options\0\u{3}least_request_lb_config\0\u{4}\u{2}respect_dns_ttl\0\u{1}filters\0\u{4}\u{2}lrs_server\0\u{4}\u{4}upstream_http_protocol_options\0\u{4}\u{2}upstream_config\0\u{3}track_cluster_stats\0\u{3}preconnect_policy\0\u{3}connection_pool_per_downstream_connection\0\u{3}maglev_lb_config\0\u{4}\u{2}wait_for_warm_on_init\0\u{3}typed_dns_resolver_config\0\u{3}round_robin_lb_config\0\u{3}lrs_report_endpoint_metrics\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}type\0\u{3}eds_cluster_config\0\u{3}connect_timeout\0\u{3}per_connection_buffer_limit_bytes\0\u{3}lb_policy\0\u{4}\u{2}health_checks\0\u{3}max_requests_per_connection\0\u{3}circuit_breakers\0\u{4}\u{3}http_protocol_options\0\u{3}http2_protocol_options\0\u{4}\u{2}dns_refresh_rate\0\u{3}dns_lookup_family\0\u{4}\u{2}outlier_detection\0\u{3}cleanup_interval\0\u{3}upstream_bind_config\0\u{4}\u{2}ring_hash_lb_config\0\u{3}transport_socket\0\u{1}metadata\0\u{4}\u{2}common_lb_config\0\u{3}alt_stat_name\0\u{3}common_http_protocol_options\0\u{3}upstream_connection_options\0\u{3}close_connections_on_host_health_failure\0\u{3}ignore_health_on_host_removal\0\u{3}load_assignment\0\u{3}original_dst_lb_config\0\u{4}\u{2}typed_extension_protocol_options\0\u{3}least_request_lb_config\0\u{3}cluster_type\0\u{3}respect_dns_ttl\0\u{1}filters\0\u{3}load_balancing_policy\0\u{3}lrs_server\0\u{3}transport_socket_matches\0\u{4}\u{3}upstream_http_protocol_options\0\u{4}\u{2}upstream_config\0\u{3}track_cluster_stats\0\u{3}preconnect_policy\0\u{3}connection_pool_per_downstream_connection\0\u{3}maglev_lb_config\0\u{4}\u{2}wait_for_warm_on_init\0\u{3}typed_dns_resolver_config\0\u{3}round_robin_lb_config\0\u{3}lrs_report_endpoint_metrics\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -956,6 +1073,8 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
     var _upstreamConfig: Envoy_Config_Core_V3_TypedExtensionConfig? = nil
     var _typedDnsResolverConfig: Envoy_Config_Core_V3_TypedExtensionConfig? = nil
     var _lrsReportEndpointMetrics: [String] = []
+    var _loadBalancingPolicy: Envoy_Config_Cluster_V3_LoadBalancingPolicy? = nil
+    var _transportSocketMatches: [Envoy_Config_Cluster_V3_Cluster.TransportSocketMatch] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1004,6 +1123,8 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       _upstreamConfig = source._upstreamConfig
       _typedDnsResolverConfig = source._typedDnsResolverConfig
       _lrsReportEndpointMetrics = source._lrsReportEndpointMetrics
+      _loadBalancingPolicy = source._loadBalancingPolicy
+      _transportSocketMatches = source._transportSocketMatches
     }
   }
 
@@ -1094,9 +1215,24 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
             _storage._lbConfig = .leastRequestLbConfig(v)
           }
         }()
+        case 38: try {
+          var v: Envoy_Config_Cluster_V3_Cluster.CustomClusterType?
+          var hadOneofValue = false
+          if let current = _storage._clusterDiscoveryType {
+            hadOneofValue = true
+            if case .clusterType(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._clusterDiscoveryType = .clusterType(v)
+          }
+        }()
         case 39: try { try decoder.decodeSingularBoolField(value: &_storage._respectDnsTtl) }()
         case 40: try { try decoder.decodeRepeatedMessageField(value: &_storage._filters) }()
+        case 41: try { try decoder.decodeSingularMessageField(value: &_storage._loadBalancingPolicy) }()
         case 42: try { try decoder.decodeSingularMessageField(value: &_storage._lrsServer) }()
+        case 43: try { try decoder.decodeRepeatedMessageField(value: &_storage._transportSocketMatches) }()
         case 46: try { try decoder.decodeSingularMessageField(value: &_storage._upstreamHTTPProtocolOptions) }()
         case 48: try { try decoder.decodeSingularMessageField(value: &_storage._upstreamConfig) }()
         case 49: try { try decoder.decodeSingularMessageField(value: &_storage._trackClusterStats) }()
@@ -1230,15 +1366,24 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
       try { if case .leastRequestLbConfig(let v)? = _storage._lbConfig {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 37)
       } }()
+      try { if case .clusterType(let v)? = _storage._clusterDiscoveryType {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 38)
+      } }()
       if _storage._respectDnsTtl != false {
         try visitor.visitSingularBoolField(value: _storage._respectDnsTtl, fieldNumber: 39)
       }
       if !_storage._filters.isEmpty {
         try visitor.visitRepeatedMessageField(value: _storage._filters, fieldNumber: 40)
       }
+      try { if let v = _storage._loadBalancingPolicy {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 41)
+      } }()
       try { if let v = _storage._lrsServer {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 42)
       } }()
+      if !_storage._transportSocketMatches.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._transportSocketMatches, fieldNumber: 43)
+      }
       try { if let v = _storage._upstreamHTTPProtocolOptions {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 46)
       } }()
@@ -1316,6 +1461,8 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster: SwiftProtobuf.Message, Sw
         if _storage._upstreamConfig != rhs_storage._upstreamConfig {return false}
         if _storage._typedDnsResolverConfig != rhs_storage._typedDnsResolverConfig {return false}
         if _storage._lrsReportEndpointMetrics != rhs_storage._lrsReportEndpointMetrics {return false}
+        if _storage._loadBalancingPolicy != rhs_storage._loadBalancingPolicy {return false}
+        if _storage._transportSocketMatches != rhs_storage._transportSocketMatches {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1738,6 +1885,89 @@ nonisolated extension Envoy_Config_Cluster_V3_Cluster.CommonLbConfig.LocalityWei
   }
 }
 
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.TransportSocketMatch: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".TransportSocketMatch"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}match\0\u{3}transport_socket\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._match) }()
+      case 3: try { try decoder.decodeSingularMessageField(value: &self._transportSocket) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try { if let v = self._match {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try { if let v = self._transportSocket {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 3)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_Cluster.TransportSocketMatch, rhs: Envoy_Config_Cluster_V3_Cluster.TransportSocketMatch) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs._match != rhs._match {return false}
+    if lhs._transportSocket != rhs._transportSocket {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_Cluster.CustomClusterType: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_Cluster.protoMessageName + ".CustomClusterType"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}typed_config\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._typedConfig) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    try { if let v = self._typedConfig {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_Cluster.CustomClusterType, rhs: Envoy_Config_Cluster_V3_Cluster.CustomClusterType) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs._typedConfig != rhs._typedConfig {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Envoy_Config_Cluster_V3_UpstreamConnectionOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".UpstreamConnectionOptions"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}tcp_keepalive\0")
@@ -1807,6 +2037,70 @@ nonisolated extension Envoy_Config_Cluster_V3_TrackClusterStats: SwiftProtobuf.M
     if lhs.timeoutBudgets != rhs.timeoutBudgets {return false}
     if lhs.requestResponseSizes != rhs.requestResponseSizes {return false}
     if lhs.perEndpointStats != rhs.perEndpointStats {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_LoadBalancingPolicy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LoadBalancingPolicy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}policies\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.policies) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.policies.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.policies, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_LoadBalancingPolicy, rhs: Envoy_Config_Cluster_V3_LoadBalancingPolicy) -> Bool {
+    if lhs.policies != rhs.policies {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Cluster_V3_LoadBalancingPolicy.Policy: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Cluster_V3_LoadBalancingPolicy.protoMessageName + ".Policy"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{4}\u{4}typed_extension_config\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._typedExtensionConfig) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._typedExtensionConfig {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Cluster_V3_LoadBalancingPolicy.Policy, rhs: Envoy_Config_Cluster_V3_LoadBalancingPolicy.Policy) -> Bool {
+    if lhs._typedExtensionConfig != rhs._typedExtensionConfig {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -172,6 +172,19 @@ public nonisolated struct Envoy_Config_Core_V3_SocketOption: Sendable {
   fileprivate var _type: Envoy_Config_Core_V3_SocketOption.SocketType? = nil
 }
 
+/// Socket options that replace the listener's for one address.
+public nonisolated struct Envoy_Config_Core_V3_SocketOptionsOverride: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var socketOptions: [Envoy_Config_Core_V3_SocketOption] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.core.v3"
@@ -334,6 +347,36 @@ nonisolated extension Envoy_Config_Core_V3_SocketOption.SocketType.Datagram: Swi
   }
 
   public static func ==(lhs: Envoy_Config_Core_V3_SocketOption.SocketType.Datagram, rhs: Envoy_Config_Core_V3_SocketOption.SocketType.Datagram) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Core_V3_SocketOptionsOverride: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SocketOptionsOverride"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}socket_options\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.socketOptions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.socketOptions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.socketOptions, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Core_V3_SocketOptionsOverride, rhs: Envoy_Config_Core_V3_SocketOptionsOverride) -> Bool {
+    if lhs.socketOptions != rhs.socketOptions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -233,7 +233,30 @@ public nonisolated struct Envoy_Config_Listener_V3_Listener: @unchecked Sendable
     set {_uniqueStorage()._enableMptcp = newValue}
   }
 
+  public var additionalAddresses: [Envoy_Config_Listener_V3_AdditionalAddress] {
+    get {_storage._additionalAddresses}
+    set {_uniqueStorage()._additionalAddresses = newValue}
+  }
+
+  public var listenerSpecifier: OneOf_ListenerSpecifier? {
+    get {return _storage._listenerSpecifier}
+    set {_uniqueStorage()._listenerSpecifier = newValue}
+  }
+
+  public var internalListener: Envoy_Config_Listener_V3_Listener.InternalListenerConfig {
+    get {
+      if case .internalListener(let v)? = _storage._listenerSpecifier {return v}
+      return Envoy_Config_Listener_V3_Listener.InternalListenerConfig()
+    }
+    set {_uniqueStorage()._listenerSpecifier = .internalListener(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public nonisolated enum OneOf_ListenerSpecifier: Equatable, Sendable {
+    case internalListener(Envoy_Config_Listener_V3_Listener.InternalListenerConfig)
+
+  }
 
   /// Which updates drain the listener's connections.
   public nonisolated enum DrainType: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -320,9 +343,52 @@ public nonisolated struct Envoy_Config_Listener_V3_Listener: @unchecked Sendable
     public init() {}
   }
 
+  /// An internal listener (no socket), set by EnvoyFilter patches only.
+  public nonisolated struct InternalListenerConfig: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
+}
+
+/// Another address a listener binds, with its own socket options.
+public nonisolated struct Envoy_Config_Listener_V3_AdditionalAddress: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var address: Envoy_Config_Core_V3_Address {
+    get {_address ?? Envoy_Config_Core_V3_Address()}
+    set {_address = newValue}
+  }
+  /// Returns true if `address` has been explicitly set.
+  public var hasAddress: Bool {self._address != nil}
+  /// Clears the value of `address`. Subsequent reads from it will return its default value.
+  public mutating func clearAddress() {self._address = nil}
+
+  public var socketOptions: Envoy_Config_Core_V3_SocketOptionsOverride {
+    get {_socketOptions ?? Envoy_Config_Core_V3_SocketOptionsOverride()}
+    set {_socketOptions = newValue}
+  }
+  /// Returns true if `socketOptions` has been explicitly set.
+  public var hasSocketOptions: Bool {self._socketOptions != nil}
+  /// Clears the value of `socketOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearSocketOptions() {self._socketOptions = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _address: Envoy_Config_Core_V3_Address? = nil
+  fileprivate var _socketOptions: Envoy_Config_Core_V3_SocketOptionsOverride? = nil
 }
 
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
@@ -331,7 +397,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.config.listener.v3"
 
 nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Listener"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}address\0\u{3}filter_chains\0\u{3}use_original_dst\0\u{3}per_connection_buffer_limit_bytes\0\u{1}metadata\0\u{4}\u{2}drain_type\0\u{3}listener_filters\0\u{1}transparent\0\u{1}freebind\0\u{3}tcp_fast_open_queue_length\0\u{3}socket_options\0\u{4}\u{2}listener_filters_timeout\0\u{3}traffic_direction\0\u{3}continue_on_listener_filters_timeout\0\u{4}\u{2}api_listener\0\u{3}connection_balance_config\0\u{4}\u{2}access_log\0\u{4}\u{2}tcp_backlog_size\0\u{3}default_filter_chain\0\u{3}bind_to_port\0\u{4}\u{2}stat_prefix\0\u{3}enable_reuse_port\0\u{3}enable_mptcp\0\u{3}ignore_global_conn_limit\0\u{4}\u{3}max_connections_to_accept_per_socket_event\0\u{3}bypass_overload_manager\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}address\0\u{3}filter_chains\0\u{3}use_original_dst\0\u{3}per_connection_buffer_limit_bytes\0\u{1}metadata\0\u{4}\u{2}drain_type\0\u{3}listener_filters\0\u{1}transparent\0\u{1}freebind\0\u{3}tcp_fast_open_queue_length\0\u{3}socket_options\0\u{4}\u{2}listener_filters_timeout\0\u{3}traffic_direction\0\u{3}continue_on_listener_filters_timeout\0\u{4}\u{2}api_listener\0\u{3}connection_balance_config\0\u{4}\u{2}access_log\0\u{4}\u{2}tcp_backlog_size\0\u{3}default_filter_chain\0\u{3}bind_to_port\0\u{3}internal_listener\0\u{3}stat_prefix\0\u{3}enable_reuse_port\0\u{3}enable_mptcp\0\u{3}ignore_global_conn_limit\0\u{4}\u{2}additional_addresses\0\u{3}max_connections_to_accept_per_socket_event\0\u{3}bypass_overload_manager\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -361,6 +427,8 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
     var _maxConnectionsToAcceptPerSocketEvent: SwiftProtobuf.Google_Protobuf_UInt32Value? = nil
     var _bypassOverloadManager: Bool = false
     var _enableMptcp: Bool = false
+    var _additionalAddresses: [Envoy_Config_Listener_V3_AdditionalAddress] = []
+    var _listenerSpecifier: Envoy_Config_Listener_V3_Listener.OneOf_ListenerSpecifier?
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -398,6 +466,8 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
       _maxConnectionsToAcceptPerSocketEvent = source._maxConnectionsToAcceptPerSocketEvent
       _bypassOverloadManager = source._bypassOverloadManager
       _enableMptcp = source._enableMptcp
+      _additionalAddresses = source._additionalAddresses
+      _listenerSpecifier = source._listenerSpecifier
     }
   }
 
@@ -437,10 +507,24 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
         case 24: try { try decoder.decodeSingularMessageField(value: &_storage._tcpBacklogSize) }()
         case 25: try { try decoder.decodeSingularMessageField(value: &_storage._defaultFilterChain) }()
         case 26: try { try decoder.decodeSingularMessageField(value: &_storage._bindToPort) }()
+        case 27: try {
+          var v: Envoy_Config_Listener_V3_Listener.InternalListenerConfig?
+          var hadOneofValue = false
+          if let current = _storage._listenerSpecifier {
+            hadOneofValue = true
+            if case .internalListener(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._listenerSpecifier = .internalListener(v)
+          }
+        }()
         case 28: try { try decoder.decodeSingularStringField(value: &_storage._statPrefix) }()
         case 29: try { try decoder.decodeSingularMessageField(value: &_storage._enableReusePort) }()
         case 30: try { try decoder.decodeSingularBoolField(value: &_storage._enableMptcp) }()
         case 31: try { try decoder.decodeSingularBoolField(value: &_storage._ignoreGlobalConnLimit) }()
+        case 33: try { try decoder.decodeRepeatedMessageField(value: &_storage._additionalAddresses) }()
         case 34: try { try decoder.decodeSingularMessageField(value: &_storage._maxConnectionsToAcceptPerSocketEvent) }()
         case 35: try { try decoder.decodeSingularBoolField(value: &_storage._bypassOverloadManager) }()
         default: break
@@ -518,6 +602,9 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
       try { if let v = _storage._bindToPort {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
       } }()
+      try { if case .internalListener(let v)? = _storage._listenerSpecifier {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 27)
+      } }()
       if !_storage._statPrefix.isEmpty {
         try visitor.visitSingularStringField(value: _storage._statPrefix, fieldNumber: 28)
       }
@@ -529,6 +616,9 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
       }
       if _storage._ignoreGlobalConnLimit != false {
         try visitor.visitSingularBoolField(value: _storage._ignoreGlobalConnLimit, fieldNumber: 31)
+      }
+      if !_storage._additionalAddresses.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._additionalAddresses, fieldNumber: 33)
       }
       try { if let v = _storage._maxConnectionsToAcceptPerSocketEvent {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
@@ -572,6 +662,8 @@ nonisolated extension Envoy_Config_Listener_V3_Listener: SwiftProtobuf.Message, 
         if _storage._maxConnectionsToAcceptPerSocketEvent != rhs_storage._maxConnectionsToAcceptPerSocketEvent {return false}
         if _storage._bypassOverloadManager != rhs_storage._bypassOverloadManager {return false}
         if _storage._enableMptcp != rhs_storage._enableMptcp {return false}
+        if _storage._additionalAddresses != rhs_storage._additionalAddresses {return false}
+        if _storage._listenerSpecifier != rhs_storage._listenerSpecifier {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -666,6 +758,64 @@ nonisolated extension Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig.
   }
 
   public static func ==(lhs: Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig.ExactBalance, rhs: Envoy_Config_Listener_V3_Listener.ConnectionBalanceConfig.ExactBalance) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Listener_V3_Listener.InternalListenerConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Config_Listener_V3_Listener.protoMessageName + ".InternalListenerConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Listener_V3_Listener.InternalListenerConfig, rhs: Envoy_Config_Listener_V3_Listener.InternalListenerConfig) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Listener_V3_AdditionalAddress: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AdditionalAddress"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}address\0\u{3}socket_options\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._address) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._socketOptions) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._address {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._socketOptions {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Listener_V3_AdditionalAddress, rhs: Envoy_Config_Listener_V3_AdditionalAddress) -> Bool {
+    if lhs._address != rhs._address {return false}
+    if lhs._socketOptions != rhs._socketOptions {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

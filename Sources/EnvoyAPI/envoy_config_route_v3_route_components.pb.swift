@@ -251,6 +251,14 @@ public nonisolated struct Envoy_Config_Route_V3_Route: @unchecked Sendable {
     set {_uniqueStorage()._action = .nonForwardingAction(newValue)}
   }
 
+  public var filterAction: Envoy_Config_Route_V3_FilterAction {
+    get {
+      if case .filterAction(let v)? = _storage._action {return v}
+      return Envoy_Config_Route_V3_FilterAction()
+    }
+    set {_uniqueStorage()._action = .filterAction(newValue)}
+  }
+
   public var metadata: Envoy_Config_Core_V3_Metadata {
     get {_storage._metadata ?? Envoy_Config_Core_V3_Metadata()}
     set {_uniqueStorage()._metadata = newValue}
@@ -334,6 +342,7 @@ public nonisolated struct Envoy_Config_Route_V3_Route: @unchecked Sendable {
     case directResponse(Envoy_Config_Route_V3_DirectResponseAction)
     /// Server side of proxyless gRPC (gRFC A36): the request is handled by the server itself.
     case nonForwardingAction(Envoy_Config_Route_V3_NonForwardingAction)
+    case filterAction(Envoy_Config_Route_V3_FilterAction)
 
   }
 
@@ -546,6 +555,14 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
     set {_uniqueStorage()._clusterSpecifier = .clusterSpecifierPlugin(newValue)}
   }
 
+  public var inlineClusterSpecifierPlugin: Envoy_Config_Route_V3_ClusterSpecifierPlugin {
+    get {
+      if case .inlineClusterSpecifierPlugin(let v)? = _storage._clusterSpecifier {return v}
+      return Envoy_Config_Route_V3_ClusterSpecifierPlugin()
+    }
+    set {_uniqueStorage()._clusterSpecifier = .inlineClusterSpecifierPlugin(newValue)}
+  }
+
   /// Only endpoints whose "envoy.lb" metadata matches are chosen (subset load balancing).
   public var metadataMatch: Envoy_Config_Core_V3_Metadata {
     get {_storage._metadataMatch ?? Envoy_Config_Core_V3_Metadata()}
@@ -596,6 +613,14 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
       return String()
     }
     set {_uniqueStorage()._hostRewriteSpecifier = .hostRewrite(newValue)}
+  }
+
+  public var hostRewritePathRegex: Envoy_Type_Matcher_V3_RegexMatchAndSubstitute {
+    get {
+      if case .hostRewritePathRegex(let v)? = _storage._hostRewriteSpecifier {return v}
+      return Envoy_Type_Matcher_V3_RegexMatchAndSubstitute()
+    }
+    set {_uniqueStorage()._hostRewriteSpecifier = .hostRewritePathRegex(newValue)}
   }
 
   /// Whole-request timeout; zero disables it.
@@ -759,6 +784,7 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
     case clusterHeader(String)
     case weightedClusters(Envoy_Config_Route_V3_WeightedCluster)
     case clusterSpecifierPlugin(String)
+    case inlineClusterSpecifierPlugin(Envoy_Config_Route_V3_ClusterSpecifierPlugin)
 
   }
 
@@ -767,6 +793,7 @@ public nonisolated struct Envoy_Config_Route_V3_RouteAction: @unchecked Sendable
     case autoHostRewrite(SwiftProtobuf.Google_Protobuf_BoolValue)
     case hostRewriteHeader(String)
     case hostRewrite(String)
+    case hostRewritePathRegex(Envoy_Type_Matcher_V3_RegexMatchAndSubstitute)
 
   }
 
@@ -2057,6 +2084,52 @@ public nonisolated struct Envoy_Config_Route_V3_FilterConfig: Sendable {
   fileprivate var _config: SwiftProtobuf.Google_Protobuf_Any? = nil
 }
 
+/// A cluster specifier plugin: an extension that picks the cluster.
+public nonisolated struct Envoy_Config_Route_V3_ClusterSpecifierPlugin: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var `extension`: Envoy_Config_Core_V3_TypedExtensionConfig {
+    get {_extension ?? Envoy_Config_Core_V3_TypedExtensionConfig()}
+    set {_extension = newValue}
+  }
+  /// Returns true if ``extension`` has been explicitly set.
+  public var hasExtension: Bool {self._extension != nil}
+  /// Clears the value of ``extension``. Subsequent reads from it will return its default value.
+  public mutating func clearExtension() {self._extension = nil}
+
+  public var isOptional: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _extension: Envoy_Config_Core_V3_TypedExtensionConfig? = nil
+}
+
+/// A route action implemented by a filter.
+public nonisolated struct Envoy_Config_Route_V3_FilterAction: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var action: SwiftProtobuf.Google_Protobuf_Any {
+    get {_action ?? SwiftProtobuf.Google_Protobuf_Any()}
+    set {_action = newValue}
+  }
+  /// Returns true if `action` has been explicitly set.
+  public var hasAction: Bool {self._action != nil}
+  /// Clears the value of `action`. Subsequent reads from it will return its default value.
+  public mutating func clearAction() {self._action = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _action: SwiftProtobuf.Google_Protobuf_Any? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "envoy.config.route.v3"
@@ -2270,7 +2343,7 @@ nonisolated extension Envoy_Config_Route_V3_VirtualHost.TlsRequirementType: Swif
 
 nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Route"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{1}redirect\0\u{1}metadata\0\u{1}decorator\0\u{4}\u{2}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{3}request_headers_to_remove\0\u{3}typed_per_filter_config\0\u{1}name\0\u{1}tracing\0\u{4}\u{3}non_forwarding_action\0\u{3}stat_prefix\0\u{3}request_body_buffer_limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}match\0\u{1}route\0\u{1}redirect\0\u{1}metadata\0\u{1}decorator\0\u{4}\u{2}direct_response\0\u{4}\u{2}request_headers_to_add\0\u{3}response_headers_to_add\0\u{3}response_headers_to_remove\0\u{3}request_headers_to_remove\0\u{3}typed_per_filter_config\0\u{1}name\0\u{1}tracing\0\u{4}\u{2}filter_action\0\u{3}non_forwarding_action\0\u{3}stat_prefix\0\u{3}request_body_buffer_limit\0")
 
   fileprivate class _StorageClass {
     var _match: Envoy_Config_Route_V3_RouteMatch? = nil
@@ -2376,6 +2449,19 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
         case 13: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMessageMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.Google_Protobuf_Any>.self, value: &_storage._typedPerFilterConfig) }()
         case 14: try { try decoder.decodeSingularStringField(value: &_storage._name) }()
         case 15: try { try decoder.decodeSingularMessageField(value: &_storage._tracing) }()
+        case 17: try {
+          var v: Envoy_Config_Route_V3_FilterAction?
+          var hadOneofValue = false
+          if let current = _storage._action {
+            hadOneofValue = true
+            if case .filterAction(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._action = .filterAction(v)
+          }
+        }()
         case 18: try {
           var v: Envoy_Config_Route_V3_NonForwardingAction?
           var hadOneofValue = false
@@ -2447,9 +2533,17 @@ nonisolated extension Envoy_Config_Route_V3_Route: SwiftProtobuf.Message, SwiftP
       try { if let v = _storage._tracing {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 15)
       } }()
-      try { if case .nonForwardingAction(let v)? = _storage._action {
+      switch _storage._action {
+      case .filterAction?: try {
+        guard case .filterAction(let v)? = _storage._action else { preconditionFailure() }
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 17)
+      }()
+      case .nonForwardingAction?: try {
+        guard case .nonForwardingAction(let v)? = _storage._action else { preconditionFailure() }
         try visitor.visitSingularMessageField(value: v, fieldNumber: 18)
-      } }()
+      }()
+      default: break
+      }
       if !_storage._statPrefix.isEmpty {
         try visitor.visitSingularStringField(value: _storage._statPrefix, fieldNumber: 19)
       }
@@ -2751,7 +2845,7 @@ nonisolated extension Envoy_Config_Route_V3_QueryParameterMatcher: SwiftProtobuf
 
 nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RouteAction"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{3}cluster_header\0\u{3}weighted_clusters\0\u{3}metadata_match\0\u{3}prefix_rewrite\0\u{3}host_rewrite_literal\0\u{3}auto_host_rewrite\0\u{1}timeout\0\u{3}retry_policy\0\u{2}\u{2}priority\0\u{4}\u{2}rate_limits\0\u{4}\u{2}hash_policy\0\u{4}\u{5}cluster_not_found_response_code\0\u{4}\u{3}max_grpc_timeout\0\u{3}idle_timeout\0\u{3}upgrade_configs\0\u{4}\u{2}hedge_policy\0\u{4}\u{2}host_rewrite_header\0\u{3}request_mirror_policies\0\u{4}\u{2}regex_rewrite\0\u{3}retry_policy_typed_config\0\u{3}internal_redirect_policy\0\u{4}\u{2}max_stream_duration\0\u{3}cluster_specifier_plugin\0\u{3}append_x_forwarded_host\0\u{4}\u{2}early_data_policy\0\u{3}path_rewrite_policy\0\u{3}flush_timeout\0\u{4}\u{2}host_rewrite\0\u{3}path_rewrite\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}cluster\0\u{3}cluster_header\0\u{3}weighted_clusters\0\u{3}metadata_match\0\u{3}prefix_rewrite\0\u{3}host_rewrite_literal\0\u{3}auto_host_rewrite\0\u{1}timeout\0\u{3}retry_policy\0\u{2}\u{2}priority\0\u{4}\u{2}rate_limits\0\u{4}\u{2}hash_policy\0\u{4}\u{5}cluster_not_found_response_code\0\u{4}\u{3}max_grpc_timeout\0\u{3}idle_timeout\0\u{3}upgrade_configs\0\u{4}\u{2}hedge_policy\0\u{4}\u{2}host_rewrite_header\0\u{3}request_mirror_policies\0\u{4}\u{2}regex_rewrite\0\u{3}retry_policy_typed_config\0\u{3}internal_redirect_policy\0\u{3}host_rewrite_path_regex\0\u{3}max_stream_duration\0\u{3}cluster_specifier_plugin\0\u{3}append_x_forwarded_host\0\u{3}inline_cluster_specifier_plugin\0\u{3}early_data_policy\0\u{3}path_rewrite_policy\0\u{3}flush_timeout\0\u{4}\u{2}host_rewrite\0\u{3}path_rewrite\0")
 
   fileprivate class _StorageClass {
     var _clusterSpecifier: Envoy_Config_Route_V3_RouteAction.OneOf_ClusterSpecifier?
@@ -2904,6 +2998,19 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
         case 32: try { try decoder.decodeSingularMessageField(value: &_storage._regexRewrite) }()
         case 33: try { try decoder.decodeSingularMessageField(value: &_storage._retryPolicyTypedConfig) }()
         case 34: try { try decoder.decodeSingularMessageField(value: &_storage._internalRedirectPolicy) }()
+        case 35: try {
+          var v: Envoy_Type_Matcher_V3_RegexMatchAndSubstitute?
+          var hadOneofValue = false
+          if let current = _storage._hostRewriteSpecifier {
+            hadOneofValue = true
+            if case .hostRewritePathRegex(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._hostRewriteSpecifier = .hostRewritePathRegex(v)
+          }
+        }()
         case 36: try { try decoder.decodeSingularMessageField(value: &_storage._maxStreamDuration) }()
         case 37: try {
           var v: String?
@@ -2914,6 +3021,19 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
           }
         }()
         case 38: try { try decoder.decodeSingularBoolField(value: &_storage._appendXForwardedHost) }()
+        case 39: try {
+          var v: Envoy_Config_Route_V3_ClusterSpecifierPlugin?
+          var hadOneofValue = false
+          if let current = _storage._clusterSpecifier {
+            hadOneofValue = true
+            if case .inlineClusterSpecifierPlugin(let m) = current {v = m}
+          }
+          try decoder.decodeSingularMessageField(value: &v)
+          if let v = v {
+            if hadOneofValue {try decoder.handleConflictingOneOf()}
+            _storage._clusterSpecifier = .inlineClusterSpecifierPlugin(v)
+          }
+        }()
         case 40: try { try decoder.decodeSingularMessageField(value: &_storage._earlyDataPolicy) }()
         case 41: try { try decoder.decodeSingularMessageField(value: &_storage._pathRewritePolicy) }()
         case 42: try { try decoder.decodeSingularMessageField(value: &_storage._flushTimeout) }()
@@ -3015,6 +3135,9 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
       try { if let v = _storage._internalRedirectPolicy {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 34)
       } }()
+      try { if case .hostRewritePathRegex(let v)? = _storage._hostRewriteSpecifier {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 35)
+      } }()
       try { if let v = _storage._maxStreamDuration {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 36)
       } }()
@@ -3024,6 +3147,9 @@ nonisolated extension Envoy_Config_Route_V3_RouteAction: SwiftProtobuf.Message, 
       if _storage._appendXForwardedHost != false {
         try visitor.visitSingularBoolField(value: _storage._appendXForwardedHost, fieldNumber: 38)
       }
+      try { if case .inlineClusterSpecifierPlugin(let v)? = _storage._clusterSpecifier {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 39)
+      } }()
       try { if let v = _storage._earlyDataPolicy {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 40)
       } }()
@@ -5007,6 +5133,79 @@ nonisolated extension Envoy_Config_Route_V3_FilterConfig: SwiftProtobuf.Message,
     if lhs._config != rhs._config {return false}
     if lhs.isOptional != rhs.isOptional {return false}
     if lhs.disabled != rhs.disabled {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_ClusterSpecifierPlugin: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ClusterSpecifierPlugin"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}extension\0\u{3}is_optional\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._extension) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.isOptional) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._extension {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.isOptional != false {
+      try visitor.visitSingularBoolField(value: self.isOptional, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_ClusterSpecifierPlugin, rhs: Envoy_Config_Route_V3_ClusterSpecifierPlugin) -> Bool {
+    if lhs._extension != rhs._extension {return false}
+    if lhs.isOptional != rhs.isOptional {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Config_Route_V3_FilterAction: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FilterAction"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}action\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._action) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._action {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Config_Route_V3_FilterAction, rhs: Envoy_Config_Route_V3_FilterAction) -> Bool {
+    if lhs._action != rhs._action {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -391,6 +391,24 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
   /// Clears the value of `streamFlushTimeout`. Subsequent reads from it will return its default value.
   public mutating func clearStreamFlushTimeout() {_uniqueStorage()._streamFlushTimeout = nil}
 
+  public var internalAddressConfig: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.InternalAddressConfig {
+    get {_storage._internalAddressConfig ?? Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.InternalAddressConfig()}
+    set {_uniqueStorage()._internalAddressConfig = newValue}
+  }
+  /// Returns true if `internalAddressConfig` has been explicitly set.
+  public var hasInternalAddressConfig: Bool {_storage._internalAddressConfig != nil}
+  /// Clears the value of `internalAddressConfig`. Subsequent reads from it will return its default value.
+  public mutating func clearInternalAddressConfig() {_uniqueStorage()._internalAddressConfig = nil}
+
+  public var accessLogOptions: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.HcmAccessLogOptions {
+    get {_storage._accessLogOptions ?? Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.HcmAccessLogOptions()}
+    set {_uniqueStorage()._accessLogOptions = newValue}
+  }
+  /// Returns true if `accessLogOptions` has been explicitly set.
+  public var hasAccessLogOptions: Bool {_storage._accessLogOptions != nil}
+  /// Clears the value of `accessLogOptions`. Subsequent reads from it will return its default value.
+  public mutating func clearAccessLogOptions() {_uniqueStorage()._accessLogOptions = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_RouteSpecifier: Equatable, Sendable {
@@ -701,6 +719,47 @@ public nonisolated struct Envoy_Extensions_Filters_Network_HttpConnectionManager
     fileprivate var _enabled: SwiftProtobuf.Google_Protobuf_BoolValue? = nil
   }
 
+  /// Which downstream addresses count as internal (x-envoy-internal).
+  public nonisolated struct InternalAddressConfig: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var unixSockets: Bool = false
+
+    public var cidrRanges: [Envoy_Config_Core_V3_CidrRange] = []
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+  }
+
+  /// When access logs are flushed.
+  public nonisolated struct HcmAccessLogOptions: Sendable {
+    // SwiftProtobuf.Message conformance is added in an extension below. See the
+    // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+    // methods supported on all messages.
+
+    public var accessLogFlushInterval: SwiftProtobuf.Google_Protobuf_Duration {
+      get {_accessLogFlushInterval ?? SwiftProtobuf.Google_Protobuf_Duration()}
+      set {_accessLogFlushInterval = newValue}
+    }
+    /// Returns true if `accessLogFlushInterval` has been explicitly set.
+    public var hasAccessLogFlushInterval: Bool {self._accessLogFlushInterval != nil}
+    /// Clears the value of `accessLogFlushInterval`. Subsequent reads from it will return its default value.
+    public mutating func clearAccessLogFlushInterval() {self._accessLogFlushInterval = nil}
+
+    public var flushAccessLogOnNewRequest: Bool = false
+
+    public var flushLogOnTunnelSuccessfullyEstablished: Bool = false
+
+    public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+    public init() {}
+
+    fileprivate var _accessLogFlushInterval: SwiftProtobuf.Google_Protobuf_Duration? = nil
+  }
+
   public init() {}
 
   fileprivate var _storage = _StorageClass.defaultInstance
@@ -880,7 +939,7 @@ fileprivate nonisolated let _protobuf_package = "envoy.extensions.filters.networ
 
 nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HttpConnectionManager"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}codec_type\0\u{3}stat_prefix\0\u{1}rds\0\u{3}route_config\0\u{3}http_filters\0\u{3}add_user_agent\0\u{1}tracing\0\u{3}http_protocol_options\0\u{3}http2_protocol_options\0\u{3}server_name\0\u{4}\u{2}drain_timeout\0\u{3}access_log\0\u{3}use_remote_address\0\u{3}generate_request_id\0\u{3}forward_client_cert_details\0\u{3}set_current_client_cert_details\0\u{3}proxy_100_continue\0\u{3}xff_num_trusted_hops\0\u{3}represent_ipv4_remote_address_as_ipv4_mapped_ipv6\0\u{3}skip_xff_append\0\u{1}via\0\u{3}upgrade_configs\0\u{3}stream_idle_timeout\0\u{4}\u{2}delayed_close_timeout\0\u{4}\u{2}request_timeout\0\u{3}max_request_headers_kb\0\u{3}normalize_path\0\u{4}\u{2}preserve_external_request_id\0\u{3}merge_slashes\0\u{3}server_header_transformation\0\u{3}common_http_protocol_options\0\u{3}request_id_extension\0\u{3}always_set_request_id_in_response\0\u{3}local_reply_config\0\u{3}strip_matching_host_port\0\u{3}stream_error_on_invalid_http_message\0\u{3}request_headers_timeout\0\u{3}strip_any_host_port\0\u{4}\u{3}path_with_escaped_slashes_action\0\u{3}original_ip_detection_extensions\0\u{3}strip_trailing_host_dot\0\u{3}scheme_header_transformation\0\u{4}\u{2}typed_header_validation_config\0\u{3}append_x_forwarded_port\0\u{3}early_header_mutation_extensions\0\u{3}add_proxy_protocol_connection_state\0\u{4}\u{4}append_local_overload\0\u{3}http1_safe_max_connection_duration\0\u{3}stream_flush_timeout\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}codec_type\0\u{3}stat_prefix\0\u{1}rds\0\u{3}route_config\0\u{3}http_filters\0\u{3}add_user_agent\0\u{1}tracing\0\u{3}http_protocol_options\0\u{3}http2_protocol_options\0\u{3}server_name\0\u{4}\u{2}drain_timeout\0\u{3}access_log\0\u{3}use_remote_address\0\u{3}generate_request_id\0\u{3}forward_client_cert_details\0\u{3}set_current_client_cert_details\0\u{3}proxy_100_continue\0\u{3}xff_num_trusted_hops\0\u{3}represent_ipv4_remote_address_as_ipv4_mapped_ipv6\0\u{3}skip_xff_append\0\u{1}via\0\u{3}upgrade_configs\0\u{3}stream_idle_timeout\0\u{3}internal_address_config\0\u{3}delayed_close_timeout\0\u{4}\u{2}request_timeout\0\u{3}max_request_headers_kb\0\u{3}normalize_path\0\u{4}\u{2}preserve_external_request_id\0\u{3}merge_slashes\0\u{3}server_header_transformation\0\u{3}common_http_protocol_options\0\u{3}request_id_extension\0\u{3}always_set_request_id_in_response\0\u{3}local_reply_config\0\u{3}strip_matching_host_port\0\u{3}stream_error_on_invalid_http_message\0\u{3}request_headers_timeout\0\u{3}strip_any_host_port\0\u{4}\u{3}path_with_escaped_slashes_action\0\u{3}original_ip_detection_extensions\0\u{3}strip_trailing_host_dot\0\u{3}scheme_header_transformation\0\u{4}\u{2}typed_header_validation_config\0\u{3}append_x_forwarded_port\0\u{3}early_header_mutation_extensions\0\u{3}add_proxy_protocol_connection_state\0\u{4}\u{3}access_log_options\0\u{3}append_local_overload\0\u{3}http1_safe_max_connection_duration\0\u{3}stream_flush_timeout\0")
 
   fileprivate class _StorageClass {
     var _codecType: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.CodecType = .auto
@@ -931,6 +990,8 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
     var _appendLocalOverload: Bool = false
     var _http1SafeMaxConnectionDuration: Bool = false
     var _streamFlushTimeout: SwiftProtobuf.Google_Protobuf_Duration? = nil
+    var _internalAddressConfig: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.InternalAddressConfig? = nil
+    var _accessLogOptions: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.HcmAccessLogOptions? = nil
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -989,6 +1050,8 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       _appendLocalOverload = source._appendLocalOverload
       _http1SafeMaxConnectionDuration = source._http1SafeMaxConnectionDuration
       _streamFlushTimeout = source._streamFlushTimeout
+      _internalAddressConfig = source._internalAddressConfig
+      _accessLogOptions = source._accessLogOptions
     }
   }
 
@@ -1054,6 +1117,7 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
         case 22: try { try decoder.decodeSingularStringField(value: &_storage._via) }()
         case 23: try { try decoder.decodeRepeatedMessageField(value: &_storage._upgradeConfigs) }()
         case 24: try { try decoder.decodeSingularMessageField(value: &_storage._streamIdleTimeout) }()
+        case 25: try { try decoder.decodeSingularMessageField(value: &_storage._internalAddressConfig) }()
         case 26: try { try decoder.decodeSingularMessageField(value: &_storage._delayedCloseTimeout) }()
         case 28: try { try decoder.decodeSingularMessageField(value: &_storage._requestTimeout) }()
         case 29: try { try decoder.decodeSingularMessageField(value: &_storage._maxRequestHeadersKb) }()
@@ -1084,6 +1148,7 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
         case 51: try { try decoder.decodeSingularBoolField(value: &_storage._appendXForwardedPort) }()
         case 52: try { try decoder.decodeRepeatedMessageField(value: &_storage._earlyHeaderMutationExtensions) }()
         case 53: try { try decoder.decodeSingularMessageField(value: &_storage._addProxyProtocolConnectionState) }()
+        case 56: try { try decoder.decodeSingularMessageField(value: &_storage._accessLogOptions) }()
         case 57: try { try decoder.decodeSingularBoolField(value: &_storage._appendLocalOverload) }()
         case 58: try { try decoder.decodeSingularBoolField(value: &_storage._http1SafeMaxConnectionDuration) }()
         case 59: try { try decoder.decodeSingularMessageField(value: &_storage._streamFlushTimeout) }()
@@ -1173,6 +1238,9 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       try { if let v = _storage._streamIdleTimeout {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 24)
       } }()
+      try { if let v = _storage._internalAddressConfig {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 25)
+      } }()
       try { if let v = _storage._delayedCloseTimeout {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 26)
       } }()
@@ -1242,6 +1310,9 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
       try { if let v = _storage._addProxyProtocolConnectionState {
         try visitor.visitSingularMessageField(value: v, fieldNumber: 53)
       } }()
+      try { if let v = _storage._accessLogOptions {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 56)
+      } }()
       if _storage._appendLocalOverload != false {
         try visitor.visitSingularBoolField(value: _storage._appendLocalOverload, fieldNumber: 57)
       }
@@ -1308,6 +1379,8 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
         if _storage._appendLocalOverload != rhs_storage._appendLocalOverload {return false}
         if _storage._http1SafeMaxConnectionDuration != rhs_storage._http1SafeMaxConnectionDuration {return false}
         if _storage._streamFlushTimeout != rhs_storage._streamFlushTimeout {return false}
+        if _storage._internalAddressConfig != rhs_storage._internalAddressConfig {return false}
+        if _storage._accessLogOptions != rhs_storage._accessLogOptions {return false}
         return true
       }
       if !storagesAreEqual {return false}
@@ -1485,6 +1558,85 @@ nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_
   public static func ==(lhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.UpgradeConfig, rhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.UpgradeConfig) -> Bool {
     if lhs.upgradeType != rhs.upgradeType {return false}
     if lhs._enabled != rhs._enabled {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.InternalAddressConfig: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.protoMessageName + ".InternalAddressConfig"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}unix_sockets\0\u{3}cidr_ranges\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.unixSockets) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.cidrRanges) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.unixSockets != false {
+      try visitor.visitSingularBoolField(value: self.unixSockets, fieldNumber: 1)
+    }
+    if !self.cidrRanges.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.cidrRanges, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.InternalAddressConfig, rhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.InternalAddressConfig) -> Bool {
+    if lhs.unixSockets != rhs.unixSockets {return false}
+    if lhs.cidrRanges != rhs.cidrRanges {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.HcmAccessLogOptions: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.protoMessageName + ".HcmAccessLogOptions"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}access_log_flush_interval\0\u{3}flush_access_log_on_new_request\0\u{3}flush_log_on_tunnel_successfully_established\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._accessLogFlushInterval) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.flushAccessLogOnNewRequest) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.flushLogOnTunnelSuccessfullyEstablished) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._accessLogFlushInterval {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.flushAccessLogOnNewRequest != false {
+      try visitor.visitSingularBoolField(value: self.flushAccessLogOnNewRequest, fieldNumber: 2)
+    }
+    if self.flushLogOnTunnelSuccessfullyEstablished != false {
+      try visitor.visitSingularBoolField(value: self.flushLogOnTunnelSuccessfullyEstablished, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.HcmAccessLogOptions, rhs: Envoy_Extensions_Filters_Network_HttpConnectionManager_V3_HttpConnectionManager.HcmAccessLogOptions) -> Bool {
+    if lhs._accessLogFlushInterval != rhs._accessLogFlushInterval {return false}
+    if lhs.flushAccessLogOnNewRequest != rhs.flushAccessLogOnNewRequest {return false}
+    if lhs.flushLogOnTunnelSuccessfullyEstablished != rhs.flushLogOnTunnelSuccessfullyEstablished {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -65,6 +65,8 @@ enum GRPCRoutes {
         case .redirect(let redirect)?: result.redirect = redirect
         case .directResponse(let response)?: result.directResponse = response
         case .nonForwardingAction(let action)?: result.nonForwardingAction = action
+        // Only an EnvoyFilter sets a filter action; gRPC does not know it and fails what it matches.
+        case .filterAction(let action)?: result.filterAction = action
         case nil: break
         }
         return result
