@@ -375,7 +375,11 @@ let package = Package(
             name: "EtcdTests",
             dependencies: [
                 "EtcdClient", "Registry", "MeshModel", "MeshTestSupport", "MeshdApp", "meshd", "CertificateAuthority",
+                "EnvoyAPI", "XDSClient",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -87,4 +87,76 @@ struct ReplicaSet {
             return row
         }
     }
+
+    /// One entry of `/debug/changes`.
+    struct Change: Decodable {
+        struct Object: Decodable {
+            var key: String
+            var action: String
+            var source: String
+        }
+        var id: UInt64
+        var snapshotVersion: String
+        var trigger: String
+        var objects: [Object]
+    }
+
+    /// `GET /debug/changes` of one replica, newest first.
+    func changes(_ id: String) throws -> [Change] {
+        let response = try self[id].admin("/debug/changes")
+        guard response.status == 200 else {
+            throw HarnessError("/debug/changes of \(id) answered \(response.status): \(response.body)")
+        }
+        return try response.decode([Change].self)
+    }
+
+    /// The newest change of one replica that touched `key` (e.g. `VirtualService/default/reviews`) with `action`.
+    func change(touching key: String, action: String, on id: String) throws -> Change? {
+        try changes(id).first { $0.objects.contains { $0.key == key && $0.action == action } }
+    }
+
+    /// The version of the snapshot one replica serves (`/debug/push_status`): a content hash of its config.
+    func snapshotVersion(_ id: String) throws -> String {
+        struct PushStatus: Decodable { var snapshotVersion: String }
+        let response = try self[id].admin("/debug/push_status")
+        guard response.status == 200 else {
+            throw HarnessError("/debug/push_status of \(id) answered \(response.status): \(response.body)")
+        }
+        return try response.decode(PushStatus.self).snapshotVersion
+    }
+
+    /// The version of the snapshot one replica's store holds (`/debug/configz`). Right after /ready it can be ahead
+    /// of `snapshotVersion`, which follows once the (debounced) push has run.
+    func listedVersion(_ id: String) throws -> String {
+        struct Listed: Decodable { var snapshotVersion: String }
+        let response = try self[id].admin("/debug/configz")
+        guard response.status == 200 else {
+            throw HarnessError("/debug/configz of \(id) answered \(response.status): \(response.body)")
+        }
+        return try response.decode(Listed.self).snapshotVersion
+    }
+
+    /// The keys in force on one replica (`/debug/configz`), e.g. `VirtualService/default/reviews`.
+    func objectsInForce(_ id: String) throws -> Set<String> {
+        Set(try self[id].configz().objects.map(\.key))
+    }
+
+    /// The log one replica wrote so far.
+    func log(_ id: String) throws -> String {
+        let file = try self[id].process.logFile
+        return (try? String(contentsOf: file, encoding: .utf8)) ?? ""
+    }
+}
+
+extension EtcdServer {
+    /// `meshd apply -f` of `yaml`, written as `name` in the network's scratch directory, to this etcd.
+    func apply(_ yaml: String, named name: String, in network: MeshNetwork) throws {
+        let file = network.scratchDirectory.appendingPathComponent(name)
+        try yaml.write(to: file, atomically: true, encoding: .utf8)
+        let result = try Subprocess.run(
+            [try MeshdProcess.executable(), "apply", "-f", file.path, "--etcd-endpoints", url], timeout: .seconds(30))
+        guard result.succeeded else {
+            throw HarnessError("meshd apply -f \(name) exited with \(result.status): \(result.stdout)\(result.stderr)")
+        }
+    }
 }

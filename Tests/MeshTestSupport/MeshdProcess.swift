@@ -171,14 +171,34 @@ public final class MeshdProcess: Sendable {
     /// Stops meshd with SIGTERM (then SIGKILL after a grace period).
     public func stop() { process.stop() }
 
-    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    /// A TCP port on 127.0.0.1 that was free a moment ago: one the kernel picks, or, with `MESHD_TEST_PORTS=LOW-HIGH`
+    /// set (runs that share the machine and were given a range), a free one of that range, tried from a random start.
     public static func freeLocalPort() throws -> Int {
+        guard let range = portRange else { return try bindableLocalPort(0) }
+        let start = Int.random(in: range)
+        for offset in 0..<range.count {
+            let port = range.lowerBound + (start - range.lowerBound + offset) % range.count
+            if let bound = try? bindableLocalPort(port) { return bound }
+        }
+        throw HarnessError("no free port in MESHD_TEST_PORTS \(range)")
+    }
+
+    /// `MESHD_TEST_PORTS` as a range, nil when unset or not `LOW-HIGH` with 0 < LOW <= HIGH < 65536.
+    static let portRange: ClosedRange<Int>? = {
+        guard let text = ProcessInfo.processInfo.environment["MESHD_TEST_PORTS"] else { return nil }
+        let bounds = text.split(separator: "-").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard bounds.count == 2, bounds[0] > 0, bounds[0] <= bounds[1], bounds[1] < 65_536 else { return nil }
+        return bounds[0]...bounds[1]
+    }()
+
+    /// Binds `port` (0: any) on 127.0.0.1 and returns the bound port, closing the socket again.
+    private static func bindableLocalPort(_ port: Int) throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket() failed: errno \(errno)") }
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
+        address.sin_port = UInt16(port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) {
