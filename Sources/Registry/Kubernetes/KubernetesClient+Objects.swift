@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 package import Foundation
 package import NIOCore
+import NIOHTTP1
 
 /// The HTTP methods meshd writes with.
 package enum KubernetesVerb: String, Sendable {
@@ -19,12 +20,7 @@ extension KubernetesClient {
         timeout: TimeAmount = .seconds(10), limit: Int = 4 * 1024 * 1024
     ) async throws -> (status: Int, body: Data) {
         var request = try request(path, query)
-        switch method {
-        case .get: request.method = .GET
-        case .post: request.method = .POST
-        case .put: request.method = .PUT
-        case .delete: request.method = .DELETE
-        }
+        request.method = HTTPMethod(rawValue: method.rawValue)
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))

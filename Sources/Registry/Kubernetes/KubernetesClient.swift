@@ -94,13 +94,7 @@ package struct KubernetesClient: Sendable {
     package func post(
         _ path: String, json body: Data, timeout: TimeAmount = .seconds(10), limit: Int = 1024 * 1024
     ) async throws -> (status: Int, body: Data) {
-        var request = try request(path, [])
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: body))
-        let response = try await http.execute(request, timeout: timeout)
-        let collected = try await response.body.collect(upTo: limit)
-        return (Int(response.status.code), Data(collected.readableBytesView))
+        try await send(.post, path, json: body, timeout: timeout, limit: limit)
     }
 
     func request(_ path: String, _ query: [(String, String)]) throws -> HTTPClientRequest {
