@@ -13,6 +13,10 @@ public struct FakeResource: Sendable, Hashable {
     public var collectionPath: String {
         group.isEmpty ? "/api/\(version)/\(plural)" : "/apis/\(group)/\(version)/\(plural)"
     }
+    /// Whether the server keeps `metadata.generation` (1 on create, +1 when anything but metadata and status
+    /// changes): custom resources, and the built-in kinds whose strategy does so among those the fake serves (the
+    /// webhook configurations).
+    public var tracksGeneration: Bool { isCustom || group == "admissionregistration.k8s.io" }
     /// The CRD name, such as `virtualservices.networking.istio.io`.
     public var crdName: String { "\(plural).\(group)" }
 
@@ -42,6 +46,12 @@ public struct FakeResource: Sendable, Hashable {
         Self(
             group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true,
             isCustom: false),
+        Self(
+            group: "admissionregistration.k8s.io", version: "v1", kind: "MutatingWebhookConfiguration",
+            plural: "mutatingwebhookconfigurations", namespaced: false, isCustom: false),
+        Self(
+            group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingWebhookConfiguration",
+            plural: "validatingwebhookconfigurations", namespaced: false, isCustom: false),
     ]
 
     /// The resource of an object's `kind` (the API group is implied: the fake serves one version per kind).
