@@ -115,6 +115,19 @@ import Testing
                     // Skipped by the duty, not merely refused by the server: nothing was even sent there.
                     #expect(!cluster.writes.contains { $0.path.contains("/namespaces/leaving/") })
                     #expect(!cluster.writes.contains { $0.path.contains("/namespaces/kube-system/") })
+
+                    // A namespace that starts terminating is left alone from then on (its ConfigMap goes with it).
+                    #expect(cluster.terminate(namespace: "late"))
+                    try await Task.sleep(for: .milliseconds(300))
+                    let terminated = Self.configMapWrites(cluster).count
+                    try ca.rotateRoot()
+                    let again = ca.trustBundlePEM
+                    _ = try await Poll.until("the second rotation in the live namespaces", timeout: .seconds(5)) {
+                        ["default", "bookinfo"].allSatisfy { Self.holds(cluster, $0, again) } ? true : nil
+                    }
+                    try await Task.sleep(for: .milliseconds(300))
+                    #expect(Self.configMapWrites(cluster).count == terminated + 2)
+                    #expect(Self.holds(cluster, "late", rotated), "a Terminating namespace's ConfigMap was rewritten")
                     #expect(Self.configMapWrites(cluster).allSatisfy { $0.userAgent == "meshd/a" })
                 }
             }
