@@ -17,7 +17,7 @@ func kubernetesReplicaService(
 }
 
 /// The leader duties of the replica set on Kubernetes, in the order `/debug/replicas` lists them: each Istio
-/// object's status; with a CA, `istio-ca-root-cert` in every namespace (unless turned off) and the CA bundle in
+/// object's status (unless turned off); with a CA, `istio-ca-root-cert` in every namespace (unless turned off) and the CA bundle in
 /// Istio's webhook configurations (unless both names are empty). Empty unless this process is a replica on
 /// Kubernetes (a replica set on etcd has its own duty).
 ///
@@ -29,10 +29,12 @@ func kubernetesLeaderDuties(
     guard options.etcd?.replica == nil, let kubernetes = options.kubernetes, let replica = kubernetes.replica else {
         return []
     }
-    var duties: [any KubernetesLeaderDuty] = [
-        KubernetesStatusDuty(
-            store: store, kinds: kubernetes.options.kinds, interval: replica.statusInterval, logger: logger)
-    ]
+    var duties: [any KubernetesLeaderDuty] = []
+    if kubernetes.configStatus {
+        duties.append(
+            KubernetesStatusDuty(
+                store: store, kinds: kubernetes.options.kinds, interval: replica.statusInterval, logger: logger))
+    }
     guard let ca else { return duties }
     let bundle: @Sendable () -> String = { ca.trustBundlePEM }
     if kubernetes.rootCertConfigMaps {

@@ -55,6 +55,13 @@ struct ServeReplicaOptions: ParsableArguments {
     @Flag(
         name: .long, inversion: .prefixedNo,
         help:
+            "With the Kubernetes replica set: the leader writes each Istio object's status (Reconciled, Ready, validationMessages, meshd.io/Accepted), as istiod does with PILOT_ENABLE_STATUS."
+    )
+    var configStatus = true
+
+    @Flag(
+        name: .long, inversion: .prefixedNo,
+        help:
             "With the Kubernetes replica set and a CA: the leader writes the ConfigMap istio-ca-root-cert (key root-cert.pem, the CA's trust bundle) into every namespace, as istiod does."
     )
     var rootCertConfigmaps = true

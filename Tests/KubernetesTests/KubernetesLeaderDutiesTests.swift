@@ -1,8 +1,10 @@
+import CertificateAuthority
 import Foundation
 import MeshTestSupport
-import MeshdApp
 import Registry
 import Testing
+
+@testable import MeshdApp
 
 /// The leader duties as `meshd serve --kubeconfig` wires them (`buildMeshd` with a self-signed CA shared through
 /// `istio-ca-secret`): the root cert in every namespace from the replica set's CA, the injector's caBundle, the
@@ -64,6 +66,38 @@ import Testing
                 #expect(messages.first?["level"] as? String == "ERROR")
                 #expect((messages.first?["description"] as? String)?.contains("\"nowhere\"") == true, "\(messages)")
             }
+        }
+    }
+
+    /// Which duties a replica runs follows the options (`--no-config-status`, `--no-root-cert-configmaps`, empty
+    /// webhook names) and the CA: without one there is no root to publish.
+    @Test func theDutiesFollowTheOptions() async throws {
+        var options = MeshdOptions(logger: KubernetesMeshd.quietLogger())
+        options.kubernetes = MeshdOptions.Kubernetes(connection: KubernetesConnection(server: "http://127.0.0.1:1"))
+        options.kubernetes?.replica = MeshdOptions.Replica(id: "a")
+        options.kubernetes?.namespace = "mesh-system"
+        let store = ConfigStore(logger: KubernetesMeshd.quietLogger())
+        try await KubernetesRootCertDutyTests.withCA { ca in
+            func names(_ ca: CertificateAuthority?) -> [String] {
+                kubernetesLeaderDuties(options, store: store, ca: ca, isWebhookReady: { false }, logger: options.logger)
+                    .map(\.name)
+            }
+            #expect(names(ca) == ["config-status", "root-cert-configmaps", "webhook-ca-bundle"])
+            #expect(names(nil) == ["config-status"])
+            let webhooks = try #require(
+                kubernetesLeaderDuties(options, store: store, ca: ca, isWebhookReady: { false }, logger: options.logger)
+                    .last as? KubernetesWebhookPatchDuty)
+            #expect(
+                webhooks.configurations
+                    == .init(injector: "istio-sidecar-injector", validator: "istio-validator-mesh-system"))
+            options.kubernetes?.configStatus = false
+            options.kubernetes?.rootCertConfigMaps = false
+            #expect(names(ca) == ["webhook-ca-bundle"])
+            options.kubernetes?.webhookConfigurations = .init(injector: "", validator: "")
+            #expect(names(ca).isEmpty)
+            options.kubernetes?.replica = nil
+            options.kubernetes?.configStatus = true
+            #expect(names(ca).isEmpty, "duties without a replica set")
         }
     }
 }
