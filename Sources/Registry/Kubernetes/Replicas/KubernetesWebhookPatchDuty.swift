@@ -126,13 +126,15 @@ public struct KubernetesWebhookPatchDuty: KubernetesLeaderDuty {
                         reportedMissing.remove(target.name)
                         if Self.isPatched(cached.json, caBundle: caBundle, failurePolicy: policy) { continue }
                         do {
-                            if let written = try await patch(
+                            if let outcome = try await patch(
                                 target, caBundle: caBundle, failurePolicy: policy, fence: fence)
                             {
-                                cache.remember(written, kind: target.kind)
-                                logger.info(
-                                    "patched \(target.description)",
-                                    metadata: ["failurePolicy": "\(policy ?? "unmanaged")"])
+                                cache.remember(outcome.object, kind: target.kind)
+                                if outcome.wrote {
+                                    logger.info(
+                                        "patched \(target.description)",
+                                        metadata: ["failurePolicy": "\(policy ?? "unmanaged")"])
+                                }
                             }
                         } catch let error as KubernetesLeaderFence.Deposed {
                             throw error
@@ -154,11 +156,11 @@ public struct KubernetesWebhookPatchDuty: KubernetesLeaderDuty {
     }
 
     /// Reads the configuration and replaces it with every webhook patched, unless it already is. Returns what the
-    /// server stored (or holds, when nothing needed writing); nil when the configuration is gone or changed meanwhile
-    /// (looked at again next round).
+    /// server stored (or holds, when nothing needed writing) and whether it was written; nil when the configuration
+    /// is gone or changed meanwhile (looked at again next round).
     func patch(
         _ target: Target, caBundle: String, failurePolicy: String?, fence: KubernetesLeaderFence
-    ) async throws -> KubernetesObject? {
+    ) async throws -> (object: KubernetesObject, wrote: Bool)? {
         let read = try await fence.read(target.path)
         if read.status == 404 { return nil }
         try KubernetesClient.check(status: read.status, body: read.body, path: target.path)
@@ -166,7 +168,7 @@ public struct KubernetesWebhookPatchDuty: KubernetesLeaderDuty {
             throw KubernetesError.malformed("\(target.path): not a JSON object")
         }
         let current = try KubernetesObject(json: object, kind: target.kind)
-        if Self.isPatched(current.json, caBundle: caBundle, failurePolicy: failurePolicy) { return current }
+        if Self.isPatched(current.json, caBundle: caBundle, failurePolicy: failurePolicy) { return (current, false) }
         let patched = try Self.patched(object, caBundle: caBundle, failurePolicy: failurePolicy, path: target.path)
         let body = try JSONSerialization.data(withJSONObject: patched, options: [.sortedKeys])
         let answer = try await fence.write(.put, target.path, json: body)
@@ -175,7 +177,7 @@ public struct KubernetesWebhookPatchDuty: KubernetesLeaderDuty {
         guard let stored = try? JSONSerialization.jsonObject(with: answer.body) else {
             throw KubernetesError.malformed("\(target.path): the answer is not JSON")
         }
-        return try KubernetesObject(json: stored, kind: target.kind)
+        return (try KubernetesObject(json: stored, kind: target.kind), true)
     }
 
     /// `object` with `clientConfig.caBundle` (and `failurePolicy`, when managed) set in every webhook. Throws when
