@@ -174,6 +174,62 @@ import Testing
         }
     }
 
+    /// A leader cut off from its Lease while namespaces keep coming: per the fake's own record, every ConfigMap write
+    /// came from the replica holding the Lease at that moment, none from the old leader after the takeover, and every
+    /// namespace ends up with its ConfigMap.
+    @Test func everyConfigMapWriteComesFromTheLeaseHolder() async throws {
+        let cluster = FakeKubernetes()
+        try cluster.apply(FakeObjects.namespace("default"))
+        try await Self.withCA { ca in
+            let bundle = ca.trustBundlePEM
+            try await cluster.serving(port: Self.apiPort) { apiPort in
+                try await KubernetesDutyReplicas.with(["a", "b"], apiPort: apiPort, duties: { _ in [Self.duty(ca)] }) {
+                    replicas in
+                    let leader = try await replicas.waitForLeader()
+                    let follower = try #require(replicas.ids.first { $0 != leader })
+                    var partitioned: ContinuousClock.Instant?
+                    var successorSince: ContinuousClock.Instant?
+                    var created: [String] = []
+                    let churn = ContinuousClock.now
+                    while ContinuousClock.now - churn < .seconds(15) {
+                        let name = "ns-\(created.count)"
+                        try cluster.apply(FakeObjects.namespace(name))
+                        created.append(name)
+                        try await Task.sleep(for: .milliseconds(150))
+                        if partitioned == nil, ContinuousClock.now - churn >= .seconds(1) {
+                            cluster.refuse(kind: "Lease", userAgent: "meshd/\(leader)")
+                            partitioned = .now
+                        }
+                        guard partitioned != nil else { continue }
+                        if successorSince == nil, replicas.states[follower]?.isLeader == true { successorSince = .now }
+                        if let since = successorSince, ContinuousClock.now - since > .seconds(1) { break }
+                    }
+                    let cut = try #require(partitioned)
+                    #expect(successorSince != nil, "\(follower) never took over")
+                    _ = try await Poll.until("the root cert in every namespace", timeout: .seconds(5)) {
+                        created.allSatisfy { Self.holds(cluster, $0, bundle) } ? true : nil
+                    }
+                    let writes = cluster.writes
+                    let takeovers = writes.filter {
+                        $0.path.contains("/leases") && $0.name == "meshd-leader" && (200..<300).contains($0.code)
+                    }
+                    func holder(at instant: ContinuousClock.Instant) -> String? {
+                        takeovers.last { $0.at <= instant }?.holder
+                    }
+                    let maps = writes.filter { $0.path.contains("/configmaps") && (200..<300).contains($0.code) }
+                    let offenders = maps.filter { "meshd/\(holder(at: $0.at) ?? "-")" != $0.userAgent }
+                    #expect(offenders.isEmpty, "ConfigMaps written by a replica not holding the Lease: \(offenders)")
+                    let takeover = try #require(takeovers.first { $0.holder == follower }, "no takeover recorded")
+                    #expect(!maps.contains { $0.userAgent == "meshd/\(leader)" && $0.at >= takeover.at })
+                    // The cut-off leader still had namespaces to write until it stepped down: a late write was possible.
+                    #expect(maps.contains { $0.userAgent == "meshd/\(leader)" && $0.at > cut })
+                    #expect(maps.contains { $0.userAgent == "meshd/\(follower)" && $0.at > takeover.at })
+                    #expect(maps.count == created.count + 1, "a ConfigMap written twice: \(maps.count) writes")
+                }
+            }
+        }
+    }
+
     /// The fake answers a create in a namespace being deleted as kube-apiserver does (403, cause
     /// `NamespaceTerminating`), and the duty reads that answer as "skip this namespace", not as a failure.
     @Test func aCreateInATerminatingNamespaceIsRefusedAndRecognised() async throws {
