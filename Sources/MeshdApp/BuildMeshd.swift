@@ -5,6 +5,7 @@ import Logging
 import MeshModel
 import Prometheus
 import Registry
+import Webhooks
 import ServiceLifecycle
 import XDSServer
 import XDSTranslator
@@ -96,6 +97,22 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
             transport: transport, logger: logger, onListening: { listening.record($0, for: .xds) }),
     ]
     if let admin { services.append(admin) }
+    if let webhook = options.webhook {
+        guard let ca = security?.ca else {
+            throw MeshdSetupError("--webhook-address: the webhooks serve a certificate from meshd's CA, which is disabled")
+        }
+        for warning in webhook.injector.warnings { logger.warning("--injector-config: \(warning)") }
+        do {
+            services.append(
+                try WebhookServer(
+                    host: webhook.host, port: webhook.port, ca: ca, dnsNames: webhook.dnsNames,
+                    injection: InjectionWebhook(config: webhook.injector, mesh: { store.snapshot() }),
+                    validation: ValidationWebhook(meshConfig: { store.meshConfig() }), logger: logger,
+                    onListening: { listening.record(.tcp(host: webhook.host, port: $0), for: .webhook) }))
+        } catch {
+            throw MeshdSetupError("--webhook-address: cannot issue the serving certificate: \(error)")
+        }
+    }
     services.append(heapTrimmer)
     if let etcd = options.etcd, let replica = etcd.replica, let replicas {
         services.append(
