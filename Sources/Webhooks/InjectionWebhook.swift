@@ -78,8 +78,17 @@ public struct ValidationWebhook: Sendable {
 
     public func review(_ request: AdmissionRequest) -> AdmissionResponse {
         guard request.operation != "DELETE", request.operation != "CONNECT" else { return .allow(request) }
-        guard let object = request.object else {
+        guard var object = request.object else {
             return .deny(request, message: "request.object: the object is missing")
+        }
+        // The request's namespace, when the object does not name one (the API server fills it in before storing).
+        if let namespace = request.namespace, !namespace.isEmpty, case .object(var members) = object {
+            var metadata = members["metadata"]?.objectValue ?? [:]
+            if metadata["namespace"]?.stringValue?.isEmpty ?? true {
+                metadata["namespace"] = .string(namespace)
+                members["metadata"] = .object(metadata)
+                object = .object(members)
+            }
         }
         let diagnostics: [ConfigDiagnostic]
         do {

@@ -42,6 +42,12 @@ public struct FakeResource: Sendable, Hashable {
         Self(
             group: "coordination.k8s.io", version: "v1", kind: "Lease", plural: "leases", namespaced: true,
             isCustom: false),
+        Self(
+            group: "admissionregistration.k8s.io", version: "v1", kind: "MutatingWebhookConfiguration",
+            plural: "mutatingwebhookconfigurations", namespaced: false, isCustom: false),
+        Self(
+            group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingWebhookConfiguration",
+            plural: "validatingwebhookconfigurations", namespaced: false, isCustom: false),
     ]
 
     /// The resource of an object's `kind` (the API group is implied: the fake serves one version per kind).
