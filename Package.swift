@@ -441,7 +441,8 @@ let package = Package(
         .testTarget(
             name: "E2ETests",
             dependencies: [
-                "MeshTestSupport", "MeshModel", "CertificateAuthority",
+                "MeshTestSupport", "MeshModel", "CertificateAuthority", "Injection",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

@@ -12,7 +12,7 @@ import Yams
 /// - matchExpressions: [{key: openshift.io/build.name, operator: Exists}]
 /// injectedAnnotations: {}
 /// meshd:
-///   meshdAddress: istiod.istio-system.svc:15012
+///   meshdAddress: istiod.istio-system.svc:15012   # or unix:PATH
 ///   proxyImage: envoyproxy/envoy:v1.40.0
 ///   initImage: meshd:latest
 ///   nativeSidecar: true
@@ -80,8 +80,9 @@ public struct InjectorConfig: Sendable {
             let path = "\(file): meshd.\(key)"
             switch key {
             case "meshdAddress":
-                guard let text = field.stringValue, let address = ListenAddress(text), case .tcp = address else {
-                    throw InjectError(reason: "\(path): expected HOST:PORT")
+                // unix:PATH for proxies on meshd's own node (a hostPath socket), as `meshd bootstrap` allows.
+                guard let text = field.stringValue, let address = ListenAddress(text) else {
+                    throw InjectError(reason: "\(path): expected HOST:PORT or unix:PATH")
                 }
                 settings.meshdAddress = address
             case "proxyImage", "initImage":

@@ -139,7 +139,7 @@ import Testing
         #expect(config.warnings.contains { $0.contains("templates") })
         for (yaml, reason) in [
             ("policy: sometimes", "policy: must be enabled or disabled"),
-            ("meshd: {meshdAddress: nowhere}", "meshd.meshdAddress: expected HOST:PORT"),
+            ("meshd: {meshdAddress: nowhere}", "meshd.meshdAddress: expected HOST:PORT or unix:PATH"),
             ("meshd: {tokenExpirationSeconds: 60}", "at least 600"),
             ("neverInjectSelector: [{matchLabels: {a: 1}}]", "matchLabels.a: must be a string"),
         ] {
