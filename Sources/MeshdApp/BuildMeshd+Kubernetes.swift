@@ -1,18 +1,53 @@
+import CertificateAuthority
 import Logging
 import Registry
 
 /// The replica's membership of the replica set on Kubernetes: registry and leader Leases in the meshd namespace,
-/// and the status duty (each Istio object's validation status on its `status` subresource).
+/// and the leader `duties` (`kubernetesLeaderDuties`).
 func kubernetesReplicaService(
-    _ kubernetes: MeshdOptions.Kubernetes, replica: MeshdOptions.Replica, state: ReplicaState, store: ConfigStore,
-    record: @escaping @Sendable () -> ReplicaRecord?, logger: Logger
+    _ kubernetes: MeshdOptions.Kubernetes, replica: MeshdOptions.Replica, state: ReplicaState,
+    duties: [any KubernetesLeaderDuty], record: @escaping @Sendable () -> ReplicaRecord?, logger: Logger
 ) -> KubernetesReplicaService {
     var options = KubernetesReplicaService.Options(
         namespace: kubernetes.namespace, leaseDuration: replica.service.leaseTTL)
     options.retryDelay = replica.service.retryDelay
-    let duty = KubernetesStatusDuty(
-        store: store, kinds: kubernetes.options.kinds, interval: replica.statusInterval, logger: logger)
     return KubernetesReplicaService(
-        connection: kubernetes.connection, state: state, options: options, duties: [duty], logger: logger,
+        connection: kubernetes.connection, state: state, options: options, duties: duties, logger: logger,
         record: record)
+}
+
+/// The leader duties of the replica set on Kubernetes, in the order `/debug/replicas` lists them: each Istio
+/// object's status (unless turned off); with a CA, `istio-ca-root-cert` in every namespace (unless turned off) and the CA bundle in
+/// Istio's webhook configurations (unless both names are empty). Empty unless this process is a replica on
+/// Kubernetes (a replica set on etcd has its own duty).
+///
+/// - Parameter isWebhookReady: whether meshd's webhook server answers; the validating webhooks fail closed only then.
+func kubernetesLeaderDuties(
+    _ options: MeshdOptions, store: ConfigStore, ca: CertificateAuthority?,
+    isWebhookReady: @escaping @Sendable () -> Bool, logger: Logger
+) -> [any KubernetesLeaderDuty] {
+    guard options.etcd?.replica == nil, let kubernetes = options.kubernetes, let replica = kubernetes.replica else {
+        return []
+    }
+    var duties: [any KubernetesLeaderDuty] = []
+    if kubernetes.configStatus {
+        duties.append(
+            KubernetesStatusDuty(
+                store: store, kinds: kubernetes.options.kinds, interval: replica.statusInterval, logger: logger))
+    }
+    guard let ca else { return duties }
+    let bundle: @Sendable () -> String = { ca.trustBundlePEM }
+    if kubernetes.rootCertConfigMaps {
+        duties.append(
+            KubernetesRootCertDuty(
+                rootBundle: bundle, interval: replica.statusInterval, informers: kubernetes.options, logger: logger))
+    }
+    let webhooks = kubernetes.webhookConfigurations ?? .init(namespace: kubernetes.namespace)
+    if !webhooks.injector.isEmpty || !webhooks.validator.isEmpty {
+        duties.append(
+            KubernetesWebhookPatchDuty(
+                configurations: webhooks, rootBundle: bundle, isWebhookReady: isWebhookReady,
+                interval: replica.statusInterval, informers: kubernetes.options, logger: logger))
+    }
+    return duties
 }

@@ -37,10 +37,14 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     let security = try options.security.map {
         try MeshdSecurity(options: $0, trustDomain: store.meshConfig().trustDomain, logger: logger)
     }
+    // The leader duties on Kubernetes. No webhook server reports readiness yet: the validating webhooks fail open.
+    let kubernetesDuties = kubernetesLeaderDuties(
+        options, store: store, ca: security?.ca, isWebhookReady: { false }, logger: logger)
     // One replica of a replica set when on etcd: its state is fed by the etcd source's watch and read by the admin.
     let replicas = (options.etcd?.replica ?? options.kubernetes?.replica).map { replica in
         ReplicaState(
-            id: replica.id, leaseTTL: replica.service.leaseTTL, duties: [ConfigStatusDuty.dutyName],
+            id: replica.id, leaseTTL: replica.service.leaseTTL,
+            duties: options.etcd?.replica != nil ? [ConfigStatusDuty.dutyName] : kubernetesDuties.map(\.name),
             factory: metricsFactory)
     }
     sources += try configSources(
@@ -123,7 +127,7 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     } else if let kubernetes = options.kubernetes, let replica = kubernetes.replica, let replicas {
         services.append(
             kubernetesReplicaService(
-                kubernetes, replica: replica, state: replicas, store: store,
+                kubernetes, replica: replica, state: replicas, duties: kubernetesDuties,
                 record: replicaRecord(
                     replica, listening: listening, hasAdmin: options.admin != nil,
                     hasSecureXDS: options.security?.secureXDSAddress != nil),

@@ -78,6 +78,14 @@ extension MeshdOptions {
         public var replica: Replica?
         /// The namespace meshd runs in: its Leases and the shared CA Secret `istio-ca-secret` live there.
         public var namespace = "istio-system"
+        /// With a replica: whether the leader writes each Istio object's status (`KubernetesStatusDuty`).
+        public var configStatus = true
+        /// With a replica and a CA: whether the leader writes `istio-ca-root-cert` into every namespace
+        /// (`KubernetesRootCertDuty`).
+        public var rootCertConfigMaps = true
+        /// With a replica and a CA: the webhook configurations the leader gives the CA bundle
+        /// (`KubernetesWebhookPatchDuty`); nil means istiod's names for `namespace`.
+        public var webhookConfigurations: KubernetesWebhookPatchDuty.Configurations?
 
         public init(connection: KubernetesConnection, options: KubernetesSource.Options = KubernetesSource.Options()) {
             self.connection = connection

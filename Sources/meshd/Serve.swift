@@ -140,6 +140,10 @@ struct Serve: AsyncParsableCommand {
         if options.kubernetes != nil, etcdOptions.etcdEndpoints == nil, replicaOptions.kubernetesReplicaSet {
             options.kubernetes?.replica = try replicaOptions.replica()
             options.kubernetes?.namespace = try replicaOptions.namespace()
+            options.kubernetes?.configStatus = replicaOptions.configStatus
+            options.kubernetes?.rootCertConfigMaps = replicaOptions.rootCertConfigmaps
+            options.kubernetes?.webhookConfigurations = try replicaOptions.webhookConfigurations(
+                namespace: try replicaOptions.namespace())
         }
         if let connection = try etcdOptions.connection() {
             options.etcd = MeshdOptions.Etcd(connection: connection, layout: etcdOptions.layout)

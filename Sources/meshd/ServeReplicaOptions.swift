@@ -52,6 +52,54 @@ struct ServeReplicaOptions: ParsableArguments {
     )
     var meshdNamespace: String?
 
+    @Flag(
+        name: .long, inversion: .prefixedNo,
+        help:
+            "With the Kubernetes replica set: the leader writes each Istio object's status (Reconciled, Ready, validationMessages, meshd.io/Accepted), as istiod does with PILOT_ENABLE_STATUS."
+    )
+    var configStatus = true
+
+    @Flag(
+        name: .long, inversion: .prefixedNo,
+        help:
+            "With the Kubernetes replica set and a CA: the leader writes the ConfigMap istio-ca-root-cert (key root-cert.pem, the CA's trust bundle) into every namespace, as istiod does."
+    )
+    var rootCertConfigmaps = true
+
+    @Option(
+        name: .long,
+        help:
+            "With the Kubernetes replica set and a CA: the MutatingWebhookConfiguration whose webhooks the leader gives the CA bundle (caBundle); \"\" patches none."
+    )
+    var injectorWebhookConfig: String = "istio-sidecar-injector"
+
+    @Option(
+        name: .long,
+        help:
+            "With the Kubernetes replica set and a CA: the ValidatingWebhookConfiguration whose webhooks the leader gives the CA bundle and failurePolicy (Ignore until meshd's webhook server is ready, then Fail); \"\" patches none. Default: istio-validator-<meshd namespace>."
+    )
+    var validatorWebhookConfig: String?
+
+    /// The webhook configurations to patch, for the meshd namespace `namespace`; a validation error names the flag
+    /// whose value is not an object name.
+    func webhookConfigurations(namespace: String) throws -> KubernetesWebhookPatchDuty.Configurations {
+        let validator = validatorWebhookConfig ?? "istio-validator-\(namespace)"
+        for (flag, name) in [
+            ("--injector-webhook-config", injectorWebhookConfig), ("--validator-webhook-config", validator),
+        ]
+        where !name.isEmpty && !Self.validObjectName(name) {
+            throw ValidationError(
+                "\(flag): \"\(name)\" is not an object name (lower-case letters, digits, '-' and '.', at most 253)")
+        }
+        return KubernetesWebhookPatchDuty.Configurations(injector: injectorWebhookConfig, validator: validator)
+    }
+
+    /// A DNS-1123 subdomain, as the names of most objects are.
+    static func validObjectName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.count <= 253 else { return false }
+        return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { validNamespace(String($0)) }
+    }
+
     /// The meshd namespace: the flag, else `POD_NAMESPACE` (set from the downward API), else `istio-system`.
     func namespace() throws -> String {
         let namespace =

@@ -14,6 +14,10 @@ import Testing
     @Test func serveFlagsJoinTheReplicaSetShareTheCAAndFailOver() async throws {
         let executable = try MeshdProcess.executable()
         let cluster = FakeKubernetes()
+        try cluster.apply(FakeObjects.namespace("bookinfo"))
+        try cluster.apply(
+            FakeObjects.validatingWebhookConfiguration(
+                "meshd-validator", webhooks: ["rev.validation.istio.io"], failurePolicy: "Ignore"))
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "meshd-k8s-serve-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -47,7 +51,7 @@ import Testing
                         "--admin-address", "127.0.0.1:\(port)", "--state-dir", "\(directory.path)/\(id)-ca",
                         "--replica-id", id, "--leader-lease-ttl", "\(Self.leaseDuration)s", "--status-interval",
                         "200ms",
-                        "--meshd-namespace", "mesh-system",
+                        "--meshd-namespace", "mesh-system", "--validator-webhook-config", "meshd-validator",
                     ],
                     logFile: directory.appendingPathComponent("meshd-\(id).log"))
             }
@@ -74,6 +78,20 @@ import Testing
                 FileManager.default.contents(atPath: "\(directory.path)/\($0)-ca/root-cert.pem")
             }
             #expect(roots[0] != nil && roots[0] == roots[1], "the replicas have different roots")
+
+            // The leader duties the flags ask for: the root cert in every namespace, and the caBundle in the
+            // validator named by --validator-webhook-config.
+            #expect(try view(first).duties == ["config-status", "root-cert-configmaps", "webhook-ca-bundle"])
+            let rootCert = try await Poll.until("istio-ca-root-cert in bookinfo", timeout: .seconds(10)) {
+                FakeJSON.object(cluster, kind: "ConfigMap", namespace: "bookinfo", name: "istio-ca-root-cert")?["data"]
+                    as? [String: String]
+            }
+            #expect(rootCert["root-cert.pem"]?.contains("BEGIN CERTIFICATE") == true)
+            let caBundle = Data((rootCert["root-cert.pem"] ?? "").utf8).base64EncodedString()
+            _ = try await Poll.until("the validator's caBundle", timeout: .seconds(10)) {
+                KubernetesWebhookPatchDutyTests.webhooks(cluster, "ValidatingWebhookConfiguration", "meshd-validator")
+                    .map(\.0) == [caBundle] ? true : nil
+            }
 
             let other = first == "a" ? "b" : "a"
             processes[first]?.killAbruptly()

@@ -298,7 +298,8 @@ private func sidecarYAML(
                 "a spec", "b spec", "c spec.workloadSelector", "d spec.workloadSelector",
             ])
         #expect(findings.allSatisfy { $0.severity == .warning })
-        #expect(findings.first?.reason.hasPrefix("IST0110") == true)
+        #expect(findings.first?.reason.hasPrefix("IST0111 MultipleSidecarsWithoutWorkloadSelectors") == true)
+        #expect(findings.last?.reason.hasPrefix("IST0110 ConflictingSidecarWorkloadSelectors") == true)
         #expect(findings.last?.reason.contains("Pod/bookinfo/ratings-v1") == true)
     }
 }

@@ -1,10 +1,10 @@
 extension ConfigAnalysis {
     /// istioctl's code for several Sidecars without a selector in one namespace.
     public static let multipleSidecarsWithoutWorkloadSelectors =
-        "IST0110 MultipleSidecarsWithoutWorkloadSelectors"
+        "IST0111 MultipleSidecarsWithoutWorkloadSelectors"
     /// istioctl's code for several Sidecars whose selectors pick the same workload.
     public static let conflictingSidecarWorkloadSelectors =
-        "IST0109 ConflictingSidecarWorkloadSelectors"
+        "IST0110 ConflictingSidecarWorkloadSelectors"
 
     /// The findings about one Sidecar: it is not the only selector-less Sidecar of its namespace, or its selector
     /// picks a workload that another Sidecar of the namespace also picks. In both cases meshd (like istiod) uses the

@@ -135,10 +135,12 @@ extension FakeKubernetes {
     }
 
     /// A `meta/v1` Status error response, as the real server writes it.
-    static func status(_ code: Int, reason: String, _ message: String) -> Hummingbird.Response {
+    static func status(
+        _ code: Int, reason: String, _ message: String, details: [String: Any] = [:]
+    ) -> Hummingbird.Response {
         let object: [String: Any] = [
             "kind": "Status", "apiVersion": "v1", "metadata": [String: Any](), "status": "Failure", "message": message,
-            "reason": reason, "details": [String: Any](), "code": code,
+            "reason": reason, "details": details, "code": code,
         ]
         return json(serialize(object), status: HTTPTypes.HTTPResponse.Status(code: code))
     }

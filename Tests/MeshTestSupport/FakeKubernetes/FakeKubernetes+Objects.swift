@@ -175,15 +175,30 @@ extension FakeKubernetes {
                 logged(409)
                 return Self.status(409, reason: "AlreadyExists", "\(named.qualified) already exists")
             }
+            // The NamespaceLifecycle admission plugin: nothing new in a namespace being deleted.
+            if target.resource.namespaced, Self.isTerminating(target.namespace, in: state) {
+                logged(403)
+                return Self.status(
+                    403, reason: "Forbidden",
+                    "\(target.resource.plural) \"\(name)\" is forbidden: unable to create new content in namespace "
+                        + "\(target.namespace) because it is being terminated",
+                    details: [
+                        "name": name, "kind": target.resource.plural,
+                        "causes": [
+                            [
+                                "reason": "NamespaceTerminating", "field": "metadata.namespace",
+                                "message": "namespace \(target.namespace) is being terminated",
+                            ]
+                        ],
+                    ])
+            }
             let version = state.nextVersion()
             if target.resource.namespaced { metadata["namespace"] = target.namespace }
             metadata["uid"] = UUID().uuidString.lowercased()
             metadata["creationTimestamp"] = Self.timestamp()
             metadata["resourceVersion"] = "\(version)"
-            if target.resource.isCustom {
-                metadata["generation"] = 1
-                object["status"] = nil
-            }
+            if target.resource.tracksGeneration { metadata["generation"] = 1 }
+            if target.resource.isCustom { object["status"] = nil }
             object["metadata"] = metadata
             object["apiVersion"] = target.resource.apiVersion
             object["kind"] = target.resource.kind
@@ -263,7 +278,7 @@ extension FakeKubernetes {
                 return Self.json(storedText)
             }
             var nextMetadata = next["metadata"] as? [String: Any] ?? [:]
-            if target.resource.isCustom, !onStatus, Self.content(of: next) != Self.content(of: stored) {
+            if target.resource.tracksGeneration, !onStatus, Self.content(of: next) != Self.content(of: stored) {
                 nextMetadata["generation"] = ((storedMetadata["generation"] as? Int) ?? 0) + 1
             }
             let version = state.nextVersion()

@@ -37,7 +37,9 @@ public final class FakeKubernetes: Sendable {
             metadata["uid"] = previousMeta?["uid"] ?? UUID().uuidString.lowercased()
             metadata["creationTimestamp"] = previousMeta?["creationTimestamp"] ?? Self.timestamp()
             metadata["resourceVersion"] = "\(version)"
-            if resource.isCustom { metadata["generation"] = ((previousMeta?["generation"] as? Int) ?? 0) + 1 }
+            if resource.tracksGeneration {
+                metadata["generation"] = ((previousMeta?["generation"] as? Int) ?? 0) + 1
+            }
             object["metadata"] = metadata
             let text = Self.serialize(object)
             state.objects[resource, default: [:]][key] = text
@@ -69,6 +71,40 @@ public final class FakeKubernetes: Sendable {
                     namespace: namespace))
             return true
         }
+    }
+
+    /// Marks a namespace as being deleted, as a DELETE of it does on a real server before its content is gone:
+    /// `metadata.deletionTimestamp` set and `status.phase: Terminating` (a MODIFIED event). Creates in it are refused
+    /// from then on. Returns false when there is no such namespace.
+    @discardableResult
+    public func terminate(namespace name: String) -> Bool {
+        guard let resource = FakeResource.forKind("Namespace") else { return false }
+        return state.withLock { state in
+            let key = "/\(name)"
+            guard let text = state.objects[resource]?[key], var object = Self.parse(text) else { return false }
+            let version = state.nextVersion()
+            var metadata = object["metadata"] as? [String: Any] ?? [:]
+            metadata["resourceVersion"] = "\(version)"
+            metadata["deletionTimestamp"] = Self.timestamp()
+            object["metadata"] = metadata
+            var status = object["status"] as? [String: Any] ?? [:]
+            status["phase"] = "Terminating"
+            object["status"] = status
+            let next = Self.serialize(object)
+            state.objects[resource]?[key] = next
+            state.record(
+                FakeWatchEvent(
+                    resourceVersion: version, resource: resource, type: "MODIFIED", object: next, namespace: ""))
+            return true
+        }
+    }
+
+    /// Whether the namespace `name` exists and is being deleted. Called under the lock.
+    static func isTerminating(_ name: String, in state: FakeClusterState) -> Bool {
+        guard let resource = FakeResource.forKind("Namespace"), let text = state.objects[resource]?["/\(name)"],
+            let object = parse(text)
+        else { return false }
+        return (object["status"] as? [String: Any])?["phase"] as? String == "Terminating"
     }
 
     /// Forgets the event history up to now (as etcd compaction does): a watch or a continue token from an older

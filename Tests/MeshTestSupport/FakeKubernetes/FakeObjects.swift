@@ -2,12 +2,15 @@
 /// the fields the server fills in itself (`uid`, `resourceVersion`, `creationTimestamp`), which `FakeKubernetes`
 /// adds when the object is applied.
 public enum FakeObjects {
-    /// A `v1` Namespace, as the server defaults it (the `kubernetes.io/metadata.name` label, finalizers, phase).
-    public static func namespace(_ name: String) -> String {
-        """
-        {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\(name)","labels":{"kubernetes.io/metadata.name":"\(name)"}},\
-        "spec":{"finalizers":["kubernetes"]},"status":{"phase":"Active"}}
-        """
+    /// A `v1` Namespace, as the server defaults it (the `kubernetes.io/metadata.name` label, finalizers, phase);
+    /// `terminating`: as it is while being deleted (`deletionTimestamp`, phase `Terminating`).
+    public static func namespace(_ name: String, terminating: Bool = false) -> String {
+        let deletion = terminating ? ",\"deletionTimestamp\":\"2026-11-21T10:00:00Z\"" : ""
+        return """
+            {"apiVersion":"v1","kind":"Namespace","metadata":{"name":"\(name)",\
+            "labels":{"kubernetes.io/metadata.name":"\(name)"}\(deletion)},\
+            "spec":{"finalizers":["kubernetes"]},"status":{"phase":"\(terminating ? "Terminating" : "Active")"}}
+            """
     }
 
     /// A ClusterIP `v1` Service with one named TCP port, with the fields the server defaults.

@@ -13,6 +13,10 @@ public struct FakeResource: Sendable, Hashable {
     public var collectionPath: String {
         group.isEmpty ? "/api/\(version)/\(plural)" : "/apis/\(group)/\(version)/\(plural)"
     }
+    /// Whether the server keeps `metadata.generation` (1 on create, +1 when anything but metadata and status
+    /// changes): custom resources, and the built-in kinds whose strategy does so among those the fake serves (the
+    /// webhook configurations).
+    public var tracksGeneration: Bool { isCustom || group == "admissionregistration.k8s.io" }
     /// The CRD name, such as `virtualservices.networking.istio.io`.
     public var crdName: String { "\(plural).\(group)" }
 

@@ -12,9 +12,14 @@ import MeshModel
 /// write goes through the fence. A new leader reads each object once and rewrites only what differs, so a failover
 /// rewrites nothing that is already right.
 ///
-/// What is written, merged into the object's existing status (other writers' conditions are kept):
-/// `observedGeneration` (the generation read) and one condition of type `meshd.io/Accepted`, `True` when the object
-/// is in force, with reason `Accepted`, `Refused` or `Ignored` and a message listing the errors and warnings.
+/// What is written, merged into the object's existing status (other writers' conditions and fields are kept):
+/// - `observedGeneration`, the generation read;
+/// - istiod's conditions `Reconciled` (`True` when the object as it is now is in force) and `Ready` (`True` when some
+///   version of it is), and meshd's own `meshd.io/Accepted` (`True` when in force, with reason `Accepted`, `Refused`
+///   or `Ignored` and a message listing the errors and warnings); each keeps its `lastTransitionTime` while its
+///   status stays the same, so an unchanged status is the same bytes;
+/// - `validationMessages`, one per error and warning, as Istio's analysis messages (`KubernetesStatusDuty+Istio`);
+///   absent when there are none.
 public struct KubernetesStatusDuty: KubernetesLeaderDuty {
     public static let dutyName = "config-status"
     public static let conditionType = "meshd.io/Accepted"
@@ -108,21 +113,30 @@ public struct KubernetesStatusDuty: KubernetesLeaderDuty {
         }
     }
 
-    /// `current` with meshd's condition and `observedGeneration` set from `status`.
+    /// `current` with meshd's conditions, validation messages and `observedGeneration` set from `status`. A condition
+    /// whose status did not change keeps its `lastTransitionTime`; one that did gets `now`.
     static func merged(
-        _ status: ConfigStatusReport.Status, into current: [String: Any], generation: Int64?
+        _ status: ConfigStatusReport.Status, into current: [String: Any], generation: Int64?, now: Date = Date()
     ) -> [String: Any] {
         var result = current
-        var conditions = (current["conditions"] as? [[String: Any]] ?? []).filter {
-            $0["type"] as? String != conditionType
+        let ours = wantedConditions(status)
+        let types = Set(ours.compactMap { $0["type"] as? String })
+        let existing = current["conditions"] as? [[String: Any]] ?? []
+        var conditions = existing.filter { !types.contains($0["type"] as? String ?? "") }
+        for var condition in ours {
+            let previous = existing.first { $0["type"] as? String == condition["type"] as? String }
+            if let previous, previous["status"] as? String == condition["status"] as? String,
+                let time = previous["lastTransitionTime"] as? String
+            {
+                condition["lastTransitionTime"] = time
+            } else {
+                condition["lastTransitionTime"] = timestamp(now)
+            }
+            conditions.append(condition)
         }
-        var lines = status.errors.map { "\($0.fieldPath): \($0.reason)" }
-        lines += status.warnings.map { "warning: \($0.fieldPath): \($0.reason)" }
-        conditions.append([
-            "type": conditionType, "status": status.inForce ? "True" : "False", "reason": status.state,
-            "message": lines.isEmpty ? "in force" : lines.joined(separator: "; "),
-        ])
         result["conditions"] = conditions.sorted { ($0["type"] as? String ?? "") < ($1["type"] as? String ?? "") }
+        let messages = validationMessages(status)
+        result["validationMessages"] = messages.isEmpty ? nil : messages
         if let generation { result["observedGeneration"] = "\(generation)" }
         return result
     }
