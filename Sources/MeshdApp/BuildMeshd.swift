@@ -37,9 +37,13 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     let security = try options.security.map {
         try MeshdSecurity(options: $0, trustDomain: store.meshConfig().trustDomain, logger: logger)
     }
-    // The leader duties on Kubernetes. No webhook server reports readiness yet: the validating webhooks fail open.
+    let listening = ListeningAddresses()
+    // The leader duties on Kubernetes. The validating webhooks fail closed only once this replica's webhook server
+    // is bound and meshd is ready (as istiod flips failurePolicy once its webhook answers).
+    let hasWebhook = options.webhook != nil
     let kubernetesDuties = kubernetesLeaderDuties(
-        options, store: store, ca: security?.ca, isWebhookReady: { false }, logger: logger)
+        options, store: store, ca: security?.ca,
+        isWebhookReady: { hasWebhook && listening[.webhook] != nil && readiness.isReady }, logger: logger)
     // One replica of a replica set when on etcd: its state is fed by the etcd source's watch and read by the admin.
     let replicas = (options.etcd?.replica ?? options.kubernetes?.replica).map { replica in
         ReplicaState(
@@ -68,7 +72,6 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
         provider: provider,
         observer: XDSEventFanOut([provider.connected, tracker, metrics, heapTrimmer, autoRegistration]),
         options: options.server, logger: logger)
-    let listening = ListeningAddresses()
 
     var admin: AdminServer?
     if let adminOptions = options.admin {
