@@ -193,11 +193,32 @@ let package = Package(
         ),
         // The composition root: `buildMeshd(_:)` wires the daemon from `MeshdOptions`, for `meshd serve` and every
         // in-process test harness.
+        // Sidecar injection, shared by `meshd inject` and the injection webhook: YAML pod templates in, injected out.
+        .target(
+            name: "Injection",
+            dependencies: ["MeshModel", "Discovery", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // istiod's webhook port (15017): sidecar injection and config validation over HTTPS.
+        .target(
+            name: "Webhooks",
+            dependencies: [
+                "Injection", "MeshModel", "Registry", "CertificateAuthority",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "MeshdApp",
             dependencies: [
                 "AdminServer", "Discovery", "Registry", "CertificateAuthority", "XDSServer", "XDSTranslator",
-                "MeshModel", "EtcdClient",
+                "MeshModel", "EtcdClient", "Injection", "Webhooks",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -210,7 +231,7 @@ let package = Package(
             name: "meshd",
             dependencies: [
                 "MeshModel", "Registry", "XDSTranslator", "XDSServer", "Discovery", "AdminServer", "EnvoyAPI",
-                "CertificateAuthority", "AuthzSimulator", "MeshdApp", "EtcdClient",
+                "CertificateAuthority", "AuthzSimulator", "MeshdApp", "EtcdClient", "Injection",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -245,7 +266,7 @@ let package = Package(
         .target(
             name: "MeshTestSupport",
             dependencies: [
-                "MeshModel",
+                "MeshModel", "Injection",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -420,7 +441,8 @@ let package = Package(
         .testTarget(
             name: "E2ETests",
             dependencies: [
-                "MeshTestSupport", "MeshModel", "CertificateAuthority",
+                "MeshTestSupport", "MeshModel", "CertificateAuthority", "Injection",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
@@ -429,10 +451,21 @@ let package = Package(
         .testTarget(
             name: "DeployTests",
             dependencies: [
-                "meshd", "Discovery", "CertificateAuthority", "Registry", "MeshTestSupport", "MeshModel",
+                "meshd", "Discovery", "CertificateAuthority", "Registry", "MeshTestSupport", "MeshModel", "Injection",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebhookTests",
+            dependencies: [
+                "Webhooks", "Injection", "MeshModel", "CertificateAuthority", "MeshTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -5,6 +5,7 @@ import Logging
 import MeshModel
 import Prometheus
 import Registry
+import Webhooks
 import ServiceLifecycle
 import XDSServer
 import XDSTranslator
@@ -36,9 +37,13 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     let security = try options.security.map {
         try MeshdSecurity(options: $0, trustDomain: store.meshConfig().trustDomain, logger: logger)
     }
-    // The leader duties on Kubernetes. No webhook server reports readiness yet: the validating webhooks fail open.
+    let listening = ListeningAddresses()
+    // The leader duties on Kubernetes. The validating webhooks fail closed only once this replica's webhook server
+    // is bound and meshd is ready (as istiod flips failurePolicy once its webhook answers).
+    let hasWebhook = options.webhook != nil
     let kubernetesDuties = kubernetesLeaderDuties(
-        options, store: store, ca: security?.ca, isWebhookReady: { false }, logger: logger)
+        options, store: store, ca: security?.ca,
+        isWebhookReady: { hasWebhook && listening[.webhook] != nil && readiness.isReady }, logger: logger)
     // One replica of a replica set when on etcd: its state is fed by the etcd source's watch and read by the admin.
     let replicas = (options.etcd?.replica ?? options.kubernetes?.replica).map { replica in
         ReplicaState(
@@ -67,7 +72,6 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
         provider: provider,
         observer: XDSEventFanOut([provider.connected, tracker, metrics, heapTrimmer, autoRegistration]),
         options: options.server, logger: logger)
-    let listening = ListeningAddresses()
 
     var admin: AdminServer?
     if let adminOptions = options.admin {
@@ -100,6 +104,22 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
             transport: transport, logger: logger, onListening: { listening.record($0, for: .xds) }),
     ]
     if let admin { services.append(admin) }
+    if let webhook = options.webhook {
+        guard let ca = security?.ca else {
+            throw MeshdSetupError("--webhook-address: the webhooks serve a certificate from meshd's CA, which is disabled")
+        }
+        for warning in webhook.injector.warnings { logger.warning("--injector-config: \(warning)") }
+        do {
+            services.append(
+                try WebhookServer(
+                    host: webhook.host, port: webhook.port, ca: ca, dnsNames: webhook.dnsNames,
+                    injection: InjectionWebhook(config: webhook.injector, mesh: { store.snapshot() }),
+                    validation: ValidationWebhook(meshConfig: { store.meshConfig() }), logger: logger,
+                    onListening: { listening.record(.tcp(host: webhook.host, port: $0), for: .webhook) }))
+        } catch {
+            throw MeshdSetupError("--webhook-address: cannot issue the serving certificate: \(error)")
+        }
+    }
     services.append(heapTrimmer)
     if let etcd = options.etcd, let replica = etcd.replica, let replicas {
         services.append(

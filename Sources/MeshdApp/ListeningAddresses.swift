@@ -6,7 +6,7 @@ import Synchronization
 public final class ListeningAddresses: Sendable {
     /// One of the daemon's listeners.
     public enum Listener: String, Sendable, Hashable, CustomStringConvertible {
-        case xds, secureXDS, admin
+        case xds, secureXDS, admin, webhook
         public var description: String { rawValue }
     }
 

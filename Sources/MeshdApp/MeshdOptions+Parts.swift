@@ -1,8 +1,23 @@
 public import Discovery
 public import EtcdClient
+public import Injection
 public import Registry
+import Webhooks
 
 extension MeshdOptions {
+    /// The admission webhooks' listener, serving certificate names, and the injector's config.
+    public struct Webhook: Sendable {
+        public var host: String
+        public var port: Int
+        public var dnsNames = WebhookServer.defaultDNSNames
+        public var injector = InjectorConfig()
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
     /// The admin HTTP server: where it listens and who may read it.
     public struct Admin: Sendable {
         public var host: String

@@ -1,5 +1,6 @@
 public import Discovery
 public import EtcdClient
+public import Injection
 public import Logging
 public import MeshModel
 public import Registry
@@ -44,6 +45,8 @@ public struct MeshdOptions: Sendable {
     /// The CA, proxy authentication, SDS and the TLS xDS port. nil runs without a CA (tests and embedders only:
     /// proxies are not authenticated and get no secrets).
     public var security: Security? = Security()
+    /// The HTTPS admission webhooks (istiod's 15017): injection and validation; nil runs none. Needs `security`.
+    public var webhook: Webhook?
     public var transport = Transport()
     /// How many recent changes `/debug/changes` keeps.
     public var changeHistory = 100

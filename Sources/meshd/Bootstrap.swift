@@ -1,6 +1,7 @@
 import ArgumentParser
 import Discovery
 import Foundation
+import Injection
 
 /// `meshd bootstrap`: print an Envoy bootstrap for a sidecar (or gateway) that gets everything else from meshd.
 struct Bootstrap: ParsableCommand {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Discovery
+import Injection
 import Foundation
 
 /// `meshd inject`: manual sidecar injection, like `istioctl kube-inject`.

@@ -97,6 +97,9 @@ struct Serve: AsyncParsableCommand {
     @OptionGroup(title: "Security")
     var securityOptions: ServeSecurityOptions
 
+    @OptionGroup(title: "Admission webhooks")
+    var webhookOptions: ServeWebhookOptions
+
     @OptionGroup(title: "Connection limits")
     var transportOptions: ServeTransportOptions
 
@@ -147,6 +150,7 @@ struct Serve: AsyncParsableCommand {
             options.etcd?.replica = try replicaOptions.replica()
         }
         options.security = try securityOptions.options(kubeconfig: kubeconfig, context: context)
+        options.webhook = try webhookOptions.options(hasCA: options.security != nil)
         options.xdsAddress = xds
         options.admin = MeshdOptions.Admin(
             host: adminHost, port: adminPort,

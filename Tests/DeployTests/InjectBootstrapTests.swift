@@ -2,6 +2,7 @@ import Foundation
 import MeshTestSupport
 import Testing
 
+@testable import Injection
 @testable import meshd
 
 /// The sidecar's entrypoint renders a bootstrap that the real Envoy accepts.

@@ -4,6 +4,7 @@ import MeshTestSupport
 import Testing
 import Yams
 
+@testable import Injection
 @testable import meshd
 
 /// `meshd inject` with ProxyConfigs and the mesh config's `defaultConfig`: the merged concurrency, image type and

@@ -4,6 +4,7 @@ import MeshTestSupport
 import Testing
 import Yams
 
+@testable import Injection
 @testable import meshd
 
 /// `meshd inject`: what it adds to a pod, what it leaves alone, and what it refuses.
@@ -145,9 +146,19 @@ import Yams
         #expect(error?.description.contains(reason) == true, "\(error?.description ?? "no error")")
     }
 
-    @Test func injectingTwiceIsRefused() throws {
+    @Test func injectingTwiceChangesNothing() throws {
         let once = try injector.inject(yaml: InjectSamples.bookinfo)
+        #expect(once.contains("sidecar.istio.io/status"))
+        #expect(try injector.inject(yaml: once) == once)
+    }
+
+    @Test func aSidecarWithoutTheStatusAnnotationIsRefused() throws {
+        let once = try injector.inject(yaml: InjectSamples.bookinfo).replacingOccurrences(
+            of: "sidecar.istio.io/status", with: "example.com/was-status")
         let error = #expect(throws: InjectError.self) { try injector.inject(yaml: once) }
-        #expect(error?.description.contains("document 2 (Deployment/reviews-v1): already injected") == true)
+        #expect(
+            error?.description.contains(
+                "document 2 (Deployment/reviews-v1): already has a container named istio-proxy") == true,
+            "\(error?.description ?? "no error")")
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import MeshTestSupport
 import Testing
 
+@testable import Injection
 @testable import meshd
 
 /// Every manifest in Deploy/ and `meshd inject` output pass the Kubernetes schemas, offline, with

@@ -90,6 +90,40 @@ import Testing
         }
     }
 
+    /// An optional kind that RBAC does not grant (403) is like a missing CRD: one warning naming the ClusterRole rule,
+    /// readiness is not held back, and the kind is read once the rule is granted. A required kind (Services) that
+    /// answers 403 does hold readiness back.
+    @Test func forbiddenOptionalKindsWarnOnceAndDoNotHoldReadiness() async throws {
+        let cluster = FakeKubernetes()
+        cluster.inject(.status(403), kind: "Secret")
+        cluster.inject(.status(403), kind: "VirtualService")
+        try cluster.apply(FakeObjects.virtualService("reviews", host: "reviews", destination: "ratings"))
+        let capture = CapturingLogHandler()
+        let logger = Logger(label: "test", factory: { _ in capture })
+        try await cluster.serving { port in
+            try await KubernetesMeshd.with(apiPort: port, logger: logger) { meshd in
+                try await meshd.waitUntilReady()
+                #expect(!meshd.keys.contains("VirtualService/default/reviews"))
+                try await Task.sleep(for: .seconds(1))
+                let secrets = capture.messages(.warning, containing: "secrets is forbidden")
+                #expect(secrets.count == 1, "\(secrets)")
+                #expect(secrets.first?.contains(#"apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"]"#) == true)
+                #expect(capture.messages(.warning, containing: "virtualservices.networking.istio.io is forbidden").count == 1)
+                cluster.inject(nil, kind: "VirtualService")
+                try await waitForKeys(meshd) { $0.contains("VirtualService/default/reviews") }
+            }
+        }
+
+        let required = FakeKubernetes()
+        required.inject(.status(403), kind: "Service")
+        try await required.serving { port in
+            try await KubernetesMeshd.with(apiPort: port) { meshd in
+                try await Task.sleep(for: .seconds(1))
+                #expect(!meshd.readiness.isReady, "a forbidden Service list must hold readiness back")
+            }
+        }
+    }
+
     /// A LIST larger than the page size is read with `continue` tokens and nothing is missed.
     @Test func chunkedListFollowsContinueTokens() async throws {
         let cluster = FakeKubernetes()

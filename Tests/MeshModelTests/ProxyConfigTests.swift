@@ -139,13 +139,20 @@ struct ProxyConfigTests {
                   concurrency: 0
                   tracing: {sampling: 12.5, zipkin: {address: z:9411}}
                   holdApplicationUntilProxyStarts: true
+                  terminationDrainDuration: 12.5s
+                  drainDuration: 45s
                 """, file: "mesh.yaml")
         let config = try #require(result.config)
         #expect(config.defaultConfig.concurrency == 0)
         #expect(config.defaultConfig.tracingSampling == 12.5)
+        // The injector's fields are read; the rest are warned about with their path.
+        #expect(config.defaultConfig.holdApplicationUntilProxyStarts == true)
+        #expect(config.defaultConfig.terminationDrainDuration == .milliseconds(12_500))
         #expect(
-            Set(result.warnings.map(\.fieldPath))
-                == ["defaultConfig.tracing.zipkin", "defaultConfig.holdApplicationUntilProxyStarts"])
+            Set(result.warnings.map(\.fieldPath)) == ["defaultConfig.tracing.zipkin", "defaultConfig.drainDuration"])
+        let badDrain = MeshConfigDecoder.decode(
+            yaml: "defaultConfig: {terminationDrainDuration: soon}", file: "mesh.yaml")
+        #expect(badDrain.errors.map(\.fieldPath) == ["defaultConfig.terminationDrainDuration"])
 
         let refused = MeshConfigDecoder.decode(yaml: "defaultConfig: {concurrency: -1}", file: "mesh.yaml")
         #expect(refused.config == nil)

@@ -15,6 +15,18 @@ public struct SubprocessError: Error, CustomStringConvertible {
 
 /// Runs short-lived commands for tests. Each call is bounded by a timeout; a child still running then is killed.
 public enum Subprocess {
+    /// `run` on a thread of its own, so that waiting for the command holds none of Swift's cooperative threads
+    /// (two on this machine): for commands that talk to a server running in the same test process.
+    public static func runDetached(
+        _ argv: [String], environment: [String: String]? = nil, timeout: Duration = .seconds(120)
+    ) async throws -> SubprocessResult {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try run(argv, environment: environment, timeout: timeout) })
+            }
+        }
+    }
+
     /// Runs `argv` to completion and captures its output. Throws if it cannot start or exceeds `timeout`.
     public static func run(
         _ argv: [String], environment: [String: String]? = nil, currentDirectory: URL? = nil,

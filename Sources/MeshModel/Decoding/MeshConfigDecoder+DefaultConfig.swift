@@ -1,10 +1,25 @@
 extension MeshConfigDecoder {
-    /// `defaultConfig`, the mesh-wide ProxyConfig: `concurrency`, `image.imageType`, `proxyMetadata` and
-    /// `tracing.sampling` are read; every other field is warned about with its path (`defaultConfig.drainDuration`).
+    /// `defaultConfig`, the mesh-wide ProxyConfig: `concurrency`, `image.imageType`, `proxyMetadata`,
+    /// `tracing.sampling`, and for injection `holdApplicationUntilProxyStarts` and `terminationDrainDuration` are read; every other field is warned about with its path (`defaultConfig.drainDuration`).
     static func decodeDefaultConfig(_ mesh: YAMLMapping, into config: inout MeshConfig) {
         guard let section = mesh.mapping("defaultConfig") else { return }
-        warnIgnored(section, handled: ["concurrency", "image", "proxyMetadata", "tracing"])
+        warnIgnored(
+            section,
+            handled: [
+                "concurrency", "image", "proxyMetadata", "tracing", "holdApplicationUntilProxyStarts",
+                "terminationDrainDuration",
+            ])
         var settings = ConfigDecoder.decodeProxySettings(section, environmentKey: "proxyMetadata")
+        if section["holdApplicationUntilProxyStarts"] != nil {
+            settings.holdApplicationUntilProxyStarts = section.bool("holdApplicationUntilProxyStarts")
+        }
+        if let field = section["terminationDrainDuration"], let drain = field.goDuration() {
+            if drain < .zero {
+                field.context.error(field.path, "must not be negative", node: field.node)
+            } else {
+                settings.terminationDrainDuration = drain
+            }
+        }
         if let concurrency = settings.concurrency, concurrency < 0, let field = section["concurrency"] {
             field.context.error(
                 field.path, "must be greater than or equal to 0, found \(concurrency)", node: field.node)

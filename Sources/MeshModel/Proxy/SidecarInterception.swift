@@ -14,21 +14,32 @@ public enum SidecarInterception {
     /// Envoy admin (15000), Istio's health and telemetry ports (15020, 15021, 15090) and HBONE (15008).
     public static let inboundExcludedPorts = [15000, 15008, 15020, 15021, 15090]
 
-    /// The nat table in `iptables-restore` format.
-    public static func rules(proxyUID: Int = proxyUID) -> String {
+    /// The nat table in `iptables-restore` format, capturing what `settings` say (everything by default).
+    public static func rules(proxyUID: Int = proxyUID, settings: InterceptionSettings = InterceptionSettings()) -> String {
         var lines = [
             "*nat",
             ":ISTIO_INBOUND - [0:0]",
             ":ISTIO_IN_REDIRECT - [0:0]",
             ":ISTIO_OUTPUT - [0:0]",
             ":ISTIO_REDIRECT - [0:0]",
-            "-A PREROUTING -p tcp -j ISTIO_INBOUND",
         ]
-        lines += inboundExcludedPorts.map { "-A ISTIO_INBOUND -p tcp --dport \($0) -j RETURN" }
+        if let ports = settings.includeInboundPorts {
+            // Only the listed ports; none at all leaves inbound traffic alone.
+            if !ports.isEmpty { lines.append("-A PREROUTING -p tcp -j ISTIO_INBOUND") }
+            lines += ports.map { "-A ISTIO_INBOUND -p tcp --dport \($0) -j ISTIO_IN_REDIRECT" }
+        } else {
+            lines.append("-A PREROUTING -p tcp -j ISTIO_INBOUND")
+            var excluded = inboundExcludedPorts
+            for port in settings.excludeInboundPorts where !excluded.contains(port) { excluded.append(port) }
+            lines += excluded.map { "-A ISTIO_INBOUND -p tcp --dport \($0) -j RETURN" }
+            lines.append("-A ISTIO_INBOUND -p tcp -j ISTIO_IN_REDIRECT")
+        }
         lines += [
-            "-A ISTIO_INBOUND -p tcp -j ISTIO_IN_REDIRECT",
             "-A ISTIO_IN_REDIRECT -p tcp -j REDIRECT --to-ports \(inboundPort)",
             "-A OUTPUT -p tcp -j ISTIO_OUTPUT",
+        ]
+        lines += settings.excludeOutboundPorts.map { "-A ISTIO_OUTPUT -p tcp --dport \($0) -j RETURN" }
+        lines += [
             // Envoy's inbound connections to the app, when bound to 127.0.0.6 as Istio's are.
             "-A ISTIO_OUTPUT -s 127.0.0.6/32 -o lo -j RETURN",
             // An application talking to itself over lo is not mesh traffic.
@@ -36,7 +47,15 @@ public enum SidecarInterception {
             // Envoy's own upstream connections must not loop back into Envoy.
             "-A ISTIO_OUTPUT -m owner --uid-owner \(proxyUID) -j RETURN",
             "-A ISTIO_OUTPUT -d 127.0.0.1/32 -j RETURN",
-            "-A ISTIO_OUTPUT -j ISTIO_REDIRECT",
+        ]
+        lines += settings.includeOutboundPorts.map { "-A ISTIO_OUTPUT -p tcp --dport \($0) -j ISTIO_REDIRECT" }
+        lines += settings.excludeOutboundIPRanges.map { "-A ISTIO_OUTPUT -d \($0) -j RETURN" }
+        if let ranges = settings.includeOutboundIPRanges {
+            lines += ranges.map { "-A ISTIO_OUTPUT -d \($0) -j ISTIO_REDIRECT" }
+        } else {
+            lines.append("-A ISTIO_OUTPUT -j ISTIO_REDIRECT")
+        }
+        lines += [
             "-A ISTIO_REDIRECT -p tcp -j REDIRECT --to-ports \(outboundPort)",
             "COMMIT",
         ]

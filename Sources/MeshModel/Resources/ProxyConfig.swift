@@ -30,6 +30,12 @@ public struct ProxySettings: Sendable, Hashable {
     /// `defaultConfig.tracing.sampling` (the mesh config only): the percentage of requests traced when no Telemetry
     /// sets `randomSamplingPercentage`.
     public var tracingSampling: Double?
+    /// `defaultConfig.holdApplicationUntilProxyStarts` (the mesh config only): injected pods start their application
+    /// containers only once the sidecar is ready.
+    public var holdApplicationUntilProxyStarts: Bool?
+    /// `defaultConfig.terminationDrainDuration` (the mesh config only): how long an injected sidecar stays up after
+    /// its pod is told to stop; Istio's default is 5 s.
+    public var terminationDrainDuration: Duration?
 
     public init(
         concurrency: Int? = nil, imageType: String? = nil, environmentVariables: [String: String] = [:],
@@ -52,6 +58,8 @@ public struct ProxySettings: Sendable, Hashable {
         if let imageType = specific.imageType { merged.imageType = imageType }
         merged.environmentVariables.merge(specific.environmentVariables) { _, new in new }
         if let sampling = specific.tracingSampling { merged.tracingSampling = sampling }
+        if let hold = specific.holdApplicationUntilProxyStarts { merged.holdApplicationUntilProxyStarts = hold }
+        if let drain = specific.terminationDrainDuration { merged.terminationDrainDuration = drain }
         return merged
     }
 

@@ -7,6 +7,8 @@ import Logging
 /// - `410 Gone` (an HTTP status or an `ERROR` event) means the resourceVersion expired: the informer lists again and
 ///   replaces its state, so deletions in the gap are noticed and nothing is applied twice.
 /// - Connection errors retry with `Backoff`.
+/// - A 403 on an optional kind (a custom resource, or Secrets) means RBAC does not grant it: handled like a missing
+///   CRD, with the warning naming the ClusterRole rule to add.
 /// - A 404 on the LIST of a custom resource means its CRD is not installed: one warning, the kind counts as synced
 ///   (empty), and the LIST is retried every `missingKindRetry`. A kind that was served and then answers 404 keeps
 ///   the objects it had: an error is never a deletion. (Deleting a CRD deletes its objects first, and those
@@ -66,6 +68,23 @@ struct Informer: Sendable {
                     let kept = state.objects.isEmpty ? "" : "; keeping its \(state.objects.count) object(s)"
                     logger.warning(
                         "\(kind) is not served (\(message)); is its CRD installed? Retrying every \(options.missingKindRetry)\(kept)"
+                    )
+                    reportedMissing = true
+                }
+                needsList = true
+                if !hasSynced {
+                    hasSynced = true
+                    synced(kind)
+                }
+                try? await Task.sleep(for: options.missingKindRetry)
+            } catch KubernetesError.status(code: 403, let message) where kind.isOptional {
+                // RBAC does not grant this kind: like a missing CRD, one warning naming the rule, and readiness is
+                // not held back; listed again every missingKindRetry, so a granted rule is picked up.
+                metrics?.failed(source: "kubernetes", operation: operation)
+                if !reportedMissing {
+                    let kept = state.objects.isEmpty ? "" : "; keeping its \(state.objects.count) object(s)"
+                    logger.warning(
+                        "\(kind) is forbidden (\(message)); grant meshd's ClusterRole the rule {\(kind.rbacRule)}. Serving without it, retrying every \(options.missingKindRetry)\(kept)"
                     )
                     reportedMissing = true
                 }

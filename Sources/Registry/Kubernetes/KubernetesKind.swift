@@ -60,6 +60,15 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
             fieldSelector: fieldSelector)
     }
 
+    /// Kinds meshd can run without: Istio's custom resources and Secrets (gateway credentials). A 404 (no CRD) or a
+    /// 403 (RBAC does not grant it) on them is a warning, and the kind counts as synced, empty.
+    public var isOptional: Bool { isCustomResource || kind == "Secret" }
+
+    /// The ClusterRole rule that lets meshd read this kind, as an operator would add it.
+    public var rbacRule: String {
+        "apiGroups: [\"\(group)\"], resources: [\"\(resource)\"], verbs: [\"get\", \"list\", \"watch\"]"
+    }
+
     static func istio(_ group: String, _ kind: String, modelled: Bool) -> Self {
         Self(
             group: group, version: "v1", kind: kind, resource: plural(of: kind), isCustomResource: true,

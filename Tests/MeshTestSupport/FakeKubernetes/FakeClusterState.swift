@@ -28,6 +28,9 @@ struct FakeClusterState {
     /// Every create, update and delete answered, oldest first.
     var writes: [FakeWrite] = []
     var refusals: Set<FakeRefusal> = []
+    /// Webhook Services' local ports (`namespace/name:port`), and the calls made to each webhook.
+    var serviceRoutes: [String: Int] = [:]
+    var admissionCalls: [String: Int] = [:]
 
     /// An open watch: which collection it follows and where its lines go.
     struct Watcher {

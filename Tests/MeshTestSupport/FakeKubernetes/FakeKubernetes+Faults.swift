@@ -28,6 +28,13 @@ extension FakeKubernetes {
             return fault
         }
         switch fault {
+        case .status(403)?:
+            // What the RBAC authorizer answers a service account that no rule grants the kind.
+            return Self.status(
+                403, reason: "Forbidden",
+                "\(resource.plural)\(resource.group.isEmpty ? "" : ".\(resource.group)") is forbidden: User "
+                    + "\"system:serviceaccount:istio-system:meshd\" cannot list resource \"\(resource.plural)\" in API group "
+                    + "\"\(resource.group)\" at the cluster scope")
         case .status(let code)?:
             return Self.status(code, reason: "InternalError", "injected failure")
         case .listWithoutItems?:

@@ -59,15 +59,15 @@ extension FakeKubernetes {
             if request.uri.path == "/apis/authentication.k8s.io/v1/tokenreviews" {
                 return self.tokenReview(Data(body.readableBytesView))
             }
-            return self.write("POST", request: request, body: Data(body.readableBytesView))
+            return await self.write("POST", request: request, body: Data(body.readableBytesView))
         }
         router.put("**") { request, _ in
             var request = request
             let body = try await request.collectBody(upTo: 4 * 1024 * 1024)
-            return self.write("PUT", request: request, body: Data(body.readableBytesView))
+            return await self.write("PUT", request: request, body: Data(body.readableBytesView))
         }
         router.delete("**") { request, _ in
-            self.write("DELETE", request: request, body: Data())
+            await self.write("DELETE", request: request, body: Data())
         }
         router.get("**") { request, _ in
             let agent = request.headers[.userAgent] ?? ""
@@ -83,7 +83,7 @@ extension FakeKubernetes {
     }
 
     /// POST, PUT and DELETE of objects (the fake's write API), after the injected refusals.
-    func write(_ method: String, request: Request, body: Data) -> Hummingbird.Response {
+    func write(_ method: String, request: Request, body: Data) async -> Hummingbird.Response {
         let path = request.uri.path
         guard let target = FakeObjectPath(path) else {
             return Self.status(404, reason: "NotFound", "the server could not find the requested resource")
@@ -94,7 +94,7 @@ extension FakeKubernetes {
             return Self.status(404, reason: "NotFound", "the server could not find the requested resource")
         }
         switch method {
-        case "POST": return create(target, body: body, userAgent: agent, path: path)
+        case "POST": return await create(target, body: body, userAgent: agent, path: path)
         case "PUT": return replace(target, body: body, userAgent: agent, path: path)
         default: return deleteObject(target, userAgent: agent, path: path)
         }

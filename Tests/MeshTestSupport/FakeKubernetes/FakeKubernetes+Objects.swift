@@ -130,7 +130,7 @@ extension FakeKubernetes {
 
     /// POST on a collection: creates the object, or 409 AlreadyExists. For custom resources `status` is dropped
     /// (their status subresource is enabled) and `generation` starts at 1.
-    func create(_ target: FakeObjectPath, body: Data, userAgent: String, path: String) -> Response {
+    func create(_ target: FakeObjectPath, body: Data, userAgent: String, path: String) async -> Response {
         guard target.name == nil else {
             return Self.status(405, reason: "MethodNotAllowed", "POST is for collections")
         }
@@ -149,6 +149,18 @@ extension FakeKubernetes {
             return Self.status(
                 400, reason: "BadRequest",
                 "the namespace of the provided object does not match the namespace sent on the request")
+        }
+        // The request's namespace goes into the object first (EnsureObjectNamespaceMatchesRequestNamespace), then
+        // the mutating and validating admission webhooks run, before anything is stored.
+        if target.resource.namespaced {
+            metadata["namespace"] = target.namespace
+            object["metadata"] = metadata
+        }
+        switch await admit(object, target: target, operation: "CREATE") {
+        case .refused(let response): return response
+        case .admitted(let admitted):
+            object = admitted
+            metadata = object["metadata"] as? [String: Any] ?? metadata
         }
         var named = target
         named.name = name

@@ -34,6 +34,7 @@ enum InjectBootstrap {
         bootstrap.token = "__ISTIO_TOKEN__"
         if !settings.plaintext { bootstrap.xdsRootCertFile = InjectSettings.rootCertPath }
         if case .tcp(let host, _) = settings.meshdAddress { bootstrap.xdsServerName = serverName(for: host) }
+        bootstrap.readinessPort = settings.readinessPort
         var document = bootstrap.document
         if case .tcp(let host, _) = settings.meshdAddress, !isIPAddress(host) {
             document = resolvingXDSClusterByDNS(document)
@@ -61,6 +62,27 @@ enum InjectBootstrap {
             exec envoy --disable-hot-restart --drain-strategy immediate --drain-time-s 45\(threads) --log-level warning --config-yaml "$config"
 
             """
+    }
+
+    /// The readiness path the kubelet probes on the readiness port: the bootstrap's readiness listener forwards it
+    /// to Envoy's admin `/ready`, which answers 200 only once Envoy is LIVE (its first CDS and LDS applied).
+    static let readinessPath = "/healthz/ready"
+
+    /// The postStart hook that holds the application of a pod whose sidecar is an ordinary container
+    /// (`holdApplicationUntilProxyStarts`): it asks the readiness listener once a second, for at most 10 minutes,
+    /// using bash's /dev/tcp (the Envoy image has bash but no HTTP client).
+    static func waitUntilReady(port: Int, attempts: Int = 600) -> String {
+        """
+        for attempt in $(seq 1 \(attempts)); do
+          if (exec 3<>/dev/tcp/127.0.0.1/\(port) && printf 'GET \(readinessPath) HTTP/1.1\\r\\nHost: localhost\\r\\nConnection: close\\r\\n\\r\\n' >&3 && head -n 1 <&3) 2>/dev/null | grep -q ' 200 '; then
+            exit 0
+          fi
+          sleep 1
+        done
+        echo "the sidecar was not ready after \(attempts) attempts" >&2
+        exit 1
+
+        """
     }
 
     /// The certificate meshd serves on 15012 names `istiod.istio-system.svc`; a short name such as

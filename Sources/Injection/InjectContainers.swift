@@ -4,12 +4,12 @@ import Yams
 /// The containers and volumes `meshd inject` adds to a pod, as YAML nodes.
 enum InjectContainers {
     /// `istio-init`: installs the redirect as root with NET_ADMIN and NET_RAW, then exits.
-    static func initContainer(settings: InjectSettings) -> Node {
+    static func initContainer(settings: InjectSettings, interception: InterceptionSettings = InterceptionSettings()) -> Node {
         [
             "name": .string(InjectSettings.initContainerName),
             "image": .string(settings.initImage),
             "command": ["/bin/sh", "-c"],
-            "args": [.block(InjectInterception.script())],
+            "args": [.block(InjectInterception.script(interception: interception))],
             "resources": ["requests": ["cpu": "10m", "memory": "16Mi"], "limits": ["cpu": "100m", "memory": "64Mi"]],
             "securityContext": [
                 "runAsUser": 0,
@@ -25,10 +25,16 @@ enum InjectContainers {
 
     /// `istio-proxy`: Envoy as uid 1337 (the uid the redirect exempts), started by the rendering entrypoint, with the
     /// pod's merged ProxyConfig settings: the image type's tag, `--concurrency`, and the environment variables (after
-    /// meshd's own, sorted by name).
+    /// meshd's own, sorted by name). Its readiness probe asks Envoy's `/ready` through the bootstrap's readiness
+    /// listener, so the pod is Ready only once Envoy holds its first clusters and listeners from meshd; as a native
+    /// sidecar the same check is its startup probe, which holds the application containers until it passes. Its
+    /// preStop hook keeps it up for `terminationDrainDuration`.
     static func sidecar(
-        bootstrapTemplate: String, settings: InjectSettings, proxy: ProxySettings = ProxySettings()
+        bootstrapTemplate: String, settings: InjectSettings, proxy: ProxySettings = ProxySettings(),
+        options: SidecarOptions? = nil
     ) -> Node {
+        let options = options ?? SidecarOptions(annotations: PodAnnotations(), proxy: proxy, nativeSidecar: settings.nativeSidecar)
+        let annotations = options.annotations
         var mounts: [Node] = [
             [
                 "name": .string(InjectSettings.tokenVolumeName), "mountPath": .string(InjectSettings.tokenDirectory),
@@ -42,9 +48,12 @@ enum InjectContainers {
                 "readOnly": .bool(true),
             ])
         }
+        let readinessCheck: Node = [
+            "path": .string(InjectBootstrap.readinessPath), "port": .int(settings.readinessPort),
+        ]
         var container: Node = [
             "name": .string(InjectSettings.proxyContainerName),
-            "image": .string(proxy.image(from: settings.proxyImage)),
+            "image": .string(annotations.proxyImage ?? proxy.image(from: settings.proxyImage)),
             "command": ["/bin/sh", "-c"],
             "args": [.block(InjectBootstrap.entrypoint(concurrency: proxy.concurrency))],
             "env": .sequence(
@@ -59,8 +68,28 @@ enum InjectContainers {
                         + proxy.environmentVariables.sorted { $0.key < $1.key }.map { name, value -> Node in
                             ["name": .string(name), "value": .quoted(value)]
                         })),
+            "ports": [
+                [
+                    "name": "http-envoy-health", "containerPort": .int(settings.readinessPort),
+                    "protocol": "TCP",
+                ]
+            ],
+            "readinessProbe": [
+                "httpGet": readinessCheck,
+                "initialDelaySeconds": .int(annotations.readinessInitialDelaySeconds),
+                "periodSeconds": .int(annotations.readinessPeriodSeconds),
+                "failureThreshold": .int(annotations.readinessFailureThreshold),
+                "timeoutSeconds": 3,
+            ],
             "resources": [
-                "requests": ["cpu": "100m", "memory": "128Mi"], "limits": ["cpu": "2000m", "memory": "1Gi"],
+                "requests": [
+                    "cpu": .string(annotations.cpuRequest ?? "100m"),
+                    "memory": .string(annotations.memoryRequest ?? "128Mi"),
+                ],
+                "limits": [
+                    "cpu": .string(annotations.cpuLimit ?? "2000m"),
+                    "memory": .string(annotations.memoryLimit ?? "1Gi"),
+                ],
             ],
             "securityContext": [
                 "runAsUser": .int(InjectSettings.proxyUID),
@@ -73,7 +102,24 @@ enum InjectContainers {
             ],
             "volumeMounts": .sequence(.init(mounts)),
         ]
-        if settings.nativeSidecar { container["restartPolicy"] = "Always" }
+        var lifecycle: Node = [
+            // The application's containers stop first (a native sidecar is stopped after them); the sidecar then
+            // stays up for terminationDrainDuration, so in-flight requests finish through it.
+            "preStop": ["exec": ["command": ["sleep", .string(String(options.terminationDrainSeconds))]]]
+        ]
+        if settings.nativeSidecar {
+            container["restartPolicy"] = "Always"
+            // The kubelet starts the next container only once a native sidecar's startup probe passes.
+            container["startupProbe"] = [
+                "httpGet": readinessCheck, "periodSeconds": 1, "failureThreshold": 600, "timeoutSeconds": 3,
+            ]
+        } else if options.holdApplication {
+            // An ordinary container: the kubelet starts the next one only after this postStart hook returns.
+            lifecycle["postStart"] = [
+                "exec": ["command": ["/bin/bash", "-c", .block(InjectBootstrap.waitUntilReady(port: settings.readinessPort))]]
+            ]
+        }
+        container["lifecycle"] = lifecycle
         return container
     }
 

@@ -1,35 +1,53 @@
-import Discovery
+public import Discovery
 
 /// The bootstrap a proxy starts with: Istio's node identity and metadata, an admin port, and ADS over
 /// HTTP/2 gRPC to meshd. Everything else (listeners, clusters, routes, endpoints) comes over ADS.
-struct EnvoyBootstrap {
-    var kind: String
-    var ip: String
-    var pod: String
-    var namespace: String
-    var serviceAccount: String
-    var labels: [String: String]
-    var xds: ListenAddress
-    var adminPort: Int
+public struct EnvoyBootstrap {
+    public var kind: String
+    public var ip: String
+    public var pod: String
+    public var namespace: String
+    public var serviceAccount: String
+    public var labels: [String: String]
+    public var xds: ListenAddress
+    public var adminPort: Int
     /// More replicas' xDS addresses: the xds-grpc cluster lists `xds` and these, and Envoy reconnects to another
     /// endpoint when its stream's replica goes.
-    var extraXDS: [ListenAddress] = []
+    public var extraXDS: [ListenAddress] = []
     /// A bootstrap token, sent as `authorization: Bearer <token>` on the ADS stream (Envoy's `initial_metadata`).
-    var token: String? = nil
+    public var token: String? = nil
     /// The root certificate file (PEM) to verify meshd's serving certificate; set to talk to the TLS port.
-    var xdsRootCertFile: String? = nil
+    public var xdsRootCertFile: String? = nil
     /// Delta (incremental) ADS instead of State of the World.
-    var delta = false
+    public var delta = false
     /// The name meshd's serving certificate is checked against (SNI and SAN).
-    var xdsServerName = "istiod.istio-system.svc"
+    public var xdsServerName = "istiod.istio-system.svc"
     /// More node metadata (`--metadata`, `--auto-register-group`, a ProxyConfig's `ISTIO_META_*` variables); the
     /// keys meshd writes itself (NAMESPACE, LABELS, ...) keep meshd's values.
-    var extraMetadata: [String: String] = [:]
+    public var extraMetadata: [String: String] = [:]
+    /// The readiness listener's port (injected sidecars: 15021): `GET /healthz/ready` there is Envoy's admin
+    /// `/ready`. With it, the first CDS and LDS have no initial fetch timeout, so Envoy becomes ready (LIVE) only
+    /// with config from meshd, not after Envoy's default 15 s without it.
+    public var readinessPort: Int? = nil
 
     /// `sidecar~<ip>~<pod>.<namespace>~<namespace>.svc.cluster.local`
-    var nodeID: String { "\(kind)~\(ip)~\(pod).\(namespace)~\(namespace).svc.cluster.local" }
+    public var nodeID: String { "\(kind)~\(ip)~\(pod).\(namespace)~\(namespace).svc.cluster.local" }
 
-    var document: [String: Any] {
+    public init(
+        kind: String, ip: String, pod: String, namespace: String, serviceAccount: String, labels: [String: String],
+        xds: ListenAddress, adminPort: Int
+    ) {
+        self.kind = kind
+        self.ip = ip
+        self.pod = pod
+        self.namespace = namespace
+        self.serviceAccount = serviceAccount
+        self.labels = labels
+        self.xds = xds
+        self.adminPort = adminPort
+    }
+
+    public var document: [String: Any] {
         let app = labels["app"] ?? labels["app.kubernetes.io/name"] ?? pod
         let xdsEndpoints: [[String: Any]] = ([xds] + extraXDS).map { address in
             let endpointAddress: [String: Any] =
@@ -39,7 +57,8 @@ struct EnvoyBootstrap {
                 }
             return ["endpoint": ["address": endpointAddress]]
         }
-        let adsSource: [String: Any] = ["ads": [String: Any](), "resource_api_version": "V3"]
+        var adsSource: [String: Any] = ["ads": [String: Any](), "resource_api_version": "V3"]
+        if readinessPort != nil { adsSource["initial_fetch_timeout"] = "0s" }
         var metadata: [String: Any] = extraMetadata
         metadata.merge(
             [
@@ -53,7 +72,7 @@ struct EnvoyBootstrap {
                 "NAME": pod,
             ] as [String: Any]
         ) { _, own in own }
-        return [
+        var document: [String: Any] = [
             "node": [
                 "id": nodeID,
                 "cluster": "\(app).\(namespace)",
@@ -92,6 +111,14 @@ struct EnvoyBootstrap {
                 ]
             ],
         ]
+        if let readinessPort, var resources = document["static_resources"] as? [String: Any],
+            let clusters = resources["clusters"] as? [[String: Any]]
+        {
+            resources["listeners"] = [Self.readinessListener(port: readinessPort)]
+            resources["clusters"] = clusters + [Self.adminCluster(port: adminPort)]
+            document["static_resources"] = resources
+        }
+        return document
     }
 
     /// Istio's bootstrap limit on downstream connections (2^31 - 1): high enough never to refuse a workload's
@@ -112,6 +139,57 @@ struct EnvoyBootstrap {
                     ] as [String: Any],
                 ] as [String: Any]
             ]
+        ]
+    }
+
+    /// `GET /healthz/ready` on every address at `port`, answered by Envoy's admin `/ready` (200 `LIVE` once Envoy
+    /// has initialised with meshd's config, 503 before).
+    static func readinessListener(port: Int) -> [String: Any] {
+        let route: [String: Any] = [
+            "match": ["path": InjectBootstrap.readinessPath],
+            "route": ["cluster": adminClusterName, "prefix_rewrite": "/ready"],
+        ]
+        let manager: [String: Any] = [
+            "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+            "stat_prefix": "readiness",
+            "route_config": [
+                "name": "readiness",
+                "virtual_hosts": [["name": "readiness", "domains": ["*"], "routes": [route]] as [String: Any]],
+            ] as [String: Any],
+            "http_filters": [
+                [
+                    "name": "envoy.filters.http.router",
+                    "typed_config": ["@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"],
+                ] as [String: Any]
+            ],
+        ]
+        return [
+            "name": "meshd-readiness",
+            "address": ["socket_address": ["address": "0.0.0.0", "port_value": port]],
+            "filter_chains": [
+                ["filters": [["name": "envoy.filters.network.http_connection_manager", "typed_config": manager]]]
+            ],
+        ]
+    }
+
+    static let adminClusterName = "meshd-envoy-admin"
+
+    /// Envoy's own admin interface as a cluster, for the readiness listener.
+    static func adminCluster(port: Int) -> [String: Any] {
+        [
+            "name": adminClusterName,
+            "type": "STATIC",
+            "connect_timeout": "1s",
+            "load_assignment": [
+                "cluster_name": adminClusterName,
+                "endpoints": [
+                    [
+                        "lb_endpoints": [
+                            ["endpoint": ["address": ["socket_address": ["address": "127.0.0.1", "port_value": port]]]]
+                        ]
+                    ]
+                ],
+            ] as [String: Any],
         ]
     }
 

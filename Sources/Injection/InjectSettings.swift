@@ -1,28 +1,32 @@
-import Discovery
-import MeshModel
+public import Discovery
+public import MeshModel
 
 /// What `meshd inject` puts into a pod: which images, where meshd is, and how the proxy proves its identity.
-struct InjectSettings {
+public struct InjectSettings: Sendable {
     /// EnvoyFilter `BOOTSTRAP` patches (`--envoy-filters`), merged into each workload's bootstrap.
-    var bootstrapPatches: BootstrapEnvoyFilters?
+    public var bootstrapPatches: BootstrapEnvoyFilters?
     /// The Envoy sidecar image.
-    var proxyImage = "envoyproxy/envoy:v1.40.0"
+    public var proxyImage = "envoyproxy/envoy:v1.40.0"
     /// The image of the init container that installs the iptables redirect; it needs `sh` and `iptables-restore`.
-    var initImage = "meshd:latest"
+    public var initImage = "meshd:latest"
     /// meshd's xDS address as proxies in the pod dial it.
-    var meshdAddress = ListenAddress.tcp(host: "istiod.istio-system.svc", port: 15012)
+    public var meshdAddress = ListenAddress.tcp(host: "istiod.istio-system.svc", port: 15012)
     /// Talk to meshd in plaintext (port 15010) instead of TLS verified against the mesh root.
-    var plaintext = false
+    public var plaintext = false
     /// Put the sidecar into `initContainers` with `restartPolicy: Always` (Kubernetes 1.29 and later), so it starts
     /// before the application and does not keep a Job's pod alive. Otherwise it is an ordinary container.
-    var nativeSidecar = true
+    public var nativeSidecar = true
     /// Lifetime of the projected token; the kubelet refreshes it at 80 %, but Envoy reads it once, at start-up.
-    var tokenExpirationSeconds = 43_200
+    public var tokenExpirationSeconds = 43_200
     /// The ProxyConfigs and mesh config (`--proxy-config`, `--mesh-config`) whose merged settings shape each pod's
     /// proxy: concurrency, image type, environment variables. Empty: istiod's defaults.
-    var mesh = MeshSnapshot.build(from: [])
+    public var mesh = MeshSnapshot.build(from: [])
     /// The namespace of a workload whose metadata names none (`kubectl apply -n`).
-    var namespace = "default"
+    public var namespace = "default"
+    /// The sidecar's readiness port (Istio's 15021): the bootstrap's readiness listener, which the kubelet probes.
+    public var readinessPort = 15021
+
+    public init() {}
 
     /// Environment variables of the proxy container that meshd sets itself; a ProxyConfig may not replace them.
     static let reservedEnvironment: Set<String> = [

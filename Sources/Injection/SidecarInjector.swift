@@ -1,11 +1,15 @@
-import Yams
+public import Yams
 
 /// Manual sidecar injection, as `istioctl kube-inject` does it: rewrites the pod template of every workload in a
 /// multi-document YAML stream and passes every other document through unchanged.
 ///
 /// Pure: YAML text in, YAML text out, no I/O.
-struct SidecarInjector {
-    var settings: InjectSettings
+public struct SidecarInjector: Sendable {
+    public var settings: InjectSettings
+
+    public init(settings: InjectSettings) {
+        self.settings = settings
+    }
 
     /// Kinds that carry a pod template, and the path to it (empty for a Pod itself).
     static let podTemplatePaths: [String: [String]] = [
@@ -26,7 +30,7 @@ struct SidecarInjector {
     ]
 
     /// Injects every workload in `yaml`; throws `InjectError` naming the first document it cannot handle.
-    func inject(yaml: String) throws -> String {
+    public func inject(yaml: String) throws -> String {
         var documents: [Node] = []
         var sequence: YamlSequence<Node>
         do {
@@ -76,7 +80,7 @@ struct SidecarInjector {
             guard let pod = try PodTemplateInjection(settings: settings).inject(template, namespace: namespace) else {
                 return document
             }
-            injected[path: path] = pod
+            injected[path: path] = pod.pod
         } catch let reason as PodTemplateInjection.Refusal {
             throw InjectError(document: position, object: object, reason: reason.description)
         }

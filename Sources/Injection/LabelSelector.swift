@@ -1,0 +1,105 @@
+/// A Kubernetes label selector (`matchLabels` and `matchExpressions`), as webhook configurations and the injector's
+/// `alwaysInjectSelector` / `neverInjectSelector` hold them. Every requirement must hold; an empty selector
+/// selects everything.
+public struct LabelSelector: Sendable, Hashable {
+    public struct Requirement: Sendable, Hashable {
+        public enum Operator: String, Sendable, Hashable, CaseIterable {
+            case `in` = "In"
+            case notIn = "NotIn"
+            case exists = "Exists"
+            case doesNotExist = "DoesNotExist"
+        }
+
+        public var key: String
+        public var `operator`: Operator
+        public var values: [String]
+
+        public init(key: String, operator: Operator, values: [String] = []) {
+            self.key = key
+            self.operator = `operator`
+            self.values = values
+        }
+
+        public func matches(_ labels: [String: String]) -> Bool {
+            switch `operator` {
+            case .in: return labels[key].map(values.contains) ?? false
+            case .notIn: return labels[key].map { !values.contains($0) } ?? true
+            case .exists: return labels[key] != nil
+            case .doesNotExist: return labels[key] == nil
+            }
+        }
+    }
+
+    public var matchLabels: [String: String]
+    public var matchExpressions: [Requirement]
+
+    public init(matchLabels: [String: String] = [:], matchExpressions: [Requirement] = []) {
+        self.matchLabels = matchLabels
+        self.matchExpressions = matchExpressions
+    }
+
+    /// No requirement at all.
+    public var isEmpty: Bool { matchLabels.isEmpty && matchExpressions.isEmpty }
+
+    public func matches(_ labels: [String: String]) -> Bool {
+        matchLabels.allSatisfy { labels[$0.key] == $0.value } && matchExpressions.allSatisfy { $0.matches(labels) }
+    }
+
+    /// Reads a selector from its JSON form; throws naming the field under `path` that is wrong.
+    public init(json: JSONValue, path: String) throws(InjectError) {
+        guard case .object(let members) = json else {
+            throw InjectError(reason: "\(path): must be a label selector (matchLabels, matchExpressions)")
+        }
+        var labels: [String: String] = [:]
+        var requirements: [Requirement] = []
+        for (key, value) in members {
+            switch key {
+            case "matchLabels":
+                guard case .object(let pairs) = value else {
+                    throw InjectError(reason: "\(path).matchLabels: must be a map of strings")
+                }
+                for (label, labelValue) in pairs {
+                    guard let text = labelValue.stringValue else {
+                        throw InjectError(reason: "\(path).matchLabels.\(label): must be a string")
+                    }
+                    labels[label] = text
+                }
+            case "matchExpressions":
+                guard case .array(let items) = value else {
+                    throw InjectError(reason: "\(path).matchExpressions: must be a list")
+                }
+                for (index, item) in items.enumerated() {
+                    let itemPath = "\(path).matchExpressions[\(index)]"
+                    guard let key = item["key"]?.stringValue, !key.isEmpty else {
+                        throw InjectError(reason: "\(itemPath).key: is required")
+                    }
+                    guard let name = item["operator"]?.stringValue, let op = Requirement.Operator(rawValue: name) else {
+                        throw InjectError(
+                            reason: "\(itemPath).operator: must be one of "
+                                + Requirement.Operator.allCases.map(\.rawValue).joined(separator: ", "))
+                    }
+                    var values: [String] = []
+                    if case .array(let list)? = item["values"] {
+                        for entry in list {
+                            guard let text = entry.stringValue else {
+                                throw InjectError(reason: "\(itemPath).values: must be strings")
+                            }
+                            values.append(text)
+                        }
+                    }
+                    let needsValues = op == .in || op == .notIn
+                    if needsValues && values.isEmpty {
+                        throw InjectError(reason: "\(itemPath).values: must not be empty for \(name)")
+                    }
+                    if !needsValues && !values.isEmpty {
+                        throw InjectError(reason: "\(itemPath).values: must be empty for \(name)")
+                    }
+                    requirements.append(Requirement(key: key, operator: op, values: values))
+                }
+            default:
+                throw InjectError(reason: "\(path).\(key): unknown field (expected matchLabels, matchExpressions)")
+            }
+        }
+        self.init(matchLabels: labels, matchExpressions: requirements)
+    }
+}
