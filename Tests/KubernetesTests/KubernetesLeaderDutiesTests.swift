@@ -13,6 +13,7 @@ import Testing
 @Suite(.serialized) struct KubernetesLeaderDutiesTests {
     static let apiPort = 42020
     static let firstAdminPort = 42021
+    static let webhookPort = 42022
 
     @Test func buildMeshdRunsEveryLeaderDuty() async throws {
         let cluster = FakeKubernetes()
@@ -65,6 +66,72 @@ import Testing
                 #expect((messages.first?["type"] as? [String: Any])?["code"] as? String == "IST0101")
                 #expect(messages.first?["level"] as? String == "ERROR")
                 #expect((messages.first?["description"] as? String)?.contains("\"nowhere\"") == true, "\(messages)")
+            }
+        }
+    }
+
+    /// A VirtualService of the default revision (`istio.io/rev: default`), which Istio's validator selects.
+    static func revisionedVirtualService(_ name: String, weight: Int) -> String {
+        """
+        {"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"\(name)",\
+        "namespace":"default","labels":{"istio.io/rev":"default"}},"spec":{"hosts":["\(name)"],\
+        "http":[{"route":[{"destination":{"host":"\(name)"},"weight":\(weight)}]}]}}
+        """
+    }
+
+    /// The whole chain with meshd's own webhook server (`--webhook-address`): the leader patches the root into the
+    /// validator, which the fake's admission chain then trusts as kube-apiserver would (the caBundle is its only
+    /// root for meshd's serving certificate), turns it to `Fail` once the server is bound and meshd ready, and an
+    /// invalid VirtualService created through the API server is refused with meshd's reason.
+    @Test func theValidatorFailsClosedOnMeshdsWebhookAndRefusesBadConfig() async throws {
+        let cluster = FakeKubernetes()
+        try cluster.apply(FakeObjects.namespace("default"))
+        try cluster.apply(
+            FakeObjects.validatingWebhookConfiguration(
+                "istio-validator-istio-system", webhooks: ["validation.istio.io"], failurePolicy: "Ignore"))
+        cluster.routeService(namespace: "istio-system", name: "istiod", port: 443, toLocalPort: Self.webhookPort)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "meshd-k8s-webhook-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await cluster.serving(port: Self.apiPort) { apiPort in
+            let connection = KubernetesConnection(server: "http://127.0.0.1:\(apiPort)")
+            var options = MeshdOptions(logger: KubernetesMeshd.quietLogger())
+            options.kubernetes = MeshdOptions.Kubernetes(connection: connection, options: KubernetesMeshd.fastOptions())
+            var replica = MeshdOptions.Replica(id: "a")
+            replica.service.leaseTTL = .seconds(3)
+            replica.statusInterval = .milliseconds(100)
+            options.kubernetes?.replica = replica
+            options.xdsAddress = .unix(path: directory.appendingPathComponent("xds.sock").path)
+            options.admin = nil
+            options.security = MeshdOptions.Security(
+                stateDirectory: directory.appendingPathComponent("ca").path, secureXDSAddress: nil,
+                trustNodeMetadata: true)
+            options.webhook = MeshdOptions.Webhook(host: "127.0.0.1", port: Self.webhookPort)
+            let application = try buildMeshd(options)
+            let ca = try #require(application.ca)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await application.run() }
+                defer { group.cancelAll() }
+                let caBundle = Data(ca.trustBundlePEM.utf8).base64EncodedString()
+                _ = try await Poll.until("the validator patched and failing closed", timeout: .seconds(15)) {
+                    KubernetesWebhookPatchDutyTests.validatorState(cluster).map { "\($0.0 == caBundle) \($0.1 ?? "")" }
+                        == ["true Fail"] ? true : nil
+                }
+                #expect(application.readiness.isReady)
+                try await KubernetesClient.with(connection) { client in
+                    let path = "/apis/networking.istio.io/v1/namespaces/default/virtualservices"
+                    let refused = try await client.send(
+                        .post, path, json: Data(Self.revisionedVirtualService("broken", weight: -1).utf8))
+                    let message = String(decoding: refused.body, as: UTF8.self)
+                    #expect(refused.status >= 400 && refused.status < 500, "\(refused.status): \(message)")
+                    #expect(message.contains("denied the request") && message.contains("weight"), "\(message)")
+                    let admitted = try await client.send(
+                        .post, path, json: Data(Self.revisionedVirtualService("reviews", weight: 100).utf8))
+                    #expect(admitted.status == 201, "\(String(decoding: admitted.body, as: UTF8.self))")
+                }
+                #expect(cluster.admissionCalls["validation.istio.io"] == 2)
+                #expect(cluster.object(kind: "VirtualService", name: "broken") == nil)
             }
         }
     }
