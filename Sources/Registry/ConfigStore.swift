@@ -9,6 +9,9 @@ import Synchronization
 /// file that declared it first.
 public final class ConfigStore: Sendable {
     let state: Mutex<StoreState>
+    /// Serialises publications, so that subscribers see snapshots in order although they are yielded with `state`
+    /// released (`rebuild`). Never taken while `state` is held.
+    let publishing = Mutex(())
     let logger: Logger
     /// The generation counter and what changed at each generation; every snapshot published carries its
     /// generation (`MeshSnapshot.generation`). Stages after the store that publish snapshots of their own record here.
@@ -26,7 +29,10 @@ public final class ConfigStore: Sendable {
         var initial = StoreState()
         initial.outboundTrafficPolicyOverride = outboundTrafficPolicyOverride
         initial.stampInitial(log: changeLog)
-        if outboundTrafficPolicyOverride != nil { _ = initial.refresh(log: changeLog) }
+        if outboundTrafficPolicyOverride != nil {
+            _ = initial.refresh(log: changeLog)
+            _ = initial.takePublication()  // nobody subscribed yet
+        }
         self.state = Mutex(initial)
     }
 
@@ -75,10 +81,13 @@ public final class ConfigStore: Sendable {
     /// gets its own stream; a slow reader only ever sees the newest pending snapshot.
     public func snapshots() -> AsyncStream<MeshSnapshot> {
         let (stream, continuation) = AsyncStream.makeStream(of: MeshSnapshot.self, bufferingPolicy: .bufferingNewest(1))
-        let id = state.withLock { state in
-            let id = state.addSubscriber(continuation)
-            continuation.yield(state.snapshot)
-            return id
+        // In order with the publications (`rebuild`); yielding to a stream nobody reads yet resumes no task.
+        let id = publishing.withLock { _ in
+            state.withLock { state in
+                let id = state.addSubscriber(continuation)
+                continuation.yield(state.snapshot)
+                return id
+            }
         }
         continuation.onTermination = { [weak self] _ in
             self?.state.withLock { state in state.removeSubscriber(id) }
@@ -88,15 +97,34 @@ public final class ConfigStore: Sendable {
 
     /// Runs a change, rebuilds the snapshot, publishes it if its version moved, and logs new diagnostics once.
     private func update(_ change: (inout StoreState) -> Void) {
-        let appeared = state.withLock { state -> [ConfigDiagnostic] in
-            change(&state)
-            return state.refresh(log: changeLog)
-        }
+        let appeared = rebuild(change)
         for diagnostic in appeared {
             switch diagnostic.severity {
             case .error: logger.error("\(diagnostic.description)")
             case .warning: logger.warning("\(diagnostic.description)")
             }
+        }
+    }
+}
+
+extension ConfigStore {
+    /// Applies `change` and rebuilds the snapshot under the store's lock, then yields a snapshot whose version moved
+    /// to the subscribers with that lock released, and returns the diagnostics that appeared.
+    ///
+    /// Yielding resumes a subscriber's task, which takes that task's status lock; cancelling a subscriber's task holds
+    /// the same lock while its stream's termination handler takes the store's lock to unsubscribe. Yielding under the
+    /// store's lock could therefore deadlock with a shutdown; `publishing` keeps the yields in order instead.
+    func rebuild(_ change: (inout StoreState) -> Void) -> [ConfigDiagnostic] {
+        publishing.withLock { _ in
+            let (appeared, publication) = state.withLock { state in
+                change(&state)
+                let appeared = state.refresh(log: changeLog)
+                return (appeared, state.takePublication())
+            }
+            if let publication {
+                for subscriber in publication.subscribers { subscriber.yield(publication.snapshot) }
+            }
+            return appeared
         }
     }
 }

@@ -35,6 +35,8 @@ struct StoreState: ~Copyable {
     private var inForceHashes: [ResourceKey: UInt64] = [:]
     private var subscribers: [Int: AsyncStream<MeshSnapshot>.Continuation] = [:]
     private var nextSubscriber = 0
+    /// A snapshot `refresh` built with a new version, for `takePublication` to hand out after the lock is released.
+    private var pendingPublication: MeshSnapshot?
 
     /// Stores a file's decode result. `keeping` names objects the file no longer declares that must stay at their
     /// last version for now (a file source holds a removal through its quiet period).
@@ -95,8 +97,17 @@ struct StoreState: ~Copyable {
         subscribers[id] = nil
     }
 
-    /// Resolves duplicates across files, rebuilds the snapshot, publishes it when its version changed, and returns
-    /// the diagnostics that were not there before.
+    /// The snapshot the last `refresh` published, if its version moved, and the subscribers to yield it to; cleared.
+    /// The caller yields once the store's lock is released (`ConfigStore.rebuild`).
+    mutating func takePublication() -> (snapshot: MeshSnapshot, subscribers: [AsyncStream<MeshSnapshot>.Continuation])?
+    {
+        guard let snapshot = pendingPublication else { return nil }
+        pendingPublication = nil
+        return (snapshot, Array(subscribers.values))
+    }
+
+    /// Resolves duplicates across files, rebuilds the snapshot, marks it for publication (`takePublication`) when its
+    /// version changed, and returns the diagnostics that were not there before.
     mutating func refresh(log: ChangeLog) -> [ConfigDiagnostic] {
         let ordered = files.sorted {
             ($0.value.precedence.rawValue, $0.value.loadOrder, $0.key)
@@ -137,7 +148,7 @@ struct StoreState: ~Copyable {
         if next.version != snapshot.version {
             let generation = log.record(changes(to: next, inForce: inForce))
             snapshot = next.stamped(generation: generation)
-            for continuation in subscribers.values { continuation.yield(snapshot) }
+            pendingPublication = snapshot
         } else {
             snapshot = next.stamped(generation: snapshot.generation)
         }

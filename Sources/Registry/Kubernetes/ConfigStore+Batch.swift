@@ -12,12 +12,11 @@ extension ConfigStore {
         batch: [(file: String, result: DecodeResult, keeping: Set<ResourceKey>)], removing: [String],
         precedence: SourcePrecedence = .files
     ) {
-        let appeared = state.withLock { state -> [ConfigDiagnostic] in
+        let appeared = rebuild { state in
             for file in removing { state.remove(file: file) }
             for (file, result, keeping) in batch {
                 state.apply(file: file, result: result, keeping: keeping, precedence: precedence)
             }
-            return state.refresh(log: changeLog)
         }
         for diagnostic in appeared {
             switch diagnostic.severity {
