@@ -114,7 +114,8 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
                 try WebhookServer(
                     host: webhook.host, port: webhook.port, ca: ca, dnsNames: webhook.dnsNames,
                     injection: InjectionWebhook(config: webhook.injector, mesh: { store.snapshot() }),
-                    validation: ValidationWebhook(meshConfig: { store.meshConfig() }), logger: logger,
+                    validation: ValidationWebhook(meshConfig: { store.meshConfig() }),
+                    metrics: WebhookMetrics(factory: metricsFactory), logger: logger,
                     onListening: { listening.record(.tcp(host: webhook.host, port: $0), for: .webhook) }))
         } catch {
             throw MeshdSetupError("--webhook-address: cannot issue the serving certificate: \(error)")

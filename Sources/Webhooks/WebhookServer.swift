@@ -17,6 +17,7 @@ public struct WebhookServer: Service {
     let injection: InjectionWebhook?
     let validation: ValidationWebhook
     let certificate: RenewingServingCertificate
+    let metrics: WebhookMetrics?
     let logger: Logger
     let onListening: @Sendable (Int) -> Void
 
@@ -27,9 +28,10 @@ public struct WebhookServer: Service {
     /// Issues the first serving certificate; throws when the CA cannot.
     public init(
         host: String, port: Int, ca: CertificateAuthority, dnsNames: [String] = WebhookServer.defaultDNSNames,
-        injection: InjectionWebhook?, validation: ValidationWebhook, logger: Logger,
+        injection: InjectionWebhook?, validation: ValidationWebhook, metrics: WebhookMetrics? = nil, logger: Logger,
         onListening: @escaping @Sendable (Int) -> Void = { _ in }
     ) throws {
+        self.metrics = metrics
         self.host = host
         self.port = port
         self.injection = injection
@@ -56,15 +58,23 @@ public struct WebhookServer: Service {
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.get("/ready") { _, _ in "ok\n" }
-        let (injection, validation, logger) = (self.injection, self.validation, self.logger)
+        let (injection, validation, metrics, logger) = (self.injection, self.validation, self.metrics, self.logger)
         router.post("/inject") { request, _ -> Response in
             guard let injection else {
                 return Response(status: .notFound, body: .init(byteBuffer: ByteBuffer(string: "injection is disabled\n")))
             }
-            return try await Self.answer(request, logger: logger, with: injection.review)
+            return try await Self.answer(request, logger: logger) { admission in
+                let response = injection.review(admission)
+                metrics?.injected(response)
+                return response
+            }
         }
         router.post("/validate") { request, _ -> Response in
-            try await Self.answer(request, logger: logger, with: validation.review)
+            try await Self.answer(request, logger: logger) { admission in
+                let response = validation.review(admission)
+                metrics?.validated(admission, response)
+                return response
+            }
         }
         return router
     }

@@ -49,6 +49,40 @@ import Testing
         try validate([file.path])
     }
 
+    /// Pods as the injection webhook leaves them (the same code, with the pod's annotations: resources, probes, a
+    /// hold and a drain), both as a native sidecar and as an ordinary container, pass the schemas too.
+    @Test(arguments: [true, false])
+    func annotatedPodsInjectedAsTheWebhookDoesAreValid(nativeSidecar: Bool) throws {
+        var settings = InjectSettings()
+        settings.nativeSidecar = nativeSidecar
+        let pod = """
+            apiVersion: v1
+            kind: Pod
+            metadata:
+              name: web
+              namespace: default
+              labels: {app: web}
+              annotations:
+                sidecar.istio.io/proxyCPU: 250m
+                sidecar.istio.io/proxyMemoryLimit: 512Mi
+                traffic.sidecar.istio.io/excludeOutboundPorts: "5432"
+                proxy.istio.io/config: |
+                  holdApplicationUntilProxyStarts: true
+                  terminationDrainDuration: 10s
+            spec:
+              containers:
+              - name: web
+                image: nginx
+            """
+        let output = try SidecarInjector(settings: settings).inject(yaml: pod)
+        #expect(output.contains(nativeSidecar ? "startupProbe" : "postStart"))
+        #expect(output.contains("readinessProbe") && output.contains("preStop"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-webhook-\(UUID().uuidString).yaml")
+        try output.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try validate([file.path])
+    }
+
     /// The validator really rejects a bad manifest, so the tests above can fail.
     @Test func validatorRejectsAnUnknownField() throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("meshd-bad-\(UUID().uuidString).yaml")

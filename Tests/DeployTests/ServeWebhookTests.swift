@@ -81,5 +81,17 @@ import Testing
         #expect(refused["response"]?["allowed"] == .bool(false))
         let message = refused["response"]?["status"]?["message"]?.stringValue ?? ""
         #expect(message.hasPrefix("configuration is invalid: DestinationRule/default/r: spec.host"), "\(message)")
+
+        // istiod's webhook metrics, on the admin port.
+        let metrics = try HTTPProbe.get("http://127.0.0.1:\(adminPort)/metrics").body
+        for line in [
+            "sidecar_injection_requests_total 2", "sidecar_injection_success_total 1", "sidecar_injection_skip_total 1",
+        ] {
+            #expect(metrics.contains(line), "no \(line) in /metrics")
+        }
+        #expect(
+            metrics.split(separator: "\n").contains {
+                $0.hasPrefix("galley_validation_failed{") && $0.contains("resource=\"DestinationRule\"") && $0.hasSuffix(" 1")
+            }, "no galley_validation_failed for the DestinationRule")
     }
 }

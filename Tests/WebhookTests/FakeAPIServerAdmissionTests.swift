@@ -73,10 +73,14 @@ import Yams
     }
 
     static func create(_ path: String, _ object: String, apiPort: Int) async throws -> Answer {
+        try await send("POST", path, object, apiPort: apiPort)
+    }
+
+    static func send(_ method: String, _ path: String, _ object: String, apiPort: Int) async throws -> Answer {
         let marker = "\n--status:"
         let result = try await Subprocess.runDetached(
             [
-                "curl", "-sS", "--noproxy", "*", "--max-time", "30", "-H", "Content-Type: application/json", "-d", object,
+                "curl", "-sS", "-X", method, "--noproxy", "*", "--max-time", "30", "-H", "Content-Type: application/json", "-d", object,
                 "-w", "\(marker)%{http_code}", "http://127.0.0.1:\(apiPort)\(path)",
             ], timeout: .seconds(40))
         guard let range = result.stdout.range(of: marker, options: .backwards) else {
@@ -144,6 +148,15 @@ import Yams
             let created = try await Self.create(
                 "/apis/networking.istio.io/v1/namespaces/plain/virtualservices", valid, apiPort: apiPort)
             #expect(created.status == 201, "\(created.body)")
+
+            // An update that makes it invalid is refused too, and the stored object stays as it was.
+            let broken = valid.replacingOccurrences(of: #"{"host":"reviews"}}"#, with: #"{"host":"reviews"},"weight":-1}"#)
+            #expect(broken != valid)
+            let updated = try await Self.send(
+                "PUT", "/apis/networking.istio.io/v1/namespaces/plain/virtualservices/ok", broken, apiPort: apiPort)
+            #expect(updated.status == 400, "\(updated.body)")
+            #expect(updated.body.contains("denied the request: configuration is invalid: VirtualService/plain/ok"))
+            #expect(fake.object(kind: "VirtualService", namespace: "plain", name: "ok")?.contains("\"weight\":-1") == false)
         }
     }
 

@@ -62,30 +62,27 @@ struct Informer: Sendable {
             } catch KubernetesError.gone(let message) {
                 logger.info("\(kind): \(message); listing again")
                 needsList = true
-            } catch KubernetesError.notFound(let message) where kind.isCustomResource {
+            } catch let error as KubernetesError {
+                // A missing CRD (404) or an optional kind RBAC does not grant (403): one warning, readiness not held
+                // back, listed again every missingKindRetry, so installing the CRD or granting the rule just works.
+                let reason: String
+                switch error {
+                case .notFound(let message) where kind.isCustomResource:
+                    reason = "is not served (\(message)); is its CRD installed?"
+                case .status(code: 403, let message) where kind.isOptional:
+                    reason = "is forbidden (\(message)); grant meshd's ClusterRole the rule {\(kind.rbacRule)}. Serving without it."
+                default:
+                    if Task.isCancelled { return }
+                    metrics?.failed(source: "kubernetes", operation: operation)
+                    let wait = backoff.next()
+                    logger.warning("\(kind): \(operation) failed: \(error); keeping the last state, retrying in \(wait)")
+                    try? await Task.sleep(for: wait)
+                    continue
+                }
                 metrics?.failed(source: "kubernetes", operation: operation)
                 if !reportedMissing {
                     let kept = state.objects.isEmpty ? "" : "; keeping its \(state.objects.count) object(s)"
-                    logger.warning(
-                        "\(kind) is not served (\(message)); is its CRD installed? Retrying every \(options.missingKindRetry)\(kept)"
-                    )
-                    reportedMissing = true
-                }
-                needsList = true
-                if !hasSynced {
-                    hasSynced = true
-                    synced(kind)
-                }
-                try? await Task.sleep(for: options.missingKindRetry)
-            } catch KubernetesError.status(code: 403, let message) where kind.isOptional {
-                // RBAC does not grant this kind: like a missing CRD, one warning naming the rule, and readiness is
-                // not held back; listed again every missingKindRetry, so a granted rule is picked up.
-                metrics?.failed(source: "kubernetes", operation: operation)
-                if !reportedMissing {
-                    let kept = state.objects.isEmpty ? "" : "; keeping its \(state.objects.count) object(s)"
-                    logger.warning(
-                        "\(kind) is forbidden (\(message)); grant meshd's ClusterRole the rule {\(kind.rbacRule)}. Serving without it, retrying every \(options.missingKindRetry)\(kept)"
-                    )
+                    logger.warning("\(kind) \(reason) Retrying every \(options.missingKindRetry)\(kept)")
                     reportedMissing = true
                 }
                 needsList = true

@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import Injection
 
-/// The API server's admission chain for creates, as kube-apiserver runs it: the stored
+/// The API server's admission chain for creates and updates, as kube-apiserver runs it: the stored
 /// MutatingWebhookConfigurations (by name, each webhook in order) whose rules, `namespaceSelector` and
 /// `objectSelector` match are called with an `admission.k8s.io/v1` AdmissionReview over HTTPS, their JSON Patches
 /// applied one after another; then the matching ValidatingWebhookConfigurations. A webhook's `caBundle` is the
@@ -25,7 +25,9 @@ extension FakeKubernetes {
         case refused(Response)
     }
 
-    func admit(_ object: [String: Any], target: FakeObjectPath, operation: String) async -> Admission {
+    func admit(
+        _ object: [String: Any], target: FakeObjectPath, operation: String, oldObject: [String: Any]? = nil
+    ) async -> Admission {
         let (mutating, validating, namespaceLabels, routes) = state.withLock { state in
             (
                 Self.configurations("MutatingWebhookConfiguration", in: state),
@@ -42,7 +44,8 @@ extension FakeKubernetes {
             let failClosed = (webhook["failurePolicy"] as? String ?? "Fail") != "Ignore"
             do {
                 let response = try await call(
-                    webhook, object: current, target: target, operation: operation, routes: routes)
+                    webhook, object: current, oldObject: oldObject, target: target, operation: operation,
+                    routes: routes)
                 if response["allowed"] as? Bool != true {
                     let status = response["status"] as? [String: Any] ?? [:]
                     let code = status["code"] as? Int ?? 403
@@ -108,8 +111,8 @@ extension FakeKubernetes {
 
     /// POSTs the AdmissionReview with curl, verifying the webhook's certificate against its caBundle alone.
     func call(
-        _ webhook: [String: Any], object: [String: Any], target: FakeObjectPath, operation: String,
-        routes: [String: Int]
+        _ webhook: [String: Any], object: [String: Any], oldObject: [String: Any]?, target: FakeObjectPath,
+        operation: String, routes: [String: Int]
     ) async throws -> [String: Any] {
         let client = webhook["clientConfig"] as? [String: Any] ?? [:]
         var arguments = ["curl", "-sS", "--noproxy", "*", "--max-time", "\(webhook["timeoutSeconds"] as? Int ?? 10)"]
@@ -148,8 +151,8 @@ extension FakeKubernetes {
             "uid": uid, "kind": kind, "resource": plural, "requestKind": kind, "requestResource": plural,
             "name": metadata["name"] as? String ?? "", "operation": operation,
             "userInfo": ["username": "kubernetes-admin", "groups": ["system:masters", "system:authenticated"]],
-            "object": object, "oldObject": NSNull(), "dryRun": false,
-            "options": ["kind": "CreateOptions", "apiVersion": "meta.k8s.io/v1"],
+            "object": object, "oldObject": oldObject ?? NSNull(), "dryRun": false,
+            "options": ["kind": operation == "UPDATE" ? "UpdateOptions" : "CreateOptions", "apiVersion": "meta.k8s.io/v1"],
         ]
         if resource.namespaced { request["namespace"] = target.namespace }
         let review: [String: Any] = ["apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request]

@@ -95,7 +95,7 @@ extension FakeKubernetes {
         }
         switch method {
         case "POST": return await create(target, body: body, userAgent: agent, path: path)
-        case "PUT": return replace(target, body: body, userAgent: agent, path: path)
+        case "PUT": return await replace(target, body: body, userAgent: agent, path: path)
         default: return deleteObject(target, userAgent: agent, path: path)
         }
     }

@@ -217,7 +217,7 @@ extension FakeKubernetes {
     /// `metadata.resourceVersion` is set and stale (unset: unconditional). The main resource keeps the stored status
     /// of a custom resource and bumps `generation` when anything else but metadata changed; `status` replaces only
     /// the status. An update that changes nothing keeps the resourceVersion and sends no event.
-    func replace(_ target: FakeObjectPath, body: Data, userAgent: String, path: String) -> Response {
+    func replace(_ target: FakeObjectPath, body: Data, userAgent: String, path: String) async -> Response {
         guard let name = target.name else {
             return Self.status(405, reason: "MethodNotAllowed", "PUT needs an object name")
         }
@@ -233,6 +233,23 @@ extension FakeKubernetes {
             return Self.status(
                 400, reason: "BadRequest",
                 "the name of the object (\(bodyName)) does not match the name on the URL (\(name))")
+        }
+        // An update of the object itself (not of its status subresource, which `resources: ["*"]` does not match)
+        // goes through the admission webhooks, with the stored object as oldObject.
+        if !onStatus {
+            if target.resource.namespaced {
+                metadata["namespace"] = target.namespace
+                object["metadata"] = metadata
+            }
+            let stored = state.withLock { $0.objects[target.resource]?[target.key] }.flatMap(Self.parse)
+            if let stored {
+                switch await admit(object, target: target, operation: "UPDATE", oldObject: stored) {
+                case .refused(let response): return response
+                case .admitted(let admitted):
+                    object = admitted
+                    metadata = object["metadata"] as? [String: Any] ?? metadata
+                }
+            }
         }
         return state.withLock { state -> Response in
             func logged(_ code: Int, holder: String? = nil) {
