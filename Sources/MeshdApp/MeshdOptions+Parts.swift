@@ -78,8 +78,9 @@ extension MeshdOptions {
         public var replica: Replica?
         /// The namespace meshd runs in: its Leases and the shared CA Secret `istio-ca-secret` live there.
         public var namespace = "istio-system"
-        /// With a replica: whether the leader writes each Istio object's status (`KubernetesStatusDuty`).
-        public var configStatus = true
+        /// With a replica: whether the leader writes each Istio object's status (`KubernetesStatusDuty`); off by
+        /// default, as istiod's `PILOT_ENABLE_STATUS`.
+        public var configStatus = false
         /// With a replica and a CA: whether the leader writes `istio-ca-root-cert` into every namespace
         /// (`KubernetesRootCertDuty`).
         public var rootCertConfigMaps = true

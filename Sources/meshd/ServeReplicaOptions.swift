@@ -55,9 +55,9 @@ struct ServeReplicaOptions: ParsableArguments {
     @Flag(
         name: .long, inversion: .prefixedNo,
         help:
-            "With the Kubernetes replica set: the leader writes each Istio object's status (Reconciled, Ready, validationMessages, meshd.io/Accepted), as istiod does with PILOT_ENABLE_STATUS."
+            "With the Kubernetes replica set: the leader writes each Istio object's status (Reconciled, Ready, validationMessages, meshd.io/Accepted), as istiod does with PILOT_ENABLE_STATUS. Off by default, as in istiod."
     )
-    var configStatus = true
+    var configStatus = false
 
     @Flag(
         name: .long, inversion: .prefixedNo,

@@ -136,7 +136,7 @@ import Testing
         }
     }
 
-    /// Which duties a replica runs follows the options (`--no-config-status`, `--no-root-cert-configmaps`, empty
+    /// Which duties a replica runs follows the options (`--config-status`, `--no-root-cert-configmaps`, empty
     /// webhook names) and the CA: without one there is no root to publish.
     @Test func theDutiesFollowTheOptions() async throws {
         var options = MeshdOptions(logger: KubernetesMeshd.quietLogger())
@@ -144,6 +144,9 @@ import Testing
         options.kubernetes?.replica = MeshdOptions.Replica(id: "a")
         options.kubernetes?.namespace = "mesh-system"
         let store = ConfigStore(logger: KubernetesMeshd.quietLogger())
+        // Off by default, as istiod's PILOT_ENABLE_STATUS.
+        #expect(options.kubernetes?.configStatus == false)
+        options.kubernetes?.configStatus = true
         try await KubernetesRootCertDutyTests.withCA { ca in
             func names(_ ca: CertificateAuthority?) -> [String] {
                 kubernetesLeaderDuties(options, store: store, ca: ca, isWebhookReady: { false }, logger: options.logger)

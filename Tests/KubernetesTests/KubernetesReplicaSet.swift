@@ -77,6 +77,7 @@ final class KubernetesReplicaSet: Sendable {
             replica.statusInterval = statusInterval
             options.kubernetes?.replica = replica
             options.kubernetes?.namespace = "istio-system"
+            options.kubernetes?.configStatus = true
             let socket = directory.appendingPathComponent("\(id)-xds.sock").path
             options.xdsAddress = .unix(path: socket)
             let adminPort = firstAdminPort + index

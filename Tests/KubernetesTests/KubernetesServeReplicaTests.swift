@@ -52,6 +52,7 @@ import Testing
                         "--replica-id", id, "--leader-lease-ttl", "\(Self.leaseDuration)s", "--status-interval",
                         "200ms",
                         "--meshd-namespace", "mesh-system", "--validator-webhook-config", "meshd-validator",
+                        "--config-status",
                     ],
                     logFile: directory.appendingPathComponent("meshd-\(id).log"))
             }
