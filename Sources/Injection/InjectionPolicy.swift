@@ -1,3 +1,5 @@
+public import MeshModel
+
 /// Whether a pod gets the sidecar, decided as istiod's injector decides it once the API server has called it (the
 /// webhook configuration's namespace and object selectors have already chosen the pods it sees):
 ///

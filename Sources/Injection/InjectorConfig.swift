@@ -1,4 +1,5 @@
 public import Discovery
+import MeshModel
 import Yams
 
 /// The injection webhook's configuration (`meshd serve --injector-config FILE`): the fields of the `config` key of

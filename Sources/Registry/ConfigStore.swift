@@ -62,6 +62,12 @@ public final class ConfigStore: Sendable {
         update { state in state.remove(file: file) }
     }
 
+    /// The labels of every Kubernetes namespace (the Kubernetes source's Namespace watch): with the mesh config's
+    /// `discoverySelectors`, objects read from Kubernetes in namespaces no selector matches leave the snapshot.
+    public func setNamespaceLabels(_ labels: [String: [String: String]]) {
+        update { state in state.namespaceLabels = labels }
+    }
+
     /// The current snapshot.
     public func snapshot() -> MeshSnapshot {
         state.withLock { $0.snapshot }

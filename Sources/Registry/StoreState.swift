@@ -37,6 +37,8 @@ struct StoreState: ~Copyable {
     private var nextSubscriber = 0
     /// A snapshot `refresh` built with a new version, for `takePublication` to hand out after the lock is released.
     private var pendingPublication: MeshSnapshot?
+    /// The labels of the Kubernetes namespaces, for the mesh config's `discoverySelectors` (`setNamespaceLabels`).
+    var namespaceLabels: [String: [String: String]] = [:]
 
     /// Stores a file's decode result. `keeping` names objects the file no longer declares that must stay at their
     /// last version for now (a file source holds a removal through its quiet period).
@@ -80,6 +82,9 @@ struct StoreState: ~Copyable {
         meshConfigDiagnostics = result.errors + result.warnings
     }
 
+    /// The synthetic file names of objects read from Kubernetes (`KubernetesSource.fileName`).
+    static let kubernetesFilePrefix = "k8s://"
+
     /// The mesh config snapshots carry: the last good one, with the flag override applied.
     var effectiveMeshConfig: MeshConfig {
         var config = meshConfig
@@ -117,7 +122,16 @@ struct StoreState: ~Copyable {
         var ownerPrecedence: [ResourceKey: SourcePrecedence] = [:]
         var inForce: [HashedConfigObject] = []
         var duplicates: [ConfigDiagnostic] = []
+        let meshConfig = effectiveMeshConfig
         for (file, state) in ordered {
+            // discoverySelectors: objects read from Kubernetes in a namespace outside the scope are ignored entirely,
+            // as istiod ignores them (a namespace not listed yet has no labels).
+            if !meshConfig.discoverySelectors.isEmpty, file.hasPrefix(Self.kubernetesFilePrefix) {
+                let namespace = state.objects.keys.first?.namespace ?? ""
+                if !namespace.isEmpty, !meshConfig.discovers(namespaceLabels: namespaceLabels[namespace] ?? [:]) {
+                    continue
+                }
+            }
             for (key, object) in state.objects.sorted(by: { $0.key < $1.key }) {
                 if let first = owner[key] {
                     let why =
@@ -140,7 +154,7 @@ struct StoreState: ~Copyable {
             }
         }
         let before = Set(diagnostics)
-        let next = MeshSnapshot.build(hashed: inForce, meshConfig: effectiveMeshConfig)
+        let next = MeshSnapshot.build(hashed: inForce, meshConfig: meshConfig)
         if analysis?.version != next.version { analysis = (next.version, ConfigAnalysis.analyze(next)) }
         diagnostics =
             meshConfigDiagnostics + ordered.flatMap(\.value.diagnostics) + duplicates + (analysis?.warnings ?? [])

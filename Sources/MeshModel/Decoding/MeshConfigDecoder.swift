@@ -25,7 +25,7 @@ public enum MeshConfigDecoder {
     static let handled: Set<String> = [
         "rootNamespace", "trustDomain", "trustDomainAliases", "outboundTrafficPolicy", "enableAutoMtls",
         "extensionProviders", "accessLogFile", "accessLogFormat", "accessLogEncoding", "defaultProviders",
-        "defaultConfig",
+        "defaultConfig", "discoverySelectors",
     ]
 
     public static func decode(yaml: String, file: String) -> MeshConfigDecodeResult {
@@ -82,6 +82,7 @@ public enum MeshConfigDecoder {
                 config.trustDomain = text
             }
         }
+        config.discoverySelectors = mesh.sequence("discoverySelectors").compactMap(decodeLabelSelector)
         for item in mesh.sequence("trustDomainAliases") {
             guard let text = item.string() else { continue }
             if let problem = trustDomainProblem(text) {

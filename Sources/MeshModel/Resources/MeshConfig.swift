@@ -22,6 +22,14 @@ public struct MeshConfig: Sendable, Hashable {
     /// `defaultConfig`: the mesh-wide proxy settings, under every ProxyConfig (`concurrency`, `image.imageType`,
     /// `proxyMetadata`, `tracing.sampling`).
     public var defaultConfig = ProxySettings()
+    /// `discoverySelectors`: the namespaces meshd considers, any selector matching (OR); empty considers all.
+    /// Objects read from Kubernetes in another namespace are ignored entirely (`ConfigStore`).
+    public var discoverySelectors: [LabelSelector] = []
+
+    /// Whether a namespace with these labels is in the mesh's discovery scope.
+    public func discovers(namespaceLabels labels: [String: String]) -> Bool {
+        discoverySelectors.isEmpty || discoverySelectors.contains { $0.matches(labels) }
+    }
 
     public init(
         rootNamespace: String = MeshDefaults.rootNamespace, trustDomain: String = MeshDefaults.trustDomain,

@@ -75,7 +75,8 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
             isModelled: modelled)
     }
 
-    /// Every kind meshd watches. Namespaces are watched but not modelled: they count towards readiness and are
+    /// Every kind meshd watches. Namespaces are watched but not modelled: their labels scope the mesh config's
+    /// `discoverySelectors` (`ConfigStore.setNamespaceLabels`), they count towards readiness, and they are
     /// reported once, and they do not reach the snapshot. Secrets are only those of type `kubernetes.io/tls`
     /// (gateway credentials, served over SDS). The mesh config comes from the `istio` ConfigMap of `istio-system`.
     public static let watched: [KubernetesKind] = [

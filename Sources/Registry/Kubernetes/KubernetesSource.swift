@@ -33,6 +33,8 @@ public struct KubernetesSource: Service {
     let logger: Logger
     let onSynced: @Sendable (KubernetesKind) -> Void
     let reported = ReportedKinds()
+    /// Every namespace's labels, for the mesh config's `discoverySelectors`.
+    let namespaceLabels = NamespaceLabels()
     let metrics: SourceMetrics?
 
     /// - Parameter onSynced: called once per kind after its first complete LIST; readiness waits for all of them.
@@ -76,6 +78,10 @@ public struct KubernetesSource: Service {
 
     /// Decodes upserted objects and removes deleted ones, in one store update.
     func apply(_ kind: KubernetesKind, _ change: InformerState.Change) {
+        if kind.kind == "Namespace", kind.group.isEmpty {
+            store.setNamespaceLabels(namespaceLabels.apply(change))
+            return
+        }
         guard kind.isModelled else {
             if !change.upserted.isEmpty, reported.insert(kind.kind) {
                 logger.warning("\(kind.kind) objects are watched but not used by meshd yet; they are skipped")
@@ -126,6 +132,28 @@ extension KubernetesSource {
 }
 
 /// The kinds already reported as unmodelled, so each is reported once, not per event. Thread-safe.
+/// The labels of every namespace seen, kept across the Namespace informer's changes.
+final class NamespaceLabels: Sendable {
+    private let labels = Mutex<[String: [String: String]]>([:])
+
+    /// Applies a change of the Namespace kind and returns every namespace's labels.
+    func apply(_ change: InformerState.Change) -> [String: [String: String]] {
+        labels.withLock { labels in
+            for object in change.deleted { labels[object.name] = nil }
+            for object in change.upserted { labels[object.name] = Self.labels(of: object.json) }
+            return labels
+        }
+    }
+
+    /// `metadata.labels` of an object's JSON; empty when absent.
+    static func labels(of json: String) -> [String: String] {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any],
+            let metadata = object["metadata"] as? [String: Any]
+        else { return [:] }
+        return metadata["labels"] as? [String: String] ?? [:]
+    }
+}
+
 final class ReportedKinds: Sendable {
     private let kinds = Mutex<Set<String>>([])
 

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Injection
+import MeshModel
 
 /// The API server's admission chain for creates and updates, as kube-apiserver runs it: the stored
 /// MutatingWebhookConfigurations (by name, each webhook in order) whose rules, `namespaceSelector` and
