@@ -268,6 +268,7 @@ let package = Package(
             name: "MeshTestSupport",
             dependencies: [
                 "MeshModel", "Injection",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -443,7 +444,6 @@ let package = Package(
             name: "E2ETests",
             dependencies: [
                 "MeshTestSupport", "MeshModel", "CertificateAuthority", "Injection",
-                .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],

@@ -29,7 +29,7 @@ extension LabelSelector {
                     guard let key = item["key"]?.stringValue, !key.isEmpty else {
                         throw InjectError(reason: "\(itemPath).key: is required")
                     }
-                    guard let name = item["operator"]?.stringValue, let op = Requirement.Operator(rawValue: name) else {
+                    guard let op = item["operator"]?.stringValue.flatMap(Requirement.Operator.init(rawValue:)) else {
                         throw InjectError(
                             reason: "\(itemPath).operator: must be one of "
                                 + Requirement.Operator.allCases.map(\.rawValue).joined(separator: ", "))
@@ -43,12 +43,8 @@ extension LabelSelector {
                             values.append(text)
                         }
                     }
-                    let needsValues = op == .in || op == .notIn
-                    if needsValues && values.isEmpty {
-                        throw InjectError(reason: "\(itemPath).values: must not be empty for \(name)")
-                    }
-                    if !needsValues && !values.isEmpty {
-                        throw InjectError(reason: "\(itemPath).values: must be empty for \(name)")
+                    if let problem = Requirement.valuesProblem(op, values) {
+                        throw InjectError(reason: "\(itemPath).values: \(problem)")
                     }
                     requirements.append(Requirement(key: key, operator: op, values: values))
                 }

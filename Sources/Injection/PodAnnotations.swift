@@ -167,22 +167,12 @@ public struct PodAnnotations: Sendable, Hashable {
         var ranges: [String] = []
         for item in trimmed.split(separator: ",") {
             let text = item.trimmingCharacters(in: .whitespaces)
-            guard CIDR.isValid(text) else {
+            // IPv4 only: the init container installs IPv4 rules.
+            guard text.contains("/"), IPAddress.isValidSubnet(text), IPAddress.isIPv4(text.prefix { $0 != "/" }) else {
                 throw invalid(key, value, "must be a comma-separated list of CIDRs (10.0.0.0/8)\(allowWildcard ? " or *" : "")")
             }
             ranges.append(text)
         }
         return ranges
-    }
-}
-
-/// Parsing of `10.0.0.0/8`. IPv4 only: the init container installs IPv4 rules.
-enum CIDR {
-    static func isValid(_ text: String) -> Bool {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let bits = Int(parts[1]) else { return false }
-        let address = String(parts[0])
-        var storage = in_addr()
-        return bits >= 0 && bits <= 32 && inet_pton(AF_INET, address, &storage) == 1
     }
 }

@@ -40,10 +40,9 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     let listening = ListeningAddresses()
     // The leader duties on Kubernetes. The validating webhooks fail closed only once this replica's webhook server
     // is bound and meshd is ready (as istiod flips failurePolicy once its webhook answers).
-    let hasWebhook = options.webhook != nil
     let kubernetesDuties = kubernetesLeaderDuties(
-        options, store: store, ca: security?.ca,
-        isWebhookReady: { hasWebhook && listening[.webhook] != nil && readiness.isReady }, logger: logger)
+        options, store: store, ca: security?.ca, isWebhookReady: { listening[.webhook] != nil && readiness.isReady },
+        logger: logger)
     // One replica of a replica set when on etcd: its state is fed by the etcd source's watch and read by the admin.
     let replicas = (options.etcd?.replica ?? options.kubernetes?.replica).map { replica in
         ReplicaState(

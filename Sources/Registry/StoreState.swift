@@ -82,9 +82,6 @@ struct StoreState: ~Copyable {
         meshConfigDiagnostics = result.errors + result.warnings
     }
 
-    /// The synthetic file names of objects read from Kubernetes (`KubernetesSource.fileName`).
-    static let kubernetesFilePrefix = "k8s://"
-
     /// The mesh config snapshots carry: the last good one, with the flag override applied.
     var effectiveMeshConfig: MeshConfig {
         var config = meshConfig
@@ -126,7 +123,7 @@ struct StoreState: ~Copyable {
         for (file, state) in ordered {
             // discoverySelectors: objects read from Kubernetes in a namespace outside the scope are ignored entirely,
             // as istiod ignores them (a namespace not listed yet has no labels).
-            if !meshConfig.discoverySelectors.isEmpty, file.hasPrefix(Self.kubernetesFilePrefix) {
+            if !meshConfig.discoverySelectors.isEmpty, file.hasPrefix(KubernetesSource.filePrefix) {
                 let namespace = state.objects.keys.first?.namespace ?? ""
                 if !namespace.isEmpty, !meshConfig.discovers(namespaceLabels: namespaceLabels[namespace] ?? [:]) {
                     continue

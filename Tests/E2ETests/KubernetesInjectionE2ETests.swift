@@ -2,7 +2,6 @@ import Foundation
 @testable import Injection
 import MeshTestSupport
 import Testing
-import Yams
 
 /// The whole of istiod's Kubernetes path through meshd, with real Envoys: a Pod created through the (fake) API
 /// server in an `istio-injection=enabled` namespace is injected by meshd's webhook (the shipped webhook
@@ -21,7 +20,7 @@ struct KubernetesInjectionE2ETests {
             #"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"default","labels":{"kubernetes.io/metadata.name":"default","istio-injection":"enabled"}},"spec":{"finalizers":["kubernetes"]},"status":{"phase":"Active"}}"#
         )
         try cluster.apply(FakeObjects.namespace("istio-system"))
-        for configuration in try Self.shippedWebhookConfigurations() { _ = try cluster.apply(configuration) }
+        for configuration in try ShippedWebhooks.configurations() { _ = try cluster.apply(configuration) }
         try await cluster.serving { apiPort in
             try await MeshNetwork.with(label: "inj") { network in
                 let backend = try network.addPod(
@@ -65,7 +64,8 @@ struct KubernetesInjectionE2ETests {
                 }
 
                 // kubectl create: the API server calls the webhook and stores the injected pod.
-                let created = try await Self.create(
+                let created = try await FakeKubernetes.send(
+                    "POST",
                     "/api/v1/namespaces/default/pods",
                     #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"productpage","labels":{"app":"productpage"}},"spec":{"serviceAccountName":"bookinfo-productpage","containers":[{"name":"productpage","image":"docker.io/istio/examples-bookinfo-productpage-v1:1.20.3","ports":[{"containerPort":9080}]}]}}"#,
                     apiPort: apiPort)
@@ -119,35 +119,5 @@ struct KubernetesInjectionE2ETests {
                 #expect(answers.pods == ["reviews-v1": 5])
             }
         }
-    }
-
-    /// The shipped webhook configurations as JSON, caBundle left as shipped (empty).
-    static func shippedWebhookConfigurations() throws -> [String] {
-        let path = RepositoryPaths.root.appendingPathComponent("Deploy/kubernetes/70-webhooks.yaml")
-        return try Yams.load_all(yaml: try String(contentsOf: path, encoding: .utf8)).compactMap { document in
-            guard let object = document as? [String: Any], (object["kind"] as? String)?.hasSuffix("WebhookConfiguration") == true
-            else { return nil }
-            return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
-        }
-    }
-
-    struct Answer {
-        var status: Int
-        var body: String
-    }
-
-    static func create(_ path: String, _ object: String, apiPort: Int) async throws -> Answer {
-        let marker = "\n--status:"
-        let result = try await Subprocess.runDetached(
-            [
-                "curl", "-sS", "--noproxy", "*", "--max-time", "30", "-H", "Content-Type: application/json", "-d", object,
-                "-w", "\(marker)%{http_code}", "http://127.0.0.1:\(apiPort)\(path)",
-            ], timeout: .seconds(40))
-        guard let range = result.stdout.range(of: marker, options: .backwards) else {
-            throw HarnessError("curl printed no status: \(result.stderr)")
-        }
-        return Answer(
-            status: Int(result.stdout[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0,
-            body: String(result.stdout[..<range.lowerBound]))
     }
 }

@@ -5,6 +5,11 @@ public struct HTTPResponse: Sendable {
     public var status: Int
     public var body: String
 
+    public init(status: Int, body: String) {
+        self.status = status
+        self.body = body
+    }
+
     /// The body parsed as JSON, or a `HarnessError` quoting the start of the body.
     public func json() throws -> Any {
         do {

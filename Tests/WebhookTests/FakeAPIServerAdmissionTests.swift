@@ -7,7 +7,6 @@ import MeshTestSupport
 import ServiceLifecycle
 import Synchronization
 import Testing
-import Yams
 
 @testable import Webhooks
 
@@ -17,27 +16,6 @@ import Yams
 /// message.
 @Suite(.serialized) struct FakeAPIServerAdmissionTests {
     static let logger = Logger(label: "admission-test", factory: { _ in SwiftLogNoOpLogHandler() })
-
-    /// The shipped webhook configurations, as JSON, with `caBundle` set in every webhook.
-    static func shippedWebhookConfigurations(caBundle: String?) throws -> [String] {
-        let path = RepositoryPaths.root.appendingPathComponent("Deploy/kubernetes/70-webhooks.yaml")
-        let text = try String(contentsOf: path, encoding: .utf8)
-        var result: [String] = []
-        for document in try Yams.load_all(yaml: text) {
-            guard var object = document as? [String: Any], let kind = object["kind"] as? String,
-                kind.hasSuffix("WebhookConfiguration"), var webhooks = object["webhooks"] as? [[String: Any]]
-            else { continue }
-            for index in webhooks.indices {
-                var client = webhooks[index]["clientConfig"] as? [String: Any] ?? [:]
-                client["caBundle"] = caBundle
-                webhooks[index]["clientConfig"] = client
-            }
-            object["webhooks"] = webhooks
-            result.append(String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self))
-        }
-        #expect(result.count == 2, "70-webhooks.yaml ships a mutating and a validating configuration")
-        return result
-    }
 
     /// The fake API server with the shipped webhook configurations, routed to a running webhook server.
     static func withCluster(caBundle: Bool = true, _ body: @Sendable (FakeKubernetes, Int) async throws -> Void) async throws {
@@ -51,7 +29,9 @@ import Yams
             validation: ValidationWebhook(), logger: logger, onListening: { bound.set($0) })
         let fake = FakeKubernetes()
         let bundle = caBundle ? Data(ca.trustBundlePEM.utf8).base64EncodedString() : nil
-        for configuration in try shippedWebhookConfigurations(caBundle: bundle) { _ = try fake.apply(configuration) }
+        let configurations = try ShippedWebhooks.configurations(caBundle: bundle)
+        #expect(configurations.count == 2, "70-webhooks.yaml ships a mutating and a validating configuration")
+        for configuration in configurations { _ = try fake.apply(configuration) }
         _ = try fake.apply(
             #"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"injected","labels":{"istio-injection":"enabled"}}}"#)
         _ = try fake.apply(FakeObjects.namespace("plain"))
@@ -67,28 +47,8 @@ import Yams
     }
 
     /// POSTs `object` to the fake's collection `path`, as kubectl create does.
-    struct Answer {
-        var status: Int
-        var body: String
-    }
-
-    static func create(_ path: String, _ object: String, apiPort: Int) async throws -> Answer {
-        try await send("POST", path, object, apiPort: apiPort)
-    }
-
-    static func send(_ method: String, _ path: String, _ object: String, apiPort: Int) async throws -> Answer {
-        let marker = "\n--status:"
-        let result = try await Subprocess.runDetached(
-            [
-                "curl", "-sS", "-X", method, "--noproxy", "*", "--max-time", "30", "-H", "Content-Type: application/json", "-d", object,
-                "-w", "\(marker)%{http_code}", "http://127.0.0.1:\(apiPort)\(path)",
-            ], timeout: .seconds(40))
-        guard let range = result.stdout.range(of: marker, options: .backwards) else {
-            throw HarnessError("curl printed no status: \(result.stderr)")
-        }
-        return Answer(
-            status: Int(result.stdout[range.upperBound...].trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0,
-            body: String(result.stdout[..<range.lowerBound]))
+    static func create(_ path: String, _ object: String, apiPort: Int) async throws -> HTTPResponse {
+        try await FakeKubernetes.send("POST", path, object, apiPort: apiPort)
     }
 
     static func pod(_ name: String, labels: String = #""app":"web""#) -> String {
@@ -152,7 +112,7 @@ import Yams
             // An update that makes it invalid is refused too, and the stored object stays as it was.
             let broken = valid.replacingOccurrences(of: #"{"host":"reviews"}}"#, with: #"{"host":"reviews"},"weight":-1}"#)
             #expect(broken != valid)
-            let updated = try await Self.send(
+            let updated = try await FakeKubernetes.send(
                 "PUT", "/apis/networking.istio.io/v1/namespaces/plain/virtualservices/ok", broken, apiPort: apiPort)
             #expect(updated.status == 400, "\(updated.body)")
             #expect(updated.body.contains("denied the request: configuration is invalid: VirtualService/plain/ok"))

@@ -14,19 +14,15 @@ extension MeshConfigDecoder {
                 continue
             }
             let names = LabelSelector.Requirement.Operator.allCases.map(\.rawValue)
-            guard let name = fields.string("operator"), let op = LabelSelector.Requirement.Operator(rawValue: name)
-            else {
+            guard let op = fields.string("operator").flatMap(LabelSelector.Requirement.Operator.init(rawValue:)) else {
                 expression.context.error(
                     expression.path.appendingField("operator"), "must be one of " + names.joined(separator: ", "),
                     node: expression.node)
                 continue
             }
             let values = fields["values"]?.stringList() ?? []
-            let needsValues = op == .in || op == .notIn
-            if needsValues == values.isEmpty {
-                expression.context.error(
-                    expression.path.appendingField("values"),
-                    needsValues ? "must not be empty for \(name)" : "must be empty for \(name)", node: expression.node)
+            if let problem = LabelSelector.Requirement.valuesProblem(op, values) {
+                expression.context.error(expression.path.appendingField("values"), problem, node: expression.node)
                 continue
             }
             selector.matchExpressions.append(.init(key: key, operator: op, values: values))

@@ -20,6 +20,14 @@ public struct LabelSelector: Sendable, Hashable {
             self.values = values
         }
 
+        /// Why `values` do not suit `op` (In and NotIn need some, Exists and DoesNotExist none); nil when they do.
+        public static func valuesProblem(_ op: Operator, _ values: [String]) -> String? {
+            switch op {
+            case .in, .notIn: values.isEmpty ? "must not be empty for \(op.rawValue)" : nil
+            case .exists, .doesNotExist: values.isEmpty ? nil : "must be empty for \(op.rawValue)"
+            }
+        }
+
         public func matches(_ labels: [String: String]) -> Bool {
             switch `operator` {
             case .in: return labels[key].map(values.contains) ?? false

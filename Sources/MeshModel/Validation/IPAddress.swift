@@ -3,10 +3,10 @@
 /// Strict in the way Go's `net/netip.ParseAddr` (what istiod uses) and Envoy's `inet_pton` are: an IPv4 octet has
 /// no leading zero, an IPv6 address has at most one `::`, exactly eight groups of one to four hex digits (or six
 /// and an embedded IPv4 address), and no zone. Anything looser would pass meshd and then be NACKed by Envoy.
-enum IPAddress {
-    static func isValid(_ text: String) -> Bool { isIPv4(text) || isIPv6(text) }
+public enum IPAddress {
+    public static func isValid(_ text: String) -> Bool { isIPv4(text) || isIPv6(text) }
 
-    static func isIPv4(_ text: some StringProtocol) -> Bool {
+    public static func isIPv4(_ text: some StringProtocol) -> Bool {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         return parts.count == 4 && parts.allSatisfy(isOctet)
     }
@@ -18,7 +18,7 @@ enum IPAddress {
         return (Int(part) ?? 256) <= 255
     }
 
-    static func isIPv6(_ text: String) -> Bool {
+    public static func isIPv6(_ text: String) -> Bool {
         guard text.contains(":"), text.utf8.count <= 45 else { return false }
         let halves = text.components(separatedBy: "::")
         guard halves.count <= 2 else { return false }
@@ -41,7 +41,7 @@ enum IPAddress {
     }
 
     /// An address, or `address/prefix` with a prefix length that fits its family (istiod's ValidateIPSubnet).
-    static func isValidSubnet(_ text: String) -> Bool {
+    public static func isValidSubnet(_ text: String) -> Bool {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count <= 2, let address = parts.first else { return false }
         if parts.count == 1 { return isValid(address) }

@@ -52,8 +52,11 @@ public struct KubernetesSource: Service {
     }
 
     /// The synthetic file name an object is stored under.
+    /// What every object read from Kubernetes has its synthetic file name start with.
+    public static let filePrefix = "k8s://"
+
     public static func fileName(kind: String, namespace: String, name: String) -> String {
-        "k8s://\(kind)/\(namespace)/\(name)"
+        "\(filePrefix)\(kind)/\(namespace)/\(name)"
     }
 
     /// Runs every informer until cancelled or until graceful shutdown. Throws only when the connection's TLS

@@ -74,7 +74,7 @@ public struct KubernetesStatusDuty: KubernetesLeaderDuty {
 
     /// The API path of the object stored as `k8s://<Kind>/<namespace>/<name>`, for the Istio kinds; nil otherwise.
     func objectPath(_ file: String) -> String? {
-        let prefix = "k8s://"
+        let prefix = KubernetesSource.filePrefix
         guard file.hasPrefix(prefix), !file.contains("#") else { return nil }
         let parts = file.dropFirst(prefix.count).split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 3, let kind = kinds[String(parts[0])], !parts[1].isEmpty, !parts[2].isEmpty else {
