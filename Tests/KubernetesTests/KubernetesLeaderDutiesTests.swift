@@ -11,9 +11,9 @@ import Testing
 /// validator failing open while no webhook server is ready, istiod's status on Istio objects, and the duties named
 /// in `/debug/replicas`.
 @Suite(.serialized) struct KubernetesLeaderDutiesTests {
-    static let apiPort = 42020
-    static let firstAdminPort = 42021
-    static let webhookPort = 42022
+    static let apiPort = (try? MeshdProcess.freeLocalPort()) ?? 42020
+    static let firstAdminPort = (try? MeshdProcess.freeLocalPort()) ?? 42021
+    static let webhookPort = (try? MeshdProcess.freeLocalPort()) ?? 42022
 
     @Test func buildMeshdRunsEveryLeaderDuty() async throws {
         let cluster = FakeKubernetes()

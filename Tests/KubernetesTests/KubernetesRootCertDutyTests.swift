@@ -11,7 +11,7 @@ import Testing
 /// edited or deleted ConfigMap is restored; a root rotation rewrites each once; a follower writes nothing and a
 /// failover rewrites nothing that is right.
 @Suite(.serialized) struct KubernetesRootCertDutyTests {
-    static let apiPort = 42000
+    static let apiPort = (try? MeshdProcess.freeLocalPort()) ?? 42000
 
     /// A real self-signed CA in a fresh state directory.
     static func withCA(_ body: (CertificateAuthority) async throws -> Void) async throws {

@@ -11,7 +11,7 @@ import Testing
 /// the webhook server says it is ready; a rotation re-patches, an edit is undone, a missing configuration is waited
 /// for, a follower writes nothing and a failover rewrites nothing that is right.
 @Suite(.serialized) struct KubernetesWebhookPatchDutyTests {
-    static let apiPort = 42010
+    static let apiPort = (try? MeshdProcess.freeLocalPort()) ?? 42010
     static let injector = "istio-sidecar-injector"
     static let validator = "istio-validator-istio-system"
 
