@@ -17,6 +17,7 @@ public enum ResourceKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case envoyFilter = "EnvoyFilter"
     case proxyConfig = "ProxyConfig"
     case workloadGroup = "WorkloadGroup"
+    case node = "Node"
 
     public static func < (lhs: ResourceKind, rhs: ResourceKind) -> Bool { lhs.rawValue < rhs.rawValue }
 }

@@ -140,8 +140,7 @@ struct DestinationRuleDecodingTests {
         #expect(result.errors.isEmpty, "\(result.errors.map(\.description))")
         #expect(
             result.warnings.map(\.fieldPath) == [
-                "spec.workloadSelector", "spec.trafficPolicy.loadBalancer.localityLbSetting",
-                "spec.trafficPolicy.outlierDetection.consecutiveErrors", "spec.trafficPolicy.tls.caCrl",
+                "spec.workloadSelector", "spec.trafficPolicy.outlierDetection.consecutiveErrors", "spec.trafficPolicy.tls.caCrl",
                 "spec.trafficPolicy.tunnel",
             ])
     }

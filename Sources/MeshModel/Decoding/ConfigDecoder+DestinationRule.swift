@@ -28,24 +28,42 @@ extension ConfigDecoder {
                 selector.warnUnsupported(handled: ["number"])
                 port = selector.int("number", .uint32)
             }
-            return PortTrafficPolicy(
+            let result = PortTrafficPolicy(
                 port: port, loadBalancer: setting.mapping("loadBalancer").map(decodeLoadBalancer),
                 connectionPool: setting.mapping("connectionPool").map(decodeConnectionPool),
                 outlierDetection: setting.mapping("outlierDetection").map(decodeOutlierDetection),
                 tls: setting.mapping("tls").flatMap(decodeClientTLS))
+            warnFailoverWithoutOutlierDetection(result.loadBalancer, result.outlierDetection, in: setting)
+            return result
         }
-        return TrafficPolicy(
+        let result = TrafficPolicy(
             loadBalancer: policy.mapping("loadBalancer").map(decodeLoadBalancer),
             connectionPool: policy.mapping("connectionPool").map(decodeConnectionPool),
             outlierDetection: policy.mapping("outlierDetection").map(decodeOutlierDetection),
             tls: policy.mapping("tls").flatMap(decodeClientTLS), portLevelSettings: ports)
+        warnFailoverWithoutOutlierDetection(result.loadBalancer, result.outlierDetection, in: policy)
+        return result
+    }
+
+    /// istiod's warning: locality failover needs outlier detection in the same policy, or Envoy never sees an
+    /// endpoint fail and never moves to the next priority.
+    static func warnFailoverWithoutOutlierDetection(
+        _ balancer: LoadBalancerSettings?, _ outlier: OutlierDetection?, in policy: YAMLMapping
+    ) {
+        guard let setting = balancer?.localityLbSetting, outlier == nil,
+            !setting.failover.isEmpty || !setting.failoverPriority.isEmpty
+        else { return }
+        policy.context.warning(
+            policy.path.appendingField("loadBalancer").appendingField("localityLbSetting"),
+            "outlier detection policy must be provided for failover; without it meshd (like istiod) does not fail over")
     }
 
     /// `loadBalancer`: `simple` or `consistentHash` (a oneof: both is an error, as protobuf decoding is in istiod).
-    /// `localityLbSetting` is reported as not supported.
     static func decodeLoadBalancer(_ loadBalancer: YAMLMapping) -> LoadBalancerSettings {
-        loadBalancer.warnUnsupported(handled: ["simple", "consistentHash", "warmupDurationSecs", "warmup"])
+        loadBalancer.warnUnsupported(
+            handled: ["simple", "consistentHash", "warmupDurationSecs", "warmup", "localityLbSetting"])
         var settings = LoadBalancerSettings(warmupDuration: loadBalancer.goDuration("warmupDurationSecs"))
+        settings.localityLbSetting = loadBalancer.mapping("localityLbSetting").map(decodeLocalityLbSetting)
         if settings.warmupDuration != nil {
             loadBalancer.context.warning(
                 loadBalancer.path.appendingField("warmupDurationSecs"),

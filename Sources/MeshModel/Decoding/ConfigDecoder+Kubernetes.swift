@@ -45,6 +45,7 @@ extension ConfigDecoder {
         }
         let serviceAccount = spec?.string("serviceAccountName") ?? spec?.string("serviceAccount") ?? "default"
         return Pod(
-            meta: meta, podIP: status?.string("podIP"), serviceAccountName: serviceAccount, namedPorts: namedPorts)
+            meta: meta, podIP: status?.string("podIP"), serviceAccountName: serviceAccount, namedPorts: namedPorts,
+            nodeName: spec?.string("nodeName").flatMap { $0.isEmpty ? nil : $0 })
     }
 }

@@ -164,7 +164,9 @@ public enum ConfigDecoder {
             context.warning("kind", "unknown kind \"\(kindName)\"\(name); document skipped")
             return nil
         }
-        let meta = decodeMetadata(root.mapping("metadata"), root: root)
+        var meta = decodeMetadata(root.mapping("metadata"), root: root)
+        // Nodes are cluster-scoped: they belong to no namespace.
+        if kind == .node { meta.namespace = "" }
         if !meta.name.isEmpty { context.object = ResourceKey(kind: kind, namespace: meta.namespace, name: meta.name) }
         checkAPIVersion(root, kind: kind)
         let topLevel: Set<String> =
@@ -198,6 +200,7 @@ public enum ConfigDecoder {
         case .proxyConfig: resource = .proxyConfig(decodeProxyConfig(meta: meta, spec: spec))
         case .workloadGroup:
             resource = decodeWorkloadGroup(meta: meta, spec: spec, root: root).map { .workloadGroup($0) }
+        case .node: resource = .node(KubernetesNode(meta: meta))
         }
         guard let resource else { return nil }
         // A field the decoder could not read was left at a default; the validator must not report that default.
@@ -216,7 +219,7 @@ public enum ConfigDecoder {
     /// The apiVersions accepted for each kind.
     static func supportedAPIVersions(_ kind: ResourceKind) -> [String] {
         switch kind {
-        case .service, .pod: ["v1"]
+        case .service, .pod, .node: ["v1"]
         case .workloadEntry, .serviceEntry, .virtualService, .destinationRule:
             ["networking.istio.io/v1", "networking.istio.io/v1beta1", "networking.istio.io/v1alpha3"]
         case .peerAuthentication, .authorizationPolicy, .requestAuthentication:

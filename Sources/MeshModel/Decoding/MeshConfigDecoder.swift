@@ -25,7 +25,7 @@ public enum MeshConfigDecoder {
     static let handled: Set<String> = [
         "rootNamespace", "trustDomain", "trustDomainAliases", "outboundTrafficPolicy", "enableAutoMtls",
         "extensionProviders", "accessLogFile", "accessLogFormat", "accessLogEncoding", "defaultProviders",
-        "defaultConfig", "discoverySelectors",
+        "defaultConfig", "discoverySelectors", "localityLbSetting",
     ]
 
     public static func decode(yaml: String, file: String) -> MeshConfigDecodeResult {
@@ -103,6 +103,16 @@ public enum MeshConfigDecoder {
             }
         }
         if let enabled = mesh.bool("enableAutoMtls") { config.enableAutoMtls = enabled }
+        if let setting = mesh.mapping("localityLbSetting") {
+            var decoded = ConfigDecoder.decodeLocalityLbSetting(setting)
+            // Merged over istiod's default, as its mesh config loader merges fields into the defaults.
+            decoded.enabled = decoded.enabled ?? LocalityLoadBalancerSetting.meshDefault.enabled
+            for issue in decoded.problems() {
+                setting.context.error(
+                    issue.fieldPath.isEmpty ? setting.path : setting.path.appendingField(issue.fieldPath), issue.reason)
+            }
+            config.localityLbSetting = decoded
+        }
         decodeAccessLogSettings(mesh, into: &config)
         decodeDefaultConfig(mesh, into: &config)
         var names: [String: String] = [:]

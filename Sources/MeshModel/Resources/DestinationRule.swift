@@ -103,15 +103,18 @@ public struct LoadBalancerSettings: Sendable, Hashable {
     public var warmupDuration: Duration?
     /// `warmup`: the newer form of slow start, with its ramp's shape.
     public var warmup: Warmup?
+    /// `localityLbSetting`: locality-aware balancing for this destination, over the mesh config's.
+    public var localityLbSetting: LocalityLoadBalancerSetting?
 
     public init(
         simple: SimpleLoadBalancer? = nil, consistentHash: ConsistentHashLB? = nil, warmupDuration: Duration? = nil,
-        warmup: Warmup? = nil
+        warmup: Warmup? = nil, localityLbSetting: LocalityLoadBalancerSetting? = nil
     ) {
         self.simple = simple
         self.consistentHash = consistentHash
         self.warmupDuration = warmupDuration
         self.warmup = warmup
+        self.localityLbSetting = localityLbSetting
     }
 
     /// `loadBalancer.warmup`: how long a new endpoint ramps up, from which share of its weight, how steeply.

@@ -50,13 +50,17 @@ public struct Pod: Sendable, Hashable {
     public var serviceAccountName: String
     /// Named container ports, for Services whose `targetPort` is a name.
     public var namedPorts: [String: Int]
+    /// `spec.nodeName`: the Node it runs on, whose labels give its locality.
+    public var nodeName: String?
 
     public init(
-        meta: ObjectMeta, podIP: String?, serviceAccountName: String = "default", namedPorts: [String: Int] = [:]
+        meta: ObjectMeta, podIP: String?, serviceAccountName: String = "default", namedPorts: [String: Int] = [:],
+        nodeName: String? = nil
     ) {
         self.meta = meta
         self.podIP = podIP
         self.serviceAccountName = serviceAccountName
         self.namedPorts = namedPorts
+        self.nodeName = nodeName
     }
 }

@@ -25,6 +25,9 @@ public struct MeshConfig: Sendable, Hashable {
     /// `discoverySelectors`: the namespaces meshd considers, any selector matching (OR); empty considers all.
     /// Objects read from Kubernetes in another namespace are ignored entirely (`ConfigStore`).
     public var discoverySelectors: [LabelSelector] = []
+    /// `localityLbSetting`: the mesh-wide locality load balancing, used where a DestinationRule sets none.
+    /// istiod's default is `{enabled: true}`; a mesh config's setting is merged over it.
+    public var localityLbSetting: LocalityLoadBalancerSetting? = .meshDefault
 
     /// Whether a namespace with these labels is in the mesh's discovery scope.
     public func discovers(namespaceLabels labels: [String: String]) -> Bool {

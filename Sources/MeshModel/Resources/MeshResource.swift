@@ -17,6 +17,7 @@ public enum MeshResource: Sendable, Hashable {
     case envoyFilter(EnvoyFilter)
     case proxyConfig(ProxyConfig)
     case workloadGroup(WorkloadGroup)
+    case node(KubernetesNode)
 
     public var meta: ObjectMeta {
         switch self {
@@ -37,6 +38,7 @@ public enum MeshResource: Sendable, Hashable {
         case .envoyFilter(let r): r.meta
         case .proxyConfig(let r): r.meta
         case .workloadGroup(let r): r.meta
+        case .node(let r): r.meta
         }
     }
 
@@ -59,6 +61,7 @@ public enum MeshResource: Sendable, Hashable {
         case .envoyFilter: .envoyFilter
         case .proxyConfig: .proxyConfig
         case .workloadGroup: .workloadGroup
+        case .node: .node
         }
     }
 

@@ -64,7 +64,7 @@ public struct ChangeSet: Sendable, Hashable {
     }
 
     /// The kinds whose objects only place workloads: a change of nothing else is an endpoint change.
-    public static let workloadKinds: Set<ResourceKind> = [.pod, .workloadEntry, .endpointSlice]
+    public static let workloadKinds: Set<ResourceKind> = [.pod, .workloadEntry, .endpointSlice, .node]
 
     /// True when only workloads changed (Istio's "endpoint" trigger).
     public var isEndpointOnly: Bool {

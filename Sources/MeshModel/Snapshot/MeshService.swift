@@ -121,14 +121,18 @@ public struct MeshWorkload: Sendable, Hashable {
     public var labels: [String: String]
     public var serviceAccount: String?
     public var origin: ResourceKey
+    /// `region/zone/subzone`: a WorkloadEntry's own, a Pod's from its `istio-locality` label or its Node.
+    public var locality: String?
 
     public init(
-        address: String, namespace: String, labels: [String: String], serviceAccount: String?, origin: ResourceKey
+        address: String, namespace: String, labels: [String: String], serviceAccount: String?, origin: ResourceKey,
+        locality: String? = nil
     ) {
         self.address = address
         self.namespace = namespace
         self.labels = labels
         self.serviceAccount = serviceAccount
         self.origin = origin
+        self.locality = locality
     }
 }

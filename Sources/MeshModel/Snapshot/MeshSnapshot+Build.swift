@@ -41,6 +41,7 @@ extension MeshSnapshot {
             case .envoyFilter(let filter): inputs.envoyFilters.append(filter)
             case .proxyConfig(let config): inputs.proxyConfigs.append(config)
             case .workloadGroup(let group): inputs.workloadGroups.append(group)
+            case .node(let node): inputs.nodes[node.meta.name] = node
             }
         }
 

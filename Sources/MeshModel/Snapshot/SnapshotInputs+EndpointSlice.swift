@@ -31,8 +31,11 @@ extension SnapshotInputs {
                 guard let number = slice.ports.first(where: { $0.name == (port.name ?? "") })?.port else { continue }
                 for endpoint in slice.endpoints where endpoint.ready {
                     let pod = targetPod(endpoint.targetRef, namespace: slice.meta.namespace, pods: pods)
+                    let locality = locality(of: pod, nodeName: endpoint.nodeName, zone: endpoint.zone)
                     for address in endpoint.addresses {
-                        list.append(sliceEndpoint(address, port: number, slice: slice, pod: pod))
+                        var item = sliceEndpoint(address, port: number, slice: slice, pod: pod)
+                        item.locality = locality
+                        list.append(item)
                     }
                 }
             }

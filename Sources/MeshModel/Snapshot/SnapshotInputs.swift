@@ -17,6 +17,8 @@ struct SnapshotInputs {
     var envoyFilters: [EnvoyFilter] = []
     var proxyConfigs: [ProxyConfig] = []
     var workloadGroups: [WorkloadGroup] = []
+    /// Nodes by name: their labels give the locality of the Pods they run.
+    var nodes: [String: KubernetesNode] = [:]
 
     /// Every Pod with an IP and every WorkloadEntry, sorted by address then origin.
     func workloads() -> [MeshWorkload] {
@@ -24,12 +26,12 @@ struct SnapshotInputs {
             guard let ip = pod.podIP, !ip.isEmpty else { return nil }
             return MeshWorkload(
                 address: ip, namespace: pod.meta.namespace, labels: pod.meta.labels,
-                serviceAccount: pod.serviceAccountName, origin: key(pod))
+                serviceAccount: pod.serviceAccountName, origin: key(pod), locality: locality(of: pod))
         }
         let fromEntries = workloadEntries.map { entry in
             MeshWorkload(
                 address: entry.spec.address, namespace: entry.meta.namespace, labels: labels(of: entry),
-                serviceAccount: entry.spec.serviceAccount, origin: key(entry))
+                serviceAccount: entry.spec.serviceAccount, origin: key(entry), locality: entry.spec.locality)
         }
         return (fromPods + fromEntries).sorted { ($0.address, $0.origin) < ($1.address, $1.origin) }
     }
@@ -134,8 +136,19 @@ struct SnapshotInputs {
     private func endpoint(_ pod: Pod, port: Int) -> MeshEndpoint {
         MeshEndpoint(
             address: pod.podIP ?? "", port: port, labels: pod.meta.labels, serviceAccount: pod.serviceAccountName,
-            namespace: pod.meta.namespace, origin: key(pod),
+            namespace: pod.meta.namespace, locality: locality(of: pod), origin: key(pod),
             hasSidecar: EndpointTLSMode.acceptsMutualTLS(podLabels: pod.meta.labels))
+    }
+
+    /// A Pod's locality as istiod finds it: its `istio-locality` label (`region.zone.subzone`), else the topology
+    /// labels of its Node (`spec.nodeName`, or the EndpointSlice's `nodeName`), else the slice's `zone` alone.
+    func locality(of pod: Pod?, nodeName: String? = nil, zone: String? = nil) -> String? {
+        if let label = pod?.meta.labels[TopologyLabels.podLocality], !label.isEmpty {
+            return String(label.map { $0 == "." ? "/" : $0 })
+        }
+        if let name = pod?.nodeName ?? nodeName, let locality = nodes[name]?.locality { return locality }
+        guard let zone, !zone.isEmpty else { return nil }
+        return TopologyLabels.join(region: "", zone: zone, subzone: "")
     }
 
     private func endpoint(_ entry: WorkloadEntry, port: Int) -> MeshEndpoint {

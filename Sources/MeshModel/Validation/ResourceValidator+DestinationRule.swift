@@ -101,6 +101,12 @@ extension ResourceValidator {
                 issues.add("\(warmupPath).aggression", "must not be negative, found \(aggression)")
             }
         }
+        if let locality = balancer.localityLbSetting {
+            let localityPath = "\(path).localityLbSetting"
+            for issue in locality.problems() {
+                issues.add(issue.fieldPath.isEmpty ? localityPath : "\(localityPath).\(issue.fieldPath)", issue.reason)
+            }
+        }
         guard let hash = balancer.consistentHash else { return }
         let hashPath = "\(path).consistentHash"
         if hash.key == nil {

@@ -24,6 +24,7 @@ public enum ResourceValidator {
         case .envoyFilter: break
         case .proxyConfig(let config): validateProxyConfig(config, into: &issues)
         case .workloadGroup(let group): validateWorkloadGroup(group, into: &issues)
+        case .node: break
         }
         return issues.issues
     }

@@ -60,9 +60,9 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
             fieldSelector: fieldSelector)
     }
 
-    /// Kinds meshd can run without: Istio's custom resources and Secrets (gateway credentials). A 404 (no CRD) or a
-    /// 403 (RBAC does not grant it) on them is a warning, and the kind counts as synced, empty.
-    public var isOptional: Bool { isCustomResource || kind == "Secret" }
+    /// Kinds meshd can run without: Istio's custom resources, Secrets (gateway credentials) and Nodes (locality). A
+    /// 404 (no CRD) or a 403 (RBAC does not grant it) on them is a warning, and the kind counts as synced, empty.
+    public var isOptional: Bool { isCustomResource || kind == "Secret" || kind == "Node" }
 
     /// The ClusterRole rule that lets meshd read this kind, as an operator would add it.
     public var rbacRule: String {
@@ -83,6 +83,8 @@ public struct KubernetesKind: Sendable, Hashable, CustomStringConvertible {
         .core("Namespace", "namespaces", modelled: false),
         .core("Service", "services", modelled: true),
         .core("Pod", "pods", modelled: true),
+        // Cluster-scoped; only their labels are kept: they give the pods' locality.
+        .core("Node", "nodes", modelled: true),
         .core("Secret", "secrets", modelled: true, fieldSelector: "type=kubernetes.io/tls"),
         Self(
             group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", resource: "endpointslices",

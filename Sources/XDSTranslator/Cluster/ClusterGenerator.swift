@@ -16,7 +16,8 @@ struct ClusterGenerator: ResourceGenerator {
             let socket = UpstreamTLS.transportSocket(for: plan, in: context)
             let originated =
                 socket == nil ? nil : plan.policy?.tls.flatMap { [.simple, .mutual].contains($0.mode) ? $0 : nil }
-            var cluster = Envoy_Config_Cluster_V3_Cluster.outbound(plan, context.snapshot, originatingTLS: originated)
+            var cluster = Envoy_Config_Cluster_V3_Cluster.outbound(
+                plan, context.snapshot, originatingTLS: originated, client: context.inputs.localityClient)
             if let socket { cluster.transportSocket = socket }
             // DNS clusters carry their endpoints inline: those objects shaped the cluster too.
             let endpoints =

@@ -21,8 +21,8 @@ struct EndpointGenerator: ResourceGenerator {
             .filter { $0.discovery == .eds && hostnames?.contains($0.service.hostname) != false }
             .map { plan in
                 let endpoints = plan.endpoints(in: context.snapshot)
-                let assignment = LocalityEndpoints.loadAssignment(
-                    clusterName: plan.name, hosts: endpoints.map(LocalityEndpoints.Host.init))
+                let assignment = LocalityBalancing.loadAssignment(
+                    plan, endpoints: endpoints, mesh: context.snapshot.meshConfig, client: context.inputs.localityClient)
                 let named = endpoints.prefix(MeshEndpoint.namedAsSources).map(\.origin)
                 return TranslatedMessage(name: plan.name, message: assignment, sources: plan.sources + named)
             }

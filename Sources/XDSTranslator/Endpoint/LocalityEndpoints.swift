@@ -39,13 +39,16 @@ enum LocalityEndpoints {
         var assignment = Envoy_Config_Endpoint_V3_ClusterLoadAssignment()
         assignment.clusterName = clusterName
         let groups = Dictionary(grouping: sorted(hosts), by: { $0.locality ?? "" })
-        assignment.endpoints = groups.keys.sorted().map { key in
-            var group = Envoy_Config_Endpoint_V3_LocalityLbEndpoints()
-            if let locality = locality(key) { group.locality = locality }
-            group.lbEndpoints = fittingWeights(groups[key] ?? []).map(lbEndpoint)
-            return group
-        }
+        assignment.endpoints = groups.keys.sorted().map { group(locality: $0, hosts: groups[$0] ?? []) }
         return assignment
+    }
+
+    /// One `LocalityLbEndpoints`: `hosts` (sorted, without duplicates) in `locality` (`region/zone/subzone`).
+    static func group(locality key: String, hosts: [Host]) -> Envoy_Config_Endpoint_V3_LocalityLbEndpoints {
+        var group = Envoy_Config_Endpoint_V3_LocalityLbEndpoints()
+        if let locality = locality(key) { group.locality = locality }
+        group.lbEndpoints = fittingWeights(hosts).map(lbEndpoint)
+        return group
     }
 
     /// Envoy refuses a locality whose lb weights sum past 4294967295, which Pods, WorkloadEntries and

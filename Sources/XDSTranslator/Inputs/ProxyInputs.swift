@@ -46,13 +46,28 @@ public struct ClusterInputs: ProxyInputs, Hashable {
     public var ingressWorkloadAddress: String?
     /// The EnvoyFilter patches that apply to the proxy (CLUSTER ones are used).
     public var envoyFilters: EnvoyFilterPatches = .none
+    /// As `EndpointInputs.locality`: DNS clusters carry their endpoints inline, prioritized for the proxy.
+    public var locality: String?
+    /// As `EndpointInputs.failoverLabels`.
+    public var failoverLabels: [String: String]?
+
+    var localityClient: LocalityBalancing.Client { LocalityBalancing.Client(locality: locality, labels: failoverLabels) }
 }
 
-/// EDS: the endpoints of the clusters the proxy imports.
+/// EDS: the endpoints of the clusters the proxy imports, prioritized or weighted by the proxy's locality where
+/// `localityLbSetting` applies (`LocalityBalancing`).
 public struct EndpointInputs: ProxyInputs, Hashable {
     public var kind: Proxy.Kind
     public var namespace: String
     public var sidecar: SelectedSidecar?
+    /// The proxy's locality (`region/zone/subzone`: the node's, else its own workload's), only when some
+    /// DestinationRule or the mesh config makes assignments depend on it; nil otherwise, so proxies share EDS.
+    public var locality: String?
+    /// The proxy's values of the labels that some `failoverPriority` names; nil when none does (or the proxy has
+    /// no labels, which turns `failoverPriority` off as in istiod).
+    public var failoverLabels: [String: String]?
+
+    var localityClient: LocalityBalancing.Client { LocalityBalancing.Client(locality: locality, labels: failoverLabels) }
 }
 
 /// LDS: outbound listeners, virtualInbound (own ports, PeerAuthentication, authorization by the workload's

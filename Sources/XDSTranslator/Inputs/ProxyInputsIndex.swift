@@ -17,25 +17,28 @@ public struct ProxyInputsIndex: Sendable {
     }
 
     private var inboundByAddress: [String: [InboundFact]] = [:]
-    /// The position in `snapshot.workloads` of the first workload at each address, and its labels.
-    private var firstWorkload: [String: (position: Int, labels: [String: String])] = [:]
+    /// The position in `snapshot.workloads` of the first workload at each address, its labels and locality.
+    private var firstWorkload: [String: (position: Int, labels: [String: String], locality: String?)] = [:]
     private var sidecars: [String: [Sidecar]] = [:]
     private var rootNamespace = MeshDefaults.rootNamespace
     /// Whether any VirtualService (root or delegate) has an http match on `sourceLabels`.
     private var routesMatchSourceLabels = false
     /// The snapshot, only when it holds EnvoyFilters (which are picked per proxy).
     private var envoyFilterSnapshot: MeshSnapshot?
+    /// Whether some load assignment can depend on the client's locality (`LocalityUse`).
+    private var locality = LocalityUse()
 
     public init(_ snapshot: MeshSnapshot) {
         sidecars = snapshot.sidecarsByNamespace
         rootNamespace = snapshot.meshConfig.rootNamespace
         if !snapshot.envoyFilters.isEmpty { envoyFilterSnapshot = snapshot }
+        locality = LocalityUse(snapshot)
         routesMatchSourceLabels = snapshot.objects.values.contains { object in
             guard case .virtualService(let service) = object.resource else { return false }
             return service.http.contains { $0.match.contains { !$0.sourceLabels.isEmpty } }
         }
         for (position, workload) in snapshot.workloads.enumerated() where firstWorkload[workload.address] == nil {
-            firstWorkload[workload.address] = (position, workload.labels)
+            firstWorkload[workload.address] = (position, workload.labels, workload.locality)
         }
         for service in snapshot.services {
             for port in service.ports {
@@ -53,15 +56,33 @@ public struct ProxyInputsIndex: Sendable {
     public func clusterInputs(of proxy: Proxy) -> ClusterInputs {
         let sidecar = sidecar(for: proxy)
         let readsAddress = sidecar.map { SidecarIngressEndpoint.readsProxyAddress($0.resource) } ?? false
+        let client = localityClient(of: proxy)
         return ClusterInputs(
             kind: proxy.kind, namespace: proxy.namespace, sidecar: sidecar,
             trustDomain: proxy.workloadIdentity?.trustDomain, inbound: inbound(for: proxy),
             ingressWorkloadAddress: readsAddress ? proxy.ipAddresses.first : nil,
-            envoyFilters: envoyFilters(for: proxy, applyingTo: [.cluster]))
+            envoyFilters: envoyFilters(for: proxy, applyingTo: [.cluster]), locality: client.locality,
+            failoverLabels: client.labels)
     }
 
     public func endpointInputs(of proxy: Proxy) -> EndpointInputs {
-        EndpointInputs(kind: proxy.kind, namespace: proxy.namespace, sidecar: sidecar(for: proxy))
+        let client = localityClient(of: proxy)
+        return EndpointInputs(
+            kind: proxy.kind, namespace: proxy.namespace, sidecar: sidecar(for: proxy), locality: client.locality,
+            failoverLabels: client.labels)
+    }
+
+    /// The proxy's locality and failover labels, only when the snapshot's locality settings can read them.
+    /// istiod takes the node's locality, else the registry's for the proxy's own workload.
+    private func localityClient(of proxy: Proxy) -> LocalityBalancing.Client {
+        guard locality.matters else { return LocalityBalancing.Client() }
+        let own = proxy.locality ?? ownWorkload(for: proxy)?.locality
+        var client = LocalityBalancing.Client(locality: own)
+        if !locality.failoverLabels.isEmpty {
+            let labels = TopologyLabels.augment(proxy.labels, locality: own)
+            client.labels = labels.isEmpty ? nil : labels.filter { locality.failoverLabels.contains($0.key) }
+        }
+        return client
     }
 
     public func listenerInputs(of proxy: Proxy) -> ListenerInputs {
@@ -130,6 +151,49 @@ public struct ProxyInputsIndex: Sendable {
 
     /// The labels of the proxy's own workload: the first in the snapshot at one of its IPs.
     private func ownLabels(for proxy: Proxy) -> [String: String]? {
-        proxy.ipAddresses.compactMap { firstWorkload[$0] }.min { $0.position < $1.position }?.labels
+        ownWorkload(for: proxy)?.labels
+    }
+
+    private func ownWorkload(for proxy: Proxy) -> (position: Int, labels: [String: String], locality: String?)? {
+        proxy.ipAddresses.compactMap { firstWorkload[$0] }.min { $0.position < $1.position }
+    }
+}
+
+/// What of a client's locality the snapshot's locality settings read. Locality can only shape an assignment
+/// when the mesh config distributes by locality, or a DestinationRule configures outlier detection (failover) or
+/// its own `localityLbSetting`; elsewhere proxies in different localities share their EDS.
+struct LocalityUse: Sendable {
+    var matters = false
+    /// The label names (without any `=value`) that some `failoverPriority` lists.
+    var failoverLabels: Set<String> = []
+
+    init() {}
+
+    init(_ snapshot: MeshSnapshot) {
+        var settings: [LocalityLoadBalancerSetting] = []
+        if let mesh = snapshot.meshConfig.localityLbSetting, mesh.enabled != false {
+            if !mesh.distribute.isEmpty { matters = true }
+            settings.append(mesh)
+        }
+        for object in snapshot.objects.values {
+            guard case .destinationRule(let rule) = object.resource else { continue }
+            let policies = ([rule.trafficPolicy] + rule.subsets.map(\.trafficPolicy)).compactMap { $0 }
+            for policy in policies {
+                let balancers = [policy.loadBalancer] + policy.portLevelSettings.map(\.loadBalancer)
+                let own = balancers.compactMap { $0?.localityLbSetting }
+                if policy.outlierDetection != nil || policy.portLevelSettings.contains(where: { $0.outlierDetection != nil })
+                    || !own.isEmpty
+                {
+                    matters = true
+                }
+                settings += own
+            }
+        }
+        guard matters else { return }
+        for setting in settings {
+            for label in setting.failoverPriority {
+                failoverLabels.insert(String(label.split(separator: "=", maxSplits: 1).first ?? ""))
+            }
+        }
     }
 }

@@ -29,7 +29,8 @@ enum GRPCEndpoints {
             let sum = assignment.endpoints[index].lbEndpoints.reduce(UInt64(0)) {
                 $0 + UInt64($1.hasLoadBalancingWeight ? $1.loadBalancingWeight.value : 1)
             }
-            guard sum > 0 else { continue }
+            // A weight `distribute` gave stays.
+            guard sum > 0, !assignment.endpoints[index].hasLoadBalancingWeight else { continue }
             assignment.endpoints[index].loadBalancingWeight = ProtoValues.uint32(Int(min(sum, UInt64(UInt32.max))))
         }
         return TranslatedMessage(name: message.name, message: assignment, sources: message.sources)

@@ -1,13 +1,18 @@
-/// A slice endpoint for `FakeObjects.endpointSlice`: one address, its readiness, and the Pod behind it.
+/// A slice endpoint for `FakeObjects.endpointSlice`: one address, its readiness, the Pod behind it, and the
+/// node and zone the endpoint-slice controller copies from the Pod's Node.
 public struct FakeSliceEndpoint: Sendable {
     public var address: String
     public var ready: Bool
     public var pod: String?
+    public var node: String
+    public var zone: String
 
-    public init(_ address: String, ready: Bool = true, pod: String? = nil) {
+    public init(_ address: String, ready: Bool = true, pod: String? = nil, node: String = "node-1", zone: String = "zone-a") {
         self.address = address
         self.ready = ready
         self.pod = pod
+        self.node = node
+        self.zone = zone
     }
 }
 
@@ -27,7 +32,7 @@ extension FakeObjects {
                 } ?? ""
             return "{\"addresses\":[\"\(endpoint.address)\"],\"conditions\":{\"ready\":\(endpoint.ready),"
                 + "\"serving\":\(endpoint.ready),\"terminating\":false}\(target),"
-                + "\"nodeName\":\"node-1\",\"zone\":\"zone-a\"}"
+                + "\"nodeName\":\"\(endpoint.node)\",\"zone\":\"\(endpoint.zone)\"}"
         }.joined(separator: ",")
         return """
             {"apiVersion":"discovery.k8s.io/v1","kind":"EndpointSlice","metadata":{"name":"\(name)",\

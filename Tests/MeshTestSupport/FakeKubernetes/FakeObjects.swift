@@ -13,6 +13,17 @@ public enum FakeObjects {
             """
     }
 
+    /// A `v1` Node with `labels` (such as the topology ones) and the status a kubelet reports, trimmed.
+    public static func node(_ name: String, labels: [String: String]) -> String {
+        let all = labels.merging(["kubernetes.io/hostname": name, "kubernetes.io/os": "linux"]) { own, _ in own }
+        return """
+            {"apiVersion":"v1","kind":"Node","metadata":{"name":"\(name)","labels":\(json(all))},\
+            "spec":{"podCIDR":"10.244.0.0/24","providerID":"kind://docker/kind/\(name)"},\
+            "status":{"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady"}],\
+            "nodeInfo":{"kubeletVersion":"v1.31.0","osImage":"Debian GNU/Linux 12 (bookworm)"}}}
+            """
+    }
+
     /// A ClusterIP `v1` Service with one named TCP port, with the fields the server defaults.
     public static func service(
         _ name: String, namespace: String = "default", port: Int = 9080, portName: String = "http",
@@ -32,7 +43,7 @@ public enum FakeObjects {
     /// A running `v1` Pod with one container port, as a Deployment's ReplicaSet would create it.
     public static func pod(
         _ name: String, namespace: String = "default", labels: [String: String], ip: String, port: Int = 9080,
-        serviceAccount: String = "default"
+        serviceAccount: String = "default", node: String = "node-1"
     ) -> String {
         """
         {"apiVersion":"v1","kind":"Pod","metadata":{"name":"\(name)","generateName":"\(name.split(separator: "-").first ?? "")-",\
@@ -42,7 +53,7 @@ public enum FakeObjects {
         "spec":{"containers":[{"name":"app","image":"registry.example/app:1.0","imagePullPolicy":"IfNotPresent",\
         "ports":[{"name":"http","containerPort":\(port),"protocol":"TCP"}],"resources":{},\
         "terminationMessagePath":"/dev/termination-log","terminationMessagePolicy":"File"}],\
-        "dnsPolicy":"ClusterFirst","enableServiceLinks":true,"nodeName":"node-1","preemptionPolicy":"PreemptLowerPriority",\
+        "dnsPolicy":"ClusterFirst","enableServiceLinks":true,"nodeName":"\(node)","preemptionPolicy":"PreemptLowerPriority",\
         "priority":0,"restartPolicy":"Always","schedulerName":"default-scheduler","securityContext":{},\
         "serviceAccount":"\(serviceAccount)","serviceAccountName":"\(serviceAccount)","terminationGracePeriodSeconds":30},\
         "status":{"phase":"Running","hostIP":"192.168.49.2","podIP":"\(ip)","podIPs":[{"ip":"\(ip)"}],\

@@ -30,7 +30,8 @@ public struct FakeResource: Sendable, Hashable {
 
     /// Everything the fake knows how to serve.
     public static let all: [FakeResource] = [
-        .core("Namespace", "namespaces", namespaced: false), .core("Service", "services"), .core("Pod", "pods"),
+        .core("Namespace", "namespaces", namespaced: false), .core("Node", "nodes", namespaced: false),
+        .core("Service", "services"), .core("Pod", "pods"),
         .core("Secret", "secrets"), .core("Endpoints", "endpoints"), .core("ConfigMap", "configmaps"),
         Self(
             group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", plural: "endpointslices", namespaced: true,

@@ -16,15 +16,16 @@ struct MeshFixture {
     init(
         yaml: String, file: String = "input.yaml", nodeID: String, metadata: [String: String] = [:],
         labels: [String: String] = [:], identity: WorkloadIdentity? = nil, secrets: ProxySecrets? = nil,
-        security: SecurityFixture? = nil
+        security: SecurityFixture? = nil, meshConfig: MeshConfig = .default, locality: String? = nil
     ) throws {
         let decoded = ConfigDecoder.decode(yaml: yaml, file: file)
         #expect(decoded.errors.isEmpty, "decode errors in \(file): \(decoded.errors)")
-        var snapshot = MeshSnapshot.build(from: decoded.objects)
+        var snapshot = MeshSnapshot.build(hashed: decoded.objects.map(HashedConfigObject.init), meshConfig: meshConfig)
         security?.apply(to: &snapshot)
         self.snapshot = snapshot
         var proxy = try Proxy(nodeID: nodeID, metadata: metadata, labels: labels)
         proxy.workloadIdentity = identity
+        proxy.locality = locality
         self.proxy = proxy
         self.secrets = secrets
     }
