@@ -15,6 +15,9 @@ public struct AdminContext: Sendable {
     public var caMetrics: CAMetrics?
     /// This replica's place in the replica set on etcd (`/debug/replicas`); nil for a single meshd.
     public var replicas: ReplicaState?
+    /// The root rotation of a replica set, which stores the new root for every replica (`SharedRootSync.rotate`);
+    /// nil rotates this process's CA alone.
+    public var rotateSharedRoot: (@Sendable () async throws -> Void)?
 
     public init(
         store: ConfigStore, provider: MeshResourceProvider, ads: ADSServer<MeshResourceProvider>, readiness: Readiness,

@@ -118,6 +118,30 @@ public final class CertificateAuthority: Sendable {
             metadata: ["newRootNotAfter": "\(next.certificate.notValidAfter)"])
     }
 
+    /// Loads the self-signed root again from the state directory, where a replica set's shared store (the root
+    /// another replica rotated to) was just written, and signs with it from now on. True when the root changed.
+    /// The caller must push the new trust bundle (`ROOTCA`) to every proxy, as after `rotateRoot()`.
+    public func reloadRoot() throws -> Bool {
+        let changed = try rotation.withLock { _ -> Bool in
+            let current = currentAuthority
+            guard !current.isPlugin else {
+                throw CAError(field: "reloadRoot", reason: "a plug-in CA is loaded from its files at start only")
+            }
+            let loaded = try stateDirectory.loadOrCreateRoot(options: options, now: Date())
+            guard loaded.certificate != current.certificate || loaded.trustedRoots != current.trustedRoots else {
+                return false
+            }
+            state.withLock { $0.authority = loaded }
+            return true
+        }
+        if changed {
+            logger.notice(
+                "root reloaded from the state directory",
+                metadata: ["rootNotAfter": "\(currentAuthority.certificate.notValidAfter)"])
+        }
+        return changed
+    }
+
     /// The roots of `authority` that peers should trust at `now`: for a self-signed CA, the current root and the
     /// previous one while its overlap lasts; for a plug-in CA, everything in `root-cert.pem`.
     func liveRoots(of authority: SigningAuthority, now: Date) -> [Certificate] {

@@ -51,3 +51,23 @@ func kubernetesLeaderDuties(
     }
     return duties
 }
+
+/// The shared-root check of a replica set with a self-signed CA: on etcd (`<prefix>/_ca/`), or among Kubernetes
+/// replicas (`istio-ca-secret`), the same stores `Serve.shareCA` loaded the root from at start. Nil for a single
+/// meshd, a plug-in CA, or no CA.
+func sharedRootSync(
+    _ options: MeshdOptions, ca: CertificateAuthority?, logger: Logger, onChange: @escaping @Sendable () -> Void
+) -> SharedRootSync? {
+    guard let ca, let security = options.security, security.pluginDirectory == nil else { return nil }
+    let store: any SharedRootStore
+    if let etcd = options.etcd {
+        store = EtcdSharedCA.RootStore(connection: etcd.connection, layout: etcd.layout)
+    } else if let kubernetes = options.kubernetes, kubernetes.replica != nil {
+        store = KubernetesSharedCA.RootStore(connection: kubernetes.connection, namespace: kubernetes.namespace)
+    } else {
+        return nil
+    }
+    return SharedRootSync(
+        store: store, ca: ca, stateDirectory: security.stateDirectory, interval: security.sharedRootCheckInterval,
+        logger: logger, onChange: onChange)
+}

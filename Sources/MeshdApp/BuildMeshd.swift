@@ -72,11 +72,14 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
         observer: XDSEventFanOut([provider.connected, tracker, metrics, heapTrimmer, autoRegistration]),
         options: options.server, logger: logger)
 
+    // A replica set's self-signed root lives in its shared store: rotations there reach every replica.
+    let rootSync = sharedRootSync(options, ca: security?.ca, logger: logger) { ads.push(PushRequest(types: [.secret])) }
     var admin: AdminServer?
     if let adminOptions = options.admin {
-        let context = AdminContext(
+        var context = AdminContext(
             store: store, provider: provider, ads: ads, readiness: readiness, tracker: tracker, metrics: registry,
             caMetrics: security.map { CAMetrics(ca: $0.ca, factory: metricsFactory) }, replicas: replicas)
+        if let rootSync { context.rotateSharedRoot = { try await rootSync.rotate() } }
         do {
             admin = try AdminServer(
                 host: adminOptions.host, port: adminOptions.port, context: context, token: adminOptions.token,
@@ -121,6 +124,7 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
         }
     }
     services.append(heapTrimmer)
+    if let rootSync { services.append(rootSync) }
     if let etcd = options.etcd, let replica = etcd.replica, let replicas {
         services.append(
             replicaService(
@@ -144,6 +148,13 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
 
 /// The replica's membership of the replica set: registry, leader election and the config-status duty. Its record
 /// waits for the xDS (and admin) listeners to be bound, so it advertises the real ports.
+/// The etcd source reads the mesh config only when no `--mesh-config` file takes precedence.
+func etcdSourceOptions(_ options: EtcdSource.Options, meshConfigFile: String?) -> EtcdSource.Options {
+    var result = options
+    result.readsMeshConfig = result.readsMeshConfig && meshConfigFile == nil
+    return result
+}
+
 func replicaService(
     _ etcd: MeshdOptions.Etcd, replica: MeshdOptions.Replica, state: ReplicaState, store: ConfigStore,
     listening: ListeningAddresses, hasAdmin: Bool, hasSecureXDS: Bool, logger: Logger
@@ -209,7 +220,8 @@ func configSources(
         readiness.require("etcd synced")
         sources.append(
             EtcdSource(
-                connection: etcd.connection, layout: etcd.layout, store: store, options: etcd.options,
+                connection: etcd.connection, layout: etcd.layout, store: store,
+                options: etcdSourceOptions(etcd.options, meshConfigFile: options.meshConfigFile),
                 metrics: metrics, logger: options.logger, onSynced: { readiness.satisfy("etcd synced") },
                 onRevision: { replicas?.watchApplied(revision: $0) },
                 onReachable: { reachable in

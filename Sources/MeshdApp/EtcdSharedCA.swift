@@ -23,6 +23,8 @@ public enum EtcdSharedCA {
     }
 
     static let files = ["root-cert.pem", "root-key.pem", "token-key.pem"]
+    /// The root the last rotation replaced, trusted during the overlap; stored only after a rotation.
+    static let previousFile = "previous-root-cert.pem"
 
     /// Makes `stateDirectory` hold the mesh's shared root and token key (see the type). Throws when etcd holds only
     /// part of them (nothing is guessed: the operator must repair `<prefix>/_ca/`), when etcd cannot be reached, or
@@ -31,10 +33,12 @@ public enum EtcdSharedCA {
         connection: EtcdConnection, layout: EtcdKeyLayout, stateDirectory: String, trustDomain: String
     ) async throws -> Outcome {
         let keys = files.map { layout.reservedKey("ca", $0) }
+        let previousKey = layout.reservedKey("ca", previousFile)
         return try await EtcdClient.withAnySession(connection) { session in
-            let stored = try await session.transaction(EtcdTransaction(success: keys.map { .get($0) }))
+            let stored = try await session.transaction(EtcdTransaction(success: (keys + [previousKey]).map { .get($0) }))
             if let values = try complete(stored.reads, keys: keys) {
-                try install(values, in: stateDirectory)
+                let previous = stored.reads.first { $0.key == previousKey }?.value
+                try install(Array(zip(files, values)), previous: previous, in: stateDirectory)
                 return .loaded
             }
             var options = CAOptions()
@@ -55,7 +59,7 @@ public enum EtcdSharedCA {
             guard let values = try complete(result.reads, keys: keys) else {
                 throw MeshdSetupError("shared CA: another replica is writing \(layout.reservedKey("ca")); retry")
             }
-            try install(values, in: stateDirectory)
+            try install(Array(zip(files, values)), previous: nil, in: stateDirectory)
             return .loaded
         }
     }
@@ -74,12 +78,13 @@ public enum EtcdSharedCA {
         return present
     }
 
-    /// Writes the shared files into the state directory (keys 0600, each by an atomic rename), and drops a previous
-    /// root left from a local rotation: it belonged to the replaced local root.
-    static func install(_ values: [[UInt8]], in stateDirectory: String) throws {
+    /// Writes the shared files into the state directory (keys 0600, each by an atomic rename), and the shared
+    /// previous root when there is one; otherwise drops a previous root left from a local rotation (it belonged to
+    /// the replaced local root).
+    static func install(_ named: [(String, [UInt8])], previous: [UInt8]?, in stateDirectory: String) throws {
         let manager = FileManager.default
         try manager.createDirectory(atPath: stateDirectory, withIntermediateDirectories: true)
-        for (name, value) in zip(files, values) {
+        for (name, value) in named + (previous.map { [(previousFile, $0)] } ?? []) {
             let path = "\(stateDirectory)/\(name)"
             let temporary = "\(path).etcd"
             let mode = name.hasSuffix("-key.pem") ? 0o600 : 0o644
@@ -90,6 +95,50 @@ public enum EtcdSharedCA {
                 throw MeshdSetupError("shared CA: cannot rename \(temporary) to \(path)")
             }
         }
-        try? manager.removeItem(atPath: "\(stateDirectory)/previous-root-cert.pem")
+        if previous == nil { try? manager.removeItem(atPath: "\(stateDirectory)/\(previousFile)") }
+    }
+
+    /// The shared root under `<prefix>/_ca/`; its version is the mod revision of `root-cert.pem`.
+    public struct RootStore: SharedRootStore {
+        let connection: EtcdConnection
+        let layout: EtcdKeyLayout
+
+        public init(connection: EtcdConnection, layout: EtcdKeyLayout) {
+            self.connection = connection
+            self.layout = layout
+        }
+
+        public var location: String { "etcd \(layout.reservedKey("ca"))" }
+
+        var certificateKey: String { layout.reservedKey("ca", "root-cert.pem") }
+        var keyKey: String { layout.reservedKey("ca", "root-key.pem") }
+        var previousKey: String { layout.reservedKey("ca", EtcdSharedCA.previousFile) }
+
+        public func read() async throws -> (root: SharedRoot, version: String)? {
+            let reads = try await EtcdClient.withAnySession(connection) { session in
+                try await session.transaction(
+                    EtcdTransaction(success: [certificateKey, keyKey, previousKey].map { .get($0) })
+                ).reads
+            }
+            let byKey = Dictionary(reads.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+            guard let certificate = byKey[certificateKey], let key = byKey[keyKey] else { return nil }
+            return (
+                SharedRoot(certificate: certificate.value, key: key.value, previous: byKey[previousKey]?.value),
+                "\(certificate.modRevision)"
+            )
+        }
+
+        public func replace(with root: SharedRoot, ifVersion version: String) async throws -> Bool {
+            guard let revision = Int64(version) else { return false }
+            var writes: [EtcdTransaction.Operation] = [
+                .put(certificateKey, value: root.certificate), .put(keyKey, value: root.key),
+            ]
+            writes.append(root.previous.map { .put(previousKey, value: $0) } ?? .delete(previousKey))
+            return try await EtcdClient.withAnySession(connection) { session in
+                try await session.transaction(
+                    EtcdTransaction(comparisons: [.modRevision(certificateKey, equals: revision)], success: writes)
+                ).succeeded
+            }
+        }
     }
 }

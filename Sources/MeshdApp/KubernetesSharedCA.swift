@@ -32,6 +32,46 @@ public enum KubernetesSharedCA {
     static let keys = ["ca-cert.pem", "ca-key.pem", "token-key.pem"]
     /// Keys istiod writes empty for a self-signed root.
     static let emptyKeys = ["cert-chain.pem", "key.pem", "root-cert.pem"]
+    /// meshd's key for the root a rotation replaced (istiod keeps none).
+    static let previousKey = "previous-ca-cert.pem"
+
+    /// The shared root in `istio-ca-secret`; its version is the Secret's resourceVersion, and an update names it,
+    /// so the API server refuses (409) one made from a stale read.
+    public struct RootStore: SharedRootStore {
+        let connection: KubernetesConnection
+        let namespace: String
+
+        public init(connection: KubernetesConnection, namespace: String) {
+            self.connection = connection
+            self.namespace = namespace
+        }
+
+        public var location: String { "Secret \(namespace)/\(secretName)" }
+        var path: String { "/api/v1/namespaces/\(namespace)/secrets/\(secretName)" }
+
+        func secret() async throws -> SharedSecret? {
+            let path = path
+            let read = try await KubernetesClient.with(connection) { try await $0.send(.get, path) }
+            if read.status == 404 { return nil }
+            try KubernetesClient.check(status: read.status, body: read.body, path: path)
+            return try SharedSecret(json: read.body, path: path)
+        }
+
+        public func read() async throws -> (root: SharedRoot, version: String)? {
+            guard let secret = try await secret() else { return nil }
+            return (SharedRoot(certificate: secret.certificate, key: secret.key, previous: secret.previous), secret.resourceVersion)
+        }
+
+        public func replace(with root: SharedRoot, ifVersion version: String) async throws -> Bool {
+            guard let secret = try await secret(), secret.resourceVersion == version else { return false }
+            let path = path
+            let body = try secret.replacing(root: root)
+            let answer = try await KubernetesClient.with(connection) { try await $0.send(.put, path, json: body) }
+            if answer.status == 409 { return false }
+            try KubernetesClient.check(status: answer.status, body: answer.body, path: path)
+            return true
+        }
+    }
 
     /// Makes `stateDirectory` hold the mesh's shared root and token key (see the type). Throws `MeshdSetupError`
     /// when the Secret holds a certificate without its key (or the reverse), when the API server refuses or cannot
@@ -47,7 +87,9 @@ public enum KubernetesSharedCA {
                 if read.status == 200 {
                     let secret = try SharedSecret(json: read.body, path: path)
                     if let tokenKey = secret.tokenKey {
-                        try EtcdSharedCA.install([secret.certificate, secret.key, tokenKey], in: stateDirectory)
+                        try EtcdSharedCA.install(
+                            Array(zip(EtcdSharedCA.files, [secret.certificate, secret.key, tokenKey])),
+                            previous: secret.previous, in: stateDirectory)
                         return .loaded
                     }
                     // istiod's Secret: keep its root, add this replica's token key.
@@ -56,7 +98,9 @@ public enum KubernetesSharedCA {
                         .put, path, json: try secret.adding(tokenKey: local[2], path: path))
                     if answer.status == 409 { continue }
                     try KubernetesClient.check(status: answer.status, body: answer.body, path: path)
-                    try EtcdSharedCA.install([secret.certificate, secret.key, local[2]], in: stateDirectory)
+                    try EtcdSharedCA.install(
+                        Array(zip(EtcdSharedCA.files, [secret.certificate, secret.key, local[2]])),
+                        previous: secret.previous, in: stateDirectory)
                     return .loaded
                 }
                 guard read.status == 404 else {
@@ -94,6 +138,8 @@ struct SharedSecret {
     var certificate: [UInt8]
     var key: [UInt8]
     var tokenKey: [UInt8]?
+    /// meshd's `previous-ca-cert.pem`: the root the last rotation replaced, trusted during the overlap.
+    var previous: [UInt8]?
 
     init(json: Data, path: String) throws {
         guard let object = (try? JSONSerialization.jsonObject(with: json)) as? [String: Any] else {
@@ -119,6 +165,23 @@ struct SharedSecret {
         self.certificate = certificate
         self.key = key
         self.tokenKey = try value("token-key.pem")
+        self.previous = try value(KubernetesSharedCA.previousKey)
+    }
+
+    /// The object with the root replaced by `root` (its resourceVersion kept, so the update is conditional).
+    func replacing(root: SharedRoot) throws -> Data {
+        var object = self.object
+        var data = object["data"] as? [String: Any] ?? [:]
+        data["ca-cert.pem"] = Data(root.certificate).base64EncodedString()
+        data["ca-key.pem"] = Data(root.key).base64EncodedString()
+        data[KubernetesSharedCA.previousKey] = root.previous.map { Data($0).base64EncodedString() }
+        object["data"] = data
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+    }
+
+    /// `metadata.resourceVersion`, the version a conditional update names.
+    var resourceVersion: String {
+        (object["metadata"] as? [String: Any])?["resourceVersion"] as? String ?? ""
     }
 
     /// The object with `token-key.pem` added (its resourceVersion kept, so the update is conditional).

@@ -52,6 +52,8 @@ extension MeshdOptions {
         public var trustNodeMetadata: Bool
         /// Accept proxies' Kubernetes service-account tokens, checked with this API server's TokenReview.
         public var tokenReview: KubernetesConnection?
+        /// In a replica set with a self-signed CA: how often the shared root is checked (`SharedRootSync`).
+        public var sharedRootCheckInterval: Duration = .seconds(10)
 
         public init(
             stateDirectory: String = ".meshd-state", pluginDirectory: String? = nil,

@@ -12,7 +12,8 @@ struct ApplyPlan {
     struct Entry {
         var key: String
         var value: [UInt8]
-        var object: ResourceKey
+        /// The object; nil for the mesh config ConfigMap, which is no modelled kind.
+        var object: ResourceKey?
         /// `file:line`, for output.
         var origin: String
     }
@@ -37,7 +38,8 @@ struct ApplyPlan {
         }
         let diagnostics = store.diagnostics()
         plan.errors += diagnostics.filter(\.isError).map(\.description)
-        plan.warnings += diagnostics.filter { !$0.isError }.map(\.description)
+        plan.warnings += diagnostics.filter { !$0.isError && $0.reason != MeshConfigDecoder.configMapSkipped }
+            .map(\.description)
         return plan
     }
 
@@ -45,6 +47,18 @@ struct ApplyPlan {
     private mutating func layOut(file: String, text: String, layout: EtcdKeyLayout) {
         for document in ConfigDecoder.documents(yaml: text) where !document.isEmpty {
             let origin = "\(file):\(document.firstLine)"
+            if let identity = ConfigDecoder.identity(of: document.text), MeshConfigDecoder.isMeshConfigMap(identity) {
+                // The mesh config: validated as `serve --mesh-config` validates it, stored as the ConfigMap.
+                let result = MeshConfigDecoder.decode(configMap: document.text, file: "\(origin)#data.mesh")
+                errors += result.errors.map(\.description)
+                warnings += result.warnings.map(\.description)
+                let key = layout.key(
+                    apiVersion: "v1", kind: "ConfigMap", namespace: identity.namespace, name: identity.name)
+                var value = Substring(document.text)
+                while value.first == "\n" { value = value.dropFirst() }
+                entries.append(Entry(key: key, value: Array((value + "\n").utf8), object: nil, origin: origin))
+                continue
+            }
             let decoded = ConfigDecoder.decode(yaml: document.text, file: file)
             guard let object = decoded.objects.first else { continue }  // refused (reported above) or skipped
             guard let identity = ConfigDecoder.identity(of: document.text), identity.kind != "List",
@@ -103,7 +117,8 @@ struct ApplyPlan {
         var operations: [EtcdTransaction.Operation] = entries.map { .put($0.key, value: $0.value) }
         let written = Set(entries.map(\.key))
         for entry in entries {
-            for other in layout.keys(of: entry.object) where other != entry.key && existing.contains(other) {
+            guard let object = entry.object else { continue }
+            for other in layout.keys(of: object) where other != entry.key && existing.contains(other) {
                 if !written.contains(other) { operations.append(.delete(other)) }
             }
         }

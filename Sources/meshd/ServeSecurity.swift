@@ -24,6 +24,12 @@ struct ServeSecurityOptions: ParsableArguments {
         name: .long, help: "Where xDS over TLS (and the CSR API) listens: HOST:PORT or unix:PATH; empty to disable.")
     var secureXdsAddress: String = "127.0.0.1:15012"
 
+    @Option(
+        name: .long,
+        help:
+            "In a replica set with a self-signed CA (etcd, or Kubernetes replicas): how often the shared root is checked, so a rotation made on another replica is adopted, such as 10s.")
+    var sharedRootCheckInterval: String = "10s"
+
     @Flag(
         name: .long,
         help:
@@ -59,6 +65,8 @@ struct ServeSecurityOptions: ParsableArguments {
         guard let maxTokenLifetime = Token.parseDuration(maxTokenTtl), maxTokenLifetime > .zero else {
             throw ValidationError("--max-token-ttl: expected a positive duration such as 24h, got \"\(maxTokenTtl)\"")
         }
+        let checkInterval = try ServePushOptions.duration(sharedRootCheckInterval, flag: "--shared-root-check-interval")
+        guard checkInterval > .zero else { throw ValidationError("--shared-root-check-interval must be above 0") }
         var secureAddress: ListenAddress?
         if !secureXdsAddress.isEmpty {
             guard let address = ListenAddress(secureXdsAddress) else {
@@ -67,11 +75,13 @@ struct ServeSecurityOptions: ParsableArguments {
             }
             secureAddress = address
         }
-        return MeshdOptions.Security(
+        var security = MeshdOptions.Security(
             stateDirectory: stateDir, pluginDirectory: caDir, workloadCertTTL: ttl, maxTokenLifetime: maxTokenLifetime,
             secureXDSAddress: secureAddress, trustNodeMetadata: insecureTrustNodeMetadata,
             tokenReview: kubernetesTokenReview
                 ? try tokenReviewConnection(kubeconfig: kubeconfig, context: context) : nil)
+        security.sharedRootCheckInterval = checkInterval
+        return security
     }
 
     /// The API server TokenReview asks: that of `kubeconfig` or, by default, of the pod meshd runs in.

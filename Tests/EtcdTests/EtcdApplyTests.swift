@@ -40,6 +40,29 @@ struct EtcdApplyTests {
         #expect(try await keys(etcd).isEmpty, "an invalid apply wrote keys")
     }
 
+    @Test("the mesh config ConfigMap: a bad mesh config refuses the apply; a good one is stored under its key")
+    func meshConfigMap() async throws {
+        let etcd = try await EtcdServer.start()
+        defer { etcd.stop() }
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func configMap(_ mesh: String) -> String {
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: istio, namespace: istio-system}\n"
+                + "data:\n  mesh: |\n    \(mesh)\n"
+        }
+        let file = directory.appendingPathComponent("mesh.yaml")
+        try configMap("outboundTrafficPolicy: {mode: SOMETIMES}").write(to: file, atomically: true, encoding: .utf8)
+        let refused = try meshd(["apply", "-f", file.path, "--etcd-endpoints", etcd.url])
+        #expect(refused.status == 1, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stdout.contains("outboundTrafficPolicy.mode"), "\(refused.stdout)")
+        #expect(try await keys(etcd).isEmpty)
+        try configMap("outboundTrafficPolicy: {mode: REGISTRY_ONLY}").write(to: file, atomically: true, encoding: .utf8)
+        let applied = try meshd(["apply", "-f", file.path, "--etcd-endpoints", etcd.url])
+        #expect(applied.status == 0, "\(applied.stdout)\(applied.stderr)")
+        #expect(!applied.stdout.contains("document skipped"), "\(applied.stdout)")
+        #expect(try await keys(etcd).map(\.key) == ["/meshd/v1/ConfigMap/istio-system/istio"])
+    }
+
     @Test("valid objects are written in one transaction; delete -f removes them in one")
     func appliesAtomicallyAndDeletes() async throws {
         let etcd = try await EtcdServer.start()

@@ -208,4 +208,38 @@ struct EtcdSourceTests {
             try await EtcdClient.withSession(etcd.connection(credentials: bad)) { try await $0.list(prefix: "/meshd/") }
         }
     }
+
+    @Test("the ConfigMap istio-system/istio in etcd is the mesh config: applied, a bad one refused keeping the last good, deleted means defaults")
+    func meshConfigFromEtcd() async throws {
+        let etcd = try await EtcdServer.start()
+        defer { etcd.stop() }
+        let key = layout.key(apiVersion: "v1", kind: "ConfigMap", namespace: "istio-system", name: "istio")
+        func configMap(_ mesh: String) -> String {
+            """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: istio, namespace: istio-system}
+            data:
+              mesh: |
+            \(mesh.split(separator: "\n").map { "    \($0)" }.joined(separator: "\n"))
+            """
+        }
+        try await put(etcd, key, configMap("rootNamespace: mesh-root\ntrustDomain: example.org"))
+        try await withSource(etcd) { store, synced in
+            try await waitFor("the first listing") { synced.isSet }
+            try await waitFor("the mesh config") { store.meshConfig().rootNamespace == "mesh-root" }
+            #expect(store.meshConfig().trustDomain == "example.org")
+            #expect(!store.objects().contains { $0.key.name == "istio" }, "the ConfigMap is no config object")
+            // Refused: the last good mesh config stays, with the error named.
+            try await put(etcd, key, configMap("outboundTrafficPolicy: {mode: SOMETIMES}"))
+            try await waitFor("the refusal") {
+                store.diagnostics().contains { $0.isError && $0.fieldPath == "outboundTrafficPolicy.mode" }
+            }
+            #expect(store.meshConfig().rootNamespace == "mesh-root")
+            try await put(etcd, key, configMap("outboundTrafficPolicy: {mode: REGISTRY_ONLY}"))
+            try await waitFor("the fixed mesh config") { store.meshConfig().outboundTrafficPolicy == .registryOnly }
+            try await etcd.withSession { _ = try await $0.delete(key) }
+            try await waitFor("istiod's defaults") { store.meshConfig() == MeshConfig.default }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import CertificateAuthority
 import Foundation
+import Logging
 import MeshTestSupport
 import MeshdApp
 import Registry
@@ -74,6 +75,45 @@ import Testing
             #expect(error?.description.contains("data.ca-key.pem") == true, "\(String(describing: error))")
             #expect(FileManager.default.contents(atPath: "\(directory)/root-cert.pem") == nil, "nothing installed")
             #expect(cluster.writes.isEmpty)
+        }
+    }
+
+    @Test func aRootRotatedOnOneReplicaReachesTheOtherThroughTheSecret() async throws {
+        let (a, b) = (try stateDirectory(), try stateDirectory())
+        defer { for path in [a, b] { try? FileManager.default.removeItem(atPath: path) } }
+        var caOptions = CAOptions()
+        caOptions.trustDomain = "cluster.local"
+        let options = caOptions
+        let cluster = FakeKubernetes()
+        try await cluster.serving { port in
+            let connection = KubernetesConnection(server: "http://127.0.0.1:\(port)")
+            for directory in [a, b] {
+                _ = try await KubernetesSharedCA.share(
+                    connection: connection, namespace: "istio-system", stateDirectory: directory,
+                    trustDomain: "cluster.local")
+            }
+            let caA = try CertificateAuthority.load(stateDirectory: a, pluginDirectory: nil, options: options)
+            let caB = try CertificateAuthority.load(stateDirectory: b, pluginDirectory: nil, options: options)
+            let store = KubernetesSharedCA.RootStore(connection: connection, namespace: "istio-system")
+            let before = try #require(try await store.read())
+            let syncA = SharedRootSync(
+                store: store, ca: caA, stateDirectory: a, interval: .seconds(1), logger: Logger(label: "test")) {}
+            let syncB = SharedRootSync(
+                store: store, ca: caB, stateDirectory: b, interval: .seconds(1), logger: Logger(label: "test")) {}
+            try await syncA.rotate()
+            let after = try #require(try await store.read())
+            #expect(after.version != before.version)
+            #expect(after.root.previous == before.root.certificate)
+            #expect(caB.trustBundlePEM != caA.trustBundlePEM)
+            try await syncB.check()
+            #expect(caB.trustBundlePEM == caA.trustBundlePEM)
+            #expect(caB.status.trustedRootCount == 2)
+            // The Secret keeps istiod's keys and meshd's token key; a stale update is refused (409).
+            let text = try #require(cluster.object(kind: "Secret", namespace: "istio-system", name: "istio-ca-secret"))
+            let stored = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            let data = try #require(stored["data"] as? [String: String])
+            #expect(Set(data.keys).isSuperset(of: ["ca-cert.pem", "ca-key.pem", "token-key.pem", "previous-ca-cert.pem"]))
+            #expect(try await store.replace(with: before.root, ifVersion: before.version) == false)
         }
     }
 }

@@ -22,7 +22,11 @@ struct CARoutes {
                 return Responses.notFound("meshd runs no certificate authority")
             }
             do {
-                try ca.rotateRoot()
+                if let rotate = context.rotateSharedRoot {
+                    try await rotate()
+                } else {
+                    try ca.rotateRoot()
+                }
             } catch {
                 return Responses.text("root rotation refused: \(error)\n", status: .conflict)
             }

@@ -161,6 +161,13 @@ public enum ConfigDecoder {
                         + "authorization); document skipped")
                 return nil
             }
+            if kindName == "ConfigMap", let metadata = root.mapping("metadata"),
+                metadata.string("name") == MeshConfigDecoder.configMapName,
+                metadata.string("namespace") == MeshConfigDecoder.configMapNamespace
+            {
+                context.warning("kind", MeshConfigDecoder.configMapSkipped)
+                return nil
+            }
             context.warning("kind", "unknown kind \"\(kindName)\"\(name); document skipped")
             return nil
         }

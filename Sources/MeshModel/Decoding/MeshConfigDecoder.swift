@@ -164,3 +164,41 @@ public enum MeshConfigDecoder {
         return nil
     }
 }
+
+extension MeshConfigDecoder {
+    /// Where istiod reads its mesh config in Kubernetes, and meshd in etcd (`<prefix>/v1/ConfigMap/istio-system/istio`).
+    public static let configMapNamespace = "istio-system"
+    public static let configMapName = "istio"
+    /// Why the mesh config ConfigMap is no config object: it is the mesh config.
+    public static let configMapSkipped =
+        "the mesh config ConfigMap istio-system/istio is read as the mesh config (from Kubernetes or etcd; with files, pass it to --mesh-config), not as a config object; document skipped"
+
+    /// True when `identity` names the mesh config's ConfigMap.
+    public static func isMeshConfigMap(_ identity: ConfigDecoder.DocumentIdentity) -> Bool {
+        identity.apiVersion == "v1" && identity.kind == "ConfigMap" && identity.namespace == configMapNamespace
+            && identity.name == configMapName
+    }
+
+    /// The mesh config held by a ConfigMap document (YAML or JSON): its `data.mesh` key through `decode(yaml:file:)`
+    /// (so field paths are the mesh config's; callers name the file `…#data.mesh`), istiod's defaults when the key
+    /// is absent. A document that is not a mapping, or a `data.mesh` that is not a
+    /// string, is an error naming the field.
+    public static func decode(configMap text: String, file: String) -> MeshConfigDecodeResult {
+        let context = DecodeContext(file: file, document: 1, lineOffset: 0)
+        let root: Node?
+        do {
+            root = try ConfigDecoder.compose(text)
+        } catch {
+            let (message, line) = ConfigDecoder.describe(error, lineOffset: 0)
+            context.error("", "ConfigMap YAML does not parse: \(message)", line: line)
+            return result(nil, context)
+        }
+        guard let root, let mapping = YAMLField(node: root, path: "", context: context).mapping() else {
+            context.error("", "expected a ConfigMap object")
+            return result(nil, context)
+        }
+        guard let field = mapping.mapping("data")?["mesh"] else { return result(.default, context) }
+        guard let mesh = field.string() else { return result(nil, context) }
+        return decode(yaml: mesh, file: file)
+    }
+}

@@ -23,6 +23,9 @@ public struct EtcdSource: Service {
         public var pageSize = 500
         public var initialBackoff: Duration = .milliseconds(250)
         public var maximumBackoff: Duration = .seconds(30)
+        /// Whether the mesh config comes from the ConfigMap `istio-system/istio` in etcd. Off when `--mesh-config`
+        /// names a file: files take precedence over etcd, and the key is then reported and ignored.
+        public var readsMeshConfig = true
 
         public init() {}
     }
@@ -128,13 +131,40 @@ public struct EtcdSource: Service {
     /// replica registry, the leader key, status) are not config: a change of only those touches nothing.
     func apply(_ change: EtcdWatchState.Change) {
         var batch: [(file: String, result: DecodeResult, keeping: Set<ResourceKey>)] = []
-        for keyValue in change.upserted {
+        let meshKey = layout.key(
+            apiVersion: "v1", kind: "ConfigMap", namespace: MeshConfigDecoder.configMapNamespace,
+            name: MeshConfigDecoder.configMapName)
+        for keyValue in change.upserted where keyValue.key == meshKey {
+            applyMeshConfig(
+                MeshConfigDecoder.decode(
+                    configMap: String(decoding: keyValue.value, as: UTF8.self),
+                    file: EtcdObjectDecoder.fileName(forKey: meshKey) + "#data.mesh"))
+        }
+        if change.deleted.contains(meshKey) { applyMeshConfig(MeshConfigDecodeResult(config: .default)) }
+        for keyValue in change.upserted where keyValue.key != meshKey {
             guard let result = EtcdObjectDecoder.decode(keyValue, layout: layout) else { continue }
             batch.append((EtcdObjectDecoder.fileName(forKey: keyValue.key), result, []))
         }
-        let removing = change.deleted.filter { layout.entry(forKey: $0) != .reserved }.map(
+        let removing = change.deleted.filter { layout.entry(forKey: $0) != .reserved && $0 != meshKey }.map(
             EtcdObjectDecoder.fileName(forKey:))
         if batch.isEmpty && removing.isEmpty { return }
         store.apply(batch: batch, removing: removing, precedence: .etcd)
+    }
+
+    /// The mesh config of the ConfigMap `istio-system/istio` (a deleted key means istiod's defaults), through the
+    /// last-good rule, unless a mesh config file takes precedence.
+    func applyMeshConfig(_ result: MeshConfigDecodeResult) {
+        guard options.readsMeshConfig else {
+            logger.warning(
+                "the mesh config ConfigMap in etcd is ignored: --mesh-config names a file, and files take precedence over etcd")
+            return
+        }
+        if store.apply(meshConfig: result) {
+            logger.info("mesh config from etcd applied")
+        } else {
+            logger.error(
+                "mesh config from etcd refused; the last good mesh config stays in force",
+                metadata: ["errors": "\(result.errors.map(\.description))"])
+        }
     }
 }
