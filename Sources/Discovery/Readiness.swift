@@ -11,6 +11,10 @@ public final class Readiness: Sendable {
     private let conditions = Mutex<[String: Bool]>([:])
     /// Sources' backlogs, each with the age past which it makes meshd unready.
     private let backlogs = Mutex<[String: Backlog]>([:])
+    /// The store generation each source had reached when it synced (the highest), and the generation of the last
+    /// snapshot pushed to proxies: a source's first listing counts only once proxies are being served it.
+    private let syncedGeneration = Atomic<UInt64>(0)
+    private let pushedGeneration = Atomic<UInt64>(0)
 
     private struct Backlog: Sendable {
         var limit: Duration
@@ -48,7 +52,11 @@ public final class Readiness: Sendable {
 
     public var isReady: Bool {
         configLoaded.load(ordering: .acquiring) && xdsListening.load(ordering: .acquiring)
-            && conditions.withLock { $0.values.allSatisfy { $0 } } && overdueBacklogs.isEmpty
+            && conditions.withLock { $0.values.allSatisfy { $0 } } && overdueBacklogs.isEmpty && syncedIsPushed
+    }
+
+    private var syncedIsPushed: Bool {
+        pushedGeneration.load(ordering: .acquiring) >= syncedGeneration.load(ordering: .acquiring)
     }
 
     /// Human-readable reasons it is not ready; empty when ready.
@@ -57,6 +65,11 @@ public final class Readiness: Sendable {
         if !configLoaded.load(ordering: .acquiring) { reasons.append("configuration not loaded") }
         if !xdsListening.load(ordering: .acquiring) { reasons.append("xDS server not listening") }
         reasons += conditions.withLock { $0.filter { !$0.value }.keys.sorted() }
+        if !syncedIsPushed {
+            reasons.append(
+                "synced configuration (change \(syncedGeneration.load(ordering: .acquiring))) not pushed yet "
+                    + "(last pushed \(pushedGeneration.load(ordering: .acquiring)))")
+        }
         return reasons + overdueBacklogs
     }
 
@@ -85,9 +98,17 @@ public final class Readiness: Sendable {
         conditions.withLock { if $0[condition] == nil { $0[condition] = false } }
     }
 
-    /// Marks a condition met (it is added if it was not required yet).
-    public func satisfy(_ condition: String) {
+    /// Marks a condition met (it is added if it was not required yet). `generation`, when given, is the store's
+    /// change-log generation once the source's state is in the store: meshd is ready only after a snapshot at least
+    /// that new has been pushed (`markPushed`), so `/ready` never answers before proxies are served the listing.
+    public func satisfy(_ condition: String, generation: UInt64? = nil) {
+        if let generation { syncedGeneration.max(generation, ordering: .acquiringAndReleasing) }
         conditions.withLock { $0[condition] = true }
+    }
+
+    /// Records that the snapshot of `generation` (or one with the same content) is what proxies are served.
+    func markPushed(generation: UInt64) {
+        pushedGeneration.max(generation, ordering: .acquiringAndReleasing)
     }
 
     func markConfigLoaded() { configLoaded.store(true, ordering: .releasing) }

@@ -55,6 +55,10 @@ public struct SnapshotPushService: Service {
             var latest: (snapshot: MeshSnapshot, change: ConfigChange)?
             /// Everything that changed since the last push, merged across the changes of a burst.
             var changes = ChangeSet()
+            /// The version proxies are served (the last pushed), and the newest snapshot received: a snapshot with
+            /// the served content counts as pushed for readiness (`Readiness.markPushed`).
+            var pushedVersion: String?
+            var received: (version: String, generation: UInt64)?
         }
         let state: Mutex<State>
         init(settings: PushSettings) { state = Mutex(State(debouncer: PushDebouncer(settings: settings))) }
@@ -83,6 +87,7 @@ public struct SnapshotPushService: Service {
                         }
                         guard let (snapshot, change, changes, burst) = due else { continue }
                         push(snapshot, change: change, changes: changes, merged: burst.changes)
+                        served(snapshot, change: change, pending: pending)
                     }
                 }
             }
@@ -96,6 +101,11 @@ public struct SnapshotPushService: Service {
         var lastVersion: String?
         for await snapshot in jwks?.snapshots() ?? store.snapshots() {
             defer { readiness.markConfigLoaded() }
+            let alreadyServed = pending.withLock { state in
+                state.received = (snapshot.version, snapshot.generation)
+                return state.pushedVersion == snapshot.version
+            }
+            if alreadyServed { readiness.markPushed(generation: snapshot.generation) }
             guard snapshot.version != lastVersion else { continue }
             let first = lastVersion == nil
             // A snapshot from the store (or the JWKS fetcher) carries its change-log generation; one that does not
@@ -114,6 +124,7 @@ public struct SnapshotPushService: Service {
             metrics?.recordTrigger(change.trigger)
             if first {
                 push(snapshot, change: change, changes: changes, merged: 1)
+                served(snapshot, change: change, pending: pending)
                 continue
             }
             pending.withLock { state in
@@ -123,6 +134,17 @@ public struct SnapshotPushService: Service {
             }
             wake.yield()
         }
+    }
+
+    /// Records that proxies are now served `snapshot`: its generation, or the newest received one when that has the
+    /// same content, counts as pushed for readiness.
+    private func served(_ snapshot: MeshSnapshot, change: ConfigChange, pending: Pending) {
+        let generation = pending.withLock { state -> UInt64 in
+            state.pushedVersion = snapshot.version
+            guard let received = state.received, received.version == snapshot.version else { return change.id }
+            return max(received.generation, change.id)
+        }
+        readiness.markPushed(generation: generation)
     }
 
     /// Makes `snapshot` current and offers every stream a push of the types `changes` affects.

@@ -213,7 +213,9 @@ func configSources(
         sources.append(
             KubernetesSource(
                 connection: kubernetes.connection, store: store, options: kubernetes.options, metrics: metrics,
-                logger: options.logger, onSynced: { kind in readiness.satisfy("kubernetes \(kind) synced") }))
+                logger: options.logger, onSynced: { kind in
+                    readiness.satisfy("kubernetes \(kind) synced", generation: store.snapshot().generation)
+                }))
     }
     if let etcd = options.etcd {
         // Ready only once the first listing of the prefix is in the store.
@@ -222,7 +224,7 @@ func configSources(
             EtcdSource(
                 connection: etcd.connection, layout: etcd.layout, store: store,
                 options: etcdSourceOptions(etcd.options, meshConfigFile: options.meshConfigFile),
-                metrics: metrics, logger: options.logger, onSynced: { readiness.satisfy("etcd synced") },
+                metrics: metrics, logger: options.logger, onSynced: { readiness.satisfy("etcd synced", generation: store.snapshot().generation) },
                 onRevision: { replicas?.watchApplied(revision: $0) },
                 onReachable: { reachable in
                     readiness.degraded(
