@@ -1,4 +1,5 @@
 import CertificateAuthority
+import Discovery
 import Logging
 import Registry
 
@@ -70,4 +71,25 @@ func sharedRootSync(
     return SharedRootSync(
         store: store, ca: ca, stateDirectory: security.stateDirectory, interval: security.sharedRootCheckInterval,
         logger: logger, onChange: onChange)
+}
+
+/// Auto-registration in a replica set: entries go to the shared store (etcd, or the Kubernetes API) so that every
+/// replica serves them. Nil for a single meshd, whose entries stay in its memory.
+func sharedRegistration(_ options: MeshdOptions, replicas: ReplicaState?) -> SharedRegistration? {
+    guard let replicas else { return nil }
+    let live: @Sendable () -> Set<String>? = {
+        let members = replicas.view().replicas
+        return members.isEmpty ? nil : Set(members.map(\.record.id))
+    }
+    if let etcd = options.etcd, let replica = etcd.replica {
+        return SharedRegistration(
+            store: EtcdRegisteredEntryStore(connection: etcd.connection, layout: etcd.layout), replica: replica.id,
+            liveReplicas: live)
+    }
+    if let kubernetes = options.kubernetes, let replica = kubernetes.replica {
+        return SharedRegistration(
+            store: KubernetesRegisteredEntryStore(connection: kubernetes.connection), replica: replica.id,
+            liveReplicas: live)
+    }
+    return nil
 }

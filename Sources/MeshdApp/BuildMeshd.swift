@@ -59,7 +59,8 @@ public func buildMeshd(_ options: MeshdOptions) throws -> MeshdApplication {
     // SidecarScope reads first.
     let outboundPolicy = store.meshConfig().outboundTrafficPolicy ?? .allowAny
     let autoRegistration = WorkloadAutoRegistration(
-        store: store, gracePeriod: options.workloadEntryGracePeriod, logger: logger)
+        store: store, gracePeriod: options.workloadEntryGracePeriod, logger: logger,
+        shared: sharedRegistration(options, replicas: replicas))
     let provider = MeshResourceProvider(
         snapshot: store.snapshot(), security: security?.proxies, metrics: pushMetrics,
         translatorSettings: TranslatorSettings(outboundTrafficPolicy: outboundPolicy),

@@ -42,7 +42,8 @@ final class KubernetesReplicaSet: Sendable {
     /// first shares the CA through `istio-ca-secret`, all at once (so they race for the create).
     static func with(
         _ ids: [String], apiPort: Int, firstAdminPort: Int, leaseDuration: Duration, security: Bool,
-        statusInterval: Duration = .milliseconds(200), logger: Logger = KubernetesMeshd.quietLogger(),
+        statusInterval: Duration = .milliseconds(200), workloadEntryGracePeriod: Duration? = nil,
+        logger: Logger = KubernetesMeshd.quietLogger(),
         _ body: @Sendable (KubernetesReplicaSet) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -88,6 +89,7 @@ final class KubernetesReplicaSet: Sendable {
                 ? MeshdOptions.Security(stateDirectory: stateDirectory, secureXDSAddress: nil, trustNodeMetadata: true)
                 : nil
             options.changeHistory = 10
+            if let workloadEntryGracePeriod { options.workloadEntryGracePeriod = workloadEntryGracePeriod }
             let (stream, stop) = AsyncStream.makeStream(of: Void.self)
             stops[id] = stream
             replicas[id] = Replica(

@@ -67,7 +67,9 @@ extension FakeKubernetes {
             return await self.write("PUT", request: request, body: Data(body.readableBytesView))
         }
         router.delete("**") { request, _ in
-            await self.write("DELETE", request: request, body: Data())
+            var request = request
+            let body = try await request.collectBody(upTo: 1024 * 1024)
+            return await self.write("DELETE", request: request, body: Data(body.readableBytesView))
         }
         router.get("**") { request, _ in
             let agent = request.headers[.userAgent] ?? ""
@@ -96,7 +98,7 @@ extension FakeKubernetes {
         switch method {
         case "POST": return await create(target, body: body, userAgent: agent, path: path)
         case "PUT": return await replace(target, body: body, userAgent: agent, path: path)
-        default: return deleteObject(target, userAgent: agent, path: path)
+        default: return deleteObject(target, userAgent: agent, path: path, options: body)
         }
     }
 

@@ -312,12 +312,29 @@ extension FakeKubernetes {
         }
     }
 
-    /// DELETE of one object: answers the object as it was, or 404.
-    func deleteObject(_ target: FakeObjectPath, userAgent: String, path: String) -> Response {
+    /// DELETE of one object: answers the object as it was, or 404. A `DeleteOptions` body's
+    /// `preconditions.resourceVersion` must match the object's, or the answer is 409 Conflict, as on a real server.
+    func deleteObject(_ target: FakeObjectPath, userAgent: String, path: String, options: Data = Data()) -> Response {
         guard target.name != nil, target.subresource == nil else {
             return Self.status(405, reason: "MethodNotAllowed", "DELETE needs an object name")
         }
+        let precondition = (Self.parse(String(decoding: options, as: UTF8.self))?["preconditions"] as? [String: Any])?[
+            "resourceVersion"] as? String
         return state.withLock { state -> Response in
+            if let precondition, let current = state.objects[target.resource]?[target.key].flatMap(Self.parse),
+                let version = (current["metadata"] as? [String: Any])?["resourceVersion"] as? String,
+                version != precondition
+            {
+                state.writes.append(
+                    FakeWrite(
+                        at: .now, method: "DELETE", path: path, userAgent: userAgent, code: 409, holder: nil,
+                        name: target.name))
+                return Self.status(
+                    409, reason: "Conflict",
+                    "Operation cannot be fulfilled on \(target.resource.plural) \"\(target.name ?? "")\": "
+                        + "Precondition failed: ResourceVersion in precondition: \(precondition), "
+                        + "ResourceVersion in object meta: \(version)")
+            }
             guard let text = state.objects[target.resource]?.removeValue(forKey: target.key),
                 var object = Self.parse(text)
             else {

@@ -38,7 +38,8 @@ public struct FakeResource: Sendable, Hashable {
             isCustom: false),
         .istio("networking.istio.io", "VirtualService"), .istio("networking.istio.io", "DestinationRule"),
         .istio("networking.istio.io", "Gateway"), .istio("networking.istio.io", "ServiceEntry"),
-        .istio("networking.istio.io", "WorkloadEntry"), .istio("networking.istio.io", "Sidecar"),
+        .istio("networking.istio.io", "WorkloadEntry"), .istio("networking.istio.io", "WorkloadGroup"),
+        .istio("networking.istio.io", "Sidecar"),
         .istio("security.istio.io", "PeerAuthentication"), .istio("security.istio.io", "AuthorizationPolicy"),
         .istio("security.istio.io", "RequestAuthentication"),
         Self(
