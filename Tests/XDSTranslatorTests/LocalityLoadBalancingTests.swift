@@ -215,4 +215,56 @@ struct LocalityLoadBalancingTests {
         #expect(try inputs(failover, locality: "r1/z1") != inputs(failover, locality: "r2/z3"))
         #expect(try inputs(failover, locality: "r1/z1").locality == "r1/z1")
     }
+
+    @Test("trafficDistribution: PreferClose fails over by zone and region without any DestinationRule")
+    func preferCloseService() throws {
+        func yaml(_ distribution: String) -> String {
+            var documents = [
+                """
+                apiVersion: v1
+                kind: Service
+                metadata: {name: web, namespace: data}
+                spec:
+                  clusterIP: 10.96.0.50
+                  selector: {app: web}
+                  ports: [{name: http, port: 80}]
+                \(distribution)
+                """
+            ]
+            let nodes = [("n1", "eu", "eu-1a"), ("n2", "eu", "eu-1b"), ("n3", "us", "us-1a")]
+            for (name, region, zone) in nodes {
+                documents.append(
+                    """
+                    apiVersion: v1
+                    kind: Node
+                    metadata:
+                      name: \(name)
+                      labels: {topology.kubernetes.io/region: \(region), topology.kubernetes.io/zone: \(zone)}
+                    """)
+            }
+            for (index, node) in ["n1", "n2", "n3"].enumerated() {
+                documents.append(
+                    """
+                    apiVersion: v1
+                    kind: Pod
+                    metadata: {name: web-\(index), namespace: data, labels: {app: web}}
+                    spec: {nodeName: \(node), containers: [{name: app, image: app}]}
+                    status: {podIP: 10.2.0.\(index + 1)}
+                    """)
+            }
+            return documents.joined(separator: "\n---\n")
+        }
+        func priorities(_ yaml: String) throws -> [String: Int] {
+            let fixture = try MeshFixture(
+                yaml: yaml, nodeID: sidecarID(ip: "10.9.0.1", pod: "client", namespace: "data"), locality: "eu/eu-1a")
+            let assignment = try #require(
+                fixture.resources(TypeURL.endpoint, as: Assignment.self)["outbound|80||web.data.svc.cluster.local"])
+            return Self.priorities(assignment)
+        }
+        #expect(
+            try priorities(yaml("  trafficDistribution: PreferClose")) == [
+                "10.2.0.1": 0, "10.2.0.2": 1, "10.2.0.3": 2,
+            ])
+        #expect(Set(try priorities(yaml("")).values) == [0], "no distribution, no rule: no priorities")
+    }
 }

@@ -14,7 +14,25 @@ extension ConfigDecoder {
                 transportProtocol: port.string("protocol") ?? "TCP", appProtocol: port.string("appProtocol"))
         }
         return KubernetesService(
-            meta: meta, ports: ports, selector: spec.stringMap("selector"), clusterIP: spec.string("clusterIP"))
+            meta: meta, ports: ports, selector: spec.stringMap("selector"), clusterIP: spec.string("clusterIP"),
+            prefersClose: decodeTrafficDistribution(meta: meta, spec: spec))
+    }
+
+    /// `spec.trafficDistribution`, else Istio's `networking.istio.io/traffic-distribution` annotation: `PreferClose`
+    /// and its newer name `PreferSameZone` prefer close endpoints. `PreferSameNode` is warned about (meshd does not
+    /// model node names for clients yet) and, like any other value Kubernetes does not know, changes nothing.
+    static func decodeTrafficDistribution(meta: ObjectMeta, spec: YAMLMapping) -> Bool {
+        let field = spec["trafficDistribution"]
+        let value = field?.string() ?? meta.annotations[KubernetesService.trafficDistributionAnnotation]
+        switch value {
+        case "PreferClose", "PreferSameZone": return true
+        case "PreferSameNode":
+            spec.context.warning(
+                field?.path ?? "metadata.annotations[\(KubernetesService.trafficDistributionAnnotation)]",
+                "PreferSameNode is not supported by meshd yet (clients carry no node name); ignored")
+            return false
+        default: return false
+        }
     }
 
     /// `targetPort` is an int-or-string: digits are a port number (an int32, as Kubernetes decodes it), anything

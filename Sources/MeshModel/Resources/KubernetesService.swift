@@ -6,12 +6,23 @@ public struct KubernetesService: Sendable, Hashable {
     public var selector: [String: String]
     /// `spec.clusterIP`; nil or "None" for headless services.
     public var clusterIP: String?
+    /// `spec.trafficDistribution` `PreferClose` or `PreferSameZone` (or, without it, Istio's annotation
+    /// `networking.istio.io/traffic-distribution`): clients prefer endpoints close to them, as istiod turns it into a
+    /// locality failover where no DestinationRule sets `localityLbSetting`.
+    public var prefersClose: Bool
 
-    public init(meta: ObjectMeta, ports: [ServicePort], selector: [String: String] = [:], clusterIP: String? = nil) {
+    /// Istio's annotation, read when `spec.trafficDistribution` is unset.
+    public static let trafficDistributionAnnotation = "networking.istio.io/traffic-distribution"
+
+    public init(
+        meta: ObjectMeta, ports: [ServicePort], selector: [String: String] = [:], clusterIP: String? = nil,
+        prefersClose: Bool = false
+    ) {
         self.meta = meta
         self.ports = ports
         self.selector = selector
         self.clusterIP = clusterIP
+        self.prefersClose = prefersClose
     }
 }
 

@@ -62,15 +62,22 @@ public struct LocalityLoadBalancerSetting: Sendable, Hashable {
     public static let meshDefault = LocalityLoadBalancerSetting(enabled: true)
 
     /// The setting in force for a cluster, as istiod's GetLocalityLbSetting picks it: the DestinationRule's own
-    /// (unless it says `enabled: false`), else the mesh config's (unless that says `enabled: false`); nil when
-    /// locality load balancing is off.
+    /// (unless it says `enabled: false`); else, for a Service with `trafficDistribution: PreferClose`, a
+    /// `failoverPriority` of network, region, zone and subzone that applies without outlier detection (`forced`);
+    /// else the mesh config's (unless that says `enabled: false`). Nil when locality load balancing is off.
     public static func effective(
-        mesh: LocalityLoadBalancerSetting?, destinationRule: LocalityLoadBalancerSetting?
-    ) -> LocalityLoadBalancerSetting? {
-        if let destinationRule { return destinationRule.enabled == false ? nil : destinationRule }
+        mesh: LocalityLoadBalancerSetting?, destinationRule: LocalityLoadBalancerSetting?, prefersClose: Bool = false
+    ) -> (setting: LocalityLoadBalancerSetting, forced: Bool)? {
+        if let destinationRule { return destinationRule.enabled == false ? nil : (destinationRule, false) }
+        if prefersClose { return (preferClose, true) }
         guard let mesh, mesh.enabled != false else { return nil }
-        return mesh
+        return (mesh, false)
     }
+
+    /// What istiod makes of `trafficDistribution: PreferClose`.
+    public static let preferClose = LocalityLoadBalancerSetting(
+        failoverPriority: [TopologyLabels.network, TopologyLabels.region, TopologyLabels.zone, TopologyLabels.subzone],
+        enabled: true)
 }
 
 /// The well-known labels that describe where a workload runs, as Kubernetes and Istio name them. istiod adds them

@@ -56,6 +56,8 @@ public struct MeshService: Sendable, Hashable {
     public var subjectAltNames: [String] = []
     /// A ServiceEntry's `exportTo` (empty: everywhere).
     public var exportTo: [String] = []
+    /// A Kubernetes Service's `trafficDistribution: PreferClose` (`KubernetesService.prefersClose`).
+    public var prefersClose = false
 
     public init(
         hostname: String, namespace: String, shortName: String?, addresses: [String], ports: [MeshServicePort],

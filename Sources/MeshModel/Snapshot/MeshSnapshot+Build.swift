@@ -111,11 +111,13 @@ extension MeshSnapshot {
                 protocol: ServiceProtocol.kubernetes(name: port.name, appProtocol: port.appProtocol))
         }
         let addresses = service.clusterIP.flatMap { $0.isEmpty || $0 == "None" ? nil : [$0] } ?? []
-        return MeshService(
+        var result = MeshService(
             hostname: Hostname.kubernetes(name: service.meta.name, namespace: service.meta.namespace),
             namespace: service.meta.namespace, shortName: service.meta.name, addresses: addresses, ports: ports,
             resolution: .endpoints, meshExternal: false,
             origin: ResourceKey(kind: .service, namespace: service.meta.namespace, name: service.meta.name))
+        result.prefersClose = service.prefersClose
+        return result
     }
 
     static func meshService(for entry: ServiceEntry, host: String) -> MeshService {

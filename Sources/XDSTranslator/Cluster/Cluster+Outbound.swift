@@ -43,7 +43,7 @@ extension Envoy_Config_Cluster_V3_Cluster {
             plan.discovery == .eds
             || (plan.discovery == .strictDNS && !cluster.loadAssignment.endpoints.isEmpty
                 && cluster.loadAssignment.endpoints.allSatisfy(\.hasLoadBalancingWeight))
-        if weightedHosts, let setting = LocalityBalancing.setting(for: plan, mesh: snapshot.meshConfig),
+        if weightedHosts, let setting = LocalityBalancing.setting(for: plan, mesh: snapshot.meshConfig)?.setting,
             !setting.distribute.isEmpty
         {
             cluster.commonLbConfig.localityWeightedLbConfig = Envoy_Config_Cluster_V3_Cluster.CommonLbConfig

@@ -41,18 +41,23 @@ enum LocalityBalancing {
         }
     }
 
-    /// The setting in force for `plan`'s cluster: its DestinationRule's over the mesh config's.
-    static func setting(for plan: OutboundClusterPlan, mesh: MeshConfig) -> LocalityLoadBalancerSetting? {
+    /// The setting in force for `plan`'s cluster (its DestinationRule's, its Service's `PreferClose`, the mesh
+    /// config's) and whether it applies without outlier detection.
+    static func setting(
+        for plan: OutboundClusterPlan, mesh: MeshConfig
+    ) -> (setting: LocalityLoadBalancerSetting, forced: Bool)? {
         LocalityLoadBalancerSetting.effective(
-            mesh: mesh.localityLbSetting, destinationRule: plan.policy?.loadBalancer?.localityLbSetting)
+            mesh: mesh.localityLbSetting, destinationRule: plan.policy?.loadBalancer?.localityLbSetting,
+            prefersClose: plan.service.prefersClose)
     }
 
     /// `plan`'s load assignment for `client`: by locality, then shaped by the setting in force.
     static func loadAssignment(
         _ plan: OutboundClusterPlan, endpoints: [MeshEndpoint], mesh: MeshConfig, client: Client
     ) -> Envoy_Config_Endpoint_V3_ClusterLoadAssignment {
-        let failover = plan.policy?.outlierDetection != nil
-        guard let setting = setting(for: plan, mesh: mesh), !setting.distribute.isEmpty || failover else {
+        guard let (setting, forced) = setting(for: plan, mesh: mesh),
+            !setting.distribute.isEmpty || forced || plan.policy?.outlierDetection != nil
+        else {
             return LocalityEndpoints.loadAssignment(clusterName: plan.name, hosts: endpoints.map(LocalityEndpoints.Host.init))
         }
         var groups = grouped(endpoints)

@@ -189,6 +189,10 @@ struct LocalityUse: Sendable {
                 settings += own
             }
         }
+        if snapshot.services.contains(where: \.prefersClose) {
+            matters = true
+            settings.append(.preferClose)
+        }
         guard matters else { return }
         for setting in settings {
             for label in setting.failoverPriority {
