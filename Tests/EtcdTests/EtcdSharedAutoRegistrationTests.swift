@@ -48,21 +48,29 @@ struct EtcdSharedAutoRegistrationTests {
         }
     }
 
+    /// Replicas a and b (grace period 1 s) on a fresh etcd holding the WorkloadGroup, with a token for the VM.
+    static func withReplicas(
+        label: String, _ body: @Sendable (EtcdServer, ReplicaSet, MeshdProcess, String) async throws -> Void
+    ) async throws {
+        let etcd = try await EtcdServer.start()
+        defer { etcd.stop() }
+        try await MeshNetwork.with(label: label) { network in
+            try etcd.apply(Self.group, named: "group.yaml", in: network)
+            let set = try await ReplicaSet.start(
+                ["a", "b"], etcd: etcd, in: network, leaseTTL: 3,
+                extraArguments: ["--workload-entry-grace-period", "1s"])
+            let a = try set["a"]
+            try await body(etcd, set, a, try a.token(namespace: "shop", serviceAccount: "vm"))
+        }
+    }
+
     static func stored(_ etcd: EtcdServer) async throws -> String? {
         try await etcd.withSession { try await $0.get(entryKey) }.map { String(decoding: $0.value, as: UTF8.self) }
     }
 
     @Test("written by the replica its proxy is on, served by every replica, removed after the grace period")
     func sharedEntryLifecycle() async throws {
-        let etcd = try await EtcdServer.start()
-        defer { etcd.stop() }
-        try await MeshNetwork.with(label: "etcd-autoreg") { network in
-            try etcd.apply(Self.group, named: "group.yaml", in: network)
-            let set = try await ReplicaSet.start(
-                ["a", "b"], etcd: etcd, in: network, leaseTTL: 3,
-                extraArguments: ["--workload-entry-grace-period", "1s"])
-            let a = try set["a"]
-            let token = try a.token(namespace: "shop", serviceAccount: "vm")
+        try await Self.withReplicas(label: "etcd-autoreg") { etcd, set, a, token in
             try await Self.connected(socket: a.xdsSocket, token: token) {
                 let text = try await Poll.until("the entry in etcd", timeout: .seconds(10)) {
                     try await Self.stored(etcd)
@@ -87,15 +95,7 @@ struct EtcdSharedAutoRegistrationTests {
 
     @Test("a replica killed with its proxy connected: a survivor deletes the entry once the replica left the registry")
     func deadReplicasEntriesAreCollected() async throws {
-        let etcd = try await EtcdServer.start()
-        defer { etcd.stop() }
-        try await MeshNetwork.with(label: "etcd-autoreg-kill") { network in
-            try etcd.apply(Self.group, named: "group.yaml", in: network)
-            let set = try await ReplicaSet.start(
-                ["a", "b"], etcd: etcd, in: network, leaseTTL: 3,
-                extraArguments: ["--workload-entry-grace-period", "1s"])
-            let a = try set["a"]
-            let token = try a.token(namespace: "shop", serviceAccount: "vm")
+        try await Self.withReplicas(label: "etcd-autoreg-kill") { etcd, set, a, token in
             try? await Self.connected(socket: a.xdsSocket, token: token) {
                 _ = try await Poll.until("the entry in force on b", timeout: .seconds(10)) {
                     try set.objectsInForce("b").contains(Self.entryName) ? true : nil
