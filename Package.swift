@@ -414,7 +414,7 @@ let package = Package(
         .testTarget(
             name: "LoadTests",
             dependencies: [
-                "meshd-load", "SyntheticMesh", "MeshModel", "Registry", "EnvoyAPI", "XDSTranslator",
+                "meshd-load", "SyntheticMesh", "MeshModel", "Registry", "EnvoyAPI",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
