@@ -411,7 +411,7 @@ let package = Package(
         .testTarget(
             name: "LoadTests",
             dependencies: [
-                "meshd-load", "SyntheticMesh", "MeshModel", "Registry", "EnvoyAPI",
+                "meshd-load", "SyntheticMesh", "MeshModel", "Registry", "EnvoyAPI", "XDSTranslator",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -51,7 +51,9 @@ public struct ClusterInputs: ProxyInputs, Hashable {
     /// As `EndpointInputs.failoverLabels`.
     public var failoverLabels: [String: String]?
 
-    var localityClient: LocalityBalancing.Client { LocalityBalancing.Client(locality: locality, labels: failoverLabels) }
+    var localityClient: LocalityBalancing.Client {
+        LocalityBalancing.Client(locality: locality, labels: failoverLabels)
+    }
 }
 
 /// EDS: the endpoints of the clusters the proxy imports, prioritized or weighted by the proxy's locality where
@@ -67,7 +69,9 @@ public struct EndpointInputs: ProxyInputs, Hashable {
     /// no labels, which turns `failoverPriority` off as in istiod).
     public var failoverLabels: [String: String]?
 
-    var localityClient: LocalityBalancing.Client { LocalityBalancing.Client(locality: locality, labels: failoverLabels) }
+    var localityClient: LocalityBalancing.Client {
+        LocalityBalancing.Client(locality: locality, labels: failoverLabels)
+    }
 }
 
 /// LDS: outbound listeners, virtualInbound (own ports, PeerAuthentication, authorization by the workload's
@@ -79,7 +83,8 @@ public struct ListenerInputs: ProxyInputs, Hashable {
     public var trustDomain: String?
     public var inbound: [InboundPort]
     /// The labels policies select the proxy by and TCP `sourceLabels` match: a sidecar's own workload's, else its
-    /// node's; a router's own (`MeshSnapshot.policyLabels`).
+    /// node's; a router's own (`MeshSnapshot.policyLabels`). Only the keys something in the snapshot reads
+    /// (`ProxyInputsIndex.listenerLabelKeys`), so that workloads differing in other labels share one LDS view.
     public var workloadLabels: [String: String]
     /// A router's labels, which pick the Gateways that configure it; nil for sidecars.
     public var gatewayLabels: [String: String]?

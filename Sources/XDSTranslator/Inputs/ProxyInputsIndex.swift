@@ -27,12 +27,15 @@ public struct ProxyInputsIndex: Sendable {
     private var envoyFilterSnapshot: MeshSnapshot?
     /// Whether some load assignment can depend on the client's locality (`LocalityUse`).
     private var locality = LocalityUse()
+    /// The label keys listener generation can read of a workload (`ListenerLabelKeys`).
+    private var listenerLabelKeys: Set<String> = []
 
     public init(_ snapshot: MeshSnapshot) {
         sidecars = snapshot.sidecarsByNamespace
         rootNamespace = snapshot.meshConfig.rootNamespace
         if !snapshot.envoyFilters.isEmpty { envoyFilterSnapshot = snapshot }
         locality = LocalityUse(snapshot)
+        listenerLabelKeys = Self.listenerLabelKeys(snapshot)
         routesMatchSourceLabels = snapshot.objects.values.contains { object in
             guard case .virtualService(let service) = object.resource else { return false }
             return service.http.contains { $0.match.contains { !$0.sourceLabels.isEmpty } }
@@ -89,7 +92,9 @@ public struct ProxyInputsIndex: Sendable {
         ListenerInputs(
             kind: proxy.kind, namespace: proxy.namespace, sidecar: sidecar(for: proxy),
             trustDomain: proxy.workloadIdentity?.trustDomain, inbound: inbound(for: proxy),
-            workloadLabels: proxy.kind != .router ? ownLabels(for: proxy) ?? proxy.labels : proxy.labels,
+            workloadLabels: (proxy.kind != .router ? ownLabels(for: proxy) ?? proxy.labels : proxy.labels).filter {
+                listenerLabelKeys.contains($0.key)
+            },
             gatewayLabels: proxy.kind == .router ? proxy.labels : nil,
             envoyFilters: envoyFilters(
                 for: proxy,
@@ -150,6 +155,35 @@ public struct ProxyInputsIndex: Sendable {
     }
 
     /// The labels of the proxy's own workload: the first in the snapshot at one of its IPs.
+    /// The label keys that listener generation reads of a workload: those a PeerAuthentication, AuthorizationPolicy,
+    /// RequestAuthentication, Telemetry or Gateway selector names, those a VirtualService's `sourceLabels` name (http, tcp and
+    /// tls matches), and `app` (the tracer's service name) once a Telemetry or a default tracing provider exists.
+    /// Every selector is a conjunction of key = value, so labels cut down to these keys select exactly the same
+    /// objects, and workloads whose labels differ only elsewhere (`version`, `pod-template-hash`) share their LDS.
+    static func listenerLabelKeys(_ snapshot: MeshSnapshot) -> Set<String> {
+        var keys: Set<String> = []
+        func add(_ labels: [String: String]?) { if let labels { keys.formUnion(labels.keys) } }
+        for policy in snapshot.peerAuthentications.values.joined() { add(policy.selector) }
+        for policy in snapshot.authorizationPolicies.values.joined() { add(policy.selector) }
+        for policy in snapshot.requestAuthentications.values.joined() { add(policy.selector) }
+        for telemetry in snapshot.telemetries.values.joined() { add(telemetry.selector) }
+        for gateway in snapshot.gateways { add(gateway.selector) }
+        // Delegates are not indexed by host: every VirtualService object as well as the indexed ones.
+        let objects = snapshot.objects.values.compactMap { object -> VirtualService? in
+            guard case .virtualService(let service) = object.resource else { return nil }
+            return service
+        }
+        for service in objects + snapshot.virtualServicesByHost.values.joined() {
+            for route in service.http { for match in route.match { add(match.sourceLabels) } }
+            for route in service.tcp { for match in route.match { add(match.sourceLabels) } }
+            for route in service.tls { for match in route.match { add(match.sourceLabels) } }
+        }
+        if !snapshot.telemetries.isEmpty || !snapshot.meshConfig.defaultProviders.tracing.isEmpty {
+            keys.insert("app")
+        }
+        return keys
+    }
+
     private func ownLabels(for proxy: Proxy) -> [String: String]? {
         ownWorkload(for: proxy)?.labels
     }
@@ -181,7 +215,8 @@ struct LocalityUse: Sendable {
             for policy in policies {
                 let balancers = [policy.loadBalancer] + policy.portLevelSettings.map(\.loadBalancer)
                 let own = balancers.compactMap { $0?.localityLbSetting }
-                if policy.outlierDetection != nil || policy.portLevelSettings.contains(where: { $0.outlierDetection != nil })
+                if policy.outlierDetection != nil
+                    || policy.portLevelSettings.contains(where: { $0.outlierDetection != nil })
                     || !own.isEmpty
                 {
                     matters = true
