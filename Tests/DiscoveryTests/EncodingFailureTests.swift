@@ -104,5 +104,11 @@ import XDSTranslator
         #expect(line.contains("mesh.yaml"))
         #expect(line.contains("refused by the test encoder"))
         #expect(recorder.counts.withLock { $0["meshd_xds_resource_encoding_failures_total{type=cds}"] } == 1)
+        // One CDS set generated; a second proxy of the same view is served from the cache and generates nothing.
+        let twin = try Proxy(
+            nodeID: "sidecar~10.9.0.2~client-2.bookinfo~bookinfo.svc.cluster.local", metadata: [:], labels: [:])
+        _ = await provider.resources(.cluster, for: ProxyClient(proxy: twin))
+        #expect(recorder.counts.withLock { $0["meshd_xds_generations_total{type=cds}"] } == 1)
+        #expect(recorder.counts.withLock { $0["meshd_xds_generations_total{type=eds}"] } == nil)
     }
 }

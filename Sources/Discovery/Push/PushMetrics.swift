@@ -5,6 +5,8 @@ import XDSServer
 ///
 /// - `meshd_xds_cache_entries`: generated sets held (per type and distinct proxy view);
 /// - `meshd_xds_cache_hits_total` / `meshd_xds_cache_misses_total`: lookups served from the cache / generated;
+/// - `meshd_xds_generations_total{type}` / `meshd_xds_generation_seconds_total{type}`: the sets generated (cache
+///   misses) of each type and the wall-clock time spent generating them: which type's distinct views cost what;
 /// - `meshd_pushes_total{path="eds"|"full"|"partial"}`: pushes after debouncing, by what they re-generate: EDS
 ///   alone, every config type (CDS, EDS, LDS, RDS), or some of them (e.g. LDS alone after an AuthorizationPolicy edit);
 /// - `meshd_push_changes_merged_total`: changes folded into those pushes;
@@ -29,6 +31,14 @@ public final class PushMetrics: Sendable {
         merged = Counter(label: "meshd_push_changes_merged_total", factory: factory)
         self.factory = factory
         entries.record(0)
+    }
+
+    func generated(_ type: XDSType, seconds: Double) {
+        let label = type.shortName
+        Counter(label: "meshd_xds_generations_total", dimensions: [("type", label)], factory: factory).increment()
+        FloatingPointCounter(
+            label: "meshd_xds_generation_seconds_total", dimensions: [("type", label)], factory: factory
+        ).increment(by: seconds)
     }
 
     func cacheHit() { hits.increment() }

@@ -88,7 +88,9 @@ final class ResourceCache: Sendable {
             }
         case .generate:
             metrics?.cacheMiss()
+            let started = ContinuousClock.now
             let resources = generate()
+            metrics?.generated(key.type, seconds: Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6)
             let entry = Entry(
                 resources: resources, version: XDSResource.setVersion(of: resources),
                 namesDigest: XDSResource.namesDigest(of: resources))
