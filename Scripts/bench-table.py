@@ -26,7 +26,8 @@ def row(scenario, target, measured, ok):
     rows.append((scenario, target, measured, "PASS" if ok else "MISS"))
 
 
-s1, s3, s4, s5, s5d, s6, floor = (load(n) for n in ("s1s2", "s3", "s4", "s5", "s5d", "s6", "floor"))
+s1, s3, s4, s5, s5d, s6, s7, floor, raw = (
+    load(n) for n in ("s1s2", "s3", "s4", "s5", "s5d", "s6", "s7", "floor", "floor-raw"))
 n = s1.get("proxies", 0)
 sync = s1.get("syncSeconds")
 row("S1 sync", "all synced <= 10 s", f"{s1.get('synced', 0)}/{n} in {fmt(sync, 's')}", sync is not None and sync <= 10)
@@ -71,9 +72,29 @@ c6 = s6.get("change") or {}
 p99_6 = (c6.get("latency") or {}).get("p99Ms")
 ok6 = p99 is not None and p99_6 is not None and p99_6 <= p99 * 1.10
 row("S6 stalled proxy", "p99 within 10% of S2", f"p99 {fmt(p99_6, 'ms')} vs {fmt(p99, 'ms')}", ok6)
+churn = s7.get("churn") or {}
+p99_7 = churn.get("p99Ms")
+first, last = churn.get("firstTenthFullMs"), churn.get("lastTenthFullMs")
+# Keeping up: every move written on time, every proxy-move pair received (or superseded by a later move of the same
+# service), and the last tenth of the moves reaching every proxy no slower than twice the first tenth.
+kept_up = (churn.get("lateWrites") == 0 and churn.get("received", 0) + churn.get("superseded", 0) == churn.get("expected", -1)
+           and first is not None and last is not None and last <= 2 * max(first, 1))
+row("S7 churn", "p99 <= 500 ms, keeps up",
+    f"p50 {fmt(churn.get('p50Ms'), 'ms')} p99 {fmt(p99_7, 'ms')} max {fmt(churn.get('maxMs'), 'ms')}; "
+    f"{churn.get('received', 0)}/{churn.get('expected', 0)} received, {churn.get('superseded', 0)} superseded; "
+    f"all proxies {fmt(first, 'ms')} first 10% / {fmt(last, 'ms')} last 10%; "
+    f"meshd {fmt(churn.get('serverCPUSeconds'), 'CPU-s')}, {fmt(churn.get('serverRSSMB'), 'MB')}",
+    p99_7 is not None and p99_7 <= 500 and kept_up)
 fs = floor.get("syncSeconds")
 ratio = sync / fs if sync and fs else None
 row("Floor", "meshd / replay <= 2x", f"{fmt(sync, 's')} / {fmt(fs, 's')} = {fmt(ratio, 'x')}", ratio is not None and ratio <= 2)
+rs = raw.get("syncSeconds")
+replay_raw = fs / rs if fs and rs else None
+meshd_raw = sync / rs if sync and rs else None
+# No target: how much of the replay floor is HTTP/2 and gRPC rather than bytes through the kernel.
+rows.append(("Raw floor", "replay / raw, meshd / raw",
+             f"raw {fmt(rs, 's')} ({raw.get('finished', 0)}/{raw.get('proxies', 0)}): replay / raw = {fmt(replay_raw, 'x')}, "
+             f"meshd / raw = {fmt(meshd_raw, 'x')}", "-"))
 
 title = "Scripts/bench" + (" --quick (scaled down 10x: targets only indicative)" if scale != 1 else "")
 print(title)

@@ -9,11 +9,15 @@ public struct SyntheticMesh: Sendable {
     public let services: Int
     public let endpointsPerService: Int
     public let namespaces: Int
+    /// Every service's files apart (`serviceFile`, `workloadFile`) instead of bundles per namespace: for the churn
+    /// run, which rewrites many services' workloads, one small file each.
+    public let filePerService: Bool
 
-    public init(services: Int, endpointsPerService: Int, namespaces: Int) {
+    public init(services: Int, endpointsPerService: Int, namespaces: Int, filePerService: Bool = false) {
         self.services = services
         self.endpointsPerService = endpointsPerService
         self.namespaces = namespaces
+        self.filePerService = filePerService
     }
 
     /// Every `vsEvery`-th service has a VirtualService; every `drEvery`-th has a DestinationRule (all with a VS do).
@@ -62,7 +66,7 @@ public struct SyntheticMesh: Sendable {
     ///
     /// Services are bundled per namespace (`ns-N/services.yaml`, `ns-N/workloads.yaml`), as a kubectl dump would be,
     /// except the two that load runs change (the first service's, the last service's workloads), which get files of
-    /// their own so a change rewrites one small file.
+    /// their own so a change rewrites one small file (every service does with `filePerService`).
     public func files() -> [(String, String)] {
         var bundles: [String: [String]] = [:]
         var files: [(String, String)] = []
@@ -90,7 +94,7 @@ public struct SyntheticMesh: Sendable {
     }
 
     /// The services whose files a load run rewrites.
-    func isSeparate(_ index: Int) -> Bool { index == 0 || index == services - 1 }
+    func isSeparate(_ index: Int) -> Bool { filePerService || index == 0 || index == services - 1 }
 
     /// The Service, and its DestinationRule and VirtualService if it has them. `weight` is v1's share of the split.
     public func serviceYAML(_ index: Int, weight: Int) -> String {

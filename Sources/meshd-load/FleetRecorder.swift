@@ -36,9 +36,12 @@ final class FleetRecorder: Sendable {
 
     let proxies: Int
     private let state: Mutex<State>
+    /// S7's per-move convergence, active only while a churn runs.
+    let churn: ChurnRecorder
 
     init(proxies: Int) {
         self.proxies = proxies
+        churn = ChurnRecorder(proxies: proxies)
         state = Mutex(
             State(
                 syncedAt: Array(repeating: nil, count: proxies),

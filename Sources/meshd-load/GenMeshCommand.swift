@@ -20,11 +20,15 @@ struct GenMeshCommand: ParsableCommand {
     @Option(help: "Output directory (created; existing generated files are overwritten).")
     var out: String
 
+    @Flag(help: "Give every service files of its own instead of bundles per namespace (for run --churn-rate).")
+    var filePerService = false
+
     func run() throws {
         guard (1...100_000).contains(services), (1...1000).contains(endpoints), (1...1000).contains(namespaces) else {
             throw ValidationError("--services 1...100000, --endpoints 1...1000, --namespaces 1...1000")
         }
-        let mesh = SyntheticMesh(services: services, endpointsPerService: endpoints, namespaces: namespaces)
+        let mesh = SyntheticMesh(
+            services: services, endpointsPerService: endpoints, namespaces: namespaces, filePerService: filePerService)
         let files = try mesh.write(to: URL(fileURLWithPath: out))
         let vs = (services + SyntheticMesh.vsEvery - 1) / SyntheticMesh.vsEvery
         let dr = (services + SyntheticMesh.drEvery - 1) / SyntheticMesh.drEvery

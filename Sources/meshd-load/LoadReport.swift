@@ -53,10 +53,35 @@ struct LoadReport: Codable, Sendable {
     var serverPeakRSSMB: Double?
     var serverCPUSecondsForSync: Double?
     var change: Change?
+    var churn: Churn? = nil
     var reconnect: Reconnect?
     var serverCPUSecondsTotal: Double?
     var sessionErrors: [String: Int]
     var notes: [String]
+
+    /// S7: endpoint moves at a fixed rate, each proxy's reception of each move timed from its file write.
+    struct Churn: Codable, Sendable {
+        var ratePerSecond: Double
+        var seconds: Double
+        var moves: Int
+        /// Moves that could not be written on time (the writer fell behind its schedule by more than one interval).
+        var lateWrites: Int
+        var churnedServices: Int
+        /// Proxy-move pairs: received, expected, superseded by a later move of the same service before arriving.
+        var received: Int
+        var expected: Int
+        var superseded: Int
+        var p50Ms: Double?
+        var p99Ms: Double?
+        var maxMs: Double
+        /// Mean time until every proxy held a move, over the first and the last tenth of the moves.
+        var firstTenthFullMs: Double?
+        var lastTenthFullMs: Double?
+        var serverCPUSeconds: Double?
+        var serverRSSMB: Double?
+        var serverPeakRSSMB: Double?
+        var pushesByType: [String: Int]
+    }
 
     struct Reconnect: Codable, Sendable {
         var resynced: Int
@@ -101,6 +126,26 @@ struct LoadReport: Codable, Sendable {
             row(
                 "bytes by type (server)",
                 change.bytesSentByType.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            )
+        }
+        if let churn {
+            row(
+                "churn",
+                String(
+                    format: "%d moves (%.0f/s for %.0f s, %d late) over %d services", churn.moves, churn.ratePerSecond,
+                    churn.seconds, churn.lateWrites, churn.churnedServices))
+            row(
+                "churn received / superseded",
+                "\(churn.received)/\(churn.expected) proxy-moves, \(churn.superseded) superseded")
+            row(
+                "churn p50/p99/max",
+                String(format: "%.0f / %.0f / %.0f ms", churn.p50Ms ?? -1, churn.p99Ms ?? -1, churn.maxMs))
+            row(
+                "churn all proxies, first/last 10%",
+                String(format: "%.0f / %.0f ms", churn.firstTenthFullMs ?? -1, churn.lastTenthFullMs ?? -1))
+            row(
+                "churn server CPU, RSS",
+                "\(churn.serverCPUSeconds.map { String(format: "%.2f s", $0) } ?? "n/a"), \(mb(churn.serverRSSMB)) (peak \(mb(churn.serverPeakRSSMB)))"
             )
         }
         if let reconnect {

@@ -53,6 +53,9 @@ struct LoadScenario {
             if options.change != "none", report.synced == proxies {
                 report.change = try await measureChange(recorder: recorder)
             }
+            if options.churnRate > 0, report.synced == proxies {
+                report.churn = try await measureChurn(recorder: recorder)
+            }
             if options.reconnect, report.synced == proxies {
                 report.reconnect = try await measureReconnect(recorder: recorder, signal: signal)
             }
@@ -135,6 +138,66 @@ struct LoadScenario {
         return LoadReport.Change(
             kind: options.change, affected: proxies, converged: changed, latency: LoadReport.Latencies(latencies),
             pushesByType: pushes, bytesSentByType: bytes)
+    }
+
+    /// S7: moves one endpoint `--churn-rate` times a second for `--churn-seconds`, each time of the next service
+    /// whose workloads no proxy is (so no proxy's own identity changes), and times each move to each proxy.
+    private func measureChurn(recorder: FleetRecorder) async throws -> LoadReport.Churn {
+        let proxies = options.proxies
+        let perService = max(mesh.endpointsPerService, 1)
+        let churned = Array(((proxies + perService - 1) / perService)..<mesh.services)
+        guard !churned.isEmpty else {
+            throw LoadError("--churn-rate: every service has a proxy among its workloads; use more --services")
+        }
+        for service in churned.prefix(1) + churned.suffix(1) {
+            let path = configDir.appendingPathComponent(mesh.workloadFile(service)).path
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw LoadError("--churn-rate needs a mesh generated with --file-per-service (\(path) is missing)")
+            }
+        }
+        let metricsBefore = target.adminPort.map(AdminHTTP.metrics) ?? [:]
+        let statsBefore = target.pid.flatMap(ProcessStats.read)
+        try await Task.sleep(for: .milliseconds(500))  // let the tail of the sync settle
+        let churn = recorder.churn
+        churn.start()
+        let interval = Duration.microseconds(Int64(1_000_000 / options.churnRate))
+        let moves = Int(options.churnRate * options.churnSeconds)
+        let start = ContinuousClock.now
+        var late = 0
+        for move in 0..<moves {
+            let due = start + interval * move
+            if ContinuousClock.now < due { try await Task.sleep(until: due, clock: .continuous) }
+            if ContinuousClock.now - due > interval { late += 1 }
+            let service = churned[move % churned.count]
+            let generation = move / churned.count + 1
+            let url = configDir.appendingPathComponent(mesh.workloadFile(service))
+            let text = mesh.workloadsYAML(service, generation: generation)
+            let written = ContinuousClock.now
+            try SyntheticMesh.writeAtomically(text, to: url)
+            churn.moved(service: service, to: mesh.movedAddress(service: service, generation: generation), at: written)
+        }
+        // The last moves get the usual convergence time to arrive.
+        await waitUntil(timeout: options.convergenceTimeout) { churn.outstanding() == 0 }
+        churn.stop()
+        let statsAfter = target.pid.flatMap(ProcessStats.read)
+        let metricsAfter = target.adminPort.map(AdminHTTP.metrics) ?? [:]
+        var pushes: [String: Int] = [:]
+        if target.adminPort != nil {
+            for type in ["cds", "eds", "lds", "rds", "sds"] {
+                pushes[type] = Int(
+                    AdminHTTP.sample(metricsAfter, "pilot_xds_pushes", type: type)
+                        - AdminHTTP.sample(metricsBefore, "pilot_xds_pushes", type: type))
+            }
+        }
+        let summary = churn.summary()
+        return LoadReport.Churn(
+            ratePerSecond: options.churnRate, seconds: options.churnSeconds, moves: summary.moves, lateWrites: late,
+            churnedServices: churned.count, received: summary.received, expected: summary.expected,
+            superseded: summary.superseded, p50Ms: summary.p50Ms, p99Ms: summary.p99Ms, maxMs: summary.maxMs,
+            firstTenthFullMs: summary.firstTenthFullMs, lastTenthFullMs: summary.lastTenthFullMs,
+            serverCPUSeconds: both(statsBefore, statsAfter).map { $1.cpuSeconds - $0.cpuSeconds },
+            serverRSSMB: statsAfter.map { Double($0.rssBytes) / 1_048_576 },
+            serverPeakRSSMB: statsAfter.map { Double($0.peakRSSBytes) / 1_048_576 }, pushesByType: pushes)
     }
 
     /// Drops every connection at once and times how long until everyone is synced again.

@@ -28,8 +28,12 @@ struct RunCommand: AsyncParsableCommand {
         }
         if let problem = FileLimit.portProblem(proxies: options.proxies) { notes.append(problem) }
 
+        guard (0...1000).contains(options.churnRate), (1...3600).contains(options.churnSeconds) else {
+            throw ValidationError("--churn-rate: 0...1000 a second; --churn-seconds: 1...3600")
+        }
         let mesh = SyntheticMesh(
-            services: options.services, endpointsPerService: options.endpoints, namespaces: options.namespaces)
+            services: options.services, endpointsPerService: options.endpoints, namespaces: options.namespaces,
+            filePerService: options.churnRate > 0)
         let configDir = try prepareConfig(mesh)
         let target = try await LoadTarget.start(options: options, configDir: configDir)
         defer { target.server?.stop() }

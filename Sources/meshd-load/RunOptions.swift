@@ -44,6 +44,15 @@ struct RunOptions: ParsableArguments {
     @Option(help: "After sync, make one change and time convergence: none, endpoint or virtual-service.")
     var change = "none"
 
+    @Option(
+        help:
+            "After sync, move one endpoint this many times a second (S7, sustained churn), each of another service whose workloads no proxy is; 0: none. Needs a mesh generated with --file-per-service."
+    )
+    var churnRate = 0.0
+
+    @Option(help: "Seconds the churn lasts.")
+    var churnSeconds = 60.0
+
     @Flag(help: "After sync (and the change), drop every connection at once and time the resync.")
     var reconnect = false
 

@@ -64,6 +64,10 @@ struct SimulatedProxy: Sendable {
                         proxy: index, kind: kind, contentHash: hash, resources: response.resources.count, bytes: bytes,
                         nacked: nacks && kind == .route)
                     recording?.keep(response, node: node.id, kind: kind, contentHash: hash)
+                    if kind == .endpoint, recorder.churn.isActive {
+                        recorder.churn.received(
+                            proxy: index, assignments: response.resources.lazy.map { [UInt8]($0.value) })
+                    }
                     if !syncedReported, session.isSynced {
                         syncedReported = true
                         recorder.synced(proxy: index, round: round)
@@ -108,6 +112,10 @@ extension SimulatedProxy {
                         })
                     for request in requests { stream.send(request) }
                     recorder.unchangedResent(unchanged)
+                    if kind == .endpoint, recorder.churn.isActive {
+                        recorder.churn.received(
+                            proxy: index, assignments: response.resources.lazy.map { [UInt8]($0.resource.value) })
+                    }
                     recorder.received(
                         proxy: index, kind: kind, contentHash: state.session.contentHash(kind),
                         resources: response.resources.count, bytes: bytes, nacked: nacks && kind == .route)
