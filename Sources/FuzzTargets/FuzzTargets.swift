@@ -109,9 +109,20 @@ public enum FuzzTargets {
             offset = end
             count += 1
             if mode & 1 == 0 {
-                guard let request = try? Envoy_Service_Discovery_V3_DiscoveryRequest(serializedBytes: message) else {
+                // The server's reader and SwiftProtobuf must agree on every input: both refuse it, or both read
+                // the same request with the same names.
+                let decoded = try? Envoy_Service_Discovery_V3_DiscoveryRequest(serializedBytes: message)
+                let read = try? message.withUnsafeBytes { try SotWRequest(serializedBytes: $0) }
+                guard let request = read else {
+                    precondition(decoded == nil, "SotWRequest refused what SwiftProtobuf reads")
                     continue
                 }
+                guard let decoded else { preconditionFailure("SotWRequest read what SwiftProtobuf refuses") }
+                var withoutNames = decoded
+                withoutNames.resourceNames = []
+                precondition(request.message == withoutNames, "SotWRequest read other fields than SwiftProtobuf")
+                precondition(request.resourceNames == decoded.resourceNames, "SotWRequest read other names")
+                precondition(request.namesDigest == SotWRequest(decoded).namesDigest, "digests differ")
                 if request.hasNode { _ = try? Proxy(nodeID: request.node.id, metadata: [:], labels: [:]) }
                 if case .respond(let type) = sotw.received(request) {
                     let (resources, version) = sotw.response(from: fixedSet, for: type)

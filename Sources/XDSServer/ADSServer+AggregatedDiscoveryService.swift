@@ -4,8 +4,10 @@ import GRPCProtobuf
 
 /// The gRPC face of the ADS server: `envoy.service.discovery.v3.AggregatedDiscoveryService`.
 ///
-/// Registered by hand rather than through the generated protocol: requests are decoded as usual, but responses
-/// are `PreparedResponse`s, written from each resource's stored bytes, so no stream serialises a resource again.
+/// Registered by hand rather than through the generated protocol: SotW requests are read by `SotWRequest`, which
+/// digests the resource names every ACK repeats instead of decoding them, Delta requests are decoded as usual, and
+/// responses are `PreparedResponse`s, written from each resource's stored bytes, so no stream serialises a resource
+/// again.
 public struct AggregatedDiscoveryService<Provider: ResourceProvider>: RegistrableRPCService {
     typealias Methods = Envoy_Service_Discovery_V3_AggregatedDiscoveryService.Method
     let server: ADSServer<Provider>
@@ -18,7 +20,7 @@ public struct AggregatedDiscoveryService<Provider: ResourceProvider>: Registrabl
         let server = server
         router.registerHandler(
             forMethod: Methods.StreamAggregatedResources.descriptor,
-            deserializer: ProtobufDeserializer<Envoy_Service_Discovery_V3_DiscoveryRequest>(),
+            deserializer: SotWRequestDeserializer(),
             serializer: PreparedMessageSerializer<PreparedResponse>(),
             handler: { request, context in
                 Self.respond(to: request, context) { try await server.serveSotW(requests: $0, peer: $1, write: $2) }

@@ -9,7 +9,7 @@ public import Logging
 /// for a stream: each connection keeps one pending push (the latest, merged), generation runs under a
 /// shared concurrency limit, and a write stuck past the send timeout closes that stream alone.
 public final class ADSServer<Provider: ResourceProvider>: Sendable {
-    public typealias Request = Envoy_Service_Discovery_V3_DiscoveryRequest
+    public typealias Request = SotWRequest
     public typealias Response = Envoy_Service_Discovery_V3_DiscoveryResponse
 
     let provider: Provider

@@ -14,6 +14,14 @@ extension ADSServer {
             push: { request, session in try await push(request, session: &session, write: write) })
     }
 
+    /// `serveSotW` for requests given as messages (tests and in-process callers; the gRPC service reads
+    /// `SotWRequest`s from the wire).
+    public func serveSotW<Requests: AsyncSequence & Sendable>(
+        requests: Requests, peer: PeerInfo, write: @escaping @Sendable (PreparedResponse) async throws -> Void
+    ) async throws where Requests.Element == Envoy_Service_Discovery_V3_DiscoveryRequest {
+        try await serveSotW(requests: requests.map { SotWRequest($0) }, peer: peer, write: write)
+    }
+
     private func handle(
         _ request: Request, session: inout SotWSession<Provider>, wake: @escaping @Sendable () -> Void,
         write: @escaping @Sendable (PreparedResponse) async throws -> Void

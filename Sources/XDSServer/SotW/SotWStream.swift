@@ -24,16 +24,22 @@ public struct SotWStream: Sendable {
 
     public init() {}
 
-    /// Applies one request from the proxy.
+    /// Applies one request from the proxy, given as a message.
     public mutating func received(
         _ request: Envoy_Service_Discovery_V3_DiscoveryRequest, at now: ContinuousClock.Instant = .now
     ) -> RequestAction {
+        received(SotWRequest(request), at: now)
+    }
+
+    /// Applies one request from the proxy.
+    public mutating func received(_ request: SotWRequest, at now: ContinuousClock.Instant = .now) -> RequestAction {
         guard let type = XDSType(rawValue: request.typeURL) else { return .unsupported(request.typeURL) }
         var state = types[type] ?? SotWTypeState(wildcard: type.isWildcard)
         defer { types[type] = state }
-        // Every ACK repeats the subscription (thousands of EDS names): it is compared by a digest of the list
-        // first, and made into a `Set` only when the list differs from the one last requested.
-        let digest = Self.digest(of: request.resourceNames)
+        // Every ACK repeats the subscription (thousands of EDS names): it is compared by the digest the request
+        // reader took of the names' bytes, and the names become Strings and a `Set` only when the list differs from
+        // the one last requested.
+        let digest = request.namesDigest
 
         // A first request for this type on this stream (or after a reconnect): subscribe and answer.
         guard !request.responseNonce.isEmpty else {
@@ -156,12 +162,8 @@ public struct SotWStream: Sendable {
 
     /// A digest of a request's resource names, in order, as sent. Only compared within this process, so the
     /// standard (per-process seeded, much faster than byte-wise FNV) hasher does.
-    static func digest(of names: [String]) -> Int {
-        var hasher = Hasher()
-        hasher.combine(names.count)
-        for name in names { hasher.combine(name) }
-        return hasher.finalize()
-    }
+    /// The digest a request naming `names` carries (`SotWRequest.namesDigest`).
+    static func digest(of names: [String]) -> Int { SotWRequest.NamesDigest.of(names) }
 
     /// The types the proxy has asked for, in push order.
     public var subscribedTypes: [XDSType] { XDSType.pushOrder.filter { types[$0] != nil } }

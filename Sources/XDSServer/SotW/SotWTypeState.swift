@@ -114,7 +114,7 @@ public struct SotWTypeState: Sendable, Hashable {
     /// `XDSResource.namesDigest` of a resource set found to be wholly subscribed by `names`: a later set with the
     /// same names needs no filtering. Forgotten whenever `names` is assigned.
     public var coveredNames: UInt64?
-    /// The digest of the resource names of the last request that set `names` (`SotWStream.digest(of:)`): an
+    /// The digest of the resource names of the last request that set `names` (`SotWRequest.namesDigest`): an
     /// ACK repeating the same list leaves the subscription as it is without rebuilding it.
     public var requestedDigest: Int?
     public var wildcard: Bool
