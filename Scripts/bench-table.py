@@ -26,8 +26,8 @@ def row(scenario, target, measured, ok):
     rows.append((scenario, target, measured, "PASS" if ok else "MISS"))
 
 
-s1, s3, s4, s5, s5d, s6, s7, floor, raw = (
-    load(n) for n in ("s1s2", "s3", "s4", "s5", "s5d", "s6", "s7", "floor", "floor-raw"))
+s1, s3, s4, s5, s5d, s6, s7, floor, raw, s1d, s3d = (
+    load(n) for n in ("s1s2", "s3", "s4", "s5", "s5d", "s6", "s7", "floor", "floor-raw", "s1s2d", "s3d"))
 n = s1.get("proxies", 0)
 sync = s1.get("syncSeconds")
 row("S1 sync", "all synced <= 10 s", f"{s1.get('synced', 0)}/{n} in {fmt(sync, 's')}", sync is not None and sync <= 10)
@@ -50,6 +50,25 @@ c3 = s3.get("change") or {}
 p99_3 = (c3.get("latency") or {}).get("p99Ms")
 row("S3 VirtualService", "p99 <= 1000 ms", f"p99 {fmt(p99_3, 'ms')} ({c3.get('converged', 0)}/{c3.get('affected', 0)})",
     p99_3 is not None and c3.get("converged") == c3.get("affected") and p99_3 <= 1000)
+# Delta: the same rows over Delta xDS, each also judged against SotW's figure of the same run (Delta <= SotW).
+d_sync = s1d.get("syncSeconds")
+row("S1 Delta sync", "<= 10 s and <= SotW", f"{s1d.get('synced', 0)}/{s1d.get('proxies', 0)} in {fmt(d_sync, 's')} (SotW {fmt(sync, 's')})",
+    d_sync is not None and d_sync <= 10 and sync is not None and d_sync <= sync)
+d_settled = s1d.get("serverRSSSettledMB")
+row("S1 Delta memory", "RSS <= 300 MB and <= SotW", f"{fmt(d_settled, 'MB')} settled (SotW {fmt(settled, 'MB')})",
+    d_settled is not None and d_settled <= 300 and settled is not None and d_settled <= settled)
+d_change = s1d.get("change") or {}
+d_p99 = (d_change.get("latency") or {}).get("p99Ms")
+row("S2 Delta endpoint", "p99 <= 250 ms and <= SotW",
+    f"p99 {fmt(d_p99, 'ms')} ({d_change.get('converged', 0)}/{d_change.get('affected', 0)}; SotW {fmt(p99, 'ms')})",
+    d_p99 is not None and d_change.get("converged") == d_change.get("affected") and d_p99 <= 250
+    and p99 is not None and d_p99 <= p99)
+d_c3 = s3d.get("change") or {}
+d_p99_3 = (d_c3.get("latency") or {}).get("p99Ms")
+row("S3 Delta VirtualService", "p99 <= 1000 ms and <= SotW",
+    f"p99 {fmt(d_p99_3, 'ms')} ({d_c3.get('converged', 0)}/{d_c3.get('affected', 0)}; SotW {fmt(p99_3, 'ms')})",
+    d_p99_3 is not None and d_c3.get("converged") == d_c3.get("affected") and d_p99_3 <= 1000
+    and p99_3 is not None and d_p99_3 <= p99_3)
 s4sync = s4.get("syncSeconds")
 s4note = f" (skipped: {s4['skipped']})" if s4.get("skipped") else ""
 row("S4 sync", "all synced", f"{s4.get('synced', 0)}/{s4.get('proxies', 0)} in {fmt(s4sync, 's')}{s4note}", s4sync is not None)
