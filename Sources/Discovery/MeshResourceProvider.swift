@@ -276,7 +276,7 @@ public final class MeshResourceProvider: ResourceProvider, Sendable {
             if let resource = fresh[updated[index].name] {
                 updated[index] = resource
                 replaced += 1
-            } else if let host = ClusterName.hostname(of: updated[index].name), hostnames.contains(host) {
+            } else if ClusterName.isOutbound(updated[index].name, ofOneOf: hostnames) {
                 return nil  // a cluster of a changed service that generation no longer gives
             }
         }

@@ -33,10 +33,13 @@ struct OutboundClusterPlan: Sendable {
     var loadBalancer: SimpleLoadBalancer? { policy?.loadBalancer?.simple }
 
     /// Every outbound cluster for the proxy: each service port, then each subset of the DestinationRule that
-    /// applies in the proxy's namespace. Sorted by service hostname and port.
-    static func all(in context: GenerationContext<some ProxyInputs>) -> [OutboundClusterPlan] {
+    /// applies in the proxy's namespace. Sorted by service hostname and port. With `hostnames`, only the plans of
+    /// those services (what an endpoint change of them alters), found without planning the others.
+    static func all(
+        in context: GenerationContext<some ProxyInputs>, hostnames: Set<String>? = nil
+    ) -> [OutboundClusterPlan] {
         var plans: [OutboundClusterPlan] = []
-        for service in context.visibleServices {
+        for service in context.visibleServices(hostnames: hostnames) {
             let rule = context.destinationRule(for: service.hostname)
             for port in service.ports.sorted(by: { $0.port < $1.port }) {
                 plans.append(

@@ -17,8 +17,8 @@ struct EndpointGenerator: ResourceGenerator {
     /// The assignments of the clusters of `hostnames` only (all when nil): what an endpoint change of those
     /// services alters.
     func resources(for context: GenerationContext<EndpointInputs>, hostnames: Set<String>?) -> [TranslatedMessage] {
-        OutboundClusterPlan.all(in: context)
-            .filter { $0.discovery == .eds && hostnames?.contains($0.service.hostname) != false }
+        OutboundClusterPlan.all(in: context, hostnames: hostnames)
+            .filter { $0.discovery == .eds }
             .map { plan in
                 let endpoints = plan.endpoints(in: context.snapshot)
                 let assignment = LocalityBalancing.loadAssignment(
