@@ -52,6 +52,32 @@ struct PreparedResponseTests {
         #expect(prepared.message == expected)
     }
 
+    @Test("strings are written byte for byte as SwiftProtobuf writes them: multi-byte UTF-8, long, and empty")
+    func deltaResponseStringsAreExact() throws {
+        // Names and versions are copied as whole UTF-8 runs: a wrong length or offset shows in the bytes.
+        let long = String(repeating: "ü", count: 100)  // 200 bytes: a two-byte length varint
+        let resources = try [
+            resource("outbound|80||café.ns.svc.cluster.local", "z"), resource(long, ""), resource("b", "q"),
+        ]
+        let prepared = PreparedDeltaResponse(
+            systemVersionInfo: "", typeURL: XDSType.cluster.rawValue, nonce: "n-ñ",
+            resources: resources, removedResources: ["gone-é", "", String(long.prefix(3))])
+        var expected = Envoy_Service_Discovery_V3_DeltaDiscoveryResponse()
+        expected.typeURL = XDSType.cluster.rawValue
+        expected.nonce = "n-ñ"
+        expected.removedResources = ["gone-é", "", String(long.prefix(3))]
+        expected.resources = resources.map { resource in
+            var wrapped = Envoy_Service_Discovery_V3_Resource()
+            wrapped.name = resource.name
+            wrapped.version = resource.version
+            wrapped.resource = resource.resource
+            return wrapped
+        }
+        let bytes = prepared.serializedBytes
+        #expect(bytes.count == prepared.wireSize)
+        #expect(bytes == (try expected.serializedBytes() as [UInt8]), "field order and encoding as SwiftProtobuf's")
+    }
+
     @Test func aResourceKeepsItsAnyAndItsVersionFollowsTheBytes() throws {
         let a = try resource("a", "one")
         #expect(try Google_Protobuf_StringValue(unpackingAny: a.resource).value == "one")

@@ -144,7 +144,7 @@ public struct PreparedDeltaResponse: PreparedMessage, Sendable {
         writer.stringField(5, nonce)
         for name in removedResources {
             writer.header(field: 6, length: name.utf8.count)
-            for unit in name.utf8 { writer.byte(unit) }
+            writer.utf8(name)
         }
         precondition(writer.offset == wireSize, "DeltaDiscoveryResponse size mismatch")
     }

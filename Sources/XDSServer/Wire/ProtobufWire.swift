@@ -69,6 +69,20 @@ struct ProtobufWriter {
     mutating func stringField(_ field: Int, _ string: String) {
         guard !string.isEmpty else { return }
         header(field: field, length: string.utf8.count)
-        for unit in string.utf8 { byte(unit) }
+        utf8(string)
+    }
+
+    /// A string's UTF-8 bytes, copied at once where the string stores them contiguously (native Swift strings do),
+    /// else byte by byte. A Delta response writes a name and a version for each of thousands of resources.
+    mutating func utf8(_ string: String) {
+        let copied: Void? = string.utf8.withContiguousStorageIfAvailable { source in
+            guard let base = source.baseAddress, !source.isEmpty else { return }
+            precondition(offset + source.count <= buffer.count, "protobuf writer overflow")
+            (buffer.baseAddress! + offset).copyMemory(from: base, byteCount: source.count)
+            offset += source.count
+        }
+        if copied == nil {
+            for unit in string.utf8 { byte(unit) }
+        }
     }
 }
