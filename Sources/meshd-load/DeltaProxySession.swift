@@ -17,6 +17,9 @@ struct DeltaProxySession {
     let node: Envoy_Config_Core_V3_Node
     let nacks: Bool
     private(set) var held: [[String: Held]] = Array(repeating: [:], count: XDSKind.allCases.count)
+    /// `contentHash` of each kind, kept up to date as entries change (an XOR over the entries), so that a response
+    /// that changes two of 5,000 resources costs two updates, not a walk over everything held.
+    private var digests = [Int](repeating: 0, count: XDSKind.allCases.count)
     private var subscribed: [Set<String>] = Array(repeating: [], count: XDSKind.allCases.count)
     private var answered = [Bool](repeating: false, count: XDSKind.allCases.count)
     private var requested = [Bool](repeating: false, count: XDSKind.allCases.count)
@@ -34,8 +37,19 @@ struct DeltaProxySession {
     }
 
     /// A hash of everything held of `kind`, so a change of any resource changes it.
-    func contentHash(_ kind: XDSKind) -> Int {
-        held[kind.rawValue].reduce(0) { $0 ^ (($1.key.hashValue &* 31) &+ $1.value.hash) }
+    func contentHash(_ kind: XDSKind) -> Int { digests[kind.rawValue] }
+
+    /// One entry's part of `contentHash`.
+    private static func entryDigest(_ name: String, _ entry: Held?) -> Int {
+        guard let entry else { return 0 }
+        return (name.hashValue &* 31) &+ entry.hash
+    }
+
+    /// Sets what the proxy holds of `name`, keeping `digests` in step.
+    private mutating func hold(_ kind: XDSKind, _ name: String, _ entry: Held?) {
+        let old = held[kind.rawValue][name]
+        digests[kind.rawValue] ^= Self.entryDigest(name, old) ^ Self.entryDigest(name, entry)
+        held[kind.rawValue][name] = entry
     }
 
     /// The first requests on a (new) stream: wildcard CDS and LDS, and the EDS and RDS names already known, each
@@ -63,15 +77,17 @@ struct DeltaProxySession {
         followUp: (Envoy_Service_Discovery_V3_Resource, Int) -> [String]
     ) -> (requests: [Request], unchangedResent: Int) {
         var unchanged = 0
-        var table = held[kind.rawValue]
         for resource in response.resources {
-            if table[resource.name]?.version == resource.version { unchanged += 1 }
+            if held[kind.rawValue][resource.name]?.version == resource.version { unchanged += 1 }
             let hash = hashOf(resource)
-            table[resource.name] = Held(
-                version: resource.version, hash: hash, followUp: kind.followUp == nil ? [] : followUp(resource, hash))
+            hold(
+                kind, resource.name,
+                Held(
+                    version: resource.version, hash: hash,
+                    followUp: kind.followUp == nil ? [] : followUp(resource, hash)))
         }
-        for name in response.removedResources { table[name] = nil }
-        held[kind.rawValue] = table
+        for name in response.removedResources { hold(kind, name, nil) }
+        let table = held[kind.rawValue]
         answered[kind.rawValue] = true
 
         var ack = Request()
@@ -90,7 +106,7 @@ struct DeltaProxySession {
                 change.typeURL = next.typeURL
                 change.resourceNamesSubscribe = wanted.subtracting(current).sorted()
                 change.resourceNamesUnsubscribe = current.subtracting(wanted).sorted()
-                for name in change.resourceNamesUnsubscribe { held[next.rawValue][name] = nil }
+                for name in change.resourceNamesUnsubscribe { hold(next, name, nil) }
                 subscribed[next.rawValue] = wanted
                 requested[next.rawValue] = true
                 if !change.resourceNamesSubscribe.isEmpty || !change.resourceNamesUnsubscribe.isEmpty {

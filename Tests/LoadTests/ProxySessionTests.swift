@@ -1,3 +1,4 @@
+import Foundation
 import EnvoyAPI
 import SyntheticMesh
 import Testing
@@ -52,5 +53,72 @@ import Testing
             response(.route, version: "r1", nonce: "2"), kind: .route, contentHash: 2, followUpNames: nil)
         #expect(nack.count == 1)
         #expect(nack[0].hasErrorDetail && nack[0].versionInfo == "" && nack[0].responseNonce == "2")
+    }
+}
+
+/// The Delta proxy's content hash, which convergence is judged by, is kept up to date entry by entry: it must always
+/// equal the hash recomputed from everything held, and move when any held resource changes.
+@Suite struct DeltaProxySessionTests {
+    typealias Response = DeltaProxySession.Response
+
+    func response(_ kind: XDSKind, _ resources: [(String, String)], removed: [String] = [], nonce: String)
+        -> Response
+    {
+        var response = Response()
+        response.typeURL = kind.typeURL
+        response.nonce = nonce
+        response.resources = resources.map { name, content in
+            var resource = Envoy_Service_Discovery_V3_Resource()
+            resource.name = name
+            resource.version = "v-\(content)"
+            resource.resource.value = Data(content.utf8)
+            return resource
+        }
+        response.removedResources = removed
+        return response
+    }
+
+    /// The hash as a walk over everything held would compute it.
+    func recomputed(_ session: DeltaProxySession, _ kind: XDSKind) -> Int {
+        session.held[kind.rawValue].reduce(0) { $0 ^ (($1.key.hashValue &* 31) &+ $1.value.hash) }
+    }
+
+    @discardableResult
+    func apply(_ response: Response, _ kind: XDSKind, to session: inout DeltaProxySession) -> [DeltaProxySession.Request] {
+        session.received(
+            response, kind: kind, hashOf: { Int(truncatingIfNeeded: $0.resource.value.reduce(7) { $0 &* 31 &+ Int($1) }) },
+            followUp: { resource, _ in kind == .cluster ? [resource.name] : [] }
+        ).requests
+    }
+
+    @Test func theContentHashFollowsEveryUpdateRemovalAndUnsubscription() {
+        var session = DeltaProxySession(node: Envoy_Config_Core_V3_Node(), nacks: false)
+        _ = session.start()
+        #expect(session.contentHash(.endpoint) == 0)
+        apply(response(.cluster, [("a", "ca"), ("b", "cb"), ("c", "cc")], nonce: "1"), .cluster, to: &session)
+        apply(response(.endpoint, [("a", "1"), ("b", "2"), ("c", "3")], nonce: "2"), .endpoint, to: &session)
+        var seen: Set<Int> = [session.contentHash(.endpoint)]
+        #expect(session.contentHash(.endpoint) == recomputed(session, .endpoint))
+        #expect(session.contentHash(.cluster) == recomputed(session, .cluster))
+
+        // One changed resource: the hash moves, and still equals the full walk.
+        apply(response(.endpoint, [("b", "2-moved")], nonce: "3"), .endpoint, to: &session)
+        #expect(seen.insert(session.contentHash(.endpoint)).inserted, "a changed resource changes the hash")
+        #expect(session.contentHash(.endpoint) == recomputed(session, .endpoint))
+
+        // Moving it back gives the earlier hash again: the hash is of what is held, not of the history.
+        apply(response(.endpoint, [("b", "2")], nonce: "4"), .endpoint, to: &session)
+        #expect(!seen.insert(session.contentHash(.endpoint)).inserted)
+        #expect(session.contentHash(.endpoint) == recomputed(session, .endpoint))
+
+        // A removal over Delta, and a cluster dropped from CDS (EDS unsubscribes its name and forgets it).
+        apply(response(.endpoint, [], removed: ["a"], nonce: "5"), .endpoint, to: &session)
+        #expect(session.held[XDSKind.endpoint.rawValue]["a"] == nil)
+        #expect(session.contentHash(.endpoint) == recomputed(session, .endpoint))
+        let requests = apply(response(.cluster, [], removed: ["c"], nonce: "6"), .cluster, to: &session)
+        #expect(requests.contains { $0.resourceNamesUnsubscribe == ["c"] })
+        #expect(session.held[XDSKind.endpoint.rawValue].keys.sorted() == ["b"])
+        #expect(session.contentHash(.endpoint) == recomputed(session, .endpoint))
+        #expect(session.contentHash(.cluster) == recomputed(session, .cluster))
     }
 }
