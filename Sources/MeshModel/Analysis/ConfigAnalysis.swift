@@ -15,10 +15,7 @@ public enum ConfigAnalysis {
     public static func analyze(_ snapshot: MeshSnapshot) -> [ConfigDiagnostic] {
         let hosts = ServiceHosts(snapshot)
         var findings: [ConfigDiagnostic] = []
-        let keys =
-            snapshot.sortedObjectKeys.count == snapshot.objects.count
-            ? snapshot.sortedObjectKeys : snapshot.objects.keys.sorted()
-        for key in keys {
+        for key in snapshot.objects.keys.sorted() {
             guard let object = snapshot.objects[key] else { continue }
             func warn(_ path: String, _ message: String) {
                 findings.append(

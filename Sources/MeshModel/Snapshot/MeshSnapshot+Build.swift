@@ -20,8 +20,7 @@ extension MeshSnapshot {
     public static func build(hashed hashedObjects: [HashedConfigObject], meshConfig: MeshConfig) -> MeshSnapshot {
         let hashedByKey = uniqueObjects(hashedObjects)
         let byKey = hashedByKey.mapValues(\.object)
-        let sortedKeys = byKey.keys.sorted()
-        let resources = sortedKeys.compactMap { byKey[$0]?.resource }
+        let resources = byKey.keys.sorted().compactMap { byKey[$0]?.resource }
         var inputs = SnapshotInputs()
         for resource in resources {
             switch resource {
@@ -74,12 +73,10 @@ extension MeshSnapshot {
         }
 
         var snapshot = MeshSnapshot(
-            version: contentVersion(of: hashedByKey, sortedKeys: sortedKeys, meshConfig: meshConfig), services: services,
-            endpoints: endpoints,
+            version: contentVersion(of: hashedByKey, meshConfig: meshConfig), services: services, endpoints: endpoints,
             workloads: inputs.workloads(), virtualServicesByHost: index(inputs.virtualServices),
             destinationRulesByHost: index(inputs.destinationRules),
             peerAuthentications: index(inputs.peerAuthentications), sidecars: index(inputs.sidecars), objects: byKey)
-        snapshot.sortedObjectKeys = sortedKeys
         snapshot.indexGateways(inputs.gateways, secrets: inputs.secrets)
         snapshot.apply(meshConfig: meshConfig)
         snapshot.indexSecurityPolicies(

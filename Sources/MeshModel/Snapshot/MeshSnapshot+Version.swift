@@ -43,10 +43,8 @@ extension MeshResource {
 extension MeshSnapshot {
     /// The snapshot version: FNV-1a 64 over each object's key and content hash, in key order, as 16 hex digits.
     /// Any change to any field of any object changes its content hash, and so the version.
-    /// `sortedKeys`, when given, are the keys of `objects` already sorted (`build` sorts them once for all its uses).
     static func contentVersion(
-        of objects: [ResourceKey: HashedConfigObject], sortedKeys: [ResourceKey]? = nil,
-        meshConfig: MeshConfig = .default
+        of objects: [ResourceKey: HashedConfigObject], meshConfig: MeshConfig = .default
     ) -> String {
         var hash = FNV1a64()
         // istiod's defaults add nothing, so versions of snapshots without a mesh config stay as they were.
@@ -56,7 +54,7 @@ extension MeshSnapshot {
             hash.add("MeshConfig")
             hash.add(text)
         }
-        for key in sortedKeys ?? objects.keys.sorted() {
+        for key in objects.keys.sorted() {
             guard let object = objects[key] else { continue }
             hash.add(key.description)
             hash.add(object.contentHash)

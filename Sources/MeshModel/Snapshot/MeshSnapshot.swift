@@ -22,9 +22,6 @@ public struct MeshSnapshot: Sendable {
     public let sidecarsByNamespace: [String: [Sidecar]]
     /// The objects it was built from, by key.
     public let objects: [ResourceKey: ConfigObject]
-    /// The keys of `objects`, sorted, as `build` sorted them once (empty for a snapshot made with `init` alone): what
-    /// needs the objects in order reads them here instead of sorting thousands of keys again on every change.
-    public internal(set) var sortedObjectKeys: [ResourceKey] = []
     /// Gateways ordered by namespace then name (see `MeshSnapshot+Gateway.swift`).
     public internal(set) var gateways: [Gateway] = []
     /// TLS Secrets by `namespace/name`: gateway credentials served over SDS, never inlined.
