@@ -78,27 +78,11 @@ final class ChurnRecorder: Sendable {
                 state.stamped[proxy][service] = move.index + 1
                 state.received[move.index] += 1
                 state.lastReceivedAt[move.index] = now
-                let milliseconds = Double((now - move.writtenAt) / .microseconds(1)) / 1000
+                let milliseconds = LoadScenario.seconds(now - move.writtenAt) * 1000
                 state.histogram[min(Int(milliseconds), Self.histogramMs)] += 1
                 state.maxMs = max(state.maxMs, milliseconds)
             }
         }
-    }
-
-    struct Summary: Sendable {
-        let moves: Int
-        /// Proxy-move pairs received, and those expected (every proxy subscribes to every service).
-        let received: Int
-        let expected: Int
-        /// Pairs not received because the same service moved again first.
-        let superseded: Int
-        let p50Ms: Double?
-        let p99Ms: Double?
-        let maxMs: Double
-        /// The time until every proxy received a move (moves that every proxy received), first and last tenth of the
-        /// moves: a backlog shows as the last tenth taking longer.
-        let firstTenthFullMs: Double?
-        let lastTenthFullMs: Double?
     }
 
     /// Proxy-move pairs still to arrive: neither received nor superseded.
@@ -108,7 +92,8 @@ final class ChurnRecorder: Sendable {
         }
     }
 
-    func summary() -> Summary {
+    /// The report's figures that the recorder knows (moves, pairs, latencies); the scenario adds the rest.
+    func summary() -> LoadReport.Churn {
         state.withLock { state in
             let moves = state.writtenAt.count
             let received = state.received.reduce(0, +)
@@ -132,12 +117,12 @@ final class ChurnRecorder: Sendable {
             func fullConvergence(_ range: Range<Int>) -> Double? {
                 let times = range.compactMap { index -> Double? in
                     guard state.received[index] == proxies, let last = state.lastReceivedAt[index] else { return nil }
-                    return Double((last - state.writtenAt[index]) / .microseconds(1)) / 1000
+                    return LoadScenario.seconds(last - state.writtenAt[index]) * 1000
                 }
                 return times.isEmpty ? nil : times.reduce(0, +) / Double(times.count)
             }
             let tenth = max(moves / 10, 1)
-            return Summary(
+            return LoadReport.Churn(
                 moves: moves, received: received, expected: moves * proxies, superseded: superseded,
                 p50Ms: percentile(0.5), p99Ms: percentile(0.99), maxMs: state.maxMs,
                 firstTenthFullMs: moves == 0 ? nil : fullConvergence(0..<min(tenth, moves)),

@@ -60,27 +60,30 @@ struct LoadReport: Codable, Sendable {
     var notes: [String]
 
     /// S7: endpoint moves at a fixed rate, each proxy's reception of each move timed from its file write.
+    /// The pair and latency figures come from `ChurnRecorder.summary()`; the scenario sets the rest.
     struct Churn: Codable, Sendable {
-        var ratePerSecond: Double
-        var seconds: Double
+        var ratePerSecond: Double = 0
+        var seconds: Double = 0
         var moves: Int
         /// Moves that could not be written on time (the writer fell behind its schedule by more than one interval).
-        var lateWrites: Int
-        var churnedServices: Int
-        /// Proxy-move pairs: received, expected, superseded by a later move of the same service before arriving.
+        var lateWrites = 0
+        var churnedServices = 0
+        /// Proxy-move pairs: received, expected (every proxy subscribes to every service), and superseded by a later
+        /// move of the same service before arriving.
         var received: Int
         var expected: Int
         var superseded: Int
         var p50Ms: Double?
         var p99Ms: Double?
         var maxMs: Double
-        /// Mean time until every proxy held a move, over the first and the last tenth of the moves.
+        /// Mean time until every proxy held a move (of the moves every proxy received), over the first and the last
+        /// tenth of the moves: a backlog shows as the last tenth taking longer.
         var firstTenthFullMs: Double?
         var lastTenthFullMs: Double?
         var serverCPUSeconds: Double?
         var serverRSSMB: Double?
         var serverPeakRSSMB: Double?
-        var pushesByType: [String: Int]
+        var pushesByType: [String: Int] = [:]
     }
 
     struct Reconnect: Codable, Sendable {

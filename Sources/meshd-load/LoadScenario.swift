@@ -189,15 +189,16 @@ struct LoadScenario {
                         - AdminHTTP.sample(metricsBefore, "pilot_xds_pushes", type: type))
             }
         }
-        let summary = churn.summary()
-        return LoadReport.Churn(
-            ratePerSecond: options.churnRate, seconds: options.churnSeconds, moves: summary.moves, lateWrites: late,
-            churnedServices: churned.count, received: summary.received, expected: summary.expected,
-            superseded: summary.superseded, p50Ms: summary.p50Ms, p99Ms: summary.p99Ms, maxMs: summary.maxMs,
-            firstTenthFullMs: summary.firstTenthFullMs, lastTenthFullMs: summary.lastTenthFullMs,
-            serverCPUSeconds: both(statsBefore, statsAfter).map { $1.cpuSeconds - $0.cpuSeconds },
-            serverRSSMB: statsAfter.map { Double($0.rssBytes) / 1_048_576 },
-            serverPeakRSSMB: statsAfter.map { Double($0.peakRSSBytes) / 1_048_576 }, pushesByType: pushes)
+        var report = churn.summary()
+        report.ratePerSecond = options.churnRate
+        report.seconds = options.churnSeconds
+        report.lateWrites = late
+        report.churnedServices = churned.count
+        report.serverCPUSeconds = both(statsBefore, statsAfter).map { $1.cpuSeconds - $0.cpuSeconds }
+        report.serverRSSMB = statsAfter.map { Double($0.rssBytes) / 1_048_576 }
+        report.serverPeakRSSMB = statsAfter.map { Double($0.peakRSSBytes) / 1_048_576 }
+        report.pushesByType = pushes
+        return report
     }
 
     /// Drops every connection at once and times how long until everyone is synced again.

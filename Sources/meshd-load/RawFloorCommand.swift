@@ -59,7 +59,7 @@ struct RawFloorCommand: AsyncParsableCommand {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let done = Mutex((finished: 0, last: ContinuousClock.Instant?.none))
         let start = ContinuousClock.now
-        var channels: [Channel] = []
+        var channels: [any Channel] = []
         for index in 0..<proxies {
             let total = expected[index]
             let channel = try await ClientBootstrap(group: group)
@@ -84,7 +84,7 @@ struct RawFloorCommand: AsyncParsableCommand {
         try await group.shutdownGracefully()
         let report = Report(
             proxies: proxies, finished: finished,
-            syncSeconds: finished == proxies ? last.map { Double(($0 - start) / .microseconds(1)) / 1e6 } : nil,
+            syncSeconds: finished == proxies ? last.map { LoadScenario.seconds($0 - start) } : nil,
             bytes: expected.reduce(0, +),
             serverCPUSeconds: both(before, after).map { $1.cpuSeconds - $0.cpuSeconds })
         if json {

@@ -33,8 +33,9 @@ public final class PushMetrics: Sendable {
         entries.record(0)
     }
 
-    func generated(_ type: XDSType, seconds: Double) {
+    func generated(_ type: XDSType, in duration: Duration) {
         let label = type.shortName
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         Counter(label: "meshd_xds_generations_total", dimensions: [("type", label)], factory: factory).increment()
         FloatingPointCounter(
             label: "meshd_xds_generation_seconds_total", dimensions: [("type", label)], factory: factory

@@ -90,7 +90,7 @@ final class ResourceCache: Sendable {
             metrics?.cacheMiss()
             let started = ContinuousClock.now
             let resources = generate()
-            metrics?.generated(key.type, seconds: Double((ContinuousClock.now - started) / .microseconds(1)) / 1e6)
+            metrics?.generated(key.type, in: ContinuousClock.now - started)
             let entry = Entry(
                 resources: resources, version: XDSResource.setVersion(of: resources),
                 namesDigest: XDSResource.namesDigest(of: resources))

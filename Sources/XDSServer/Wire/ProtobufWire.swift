@@ -52,12 +52,14 @@ struct ProtobufWriter {
     }
 
     mutating func bytes(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { source in
-            guard let base = source.baseAddress, !source.isEmpty else { return }
-            precondition(offset + source.count <= buffer.count, "protobuf writer overflow")
-            (buffer.baseAddress! + offset).copyMemory(from: base, byteCount: source.count)
-            offset += source.count
-        }
+        bytes.withUnsafeBytes { copy($0) }
+    }
+
+    private mutating func copy(_ source: UnsafeRawBufferPointer) {
+        guard let base = source.baseAddress, !source.isEmpty else { return }
+        precondition(offset + source.count <= buffer.count, "protobuf writer overflow")
+        (buffer.baseAddress! + offset).copyMemory(from: base, byteCount: source.count)
+        offset += source.count
     }
 
     mutating func bytesField(_ field: Int, _ payload: [UInt8]) {
@@ -75,12 +77,7 @@ struct ProtobufWriter {
     /// A string's UTF-8 bytes, copied at once where the string stores them contiguously (native Swift strings do),
     /// else byte by byte. A Delta response writes a name and a version for each of thousands of resources.
     mutating func utf8(_ string: String) {
-        let copied: Void? = string.utf8.withContiguousStorageIfAvailable { source in
-            guard let base = source.baseAddress, !source.isEmpty else { return }
-            precondition(offset + source.count <= buffer.count, "protobuf writer overflow")
-            (buffer.baseAddress! + offset).copyMemory(from: base, byteCount: source.count)
-            offset += source.count
-        }
+        let copied: Void? = string.utf8.withContiguousStorageIfAvailable { copy(UnsafeRawBufferPointer($0)) }
         if copied == nil {
             for unit in string.utf8 { byte(unit) }
         }

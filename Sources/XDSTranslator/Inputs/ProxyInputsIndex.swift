@@ -154,7 +154,6 @@ public struct ProxyInputsIndex: Sendable {
         return byPort.values.sorted { $0.port < $1.port }
     }
 
-    /// The labels of the proxy's own workload: the first in the snapshot at one of its IPs.
     /// The label keys that listener generation reads of a workload: those a PeerAuthentication, AuthorizationPolicy,
     /// RequestAuthentication, Telemetry or Gateway selector names, those a VirtualService's `sourceLabels` name (http, tcp and
     /// tls matches), and `app` (the tracer's service name) once a Telemetry or a default tracing provider exists.
@@ -184,6 +183,7 @@ public struct ProxyInputsIndex: Sendable {
         return keys
     }
 
+    /// The labels of the proxy's own workload: the first in the snapshot at one of its IPs.
     private func ownLabels(for proxy: Proxy) -> [String: String]? {
         ownWorkload(for: proxy)?.labels
     }

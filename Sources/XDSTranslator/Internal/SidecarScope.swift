@@ -232,11 +232,14 @@ extension GenerationContext {
     var visibleServices: [MeshService] { visibleServices(hostnames: nil) }
 
     /// `visibleServices`, narrowed to the services of `hostnames` (all when nil) before anything else is done with
-    /// them: an endpoint change of one service must not cost a pass over every service of the mesh. Both the
-    /// Sidecar's import and `exportTo` judge each service on its own, so narrowing first gives the same services,
+    /// them: an endpoint change of one service must not cost a pass over every service of the mesh. The services are
+    /// looked up by hostname (a snapshot has one service per hostname) and kept in the snapshot's hostname order. Both
+    /// the Sidecar's import and `exportTo` judge each service on its own, so narrowing first gives the same services,
     /// in the same order, as narrowing the whole list.
     func visibleServices(hostnames: Set<String>?) -> [MeshService] {
-        let candidates = hostnames.map { wanted in snapshot.services.filter { wanted.contains($0.hostname) } }
+        let candidates = hostnames.map { wanted in
+            wanted.compactMap { snapshot.servicesByHostname[$0] }.sorted { $0.hostname < $1.hostname }
+        }
         return sidecarScope.services(candidates ?? snapshot.services).filter {
             ExportVisibility.isVisible(
                 exportTo: $0.exportTo, objectNamespace: $0.namespace, to: inputs.namespace)
